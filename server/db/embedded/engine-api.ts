@@ -1,0 +1,137 @@
+/**
+ * The contract between the wire layer (server/db/embedded/wire/, commands.ts) and the
+ * storage engine (server/db/embedded/engine/). The engine is synchronous and in-process:
+ * each call runs to completion in one tick, so state stays consistent without locks.
+ * Every value handed in or out is built from the server's single `bson` module.
+ */
+import type { Document } from 'bson';
+
+/** A MongoDB-style command error: becomes `{ok: 0, errmsg, code, codeName, ...extra}`. */
+export class MongoCommandError extends Error {
+  constructor(
+    readonly code: number,
+    readonly codeName: string,
+    message: string,
+    readonly extra: Document = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface WriteError {
+  index: number;
+  code: number;
+  errmsg: string;
+  keyPattern?: Document;
+  keyValue?: Document;
+  codeName?: string;
+}
+
+export interface IndexSpec {
+  v?: number;
+  key: Document;
+  name: string;
+  unique?: boolean;
+  sparse?: boolean;
+  partialFilterExpression?: Document;
+  expireAfterSeconds?: number;
+  /** text index options are echoed back exactly as given */
+  [option: string]: unknown;
+}
+
+export interface FindOptions {
+  filter?: Document;
+  sort?: Document;
+  projection?: Document;
+  skip?: number;
+  limit?: number; // 0 or undefined = no limit
+  hint?: Document | string;
+  maxTimeMS?: number;
+}
+
+export interface UpdateStatement {
+  q: Document;
+  u: Document | Document[]; // update document, replacement, or pipeline
+  upsert?: boolean;
+  multi?: boolean;
+  arrayFilters?: Document[];
+  hint?: Document | string;
+}
+
+export interface DeleteStatement {
+  q: Document;
+  limit: 0 | 1;
+  hint?: Document | string;
+}
+
+export interface WriteOptions {
+  ordered?: boolean; // default true
+  /** j: true -> fsync (synchronous=FULL) for this commit */
+  durable?: boolean;
+}
+
+export interface FindAndModifyArgs {
+  query?: Document;
+  sort?: Document;
+  remove?: boolean;
+  update?: Document | Document[];
+  new?: boolean;
+  fields?: Document;
+  upsert?: boolean;
+  arrayFilters?: Document[];
+  durable?: boolean;
+}
+
+export interface FindAndModifyResult {
+  lastErrorObject: { n: number; updatedExisting?: boolean; upserted?: unknown };
+  value: Document | null;
+}
+
+export interface CollectionInfo {
+  name: string;
+  type: 'collection';
+  options: Document;
+  info: { readOnly: false; uuid?: unknown };
+  idIndex: IndexSpec;
+}
+
+export interface Engine {
+  listDatabases(): { name: string; sizeOnDisk: number; empty: boolean }[];
+  dropDatabase(db: string): void;
+  listCollections(db: string, filter?: Document): CollectionInfo[];
+  /** throws 48 NamespaceExists if it exists; refuses unsupported options clearly */
+  createCollection(db: string, coll: string, options?: Document): void;
+  /** throws 26 NamespaceNotFound if missing */
+  dropCollection(db: string, coll: string): void;
+  createIndexes(db: string, coll: string, specs: IndexSpec[]): {
+    numIndexesBefore: number;
+    numIndexesAfter: number;
+    createdCollectionAutomatically: boolean;
+    note?: string;
+  };
+  listIndexes(db: string, coll: string): IndexSpec[];
+  /** index: name, key pattern, list of names, or '*' */
+  dropIndexes(db: string, coll: string, index: string | string[] | Document): { nIndexesWas: number };
+
+  insert(db: string, coll: string, docs: Document[], opts?: WriteOptions): { n: number; writeErrors: WriteError[] };
+  find(db: string, coll: string, opts: FindOptions): Document[];
+  update(db: string, coll: string, updates: UpdateStatement[], opts?: WriteOptions): {
+    n: number;
+    nModified: number;
+    upserted: { index: number; _id: unknown }[];
+    writeErrors: WriteError[];
+  };
+  delete(db: string, coll: string, deletes: DeleteStatement[], opts?: WriteOptions): { n: number; writeErrors: WriteError[] };
+  findAndModify(db: string, coll: string, args: FindAndModifyArgs): FindAndModifyResult;
+  /** coll === null for collection-less aggregates ({aggregate: 1}) */
+  aggregate(db: string, coll: string | null, pipeline: Document[], opts?: { maxTimeMS?: number; hint?: unknown }): Document[];
+  count(db: string, coll: string, opts: { query?: Document; skip?: number; limit?: number }): number;
+  distinct(db: string, coll: string, key: string, query?: Document): unknown[];
+
+  dbStats(db: string): Document;
+  collStats(db: string, coll: string): Document;
+
+  /** Remove TTL-expired documents; called by a background timer. Returns removed count. */
+  expireTtl(now?: Date): number;
+  close(): void;
+}

@@ -1,0 +1,45 @@
+import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
+import type { RequestHandler } from 'express';
+import type { Config } from '../config';
+import type { RateAction } from '../context';
+import { RateLimitedError } from './errors';
+
+/**
+ * Rate limits for write actions, keyed by the signed-in user (or the client IP).
+ * Limits come from configuration; the defaults let a person ask a few questions and
+ * post a dozen replies a minute, and stop a script posting hundreds.
+ * The store is per process: with several app processes each enforces its own share.
+ */
+export function rateLimiters(config: Config): (action: RateAction) => RequestHandler {
+  const minutes = 60_000;
+  const table: Record<RateAction, { windowMs: number; limit: number }> = {
+    post: { windowMs: config.RATE_POST_WINDOW_MIN * minutes, limit: config.RATE_POST_MAX },
+    question: { windowMs: config.RATE_QUESTION_WINDOW_MIN * minutes, limit: config.RATE_QUESTION_MAX },
+    message: { windowMs: config.RATE_MESSAGE_WINDOW_MIN * minutes, limit: config.RATE_MESSAGE_MAX },
+    vote: { windowMs: 1 * minutes, limit: 60 },
+    login: { windowMs: config.RATE_LOGIN_WINDOW_MIN * minutes, limit: config.RATE_LOGIN_MAX * 5 },
+    register: { windowMs: 60 * minutes, limit: 20 },
+  };
+  const cache = new Map<RateAction, RequestHandler>();
+  return (action) => {
+    let handler = cache.get(action);
+    if (!handler) {
+      const { windowMs, limit } = table[action];
+      handler = rateLimit({
+        windowMs,
+        limit,
+        standardHeaders: 'draft-7',
+        legacyHeaders: false,
+        keyGenerator: (req) => {
+          const user = (req as { user?: { id?: string } }).user;
+          return user?.id ? `u:${user.id}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
+        },
+        handler: (_req, _res, next, options) => {
+          next(new RateLimitedError(Math.ceil(options.windowMs / 1000)));
+        },
+      });
+      cache.set(action, handler);
+    }
+    return handler;
+  };
+}

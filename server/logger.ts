@@ -1,0 +1,30 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Structured logs. Secrets (passwords, secure-field values, tokens, cookies) are
+ * redacted by path so they can never reach a log line, whatever code logs them.
+ */
+export const REDACT_PATHS = [
+  'password',
+  '*.password',
+  'value',
+  '*.value',
+  'fields[*].value',
+  '*.fields[*].value',
+  'secret',
+  '*.secret',
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+];
+
+export function createLogger(level: string = 'info'): Logger {
+  return pino({
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: undefined,
+  });
+}
