@@ -22,6 +22,8 @@ const schema = z.object({
   SESSION_SECRET: z.string().min(32).optional(),
   /** base64 of 32 bytes: AES-256-GCM key for secure fields in private messages. */
   SECRETS_KEY: z.string().optional(),
+  /** Older keys (comma-separated base64), for decrypting after a key rotation. */
+  SECRETS_KEY_PREVIOUS: z.string().optional(),
   TRUST_PROXY: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Seed demo content into an empty database on first start. */
