@@ -1,0 +1,252 @@
+/**
+ * Thread page and list throughput, against an in-process app on a fresh in-memory embedded
+ * database. Prints numbers; asserts nothing.
+ *
+ *   npx tsx bench/thread-page.ts [--duration 5] [--connections 10] [--threads 100000]
+ *
+ * Measures (autocannon, 10 connections, ~5 s each):
+ *   - baseline: a bare express route rendering the SAME views/threads/thread.ejs from
+ *     in-memory data (no database, no middleware);
+ *   - the thread page (anonymous GET, a thread with 50 replies);
+ *   - the thread list page 1 at 1k threads and at 100k threads;
+ *   - posting a reply (signed in, with CSRF).
+ * Target: thread page >= 0.70 x baseline.
+ */
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import mongoose, { Types } from 'mongoose';
+import autocannon from 'autocannon';
+import { createApp } from '../server/app';
+import { testConfig } from '../server/config';
+import { createLogger } from '../server/logger';
+import { systemClock } from '../server/clock';
+import { startTestDatabase } from '../server/db/connect';
+import { createAuthService } from '../server/auth/service';
+import { Thread } from '../models/thread';
+import { Reply } from '../models/reply';
+import { RENDERER_VERSION, renderMarkdown } from '../server/markdown/render';
+import { createThread, ensureDefaultProducts, getThreadPage, listProducts } from '../server/threads/service';
+import { fmt } from '../server/threads/format';
+import { STATUS_LABELS } from '../server/threads/present';
+import { setHtmlCacheEnabled } from '../server/threads/page-cache';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const DURATION = arg('duration', 5);
+const CONNECTIONS = arg('connections', 10);
+const TOTAL_THREADS = arg('threads', 100_000);
+const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+
+interface Run {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+const results: Run[] = [];
+
+async function measure(name: string, opts: autocannon.Options): Promise<Run> {
+  // Warm-up (JIT, caches), not measured.
+  await autocannon({ connections: CONNECTIONS, duration: 1, ...opts, headers: { 'user-agent': UA, ...(opts.headers ?? {}) } });
+  const r = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts, headers: { 'user-agent': UA, ...(opts.headers ?? {}) } });
+  const run = { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
+  results.push(run);
+  console.log(`${name.padEnd(34)} ${run.rps.toFixed(0).padStart(7)} req/s   p50 ${String(run.p50).padStart(4)} ms   p99 ${String(run.p99).padStart(4)} ms${run.non2xx ? `   non-2xx ${run.non2xx}` : ''}${run.errors ? `   errors ${run.errors}` : ''}`);
+  return run;
+}
+
+function listen(app: express.Express): Promise<{ server: Server; url: string }> {
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ server, url: `http://127.0.0.1:${port}` });
+    });
+  });
+}
+
+function threadDoc(i: number, products: { id: string; name: string }[], author: Types.ObjectId, at: number) {
+  const p = products[i % products.length]!;
+  const body = `Question number ${i}: the installer stops with error 0x${(i * 7919).toString(16)} after the update.`;
+  const statuses = ['open', 'awaiting_asker', 'answered', 'open'] as const;
+  return {
+    _id: new Types.ObjectId(),
+    title: `Generated question ${i} about an installer error`,
+    slug: `generated-question-${i}-about-an-installer-error`,
+    bodySource: body,
+    bodyHtml: `<p>${body}</p>`,
+    rendererVersion: RENDERER_VERSION,
+    author,
+    authorName: 'Bench Member',
+    authorUsername: 'bench_member',
+    authorRole: 'member',
+    products: [new Types.ObjectId(p.id)],
+    productNames: [p.name],
+    status: statuses[i % 4],
+    acceptedReplyId: null,
+    acceptedAt: null,
+    acceptedBy: null,
+    replyCount: i % 5,
+    views: i % 97,
+    lastActivityAt: new Date(at - i * 60_000),
+    lastPosterRole: 'member',
+    lastPosterId: author,
+    lastPosterName: 'Bench Member',
+    lastPosterIsAsker: true,
+    lockedAt: null,
+    lockReason: null,
+    lockNote: '',
+    lockedBy: null,
+    editedAt: null,
+    createdAt: new Date(at - i * 60_000),
+    updatedAt: new Date(at - i * 60_000),
+  };
+}
+
+async function insertThreads(from: number, to: number, products: { id: string; name: string }[], author: Types.ObjectId, at: number) {
+  const BATCH = 2000;
+  for (let i = from; i < to; i += BATCH) {
+    const docs = [];
+    for (let j = i; j < Math.min(to, i + BATCH); j++) docs.push(threadDoc(j, products, author, at));
+    await Thread.collection.insertMany(docs, { ordered: false });
+  }
+}
+
+function cookiesFrom(res: Response, jar: Map<string, string>) {
+  for (const c of res.headers.getSetCookie()) {
+    const [pair] = c.split(';');
+    const eq = pair!.indexOf('=');
+    jar.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+  }
+}
+const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+
+async function main() {
+  const db = await startTestDatabase();
+  const config = testConfig({ RATE_POST_MAX: '100000000', RATE_LOGIN_MAX: '1000' });
+  const app = createApp({ config, logger: createLogger('silent'), clock: systemClock });
+  app.set('view cache', true); // as in production
+  await Promise.all(mongoose.modelNames().map((n) => mongoose.model(n).init()));
+  const { server, url } = await listen(app);
+
+  await ensureDefaultProducts();
+  const products = await listProducts();
+  const auth = createAuthService({ clock: systemClock, config });
+  const member = await auth.register({ username: 'bench_member', email: 'member@bench.invalid', password: 'bench-password-1' });
+  const modUser = await auth.register({ username: 'bench_mod', email: 'mod@bench.invalid', password: 'bench-password-2', displayName: 'Bench Moderator' });
+  await auth.setRole(modUser.username, 'moderator');
+  const memberActor = { ...member };
+  const now = Date.now();
+
+  // The hot thread: 50 replies, alternating member and moderator, some Markdown.
+  const hot = await createThread(
+    memberActor,
+    { title: 'Access code expired before I could claim my certification', body: 'I passed the exam but the **access code** has expired. Where do I request a new one?', products: [products[0]!.id] },
+    { now: () => new Date(now - 3600_000) },
+  );
+  const replyDocs = Array.from({ length: 50 }, (_, i) => {
+    const staff = i % 2 === 1;
+    const src = staff
+      ? `Thanks for the update. Please try these steps:\n\n1. Open a private window.\n2. Sign in with your personal account.\n3. Enter the code from my private message.\n\nReply ${i}.`
+      : `I tried that and it still says the code **expired**. Here is what I see: \`error ${i}\`.`;
+    return {
+      threadId: new Types.ObjectId(hot.id),
+      author: new Types.ObjectId(staff ? modUser.id : member.id),
+      authorName: staff ? 'Bench Moderator' : 'bench_member',
+      authorUsername: staff ? 'bench_mod' : 'bench_member',
+      authorRole: staff ? 'moderator' : 'member',
+      system: false,
+      systemKind: null,
+      bodySource: src,
+      bodyHtml: renderMarkdown(src),
+      rendererVersion: RENDERER_VERSION,
+      helpfulCount: 0, notHelpfulCount: 0, satisfactionSum: 0, satisfactionCount: 0,
+      createdAt: new Date(now - 3600_000 + (i + 1) * 60_000),
+      editedAt: null,
+    };
+  });
+  await Reply.insertMany(replyDocs);
+  await Thread.updateOne({ _id: hot.id }, { $set: { replyCount: 50, status: 'awaiting_asker', lastActivityAt: new Date(now) } });
+
+  // A separate thread to post replies to, so the measured thread page stays at 50.
+  const target = await createThread(memberActor, { title: 'A thread that receives benchmark replies', body: 'Replies from the benchmark land here.', products: [products[1]!.id] }, systemClock);
+
+  const authorId = new Types.ObjectId(member.id);
+  let t0 = Date.now();
+  await insertThreads(0, 998, products, authorId, now - 7200_000);
+  console.log(`seeded 1k threads in ${Date.now() - t0} ms`);
+
+  // Baseline: the same template from memory, no database, no middleware.
+  const page = await getThreadPage(null, hot.id, {});
+  const base = express();
+  base.set('view engine', 'ejs');
+  base.set('views', path.join(root, 'views'));
+  base.set('view cache', true);
+  const locals = {
+    fmt, STATUS_LABELS, page, replyDraft: '', title: page.thread.title,
+    currentUser: null, currentPath: page.thread.url, error: null, fieldErrors: {}, csrfToken: () => '',
+  };
+  base.get('/', (_req, res) => res.render('threads/thread', { ...locals, now: new Date() }));
+  const baseline = await listen(base);
+
+  console.log(`\nautocannon: ${CONNECTIONS} connections, ${DURATION} s per run\n`);
+  const b = await measure('baseline (ejs from memory)', { url: `${baseline.url}/` });
+  const tp = await measure('thread page, 50 replies', { url: `${url}${hot.url}` });
+  setHtmlCacheEnabled(false);
+  const tpNoHtml = await measure('thread page, no HTML cache', { url: `${url}${hot.url}` });
+  setHtmlCacheEnabled(true);
+  const l1k = await measure('list page 1 @ 1k threads', { url: `${url}/` });
+
+  t0 = Date.now();
+  await insertThreads(998, TOTAL_THREADS - 2, products, authorId, now - 7200_000);
+  console.log(`grew to ${await Thread.estimatedDocumentCount()} threads in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const l100k = await measure(`list page 1 @ ${TOTAL_THREADS / 1000}k threads`, { url: `${url}/` });
+  await measure(`list p1 status=open @ ${TOTAL_THREADS / 1000}k`, { url: `${url}/?status=open` });
+  await measure(`list p1 by product @ ${TOTAL_THREADS / 1000}k`, { url: `${url}/?product=${products[2]!.id}` });
+  const tp100k = await measure(`thread page @ ${TOTAL_THREADS / 1000}k threads`, { url: `${url}${hot.url}` });
+
+  // Sign in over HTTP to get a session cookie and a CSRF token, then post replies.
+  const jar = new Map<string, string>();
+  let res = await fetch(`${url}/api/session`);
+  cookiesFrom(res, jar);
+  let token = ((await res.json()) as { csrfToken: string }).csrfToken;
+  res = await fetch(`${url}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-csrf-token': token, cookie: cookieHeader(jar) },
+    body: JSON.stringify({ username: 'bench_member', password: 'bench-password-1' }),
+  });
+  cookiesFrom(res, jar);
+  token = ((await res.json()) as { csrfToken: string }).csrfToken;
+  const tpSigned = await measure('thread page, signed in (no HTML cache)', { url: `${url}${hot.url}`, headers: { cookie: cookieHeader(jar) } });
+  await measure('post a reply (JSON, signed in)', {
+    url: `${url}/api/threads/${target.id}/replies`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-csrf-token': token, cookie: cookieHeader(jar) },
+    body: JSON.stringify({ body: 'A benchmark reply with a little **Markdown** in it.' }),
+  });
+
+  console.log('\nsummary');
+  console.log(`  thread page / baseline        ${(tp.rps / b.rps).toFixed(2)}  (target >= 0.70)`);
+  console.log(`  no HTML cache / baseline      ${(tpNoHtml.rps / b.rps).toFixed(2)}  (data cache + render, anonymous)`);
+  console.log(`  thread page @100k / baseline  ${(tp100k.rps / b.rps).toFixed(2)}`);
+  console.log(`  signed-in page / baseline     ${(tpSigned.rps / b.rps).toFixed(2)}  (data cache + updatedAt check + render)`);
+  console.log(`  list 100k / list 1k           ${(l100k.rps / l1k.rps).toFixed(2)}`);
+
+  baseline.server.close();
+  server.close();
+  server.closeAllConnections?.();
+  await db.close();
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,104 @@
+import mongoose, { Schema, type Types } from 'mongoose';
+
+export const THREAD_STATUSES = ['open', 'awaiting_asker', 'answered', 'locked'] as const;
+export type ThreadStatus = (typeof THREAD_STATUSES)[number];
+export const LOCK_REASONS = ['no_response', 'moderator'] as const;
+export type LockReason = (typeof LOCK_REASONS)[number];
+export const POSTER_ROLES = ['member', 'moderator', 'admin'] as const;
+
+/**
+ * A question thread. The question itself lives on the thread (not as reply #0), so the
+ * thread page is two queries: this document by _id and its replies by threadId.
+ *
+ * Author, product names and the last poster are denormalised for fast list and thread
+ * pages. Counters (replyCount, views) change only by atomic $inc. State changes (accept,
+ * lock, status) are conditional single-document updates; see server/threads/service.ts.
+ */
+const threadSchema = new Schema(
+  {
+    title: { type: String, required: true, maxlength: 200 },
+    slug: { type: String, default: '' },
+    bodySource: { type: String, required: true },
+    bodyHtml: { type: String, required: true },
+    rendererVersion: { type: Number, required: true },
+
+    author: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    authorName: { type: String, required: true },
+    authorUsername: { type: String, required: true },
+    authorRole: { type: String, enum: POSTER_ROLES, default: 'member' },
+
+    products: { type: [Schema.Types.ObjectId], ref: 'Product', default: [] },
+    /** Same order as `products`. */
+    productNames: { type: [String], default: [] },
+
+    status: { type: String, enum: THREAD_STATUSES, default: 'open', required: true },
+    acceptedReplyId: { type: Schema.Types.ObjectId, ref: 'Reply', default: null },
+    acceptedAt: { type: Date, default: null },
+    acceptedBy: { type: Schema.Types.ObjectId, ref: 'User', default: null },
+
+    replyCount: { type: Number, default: 0 },
+    views: { type: Number, default: 0 },
+
+    lastActivityAt: { type: Date, required: true },
+    /** Role of whoever posted last (the question or a human reply); drives impliedStatus(). */
+    lastPosterRole: { type: String, enum: POSTER_ROLES, default: 'member' },
+    lastPosterId: { type: Schema.Types.ObjectId, ref: 'User', default: null },
+    lastPosterName: { type: String, default: '' },
+    /** Whether the last human post was by the asker (a staff asker still counts as the asker). */
+    lastPosterIsAsker: { type: Boolean, default: true },
+
+    lockedAt: { type: Date, default: null },
+    lockReason: { type: String, enum: [...LOCK_REASONS, null], default: null },
+    lockNote: { type: String, default: '' },
+    lockedBy: { type: Schema.Types.ObjectId, ref: 'User', default: null },
+
+    editedAt: { type: Date, default: null },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  // Timestamps come from the injected clock (services set them), never from Date.now().
+  { versionKey: false },
+);
+
+// One index per list query: all threads, by status, by product; _id breaks ties so
+// skip/limit pages are stable.
+threadSchema.index({ lastActivityAt: -1, _id: -1 });
+threadSchema.index({ status: 1, lastActivityAt: -1, _id: -1 });
+threadSchema.index({ products: 1, lastActivityAt: -1, _id: -1 });
+threadSchema.index({ author: 1, createdAt: -1 });
+
+export interface ThreadDoc {
+  _id: Types.ObjectId;
+  title: string;
+  slug: string;
+  bodySource: string;
+  bodyHtml: string;
+  rendererVersion: number;
+  author: Types.ObjectId;
+  authorName: string;
+  authorUsername: string;
+  authorRole: (typeof POSTER_ROLES)[number];
+  products: Types.ObjectId[];
+  productNames: string[];
+  status: ThreadStatus;
+  acceptedReplyId: Types.ObjectId | null;
+  acceptedAt: Date | null;
+  acceptedBy: Types.ObjectId | null;
+  replyCount: number;
+  views: number;
+  lastActivityAt: Date;
+  lastPosterRole: (typeof POSTER_ROLES)[number];
+  lastPosterId: Types.ObjectId | null;
+  lastPosterName: string;
+  lastPosterIsAsker: boolean;
+  lockedAt: Date | null;
+  lockReason: LockReason | null;
+  lockNote: string;
+  lockedBy: Types.ObjectId | null;
+  editedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const Thread =
+  (mongoose.models.Thread as mongoose.Model<ThreadDoc> | undefined) ?? mongoose.model<ThreadDoc>('Thread', threadSchema);

@@ -1,0 +1,222 @@
+import { z } from 'zod';
+import { User, toActor, toPublicUser, type PublicUser } from '../../models/user';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../http/errors';
+import { parseInput } from '../http/validate';
+import { renderMarkdown, RENDERER_VERSION } from '../markdown/render';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
+import { ROLES, isStaff, type Actor, type Role } from './actor';
+import { PASSWORD_MAX, PASSWORD_MIN, hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords';
+import { SIGNATURE_MAX, defaultSignatureFor } from './signature';
+import { createLoginThrottle } from './throttle';
+
+export const INCORRECT_LOGIN = 'Incorrect username or password.';
+
+const noControlChars = (s: string) => !/[\p{Cc}\p{Cf}]/u.test(s);
+
+export const usernameSchema = z
+  .string()
+  .trim()
+  .min(3)
+  .max(30)
+  .regex(/^[a-z0-9_.-]+$/i, { message: 'may contain only letters, digits, "_", "." and "-"' });
+
+export const registerSchema = z.object({
+  username: usernameSchema,
+  email: z.string().trim().max(254).toLowerCase().pipe(z.email({ message: 'must be a valid email address' })),
+  password: z.string().min(PASSWORD_MIN).max(PASSWORD_MAX),
+  displayName: z
+    .string()
+    .trim()
+    .max(60)
+    .refine(noControlChars, { message: 'may not contain control characters' })
+    .optional()
+    .transform((v) => (v ? v : undefined)),
+});
+export type RegisterInput = z.input<typeof registerSchema>;
+
+export const loginSchema = z.object({
+  username: z.string().trim().min(1).max(254),
+  password: z.string().min(1).max(PASSWORD_MAX),
+});
+export type LoginInput = z.infer<typeof loginSchema>;
+
+export const signatureSchema = z.object({
+  signature: z.string().max(SIGNATURE_MAX),
+});
+
+export const roleSchema = z.enum(ROLES);
+
+export interface AuthDeps {
+  clock: Clock;
+  config: Pick<Config, 'RATE_LOGIN_MAX' | 'RATE_LOGIN_WINDOW_MIN'>;
+}
+
+export interface Profile extends PublicUser {
+  joinedAt: Date;
+}
+
+export interface SignatureSettings {
+  signature: string;
+  signatureHtml: string;
+  isDefault: boolean;
+  defaultSignature: string;
+}
+
+/**
+ * Accounts and sign-in. Takes its dependencies once; the web handlers, passport, the CLI
+ * and tests all call the same functions.
+ */
+export function createAuthService(deps: AuthDeps) {
+  const { clock, config } = deps;
+  const throttle = createLoginThrottle({
+    clock,
+    accountMax: config.RATE_LOGIN_MAX,
+    ipMax: config.RATE_LOGIN_MAX * 3,
+    windowMs: config.RATE_LOGIN_WINDOW_MIN * 60_000,
+  });
+
+  /** Creates a member account. Duplicates are caught by the unique indexes, not a pre-check. */
+  async function register(input: RegisterInput): Promise<PublicUser> {
+    const data = parseInput(registerSchema, input);
+    const passwordHash = await hashPassword(data.password);
+    try {
+      const user = await User.create({
+        username: data.username,
+        usernameLower: data.username.toLowerCase(),
+        email: data.email,
+        displayName: data.displayName ?? data.username,
+        passwordHash,
+        role: 'member',
+        createdAt: clock.now(),
+      });
+      return toPublicUser(user);
+    } catch (err) {
+      throw duplicateToConflict(err);
+    }
+  }
+
+  /**
+   * Checks a username and password. Unknown users and wrong passwords take the same time
+   * and give the same message.
+   */
+  async function authenticate(username: string, password: string): Promise<Actor> {
+    const user = await User.findOne({ usernameLower: String(username).trim().toLowerCase() })
+      .select({ username: 1, displayName: 1, role: 1, passwordHash: 1 })
+      .lean();
+    if (!user) {
+      await verifyAgainstDummy(password);
+      throw new UnauthorizedError(INCORRECT_LOGIN);
+    }
+    if (!(await verifyPassword(user.passwordHash, password))) throw new UnauthorizedError(INCORRECT_LOGIN);
+    const update: Record<string, unknown> = { lastLoginAt: clock.now() };
+    if (needsRehash(user.passwordHash)) update.passwordHash = await hashPassword(password);
+    await User.updateOne({ _id: user._id }, { $set: update });
+    return toActor(user);
+  }
+
+  /** authenticate() behind the per-account and per-address throttle. */
+  async function signIn(input: LoginInput & { ip: string }): Promise<Actor> {
+    const { username, password } = parseInput(loginSchema, input);
+    await throttle.begin(username, input.ip);
+    const actor = await authenticate(username, password);
+    await throttle.succeeded(username, input.ip);
+    return actor;
+  }
+
+  async function setRole(username: string, role: Role): Promise<PublicUser> {
+    const r = parseInput(roleSchema, role);
+    const user = await User.findOneAndUpdate(
+      { usernameLower: String(username).trim().toLowerCase() },
+      { $set: { role: r } },
+      { returnDocument: 'after', lean: true },
+    );
+    if (!user) throw new NotFoundError(`There is no user called "${username}".`);
+    return toPublicUser(user);
+  }
+
+  /** An administrator account (CLI, first start). */
+  async function createAdmin(input: RegisterInput): Promise<PublicUser> {
+    const user = await register(input);
+    return setRole(user.username, 'admin');
+  }
+
+  async function profile(username: string): Promise<Profile> {
+    const parsed = usernameSchema.safeParse(username);
+    if (!parsed.success) throw new NotFoundError('There is no such member.');
+    const user = await User.findOne({ usernameLower: parsed.data.toLowerCase() })
+      .select({ username: 1, displayName: 1, role: 1, createdAt: 1 })
+      .lean();
+    if (!user) throw new NotFoundError('There is no such member.');
+    return { ...toPublicUser(user), joinedAt: user.createdAt };
+  }
+
+  async function listStaff(): Promise<Profile[]> {
+    const users = await User.find({ role: { $in: ['moderator', 'admin'] } })
+      .select({ username: 1, displayName: 1, role: 1, createdAt: 1 })
+      .sort({ usernameLower: 1 })
+      .lean();
+    return users.map((u) => ({ ...toPublicUser(u), joinedAt: u.createdAt }));
+  }
+
+  async function signatureSettings(actor: Actor | null): Promise<SignatureSettings> {
+    requireStaffActor(actor);
+    const user = await User.findById(actor!.id).select({ displayName: 1, signature: 1, signatureHtml: 1 }).lean();
+    if (!user) throw new NotFoundError('Your account no longer exists.');
+    const defaultSignature = defaultSignatureFor(user);
+    const own = user.signature ?? '';
+    return {
+      signature: own,
+      signatureHtml: own ? (user.signatureHtml ?? '') : renderMarkdown(defaultSignature),
+      isDefault: !own,
+      defaultSignature,
+    };
+  }
+
+  /** Stores a staff member's signature (Markdown and cooked HTML). Empty means "use the default". */
+  async function updateSignature(actor: Actor | null, input: { signature: string }): Promise<SignatureSettings> {
+    requireStaffActor(actor);
+    const { signature } = parseInput(signatureSchema, input);
+    const source = signature.replace(/\r\n?/g, '\n').trim();
+    const set = source
+      ? { signature: source, signatureHtml: renderMarkdown(source), signatureRendererVersion: RENDERER_VERSION }
+      : { signature: null, signatureHtml: null, signatureRendererVersion: null };
+    const res = await User.updateOne({ _id: actor!.id }, { $set: set });
+    if (res.matchedCount === 0) throw new NotFoundError('Your account no longer exists.');
+    return signatureSettings(actor);
+  }
+
+  return { register, authenticate, signIn, setRole, createAdmin, profile, listStaff, signatureSettings, updateSignature };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+/**
+ * The session's user: one indexed _id lookup per request, no cache, so a role change or
+ * a deleted account applies at once. Null when the id is malformed or the account is gone.
+ */
+export async function findActor(id: unknown): Promise<Actor | null> {
+  if (typeof id !== 'string' || !/^[0-9a-f]{24}$/i.test(id)) return null;
+  const user = await User.findById(id).select({ username: 1, displayName: 1, role: 1 }).lean();
+  return user ? toActor(user) : null;
+}
+
+function requireStaffActor(actor: Actor | null): void {
+  if (!actor) throw new UnauthorizedError();
+  if (!isStaff(actor)) throw new ForbiddenError('Only support moderators can have a signature.');
+}
+
+/** Maps a duplicate-key error on users to a 409 naming the field; anything else passes through. */
+function duplicateToConflict(err: unknown): unknown {
+  const e = err as { code?: number; keyPattern?: Record<string, unknown>; keyValue?: Record<string, unknown>; message?: string };
+  if (e?.code !== 11000) return err;
+  const keys = Object.keys(e.keyPattern ?? e.keyValue ?? {});
+  const onEmail = keys.includes('email') || (!keys.length && /email/.test(e.message ?? ''));
+  if (onEmail) {
+    const msg = 'An account with that email address already exists.';
+    return new ConflictError(msg, 'conflict', { fields: { email: msg } });
+  }
+  const msg = 'That username is taken. Please choose another.';
+  return new ConflictError(msg, 'conflict', { fields: { username: msg } });
+}
+

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { startTestApp, csrfToken, type TestApp } from '../../helpers/app';
+import { collection } from './util';
+
+describe('auth: register via the JSON API (POST /api/users)', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(() => t.close());
+
+  const users = () => collection('users');
+
+  it('creates a member, signs them in, and stores an argon2id hash', async () => {
+    const agent = t.agent();
+    const token = await csrfToken(agent);
+    const res = await agent
+      .post('/api/users')
+      .set('X-CSRF-Token', token)
+      .send({ username: 'Irsyaad', email: ' Irsyaad@Example.TEST ', password: 'correct horse battery', displayName: 'Irsyaad H.' })
+      .expect(201);
+    assert.deepEqual(Object.keys(res.body.user).sort(), ['displayName', 'id', 'role', 'username']);
+    assert.equal(res.body.user.username, 'Irsyaad');
+    assert.equal(res.body.user.role, 'member');
+
+    const doc = await users().findOne({ usernameLower: 'irsyaad' });
+    assert.ok(doc);
+    assert.equal(doc.email, 'irsyaad@example.test');
+    assert.equal(doc.displayName, 'Irsyaad H.');
+    assert.equal(doc.role, 'member');
+    assert.match(doc.passwordHash, /^\$argon2id\$v=19\$/);
+    const params = String(doc.passwordHash).split('$')[3]!.split(',').sort();
+    assert.deepEqual(params, ['m=19456', 'p=1', 't=2']);
+    assert.ok(!String(doc.passwordHash).includes('correct horse'));
+
+    const session = await agent.get('/api/session').expect(200);
+    assert.equal(session.body.user.username, 'Irsyaad');
+  });
+
+  it('defaults the display name to the username', async () => {
+    const agent = t.agent();
+    const token = await csrfToken(agent);
+    const res = await agent
+      .post('/api/users')
+      .set('X-CSRF-Token', token)
+      .send({ username: 'javier.s', email: 'javier@example.test', password: 'another long secret' })
+      .expect(201);
+    assert.equal(res.body.user.displayName, 'javier.s');
+  });
+
+  it('refuses a duplicate username (any case) and a duplicate email with 409 and a field message', async () => {
+    const agent = t.agent();
+    const token = await csrfToken(agent);
+    const before = await users().countDocuments();
+
+    const dupName = await agent
+      .post('/api/users')
+      .set('X-CSRF-Token', token)
+      .send({ username: 'IRSYAAD', email: 'someone@example.test', password: 'long enough pw' });
+    assert.equal(dupName.status, 409);
+    assert.equal(dupName.body.error.code, 'conflict');
+    assert.match(dupName.body.error.fields.username, /taken/);
+
+    const dupEmail = await agent
+      .post('/api/users')
+      .set('X-CSRF-Token', token)
+      .send({ username: 'someone', email: 'IRSYAAD@example.test', password: 'long enough pw' });
+    assert.equal(dupEmail.status, 409);
+    assert.match(dupEmail.body.error.fields.email, /already exists/);
+
+    assert.equal(await users().countDocuments(), before);
+    assert.equal(await users().countDocuments({ usernameLower: 'someone' }), 0);
+  });
+
+  const valid = { username: 'newbie', email: 'newbie@example.test', password: 'a fine password', displayName: 'Newbie' };
+  const bad: Array<[string, Record<string, unknown>, string]> = [
+    ['username as a number', { ...valid, username: 12345 }, 'username'],
+    ['username as an operator object', { ...valid, username: { $ne: '' } }, 'username'],
+    ['email as an operator object', { ...valid, email: { $gt: '' } }, 'email'],
+    ['password as an array', { ...valid, password: ['a fine password'] }, 'password'],
+    ['password of 7 characters', { ...valid, password: 'short12' }, 'password'],
+    ['password of 1025 characters', { ...valid, password: 'x'.repeat(1025) }, 'password'],
+    ['username of 31 characters', { ...valid, username: 'u'.repeat(31) }, 'username'],
+    ['username with spaces', { ...valid, username: 'new bie!' }, 'username'],
+    ['display name of 61 characters', { ...valid, displayName: 'd'.repeat(61) }, 'displayName'],
+    ['an invalid email', { ...valid, email: 'not-an-email' }, 'email'],
+  ];
+  for (const [label, body, field] of bad) {
+    it(`400 for ${label}, nothing stored`, async () => {
+      const agent = t.agent();
+      const token = await csrfToken(agent);
+      const before = await users().countDocuments();
+      const res = await agent.post('/api/users').set('X-CSRF-Token', token).send(body);
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.equal(res.body.error.code, 'validation');
+      assert.ok(res.body.error.fields[field], `expected a message for ${field}: ${JSON.stringify(res.body.error)}`);
+      assert.equal(await users().countDocuments(), before);
+      assert.equal((await agent.get('/api/session')).body.user, null);
+    });
+  }
+
+  it('403 without a CSRF token, nothing stored', async () => {
+    const agent = t.agent();
+    await csrfToken(agent);
+    const res = await agent.post('/api/users').send(valid);
+    assert.equal(res.status, 403);
+    assert.equal(res.body.error.code, 'csrf');
+    assert.equal(await users().countDocuments({ usernameLower: 'newbie' }), 0);
+  });
+
+  it('413 for a body over the limit, nothing stored', async () => {
+    const agent = t.agent();
+    const token = await csrfToken(agent);
+    const res = await agent
+      .post('/api/users')
+      .set('X-CSRF-Token', token)
+      .send({ ...valid, displayName: 'x'.repeat(t.config.BODY_LIMIT_KB * 1024 + 10) });
+    assert.equal(res.status, 413);
+    assert.equal(res.body.error.code, 'payload_too_large');
+    assert.equal(await users().countDocuments({ usernameLower: 'newbie' }), 0);
+  });
+});

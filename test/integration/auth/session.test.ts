@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { startTestApp, csrfToken, type TestApp } from '../../helpers/app';
+import { createUser, signIn, type TestUser } from '../../helpers/users';
+import { collection, formToken, sessionCookieFrom, sessionIdFrom } from './util';
+
+describe('auth: sign-in and sign-out', () => {
+  let t: TestApp;
+  let member: TestUser;
+  let second: TestUser;
+  before(async () => {
+    t = await startTestApp();
+    member = await createUser({ username: 'Irsyaad', displayName: 'Irsyaad H.' });
+    second = await createUser({ username: 'markus' });
+  });
+  after(() => t.close());
+
+  it('JSON: GET /api/session answers null and a CSRF token when signed out', async () => {
+    const res = await t.agent().get('/api/session').expect(200);
+    assert.equal(res.body.user, null);
+    assert.equal(typeof res.body.csrfToken, 'string');
+  });
+
+  it('JSON: signs in with a new session id, then sign-out kills the old cookie', async () => {
+    const agent = t.agent();
+    const first = await agent.get('/api/session').expect(200);
+    const anonymousSid = sessionIdFrom(first);
+    assert.ok(anonymousSid, 'the CSRF token binds an anonymous session');
+
+    const login = await agent
+      .post('/api/session')
+      .set('X-CSRF-Token', first.body.csrfToken)
+      .send({ username: 'irsyaad', password: member.password })
+      .expect(200);
+    assert.deepEqual(login.body.user, { id: member.id, username: 'Irsyaad', displayName: 'Irsyaad H.', role: 'member' });
+    const signedInSid = sessionIdFrom(login);
+    const signedInCookie = sessionCookieFrom(login)!;
+    assert.ok(signedInSid);
+    assert.notEqual(signedInSid, anonymousSid, 'session id changes at sign-in');
+    assert.equal(await collection('sessions').countDocuments({ _id: anonymousSid as never }), 0, 'pre-login session is gone');
+    assert.equal(await collection('sessions').countDocuments({ _id: signedInSid as never }), 1);
+
+    const doc = await collection('users').findOne({ usernameLower: 'irsyaad' });
+    assert.ok(doc?.lastLoginAt instanceof Date);
+
+    const me = await agent.get('/api/session').expect(200);
+    assert.equal(me.body.user.username, 'Irsyaad');
+
+    await agent.delete('/api/session').set('X-CSRF-Token', login.body.csrfToken).expect(204);
+    assert.equal(await collection('sessions').countDocuments({ _id: signedInSid as never }), 0, 'session destroyed');
+
+    // Replaying the old cookie from another client finds no session.
+    const replay = await request(t.app).get('/api/session').set('Cookie', signedInCookie).expect(200);
+    assert.equal(replay.body.user, null);
+  });
+
+  it('signs several people in at the same moment, each into their own session', async () => {
+    const people = [member, second, member];
+    const agents = people.map(() => t.agent());
+    const tokens = await Promise.all(agents.map((a) => csrfToken(a)));
+    const results = await Promise.all(
+      people.map((p, i) => agents[i]!.post('/api/session').set('X-CSRF-Token', tokens[i]!).send({ username: p.username, password: p.password })),
+    );
+    assert.deepEqual(results.map((r) => r.status), [200, 200, 200]);
+    const me = await Promise.all(agents.map((a) => a.get('/api/session')));
+    assert.deepEqual(me.map((r) => r.body.user.username), ['Irsyaad', 'markus', 'Irsyaad']);
+  });
+
+  it('gives the same message for an unknown user and a wrong password', async () => {
+    const agent = t.agent();
+    const token = await csrfToken(agent);
+    const wrong = await agent.post('/api/session').set('X-CSRF-Token', token).send({ username: 'Irsyaad', password: 'not the password' });
+    const unknown = await agent.post('/api/session').set('X-CSRF-Token', token).send({ username: 'nobody-here', password: 'not the password' });
+    assert.equal(wrong.status, 401);
+    assert.equal(unknown.status, 401);
+    assert.deepEqual(wrong.body, unknown.body);
+    assert.equal(wrong.body.error.message, 'Incorrect username or password.');
+    assert.equal((await agent.get('/api/session')).body.user, null);
+  });
+
+  it('400 for operator objects and wrong types in the credentials', async () => {
+    const agent = t.agent();
+    const token = await csrfToken(agent);
+    for (const body of [{ username: { $ne: '' }, password: { $ne: '' } }, { username: 'Irsyaad', password: { $gt: '' } }, { username: ['Irsyaad'], password: member.password }, {}]) {
+      const res = await agent.post('/api/session').set('X-CSRF-Token', token).send(body);
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.equal(res.body.error.code, 'validation');
+    }
+    assert.equal((await agent.get('/api/session')).body.user, null);
+  });
+
+  it('403 for a sign-in without a CSRF token', async () => {
+    const agent = t.agent();
+    await csrfToken(agent);
+    const res = await agent.post('/api/session').send({ username: 'Irsyaad', password: member.password });
+    assert.equal(res.status, 403);
+  });
+
+  it('HTML: the sign-in form redirects to a safe `next` and rotates the session id', async () => {
+    const agent = t.agent();
+    const page = await agent.get('/login?next=%2Fusers%2FIrsyaad').expect(200);
+    assert.match(page.text, /<label for="login-username">/);
+    assert.match(page.text, /autocomplete="current-password"/);
+    assert.match(page.text, /name="next" value="\/users\/Irsyaad"/);
+    const before = sessionIdFrom(page);
+    const res = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: formToken(page.text), username: 'Irsyaad', password: member.password, next: '/users/Irsyaad' })
+      .expect(303);
+    assert.equal(res.headers.location, '/users/Irsyaad');
+    const after = sessionIdFrom(res);
+    assert.ok(before && after && before !== after);
+
+    // Sign out through the header's form (POST only).
+    const profile = await agent.get('/users/Irsyaad').expect(200);
+    assert.match(profile.text, /action="\/logout"/);
+    const out = await agent.post('/logout').type('form').send({ _csrf: formToken(profile.text) }).expect(303);
+    assert.equal(out.headers.location, '/');
+    assert.match(String(out.headers['set-cookie']), /forum\.sid=;/);
+    assert.equal(await collection('sessions').countDocuments({ _id: after as never }), 0);
+    assert.equal((await agent.get('/api/session')).body.user, null);
+  });
+
+  it('HTML: refuses off-site redirects after sign-in', async () => {
+    const agent = t.agent();
+    const page = await agent.get('/login?next=//evil.example').expect(200);
+    assert.doesNotMatch(page.text, /evil\.example/);
+    const res = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: formToken(page.text), username: 'Irsyaad', password: member.password, next: 'https://evil.example/' })
+      .expect(303);
+    assert.equal(res.headers.location, '/');
+  });
+
+  it('HTML: a failed sign-in re-renders the form with the username, never the password', async () => {
+    const agent = t.agent();
+    const page = await agent.get('/login').expect(200);
+    const res = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: formToken(page.text), username: 'Irsyaad', password: 'Wrong-Password-123' })
+      .expect(401);
+    assert.match(res.text, /role="alert"/);
+    assert.match(res.text, /Incorrect username or password\./);
+    assert.match(res.text, /value="Irsyaad"/);
+    assert.doesNotMatch(res.text, /Wrong-Password-123/);
+  });
+
+  it('GET /logout is not a route', async () => {
+    const agent = t.agent();
+    await signIn(agent, 'Irsyaad', member.password);
+    await agent.get('/logout').expect(404);
+    assert.equal((await agent.get('/api/session')).body.user.username, 'Irsyaad');
+  });
+
+  it('public profile shows the name, role and join date, but never the email', async () => {
+    const res = await t.agent().get('/users/irsyaad').expect(200);
+    assert.match(res.text, /Irsyaad H\./);
+    assert.match(res.text, /Community member/);
+    assert.match(res.text, /<time datetime="/);
+    assert.doesNotMatch(res.text, /example\.test/);
+    const api = await t.agent().get('/api/users/Irsyaad').expect(200);
+    assert.deepEqual(Object.keys(api.body.user).sort(), ['displayName', 'id', 'joinedAt', 'role', 'username']);
+    await t.agent().get('/users/nobody-here').expect(404);
+    await t.agent().get('/api/users/%24ne').expect(404);
+  });
+});
