@@ -131,6 +131,19 @@ export interface Engine {
   dbStats(db: string): Document;
   collStats(db: string, coll: string): Document;
 
+  /**
+   * Optional (added by the wire layer): the query plan of a find/aggregate/count/distinct
+   * command document, for the `explain` command. Without it the wire layer answers with a
+   * minimal plan of its own.
+   */
+  explain?(db: string, command: Document, verbosity: string): Document;
+
+  /**
+   * Optional (engine): the plan a find would use plus execution counters, shaped like
+   * MongoDB's explain ({queryPlanner: {winningPlan: {stage, indexName, ...}}, executionStats}).
+   */
+  explainFind?(db: string, coll: string, opts: FindOptions): Document;
+
   /** Remove TTL-expired documents; called by a background timer. Returns removed count. */
   expireTtl(now?: Date): number;
   close(): void;

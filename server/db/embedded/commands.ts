@@ -1,0 +1,46 @@
+import type { Document } from 'bson';
+import { MongoCommandError } from './engine-api';
+import { commandError, errorReply } from './errors';
+import { adminCommands } from './handlers/admin';
+import { catalogCommands } from './handlers/catalog';
+import type { CommandContext, CommandHandler } from './handlers/context';
+import { crudCommands } from './handlers/crud';
+
+export type { CommandContext, ServerInfo } from './handlers/context';
+
+/** Command names are case-sensitive, as in MongoDB; the handlers list the few aliases. */
+const HANDLERS = new Map<string, CommandHandler>(
+  Object.entries({ ...adminCommands, ...catalogCommands, ...crudCommands }),
+);
+
+/** The first field of a command document names the command. */
+export function commandName(cmd: Document): string | undefined {
+  for (const key in cmd) return key;
+  return undefined;
+}
+
+/**
+ * Runs one command and always returns a reply document: failures become
+ * `{ok: 0, errmsg, code, codeName}`, whatever a handler or the engine throws.
+ */
+export function runCommand(name: string | undefined, cmd: Document, db: string, ctx: CommandContext): Document {
+  try {
+    if (name === undefined) throw commandError(9, 'the command document is empty');
+    // Accepting these silently would make a transaction look committed when it was not.
+    if (cmd.txnNumber !== undefined || cmd.startTransaction !== undefined || cmd.autocommit !== undefined) {
+      throw commandError(20, 'Transaction numbers are only allowed on a replica set member or mongos');
+    }
+    const handler = HANDLERS.get(name);
+    if (handler === undefined) throw commandError(59, `no such command: '${name}'`);
+    if (cmd.let !== undefined) throw commandError(2, "'let' variables are not supported by the embedded server");
+    if (cmd.collation !== undefined && cmd.collation !== null) {
+      throw commandError(2, `collation is not supported by the embedded server (in ${name})`);
+    }
+    return handler(cmd, db, ctx);
+  } catch (err) {
+    if (!(err instanceof MongoCommandError)) {
+      ctx.logger.error({ err, cmd: name, db, conn: ctx.connectionId }, 'embedded db: command failed unexpectedly');
+    }
+    return errorReply(err);
+  }
+}

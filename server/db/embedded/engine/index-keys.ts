@@ -1,0 +1,136 @@
+/**
+ * Index key extraction: the values a document contributes to an index, multikey expansion
+ * over arrays, and the order-preserving encoding of the resulting key tuples.
+ */
+import type { Document } from 'bson';
+import { encodeDir, UNDEFINED_KEY } from './bson-order';
+import { isPlainObject } from './doc-utils';
+import { MongoCommandError } from './errors';
+
+export interface KeyField {
+  path: string;
+  parts: string[];
+  dir: 1 | -1;
+}
+
+export interface IndexKey {
+  /** concatenated encodings of the key tuple */
+  enc: string;
+  /** the raw values (for E11000 messages) */
+  values: unknown[];
+}
+
+interface PathValues {
+  values: unknown[];
+  multi: boolean;
+  present: boolean;
+}
+
+function isDigits(s: string): boolean {
+  return s.length > 0 && /^\d+$/.test(s);
+}
+
+function collect(v: unknown, parts: string[], i: number, st: PathValues): void {
+  if (i === parts.length) {
+    if (v === undefined) {
+      st.values.push(null);
+      return;
+    }
+    st.present = true;
+    if (Array.isArray(v)) {
+      st.multi = true;
+      if (v.length === 0) st.values.push(UNDEFINED_KEY);
+      else for (const e of v) st.values.push(e);
+    } else {
+      st.values.push(v);
+    }
+    return;
+  }
+  const part = parts[i];
+  if (Array.isArray(v)) {
+    if (isDigits(part) && Number(part) < v.length) {
+      collect(v[Number(part)], parts, i + 1, st);
+      return;
+    }
+    st.multi = true;
+    if (v.length === 0) {
+      st.values.push(null);
+      return;
+    }
+    for (const e of v) {
+      if (isPlainObject(e)) collect(Object.prototype.hasOwnProperty.call(e, part) ? e[part] : undefined, parts, i + 1, st);
+      else st.values.push(null);
+    }
+    return;
+  }
+  if (isPlainObject(v)) {
+    collect(Object.prototype.hasOwnProperty.call(v, part) ? v[part] : undefined, parts, i + 1, st);
+    return;
+  }
+  st.values.push(null);
+}
+
+/** All values of one key field in `doc`, deduplicated by encoding. */
+export function fieldValues(doc: Document, f: KeyField): PathValues {
+  const st: PathValues = { values: [], multi: false, present: false };
+  collect(doc, f.parts, 0, st);
+  if (st.values.length > 1) {
+    const seen = new Set<string>();
+    st.values = st.values.filter((v) => {
+      const e = encodeDir(v, 1);
+      if (seen.has(e)) return false;
+      seen.add(e);
+      return true;
+    });
+  }
+  return st;
+}
+
+/**
+ * The keys `doc` contributes. Returns null when a sparse index skips the document.
+ * Sets `multikey.value` when an array was expanded.
+ */
+export function extractKeys(
+  doc: Document,
+  fields: KeyField[],
+  sparse: boolean,
+  multikey: { value: boolean },
+): IndexKey[] | null {
+  if (fields.length === 1) {
+    const pv = fieldValues(doc, fields[0]);
+    if (sparse && !pv.present) return null;
+    if (pv.multi) multikey.value = true;
+    const dir = fields[0].dir;
+    return pv.values.map((v) => ({ enc: encodeDir(v, dir), values: [v] }));
+  }
+  const per = fields.map((f) => fieldValues(doc, f));
+  if (sparse && !per.some((p) => p.present)) return null;
+  const arrays = per.map((p, i) => (p.multi ? fields[i].path : null)).filter((p): p is string => p !== null);
+  if (arrays.length > 1) {
+    throw new MongoCommandError(
+      171,
+      'CannotIndexParallelArrays',
+      `cannot index parallel arrays [${arrays[1]}] [${arrays[0]}]`,
+    );
+  }
+  if (arrays.length) multikey.value = true;
+  let keys: IndexKey[] = [{ enc: '', values: [] }];
+  for (let i = 0; i < fields.length; i++) {
+    const vals = per[i].values;
+    const dir = fields[i].dir;
+    if (vals.length === 1) {
+      const e = encodeDir(vals[0], dir);
+      for (const k of keys) {
+        k.enc += e;
+        k.values.push(vals[0]);
+      }
+    } else {
+      const next: IndexKey[] = [];
+      for (const k of keys) {
+        for (const v of vals) next.push({ enc: k.enc + encodeDir(v, dir), values: [...k.values, v] });
+      }
+      keys = next;
+    }
+  }
+  return keys;
+}

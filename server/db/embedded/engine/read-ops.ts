@@ -1,0 +1,402 @@
+/** find, count, distinct, aggregate and explain over the planner and mingo. */
+import type { Document } from 'bson';
+import type { Query } from 'mingo/query';
+import type { FindOptions } from '../engine-api';
+import { compareValues, encodeValue } from './bson-order';
+import type { Catalog } from './catalog';
+import type { Collection } from './collection';
+import { cloneDeep, isPlainObject, normalizeFilter } from './doc-utils';
+import { Deadline, asCommandError, badValue, indexNotFound, MongoCommandError } from './errors';
+import { fieldValues, type KeyField } from './index-keys';
+import { compileFilter, runAggregator, scanForRefused } from './mingo-context';
+import { projectDocs } from './projection';
+import { plan, sortFields, type Plan } from './planner';
+
+function toCount(v: unknown, what: string): number {
+  if (v === undefined || v === null) return 0;
+  const n = typeof v === 'number' ? v : Number((v as { valueOf(): unknown }).valueOf());
+  if (!Number.isFinite(n)) throw badValue(`${what} must be a number`);
+  return Math.trunc(n);
+}
+
+interface SortKeyed {
+  d: Document;
+  keys: unknown[];
+}
+
+/** MongoDB's sort key of one field: arrays sort by their smallest (asc) / largest (desc) element. */
+function sortKeyOf(d: Document, f: KeyField): unknown {
+  if (f.parts.length === 1) {
+    const v = Object.prototype.hasOwnProperty.call(d, f.path) ? d[f.path] : undefined;
+    if (!Array.isArray(v)) return v === undefined ? null : v;
+  }
+  const vals = fieldValues(d, f).values; // an empty array gives UNDEFINED_KEY: below null
+  let best = vals[0];
+  for (let i = 1; i < vals.length; i++) {
+    const c = compareValues(vals[i], best);
+    if (f.dir === 1 ? c < 0 : c > 0) best = vals[i];
+  }
+  return best;
+}
+
+function sorter(sort: Document) {
+  const sf = sortFields(sort).filter(([k]) => k !== '$natural');
+  const fields: KeyField[] = sf.map(([path, dir]) => ({ path, parts: path.split('.'), dir }));
+  const keyed = (d: Document): SortKeyed => ({ d, keys: fields.map((f) => sortKeyOf(d, f)) });
+  const cmp = (a: SortKeyed, b: SortKeyed) => {
+    for (let i = 0; i < fields.length; i++) {
+      const c = compareValues(a.keys[i], b.keys[i]);
+      if (c) return fields[i].dir * c;
+    }
+    return 0;
+  };
+  return { fields, keyed, cmp };
+}
+
+/** Sorts documents in place the way MongoDB does (stable: ties keep natural order). */
+export function sortDocs(docs: Document[], sort: Document): void {
+  const { fields, keyed, cmp } = sorter(sort);
+  if (!fields.length) return;
+  const k = docs.map(keyed);
+  k.sort(cmp);
+  for (let i = 0; i < docs.length; i++) docs[i] = k[i].d;
+}
+
+/** The first `need` documents in sort order, keeping only `need` candidates at a time. */
+function topK(docs: Iterable<Document>, sort: Document, need: number): Document[] {
+  const { keyed, cmp } = sorter(sort);
+  const best: SortKeyed[] = [];
+  for (const d of docs) {
+    const item = keyed(d);
+    if (best.length === need && cmp(item, best[need - 1]) >= 0) continue;
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cmp(item, best[mid]) < 0) hi = mid;
+      else lo = mid + 1;
+    }
+    best.splice(lo, 0, item);
+    if (best.length > need) best.pop();
+  }
+  return best.map((x) => x.d);
+}
+
+export interface Selection {
+  docs: Document[];
+  plan: Plan;
+}
+
+/** Matching documents after sort/skip/limit, without projection. */
+export function select(
+  coll: Collection | undefined,
+  filter: Document,
+  q: Query,
+  o: { sort?: Document; skip?: number; limit?: number; hint?: unknown },
+  deadline: Deadline,
+): Selection {
+  try {
+    return selectUnguarded(coll, filter, q, o, deadline);
+  } catch (e) {
+    throw asCommandError(e); // a query must never crash the server
+  }
+}
+
+function selectUnguarded(
+  coll: Collection | undefined,
+  filter: Document,
+  q: Query,
+  o: { sort?: Document; skip?: number; limit?: number; hint?: unknown },
+  deadline: Deadline,
+): Selection {
+  const p = plan(coll, filter, o.sort, o.hint);
+  const skip = Math.max(0, toCount(o.skip, 'skip'));
+  const limit = Math.abs(toCount(o.limit, 'limit'));
+  const testAll = Object.keys(filter).length === 0;
+  const out: Document[] = [];
+  if (p.sortCovered) {
+    const need = limit > 0 ? skip + limit : Infinity;
+    for (const d of p.candidates()) {
+      deadline.tick();
+      if (testAll || q.test(d)) {
+        out.push(d);
+        if (out.length >= need) break;
+      }
+    }
+    return { docs: skip ? out.slice(skip) : out, plan: p };
+  }
+  if (limit > 0 && skip + limit <= 1000) {
+    const matches = (function* () {
+      for (const d of p.candidates()) {
+        deadline.tick();
+        if (testAll || q.test(d)) yield d;
+      }
+    })();
+    const top = topK(matches, o.sort!, skip + limit);
+    return { docs: top.slice(skip), plan: p };
+  }
+  for (const d of p.candidates()) {
+    deadline.tick();
+    if (testAll || q.test(d)) out.push(d);
+  }
+  deadline.check();
+  sortDocs(out, o.sort!);
+  return { docs: out.slice(skip, limit > 0 ? skip + limit : undefined), plan: p };
+}
+
+function filterOf(f: unknown): Document {
+  if (f === undefined || f === null) return {};
+  if (!isPlainObject(f)) throw badValue('filter must be an object');
+  return normalizeFilter(f);
+}
+
+export function find(cat: Catalog, db: string, coll: string, o: FindOptions): Document[] {
+  return findWithPlan(cat, db, coll, o).docs;
+}
+
+export function findWithPlan(cat: Catalog, db: string, coll: string, o: FindOptions): Selection {
+  const c = cat.get(db, coll);
+  const filter = filterOf(o.filter);
+  const q = compileFilter(filter, { hasTextIndex: !!c?.text });
+  const deadline = new Deadline(o.maxTimeMS);
+  if (o.sort !== undefined && !isPlainObject(o.sort)) throw badValue('sort must be an object');
+  const sel = select(c, filter, q, o, deadline);
+  if (o.projection && isPlainObject(o.projection) && Object.keys(o.projection).length) {
+    sel.docs = projectDocs(sel.docs, o.projection, filter);
+  }
+  return sel;
+}
+
+function describePlan(p: Plan): Document {
+  const winningPlan: Document = { stage: p.stage };
+  if (p.indexName) winningPlan.indexName = p.indexName;
+  if (p.keyPattern) winningPlan.keyPattern = p.keyPattern;
+  if (p.direction) winningPlan.direction = p.direction;
+  if (p.intervals !== undefined) winningPlan.intervals = p.intervals;
+  winningPlan.sortCovered = p.sortCovered;
+  return winningPlan;
+}
+
+function explainOf(ns: string, filter: Document, p: Plan, run: (() => number) | null): Document {
+  const out: Document = {
+    explainVersion: '1',
+    queryPlanner: { namespace: ns, parsedQuery: filter, winningPlan: describePlan(p), rejectedPlans: [] },
+  };
+  if (run) {
+    const started = Date.now();
+    const nReturned = run();
+    out.executionStats = {
+      executionSuccess: true,
+      nReturned,
+      executionTimeMillis: Date.now() - started,
+      totalKeysExamined: p.stats.keysExamined,
+      totalDocsExamined: p.stats.docsExamined,
+    };
+  }
+  return out;
+}
+
+/** explain for a find: plan plus execution counters. */
+export function explain(cat: Catalog, db: string, coll: string, o: FindOptions): Document {
+  let sel: Selection | null = null;
+  const started = Date.now();
+  sel = findWithPlan(cat, db, coll, o);
+  const out = explainOf(`${db}.${coll}`, filterOf(o.filter), sel.plan, null);
+  out.executionStats = {
+    executionSuccess: true,
+    nReturned: sel.docs.length,
+    executionTimeMillis: Date.now() - started,
+    totalKeysExamined: sel.plan.stats.keysExamined,
+    totalDocsExamined: sel.plan.stats.docsExamined,
+  };
+  return out;
+}
+
+/** explain of a find / count / distinct / aggregate command document. */
+export function explainCommand(cat: Catalog, db: string, cmd: Document, verbosity: string): Document {
+  const name = Object.keys(cmd)[0];
+  const execute = verbosity !== 'queryPlanner';
+  const coll = typeof cmd[name] === 'string' ? (cmd[name] as string) : null;
+  const c = coll === null ? undefined : cat.get(db, coll);
+  const ns = `${db}.${coll ?? '$cmd.aggregate'}`;
+  let filter: Document = {};
+  let o: { sort?: Document; skip?: number; limit?: number; hint?: unknown } = {};
+  let run: (() => number) | null = null;
+  switch (name) {
+    case 'find': {
+      filter = filterOf(cmd.filter);
+      o = { sort: cmd.sort, skip: cmd.skip, limit: cmd.limit, hint: cmd.hint };
+      break;
+    }
+    case 'count':
+      filter = filterOf(cmd.query);
+      o = { skip: cmd.skip, limit: cmd.limit, hint: cmd.hint };
+      break;
+    case 'distinct':
+      filter = filterOf(cmd.query);
+      break;
+    case 'aggregate': {
+      const pl = Array.isArray(cmd.pipeline) ? (cmd.pipeline as Document[]) : [];
+      if (pl.length && isPlainObject(pl[0]) && pl[0].$match !== undefined) {
+        filter = filterOf(pl[0].$match);
+        if (pl.length > 1 && isPlainObject(pl[1]?.$sort)) o.sort = pl[1].$sort as Document;
+      }
+      o.hint = cmd.hint;
+      if (execute) run = () => aggregate(cat, db, coll, pl, { hint: cmd.hint, maxTimeMS: cmd.maxTimeMS as number }).length;
+      break;
+    }
+    default:
+      throw badValue(`cannot explain '${name}'`);
+  }
+  const q = compileFilter(filter, { hasTextIndex: !!c?.text });
+  const p = plan(c, filter, o.sort, o.hint);
+  if (execute && !run) {
+    run = () => {
+      const deadline = new Deadline(cmd.maxTimeMS as number | undefined);
+      const testAll = Object.keys(filter).length === 0;
+      let n = 0;
+      const skip = Math.max(0, toCount(o.skip, 'skip'));
+      const limit = Math.abs(toCount(o.limit, 'limit'));
+      for (const d of p.candidates()) {
+        deadline.tick();
+        if (testAll || q.test(d)) n++;
+      }
+      n = Math.max(0, n - skip);
+      return limit ? Math.min(n, limit) : n;
+    };
+  }
+  return explainOf(ns, filter, p, run);
+}
+
+export function count(cat: Catalog, db: string, coll: string, o: { query?: Document; skip?: number; limit?: number; hint?: unknown; maxTimeMS?: number }): number {
+  const c = cat.get(db, coll);
+  if (!c) return 0;
+  const filter = filterOf(o.query);
+  const skip = Math.max(0, toCount(o.skip, 'skip'));
+  const limit = Math.abs(toCount(o.limit, 'limit'));
+  if (Object.keys(filter).length === 0 && o.hint === undefined) {
+    const n = Math.max(0, c.docs.size - skip);
+    return limit > 0 ? Math.min(n, limit) : n;
+  }
+  const q = compileFilter(filter, { hasTextIndex: !!c.text });
+  return select(c, filter, q, { skip, limit, hint: o.hint }, new Deadline(o.maxTimeMS)).docs.length;
+}
+
+function distinctValues(v: unknown, parts: string[], i: number, out: unknown[]): void {
+  if (v === undefined) return;
+  if (i === parts.length) {
+    if (Array.isArray(v)) out.push(...v);
+    else out.push(v);
+    return;
+  }
+  if (Array.isArray(v)) {
+    const p = parts[i];
+    if (/^\d+$/.test(p)) distinctValues(v[Number(p)], parts, i + 1, out);
+    for (const e of v) if (isPlainObject(e)) distinctValues(e, parts, i, out);
+    return;
+  }
+  if (isPlainObject(v) && Object.prototype.hasOwnProperty.call(v, parts[i])) {
+    distinctValues(v[parts[i]], parts, i + 1, out);
+  }
+}
+
+export function distinct(cat: Catalog, db: string, coll: string, key: string, query?: Document, maxTimeMS?: number): unknown[] {
+  if (typeof key !== 'string' || key === '') throw badValue('distinct key must be a non-empty string');
+  const c = cat.get(db, coll);
+  const filter = filterOf(query);
+  const q = compileFilter(filter, { hasTextIndex: !!c?.text });
+  if (!c) return [];
+  const { docs } = select(c, filter, q, {}, new Deadline(maxTimeMS));
+  const parts = key.split('.');
+  const seen = new Map<string, unknown>();
+  for (const d of docs) {
+    const vals: unknown[] = [];
+    distinctValues(d, parts, 0, vals);
+    for (const v of vals) {
+      const k = encodeValue(v);
+      if (!seen.has(k)) seen.set(k, v);
+    }
+  }
+  return [...seen.values()].sort(compareValues);
+}
+
+const READ_ONLY_STAGES = new Set(['$match', '$sort', '$skip', '$limit', '$count', '$group', '$sortByCount']);
+
+const REFUSED_STAGES: Record<string, string> = {
+  $out: '$out is not supported by this server',
+  $merge: '$merge is not supported by this server',
+  $geoNear: '$geoNear: geospatial queries are not supported by this server',
+  $search: '$search is not supported by this server',
+  $searchMeta: '$searchMeta is not supported by this server',
+  $vectorSearch: '$vectorSearch is not supported by this server',
+  $changeStream: 'change streams are not supported by this server',
+  $collStats: '$collStats is not supported by this server; use the collStats command',
+  $indexStats: '$indexStats is not supported by this server',
+  $currentOp: '$currentOp is not supported by this server',
+  $listSessions: '$listSessions is not supported by this server',
+  $listLocalSessions: '$listLocalSessions is not supported by this server',
+  $planCacheStats: '$planCacheStats is not supported by this server',
+};
+
+export function aggregate(cat: Catalog, db: string, coll: string | null, pipeline: Document[], opts: { maxTimeMS?: number; hint?: unknown } = {}): Document[] {
+  if (!Array.isArray(pipeline)) throw new MongoCommandError(14, 'TypeMismatch', "'pipeline' option must be specified as an array");
+  for (const st of pipeline) {
+    if (!isPlainObject(st) || Object.keys(st).length !== 1) {
+      throw new MongoCommandError(40323, 'Location40323', 'A pipeline stage specification object must contain exactly one field.');
+    }
+    const name = Object.keys(st)[0];
+    if (REFUSED_STAGES[name]) throw badValue(REFUSED_STAGES[name]);
+  }
+  const c = coll === null ? undefined : cat.get(db, coll);
+  pipeline = cloneDeep(pipeline);
+  if (scanForRefused(pipeline)) {
+    if (!c?.text) throw indexNotFound('text index required for $text query');
+    throw badValue('$text is not supported yet');
+  }
+  const deadline = new Deadline(opts.maxTimeMS);
+  let rest = pipeline;
+  let source: Document[] | Iterable<Document>;
+  if (coll === null) {
+    source = [];
+  } else if (rest.length && rest[0].$match !== undefined) {
+    const filter = filterOf(rest[0].$match);
+    const q = compileFilter(filter, { hasTextIndex: !!c?.text });
+    rest = rest.slice(1);
+    const o: { sort?: Document; skip?: number; limit?: number; hint?: unknown } = { hint: opts.hint };
+    if (rest.length && isPlainObject(rest[0].$sort)) {
+      o.sort = rest[0].$sort;
+      rest = rest.slice(1);
+      if (rest.length && rest[0].$skip !== undefined) {
+        o.skip = toCount(rest[0].$skip, '$skip');
+        rest = rest.slice(1);
+      }
+      if (rest.length && rest[0].$limit !== undefined) {
+        o.limit = toCount(rest[0].$limit, '$limit');
+        if (o.limit <= 0) throw badValue('the limit must be positive');
+        rest = rest.slice(1);
+      }
+    }
+    source = select(c, filter, q, o, deadline).docs;
+  } else {
+    source = c ? c.docs.values() : [];
+  }
+  // mingo reshapes documents in place in several stages: unless the rest of the pipeline
+  // only filters, orders or groups, it works on copies so stored documents stay immutable.
+  const copy = rest.some((st) => !READ_ONLY_STAGES.has(Object.keys(st)[0]));
+  const resolver = (name: string) => {
+    const other = cat.get(db, name);
+    if (!other) return [];
+    const docs = [...other.docs.values()];
+    return copy ? docs.map(cloneDeep) : docs;
+  };
+  if (!rest.length) return Array.isArray(source) ? source : [...source];
+  function* ticking(src: Iterable<Document>) {
+    for (const d of src) {
+      deadline.tick();
+      yield copy ? cloneDeep(d) : d;
+    }
+  }
+  const out = runAggregator(rest, ticking(source), resolver);
+  deadline.check();
+  return out;
+}

@@ -1,0 +1,188 @@
+/** insert, update, delete and findAndModify: one Catalog.write transaction per command. */
+import type { Document } from 'bson';
+import type {
+  DeleteStatement, FindAndModifyArgs, FindAndModifyResult, UpdateStatement, WriteError, WriteOptions,
+} from '../engine-api';
+import { idKeyOf, sameStoredValue } from './bson-order';
+import { serializeDoc, type Catalog } from './catalog';
+import type { Collection } from './collection';
+import { isPlainObject, normalizeFilter, prepareNewDoc } from './doc-utils';
+import { Deadline, MongoCommandError, asCommandError, badValue, failedToParse } from './errors';
+import { compileFilter } from './mingo-context';
+import { projectDocs } from './projection';
+import { select } from './read-ops';
+import { buildUpsertDoc, computeUpdated, prepareUpdate } from './updates';
+import type { WriteTxn } from './write-txn';
+
+export function toWriteError(index: number, e: unknown): WriteError {
+  if (e instanceof MongoCommandError) {
+    const we: WriteError = { index, code: e.code, errmsg: e.message, codeName: e.codeName };
+    if (e.extra.keyPattern) we.keyPattern = e.extra.keyPattern;
+    if (e.extra.keyValue) we.keyValue = e.extra.keyValue;
+    return we;
+  }
+  return { index, code: 2, codeName: 'BadValue', errmsg: e instanceof Error ? e.message : String(e) };
+}
+
+function filterOf(q: unknown): Document {
+  if (q === undefined || q === null) return {};
+  if (!isPlainObject(q)) throw failedToParse('query must be an object');
+  return normalizeFilter(q);
+}
+
+export function insert(cat: Catalog, db: string, coll: string, docs: Document[], opts: WriteOptions = {}) {
+  if (!Array.isArray(docs)) throw badValue('documents must be an array');
+  const ordered = opts.ordered !== false;
+  return cat.write(opts.durable, (txn) => {
+    const c = cat.ensure(db, coll, txn).coll;
+    let n = 0;
+    const writeErrors: WriteError[] = [];
+    for (let i = 0; i < docs.length; i++) {
+      try {
+        const doc = prepareNewDoc(docs[i]);
+        c.insert(doc, serializeDoc(doc), txn);
+        n++;
+      } catch (e) {
+        writeErrors.push(toWriteError(i, e));
+        if (ordered) break;
+      }
+    }
+    return { n, writeErrors };
+  });
+}
+
+/** Inserts an upserted document; returns its `_id`. */
+function insertUpsert(cat: Catalog, db: string, coll: string, doc: Document, txn: WriteTxn): { doc: Document; id: unknown } {
+  const c = cat.ensure(db, coll, txn).coll;
+  const stored = prepareNewDoc(doc);
+  c.insert(stored, serializeDoc(stored), txn);
+  return { doc: stored, id: stored._id };
+}
+
+/** Applies an update to one stored document; returns the new version, or null if unchanged. */
+function updateOne(c: Collection, old: Document, prepared: ReturnType<typeof prepareUpdate>, filter: Document, txn: WriteTxn): Document | null {
+  const next = computeUpdated(old, prepared, filter);
+  if (sameStoredValue(old, next)) return null;
+  c.replace(idKeyOf(old._id), old, next, serializeDoc(next), txn);
+  return next;
+}
+
+export function update(cat: Catalog, db: string, coll: string, updates: UpdateStatement[], opts: WriteOptions = {}) {
+  if (!Array.isArray(updates)) throw badValue('updates must be an array');
+  const ordered = opts.ordered !== false;
+  return cat.write(opts.durable, (txn) => {
+    let n = 0;
+    let nModified = 0;
+    const upserted: { index: number; _id: unknown }[] = [];
+    const writeErrors: WriteError[] = [];
+    for (let i = 0; i < updates.length; i++) {
+      const st = updates[i];
+      const mark = txn.mark();
+      try {
+        if (!isPlainObject(st)) throw failedToParse('each update statement must be an object');
+        const filter = filterOf(st.q);
+        const prepared = prepareUpdate(st.u, st.arrayFilters, !!st.upsert);
+        if (st.multi && prepared.kind === 'replace') {
+          throw failedToParse('multi update is not supported for replacement-style update');
+        }
+        const c = cat.get(db, coll);
+        const q = compileFilter(filter, { hasTextIndex: !!c?.text });
+        const matched = c ? select(c, filter, q, { limit: st.multi ? 0 : 1, hint: st.hint }, new Deadline()).docs : [];
+        let sn = 0;
+        let sm = 0;
+        for (const old of matched) {
+          sn++;
+          if (updateOne(c!, old, prepared, filter, txn)) sm++;
+        }
+        if (matched.length === 0 && st.upsert) {
+          const { id } = insertUpsert(cat, db, coll, buildUpsertDoc(filter, prepared), txn);
+          upserted.push({ index: i, _id: id });
+          sn = 1;
+        }
+        n += sn;
+        nModified += sm;
+      } catch (e) {
+        txn.rollbackTo(mark);
+        writeErrors.push(toWriteError(i, e));
+        if (ordered) break;
+      }
+    }
+    return { n, nModified, upserted, writeErrors };
+  });
+}
+
+export function remove(cat: Catalog, db: string, coll: string, deletes: DeleteStatement[], opts: WriteOptions = {}) {
+  if (!Array.isArray(deletes)) throw badValue('deletes must be an array');
+  const ordered = opts.ordered !== false;
+  return cat.write(opts.durable, (txn) => {
+    let n = 0;
+    const writeErrors: WriteError[] = [];
+    for (let i = 0; i < deletes.length; i++) {
+      const st = deletes[i];
+      const mark = txn.mark();
+      try {
+        if (!isPlainObject(st)) throw failedToParse('each delete statement must be an object');
+        const limit = Number(st.limit ?? 0);
+        if (limit !== 0 && limit !== 1) throw failedToParse(`The limit field in delete objects must be 0 or 1. Got ${String(st.limit)}`);
+        const filter = filterOf(st.q);
+        const c = cat.get(db, coll);
+        const q = compileFilter(filter, { hasTextIndex: !!c?.text });
+        if (!c) continue;
+        const matched = select(c, filter, q, { limit, hint: st.hint }, new Deadline()).docs;
+        let sn = 0;
+        for (const d of matched) if (c.delete(idKeyOf(d._id), txn)) sn++;
+        n += sn;
+      } catch (e) {
+        txn.rollbackTo(mark);
+        writeErrors.push(toWriteError(i, e));
+        if (ordered) break;
+      }
+    }
+    return { n, writeErrors };
+  });
+}
+
+function projectOne(doc: Document | null, fields: Document | undefined): Document | null {
+  if (!doc || !fields || !isPlainObject(fields) || Object.keys(fields).length === 0) return doc;
+  return projectDocs([doc], fields, {})[0] ?? null;
+}
+
+export function findAndModify(cat: Catalog, db: string, coll: string, a: FindAndModifyArgs): FindAndModifyResult {
+  try {
+    return findAndModifyUnguarded(cat, db, coll, a);
+  } catch (e) {
+    throw asCommandError(e);
+  }
+}
+
+function findAndModifyUnguarded(cat: Catalog, db: string, coll: string, a: FindAndModifyArgs): FindAndModifyResult {
+  const filter = filterOf(a.query);
+  if (a.remove && a.update !== undefined) throw failedToParse('Cannot specify both an update and remove=true');
+  if (!a.remove && a.update === undefined) throw failedToParse('Either an update or remove=true must be specified');
+  if (a.remove && a.new) throw failedToParse('Cannot specify both new=true and remove=true; \'remove\' always returns the deleted document');
+  if (a.remove && a.upsert) throw failedToParse('Cannot specify both upsert=true and remove=true');
+  if (a.sort !== undefined && a.sort !== null && !isPlainObject(a.sort)) throw badValue('sort must be an object');
+  const prepared = a.remove ? null : prepareUpdate(a.update, a.arrayFilters, !!a.upsert);
+  return cat.write(a.durable, (txn) => {
+    const c = cat.get(db, coll);
+    const q = compileFilter(filter, { hasTextIndex: !!c?.text });
+    const [doc] = c ? select(c, filter, q, { sort: a.sort ?? undefined, limit: 1 }, new Deadline()).docs : [];
+    if (a.remove) {
+      if (!doc) return { lastErrorObject: { n: 0 }, value: null };
+      c!.delete(idKeyOf(doc._id), txn);
+      return { lastErrorObject: { n: 1 }, value: projectOne(doc, a.fields) };
+    }
+    if (doc) {
+      const next = updateOne(c!, doc, prepared!, filter, txn) ?? doc;
+      return { lastErrorObject: { n: 1, updatedExisting: true }, value: projectOne(a.new ? next : doc, a.fields) };
+    }
+    if (a.upsert) {
+      const { doc: inserted, id } = insertUpsert(cat, db, coll, buildUpsertDoc(filter, prepared!), txn);
+      return {
+        lastErrorObject: { n: 1, updatedExisting: false, upserted: id },
+        value: a.new ? projectOne(inserted, a.fields) : null,
+      };
+    }
+    return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
+  });
+}

@@ -1,0 +1,130 @@
+import type { Document } from 'bson';
+import { Query } from 'mingo';
+import type { IndexSpec } from '../engine-api';
+import { commandError } from '../errors';
+import {
+  collectionName,
+  commandOptions,
+  cursorBatchSize,
+  optionalDocument,
+  refuseCollation,
+  type CommandHandler,
+} from './context';
+
+/** Databases, collections and indexes. */
+
+const listDatabases: CommandHandler = (cmd, _db, ctx) => {
+  let dbs: Document[] = ctx.engine.listDatabases();
+  const filter = optionalDocument(cmd, 'filter');
+  if (filter) {
+    const q = new Query(filter);
+    dbs = dbs.filter((d) => q.test(d));
+  }
+  if (cmd.nameOnly) return { databases: dbs.map((d) => ({ name: d.name })), ok: 1 };
+  const totalSize = dbs.reduce((sum, d) => sum + (d.sizeOnDisk as number), 0);
+  return { databases: dbs, totalSize, totalSizeMb: Math.floor(totalSize / 1048576), ok: 1 };
+};
+
+const listCollections: CommandHandler = (cmd, db, ctx) => {
+  const filter = optionalDocument(cmd, 'filter');
+  let infos: Document[] = ctx.engine.listCollections(db, filter);
+  if (cmd.nameOnly) infos = infos.map((c) => ({ name: c.name, type: c.type }));
+  return ctx.cursors.firstBatch(`${db}.$cmd.listCollections`, infos, cursorBatchSize(cmd));
+};
+
+const create: CommandHandler = (cmd, db, ctx) => {
+  const coll = collectionName(cmd, 'create');
+  refuseCollation(cmd, 'create');
+  ctx.engine.createCollection(db, coll, commandOptions(cmd, 'create'));
+  return { ok: 1 };
+};
+
+const drop: CommandHandler = (cmd, db, ctx) => {
+  const coll = collectionName(cmd, 'drop');
+  ctx.engine.dropCollection(db, coll);
+  return { ns: `${db}.${coll}`, ok: 1 };
+};
+
+const dropDatabase: CommandHandler = (_cmd, db, ctx) => {
+  ctx.engine.dropDatabase(db);
+  return { dropped: db, ok: 1 };
+};
+
+const createIndexes: CommandHandler = (cmd, db, ctx) => {
+  const coll = collectionName(cmd, 'createIndexes');
+  const specs = cmd.indexes;
+  if (!Array.isArray(specs) || specs.length === 0) throw commandError(2, "createIndexes needs a non-empty 'indexes' array");
+  for (const spec of specs as Document[]) {
+    if (spec === null || typeof spec !== 'object' || typeof spec.key !== 'object' || typeof spec.name !== 'string') {
+      throw commandError(9, "each index specification needs a 'key' object and a 'name' string");
+    }
+    refuseCollation(spec, `index '${spec.name}'`);
+  }
+  return { ...ctx.engine.createIndexes(db, coll, specs as IndexSpec[]), ok: 1 };
+};
+
+const listIndexes: CommandHandler = (cmd, db, ctx) => {
+  const coll = collectionName(cmd, 'listIndexes');
+  const specs = ctx.engine.listIndexes(db, coll) as Document[];
+  return ctx.cursors.firstBatch(`${db}.$cmd.listIndexes.${coll}`, specs, cursorBatchSize(cmd));
+};
+
+const dropIndexes: CommandHandler = (cmd, db, ctx) => {
+  const name = cmd.dropIndexes !== undefined ? 'dropIndexes' : 'deleteIndexes';
+  const coll = collectionName(cmd, name);
+  const index = cmd.index as string | string[] | Document | undefined;
+  if (index === undefined || index === null) throw commandError(9, `${name} needs an 'index' field (a name, a key pattern, a list of names or '*')`);
+  return { ...ctx.engine.dropIndexes(db, coll, index), ok: 1 };
+};
+
+/**
+ * Only TTL changes are supported (`index: {name | keyPattern, expireAfterSeconds}`); the
+ * index is rebuilt with the new value. Everything else is refused rather than ignored.
+ */
+const collMod: CommandHandler = (cmd, db, ctx) => {
+  const coll = collectionName(cmd, 'collMod');
+  const options = commandOptions(cmd, 'collMod');
+  const unsupported = Object.keys(options).filter((k) => k !== 'index');
+  if (unsupported.length > 0) {
+    throw commandError(2, `collMod option '${unsupported[0]}' is not supported by the embedded server (only index expireAfterSeconds can change)`);
+  }
+  const specs = ctx.engine.listIndexes(db, coll); // 26 when the collection does not exist
+  const change = options.index as Document | undefined;
+  if (!change) return { ok: 1 };
+  const extra = Object.keys(change).filter((k) => k !== 'name' && k !== 'keyPattern' && k !== 'expireAfterSeconds');
+  if (extra.length > 0 || typeof change.expireAfterSeconds !== 'number') {
+    throw commandError(2, 'collMod on the embedded server can only change an index\'s expireAfterSeconds');
+  }
+  const keyText = change.keyPattern ? JSON.stringify(change.keyPattern) : undefined;
+  const old = specs.find((s) => (change.name !== undefined ? s.name === change.name : JSON.stringify(s.key) === keyText));
+  if (!old) throw commandError(27, `collMod: no index ${change.name !== undefined ? `named '${change.name}'` : `with key ${keyText}`} on ${db}.${coll}`);
+  if (old.expireAfterSeconds === undefined) throw commandError(2, `collMod: index '${old.name}' is not a TTL index`);
+  const previous = old.expireAfterSeconds;
+  ctx.engine.dropIndexes(db, coll, old.name);
+  try {
+    ctx.engine.createIndexes(db, coll, [{ ...old, expireAfterSeconds: change.expireAfterSeconds }]);
+  } catch (err) {
+    ctx.engine.createIndexes(db, coll, [old]);
+    throw err;
+  }
+  return { expireAfterSeconds_old: previous, expireAfterSeconds_new: change.expireAfterSeconds, ok: 1 };
+};
+
+const dbStats: CommandHandler = (_cmd, db, ctx) => ({ ...ctx.engine.dbStats(db), ok: 1 });
+
+const collStats: CommandHandler = (cmd, db, ctx) => ({ ...ctx.engine.collStats(db, collectionName(cmd, 'collStats')), ok: 1 });
+
+export const catalogCommands: Record<string, CommandHandler> = {
+  listDatabases,
+  listCollections,
+  create,
+  drop,
+  dropDatabase,
+  createIndexes,
+  listIndexes,
+  dropIndexes,
+  deleteIndexes: dropIndexes,
+  collMod,
+  dbStats,
+  collStats,
+};

@@ -1,0 +1,231 @@
+import type { Document } from 'bson';
+import type { DeleteStatement, FindAndModifyArgs, UpdateStatement } from '../engine-api';
+import { commandError } from '../errors';
+import { SERVER_VERSION } from './admin';
+import {
+  collectionName,
+  cursorBatchSize,
+  isDurable,
+  optionalDocument,
+  optionalNumber,
+  refuseCollation,
+  requiredArray,
+  type CommandContext,
+  type CommandHandler,
+} from './context';
+
+/** Reads and writes of documents, and their cursors. */
+
+/** find options with no embedded equivalent: refused, never silently ignored. */
+const UNSUPPORTED_FIND_OPTIONS = ['tailable', 'awaitData', 'min', 'max', 'returnKey', 'showRecordId', 'oplogReplay'];
+
+function writeReply(result: { n: number; writeErrors: unknown[] }, extra?: Document): Document {
+  const reply: Document = { n: result.n };
+  if (extra) Object.assign(reply, extra);
+  if (result.writeErrors.length > 0) reply.writeErrors = result.writeErrors;
+  reply.ok = 1;
+  return reply;
+}
+
+function writeStatements(cmd: Document, field: string): Document[] {
+  const statements = requiredArray(cmd, field);
+  if (statements.length === 0) throw commandError(2, `'${field}' must hold at least one entry`);
+  return statements;
+}
+
+const insert: CommandHandler = (cmd, db, ctx) => {
+  const coll = collectionName(cmd, 'insert');
+  const docs = writeStatements(cmd, 'documents');
+  const result = ctx.engine.insert(db, coll, docs, { ordered: cmd.ordered !== false, durable: isDurable(cmd) });
+  ctx.server.opcounters.insert += docs.length;
+  return writeReply(result);
+};
+
+const update: CommandHandler = (cmd, db, ctx) => {
+  const coll = collectionName(cmd, 'update');
+  const statements = writeStatements(cmd, 'updates');
+  for (const s of statements) {
+    if (s === null || typeof s !== 'object' || typeof s.q !== 'object' || s.q === null || typeof s.u !== 'object' || s.u === null) {
+      throw commandError(9, "each update needs a 'q' filter object and a 'u' update document or pipeline");
+    }
+    refuseCollation(s, 'update');
+    if (s.c !== undefined) throw commandError(2, "update constants ('c') are not supported by the embedded server");
+  }
+  const result = ctx.engine.update(db, coll, statements as UpdateStatement[], { ordered: cmd.ordered !== false, durable: isDurable(cmd) });
+  ctx.server.opcounters.update += statements.length;
+  return writeReply(result, result.upserted.length > 0
+    ? { nModified: result.nModified, upserted: result.upserted }
+    : { nModified: result.nModified });
+};
+
+const remove: CommandHandler = (cmd, db, ctx) => {
+  const coll = collectionName(cmd, 'delete');
+  const statements = writeStatements(cmd, 'deletes');
+  for (const s of statements) {
+    if (s === null || typeof s !== 'object' || typeof s.q !== 'object' || s.q === null) {
+      throw commandError(9, "each delete needs a 'q' filter object");
+    }
+    if (s.limit !== 0 && s.limit !== 1) throw commandError(9, "a delete's 'limit' must be 0 (all) or 1");
+    refuseCollation(s, 'delete');
+  }
+  const result = ctx.engine.delete(db, coll, statements as DeleteStatement[], { ordered: cmd.ordered !== false, durable: isDurable(cmd) });
+  ctx.server.opcounters.delete += statements.length;
+  return writeReply(result);
+};
+
+const findAndModify: CommandHandler = (cmd, db, ctx) => {
+  const coll = collectionName(cmd, cmd.findAndModify !== undefined ? 'findAndModify' : 'findandmodify');
+  const removing = cmd.remove === true;
+  if (removing && cmd.update !== undefined) throw commandError(9, 'findAndModify cannot both update and remove');
+  if (!removing && (cmd.update === undefined || cmd.update === null)) throw commandError(9, "findAndModify needs either 'update' or 'remove: true'");
+  if (removing && cmd.new === true) throw commandError(9, "findAndModify cannot return the 'new' document of a remove");
+  if (removing && cmd.upsert === true) throw commandError(9, 'findAndModify cannot upsert when removing');
+  const args: FindAndModifyArgs = {
+    query: optionalDocument(cmd, 'query'),
+    sort: optionalDocument(cmd, 'sort'),
+    remove: removing,
+    update: cmd.update as Document | Document[] | undefined,
+    new: cmd.new === true,
+    fields: optionalDocument(cmd, 'fields'),
+    upsert: cmd.upsert === true,
+    arrayFilters: cmd.arrayFilters as Document[] | undefined,
+    durable: isDurable(cmd),
+  };
+  const result = ctx.engine.findAndModify(db, coll, args);
+  if (removing) ctx.server.opcounters.delete++;
+  else ctx.server.opcounters.update++;
+  return { lastErrorObject: result.lastErrorObject, value: result.value, ok: 1 };
+};
+
+function findArgs(cmd: Document, ctx: CommandContext) {
+  for (const option of UNSUPPORTED_FIND_OPTIONS) {
+    if (cmd[option] !== undefined && cmd[option] !== false) {
+      throw commandError(2, `find option '${option}' is not supported by the embedded server`);
+    }
+  }
+  let limit = optionalNumber(cmd, 'limit');
+  let batchSize = optionalNumber(cmd, 'batchSize');
+  let singleBatch = cmd.singleBatch === true;
+  // A negative limit or batch size is the legacy way of asking for one batch only.
+  if (limit !== undefined && limit < 0) [limit, singleBatch] = [-limit, true];
+  if (batchSize !== undefined && batchSize < 0) [batchSize, singleBatch] = [-batchSize, true];
+  const skip = optionalNumber(cmd, 'skip');
+  if (skip !== undefined && skip < 0) throw commandError(2, "'skip' must be non-negative");
+  ctx.server.opcounters.query++;
+  return {
+    options: {
+      filter: optionalDocument(cmd, 'filter'),
+      sort: optionalDocument(cmd, 'sort'),
+      projection: optionalDocument(cmd, 'projection'),
+      skip,
+      limit: limit === 0 ? undefined : limit,
+      hint: cmd.hint as Document | string | undefined,
+      maxTimeMS: optionalNumber(cmd, 'maxTimeMS'),
+    },
+    batchSize,
+    singleBatch,
+  };
+}
+
+const find: CommandHandler = (cmd, db, ctx) => {
+  const coll = collectionName(cmd, 'find');
+  const { options, batchSize, singleBatch } = findArgs(cmd, ctx);
+  const docs = ctx.engine.find(db, coll, options);
+  return ctx.cursors.firstBatch(`${db}.${coll}`, docs, batchSize, singleBatch, cmd.noCursorTimeout === true);
+};
+
+const getMore: CommandHandler = (cmd, db, ctx) => {
+  ctx.server.opcounters.getmore++;
+  return ctx.cursors.getMore(db, cmd);
+};
+
+const killCursors: CommandHandler = (cmd, _db, ctx) => {
+  collectionName(cmd, 'killCursors');
+  return ctx.cursors.kill(requiredArray(cmd, 'cursors'));
+};
+
+const count: CommandHandler = (cmd, db, ctx) => {
+  const coll = collectionName(cmd, 'count');
+  const limit = optionalNumber(cmd, 'limit');
+  const n = ctx.engine.count(db, coll, {
+    query: optionalDocument(cmd, 'query'),
+    skip: optionalNumber(cmd, 'skip'),
+    limit: limit === undefined ? undefined : Math.abs(limit),
+  });
+  return { n, ok: 1 };
+};
+
+const distinct: CommandHandler = (cmd, db, ctx) => {
+  const coll = collectionName(cmd, 'distinct');
+  if (typeof cmd.key !== 'string' || cmd.key === '') throw commandError(14, "distinct needs a 'key' string");
+  return { values: ctx.engine.distinct(db, coll, cmd.key, optionalDocument(cmd, 'query')), ok: 1 };
+};
+
+function aggregateTarget(cmd: Document): string | null {
+  if (cmd.aggregate === 1) return null;
+  return collectionName(cmd, 'aggregate');
+}
+
+const aggregate: CommandHandler = (cmd, db, ctx) => {
+  const coll = aggregateTarget(cmd);
+  const pipeline = requiredArray(cmd, 'pipeline');
+  if (cmd.explain === true) return explainOf(cmd, 'aggregate', db, 'queryPlanner', ctx);
+  ctx.server.opcounters.command++;
+  const docs = ctx.engine.aggregate(db, coll, pipeline, { maxTimeMS: optionalNumber(cmd, 'maxTimeMS'), hint: cmd.hint });
+  return ctx.cursors.firstBatch(coll === null ? `${db}.$cmd.aggregate` : `${db}.${coll}`, docs, cursorBatchSize(cmd));
+};
+
+const EXPLAINABLE = new Set(['find', 'aggregate', 'count', 'distinct']);
+
+const explain: CommandHandler = (cmd, db, ctx) => {
+  const inner = optionalDocument(cmd, 'explain');
+  if (!inner) throw commandError(9, "explain needs the command to explain as an object");
+  const name = Object.keys(inner)[0];
+  if (!EXPLAINABLE.has(name)) throw commandError(2, `the embedded server cannot explain '${name}' (only find, aggregate, count and distinct)`);
+  refuseCollation(inner, 'explain');
+  const verbosity = typeof cmd.verbosity === 'string' ? cmd.verbosity : 'allPlansExecution';
+  return explainOf(inner, name, db, verbosity, ctx);
+};
+
+/**
+ * The engine's own plan when it offers one; otherwise an honest minimal plan, with the
+ * real result count and time when execution statistics are asked for.
+ */
+function explainOf(inner: Document, name: string, db: string, verbosity: string, ctx: CommandContext): Document {
+  const coll = name === 'aggregate' ? aggregateTarget(inner) : collectionName(inner, name);
+  const namespace = `${db}.${coll ?? '$cmd.aggregate'}`;
+  const serverInfo = { host: ctx.server.host, port: ctx.server.port, version: SERVER_VERSION };
+  if (ctx.engine.explain) return { ...ctx.engine.explain(db, inner, verbosity), command: inner, serverInfo, ok: 1 };
+  const queryPlanner: Document = {
+    namespace,
+    ...(name === 'aggregate' ? { pipeline: inner.pipeline } : { parsedQuery: inner.filter ?? inner.query ?? {} }),
+    winningPlan: { stage: 'EMBEDDED', note: 'the embedded server does not report query plans' },
+    rejectedPlans: [],
+  };
+  const reply: Document = { explainVersion: '1', queryPlanner };
+  if (verbosity !== 'queryPlanner') {
+    const started = performance.now();
+    let nReturned: number;
+    if (name === 'find') nReturned = ctx.engine.find(db, coll as string, findArgs(inner, ctx).options).length;
+    else if (name === 'aggregate') nReturned = ctx.engine.aggregate(db, coll, requiredArray(inner, 'pipeline')).length;
+    else if (name === 'count') nReturned = ctx.engine.count(db, coll as string, { query: optionalDocument(inner, 'query') });
+    else nReturned = ctx.engine.distinct(db, coll as string, String(inner.key), optionalDocument(inner, 'query')).length;
+    reply.executionStats = { executionSuccess: true, nReturned, executionTimeMillis: Math.round(performance.now() - started) };
+  }
+  return { ...reply, command: inner, serverInfo, ok: 1 };
+}
+
+export const crudCommands: Record<string, CommandHandler> = {
+  insert,
+  update,
+  delete: remove,
+  findAndModify,
+  findandmodify: findAndModify,
+  find,
+  getMore,
+  killCursors,
+  count,
+  distinct,
+  aggregate,
+  explain,
+};

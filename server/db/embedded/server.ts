@@ -1,0 +1,214 @@
+import net, { type AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Document } from 'bson';
+import { createLogger, type Logger } from '../../logger';
+import { commandName, runCommand, type CommandContext, type ServerInfo } from './commands';
+import { CursorStore, DEFAULT_CURSOR_TIMEOUT_MS } from './cursors';
+import { acquireDataDirLock } from './datadir-lock';
+import type { Engine } from './engine-api';
+import { openEngine } from './engine/index';
+import { commandError, errorReply } from './errors';
+import { OP_QUERY } from './wire/constants';
+import { FrameReader, FramingError } from './wire/frame-reader';
+import { encodeReply, parseFrame, ProtocolError } from './wire/messages';
+
+export interface EmbeddedServer {
+  uri: string;
+  host: string;
+  port: number;
+  dataDir: string | null;
+  close(): Promise<void>;
+  /** Runs the TTL sweep now (it also runs on a timer); returns how many documents expired. */
+  sweepTtl(now?: Date): number;
+}
+
+export interface StartEmbeddedServerOptions {
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** null or absent: in memory only. */
+  dataDir?: string | null;
+  logger?: Logger;
+  /** Period of the TTL sweep; default 60 s. */
+  ttlIntervalMs?: number;
+  /** Idle time after which an open cursor is dropped; default 10 minutes. */
+  cursorTimeoutMs?: number;
+  /** A ready engine to serve instead of opening the storage engine (protocol tests). */
+  engine?: Engine;
+}
+
+/**
+ * Starts a MongoDB-wire-compatible server on `host:port` backed by the embedded engine.
+ * With a dataDir it takes the directory's lock first: a second server on the same
+ * directory refuses to start and names the owner.
+ */
+export async function startEmbeddedServer(opts: StartEmbeddedServerOptions = {}): Promise<EmbeddedServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const logger = opts.logger ?? createLogger('silent');
+  const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : null;
+
+  const lock = dataDir ? acquireDataDirLock(dataDir) : null;
+  let engine: Engine;
+  try {
+    engine = opts.engine ?? openEngine({ dataDir, logger });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+
+  const info: ServerInfo = {
+    host,
+    port: 0,
+    dataDir,
+    startedAt: Date.now(),
+    connections: { current: 0, totalCreated: 0 },
+    opcounters: { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 },
+  };
+  const cursors = new CursorStore(opts.cursorTimeoutMs ?? DEFAULT_CURSOR_TIMEOUT_MS);
+  const sockets = new Set<net.Socket>();
+  const netServer = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    serveConnection(socket, { engine, cursors, info, logger });
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      netServer.once('error', reject);
+      netServer.listen(opts.port ?? 0, host, () => {
+        netServer.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    engine.close();
+    lock?.release();
+    throw err;
+  }
+  netServer.on('error', (err) => logger.error({ err }, 'embedded db: listener error'));
+  const port = (netServer.address() as AddressInfo).port;
+  info.port = port;
+  const uri = `mongodb://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  lock?.publish(uri);
+
+  const sweepTtl = (now?: Date): number => {
+    const removed = engine.expireTtl(now);
+    if (removed > 0) logger.debug({ removed }, 'embedded db: TTL sweep');
+    return removed;
+  };
+  const ttlTimer = setInterval(() => {
+    try {
+      sweepTtl();
+    } catch (err) {
+      logger.error({ err }, 'embedded db: TTL sweep failed');
+    }
+  }, opts.ttlIntervalMs ?? 60_000);
+  ttlTimer.unref();
+  const reaper = setInterval(() => cursors.reap(), Math.min(60_000, opts.cursorTimeoutMs ?? DEFAULT_CURSOR_TIMEOUT_MS));
+  reaper.unref();
+
+  logger.debug({ uri, dataDir: dataDir ?? '(in memory)' }, 'embedded database server listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    uri,
+    host,
+    port,
+    dataDir,
+    sweepTtl,
+    close() {
+      closing ??= (async () => {
+        clearInterval(ttlTimer);
+        clearInterval(reaper);
+        const closed = new Promise<void>((resolve) => netServer.close(() => resolve()));
+        for (const socket of sockets) socket.destroy();
+        await closed;
+        cursors.clear();
+        try {
+          engine.close();
+        } finally {
+          lock?.release();
+        }
+        logger.debug({ uri }, 'embedded database server stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+interface Shared {
+  engine: Engine;
+  cursors: CursorStore;
+  info: ServerInfo;
+  logger: Logger;
+}
+
+/**
+ * One client connection. Frames are handled synchronously, in arrival order, as soon as
+ * they are complete; the replies to all frames of one chunk leave in one corked write.
+ */
+function serveConnection(socket: net.Socket, shared: Shared): void {
+  const { info, logger } = shared;
+  const connectionId = ++info.connections.totalCreated;
+  info.connections.current++;
+  socket.setNoDelay(true);
+  const ctx: CommandContext = {
+    engine: shared.engine,
+    cursors: shared.cursors,
+    server: info,
+    connectionId,
+    remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
+    logger,
+  };
+  const reader = new FrameReader();
+
+  const send = (requestId: number, replyWith: 'msg' | 'reply', doc: Document) => {
+    if (socket.destroyed) return;
+    let parts: [Uint8Array, Uint8Array];
+    try {
+      parts = encodeReply(requestId, replyWith, doc);
+    } catch (err) {
+      parts = encodeReply(requestId, replyWith, errorReply(commandError(10334, `the reply could not be encoded: ${(err as Error).message}`)));
+    }
+    socket.write(parts[0]);
+    socket.write(parts[1]);
+  };
+
+  const handleFrame = (frame: Buffer, debug: boolean) => {
+    let request;
+    try {
+      request = parseFrame(frame);
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      logger.debug({ conn: connectionId, code: err.code, reason: err.message }, 'embedded db: bad message');
+      send(err.requestId, err.replyWith, { ok: 0, errmsg: err.message, code: err.code, codeName: err.codeName });
+      return;
+    }
+    const name = commandName(request.command);
+    const started = debug ? performance.now() : 0;
+    const reply = runCommand(name, request.command, request.db, ctx);
+    if (debug) {
+      logger.debug({ conn: connectionId, db: request.db, cmd: name, ok: reply.ok, ms: performance.now() - started }, 'embedded db: command');
+    }
+    if (!request.moreToCome) send(request.requestId, request.opCode === OP_QUERY ? 'reply' : 'msg', reply);
+  };
+
+  socket.on('data', (chunk: Buffer) => {
+    reader.push(chunk);
+    const debug = logger.isLevelEnabled('debug');
+    socket.cork();
+    try {
+      for (let frame = reader.next(); frame !== null; frame = reader.next()) handleFrame(frame, debug);
+    } catch (err) {
+      // Framing is lost (or something unforeseen broke): only this connection pays.
+      logger.warn({ conn: connectionId, reason: (err as Error).message, framing: err instanceof FramingError }, 'embedded db: closing connection');
+      socket.destroy();
+    } finally {
+      socket.uncork();
+    }
+  });
+  socket.on('error', (err) => logger.debug({ conn: connectionId, err }, 'embedded db: socket error'));
+  socket.once('close', () => {
+    info.connections.current--;
+  });
+}
