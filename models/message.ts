@@ -1,0 +1,59 @@
+import mongoose, { Schema, type InferSchemaType, type HydratedDocument } from 'mongoose';
+
+export const SECURE_FIELD_KINDS = ['certification_id', 'access_code', 'other'] as const;
+export type SecureFieldKind = (typeof SECURE_FIELD_KINDS)[number];
+
+/**
+ * A secure field: the value is only ever stored as `enc`, an AES-256-GCM EncryptedValue
+ * sealed by server/messages/secure-fields.ts with aad `${messageId}:${fieldId}`.
+ * `maskHint` (at most the last four characters) lets pages show the masked form without
+ * decrypting. After expiry the purge removes `enc` and sets `purgedAt`.
+ */
+const secureFieldSchema = new Schema(
+  {
+    fieldId: { type: String, required: true },
+    kind: { type: String, enum: SECURE_FIELD_KINDS, required: true },
+    label: { type: String, required: true, maxlength: 80 },
+    enc: { type: Schema.Types.Mixed, default: null },
+    maskHint: { type: String, default: '' },
+    expiresAt: { type: Date, default: null },
+    purgedAt: { type: Date, default: null },
+  },
+  { _id: false },
+);
+
+/** A request for the other side to send a secure field (moderator templates). */
+const fieldRequestSchema = new Schema(
+  {
+    kind: { type: String, enum: SECURE_FIELD_KINDS, required: true },
+    label: { type: String, required: true, maxlength: 80 },
+  },
+  { _id: false },
+);
+
+const messageSchema = new Schema(
+  {
+    conversationId: { type: Schema.Types.ObjectId, required: true },
+    authorId: { type: Schema.Types.ObjectId, required: true },
+    authorUsername: { type: String, required: true },
+    body: { type: String, default: '' },
+    html: { type: String, default: '' },
+    rendererVersion: { type: Number, default: 1 },
+    createdAt: { type: Date, required: true },
+    fields: { type: [secureFieldSchema], default: [] },
+    requests: { type: [fieldRequestSchema], default: [] },
+    /** Earliest expiresAt among fields not yet purged; unset when nothing is due. */
+    secretsPurgeAt: { type: Date, default: undefined },
+  },
+  { collection: 'messages', versionKey: false },
+);
+
+messageSchema.index({ conversationId: 1, createdAt: 1 });
+messageSchema.index({ conversationId: 1, 'fields.fieldId': 1 });
+// The purge job's range query: cost grows with the number of due messages only.
+messageSchema.index({ secretsPurgeAt: 1 }, { sparse: true });
+
+export type MessageAttrs = InferSchemaType<typeof messageSchema>;
+export type MessageDoc = HydratedDocument<MessageAttrs>;
+
+export const Message = mongoose.model('Message', messageSchema);

@@ -1,0 +1,55 @@
+import type { Actor } from '../auth/actor';
+import { isAdmin, isStaff } from '../auth/actor';
+
+/**
+ * Who may do what with private conversations. Pure functions of the actor and the facts;
+ * the service calls them before any read or write. A "no" for reading is always reported
+ * as 404 by the service, so a conversation's existence never leaks.
+ */
+
+export interface ConversationFacts {
+  participantIds: string[];
+  /** Live break-glass grants: admin user ids whose read access has not yet expired. */
+  grantedIds: string[];
+}
+
+export const isParticipant = (actor: Actor | null, c: ConversationFacts): boolean =>
+  !!actor && c.participantIds.includes(actor.id);
+
+/** Participants, and an admin during an audited break-glass hour. */
+export const canRead = (actor: Actor | null, c: ConversationFacts): boolean =>
+  isParticipant(actor, c) || (isAdmin(actor) && c.grantedIds.includes(actor!.id));
+
+/** Only participants write, mark read, or see it in their inbox. Break-glass is read-only. */
+export const canReply = (actor: Actor | null, c: ConversationFacts): boolean => isParticipant(actor, c);
+
+/** Anyone who may read may reveal; every reveal is audited. */
+export const canReveal = canRead;
+
+export const canBreakGlass = (actor: Actor | null): boolean => isAdmin(actor);
+
+/**
+ * Starting a conversation. Members may write to anyone, except someone who blocked them;
+ * staff are never blocked (a member cannot shut out support on their own case).
+ */
+export function canStart(actor: Actor | null, recipientIds: string[], blockedByIds: string[]): boolean {
+  if (!actor || recipientIds.length === 0 || recipientIds.includes(actor.id)) return false;
+  if (isStaff(actor)) return true;
+  return !recipientIds.some((id) => blockedByIds.includes(id));
+}
+
+/**
+ * Linking a conversation to a question thread: staff writing to the asker (the asker must
+ * be among the participants), or the asker writing about their own question.
+ */
+export function canLinkThread(actor: Actor | null, askerId: string, participantIds: string[]): boolean {
+  if (!actor) return false;
+  if (actor.id === askerId) return true;
+  return isStaff(actor) && participantIds.includes(askerId);
+}
+
+/** The "Request your certification ID privately" template and the prefilled form. */
+export const canUseModeratorTemplates = (actor: Actor | null): boolean => isStaff(actor);
+
+/** Redacting a span of a public post. */
+export const canRedact = (actor: Actor | null): boolean => isStaff(actor);

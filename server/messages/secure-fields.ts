@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { Message } from '../../models/message';
+import type { SecureFieldKind } from '../../models/message';
+import { AppError } from '../http/errors';
+import { DecryptError, SecretBox, maskSecret, type EncryptedValue, type SecretBoxConfig } from './crypto';
+
+/**
+ * Secure fields: sealing before a value reaches mongoose, the masked view, reveal and
+ * expiry. The SecretBox is created lazily from the app's config and kept per config object,
+ * so a missing or malformed key fails closed the first time a secure field is touched
+ * (main.ts also builds one at boot to fail fast).
+ */
+
+const DAY_MS = 24 * 3600 * 1000;
+/** Access codes expire after 30 days unless the sender chooses otherwise. */
+export const DEFAULT_EXPIRY_DAYS: Partial<Record<SecureFieldKind, number>> = { access_code: 30 };
+export const KIND_LABELS: Record<SecureFieldKind, string> = {
+  certification_id: 'Certification ID',
+  access_code: 'Access code',
+  other: 'Private detail',
+};
+
+const boxes = new WeakMap<object, SecretBox>();
+
+export class SecretsUnavailableError extends AppError {
+  constructor(reason: string) {
+    super(503, 'secrets_unavailable', `Secure fields are unavailable: ${reason}`);
+  }
+}
+
+/** The SecretBox for this app's configuration (created on first use, then reused). */
+export function secretBoxFor(config: SecretBoxConfig): SecretBox {
+  let box = boxes.get(config);
+  if (!box) {
+    try {
+      box = SecretBox.fromConfig(config);
+    } catch (err) {
+      // Never fall back to storing plaintext: refuse every secure-field operation.
+      throw new SecretsUnavailableError((err as Error).message.replace(/^Invalid configuration:\s*/, ''));
+    }
+    boxes.set(config, box);
+  }
+  return box;
+}
+
+/** A field as the sender typed it. `value` exists only in memory, never in a document. */
+export interface SecureFieldInput {
+  kind?: SecureFieldKind;
+  label?: string;
+  value: string;
+  expiresInDays?: number;
+}
+
+export type StoredSecureField = {
+  fieldId: string;
+  kind: SecureFieldKind;
+  label: string;
+  enc: EncryptedValue | null;
+  maskHint: string;
+  expiresAt: Date | null;
+  purgedAt: Date | null;
+};
+
+export const aadFor = (messageId: string, fieldId: string): string => `message:${messageId}:field:${fieldId}`;
+
+/** Encrypts each field for one message (its id decided before the insert). */
+export function sealFields(box: SecretBox, messageId: string, inputs: SecureFieldInput[], now: Date): StoredSecureField[] {
+  return inputs.map((f) => {
+    const kind: SecureFieldKind = f.kind ?? 'other';
+    const fieldId = randomBytes(8).toString('hex');
+    const days = f.expiresInDays ?? DEFAULT_EXPIRY_DAYS[kind];
+    return {
+      fieldId,
+      kind,
+      label: (f.label?.trim() || KIND_LABELS[kind]).slice(0, 80),
+      enc: box.encrypt(f.value, aadFor(messageId, fieldId)),
+      maskHint: maskSecret(f.value),
+      expiresAt: days ? new Date(now.getTime() + days * DAY_MS) : null,
+      purgedAt: null,
+    };
+  });
+}
+
+/** Earliest expiry among fields that still hold a ciphertext (drives the purge index). */
+export function nextPurgeAt(fields: StoredSecureField[]): Date | undefined {
+  const due = fields.filter((f) => f.enc && f.expiresAt).map((f) => f.expiresAt!.getTime());
+  return due.length ? new Date(Math.min(...due)) : undefined;
+}
+
+export type FieldState = 'available' | 'expired';
+
+export interface FieldView {
+  fieldId: string;
+  kind: SecureFieldKind;
+  label: string;
+  state: FieldState;
+  /** Masked form (`••••-••••-1234`); empty once expired. */
+  masked: string;
+  expiresAt: Date | null;
+}
+
+/** Expired values are never shown or revealed, even before the purge has run. */
+export function isExpired(f: Pick<StoredSecureField, 'expiresAt' | 'purgedAt' | 'enc'>, now: Date): boolean {
+  return !!f.purgedAt || !f.enc || (!!f.expiresAt && f.expiresAt.getTime() <= now.getTime());
+}
+
+export function fieldView(f: StoredSecureField, now: Date): FieldView {
+  const expired = isExpired(f, now);
+  return {
+    fieldId: f.fieldId,
+    kind: f.kind,
+    label: f.label,
+    state: expired ? 'expired' : 'available',
+    masked: expired ? '' : f.maskHint,
+    expiresAt: f.expiresAt,
+  };
+}
+
+export type RevealOutcome = { ok: true; value: string } | { ok: false; reason: 'expired' | 'cannot_decrypt' };
+
+export function openField(box: SecretBox, messageId: string, f: StoredSecureField, now: Date): RevealOutcome {
+  if (isExpired(f, now)) return { ok: false, reason: 'expired' };
+  try {
+    return { ok: true, value: box.decrypt(f.enc as EncryptedValue, aadFor(messageId, f.fieldId)) };
+  } catch (err) {
+    if (err instanceof DecryptError) return { ok: false, reason: 'cannot_decrypt' };
+    throw err;
+  }
+}
+
+/**
+ * Removes the ciphertext of every field whose expiry has passed. The daily job calls it.
+ * An index range query on `secretsPurgeAt`, so its cost is proportional to the due
+ * messages. Each message is one conditional update (on the secretsPurgeAt it read), so
+ * two processes purging together do the work once and lose nothing.
+ */
+export async function purgeExpiredSecureFields(now: Date): Promise<{ messages: number; fields: number }> {
+  let messages = 0;
+  let fields = 0;
+  const due = await Message.find({ secretsPurgeAt: { $lte: now } }, { fields: 1, secretsPurgeAt: 1 })
+    .sort({ secretsPurgeAt: 1 })
+    .lean();
+  for (const m of due) {
+    const stored = (m.fields ?? []) as unknown as StoredSecureField[];
+    const $set: Record<string, unknown> = {};
+    const $unset: Record<string, ''> = {};
+    let purgedHere = 0;
+    const after = stored.map((f, i) => {
+      if (f.enc && f.expiresAt && f.expiresAt.getTime() <= now.getTime()) {
+        $set[`fields.${i}.enc`] = null;
+        $set[`fields.${i}.purgedAt`] = now;
+        purgedHere += 1;
+        return { ...f, enc: null, purgedAt: now };
+      }
+      return f;
+    });
+    const next = nextPurgeAt(after);
+    if (next) $set.secretsPurgeAt = next;
+    else $unset.secretsPurgeAt = '';
+    const update: Record<string, unknown> = {};
+    if (Object.keys($set).length) update.$set = $set;
+    if (Object.keys($unset).length) update.$unset = $unset;
+    const res = await Message.collection.updateOne({ _id: m._id, secretsPurgeAt: m.secretsPurgeAt }, update);
+    if (res.modifiedCount) {
+      messages += 1;
+      fields += purgedHere;
+    }
+  }
+  return { messages, fields };
+}

@@ -1,0 +1,273 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mongoose from 'mongoose';
+import request from 'supertest';
+import { purgeExpiredSecureFields } from '../../../server/messages/secure-fields';
+import { createApp } from '../../../server/app';
+import { testConfig } from '../../../server/config';
+import { createLogger } from '../../../server/logger';
+import { FakeClock } from '../../../server/clock';
+import { connectDatabase } from '../../../server/db/connect';
+import { createUser, signIn } from '../../helpers/users';
+import { col, oid, person, replyTo, reveal, sendNew, startMessagesWorld, formToken, form, type MessagesWorld } from './world';
+
+const DAY = 24 * 3600 * 1000;
+const CERT = '987654321';
+const CODE = 'ZXCV-BNMA-5678';
+
+/** Every document of every collection, as text. */
+async function dumpDatabase(): Promise<string> {
+  const db = mongoose.connection.db!;
+  const names = (await db.listCollections().toArray()).map((c) => c.name);
+  const parts: string[] = [];
+  for (const n of names) parts.push(JSON.stringify(await db.collection(n).find({}).toArray()));
+  return parts.join('\n');
+}
+
+describe('messages: secure fields', () => {
+  let w: MessagesWorld;
+  let convId: string;
+
+  before(async () => {
+    w = await startMessagesWorld();
+    const res = await sendNew(w.asker, {
+      to: [w.moderator.user.username],
+      subject: 'My certification details',
+      body: 'Here they are.',
+      fields: [
+        { kind: 'certification_id', label: 'Certification ID', value: CERT },
+        { kind: 'other', label: 'Same again', value: CERT },
+      ],
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    convId = res.body.conversation.id;
+  });
+  after(async () => w?.close());
+
+  it('stores no plaintext value anywhere in the database, and the same value encrypts differently', async () => {
+    const messages = await col('messages').find({}).toArray();
+    const text = JSON.stringify(messages);
+    assert.doesNotMatch(text, new RegExp(CERT));
+    assert.doesNotMatch(await dumpDatabase(), new RegExp(CERT));
+    const [a, b] = messages[0]!.fields;
+    assert.ok(a.enc.ct && b.enc.ct);
+    assert.notEqual(a.enc.ct, b.enc.ct);
+    assert.notEqual(a.enc.iv, b.enc.iv);
+    assert.equal(a.maskHint, '•••••4321');
+  });
+
+  it('a value typed into the body is moved into a secure field', async () => {
+    const res = await replyTo(w.asker, convId, { body: `Sorry, my MCID: ${CERT} and access code: ${CODE}` });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.deepEqual(res.body.message.fields.map((f: { kind: string }) => f.kind), ['certification_id', 'access_code']);
+    assert.doesNotMatch(JSON.stringify(res.body), new RegExp(`${CERT}|${CODE}`));
+    assert.match(res.body.message.body, /\[secure field: Certification ID\]/);
+    assert.doesNotMatch(await dumpDatabase(), new RegExp(`${CERT}|${CODE}`));
+  });
+
+  it('pages show the mask, never the value', async () => {
+    const page = await w.moderator.agent.get(`/messages/${convId}`).expect(200);
+    assert.doesNotMatch(page.text, new RegExp(CERT));
+    assert.match(page.text, /•••••4321/);
+    const json = await w.moderator.agent.get(`/api/messages/${convId}`).expect(200);
+    assert.doesNotMatch(JSON.stringify(json.body), new RegExp(`${CERT}|"enc"|"ct"`));
+  });
+
+  it('reveal shows the value once and writes exactly one audit entry, without the value', async () => {
+    const msg = await col('messages').findOne({ conversationId: oid(convId) }, { sort: { createdAt: 1 } });
+    const fieldId = msg!.fields[0].fieldId as string;
+    const before = await col('audit_entries').countDocuments({ action: 'reveal_secure_field' });
+    const res = await reveal(w.moderator, convId, fieldId).expect(200);
+    assert.deepEqual(res.body, { value: CERT });
+    const entries = await col('audit_entries').find({ action: 'reveal_secure_field' }).toArray();
+    assert.equal(entries.length, before + 1);
+    const entry = entries[entries.length - 1]!;
+    assert.equal(String(entry.actorId), w.moderator.user.id);
+    assert.equal(String(entry.conversationId), convId);
+    assert.equal(String(entry.messageId), String(msg!._id));
+    assert.equal(entry.fieldId, fieldId);
+    assert.ok(entry.at instanceof Date);
+    assert.doesNotMatch(JSON.stringify(entry), new RegExp(CERT));
+
+    // The HTML way: a POST form with CSRF, the page then holds the value once.
+    const page = await w.moderator.agent.get(`/messages/${convId}`).expect(200);
+    const html = await w.moderator.agent
+      .post(`/messages/${convId}/fields/${fieldId}/reveal`)
+      .type('form')
+      .send(form({ _csrf: formToken(page.text) }))
+      .expect(200);
+    assert.match(html.text, new RegExp(`<code>${CERT}</code>`));
+    assert.equal(html.headers['cache-control'], 'no-store');
+    assert.equal(await col('audit_entries').countDocuments({ action: 'reveal_secure_field' }), before + 2);
+    const again = await w.moderator.agent.get(`/messages/${convId}`).expect(200);
+    assert.doesNotMatch(again.text, new RegExp(CERT));
+  });
+
+  it('a tampered ciphertext shows "cannot be decrypted" (200, not 500) and is not audited as revealed', async () => {
+    const msg = await col('messages').findOne({ conversationId: oid(convId) }, { sort: { createdAt: 1 } });
+    const f = msg!.fields[1];
+    const ct = Buffer.from(f.enc.ct, 'base64');
+    ct[0] = ct[0]! ^ 0x01;
+    await col('messages').updateOne({ _id: msg!._id }, { $set: { 'fields.1.enc.ct': ct.toString('base64') } });
+    const before = await col('audit_entries').countDocuments({ action: 'reveal_secure_field' });
+
+    const json = await reveal(w.moderator, convId, f.fieldId);
+    assert.equal(json.status, 422);
+    assert.equal(json.body.error.code, 'cannot_decrypt');
+    const page = await w.moderator.agent.get(`/messages/${convId}`).expect(200);
+    const html = await w.moderator.agent
+      .post(`/messages/${convId}/fields/${f.fieldId}/reveal`)
+      .type('form')
+      .send(form({ _csrf: formToken(page.text) }))
+      .expect(200);
+    assert.match(html.text, /cannot be decrypted/);
+    assert.equal(await col('audit_entries').countDocuments({ action: 'reveal_secure_field' }), before);
+
+    // Moving a valid ciphertext to another field fails too (aad binds message and field).
+    await col('messages').updateOne({ _id: msg!._id }, { $set: { 'fields.1.enc': msg!.fields[0].enc } });
+    assert.equal((await reveal(w.moderator, convId, f.fieldId)).status, 422);
+  });
+
+  it('expired fields are never shown or revealed, and purgeExpiredSecureFields removes them', async () => {
+    const res = await sendNew(w.moderator, {
+      to: [w.asker.user.username],
+      subject: 'Your new access code',
+      body: 'Use this code within 30 days.',
+      fields: [
+        { kind: 'access_code', label: 'Access code', value: CODE },
+        { kind: 'other', label: 'Short lived', value: 'temp-secret-1', expiresInDays: 1 },
+      ],
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const id = res.body.conversation.id;
+    const msg = await col('messages').findOne({ conversationId: oid(id) });
+    const [code, short] = msg!.fields;
+    assert.equal(code.expiresAt.getTime(), w.app.clock.now().getTime() + 30 * DAY, 'access codes default to 30 days');
+    assert.equal(msg!.secretsPurgeAt.getTime(), short.expiresAt.getTime());
+    const untouched = await col('messages').countDocuments({ secretsPurgeAt: { $exists: false } });
+
+    w.app.clock.advance(2 * DAY);
+    // Before the purge has run: expired, not shown, not revealed.
+    const page = await w.asker.agent.get(`/api/messages/${id}`).expect(200);
+    const views = page.body.messages[0].fields;
+    assert.equal(views[1].state, 'expired');
+    assert.equal(views[1].masked, '');
+    assert.equal(views[0].state, 'available');
+    const r = await reveal(w.asker, id, short.fieldId);
+    assert.equal(r.status, 410);
+    assert.doesNotMatch(JSON.stringify(r.body), /temp-secret/);
+    const html = await w.asker.agent.get(`/messages/${id}`).expect(200);
+    assert.match(html.text, /expired - ask for a new one/);
+
+    const first = await purgeExpiredSecureFields(w.app.clock.now());
+    assert.deepEqual(first, { messages: 1, fields: 1 });
+    const after1 = await col('messages').findOne({ _id: msg!._id });
+    assert.equal(after1!.fields[1].enc, null);
+    assert.ok(after1!.fields[1].purgedAt instanceof Date);
+    assert.ok(after1!.fields[0].enc, 'the access code is not due yet');
+    assert.equal(after1!.secretsPurgeAt.getTime(), code.expiresAt.getTime());
+    assert.deepEqual(await purgeExpiredSecureFields(w.app.clock.now()), { messages: 0, fields: 0 });
+
+    w.app.clock.advance(29 * DAY);
+    assert.equal((await reveal(w.asker, id, code.fieldId)).status, 410);
+    // Also due now: the access code moved out of a message body earlier (same 30 days).
+    assert.deepEqual(await purgeExpiredSecureFields(w.app.clock.now()), { messages: 2, fields: 2 });
+    const after2 = await col('messages').findOne({ _id: msg!._id });
+    assert.equal(after2!.fields[0].enc, null);
+    assert.equal(after2!.secretsPurgeAt, undefined);
+    assert.equal(await col('messages').countDocuments({ secretsPurgeAt: { $exists: false } }), untouched + 2);
+    const json = await w.asker.agent.get(`/api/messages/${id}`).expect(200);
+    assert.deepEqual(json.body.messages[0].fields.map((f: { state: string }) => f.state), ['expired', 'expired']);
+  });
+
+  it('the certification request template shows an input for it and the reply is sealed', async () => {
+    const thread = await w.asker.agent
+      .post('/api/threads')
+      .set('X-CSRF-Token', w.asker.csrf)
+      .send({ title: 'Cannot migrate my certification profile', body: 'The migration page says my access code expired.', products: [w.productId] });
+    assert.equal(thread.status, 201, JSON.stringify(thread.body));
+    const req = await w.moderator.agent
+      .post('/api/messages/request-certification')
+      .set('X-CSRF-Token', w.moderator.csrf)
+      .send({ threadId: thread.body.thread.id });
+    assert.equal(req.status, 201, JSON.stringify(req.body));
+    const id = req.body.conversation.id;
+    assert.equal(req.body.conversation.threadId, thread.body.thread.id);
+    assert.match(req.body.conversation.subject, /^About your question: Cannot migrate/);
+
+    const page = await w.asker.agent.get(`/messages/${id}`).expect(200);
+    assert.match(page.text, /<input type="hidden" name="secureKind" value="certification_id">/);
+    assert.match(page.text, /<label for="req-0-value">Certification ID<\/label>/);
+    await w.asker.agent
+      .post(`/messages/${id}`)
+      .type('form')
+      .send(form({ _csrf: formToken(page.text), body: 'Here it is.', secureKind: ['certification_id', 'other'], secureLabel: ['Certification ID', ''], secureValue: ['123 456 789', ''], secureExpiresInDays: ['', ''] }))
+      .expect(303);
+    assert.doesNotMatch(await dumpDatabase(), /123 456 789/);
+    const after = await w.asker.agent.get(`/messages/${id}`).expect(200);
+    assert.doesNotMatch(after.text, /name="secureKind" value="certification_id">/, 'request answered');
+    const json = await w.moderator.agent.get(`/api/messages/${id}`).expect(200);
+    const field = json.body.messages[1].fields[0];
+    assert.equal(field.kind, 'certification_id');
+    assert.equal((await reveal(w.moderator, id, field.fieldId).expect(200)).body.value, '123 456 789');
+  });
+
+  it('fails closed with a clear error when the key is missing or invalid', async () => {
+    const config = testConfig({ SECRETS_KEY: 'not-a-valid-key' });
+    const app = createApp({ config, logger: createLogger('silent'), clock: new FakeClock() });
+    const p = await person({ agent: () => request.agent(app) }, 'member', 'nokey');
+    const before = await col('messages').countDocuments();
+    const res = await p.agent
+      .post('/api/messages')
+      .set('X-CSRF-Token', p.csrf)
+      .send({ to: [w.moderator.user.username], subject: 'x', body: 'y', fields: [{ kind: 'other', label: 'Pin', value: '998877' }] });
+    assert.equal(res.status, 503);
+    assert.equal(res.body.error.code, 'secrets_unavailable');
+    assert.match(res.body.error.message, /SECRETS_KEY/);
+    assert.equal(await col('messages').countDocuments(), before, 'nothing stored');
+  });
+});
+
+describe('messages: secure fields on disk (embedded database with a data directory)', () => {
+  let dir: string;
+  let close: () => Promise<void>;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forum-msg-'));
+  });
+  after(async () => {
+    await close?.().catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the SQLite files never contain the plaintext', async () => {
+    const config = testConfig({ DATA_DIR: dir });
+    const db = await connectDatabase(config, createLogger('silent'));
+    close = () => db.close();
+    await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).init()));
+    const app = createApp({ config, logger: createLogger('silent'), clock: new FakeClock() });
+    const mod = await createUser({ role: 'moderator' });
+    const member = await createUser();
+    const agent = request.agent(app);
+    const { csrfToken } = await signIn(agent, member.username, member.password);
+    const secret = 'DISK-SECR-ET42-CHECK';
+    const res = await agent
+      .post('/api/messages')
+      .set('X-CSRF-Token', csrfToken)
+      .send({ to: [mod.username], subject: 'Disk check', body: 'see field', fields: [{ kind: 'access_code', label: 'Code', value: secret }] });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    await db.close();
+    close = async () => undefined;
+    const files = fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    const sqlite = files.filter((e) => /\.(db|sqlite|sqlite3)(-wal|-shm)?$/.test(e.name) || /sqlite|\.db/.test(e.name));
+    assert.ok(sqlite.length > 0, `no database file found in ${files.map((f) => f.name).join(', ')}`);
+    let sawConversation = false;
+    for (const e of files) {
+      const bytes = fs.readFileSync(path.join(e.parentPath, e.name));
+      assert.equal(bytes.includes(secret), false, `${e.name} holds the plaintext`);
+      if (bytes.includes('Disk check')) sawConversation = true;
+    }
+    assert.ok(sawConversation, 'the conversation itself was written to disk (the check is meaningful)');
+  });
+});
