@@ -47,10 +47,22 @@ const threadSchema = new Schema(
     /** Whether the last human post was by the asker (a staff asker still counts as the asker). */
     lastPosterIsAsker: { type: Boolean, default: true },
 
+    // Support lifecycle (server/support/lifecycle.ts). Deadlines exist only while they apply
+    // and are $unset otherwise, so the sparse indexes below hold only the threads a sweep or
+    // the moderator queue may need: lockDueAt/reminderDueAt only on awaiting_asker threads.
+    awaitingSince: { type: Date },
+    lockDueAt: { type: Date },
+    reminderDueAt: { type: Date },
+    reminderSentAt: { type: Date },
+    firstResponseDueAt: { type: Date },
+
     lockedAt: { type: Date, default: null },
     lockReason: { type: String, enum: [...LOCK_REASONS, null], default: null },
     lockNote: { type: String, default: '' },
     lockedBy: { type: Schema.Types.ObjectId, ref: 'User', default: null },
+
+    /** Set once support writes privately about this thread: a public, content-free notice. */
+    privateMessageNoticeAt: { type: Date, default: null },
 
     editedAt: { type: Date, default: null },
     createdAt: { type: Date, required: true },
@@ -66,6 +78,11 @@ threadSchema.index({ lastActivityAt: -1, _id: -1 });
 threadSchema.index({ status: 1, lastActivityAt: -1, _id: -1 });
 threadSchema.index({ products: 1, lastActivityAt: -1, _id: -1 });
 threadSchema.index({ author: 1, createdAt: -1 });
+// Support lifecycle: the lock and reminder sweeps are range queries on these (cost grows with
+// the due threads only); the moderator queue walks status + first-response target.
+threadSchema.index({ lockDueAt: 1 }, { sparse: true });
+threadSchema.index({ reminderDueAt: 1 }, { sparse: true });
+threadSchema.index({ status: 1, firstResponseDueAt: 1, _id: 1 });
 
 export interface ThreadDoc {
   _id: Types.ObjectId;
@@ -91,10 +108,16 @@ export interface ThreadDoc {
   lastPosterId: Types.ObjectId | null;
   lastPosterName: string;
   lastPosterIsAsker: boolean;
+  awaitingSince?: Date;
+  lockDueAt?: Date;
+  reminderDueAt?: Date;
+  reminderSentAt?: Date;
+  firstResponseDueAt?: Date;
   lockedAt: Date | null;
   lockReason: LockReason | null;
   lockNote: string;
   lockedBy: Types.ObjectId | null;
+  privateMessageNoticeAt: Date | null;
   editedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;

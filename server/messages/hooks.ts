@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { Thread } from '../../models/thread';
 import { onAskerResponse, toUpdate } from '../support/lifecycle';
 import { currentSupportRules } from '../support/settings';
+import { invalidateThread } from '../threads/service';
 
 /**
  * Called when the asker of a thread sends a private message in a conversation linked to it:
@@ -16,8 +17,10 @@ export async function onAskerResponded(threadId: string, at: Date): Promise<void
   // Body owned by the support lifecycle (server/support/lifecycle.ts): the same transition
   // as an asker's reply in the thread, as one conditional update on the awaiting state.
   if (!/^[0-9a-fA-F]{24}$/.test(threadId)) return;
-  await Thread.collection.updateOne(
+  const change = toUpdate(onAskerResponse(currentSupportRules(), at));
+  const res = await Thread.collection.updateOne(
     { _id: new Types.ObjectId(threadId), status: 'awaiting_asker' },
-    toUpdate(onAskerResponse(currentSupportRules(), at)),
+    { ...change, $set: { ...change.$set, updatedAt: at } },
   );
+  if (res.modifiedCount) invalidateThread(threadId);
 }

@@ -2,13 +2,17 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../context';
 import { actorOf } from '../auth/actor';
 import { AppError, NotFoundError } from '../http/errors';
+import { linkedConversationsFor } from '../messages/service';
 import { parseId, parseInput } from '../http/validate';
 import { renderMarkdown } from '../markdown/render';
+import { supportRulesFor } from '../support/settings';
 import * as threads from './service';
 import { askForm, BODY_MAX, lockBody, acceptBody, listQuery, productBody, replyBody, threadEdit, threadPageQuery, TITLE_MAX, BODY_MIN, TITLE_MIN } from './schemas';
 import { fmt } from './format';
 import { STATUS_LABELS, threadUrl } from './present';
 import { cacheKey, generation, peekHtml, storeHtml } from './page-cache';
+import { votesForReplies } from '../feedback/service';
+import { parseFeedbackFlash } from '../feedback/present';
 
 /**
  * HTML handlers: parse input, make ONE service call, render or redirect. Forms are
@@ -20,7 +24,8 @@ const HEX24 = /^[0-9a-fA-F]{24}$/;
 const limits = { TITLE_MIN, TITLE_MAX, BODY_MIN, BODY_MAX };
 
 function common(ctx: AppContext) {
-  return { fmt, now: ctx.clock.now(), STATUS_LABELS };
+  const { calendar } = supportRulesFor(ctx.config);
+  return { fmt, now: ctx.clock.now(), STATUS_LABELS, supportDeadline: (d: Date) => calendar.formatLocal(d) };
 }
 
 export function pages(ctx: AppContext) {
@@ -81,7 +86,11 @@ export function pages(ctx: AppContext) {
       return res.redirect(301, `${page.thread.url}${q.page > 1 ? `?page=${q.page}` : ''}`);
     }
     if (view()) page.thread.views += 1;
-    res.render('threads/thread', { ...common(ctx), title: page.thread.title, page, replyDraft: '' }, (err: Error | null, html: string) => {
+    // The reader's own votes for the replies on this page: one query (none for anonymous readers).
+    const [pmLinked, feedbackVotes] = await Promise.all([linkedConversationsFor(actor, id), votesForReplies(actor, page.replies.map((r) => r.id))]);
+    // The no-JS "thanks" message (?fb=<replyId>:<kind>); never for anonymous pages, which are cached.
+    const feedbackFlash = actor ? parseFeedbackFlash(req.query.fb) : null;
+    res.render('threads/thread', { ...common(ctx), title: page.thread.title, page, pmLinked, feedbackVotes, feedbackFlash, replyDraft: '' }, (err: Error | null, html: string) => {
       if (err) return req.next?.(err);
       if (htmlKey && generation(id) === gen) storeHtml(htmlKey, { html, slug: page.thread.slug });
       res.type('html').send(html);
@@ -106,6 +115,8 @@ export function pages(ctx: AppContext) {
         page,
         replyDraft: draft,
         error: err.message,
+        errorCode: err.code,
+        details: err.details ?? {},
         fieldErrors: (err as { fields?: Record<string, string> }).fields ?? {},
       });
     }

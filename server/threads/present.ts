@@ -1,5 +1,6 @@
 import type { ThreadDoc, ThreadStatus, LockReason } from '../../models/thread';
 import type { ReplyDoc } from '../../models/reply';
+import { satisfactionAverage } from '../feedback/present';
 
 /**
  * The shapes services return: plain objects the ejs views and the JSON API both read.
@@ -51,6 +52,11 @@ export interface ThreadView extends ThreadSummary {
   lockedAt: Date | null;
   lockReason: LockReason | null;
   lockNote: string;
+  privateMessageNoticeAt: Date | null;
+  /** Support lifecycle deadlines (server/support/lifecycle.ts); null when they do not apply. */
+  awaitingSince: Date | null;
+  lockDueAt: Date | null;
+  firstResponseDueAt: Date | null;
 }
 
 export interface ReplyView {
@@ -98,7 +104,8 @@ export const SUMMARY_PROJECTION = {
 export const THREAD_PROJECTION = {
   ...SUMMARY_PROJECTION,
   bodyHtml: 1, acceptedReplyId: 1, updatedAt: 1, editedAt: 1, lockedAt: 1, lockReason: 1, lockNote: 1,
-  lastPosterRole: 1, lastPosterIsAsker: 1,
+  privateMessageNoticeAt: 1, lastPosterRole: 1, lastPosterIsAsker: 1,
+  awaitingSince: 1, lockDueAt: 1, firstResponseDueAt: 1,
 } as const;
 
 export const REPLY_PROJECTION = {
@@ -139,6 +146,10 @@ export function toThreadView(t: ThreadPageDoc, extraViews = 0): ThreadView {
     lockedAt: t.lockedAt ?? null,
     lockReason: t.lockReason ?? null,
     lockNote: t.lockNote ?? '',
+    privateMessageNoticeAt: t.privateMessageNoticeAt ?? null,
+    awaitingSince: t.awaitingSince ?? null,
+    lockDueAt: t.lockDueAt ?? null,
+    firstResponseDueAt: t.firstResponseDueAt ?? null,
   };
 }
 
@@ -189,6 +200,9 @@ export function threadJson(t: ThreadView) {
     lockedAt: t.lockedAt,
     lockReason: t.lockReason,
     lockNote: t.lockNote || null,
+    awaitingSince: t.awaitingSince,
+    lockDueAt: t.lockDueAt,
+    firstResponseDueAt: t.firstResponseDueAt,
   };
 }
 
@@ -218,6 +232,8 @@ export function replyJson(r: ReplyView) {
     signatureHtml: r.signatureHtml,
     helpfulCount: r.helpfulCount,
     notHelpfulCount: r.notHelpfulCount,
+    satisfactionAverage: satisfactionAverage(r.satisfactionSum, r.satisfactionCount),
+    satisfactionCount: r.satisfactionCount,
     createdAt: r.createdAt,
     editedAt: r.editedAt,
   };

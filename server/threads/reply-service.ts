@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import type { Actor } from '../auth/actor';
+import { guardPublicPost } from '../messages/public-guard';
 import { isStaff } from '../auth/actor';
 import type { Clock } from '../clock';
 import { Thread, type ThreadStatus } from '../../models/thread';
@@ -13,6 +14,8 @@ import { emitThreadEvent } from './events';
 import { REPLIES_PER_PAGE, REPLY_PROJECTION, threadUrl, toReplyView, type ReplyView } from './present';
 import { requireActor, threadFacts } from './thread-service';
 import { invalidateThread } from './page-cache';
+import { afterReply, mergeLifecycle } from '../support/lifecycle';
+import { currentSupportRules } from '../support/settings';
 
 export interface CreatedReply {
   reply: ReplyView;
@@ -35,6 +38,7 @@ export async function createReply(actor: Actor | null, threadId: string, input: 
   if (!t) throw new NotFoundError('That thread does not exist.');
   if (t.status === 'locked') throw new LockedError('This thread is locked, so it cannot be replied to.');
   if (!policy.canReply(who, threadFacts(t))) throw new ForbiddenError();
+  guardPublicPost(input.body);
 
   const now = clock.now();
   const byAsker = t.author.equals(who.id);
@@ -70,9 +74,11 @@ export async function createReply(actor: Actor | null, threadId: string, input: 
     const next = policy.statusAfterReply(current, byAsker, byStaff);
     // Conditional on the status the rule was applied to: if an accept or a lock got in
     // first, we miss, re-read and apply the rule to the new state.
+    // The support lifecycle's deadlines change in the same update (server/support/lifecycle.ts).
+    const deadlines = afterReply(currentSupportRules(), current, { asker: byAsker, staff: byStaff }, now);
     const updated = await Thread.findOneAndUpdate(
       { _id, status: current },
-      { $inc: { replyCount: 1 }, $set: next ? { ...base, status: next } : base },
+      mergeLifecycle({ $inc: { replyCount: 1 }, $set: next ? { ...base, status: next } : base }, deadlines),
       { returnDocument: 'after', projection: { replyCount: 1, slug: 1, status: 1 } },
     ).lean();
     if (updated) {
@@ -143,6 +149,7 @@ export async function editReply(actor: Actor | null, replyId: string, input: { b
   const who = requireActor(actor);
   const { r } = await loadForEdit(who, replyId);
   if (input.body !== r.bodySource) {
+    guardPublicPost(input.body);
     const now = clock.now();
     await Revision.create({
       targetType: 'reply', targetId: r._id, threadId: r.threadId, editor: new Types.ObjectId(who.id), editorName: who.displayName,

@@ -1,5 +1,8 @@
 import { Types, type QueryFilter } from 'mongoose';
 import type { Actor } from '../auth/actor';
+import { guardPublicPost } from '../messages/public-guard';
+import * as lifecycle from '../support/lifecycle';
+import { currentSupportRules } from '../support/settings';
 import { isStaff } from '../auth/actor';
 import type { Clock } from '../clock';
 import { Thread, type ThreadDoc, type ThreadStatus } from '../../models/thread';
@@ -253,6 +256,8 @@ export async function createThread(actor: Actor | null, input: ThreadInput, cloc
   if (!input.products.length) {
     throw new ValidationError('Choose at least one product.', { products: 'Choose at least one product.' });
   }
+  // Secrets and personal data never go public: refused with 422 before anything is stored.
+  guardPublicPost({ title: input.title, body: input.body });
   const products = await resolveProducts(input.products);
   const now = clock.now();
   const doc = await Thread.create({
@@ -268,6 +273,7 @@ export async function createThread(actor: Actor | null, input: ThreadInput, cloc
     products: products.map((p) => new Types.ObjectId(p.id)),
     productNames: products.map((p) => p.name),
     status: 'open',
+    firstResponseDueAt: lifecycle.firstResponseDue(currentSupportRules(), now),
     lastActivityAt: now,
     lastPosterRole: who.role,
     lastPosterId: new Types.ObjectId(who.id),
@@ -307,6 +313,7 @@ export async function editThread(actor: Actor | null, id: string, input: { title
   const title = input.title ?? t.title;
   const body = input.body ?? t.bodySource;
   if (title === t.title && body === t.bodySource) return threadView(_id);
+  guardPublicPost({ title, body });
 
   const now = clock.now();
   await Revision.create({
@@ -352,7 +359,10 @@ export async function acceptAnswer(actor: Actor | null, threadId: string, replyI
   const now = clock.now();
   const updated = await Thread.findOneAndUpdate(
     { _id, status: { $ne: 'locked' }, acceptedReplyId: null },
-    { $set: { acceptedReplyId: rid, status: 'answered', acceptedAt: now, acceptedBy: new Types.ObjectId(who.id), updatedAt: now } },
+    lifecycle.mergeLifecycle(
+      { $set: { acceptedReplyId: rid, status: 'answered', acceptedAt: now, acceptedBy: new Types.ObjectId(who.id), updatedAt: now } },
+      lifecycle.onAccepted(),
+    ),
     { returnDocument: 'after', projection: THREAD_PROJECTION },
   ).lean();
   if (!updated) {
@@ -386,8 +396,12 @@ export async function unacceptAnswer(actor: Actor | null, threadId: string, cloc
     // Conditional on everything the new status was computed from: a reply landing in
     // between makes this miss, and we compute again.
     const updated = await Thread.findOneAndUpdate(
-      { _id, status: 'answered', acceptedReplyId: t.acceptedReplyId, lastPosterRole: t.lastPosterRole, lastPosterIsAsker: t.lastPosterIsAsker },
-      { $set: { acceptedReplyId: null, acceptedAt: null, acceptedBy: null, status, updatedAt: now } },
+      { _id, status: 'answered', acceptedReplyId: t.acceptedReplyId, lastPosterRole: t.lastPosterRole, lastPosterIsAsker: t.lastPosterIsAsker, lastActivityAt: t.lastActivityAt },
+      // Deadlines count from the last post (lastActivityAt), which decided the implied state.
+      lifecycle.mergeLifecycle(
+        { $set: { acceptedReplyId: null, acceptedAt: null, acceptedBy: null, status, updatedAt: now } },
+        lifecycle.onUnaccepted(currentSupportRules(), status, t.lastActivityAt),
+      ),
       { returnDocument: 'after', projection: THREAD_PROJECTION },
     ).lean();
     if (updated) {
@@ -407,7 +421,10 @@ export async function lockThread(actor: Actor | null, threadId: string, input: {
   const now = clock.now();
   const updated = await Thread.findOneAndUpdate(
     { _id, status: { $ne: 'locked' } },
-    { $set: { status: 'locked', lockedAt: now, lockReason: 'moderator', lockNote: input.note, lockedBy: new Types.ObjectId(who.id), updatedAt: now } },
+    lifecycle.mergeLifecycle(
+      { $set: { status: 'locked', lockedAt: now, lockReason: 'moderator', lockNote: input.note, lockedBy: new Types.ObjectId(who.id), updatedAt: now } },
+      lifecycle.onLocked(now, 'moderator'),
+    ),
     { returnDocument: 'after', projection: THREAD_PROJECTION },
   ).lean();
   if (!updated) {
@@ -434,7 +451,10 @@ export async function lockThreadAutomatically(
   const now = clock.now();
   const res = await Thread.updateOne(
     { ...(input.filter ?? {}), _id, status: { $ne: 'locked' }, acceptedReplyId: null },
-    { $set: { status: 'locked', lockedAt: now, lockReason: input.reason, lockNote: input.note, lockedBy: null, updatedAt: now } },
+    lifecycle.mergeLifecycle(
+      { $set: { status: 'locked', lockedAt: now, lockReason: input.reason, lockNote: input.note, lockedBy: null, updatedAt: now } },
+      lifecycle.onLocked(now, input.reason),
+    ),
   );
   if (!res.modifiedCount) return false;
   invalidateThread(threadId);
@@ -453,7 +473,11 @@ export async function unlockThread(actor: Actor | null, threadId: string, clock:
   const now = clock.now();
   const updated = await Thread.findOneAndUpdate(
     { _id, status: 'locked', lockedAt: t.lockedAt },
-    { $set: { status, lockedAt: null, lockReason: null, lockNote: '', lockedBy: null, updatedAt: now } },
+    // Deadlines restart from now: the asker gets the full time again after an unlock.
+    lifecycle.mergeLifecycle(
+      { $set: { status, lockedAt: null, lockReason: null, lockNote: '', lockedBy: null, updatedAt: now } },
+      lifecycle.onUnlocked(currentSupportRules(), status, now),
+    ),
     { returnDocument: 'after', projection: THREAD_PROJECTION },
   ).lean();
   if (!updated) throw new ConflictError('The thread changed while we were updating it. Please try again.');

@@ -323,6 +323,7 @@ export function encodeValue(v: unknown): string {
   const t = typeRank(v);
   switch (t) {
     case T_NULL:
+    case T_UNDEFINED:
     case T_MINKEY:
     case T_MAXKEY:
       return TC[t];

@@ -1,6 +1,28 @@
 /**
  * The embedded storage engine: documents and indexes in memory, write-through to SQLite.
  * `dataDir` null/undefined keeps everything in memory (tests).
+ *
+ * Map of the module:
+ *   engine.ts        the Engine implementation (delegates to the files below)
+ *   catalog.ts       databases/collections, the one-transaction write path, start-up load
+ *   collection.ts    documents + indexes of one collection; insert/replace/delete with undo
+ *   indexes.ts       index specs (validation, echo, conflicts), B+ tree index, text-index hook
+ *   index-keys.ts    index keys of a document (multikey, compound, sparse)
+ *   bson-order.ts    MongoDB's cross-type order, equality, order-preserving key encoding
+ *   planner.ts       filter -> candidate documents (IDHACK / IXSCAN / OR / COLLSCAN)
+ *   read-ops.ts      find, count, distinct, aggregate, explain
+ *   write-ops.ts     insert, update, delete, findAndModify
+ *   updates.ts, update-ops.ts   update semantics (operators, replacement, pipeline, upsert)
+ *   projection.ts    find projection ($slice / $elemMatch on top of mingo)
+ *   mingo-context.ts the single mingo configuration (BSON-aware operators, refusals)
+ *   sqlite-store.ts  persistence
+ *
+ * Contract notes: stored documents are immutable and `find` returns them by reference (never
+ * mutate them); inserted documents are copied. Documents are read back from SQLite with
+ * `promoteLongs: false` (an int64 that arrived as a Long stays a Long; int32/double are JS
+ * numbers, as the wire layer decodes them), so memory and disk hold the same representation.
+ * Known limits: strings order by UTF-16 code units; in index keys a Long beyond 2^53 is
+ * placed by its nearest double (filters re-check exactly); text search is a hook only.
  */
 import path from 'node:path';
 import type { Engine } from '../engine-api';

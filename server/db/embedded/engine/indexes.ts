@@ -3,14 +3,14 @@
  * B+ trees for declared indexes, and a pluggable slot for the text index.
  */
 import type { Document } from 'bson';
-import type { Query } from 'mingo/query';
 import type { IndexSpec } from '../engine-api';
 import { BTree, bulkLoad, compareStrings } from './btree';
 import { valuesEqual } from './bson-order';
 import { isPlainObject } from './doc-utils';
 import { MongoCommandError, badValue } from './errors';
 import { extractKeys, type IndexKey, type KeyField } from './index-keys';
-import { compileFilter, testDoc } from './mingo-context';
+import { compileFilter } from './mingo-context';
+import type { Matcher } from './mingo-context';
 
 export const ID_INDEX_SPEC: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' };
 
@@ -73,7 +73,7 @@ export function normalizeSpec(raw: IndexSpec): IndexSpec {
   }
   if (raw.partialFilterExpression !== undefined) {
     if (!isPlainObject(raw.partialFilterExpression)) throw cannotCreate('partialFilterExpression must be an object');
-    compileFilter(raw.partialFilterExpression);
+    compileFilter(raw.partialFilterExpression).compile();
   }
   if (raw.expireAfterSeconds !== undefined) {
     const n = isNumericDir(raw.expireAfterSeconds);
@@ -129,7 +129,7 @@ export class BTreeIndex {
   readonly fields: KeyField[];
   readonly unique: boolean;
   readonly sparse: boolean;
-  readonly partial: Query | null;
+  readonly partial: Matcher | null;
   readonly ttlSeconds: number | null;
   /** entry key = encoded key tuple + id key (see idSuffix); value = id key */
   tree: BTree<string, string> = new BTree<string, string>(undefined, compareStrings);
@@ -155,7 +155,7 @@ export class BTreeIndex {
 
   /** Keys of `doc`, or null when the index does not cover it (sparse / partial). */
   keysFor(doc: Document): IndexKey[] | null {
-    if (this.partial && !testDoc(this.partial, doc)) return null;
+    if (this.partial && !this.partial.test(doc)) return null;
     return extractKeys(doc, this.fields, this.sparse, this.multikey);
   }
 

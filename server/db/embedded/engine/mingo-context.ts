@@ -252,27 +252,45 @@ export interface TextHook {
   hasTextIndex: boolean;
 }
 
-/** Validates a filter and compiles it. Errors become code 2 (BadValue). */
-export function compileFilter(filter: Document | undefined, text?: TextHook): Query {
+/**
+ * A validated filter, compiled by mingo on first use: a plan that answers the filter
+ * exactly from an index never pays for compiling it.
+ */
+export class Matcher {
+  private q: Query | null = null;
+  constructor(readonly filter: Document) {}
+
+  /** Compiles now (surfacing errors in the filter). */
+  compile(): this {
+    if (!this.q) {
+      try {
+        this.q = new Query(this.filter, PREPARED);
+      } catch (e) {
+        throw asCommandError(e);
+      }
+    }
+    return this;
+  }
+
+  test(doc: unknown): boolean {
+    if (!this.q) this.compile();
+    try {
+      return this.q!.test(doc as Document);
+    } catch (e) {
+      throw asCommandError(e);
+    }
+  }
+}
+
+/** Validates a filter (refusals, `$text`); compiles lazily. Errors become code 2 (BadValue). */
+export function compileFilter(filter: Document | undefined, text?: TextHook): Matcher {
   const f = filter ?? {};
   if (typeof f !== 'object' || Array.isArray(f)) throw badValue('query filter must be an object');
   if (scanForRefused(f)) {
     if (!text?.hasTextIndex) throw indexNotFound('text index required for $text query');
     throw badValue('$text is not supported yet');
   }
-  try {
-    return new Query(f, PREPARED);
-  } catch (e) {
-    throw asCommandError(e);
-  }
-}
-
-export function testDoc(q: Query, doc: Document): boolean {
-  try {
-    return q.test(doc);
-  } catch (e) {
-    throw asCommandError(e);
-  }
+  return new Matcher(f);
 }
 
 export function runAggregator(pipeline: Document[], docs: Iterable<Document>, resolver?: Resolver): Document[] {

@@ -28,6 +28,8 @@ export interface Plan {
   direction?: 'forward' | 'backward';
   /** candidates come out in the requested sort order */
   sortCovered: boolean;
+  /** every candidate matches the whole filter: no need to re-check with mingo */
+  exact?: boolean;
   stats: PlanStats;
   candidates(): Iterable<Document>;
 }
@@ -123,12 +125,63 @@ function sortFields(sort: Document | undefined): [string, 1 | -1][] {
   });
 }
 
+const SAFE_INT = 2 ** 53;
+
+/** Values whose index encoding decides equality exactly (huge int64 values are approximated). */
+function exactValue(v: unknown): boolean {
+  if (!usableEq(v)) return false;
+  if (typeof v === 'bigint') return false;
+  const bt = (v as { _bsontype?: string } | null)?._bsontype;
+  if (bt === 'Long') return Math.abs((v as { toNumber(): number }).toNumber()) < SAFE_INT;
+  return true;
+}
+
+type Shape = 'eq' | 'range' | null;
+
+/** 'eq' / 'range' when a field's predicate is nothing but what index bounds express. */
+function shapeOf(val: unknown): Shape {
+  if (!(isPlainObject(val) && Object.keys(val).some((k) => k.startsWith('$')))) return exactValue(val) && !isPlainObject(val) ? 'eq' : null;
+  const keys = Object.keys(val);
+  if (keys.length === 1 && keys[0] === '$eq') return exactValue(val.$eq) && !isPlainObject(val.$eq) ? 'eq' : null;
+  if (keys.length === 1 && keys[0] === '$in') {
+    return Array.isArray(val.$in) && val.$in.every((x) => exactValue(x) && !isPlainObject(x)) ? 'eq' : null;
+  }
+  let t = -1;
+  for (const k of keys) {
+    if (k !== '$gt' && k !== '$gte' && k !== '$lt' && k !== '$lte') return null;
+    if (!exactValue(val[k]) || !RANGE_TYPES.has(typeRank(val[k]))) return null;
+    if (t !== -1 && typeRank(val[k]) !== t) return null;
+    t = typeRank(val[k]);
+  }
+  return keys.length <= 2 && !(('$gt' in val) && ('$gte' in val)) && !(('$lt' in val) && ('$lte' in val)) ? 'range' : null;
+}
+
+/** True when scanning `ix` with these bounds yields exactly the documents matching `filter`. */
+function coversExactly(filter: Document, ix: BTreeIndex, eqCount: number, hasRange: boolean): boolean {
+  if (ix.multikey.value || ix.partial || ix.sparse) return false;
+  const keys = Object.keys(filter);
+  if (keys.length === 0) return false;
+  for (const k of keys) {
+    const pos = ix.fields.findIndex((f) => f.path === k);
+    if (pos < 0) return false;
+    const shape = shapeOf(filter[k]);
+    if (pos < eqCount) {
+      if (shape !== 'eq') return false;
+    } else if (pos === eqCount && hasRange) {
+      if (shape !== 'range') return false;
+    } else return false;
+  }
+  return true;
+}
+
 interface Candidate {
   ix: BTreeIndex;
   score: number;
   intervals: Interval[];
   reverse: boolean;
   sortCovered: boolean;
+  eqCount: number;
+  hasRange: boolean;
 }
 
 /** Intervals and sort coverage of one index for the given predicates. */
@@ -182,7 +235,7 @@ function evaluate(ix: BTreeIndex, preds: Map<string, FieldPred>, sort: [string, 
   let score = eqCount * 4 + (hasRange ? 2 : 0) + (sortCovered ? 1 : 0);
   if (ix.unique && eqCount === fields.length) score += 8;
   score -= fields.length * 0.01;
-  return { ix, score, intervals, reverse, sortCovered };
+  return { ix, score, intervals, reverse, sortCovered, eqCount, hasRange };
 }
 
 /** One index scan per `$or` branch, or null when some branch has no usable index. */
@@ -281,6 +334,7 @@ export function plan(coll: Collection | undefined, filter: Document, sort?: Docu
       indexName: '_id_',
       keyPattern: { _id: 1 },
       sortCovered: values.length <= 1,
+      exact: Object.keys(filter).length === 1 && shapeOf(filter._id) === 'eq',
       stats,
       *candidates() {
         const seen = new Set<string>();
@@ -337,6 +391,7 @@ export function plan(coll: Collection | undefined, filter: Document, sort?: Docu
       intervals: b.intervals.length,
       direction: b.reverse ? 'backward' : 'forward',
       sortCovered: b.sortCovered || !sf.length,
+      exact: coversExactly(filter, b.ix, b.eqCount, b.hasRange),
       stats,
       candidates: () => scanIndex(coll, b, stats),
     };

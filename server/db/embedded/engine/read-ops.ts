@@ -1,6 +1,5 @@
 /** find, count, distinct, aggregate and explain over the planner and mingo. */
 import type { Document } from 'bson';
-import type { Query } from 'mingo/query';
 import type { FindOptions } from '../engine-api';
 import { compareValues, encodeValue } from './bson-order';
 import type { Catalog } from './catalog';
@@ -9,6 +8,7 @@ import { cloneDeep, isPlainObject, normalizeFilter } from './doc-utils';
 import { Deadline, asCommandError, badValue, indexNotFound, MongoCommandError } from './errors';
 import { fieldValues, type KeyField } from './index-keys';
 import { compileFilter, runAggregator, scanForRefused } from './mingo-context';
+import type { Matcher } from './mingo-context';
 import { projectDocs } from './projection';
 import { plan, sortFields, type Plan } from './planner';
 
@@ -91,7 +91,7 @@ export interface Selection {
 export function select(
   coll: Collection | undefined,
   filter: Document,
-  q: Query,
+  q: Matcher,
   o: { sort?: Document; skip?: number; limit?: number; hint?: unknown },
   deadline: Deadline,
 ): Selection {
@@ -105,14 +105,15 @@ export function select(
 function selectUnguarded(
   coll: Collection | undefined,
   filter: Document,
-  q: Query,
+  q: Matcher,
   o: { sort?: Document; skip?: number; limit?: number; hint?: unknown },
   deadline: Deadline,
 ): Selection {
   const p = plan(coll, filter, o.sort, o.hint);
   const skip = Math.max(0, toCount(o.skip, 'skip'));
   const limit = Math.abs(toCount(o.limit, 'limit'));
-  const testAll = Object.keys(filter).length === 0;
+  const testAll = Object.keys(filter).length === 0 || !!p.exact;
+  if (!testAll) q.compile(); // errors in the filter surface even when nothing is scanned
   const out: Document[] = [];
   if (p.sortCovered) {
     const need = limit > 0 ? skip + limit : Infinity;

@@ -5,11 +5,11 @@
  * such as `__proto__` stay data.
  */
 import { Long, Timestamp, type Document } from 'bson';
-import type { Query } from 'mingo/query';
 import { compareValues, toNumber, typeRank, valuesEqual, T_NUMBER } from './bson-order';
 import { cloneDeep, formatValue, isPlainObject, setField } from './doc-utils';
 import { MongoCommandError, badValue, conflictingOps, failedToParse, typeMismatch } from './errors';
 import { bsonTypeCode, compileFilter } from './mingo-context';
+import type { Matcher } from './mingo-context';
 
 export const UPDATE_OPERATORS = new Set([
   '$set', '$unset', '$inc', '$mul', '$min', '$max', '$push', '$pull', '$pullAll', '$addToSet',
@@ -72,7 +72,7 @@ export function validateOperators(u: Document, forUpsert: boolean): void {
 interface Ctx {
   doc: Document;
   filter: Document;
-  arrayFilters: Map<string, Query>;
+  arrayFilters: Map<string, Matcher>;
   usedFilters: Set<string>;
   upsertInsert: boolean;
 }
@@ -108,7 +108,7 @@ function expand(ctx: Ctx, path: string): string[][] {
         walk(node[idx], i + 1, [...acc, String(idx)]);
         return;
       }
-      let q: Query | undefined;
+      let q: Matcher | undefined;
       let id = '';
       if (p !== '$[]') {
         id = p.slice(2, -1);
@@ -131,8 +131,8 @@ function expand(ctx: Ctx, path: string): string[][] {
   return out;
 }
 
-export function compileArrayFilters(arrayFilters: Document[] | undefined): Map<string, Query> {
-  const m = new Map<string, Query>();
+export function compileArrayFilters(arrayFilters: Document[] | undefined): Map<string, Matcher> {
+  const m = new Map<string, Matcher>();
   for (const f of arrayFilters ?? []) {
     if (!isPlainObject(f)) throw failedToParse('arrayFilters entries must be objects');
     let id: string | null = null;
@@ -146,7 +146,7 @@ export function compileArrayFilters(arrayFilters: Document[] | undefined): Map<s
     }
     if (id === null) throw failedToParse('Cannot use an expression without a top-level field name in arrayFilters');
     if (m.has(id)) throw failedToParse(`Found multiple array filters with the same top-level field name ${id}`);
-    m.set(id, compileFilter(f));
+    m.set(id, compileFilter(f).compile());
   }
   return m;
 }
@@ -401,7 +401,7 @@ function applyRename(doc: Document, from: string, to: string, now: Date): void {
 
 export interface ApplyContext {
   filter: Document;
-  arrayFilters: Map<string, Query>;
+  arrayFilters: Map<string, Matcher>;
   upsertInsert: boolean;
   now?: Date;
 }

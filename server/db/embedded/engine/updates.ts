@@ -4,11 +4,11 @@
  * build upserted documents from the filter's equality fields.
  */
 import { ObjectId, type Document } from 'bson';
-import type { Query } from 'mingo/query';
 import { sameStoredValue } from './bson-order';
 import { assertNoDecimal, cloneDeep, formatValue, isPlainObject, setField, setPath } from './doc-utils';
 import { MongoCommandError, badValue, failedToParse, immutableField } from './errors';
 import { runAggregator } from './mingo-context';
+import type { Matcher } from './mingo-context';
 import { applyOperators, compileArrayFilters, validateOperators } from './update-ops';
 
 export type UpdateKind = 'ops' | 'replace' | 'pipeline';
@@ -18,7 +18,7 @@ const PIPELINE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$r
 export interface PreparedUpdate {
   kind: UpdateKind;
   u: Document | Document[];
-  arrayFilters: Map<string, Query>;
+  arrayFilters: Map<string, Matcher>;
 }
 
 export function prepareUpdate(u: unknown, arrayFilters: Document[] | undefined, upsert: boolean): PreparedUpdate {

@@ -1,0 +1,43 @@
+import { DateTime } from 'luxon';
+import { runLockSweep } from '../support/sweep';
+import { supportRulesFor } from '../support/settings';
+import { UsageError, parseFlags, register } from './registry';
+
+const FLAGS = new Set(['now', 'dry-run']);
+
+/** An ISO-8601 instant; without an offset it is read in the support desk's zone. */
+function parseNow(value: string, zone: string): Date {
+  const dt = value === 'true' ? DateTime.invalid('missing') : DateTime.fromISO(value, { zone, setZone: true });
+  if (!dt.isValid) {
+    throw new UsageError(`--now must be an ISO-8601 date and time, e.g. 2026-11-24T16:00:00-05:00 (got "${value === 'true' ? '' : value}")`);
+  }
+  return dt.toJSDate();
+}
+
+register('lock-sweep', {
+  summary: 'lock threads past their no-response deadline (as the job does)',
+  usage: '[--now <ISO-8601>] [--dry-run]',
+  async run(args, ctx) {
+    const { flags, positional } = parseFlags(args);
+    if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}"`);
+    const unknown = Object.keys(flags).find((f) => !FLAGS.has(f));
+    if (unknown) throw new UsageError(`unknown option --${unknown}`);
+    const { calendar, lockAfterDays } = supportRulesFor(ctx.config);
+    const now = flags.now !== undefined ? parseNow(flags.now, calendar.settings.zone) : ctx.clock.now();
+    const dryRun = flags['dry-run'] !== undefined && flags['dry-run'] !== 'false';
+
+    const result = await runLockSweep({ now, calendar, dryRun, lockAfterDays, logger: ctx.logger });
+    const when = calendar.formatLocal(now);
+    if (result.skipped === 'closed') {
+      ctx.out(`Support is closed at ${when}: nothing was locked (threads are only locked during support hours).`);
+      return 0;
+    }
+    for (const t of result.locked) {
+      ctx.out(`${dryRun ? 'would lock' : 'locked'}  ${t.threadId}  deadline ${calendar.formatLocal(t.lockDueAt)}  "${t.title}"`);
+    }
+    const n = result.locked.length;
+    const threads = `${n} thread${n === 1 ? '' : 's'}`;
+    ctx.out(dryRun ? `Dry run at ${when}: ${threads} would be locked; nothing was changed.` : `Locked ${threads} at ${when}.`);
+    return 0;
+  },
+});
