@@ -30,6 +30,11 @@ const schema = z.object({
   DEMO_CONTENT: bool.default(true),
   /** Run scheduled jobs (lock sweep, purges) in this process. */
   JOBS_ENABLED: bool.default(true),
+  /**
+   * Graceful shutdown: how long /readyz answers 503 "draining" before the listener closes,
+   * so a load balancer notices and stops routing here. 0 closes at once.
+   */
+  SHUTDOWN_DRAIN_MS: int(0, 0),
 
   // Rate limits (per user or IP, per window).
   RATE_LOGIN_MAX: int(10, 1),

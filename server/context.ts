@@ -2,12 +2,15 @@ import type { RequestHandler } from 'express';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import type { Clock } from './clock';
+import type { Readiness } from './http/health';
 
 /** What createApp needs from the outside world. Everything with side effects is passed in. */
 export interface AppDeps {
   config: Config;
   logger: Logger;
   clock: Clock;
+  /** Start-up/draining state for GET /readyz (main.ts owns it); ready at once when omitted. */
+  readiness?: Readiness;
 }
 
 /** What every domain router receives: the deps plus the shared web plumbing. */

@@ -11,6 +11,7 @@ import { systemClock } from './clock';
 import { connectDatabase } from './db/connect';
 import { createApp } from './app';
 import { startup, shutdownHooks } from './startup';
+import { Readiness } from './http/health';
 
 async function main(): Promise<void> {
   let config;
@@ -22,15 +23,18 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.LOG_LEVEL);
   const clock = systemClock;
+  const readiness = new Readiness('starting');
   const db = await connectDatabase(config, logger);
   await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).init()));
   const jobs = await startup({ config, logger, clock });
 
-  const app = createApp({ config, logger, clock });
+  const app = createApp({ config, logger, clock, readiness });
   const server: Server = app.listen(config.PORT, config.HOST, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
-    logger.info({ url: `http://${config.HOST}:${port}/`, database: db.kind }, 'forum listening');
+    // Tests and supervisors read the port from this line (PORT=0 picks a free one).
+    logger.info({ url: `http://${config.HOST}:${port}/`, port, pid: process.pid, database: db.kind }, 'forum listening');
+    readiness.markReady();
   });
   server.keepAliveTimeout = 65_000;
 
@@ -38,12 +42,16 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15_000);
+    logger.info({ signal, drainMs: config.SHUTDOWN_DRAIN_MS }, 'shutting down');
+    // /readyz now answers 503 and responses carry "Connection: close".
+    readiness.markDraining();
+    const force = setTimeout(() => process.exit(1), 15_000 + config.SHUTDOWN_DRAIN_MS);
     force.unref();
-    jobs.stop();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (config.SHUTDOWN_DRAIN_MS) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_MS));
+    // Stop accepting connections; in-flight requests finish, idle keep-alive sockets close.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections?.();
+    await Promise.all([closed, jobs.stop()]);
     for (const hook of shutdownHooks) await hook().catch((err) => logger.error({ err }, 'shutdown hook failed'));
     await db.close();
     logger.info('stopped');

@@ -1,5 +1,5 @@
 import { doubleCsrf } from 'csrf-csrf';
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { CsrfError } from './errors';
 
 /**
@@ -27,7 +27,6 @@ export function csrfProtection(opts: { secret: string; isProduction: boolean }) 
   });
 
   const provideToken: RequestHandler = (req, res, next) => {
-    ensureCookies(req);
     let cached: string | undefined;
     res.locals.csrfToken = () => {
       if (!cached) {
@@ -42,7 +41,6 @@ export function csrfProtection(opts: { secret: string; isProduction: boolean }) 
   };
 
   const verify: RequestHandler = (req, res, next) => {
-    ensureCookies(req);
     doubleCsrfProtection(req, res, (err?: unknown) => {
       if (err) return next(new CsrfError());
       next();
@@ -52,26 +50,3 @@ export function csrfProtection(opts: { secret: string; isProduction: boolean }) 
   return { provideToken, verify, generateCsrfToken };
 }
 
-/**
- * csrf-csrf reads `req.cookies`, which express 5 does not fill (no cookie-parser here):
- * parse the Cookie header once per request. First occurrence of a name wins.
- */
-function ensureCookies(req: Request): void {
-  const r = req as Request & { cookies?: Record<string, string> };
-  if (r.cookies) return;
-  const jar: Record<string, string> = Object.create(null);
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const name = part.slice(0, eq).trim();
-    if (!name || name in jar) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.length > 1 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    try {
-      jar[name] = decodeURIComponent(value);
-    } catch {
-      jar[name] = value;
-    }
-  }
-  r.cookies = jar;
-}

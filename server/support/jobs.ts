@@ -20,6 +20,8 @@ export interface JobDefinition {
 export class JobRegistry {
   private readonly defs = new Map<string, JobDefinition>();
   private readonly tasks: ScheduledTask[] = [];
+  /** Runs in progress, so a graceful shutdown can let them finish before the database closes. */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -36,6 +38,16 @@ export class JobRegistry {
   async runNow(name: string): Promise<unknown> {
     const def = this.defs.get(name);
     if (!def) throw new Error(`unknown job ${name}`);
+    const run = this.runLogged(name, def);
+    this.running.add(run);
+    try {
+      return await run;
+    } finally {
+      this.running.delete(run);
+    }
+  }
+
+  private async runLogged(name: string, def: JobDefinition): Promise<unknown> {
     const started = Date.now();
     try {
       const result = await def.run();
@@ -62,7 +74,9 @@ export class JobRegistry {
     }
   }
 
-  stop(): void {
+  /** Stops scheduling and resolves when the runs in progress have finished. */
+  async stop(): Promise<void> {
     for (const task of this.tasks.splice(0)) void task.destroy();
+    await Promise.allSettled([...this.running]);
   }
 }

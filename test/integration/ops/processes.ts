@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Helpers for tests that run the forum as real child processes (server/main.ts, server/cli.ts). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** A clean environment for a child: nothing from this shell's forum settings leaks in. */
+export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(MONGODB_URI|DATA_DIR|PORT|HOST|NODE_ENV|LOG_LEVEL|SESSION_SECRET|SECRETS_KEY.*|DEMO_CONTENT|JOBS_ENABLED|RATE_.*|SUPPORT_.*|TRUST_PROXY|SHUTDOWN_DRAIN_MS)$/.test(k)) continue;
+    env[k] = v;
+  }
+  return { ...env, ...overrides };
+}
+
+export interface AppProcess {
+  child: ChildProcess;
+  url: string;
+  /** Every stdout line the process printed (pino JSON). */
+  lines: string[];
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts `server/main.ts` with PORT=0 and resolves once its "forum listening" log line
+ * says where it listens.
+ */
+export function startAppProcess(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<AppProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`app process did not start in ${timeoutMs} ms\n${lines.join('\n')}\n${stderr}`));
+    }, timeoutMs);
+    let buffered = '';
+    child.stdout!.on('data', (d) => {
+      buffered += String(d);
+      let nl;
+      while ((nl = buffered.indexOf('\n')) !== -1) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        lines.push(line);
+        let entry: { msg?: string; url?: string } = {};
+        try {
+          entry = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        if (entry.msg === 'forum listening' && entry.url) {
+          clearTimeout(timer);
+          resolve({
+            child,
+            url: entry.url.replace(/\/$/, ''),
+            lines,
+            stop: async () => {
+              if (child.exitCode === null) child.kill('SIGTERM');
+              return exited;
+            },
+          });
+        }
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`app process exited with ${code} before listening\n${lines.join('\n')}\n${stderr}`));
+    });
+  });
+}
+
+/** Runs `server/cli.ts <args>` to completion. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += String(d)));
+  child.stderr!.on('data', (d) => (stderr += String(d)));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+/**
+ * A minimal cookie jar over fetch, for talking to a child process like a browser would.
+ * In production the cookies are Secure: requests say they came through a TLS-terminating
+ * reverse proxy (X-Forwarded-Proto, honoured with TRUST_PROXY=loopback).
+ */
+export class CookieJar {
+  private readonly cookies = new Map<string, string>();
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+  take(res: Response): void {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      if (/expires=Thu, 01 Jan 1970/i.test(c) || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+  async fetch(url: string, init: RequestInit & { json?: unknown; csrf?: string } = {}): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json', cookie: this.header(), 'x-forwarded-proto': 'https' };
+    if (init.csrf) headers['x-csrf-token'] = init.csrf;
+    if (init.json !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(url, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body, redirect: 'manual' });
+    this.take(res);
+    return res;
+  }
+}
