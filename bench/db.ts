@@ -4,8 +4,11 @@
  *
  * For 1k and 100k documents: insertOne, findOne by _id, find by an indexed field, find
  * sorted by an indexed field (limit 20), updateOne $inc, countDocuments on an indexed
- * field. Then raw better-sqlite3 inserts (one per transaction, WAL, synchronous=NORMAL)
- * as the floor for insertOne, and the start-up time of a server with 100k documents.
+ * field, countDocuments on an indexed range, and insertOne with 32 in flight. Then the write
+ * path: insertOne sequential and with 8/32/64 in flight, with the server's group commit on
+ * and off, each against raw better-sqlite3 inserts (one per transaction, WAL,
+ * synchronous=NORMAL) measured just before and after it; and the start-up time of a server
+ * with 100k documents.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -38,6 +41,27 @@ const makeDoc = (i: number): Doc => ({
   votes: 0,
 });
 
+/** Keeps `inFlight` operations running for the time budget; returns operations per second. */
+async function rateConcurrent(inFlight: number, op: (i: number) => Promise<unknown>): Promise<number> {
+  let i = 0;
+  const run = async (until: number) => {
+    let n = 0;
+    while (performance.now() < until) {
+      await op(i++);
+      n++;
+    }
+    return n;
+  };
+  const all = (ms: number) => {
+    const until = performance.now() + ms;
+    return Promise.all(Array.from({ length: inFlight }, () => run(until)));
+  };
+  await all(WARMUP_MS);
+  const start = performance.now();
+  const counts = await all(BUDGET_MS);
+  return (counts.reduce((a, b) => a + b, 0) * 1000) / (performance.now() - start);
+}
+
 /** Runs `op` back to back for the time budget; returns operations per second. */
 async function rate(op: (i: number) => Promise<unknown>): Promise<number> {
   const warm = performance.now();
@@ -61,17 +85,19 @@ async function benchSize(coll: Collection<Doc>, size: number, quiet = false): Pr
   let next = size;
   const r: Record<string, number> = {};
   r.insertOne = await rate(() => coll.insertOne(makeDoc(next++)));
+  r['insertOne, 32 in flight'] = await rateConcurrent(32, () => coll.insertOne(makeDoc(next++)));
   r['findOne by _id'] = await rate(() => coll.findOne({ _id: rand(size) }));
   r['find by indexed field'] = await rate(() => coll.find({ k: rand(size) }).toArray());
   r['find sorted by index, limit 20'] = await rate(() => coll.find({ k: { $lt: rand(size) } }).sort({ k: -1 }).limit(20).toArray());
   r['updateOne $inc'] = await rate(() => coll.updateOne({ _id: rand(size) }, { $inc: { votes: 1 } }));
   r['countDocuments on indexed field'] = await rate(() => coll.countDocuments({ cat: rand(CATEGORIES) }));
+  r['count on indexed range'] = await rate(() => coll.countDocuments({ k: { $gte: rand(size), $lt: rand(size) + size / 10 } }));
   if (!quiet) console.log(`  loaded ${size} docs (insertMany of 1000, 2 indexes) in ${loadMs.toFixed(0)} ms`);
   return r;
 }
 
-function sqliteInsertRate(dir: string): number {
-  const db = new Database(path.join(dir, 'raw.sqlite'));
+function sqliteInsertRate(dir: string, run = 0): number {
+  const db = new Database(path.join(dir, `raw${run}.sqlite`));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.exec('CREATE TABLE docs (id INTEGER PRIMARY KEY, body BLOB)');
@@ -110,9 +136,40 @@ async function main() {
       console.log(`${name.padEnd(32)} ${fmt(a)}   ${fmt(b)}   ${(b / a).toFixed(2)}`);
     }
 
-    const raw = sqliteInsertRate(dir);
-    console.log(`\nraw better-sqlite3 insert (1 per transaction, WAL, NORMAL): ${fmt(raw)} ops/s`);
-    console.log(`driver insertOne / raw sqlite: 1k ${(results[0].insertOne / raw).toFixed(2)}, 100k ${(results[1].insertOne / raw).toFixed(2)}`);
+    // The write path against raw SQLite, interleaved in this process: raw, embedded, raw, ...
+    // (sequential = one insertOne at a time; N in flight = N concurrent insertOne over the
+    // driver's pool), with the server's group commit on and off.
+    console.log('\nwrite path (ops/s; each embedded rate is divided by the mean of the raw SQLite runs just before and after it):');
+    const servers = {
+      on: await startEmbeddedServer({ dataDir: path.join(dir, 'w-on') }),
+      off: await startEmbeddedServer({ dataDir: path.join(dir, 'w-off'), groupCommit: false }),
+    };
+    const clients = { on: new MongoClient(servers.on.uri, { maxPoolSize: 100 }), off: new MongoClient(servers.off.uri, { maxPoolSize: 100 }) };
+    let seq = 0;
+    let rawPrev = sqliteInsertRate(dir, seq++);
+    const raws = [rawPrev];
+    const line = async (name: string, measure: () => Promise<number>) => {
+      const ops = await measure();
+      const rawNext = sqliteInsertRate(dir, seq++);
+      raws.push(rawNext);
+      const raw = (rawPrev + rawNext) / 2;
+      rawPrev = rawNext;
+      console.log(`  ${name.padEnd(40)} ${fmt(ops)}   / raw ${fmt(raw)} = ${(ops / raw).toFixed(2)}`);
+    };
+    for (const mode of ['off', 'on'] as const) {
+      const c = clients[mode].db('bench').collection<Doc>('w');
+      let next = 0;
+      await c.insertOne(makeDoc(next++));
+      await line(`insertOne sequential, group commit ${mode}`, () => rate(() => c.insertOne(makeDoc(next++))));
+      for (const n of [8, 32, 64]) {
+        await line(`insertOne ${n} in flight, group commit ${mode}`, () => rateConcurrent(n, () => c.insertOne(makeDoc(next++))));
+      }
+    }
+    console.log(`  raw better-sqlite3 insert (1 per transaction, WAL, NORMAL): ${raws.map((r) => r.toFixed(0)).join(', ')} ops/s`);
+    for (const mode of ['on', 'off'] as const) {
+      await clients[mode].close();
+      await servers[mode].close();
+    }
 
     const t0 = performance.now();
     server = await startEmbeddedServer({ dataDir: path.join(dir, 'data') });

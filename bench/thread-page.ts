@@ -5,12 +5,18 @@
  *   npx tsx bench/thread-page.ts [--duration 5] [--connections 10] [--threads 100000]
  *
  * Measures (autocannon, 10 connections, ~5 s each):
- *   - baseline: a bare express route rendering the SAME views/threads/thread.ejs from
- *     in-memory data (no database, no middleware);
- *   - the thread page (anonymous GET, a thread with 50 replies);
+ *   - baselines: a bare express route rendering the SAME views/threads/thread.ejs from
+ *     in-memory data (no database, no middleware), once with the anonymous page's locals and
+ *     once with the signed-in member's (a signed-in page is ~2.5x the HTML: reply forms);
+ *   - the thread page (a thread with 50 replies), anonymous and signed in, each with the
+ *     anonymous HTML cache (page-cache.ts) on and off, interleaved with the baselines for
+ *     ROUNDS rounds (ratios per round; signed-in pages never use the HTML cache, so their
+ *     "on" and "off" runs differ only by noise);
  *   - the thread list page 1 at 1k threads and at 100k threads;
  *   - posting a reply (signed in, with CSRF).
  * Target: thread page >= 0.70 x baseline.
+ *   --rounds 2   rounds of the interleaved page/baseline runs
+ *   --threads 1000 skips the growth to 100k threads (quick runs)
  */
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +38,9 @@ import { createThread, ensureDefaultProducts, getThreadPage, listProducts } from
 import { fmt } from '../server/threads/format';
 import { STATUS_LABELS } from '../server/threads/present';
 import { setHtmlCacheEnabled } from '../server/threads/page-cache';
+import { linkedConversationsFor } from '../server/messages/service';
+import { votesForReplies } from '../server/feedback/service';
+import { supportRulesFor } from '../server/support/settings';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, def: number) => {
@@ -41,6 +50,7 @@ const arg = (name: string, def: number) => {
 const DURATION = arg('duration', 5);
 const CONNECTIONS = arg('connections', 10);
 const TOTAL_THREADS = arg('threads', 100_000);
+const ROUNDS = arg('rounds', 2);
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 
 interface Run {
@@ -183,36 +193,7 @@ async function main() {
   await insertThreads(0, 998, products, authorId, now - 7200_000);
   console.log(`seeded 1k threads in ${Date.now() - t0} ms`);
 
-  // Baseline: the same template from memory, no database, no middleware.
-  const page = await getThreadPage(null, hot.id, {});
-  const base = express();
-  base.set('view engine', 'ejs');
-  base.set('views', path.join(root, 'views'));
-  base.set('view cache', true);
-  const locals = {
-    fmt, STATUS_LABELS, page, replyDraft: '', title: page.thread.title,
-    currentUser: null, currentPath: page.thread.url, error: null, fieldErrors: {}, csrfToken: () => '',
-  };
-  base.get('/', (_req, res) => res.render('threads/thread', { ...locals, now: new Date() }));
-  const baseline = await listen(base);
-
-  console.log(`\nautocannon: ${CONNECTIONS} connections, ${DURATION} s per run\n`);
-  const b = await measure('baseline (ejs from memory)', { url: `${baseline.url}/` });
-  const tp = await measure('thread page, 50 replies', { url: `${url}${hot.url}` });
-  setHtmlCacheEnabled(false);
-  const tpNoHtml = await measure('thread page, no HTML cache', { url: `${url}${hot.url}` });
-  setHtmlCacheEnabled(true);
-  const l1k = await measure('list page 1 @ 1k threads', { url: `${url}/` });
-
-  t0 = Date.now();
-  await insertThreads(998, TOTAL_THREADS - 2, products, authorId, now - 7200_000);
-  console.log(`grew to ${await Thread.estimatedDocumentCount()} threads in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const l100k = await measure(`list page 1 @ ${TOTAL_THREADS / 1000}k threads`, { url: `${url}/` });
-  await measure(`list p1 status=open @ ${TOTAL_THREADS / 1000}k`, { url: `${url}/?status=open` });
-  await measure(`list p1 by product @ ${TOTAL_THREADS / 1000}k`, { url: `${url}/?product=${products[2]!.id}` });
-  const tp100k = await measure(`thread page @ ${TOTAL_THREADS / 1000}k threads`, { url: `${url}${hot.url}` });
-
-  // Sign in over HTTP to get a session cookie and a CSRF token, then post replies.
+  // Sign in over HTTP to get a session cookie and a CSRF token (for the signed-in runs).
   const jar = new Map<string, string>();
   let res = await fetch(`${url}/api/session`);
   cookiesFrom(res, jar);
@@ -224,7 +205,70 @@ async function main() {
   });
   cookiesFrom(res, jar);
   token = ((await res.json()) as { csrfToken: string }).csrfToken;
-  const tpSigned = await measure('thread page, signed in (no HTML cache)', { url: `${url}${hot.url}`, headers: { cookie: cookieHeader(jar) } });
+  const signedIn = { cookie: cookieHeader(jar) };
+
+  // Baselines: the same template from memory, no database, no middleware.
+  const page = await getThreadPage(null, hot.id, {});
+  const base = express();
+  base.set('view engine', 'ejs');
+  base.set('views', path.join(root, 'views'));
+  base.set('view cache', true);
+  const locals = {
+    fmt, STATUS_LABELS, page, replyDraft: '', title: page.thread.title,
+    currentUser: null, currentPath: page.thread.url, error: null, fieldErrors: {}, csrfToken: () => '',
+  };
+  base.get('/', (_req, res) => res.render('threads/thread', { ...locals, now: new Date() }));
+  // The signed-in member's page, everything the real handler passes, loaded once.
+  const { calendar } = supportRulesFor(config);
+  const memberPage = await getThreadPage(memberActor, hot.id, {});
+  const signedLocals = {
+    fmt, STATUS_LABELS, supportDeadline: (d: Date) => calendar.formatLocal(d),
+    page: memberPage, title: memberPage.thread.title, replyDraft: '', feedbackFlash: null,
+    pmLinked: await linkedConversationsFor(memberActor, hot.id),
+    feedbackVotes: await votesForReplies(memberActor, memberPage.replies.map((r) => r.id)),
+    currentUser: memberActor, currentPath: memberPage.thread.url, error: null, fieldErrors: {},
+    unreadNotifications: 0, unreadMessages: 0, csrfToken: () => token,
+  };
+  base.get('/signed', (_req, res) => res.render('threads/thread', { ...signedLocals, now: new Date() }));
+  const baseline = await listen(base);
+  const [anonLen, signedLen, realAnonLen, realSignedLen] = await Promise.all([
+    fetch(`${baseline.url}/`).then((r) => r.text()),
+    fetch(`${baseline.url}/signed`).then((r) => r.text()),
+    fetch(`${url}${hot.url}`, { headers: { 'user-agent': UA } }).then((r) => r.text()),
+    fetch(`${url}${hot.url}`, { headers: { 'user-agent': UA, ...signedIn } }).then((r) => r.text()),
+  ]).then((t) => t.map((x) => x.length));
+  console.log(`page sizes: anonymous ${realAnonLen} B (baseline ${anonLen} B), signed in ${realSignedLen} B (baseline ${signedLen} B)`);
+
+  console.log(`\nautocannon: ${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} interleaved rounds\n`);
+  const ratios: Record<string, number[]> = {};
+  const ratio = (name: string, r: Run, b: Run) => (ratios[name] ??= []).push(r.rps / b.rps);
+  let b!: Run;
+  let tp!: Run;
+  for (let round = 1; round <= ROUNDS; round++) {
+    b = await measure(`baseline anon (ejs from memory)`, { url: `${baseline.url}/` });
+    setHtmlCacheEnabled(true);
+    tp = await measure('thread page anon, HTML cache on', { url: `${url}${hot.url}` });
+    ratio('anonymous, HTML cache on ', tp, b);
+    setHtmlCacheEnabled(false);
+    ratio('anonymous, HTML cache off', await measure('thread page anon, HTML cache off', { url: `${url}${hot.url}` }), b);
+    const bs = await measure(`baseline signed (ejs from memory)`, { url: `${baseline.url}/signed` });
+    ratio('signed in, HTML cache off', await measure('thread page signed, HTML cache off', { url: `${url}${hot.url}`, headers: signedIn }), bs);
+    setHtmlCacheEnabled(true);
+    ratio('signed in, HTML cache on ', await measure('thread page signed, HTML cache on', { url: `${url}${hot.url}`, headers: signedIn }), bs);
+    ratio('signed in vs ANON baseline', results[results.length - 1]!, b);
+  }
+  setHtmlCacheEnabled(true);
+  const tpNoHtml = tp;
+  const l1k = await measure('list page 1 @ 1k threads', { url: `${url}/` });
+
+  t0 = Date.now();
+  await insertThreads(998, TOTAL_THREADS - 2, products, authorId, now - 7200_000);
+  console.log(`grew to ${await Thread.estimatedDocumentCount()} threads in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const l100k = await measure(`list page 1 @ ${TOTAL_THREADS / 1000}k threads`, { url: `${url}/` });
+  await measure(`list p1 status=open @ ${TOTAL_THREADS / 1000}k`, { url: `${url}/?status=open` });
+  await measure(`list p1 by product @ ${TOTAL_THREADS / 1000}k`, { url: `${url}/?product=${products[2]!.id}` });
+  const tp100k = await measure(`thread page @ ${TOTAL_THREADS / 1000}k threads`, { url: `${url}${hot.url}` });
+
   await measure('post a reply (JSON, signed in)', {
     url: `${url}/api/threads/${target.id}/replies`,
     method: 'POST',
@@ -232,12 +276,12 @@ async function main() {
     body: JSON.stringify({ body: 'A benchmark reply with a little **Markdown** in it.' }),
   });
 
-  console.log('\nsummary');
-  console.log(`  thread page / baseline        ${(tp.rps / b.rps).toFixed(2)}  (target >= 0.70)`);
-  console.log(`  no HTML cache / baseline      ${(tpNoHtml.rps / b.rps).toFixed(2)}  (data cache + render, anonymous)`);
-  console.log(`  thread page @100k / baseline  ${(tp100k.rps / b.rps).toFixed(2)}`);
-  console.log(`  signed-in page / baseline     ${(tpSigned.rps / b.rps).toFixed(2)}  (data cache + updatedAt check + render)`);
-  console.log(`  list 100k / list 1k           ${(l100k.rps / l1k.rps).toFixed(2)}`);
+  console.log('\nsummary: thread page (50 replies) / baseline, per round (target >= 0.70)');
+  const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)} - ${Math.max(...xs).toFixed(2)}`;
+  for (const [name, xs] of Object.entries(ratios)) console.log(`  ${name}   ${xs.map((x) => x.toFixed(2)).join('  ')}   (range ${range(xs)})`);
+  console.log(`  thread page @${TOTAL_THREADS / 1000}k / baseline   ${(tp100k.rps / b.rps).toFixed(2)}  (HTML cache on)`);
+  console.log(`  list ${TOTAL_THREADS / 1000}k / list 1k           ${(l100k.rps / l1k.rps).toFixed(2)}`);
+  void tpNoHtml;
 
   baseline.server.close();
   server.close();

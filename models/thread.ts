@@ -61,6 +61,13 @@ const threadSchema = new Schema(
     lockNote: { type: String, default: '' },
     lockedBy: { type: Schema.Types.ObjectId, ref: 'User', default: null },
 
+    /**
+     * Search only (server/threads/search-text.ts): the source of the thread's human replies,
+     * joined and capped, so replies' words find their thread. Never selected by default,
+     * never shown; only public reply text goes in (private messages live elsewhere).
+     */
+    searchText: { type: String, default: '', select: false },
+
     /** Set once support writes privately about this thread: a public, content-free notice. */
     privateMessageNoticeAt: { type: Date, default: null },
 
@@ -83,6 +90,11 @@ threadSchema.index({ author: 1, createdAt: -1 });
 threadSchema.index({ lockDueAt: 1 }, { sparse: true });
 threadSchema.index({ reminderDueAt: 1 }, { sparse: true });
 threadSchema.index({ status: 1, firstResponseDueAt: 1, _id: 1 });
+// Search (server/search/): a title word counts five times a body word, ten times a reply word.
+threadSchema.index(
+  { title: 'text', bodySource: 'text', searchText: 'text' },
+  { name: 'thread_search', weights: { title: 10, bodySource: 2, searchText: 1 }, default_language: 'english' },
+);
 
 export interface ThreadDoc {
   _id: Types.ObjectId;
@@ -118,6 +130,7 @@ export interface ThreadDoc {
   lockNote: string;
   lockedBy: Types.ObjectId | null;
   privateMessageNoticeAt: Date | null;
+  searchText?: string;
   editedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;

@@ -1,5 +1,6 @@
 import express from 'express';
 import session from 'express-session';
+import cookieParser from 'cookie-parser';
 import { MongoStore } from 'connect-mongo';
 import mongoose from 'mongoose';
 import passport from 'passport';
@@ -8,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import type { AppContext, AppDeps } from './context';
 import { requestContext } from './http/request-context';
+import { Readiness, closeConnectionsWhileDraining, healthRoutes } from './http/health';
 import { securityHeaders } from './http/security';
 import { csrfProtection } from './http/csrf';
 import { rateLimiters } from './http/rate-limit';
@@ -15,6 +17,11 @@ import { errorHandler, notFoundHandler } from './http/error-handler';
 import { setupPassport } from './auth/passport';
 import { authRoutes } from './auth/router';
 import { threadRoutes } from './threads/router';
+import { supportRoutes } from './support/router';
+import { notificationRoutes, unreadCounts } from './notifications/router';
+import { feedbackRoutes } from './feedback/router';
+import { messageRoutes, unreadMessageCounts } from './messages/router';
+import { searchRoutes } from './search/router';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -31,7 +38,11 @@ export function createApp(deps: AppDeps): express.Express {
   if (config.isProduction) app.set('view cache', true);
   if (config.TRUST_PROXY) app.set('trust proxy', parseTrustProxy(config.TRUST_PROXY));
 
-  app.use(requestContext(logger));
+  // Health checks first: no session, no CSRF, no request log line for every probe.
+  const readiness = deps.readiness ?? new Readiness('ready');
+  app.use(closeConnectionsWhileDraining(readiness));
+  app.use(healthRoutes(readiness));
+  app.use(requestContext(logger, { level: config.isProduction ? 'info' : 'debug' }));
   app.use(securityHeaders(config.isProduction));
   app.use('/public', express.static(path.join(root, 'public'), { maxAge: config.isProduction ? '7d' : 0, index: false }));
   app.get('/favicon.ico', (_req, res) => res.status(204).end());
@@ -39,6 +50,8 @@ export function createApp(deps: AppDeps): express.Express {
   const limit = `${config.BODY_LIMIT_KB}kb`;
   app.use(express.json({ limit, strict: true }));
   app.use(express.urlencoded({ extended: false, limit, parameterLimit: 200 }));
+  // csrf-csrf reads req.cookies (unsigned: its token cookie carries its own HMAC).
+  app.use(cookieParser());
 
   const secret = config.SESSION_SECRET ?? randomBytes(32).toString('hex');
   app.use(
@@ -64,6 +77,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   setupPassport(ctx);
   app.use(passport.session());
+  app.use(unreadCounts);
+  app.use(unreadMessageCounts);
   app.use(csrf.provideToken);
   app.use((req, res, next) => {
     res.locals.currentUser = req.user ?? null;
@@ -76,7 +91,12 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(authRoutes(ctx));
   app.use(threadRoutes(ctx));
+  app.use(supportRoutes(ctx));
+  app.use(notificationRoutes(ctx));
+  app.use(feedbackRoutes(ctx));
+  app.use(messageRoutes(ctx));
 
+  app.use(searchRoutes(ctx));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

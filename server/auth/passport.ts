@@ -4,6 +4,7 @@ import { AppError } from '../http/errors';
 import type { AppContext } from '../context';
 import type { Actor } from './actor';
 import { createAuthService, findActor, type AuthService } from './service';
+import { viewerCached } from '../http/viewer-cache';
 
 /**
  * The username/password strategy. It only adapts passport to the service: throttling,
@@ -36,7 +37,8 @@ export function setupPassport(ctx: AppContext): void {
   serializersInstalled = true;
   passport.serializeUser((user, done) => done(null, (user as Actor).id));
   passport.deserializeUser((id: unknown, done) => {
-    findActor(id).then(
+    // cached for a few seconds per user (viewer-cache.ts: what invalidates, what may be stale)
+    (typeof id === 'string' ? viewerCached('actor', id, () => findActor(id)) : findActor(id)).then(
       (actor) => done(null, actor ?? false),
       (err: unknown) => done(err),
     );

@@ -9,6 +9,7 @@ import { ROLES, isStaff, type Actor, type Role } from './actor';
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords';
 import { SIGNATURE_MAX, defaultSignatureFor } from './signature';
 import { createLoginThrottle } from './throttle';
+import { invalidateViewer } from '../http/viewer-cache';
 
 export const INCORRECT_LOGIN = 'Incorrect username or password.';
 
@@ -132,6 +133,7 @@ export function createAuthService(deps: AuthDeps) {
       { returnDocument: 'after', lean: true },
     );
     if (!user) throw new NotFoundError(`There is no user called "${username}".`);
+    invalidateViewer(user._id);
     return toPublicUser(user);
   }
 

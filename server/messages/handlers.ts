@@ -7,6 +7,7 @@ import { objectIdString, parseId, parseInput, stringList } from '../http/validat
 import { safeRedirectPath } from '../http/negotiate';
 import { SECURE_FIELD_KINDS } from '../../models/message';
 import { createMessageService, unreadCountFor } from './service';
+import { viewerCached } from '../http/viewer-cache';
 import { createRedactionService } from './redactions';
 import type { SecureFieldInput } from './secure-fields';
 
@@ -222,12 +223,14 @@ export function messageHandlers(ctx: AppContext) {
 
 /**
  * Sets `res.locals.unreadMessages` (the header "Messages" badge) on signed-in HTML page
- * views: one indexed query on the actor's conversations. JSON clients ask GET /api/messages/unread.
+ * views: one indexed query on the actor's conversations, cached per user for a few seconds
+ * (http/viewer-cache.ts). JSON clients ask GET /api/messages/unread.
  */
 export const unreadMessageCounts: RequestHandler = (req, res, next) => {
   res.locals.unreadMessages = 0;
   if (!req.user || req.originalUrl.startsWith('/api/') || req.method !== 'GET') return next();
-  unreadCountFor(actorOf(req)).then((n) => {
+  const actor = actorOf(req)!;
+  viewerCached('msgs', actor.id, () => unreadCountFor(actor)).then((n) => {
     res.locals.unreadMessages = n;
     next();
   }, next);

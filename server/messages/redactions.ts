@@ -9,6 +9,7 @@ import { ForbiddenError, NotFoundError, UnprocessableError } from '../http/error
 import { RENDERER_VERSION, renderMarkdown } from '../markdown/render';
 import { canRedact } from './policy';
 import { invalidateThread } from '../threads/page-cache';
+import { rebuildSearchText } from '../threads/search-text';
 
 export const REDACTION_MARK = '[redacted by a moderator]';
 
@@ -77,6 +78,7 @@ export function createRedactionService(deps: { clock: Clock }) {
       const res = await model.collection.updateOne(filter, { $set });
       if (res.modifiedCount === 1) break;
     }
+    if (input.postType === 'reply') await rebuildSearchText(new Types.ObjectId(threadId)); // search must forget it too
     // Readers must not keep seeing the removed text from the thread page cache: bump the
     // thread's updatedAt (signed-in readers compare it) and drop this process's entries.
     await Thread.collection.updateOne({ _id: new Types.ObjectId(threadId) }, { $set: { updatedAt: now } });

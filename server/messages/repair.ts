@@ -1,5 +1,6 @@
 import { Conversation } from '../../models/conversation';
 import { Message } from '../../models/message';
+import { invalidateAllViewers } from '../http/viewer-cache';
 
 /**
  * Recomputes each conversation's denormalised counters (messageCount, lastMessageAt and
@@ -32,5 +33,6 @@ export async function recountConversations(): Promise<{ conversations: number; f
       fixed += 1;
     }
   }
+  if (fixed) invalidateAllViewers(); // unread badges (viewer-cache.ts)
   return { conversations, fixed };
 }

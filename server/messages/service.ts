@@ -27,6 +27,7 @@ import {
 import { extractSecrets } from './public-guard';
 import { findSensitive } from './guard';
 import { invalidateThread } from '../threads/page-cache';
+import { invalidateViewer } from '../http/viewer-cache';
 
 export interface MessageDeps {
   config: Config;
@@ -335,6 +336,7 @@ export function createMessageService(deps: MessageDeps) {
       accessGrants: [],
     };
     await Conversation.create(conv);
+    invalidateViewer(actor.id, ...recipientIds); // unread badges (viewer-cache.ts)
     if (thread && actor.id !== thread.askerId) await flagThreadNotice(thread.id, now);
     if (thread && actor.id === thread.askerId) await onAskerResponded(thread.id, now);
     return toConversationView(conv as unknown as ConvLean, actor.id);
@@ -356,6 +358,7 @@ export function createMessageService(deps: MessageDeps) {
         $set: { lastMessageAt: now, [`unread.${me.id}`]: 0, [`lastReadAt.${me.id}`]: now },
       },
     );
+    invalidateViewer(me.id, ...others);
     if (c.threadId && c.threadAskerId && String(c.threadAskerId) === me.id) {
       await onAskerResponded(String(c.threadId), now);
     }
@@ -380,6 +383,7 @@ export function createMessageService(deps: MessageDeps) {
     const me = actor!;
     if (participant && (mapGet(c.unread, me.id) ?? 0) > 0) {
       await Conversation.updateOne({ _id: c._id }, { $set: { [`unread.${me.id}`]: 0, [`lastReadAt.${me.id}`]: now } });
+      invalidateViewer(me.id);
       c.unread = { ...Object.fromEntries(c.unread instanceof Map ? c.unread : Object.entries(c.unread ?? {})), [me.id]: 0 };
     }
     const rows = (await Message.find({ conversationId: c._id }).sort({ createdAt: 1, _id: 1 }).limit(1000).lean()) as unknown as MessageLean[];

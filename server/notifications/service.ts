@@ -3,6 +3,7 @@ import { Notification, type NotificationDoc, type NotificationKind } from '../..
 import type { Actor } from '../auth/actor';
 import type { Clock } from '../clock';
 import { NotFoundError } from '../http/errors';
+import { invalidateViewer } from '../http/viewer-cache';
 
 /**
  * In-app notifications: the forum tells a member about something that happened to their
@@ -49,6 +50,7 @@ export async function notify(userId: string | Types.ObjectId, input: NotifyInput
     createdAt: at,
     readAt: null,
   });
+  invalidateViewer(userId); // the header bell count (viewer-cache.ts)
   return String(doc._id);
 }
 
@@ -112,6 +114,7 @@ export function createNotificationService(deps: { clock: Clock }) {
       filter._id = { $in: ids };
     }
     const res = await Notification.updateMany(filter, { $set: { readAt: now } });
+    invalidateViewer(actor.id);
     return { marked: res.modifiedCount, unread: await unreadCount(actor) };
   }
 

@@ -13,6 +13,7 @@ import { STATUS_LABELS, threadUrl } from './present';
 import { cacheKey, generation, peekHtml, storeHtml } from './page-cache';
 import { votesForReplies } from '../feedback/service';
 import { parseFeedbackFlash } from '../feedback/present';
+import { similarThreads, type SimilarThread } from '../search/service';
 
 /**
  * HTML handlers: parse input, make ONE service call, render or redirect. Forms are
@@ -35,8 +36,8 @@ export function pages(ctx: AppContext) {
     res.render('threads/list', { ...common(ctx), title: data.status ? STATUS_LABELS[data.status] : 'Questions', list: data, products });
   };
 
-  async function askLocals(req: Request, form: { title: string; body: string; products: string[] }, preview: string | null = null) {
-    return { ...common(ctx), title: 'Ask a question', form, products: await threads.listProducts(), preview, limits };
+  async function askLocals(req: Request, form: { title: string; body: string; products: string[] }, preview: string | null = null, similar: SimilarThread[] = []) {
+    return { ...common(ctx), title: 'Ask a question', form, products: await threads.listProducts(), preview, limits, similar };
   }
 
   const askPage: RequestHandler = async (req, res) => {
@@ -52,7 +53,9 @@ export function pages(ctx: AppContext) {
     };
     if (b.intent === 'preview') {
       const preview = form.body.trim() ? renderMarkdown(form.body.slice(0, BODY_MAX)) : '';
-      return res.render('threads/ask', await askLocals(req, form, preview));
+      // No-JS users get the "Similar questions" list here (public/js/similar.js does it live).
+      const similar = await similarThreads(actorOf(req), { title: form.title.slice(0, TITLE_MAX) });
+      return res.render('threads/ask', await askLocals(req, form, preview, similar));
     }
     req.formView = { view: 'threads/ask', locals: await askLocals(req, form) };
     const input = parseInput(askForm, b);

@@ -14,6 +14,7 @@ import { emitThreadEvent } from './events';
 import { REPLIES_PER_PAGE, REPLY_PROJECTION, threadUrl, toReplyView, type ReplyView } from './present';
 import { requireActor, threadFacts } from './thread-service';
 import { invalidateThread } from './page-cache';
+import { appendReplySearchText, rebuildSearchText } from './search-text';
 import { afterReply, mergeLifecycle } from '../support/lifecycle';
 import { currentSupportRules } from '../support/settings';
 
@@ -82,6 +83,7 @@ export async function createReply(actor: Actor | null, threadId: string, input: 
       { returnDocument: 'after', projection: { replyCount: 1, slug: 1, status: 1 } },
     ).lean();
     if (updated) {
+      await appendReplySearchText(_id, input.body);
       invalidateThread(threadId);
       const view = toReplyView(reply.toObject());
       const page = Math.max(1, Math.ceil(updated.replyCount / REPLIES_PER_PAGE));
@@ -160,6 +162,7 @@ export async function editReply(actor: Actor | null, replyId: string, input: { b
       { $set: { bodySource: input.body, bodyHtml: renderMarkdown(input.body), rendererVersion: RENDERER_VERSION, editedAt: now } },
     );
     if (!res.matchedCount) throw new ConflictError('Someone else edited this reply at the same time. Reload it and try again.');
+    await rebuildSearchText(r.threadId);
     // The thread's updatedAt is what signed-in readers' cached pages are checked against.
     await Thread.updateOne({ _id: r.threadId }, { $set: { updatedAt: now } });
     invalidateThread(String(r.threadId));

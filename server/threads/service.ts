@@ -15,3 +15,4 @@ export {
 export { flushViews, stopViewCounter } from './views-counter';
 export { onThreadEvent } from './events';
 export { invalidateThread } from './page-cache';
+export { rebuildSearchText, backfillSearchText } from './search-text';

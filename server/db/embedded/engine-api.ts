@@ -144,6 +144,15 @@ export interface Engine {
    */
   explainFind?(db: string, coll: string, opts: FindOptions): Document;
 
+  /**
+   * Optional group commit. Writes made inside `deferCommits(fn)` apply in memory at once but
+   * their storage commit waits for `commitDeferred()`, which commits all waiting writes in
+   * one transaction, or, if that fails, undoes all of them in memory and throws. The caller
+   * acknowledges none of them before commitDeferred() returns, and runs nothing else between.
+   */
+  deferCommits?<T>(fn: () => T): T;
+  commitDeferred?(): void;
+
   /** Remove TTL-expired documents; called by a background timer. Returns removed count. */
   expireTtl(now?: Date): number;
   close(): void;

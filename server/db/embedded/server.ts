@@ -35,6 +35,8 @@ export interface StartEmbeddedServerOptions {
   cursorTimeoutMs?: number;
   /** A ready engine to serve instead of opening the storage engine (protocol tests). */
   engine?: Engine;
+  /** Commit the writes of one event-loop turn together (WriteGroup); default true. */
+  groupCommit?: boolean;
 }
 
 /**
@@ -65,11 +67,12 @@ export async function startEmbeddedServer(opts: StartEmbeddedServerOptions = {})
     opcounters: { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 },
   };
   const cursors = new CursorStore(opts.cursorTimeoutMs ?? DEFAULT_CURSOR_TIMEOUT_MS);
+  const group = new WriteGroup(engine, logger, opts.groupCommit !== false);
   const sockets = new Set<net.Socket>();
   const netServer = net.createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    serveConnection(socket, { engine, cursors, info, logger });
+    serveConnection(socket, { engine, cursors, info, logger, group });
   });
 
   try {
@@ -92,6 +95,7 @@ export async function startEmbeddedServer(opts: StartEmbeddedServerOptions = {})
   lock?.publish(uri);
 
   const sweepTtl = (now?: Date): number => {
+    group.flush();
     const removed = engine.expireTtl(now);
     if (removed > 0) logger.debug({ removed }, 'embedded db: TTL sweep');
     return removed;
@@ -121,6 +125,7 @@ export async function startEmbeddedServer(opts: StartEmbeddedServerOptions = {})
         clearInterval(ttlTimer);
         clearInterval(reaper);
         const closed = new Promise<void>((resolve) => netServer.close(() => resolve()));
+        group.flush();
         for (const socket of sockets) socket.destroy();
         await closed;
         cursors.clear();
@@ -141,14 +146,70 @@ interface Shared {
   cursors: CursorStore;
   info: ServerInfo;
   logger: Logger;
+  group: WriteGroup;
+}
+
+/** Write commands whose storage commit can join a group (see WriteGroup). */
+const GROUPABLE = new Set(['insert', 'update', 'delete', 'findAndModify', 'findandmodify']);
+
+/**
+ * Group commit. The write commands that arrive in one event-loop turn, on any connections,
+ * run one after the other as usual (each sees the previous ones) but inside
+ * engine.deferCommits(): their storage ops are committed together in ONE SQLite
+ * transaction at the end of the turn (setImmediate), and only then are they acknowledged.
+ * If that commit fails, the engine undoes all of them in memory and every one of them gets
+ * the error. Any other command (a read, DDL, admin) first commits the open group, so
+ * nothing ever reads a write that is not yet on disk; replies keep their order on each
+ * connection because everything after a grouped write waits for the same flush.
+ */
+class WriteGroup {
+  private waiting: { send: (doc: Document) => void; reply: Document | null }[] = [];
+  private scheduled = false;
+
+  readonly enabled: boolean;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly logger: Logger,
+    on: boolean,
+  ) {
+    this.enabled = on && !!(engine.deferCommits && engine.commitDeferred);
+  }
+
+  /** Runs a write command in the group; its reply (null: none wanted) leaves at the flush. */
+  run(fn: () => Document, send: (doc: Document) => void, wantsReply: boolean): void {
+    const reply = this.engine.deferCommits!(fn);
+    this.waiting.push({ send, reply: wantsReply ? reply : null });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Commits the open group (if any) and sends its replies. */
+  flush(): void {
+    this.scheduled = false;
+    if (!this.waiting.length) return;
+    const waiting = this.waiting;
+    this.waiting = [];
+    let failure: Document | null = null;
+    try {
+      this.engine.commitDeferred!();
+    } catch (err) {
+      this.logger.error({ err, writes: waiting.length }, 'embedded db: group commit failed');
+      failure = errorReply(err);
+    }
+    for (const w of waiting) if (w.reply) w.send(failure ?? w.reply);
+  }
 }
 
 /**
  * One client connection. Frames are handled synchronously, in arrival order, as soon as
- * they are complete; the replies to all frames of one chunk leave in one corked write.
+ * they are complete; the replies to all frames of one chunk leave in one corked write
+ * (write commands: at the end of the turn, after their group commit; see WriteGroup).
  */
 function serveConnection(socket: net.Socket, shared: Shared): void {
-  const { info, logger } = shared;
+  const { info, logger, group } = shared;
   const connectionId = ++info.connections.totalCreated;
   info.connections.current++;
   socket.setNoDelay(true);
@@ -186,11 +247,18 @@ function serveConnection(socket: net.Socket, shared: Shared): void {
     }
     const name = commandName(request.command);
     const started = debug ? performance.now() : 0;
-    const reply = runCommand(name, request.command, request.db, ctx);
-    if (debug) {
-      logger.debug({ conn: connectionId, db: request.db, cmd: name, ok: reply.ok, ms: performance.now() - started }, 'embedded db: command');
+    const replyWith = request.opCode === OP_QUERY ? 'reply' : 'msg';
+    const log = (reply: Document) => {
+      if (debug) logger.debug({ conn: connectionId, db: request.db, cmd: name, ok: reply.ok, ms: performance.now() - started }, 'embedded db: command');
+      return reply;
+    };
+    if (name !== undefined && GROUPABLE.has(name) && group.enabled) {
+      group.run(() => log(runCommand(name, request.command, request.db, ctx)), (doc) => send(request.requestId, replyWith, doc), !request.moreToCome);
+      return;
     }
-    if (!request.moreToCome) send(request.requestId, request.opCode === OP_QUERY ? 'reply' : 'msg', reply);
+    group.flush(); // nothing reads (or writes outside the group) before the group is on disk
+    const reply = log(runCommand(name, request.command, request.db, ctx));
+    if (!request.moreToCome) send(request.requestId, replyWith, reply);
   };
 
   socket.on('data', (chunk: Buffer) => {

@@ -17,16 +17,16 @@ describe('auth: register via the JSON API (POST /api/users)', () => {
     const res = await agent
       .post('/api/users')
       .set('X-CSRF-Token', token)
-      .send({ username: 'Irsyaad', email: ' Irsyaad@Example.TEST ', password: 'correct horse battery', displayName: 'Irsyaad H.' })
+      .send({ username: 'Priya', email: ' Priya@Example.TEST ', password: 'correct horse battery', displayName: 'Priya H.' })
       .expect(201);
     assert.deepEqual(Object.keys(res.body.user).sort(), ['displayName', 'id', 'role', 'username']);
-    assert.equal(res.body.user.username, 'Irsyaad');
+    assert.equal(res.body.user.username, 'Priya');
     assert.equal(res.body.user.role, 'member');
 
-    const doc = await users().findOne({ usernameLower: 'irsyaad' });
+    const doc = await users().findOne({ usernameLower: 'priya' });
     assert.ok(doc);
-    assert.equal(doc.email, 'irsyaad@example.test');
-    assert.equal(doc.displayName, 'Irsyaad H.');
+    assert.equal(doc.email, 'priya@example.test');
+    assert.equal(doc.displayName, 'Priya H.');
     assert.equal(doc.role, 'member');
     assert.match(doc.passwordHash, /^\$argon2id\$v=19\$/);
     const params = String(doc.passwordHash).split('$')[3]!.split(',').sort();
@@ -34,7 +34,7 @@ describe('auth: register via the JSON API (POST /api/users)', () => {
     assert.ok(!String(doc.passwordHash).includes('correct horse'));
 
     const session = await agent.get('/api/session').expect(200);
-    assert.equal(session.body.user.username, 'Irsyaad');
+    assert.equal(session.body.user.username, 'Priya');
   });
 
   it('defaults the display name to the username', async () => {
@@ -43,9 +43,9 @@ describe('auth: register via the JSON API (POST /api/users)', () => {
     const res = await agent
       .post('/api/users')
       .set('X-CSRF-Token', token)
-      .send({ username: 'javier.s', email: 'javier@example.test', password: 'another long secret' })
+      .send({ username: 'dana.s', email: 'dana@example.test', password: 'another long secret' })
       .expect(201);
-    assert.equal(res.body.user.displayName, 'javier.s');
+    assert.equal(res.body.user.displayName, 'dana.s');
   });
 
   it('refuses a duplicate username (any case) and a duplicate email with 409 and a field message', async () => {
@@ -56,7 +56,7 @@ describe('auth: register via the JSON API (POST /api/users)', () => {
     const dupName = await agent
       .post('/api/users')
       .set('X-CSRF-Token', token)
-      .send({ username: 'IRSYAAD', email: 'someone@example.test', password: 'long enough pw' });
+      .send({ username: 'PRIYA', email: 'someone@example.test', password: 'long enough pw' });
     assert.equal(dupName.status, 409);
     assert.equal(dupName.body.error.code, 'conflict');
     assert.match(dupName.body.error.fields.username, /taken/);
@@ -64,7 +64,7 @@ describe('auth: register via the JSON API (POST /api/users)', () => {
     const dupEmail = await agent
       .post('/api/users')
       .set('X-CSRF-Token', token)
-      .send({ username: 'someone', email: 'IRSYAAD@example.test', password: 'long enough pw' });
+      .send({ username: 'someone', email: 'PRIYA@example.test', password: 'long enough pw' });
     assert.equal(dupEmail.status, 409);
     assert.match(dupEmail.body.error.fields.email, /already exists/);
 

@@ -13,8 +13,8 @@ describe('auth: roles, staff signatures and the CLI', () => {
   const agents: Record<string, ReturnType<TestApp['agent']>> = {};
   before(async () => {
     t = await startTestApp();
-    people.member = await createUser({ username: 'irsyaad', displayName: 'Irsyaad' });
-    people.moderator = await createUser({ username: 'javier', displayName: 'Javier Salcedo', role: 'moderator' });
+    people.member = await createUser({ username: 'priya', displayName: 'Priya' });
+    people.moderator = await createUser({ username: 'dana', displayName: 'Dana Whitfield', role: 'moderator' });
     people.admin = await createUser({ username: 'root', displayName: 'Site Admin', role: 'admin' });
     for (const role of ['member', 'moderator', 'admin'] as const) {
       agents[role] = t.agent();
@@ -71,34 +71,34 @@ describe('auth: roles, staff signatures and the CLI', () => {
   it('HTML: a moderator saves and clears a signature through the form', async () => {
     const agent = agents.moderator!;
     const page = await agent.get('/settings/signature').expect(200);
-    await agent.post('/settings/signature').type('form').send({ _csrf: formToken(page.text), signature: 'Javier\nCommunity Support' }).expect(303);
+    await agent.post('/settings/signature').type('form').send({ _csrf: formToken(page.text), signature: 'Dana\nCommunity Support' }).expect(303);
     const saved = await agent.get('/settings/signature?saved=1').expect(200);
     assert.match(saved.text, /Your signature was saved/);
-    assert.equal((await collection('users').findOne({ usernameLower: 'javier' }))?.signatureHtml, '<p>Javier<br />Community Support</p>');
+    assert.equal((await collection('users').findOne({ usernameLower: 'dana' }))?.signatureHtml, '<p>Dana<br />Community Support</p>');
 
     const tooLong = await agent.post('/settings/signature').type('form').send({ _csrf: formToken(saved.text), signature: 'x'.repeat(2001) }).expect(400);
     assert.match(tooLong.text, /role="alert"/);
     assert.match(tooLong.text, /x{2001}<\/textarea>/, 'typed text kept');
 
     await agent.post('/settings/signature').type('form').send({ _csrf: formToken(saved.text), signature: '   ' }).expect(303);
-    const doc = await collection('users').findOne({ usernameLower: 'javier' });
+    const doc = await collection('users').findOne({ usernameLower: 'dana' });
     assert.equal(doc?.signature, null);
     assert.equal(doc?.signatureHtml, null);
   });
 
   it('the default moderator signature states the support policy', () => {
-    const text = defaultSignatureFor({ displayName: 'Javier Salcedo' });
+    const text = defaultSignatureFor({ displayName: 'Dana Whitfield' });
     assert.equal(
       text,
       [
-        'Javier Salcedo',
+        'Dana Whitfield',
         'Community Support',
         'Support hours: Monday to Friday 7:30 – 17:30 Eastern Time (except US public holidays)',
         'Estimated response time: within 1 business day',
         'If we do not receive a response, the thread will be closed and locked after two business days.',
       ].join('\n'),
     );
-    assert.equal(signatureHtmlFor({ displayName: 'Irsyaad', role: 'member' }), null);
+    assert.equal(signatureHtmlFor({ displayName: 'Priya', role: 'member' }), null);
     // A display name is text, never markup.
     assert.match(signatureHtmlFor({ displayName: '<b>Eve</b>', role: 'moderator' })!, /^<p>&lt;b&gt;Eve&lt;\/b&gt;<br \/>Community Support<br \/>/);
     assert.equal(signatureHtmlFor({ displayName: 'J', role: 'admin', signatureHtml: '<p>own</p>' }), '<p>own</p>');
@@ -117,23 +117,23 @@ describe('auth: roles, staff signatures and the CLI', () => {
     });
 
     it('set-role promotes a member, and their open session sees it at once', async () => {
-      const code = await getCommand('set-role')!.run(['irsyaad', 'moderator'], cli()) ?? 0;
+      const code = await getCommand('set-role')!.run(['priya', 'moderator'], cli()) ?? 0;
       assert.equal(code, 0);
-      assert.deepEqual(lines.splice(0), ['irsyaad is now moderator.']);
-      assert.equal((await collection('users').findOne({ usernameLower: 'irsyaad' }))?.role, 'moderator');
+      assert.deepEqual(lines.splice(0), ['priya is now moderator.']);
+      assert.equal((await collection('users').findOne({ usernameLower: 'priya' }))?.role, 'moderator');
       await agents.member!.get('/settings/signature').expect(200);
-      await runCommand('set-role', ['irsyaad', 'member'], cli());
+      await runCommand('set-role', ['priya', 'member'], cli());
       await agents.member!.get('/settings/signature').expect(403);
     });
 
     it('set-role refuses an unknown role or user with exit code 1 and changes nothing', async () => {
-      assert.equal(await runCommand('set-role', ['irsyaad', 'superuser'], cli()), 1);
+      assert.equal(await runCommand('set-role', ['priya', 'superuser'], cli()), 1);
       assert.match(errors.join('\n'), /unknown role "superuser"[\s\S]*usage: npm run forum -- set-role <username>/);
       errors.length = 0;
       assert.equal(await runCommand('set-role', ['nobody', 'admin'], cli()), 1);
       assert.match(errors.join('\n'), /There is no user called "nobody"/);
       assert.equal(await runCommand('set-role', [], cli()), 1);
-      assert.equal((await collection('users').findOne({ usernameLower: 'irsyaad' }))?.role, 'member');
+      assert.equal((await collection('users').findOne({ usernameLower: 'priya' }))?.role, 'member');
     });
 
     it('create-admin with flags, then users lists the staff', async () => {
@@ -152,8 +152,8 @@ describe('auth: roles, staff signatures and the CLI', () => {
       assert.equal(await runCommand('users', [], cli()), 0);
       assert.equal(lines.length, 3);
       assert.match(lines.join('\n'), /admin\s+ops\s+Ops Team/);
-      assert.match(lines.join('\n'), /moderator\s+javier/);
-      assert.doesNotMatch(lines.join('\n'), /irsyaad/);
+      assert.match(lines.join('\n'), /moderator\s+dana/);
+      assert.doesNotMatch(lines.join('\n'), /priya/);
     });
   });
 });

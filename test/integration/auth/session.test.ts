@@ -10,7 +10,7 @@ describe('auth: sign-in and sign-out', () => {
   let second: TestUser;
   before(async () => {
     t = await startTestApp();
-    member = await createUser({ username: 'Irsyaad', displayName: 'Irsyaad H.' });
+    member = await createUser({ username: 'Priya', displayName: 'Priya H.' });
     second = await createUser({ username: 'markus' });
   });
   after(() => t.close());
@@ -30,9 +30,9 @@ describe('auth: sign-in and sign-out', () => {
     const login = await agent
       .post('/api/session')
       .set('X-CSRF-Token', first.body.csrfToken)
-      .send({ username: 'irsyaad', password: member.password })
+      .send({ username: 'priya', password: member.password })
       .expect(200);
-    assert.deepEqual(login.body.user, { id: member.id, username: 'Irsyaad', displayName: 'Irsyaad H.', role: 'member' });
+    assert.deepEqual(login.body.user, { id: member.id, username: 'Priya', displayName: 'Priya H.', role: 'member' });
     const signedInSid = sessionIdFrom(login);
     const signedInCookie = sessionCookieFrom(login)!;
     assert.ok(signedInSid);
@@ -40,11 +40,11 @@ describe('auth: sign-in and sign-out', () => {
     assert.equal(await collection('sessions').countDocuments({ _id: anonymousSid as never }), 0, 'pre-login session is gone');
     assert.equal(await collection('sessions').countDocuments({ _id: signedInSid as never }), 1);
 
-    const doc = await collection('users').findOne({ usernameLower: 'irsyaad' });
+    const doc = await collection('users').findOne({ usernameLower: 'priya' });
     assert.ok(doc?.lastLoginAt instanceof Date);
 
     const me = await agent.get('/api/session').expect(200);
-    assert.equal(me.body.user.username, 'Irsyaad');
+    assert.equal(me.body.user.username, 'Priya');
 
     await agent.delete('/api/session').set('X-CSRF-Token', login.body.csrfToken).expect(204);
     assert.equal(await collection('sessions').countDocuments({ _id: signedInSid as never }), 0, 'session destroyed');
@@ -63,13 +63,13 @@ describe('auth: sign-in and sign-out', () => {
     );
     assert.deepEqual(results.map((r) => r.status), [200, 200, 200]);
     const me = await Promise.all(agents.map((a) => a.get('/api/session')));
-    assert.deepEqual(me.map((r) => r.body.user.username), ['Irsyaad', 'markus', 'Irsyaad']);
+    assert.deepEqual(me.map((r) => r.body.user.username), ['Priya', 'markus', 'Priya']);
   });
 
   it('gives the same message for an unknown user and a wrong password', async () => {
     const agent = t.agent();
     const token = await csrfToken(agent);
-    const wrong = await agent.post('/api/session').set('X-CSRF-Token', token).send({ username: 'Irsyaad', password: 'not the password' });
+    const wrong = await agent.post('/api/session').set('X-CSRF-Token', token).send({ username: 'Priya', password: 'not the password' });
     const unknown = await agent.post('/api/session').set('X-CSRF-Token', token).send({ username: 'nobody-here', password: 'not the password' });
     assert.equal(wrong.status, 401);
     assert.equal(unknown.status, 401);
@@ -81,7 +81,7 @@ describe('auth: sign-in and sign-out', () => {
   it('400 for operator objects and wrong types in the credentials', async () => {
     const agent = t.agent();
     const token = await csrfToken(agent);
-    for (const body of [{ username: { $ne: '' }, password: { $ne: '' } }, { username: 'Irsyaad', password: { $gt: '' } }, { username: ['Irsyaad'], password: member.password }, {}]) {
+    for (const body of [{ username: { $ne: '' }, password: { $ne: '' } }, { username: 'Priya', password: { $gt: '' } }, { username: ['Priya'], password: member.password }, {}]) {
       const res = await agent.post('/api/session').set('X-CSRF-Token', token).send(body);
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(res.body.error.code, 'validation');
@@ -92,28 +92,28 @@ describe('auth: sign-in and sign-out', () => {
   it('403 for a sign-in without a CSRF token', async () => {
     const agent = t.agent();
     await csrfToken(agent);
-    const res = await agent.post('/api/session').send({ username: 'Irsyaad', password: member.password });
+    const res = await agent.post('/api/session').send({ username: 'Priya', password: member.password });
     assert.equal(res.status, 403);
   });
 
   it('HTML: the sign-in form redirects to a safe `next` and rotates the session id', async () => {
     const agent = t.agent();
-    const page = await agent.get('/login?next=%2Fusers%2FIrsyaad').expect(200);
+    const page = await agent.get('/login?next=%2Fusers%2FPriya').expect(200);
     assert.match(page.text, /<label for="login-username">/);
     assert.match(page.text, /autocomplete="current-password"/);
-    assert.match(page.text, /name="next" value="\/users\/Irsyaad"/);
+    assert.match(page.text, /name="next" value="\/users\/Priya"/);
     const before = sessionIdFrom(page);
     const res = await agent
       .post('/login')
       .type('form')
-      .send({ _csrf: formToken(page.text), username: 'Irsyaad', password: member.password, next: '/users/Irsyaad' })
+      .send({ _csrf: formToken(page.text), username: 'Priya', password: member.password, next: '/users/Priya' })
       .expect(303);
-    assert.equal(res.headers.location, '/users/Irsyaad');
+    assert.equal(res.headers.location, '/users/Priya');
     const after = sessionIdFrom(res);
     assert.ok(before && after && before !== after);
 
     // Sign out through the header's form (POST only).
-    const profile = await agent.get('/users/Irsyaad').expect(200);
+    const profile = await agent.get('/users/Priya').expect(200);
     assert.match(profile.text, /action="\/logout"/);
     const out = await agent.post('/logout').type('form').send({ _csrf: formToken(profile.text) }).expect(303);
     assert.equal(out.headers.location, '/');
@@ -129,7 +129,7 @@ describe('auth: sign-in and sign-out', () => {
     const res = await agent
       .post('/login')
       .type('form')
-      .send({ _csrf: formToken(page.text), username: 'Irsyaad', password: member.password, next: 'https://evil.example/' })
+      .send({ _csrf: formToken(page.text), username: 'Priya', password: member.password, next: 'https://evil.example/' })
       .expect(303);
     assert.equal(res.headers.location, '/');
   });
@@ -140,28 +140,28 @@ describe('auth: sign-in and sign-out', () => {
     const res = await agent
       .post('/login')
       .type('form')
-      .send({ _csrf: formToken(page.text), username: 'Irsyaad', password: 'Wrong-Password-123' })
+      .send({ _csrf: formToken(page.text), username: 'Priya', password: 'Wrong-Password-123' })
       .expect(401);
     assert.match(res.text, /role="alert"/);
     assert.match(res.text, /Incorrect username or password\./);
-    assert.match(res.text, /value="Irsyaad"/);
+    assert.match(res.text, /value="Priya"/);
     assert.doesNotMatch(res.text, /Wrong-Password-123/);
   });
 
   it('GET /logout is not a route', async () => {
     const agent = t.agent();
-    await signIn(agent, 'Irsyaad', member.password);
+    await signIn(agent, 'Priya', member.password);
     await agent.get('/logout').expect(404);
-    assert.equal((await agent.get('/api/session')).body.user.username, 'Irsyaad');
+    assert.equal((await agent.get('/api/session')).body.user.username, 'Priya');
   });
 
   it('public profile shows the name, role and join date, but never the email', async () => {
-    const res = await t.agent().get('/users/irsyaad').expect(200);
-    assert.match(res.text, /Irsyaad H\./);
+    const res = await t.agent().get('/users/priya').expect(200);
+    assert.match(res.text, /Priya H\./);
     assert.match(res.text, /Community member/);
     assert.match(res.text, /<time datetime="/);
     assert.doesNotMatch(res.text, /example\.test/);
-    const api = await t.agent().get('/api/users/Irsyaad').expect(200);
+    const api = await t.agent().get('/api/users/Priya').expect(200);
     assert.deepEqual(Object.keys(api.body.user).sort(), ['displayName', 'id', 'joinedAt', 'role', 'username']);
     await t.agent().get('/users/nobody-here').expect(404);
     await t.agent().get('/api/users/%24ne').expect(404);

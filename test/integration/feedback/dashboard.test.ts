@@ -36,9 +36,9 @@ describe('feedback: the support dashboard', function () {
 
   before(async () => {
     w = await startFeedbackWorld('2026-08-03T14:00:00Z');
-    modA = await w.person('moderator', 'javier');
+    modA = await w.person('moderator', 'dana');
     modB = await w.person('admin', 'ana');
-    asker1 = await w.person('member', 'irsyaad');
+    asker1 = await w.person('member', 'priya');
     asker2 = await w.person('member', 'bea');
     r1 = await w.person('member', 'rone');
     r2 = await w.person('member', 'rtwo');
@@ -52,7 +52,7 @@ describe('feedback: the support dashboard', function () {
     const t0a = (await reply(modA, t0)).id;
 
     at('2026-11-16T14:00:00Z');
-    const t1 = (await ask(asker1, [P0], 'Requesting new MOS certificate access code')).id;
+    const t1 = (await ask(asker1, [P0], 'Expired access code for my cloud admin certification')).id;
     at('2026-11-16T16:00:00Z');
     const t1a = (await reply(modA, t1)).id;
     at('2026-11-16T17:00:00Z');
@@ -129,17 +129,17 @@ describe('feedback: the support dashboard', function () {
       acceptedAnswers: 3, firstResponses: 5, medianFirstResponseMinutes: 120, closedNoResponse: 1,
     });
     const byName = Object.fromEntries(r.moderators.map((m: { displayName: string }) => [m.displayName, m]));
-    assert.deepEqual(Object.keys(byName).sort(), ['Ana', 'Javier']);
+    assert.deepEqual(Object.keys(byName).sort(), ['Ana', 'Dana']);
     assert.deepEqual(
-      { ...byName.Javier, id: undefined, username: undefined },
+      { ...byName.Dana, id: undefined, username: undefined },
       {
-        id: undefined, username: undefined, displayName: 'Javier', role: 'moderator',
+        id: undefined, username: undefined, displayName: 'Dana', role: 'moderator',
         staffReplies: 4, helpfulYes: 3, helpfulNo: 1, helpfulRate: 0.75,
         satisfactionCount: 4, satisfactionSum: 18, satisfactionAverage: 4.5, satisfactionDistribution: [0, 0, 0, 2, 2],
         acceptedAnswers: 2, firstResponses: 3, medianFirstResponseMinutes: 120, closedNoResponse: 1,
       },
     );
-    assert.equal(byName.Javier.id, modA.user.id);
+    assert.equal(byName.Dana.id, modA.user.id);
     assert.deepEqual(
       { ...byName.Ana, id: undefined, username: undefined },
       {
@@ -172,10 +172,10 @@ describe('feedback: the support dashboard', function () {
       staffReplies: 2, helpfulYes: 3, helpfulNo: 0, helpfulRate: 1, satisfactionCount: 3, satisfactionAverage: 4,
       satisfactionDistribution: [0, 0, 1, 1, 1], acceptedAnswers: 2, firstResponses: 2, medianFirstResponseMinutes: 330, closedNoResponse: 0,
     });
-    const javier = r.moderators.find((m: { displayName: string }) => m.displayName === 'Javier');
-    assert.equal(javier.staffReplies, 1);
-    assert.equal(javier.satisfactionAverage, 4.5);
-    assert.equal(javier.medianFirstResponseMinutes, 510);
+    const dana = r.moderators.find((m: { displayName: string }) => m.displayName === 'Dana');
+    assert.equal(dana.staffReplies, 1);
+    assert.equal(dana.satisfactionAverage, 4.5);
+    assert.equal(dana.medianFirstResponseMinutes, 510);
     assert.deepEqual(r.productRows.map((p: { id: string }) => p.id), [P1]);
   });
 
@@ -220,7 +220,7 @@ describe('feedback: the support dashboard', function () {
     assert.equal(lines[1], 'total,,All,2026-11-16,2026-11-30,,8,5,2,0.7143,6,3.83,0,1,1,2,2,3,5,120,1');
     assert.ok(text.includes(`moderator,${modA.user.id},"'=HYPERLINK(""http://x.test"",""click"")",2026-11-16,2026-11-30,,4,3,1,0.75,`), text);
     assert.ok(text.includes(`moderator,${modB.user.id},"Ana, ""the admin""\nSupport",2026-11-16,`), text);
-    await col('users').updateOne({ _id: oid(modA.user.id) }, { $set: { displayName: 'Javier' } });
+    await col('users').updateOne({ _id: oid(modA.user.id) }, { $set: { displayName: 'Dana' } });
     await col('users').updateOne({ _id: oid(modB.user.id) }, { $set: { displayName: 'Ana' } });
   });
 

@@ -19,7 +19,7 @@ describe('feedback: without JavaScript (forms) and the widget', function () {
   before(async () => {
     w = await startFeedbackWorld();
     asker = await w.person('member', 'asker');
-    mod = await w.person('moderator', 'javier');
+    mod = await w.person('moderator', 'dana');
     reader = await w.person('member', 'reader');
     thread = await ask(asker, [w.products[0]!.id]);
     replyId = (await reply(mod, thread.id)).id;

@@ -53,7 +53,7 @@ describe('feedback: counters and the recount', function () {
   before(async () => {
     w = await startFeedbackWorld('2026-11-16T15:00:00Z');
     const asker = await w.person('member', 'asker');
-    const mod1 = await w.person('moderator', 'javier');
+    const mod1 = await w.person('moderator', 'dana');
     const mod2 = await w.person('admin', 'ana');
     const readers: Person[] = [];
     for (let i = 0; i < 4; i++) readers.push(await w.person('member', `reader${i}`));

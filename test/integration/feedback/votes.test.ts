@@ -15,7 +15,7 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
   before(async () => {
     w = await startFeedbackWorld();
     asker = await w.person('member', 'asker');
-    mod = await w.person('moderator', 'javier');
+    mod = await w.person('moderator', 'dana');
     reader = await w.person('member', 'reader');
     reader2 = await w.person('member', 'readertwo');
     threadId = (await ask(asker, [w.products[0]!.id])).id;

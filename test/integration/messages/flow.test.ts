@@ -26,13 +26,13 @@ describe('messages: support flow', () => {
     // The prefilled form from the thread page.
     const form1 = await w.moderator.agent.get(`/messages/new?thread=${thread.id}`).expect(200);
     assert.match(form1.text, new RegExp(`name="to" value="${w.asker.user.username}"`));
-    assert.match(form1.text, /name="subject" value="About your question: Requesting new MOS certificate access code"/);
+    assert.match(form1.text, /name="subject" value="About your question: Expired access code for my cloud admin certification"/);
     await w.stranger.agent.get(`/messages/new?thread=${thread.id}`).expect(404);
 
     const sent = await w.moderator.agent
       .post('/messages')
       .type('form')
-      .send(form({ _csrf: formToken(form1.text), to: w.asker.user.username, subject: 'About your question: Requesting new MOS certificate access code', body: 'Hi, please share your MCID here.', threadId: thread.id }))
+      .send(form({ _csrf: formToken(form1.text), to: w.asker.user.username, subject: 'About your question: Expired access code for my cloud admin certification', body: 'Hi, please share your MCID here.', threadId: thread.id }))
       .expect(303);
     const id = sent.headers.location!.split('/').pop()!;
     const conv = await col('conversations').findOne({ _id: oid(id) });

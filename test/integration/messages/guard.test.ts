@@ -17,7 +17,7 @@ describe('messages: public-post guard', () => {
   const cases: [string, string, string][] = [
     ['certification_id', 'My MCID: 123456789, thanks', '123456789'],
     ['access_code', 'The access code: AB12-CD34-EF56 has expired', 'AB12-CD34-EF56'],
-    ['email', 'Write to irsyaad.m@example.com please', 'irsyaad.m@example.com'],
+    ['email', 'Write to priya.m@example.com please', 'priya.m@example.com'],
     ['phone', 'Call me at (415) 555-2671 today', '(415) 555-2671'],
     ['card_number', 'I paid with 4111 1111 1111 1111 yesterday', '4111 1111 1111 1111'],
     ['product_key', 'Key ABCDE-12345-FGHIJ-67890-KLMNO does not activate', 'ABCDE-12345-FGHIJ-67890-KLMNO'],

@@ -56,7 +56,7 @@ export async function askVia(p: Person, productId: string, over: Record<string, 
   const res = await p.agent
     .post('/api/threads')
     .set('X-CSRF-Token', p.csrf)
-    .send({ title: 'Requesting new MOS certificate access code', body: 'My access code has expired and I cannot find the link to request a new one.', products: [productId], ...over });
+    .send({ title: 'Expired access code for my cloud admin certification', body: 'My access code has expired and I cannot find the link to request a new one.', products: [productId], ...over });
   if (res.status !== 201) throw new Error(`ask failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.thread as { id: string; [k: string]: unknown };
 }

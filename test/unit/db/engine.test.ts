@@ -184,12 +184,12 @@ describe('embedded engine: CRUD', () => {
     assert.equal(code(() => e.find(DB, 'c', { filter: { a: { $regex: '(' } } })), 2, 'bad regex is an error, not a crash');
   });
 
-  it('$text: 27 without a text index, 2 with one', () => {
+  it('$text: 27 without a text index, answered with one', () => {
     e.insert(DB, 'c', [{ body: 'hello' }]);
     assert.equal(code(() => e.find(DB, 'c', { filter: { $text: { $search: 'hello' } } })), 27);
     assert.equal(code(() => e.aggregate(DB, 'c', [{ $match: { $text: { $search: 'hello' } } }])), 27);
     e.createIndexes(DB, 'c', [{ key: { body: 'text' }, name: 'body_text', weights: { body: 5 }, default_language: 'english' }]);
-    assert.equal(code(() => e.find(DB, 'c', { filter: { $text: { $search: 'hello' } } })), 2);
+    assert.equal(e.find(DB, 'c', { filter: { $text: { $search: 'hello' } } }).length, 1);
   });
 
   it('maxTimeMS expires long scans with code 50', () => {

@@ -60,7 +60,7 @@ describe('messages/guard', () => {
     it('returns several matches sorted and non-overlapping', () => {
       const text =
         'Hi, my MCID is 123456789 and the access code was ABCD-EFGH-1234. ' +
-        'Mail irsyaad@example.com or call (415) 555-2671. Card 4111 1111 1111 1111, ' +
+        'Mail priya@example.com or call (415) 555-2671. Card 4111 1111 1111 1111, ' +
         'key VK7JG-NPHTM-C97JM-9MPGT-3V66T.';
       const matches = findSensitive(text);
       assert.deepEqual(

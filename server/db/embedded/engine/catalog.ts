@@ -116,6 +116,9 @@ export class Catalog {
    * SQLite in one transaction. Any throw undoes the in-memory changes.
    */
   write<T>(durable: boolean | undefined, fn: (txn: WriteTxn) => T): T {
+    // A write outside a group must not land on top of uncommitted group writes (their undo
+    // steps assume they are the newest): commit the group first (see commitDeferred).
+    if (!this.deferring && this.deferred.length) this.settleDeferred();
     const txn = new WriteTxn(!!durable);
     let result: T;
     try {
@@ -123,6 +126,10 @@ export class Catalog {
     } catch (e) {
       txn.rollbackAll();
       throw e;
+    }
+    if (this.deferring) {
+      if (!txn.empty) this.deferred.push(txn);
+      return result;
     }
     if (this.store && txn.ops.length) {
       try {
@@ -135,6 +142,52 @@ export class Catalog {
       }
     }
     return result;
+  }
+
+  // ---- group commit ----------------------------------------------------------------------
+  // The wire server runs the write commands that arrive in one event-loop turn inside
+  // deferCommits(): each applies in memory at once (later commands of the group see it),
+  // its storage ops wait; commitDeferred() then writes all of them in ONE SQLite transaction
+  // before any of those commands is acknowledged. If that commit fails, every write of the
+  // group is undone in memory, newest first, and all of them fail. Nothing else may run
+  // between (the server commits the group before any other command), except a write
+  // outside the group, which commits the group first (settleDeferred).
+  private deferring = false;
+  private deferred: WriteTxn[] = [];
+  private deferredError: Error | null = null;
+
+  deferCommits<T>(fn: () => T): T {
+    const was = this.deferring;
+    this.deferring = true;
+    try {
+      return fn();
+    } finally {
+      this.deferring = was;
+    }
+  }
+
+  /** Commits the deferred writes in one transaction; on failure undoes them all and throws. */
+  commitDeferred(): void {
+    if (!this.deferring && this.deferred.length) this.settleDeferred();
+    const err = this.deferredError;
+    this.deferredError = null;
+    if (err) throw err;
+  }
+
+  private settleDeferred(): void {
+    const txns = this.deferred;
+    this.deferred = [];
+    if (!this.store) return;
+    const ops = txns.flatMap((t) => t.ops);
+    if (!ops.length) return;
+    try {
+      this.store.commit(ops, txns.some((t) => t.durable));
+    } catch (e) {
+      for (let i = txns.length - 1; i >= 0; i--) txns[i].rollbackAll();
+      const msg = e instanceof Error ? e.message : String(e);
+      this.logger.warn({ err: msg, writes: txns.length }, 'embedded engine: storage commit of a write group failed, all undone');
+      this.deferredError ??= internalError(`storage write failed, nothing was written: ${msg}`);
+    }
   }
 
   /** Rebuild memory from SQLite at start-up. */

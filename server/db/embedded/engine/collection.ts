@@ -99,6 +99,7 @@ export class Collection {
         if (c) throw this.dupError(ix, c);
       }
     });
+    this.text?.validate?.(doc);
     this.docs.set(idKey, doc);
     this.idTree.add(idKey, idKeys);
     this.indexes.forEach((ix, i) => keysets[i] && ix.add(idKey, keysets[i]!));
@@ -131,6 +132,7 @@ export class Collection {
       }
       changes.push({ ix, oldKeys, newKeys });
     }
+    this.text?.validate?.(newDoc);
     const apply = (from: Document, to: Document, forward: boolean) => {
       for (const { ix, oldKeys, newKeys } of changes) {
         const rm = forward ? oldKeys : newKeys;

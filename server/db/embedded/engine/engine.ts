@@ -180,6 +180,14 @@ export class EmbeddedEngine implements Engine {
     };
   }
 
+  deferCommits<T>(fn: () => T): T {
+    return this.cat.deferCommits(fn);
+  }
+
+  commitDeferred(): void {
+    this.cat.commitDeferred();
+  }
+
   expireTtl(now: Date = new Date()): number {
     const cat = this.cat;
     let removed = 0;

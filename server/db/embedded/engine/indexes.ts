@@ -1,6 +1,6 @@
 /**
  * Index specs (validation, normalisation, comparison) and the in-memory index structures:
- * B+ trees for declared indexes, and a pluggable slot for the text index.
+ * B+ trees for declared indexes, and a pluggable slot for the text index (text-search.ts).
  */
 import type { Document } from 'bson';
 import type { IndexSpec } from '../engine-api';
@@ -11,6 +11,7 @@ import { MongoCommandError, badValue } from './errors';
 import { extractKeys, type IndexKey, type KeyField } from './index-keys';
 import { compileFilter } from './mingo-context';
 import type { Matcher } from './mingo-context';
+import { TextSearchIndex } from './text-search';
 
 export const ID_INDEX_SPEC: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' };
 
@@ -223,7 +224,9 @@ export class BTreeIndex {
 
 /**
  * The extension point for full-text search: an index kind fed every insert and removal.
- * `search` answers a `$text` filter with matching id keys (and scores) once implemented.
+ * `search` answers a `$text` clause with matching id keys and their scores; `getDoc` gives
+ * the stored document of a candidate (phrases are checked on the text itself). `validate`
+ * refuses a document before the collection changes anything (e.g. a bad language field).
  */
 export interface PluggableIndex {
   readonly kind: 'text';
@@ -232,27 +235,12 @@ export interface PluggableIndex {
   insert(idKey: string, doc: Document): void;
   remove(idKey: string, doc: Document): void;
   clear(): void;
-  search?(text: Document): Map<string, number>;
-}
-
-/** Placeholder text index: keeps the spec so it is echoed; search is not implemented yet. */
-export class StoredTextIndex implements PluggableIndex {
-  readonly kind = 'text' as const;
-  readonly name: string;
-  /**
-   * @param idSuffix entries are `key + idKey`, so equal keys of different documents stay
-   * distinct; the `_id` tree's keys are unique already and go without it.
-   */
-  constructor(readonly spec: IndexSpec, private readonly idSuffix = true) {
-    this.name = spec.name;
-  }
-  insert(): void {}
-  remove(): void {}
-  clear(): void {}
+  validate?(doc: Document): void;
+  search?(text: Document, getDoc?: (idKey: string) => Document | undefined): Map<string, number>;
 }
 
 export type TextIndexFactory = (spec: IndexSpec) => PluggableIndex;
-let textFactory: TextIndexFactory = (spec) => new StoredTextIndex(spec);
+let textFactory: TextIndexFactory = (spec) => new TextSearchIndex(spec);
 
 /** Lets the text-search module plug in its index implementation. */
 export function setTextIndexFactory(f: TextIndexFactory): void {

@@ -16,6 +16,7 @@ import type { Document } from 'bson';
 import { compareValues, typeRank, valuesEqual, T_ARRAY } from './bson-order';
 import { assertNoDecimal } from './doc-utils';
 import { MongoCommandError, asCommandError, badValue, indexNotFound } from './errors';
+import { splitTextFilter } from './text-search';
 
 type Pred = (v: unknown) => boolean;
 type Opts = Parameters<typeof resolve>[2];
@@ -247,7 +248,7 @@ const PREPARED: typeof MINGO_OPTIONS = (() => {
 
 export type Resolver = (name: string) => Document[];
 
-/** What the caller does when a filter uses `$text` (hook for the text-search module). */
+/** Whether the collection has a text index, for filters using `$text` (see text-search.ts). */
 export interface TextHook {
   hasTextIndex: boolean;
 }
@@ -258,7 +259,14 @@ export interface TextHook {
  */
 export class Matcher {
   private q: Query | null = null;
-  constructor(readonly filter: Document) {}
+  /**
+   * @param filter the filter mingo tests (a `$text` clause already taken out)
+   * @param text that `$text` clause, answered by the collection's text index (text-read.ts)
+   */
+  constructor(
+    readonly filter: Document,
+    readonly text: Document | null = null,
+  ) {}
 
   /** Compiles now (surfacing errors in the filter). */
   compile(): this {
@@ -287,8 +295,9 @@ export function compileFilter(filter: Document | undefined, text?: TextHook): Ma
   const f = filter ?? {};
   if (typeof f !== 'object' || Array.isArray(f)) throw badValue('query filter must be an object');
   if (scanForRefused(f)) {
+    const split = splitTextFilter(f); // BadValue for a misplaced $text, index or not
     if (!text?.hasTextIndex) throw indexNotFound('text index required for $text query');
-    throw badValue('$text is not supported yet');
+    return new Matcher(split.rest, split.text);
   }
   return new Matcher(f);
 }

@@ -21,7 +21,7 @@ interface FieldPred { eq?: unknown[]; lo?: Bound; hi?: Bound }
 export interface PlanStats { keysExamined: number; docsExamined: number }
 
 export interface Plan {
-  stage: 'IDHACK' | 'IXSCAN' | 'OR' | 'COLLSCAN' | 'EOF';
+  stage: 'IDHACK' | 'IXSCAN' | 'OR' | 'COLLSCAN' | 'EOF' | 'TEXT';
   indexName?: string;
   keyPattern?: Document;
   intervals?: number;
@@ -30,6 +30,11 @@ export interface Plan {
   sortCovered: boolean;
   /** every candidate matches the whole filter: no need to re-check with mingo */
   exact?: boolean;
+  /**
+   * IXSCAN only, and only when the index keys answer the filter exactly (see countable):
+   * how many documents match, counted from the index keys alone (null: cannot after all).
+   */
+  countKeys?(): number | null;
   stats: PlanStats;
   candidates(): Iterable<Document>;
 }
@@ -280,6 +285,85 @@ function* scanIndex(coll: Collection, c: Candidate, stats: PlanStats): Iterable<
   }
 }
 
+/**
+ * True when each matching document owns exactly one entry in the candidate's intervals, so
+ * counting entries counts matches: an exact plan on a non-multikey index, or (multikey) a
+ * filter of single non-null equalities on top-level fields of the index's equality prefix,
+ * in one interval: a document's entries under one value prefix are one entry (entries are
+ * `key + idKey`), and mingo matches an array that contains the value, as the index does.
+ */
+function countable(filter: Document, c: Candidate): boolean {
+  const ix = c.ix;
+  if (coversExactly(filter, ix, c.eqCount, c.hasRange)) return true;
+  if (!ix.multikey.value || ix.partial || ix.sparse || c.hasRange || c.intervals.length !== 1) return false;
+  const keys = Object.keys(filter);
+  if (keys.length === 0) return false;
+  for (const k of keys) {
+    const pos = ix.fields.findIndex((f) => f.path === k);
+    if (pos < 0 || pos >= c.eqCount || k.includes('.')) return false;
+    const raw = filter[k];
+    const v = isPlainObject(raw) && Object.keys(raw).length === 1 && '$eq' in raw ? raw.$eq : raw;
+    if (v === null || isPlainObject(v) || !exactValue(v)) return false;
+  }
+  return true;
+}
+
+interface RankNode { keys: string[]; children?: RankNode[]; size(): number }
+
+/**
+ * How many entries of `tree` are below `key`, in O(height x node size): sorted-btree's
+ * internal nodes cache their subtree sizes, and an internal node's keys[i] is the largest
+ * key under children[i]. This reads sorted-btree's node layout (pinned version 2.1.x);
+ * null when the layout is not the expected one, and the caller then counts with forRange.
+ */
+function rankOf(tree: BTreeIndex['tree'], key: string): number | null {
+  let node = (tree as unknown as { _root?: RankNode })._root;
+  let below = 0;
+  for (let depth = 0; node && depth < 64; depth++) {
+    const keys = node.keys;
+    if (!Array.isArray(keys)) return null;
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (keys[mid] < key) lo = mid + 1;
+      else hi = mid;
+    }
+    const children = node.children;
+    if (children === undefined) return below + lo;
+    if (!Array.isArray(children) || children.length !== keys.length) return null;
+    for (let i = 0; i < lo; i++) below += children[i].size();
+    if (lo === children.length) return below;
+    node = children[lo];
+  }
+  return null;
+}
+
+/**
+ * The number of entries in the candidate's intervals, from the entries' ranks (rankOf), or
+ * else leaf by leaf (forRange without a callback adds up index ranges per leaf). Null
+ * when intervals overlap or a multikey document could sit in several of them: then the
+ * entries are not one per document and only scanIndex (which dedupes) is right.
+ */
+function countIndexKeys(c: Candidate, stats: PlanStats): number | null {
+  if (c.ix.multikey.value && c.intervals.length !== 1) return null;
+  const tree = c.ix.tree;
+  const max = tree.maxKey();
+  if (max === undefined) return 0;
+  let n = 0;
+  let prevEnd: string | null | undefined;
+  for (const iv of c.intervals) {
+    if (prevEnd === null || (prevEnd !== undefined && iv.start < prevEnd)) return null;
+    prevEnd = iv.end;
+    if (iv.end !== null ? iv.end <= iv.start : iv.start > max) continue;
+    const below = rankOf(tree, iv.start);
+    if (below === null) n += iv.end === null ? tree.forRange(iv.start, max, true) : tree.forRange(iv.start, iv.end, false);
+    else n += (iv.end === null ? tree.size : rankOf(tree, iv.end)!) - below;
+  }
+  stats.keysExamined += n;
+  return n;
+}
+
 function* scanAll(coll: Collection, reverse: boolean, stats: PlanStats): Iterable<Document> {
   if (!reverse) {
     for (const d of coll.docs.values()) {
@@ -394,6 +478,7 @@ export function plan(coll: Collection | undefined, filter: Document, sort?: Docu
       exact: coversExactly(filter, b.ix, b.eqCount, b.hasRange),
       stats,
       candidates: () => scanIndex(coll, b, stats),
+      countKeys: countable(filter, b) ? () => countIndexKeys(b, stats) : undefined,
     };
   }
   return { stage: 'COLLSCAN', direction: 'forward', sortCovered: !sf.length, stats, candidates: () => scanAll(coll, false, stats) };

@@ -5,12 +5,15 @@ import { compareValues, encodeValue } from './bson-order';
 import type { Catalog } from './catalog';
 import type { Collection } from './collection';
 import { cloneDeep, isPlainObject, normalizeFilter } from './doc-utils';
-import { Deadline, asCommandError, badValue, indexNotFound, MongoCommandError } from './errors';
+import { Deadline, asCommandError, badValue, MongoCommandError } from './errors';
 import { fieldValues, type KeyField } from './index-keys';
 import { compileFilter, runAggregator, scanForRefused } from './mingo-context';
 import type { Matcher } from './mingo-context';
 import { projectDocs } from './projection';
 import { plan, sortFields, type Plan } from './planner';
+import { countMatching, countPipelineShape } from './count';
+import { selectText } from './text-read';
+import { addScores, assertNoScoreWithoutText, rewriteScoreMeta, SCORE_FIELD, splitMetaProjection } from './text-search';
 
 function toCount(v: unknown, what: string): number {
   if (v === undefined || v === null) return 0;
@@ -85,6 +88,8 @@ function topK(docs: Iterable<Document>, sort: Document, need: number): Document[
 export interface Selection {
   docs: Document[];
   plan: Plan;
+  /** `$text` queries: each selected (stored) document's text score */
+  scores?: Map<Document, number>;
 }
 
 /** Matching documents after sort/skip/limit, without projection. */
@@ -109,6 +114,7 @@ function selectUnguarded(
   o: { sort?: Document; skip?: number; limit?: number; hint?: unknown },
   deadline: Deadline,
 ): Selection {
+  if (q.text) return selectText(coll, q, o, deadline, sortDocs);
   const p = plan(coll, filter, o.sort, o.hint);
   const skip = Math.max(0, toCount(o.skip, 'skip'));
   const limit = Math.abs(toCount(o.limit, 'limit'));
@@ -161,10 +167,14 @@ export function findWithPlan(cat: Catalog, db: string, coll: string, o: FindOpti
   const q = compileFilter(filter, { hasTextIndex: !!c?.text });
   const deadline = new Deadline(o.maxTimeMS);
   if (o.sort !== undefined && !isPlainObject(o.sort)) throw badValue('sort must be an object');
+  if (!q.text) assertNoScoreWithoutText(o.sort, o.projection);
   const sel = select(c, filter, q, o, deadline);
-  if (o.projection && isPlainObject(o.projection) && Object.keys(o.projection).length) {
-    sel.docs = projectDocs(sel.docs, o.projection, filter);
+  const meta = splitMetaProjection(o.projection);
+  const selected = sel.docs;
+  if (meta.rest && isPlainObject(meta.rest) && Object.keys(meta.rest).length) {
+    sel.docs = projectDocs(sel.docs, meta.rest, q.filter);
   }
+  if (meta.names.length && sel.scores) sel.docs = addScores(sel.docs, selected, sel.scores, meta.names);
   return sel;
 }
 
@@ -250,6 +260,10 @@ export function explainCommand(cat: Catalog, db: string, cmd: Document, verbosit
       throw badValue(`cannot explain '${name}'`);
   }
   const q = compileFilter(filter, { hasTextIndex: !!c?.text });
+  if (q.text) {
+    const sel = select(c, filter, q, o, new Deadline(cmd.maxTimeMS as number | undefined));
+    return explainOf(ns, filter, sel.plan, execute ? (run ?? (() => sel.docs.length)) : null);
+  }
   const p = plan(c, filter, o.sort, o.hint);
   if (execute && !run) {
     run = () => {
@@ -280,7 +294,30 @@ export function count(cat: Catalog, db: string, coll: string, o: { query?: Docum
     return limit > 0 ? Math.min(n, limit) : n;
   }
   const q = compileFilter(filter, { hasTextIndex: !!c.text });
-  return select(c, filter, q, { skip, limit, hint: o.hint }, new Deadline(o.maxTimeMS)).docs.length;
+  const deadline = new Deadline(o.maxTimeMS);
+  const counted = countMatching(c, filter, q, o.hint, deadline); // count.ts: no result array
+  if (counted !== null) {
+    const n = Math.max(0, counted - skip);
+    return limit > 0 ? Math.min(n, limit) : n;
+  }
+  return select(c, filter, q, { skip, limit, hint: o.hint }, deadline).docs.length;
+}
+
+/** countDocuments' pipeline answered by countMatching (count.ts); null: not that shape. */
+function countByPipeline(c: Collection | undefined, pipeline: Document[], opts: { maxTimeMS?: number; hint?: unknown }): Document[] | null {
+  const shape = countPipelineShape(pipeline);
+  if (!shape) return null;
+  const skip = shape.skip === undefined ? 0 : shape.skip;
+  const limit = shape.limit === undefined ? 0 : shape.limit;
+  if (typeof skip !== 'number' || !Number.isInteger(skip) || skip < 0) return null;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0 || (shape.limit !== undefined && limit === 0)) return null;
+  const filter = filterOf(shape.match);
+  const q = compileFilter(filter, { hasTextIndex: !!c?.text });
+  const counted = countMatching(c, filter, q, opts.hint, new Deadline(opts.maxTimeMS));
+  if (counted === null) return null;
+  let n = Math.max(0, counted - skip);
+  if (limit > 0) n = Math.min(n, limit);
+  return n > 0 ? [{ _id: shape.id, [shape.field]: n }] : [];
 }
 
 function distinctValues(v: unknown, parts: string[], i: number, out: unknown[]): void {
@@ -349,11 +386,18 @@ export function aggregate(cat: Catalog, db: string, coll: string | null, pipelin
     if (REFUSED_STAGES[name]) throw badValue(REFUSED_STAGES[name]);
   }
   const c = coll === null ? undefined : cat.get(db, coll);
-  pipeline = cloneDeep(pipeline);
-  if (scanForRefused(pipeline)) {
-    if (!c?.text) throw indexNotFound('text index required for $text query');
-    throw badValue('$text is not supported yet');
+  if (coll !== null) {
+    const counted = countByPipeline(c, pipeline, opts);
+    if (counted) return counted;
   }
+  pipeline = cloneDeep(pipeline);
+  // $text: only in a $match that is the first stage (the filter checks the rest).
+  pipeline.forEach((st, i) => {
+    if (scanForRefused(st) && !(i === 0 && st.$match !== undefined)) {
+      throw badValue('$text is only allowed in a $match that is the first stage of a pipeline');
+    }
+  });
+  let scores: Map<Document, number> | undefined;
   const deadline = new Deadline(opts.maxTimeMS);
   let rest = pipeline;
   let source: Document[] | Iterable<Document>;
@@ -364,7 +408,7 @@ export function aggregate(cat: Catalog, db: string, coll: string | null, pipelin
     const q = compileFilter(filter, { hasTextIndex: !!c?.text });
     rest = rest.slice(1);
     const o: { sort?: Document; skip?: number; limit?: number; hint?: unknown } = { hint: opts.hint };
-    if (rest.length && isPlainObject(rest[0].$sort)) {
+    if (!q.text && rest.length && isPlainObject(rest[0].$sort)) {
       o.sort = rest[0].$sort;
       rest = rest.slice(1);
       if (rest.length && rest[0].$skip !== undefined) {
@@ -377,9 +421,17 @@ export function aggregate(cat: Catalog, db: string, coll: string | null, pipelin
         rest = rest.slice(1);
       }
     }
-    source = select(c, filter, q, o, deadline).docs;
+    const sel = select(c, filter, q, o, deadline);
+    source = sel.docs;
+    scores = sel.scores;
   } else {
     source = c ? c.docs.values() : [];
+  }
+  rest = rewriteScoreMeta(rest, !!scores);
+  if (scores) {
+    // The score rides along as a hidden field of copies; see text-search.ts.
+    const s = scores;
+    source = (source as Document[]).map((d) => ({ ...d, [SCORE_FIELD]: s.get(d) }));
   }
   // mingo reshapes documents in place in several stages: unless the rest of the pipeline
   // only filters, orders or groups, it works on copies so stored documents stay immutable.
@@ -390,7 +442,7 @@ export function aggregate(cat: Catalog, db: string, coll: string | null, pipelin
     const docs = [...other.docs.values()];
     return copy ? docs.map(cloneDeep) : docs;
   };
-  if (!rest.length) return Array.isArray(source) ? source : [...source];
+  if (!rest.length) return scores ? hideScores(source as Document[]) : Array.isArray(source) ? source : [...source];
   function* ticking(src: Iterable<Document>) {
     for (const d of src) {
       deadline.tick();
@@ -399,5 +451,11 @@ export function aggregate(cat: Catalog, db: string, coll: string | null, pipelin
   }
   const out = runAggregator(rest, ticking(source), resolver);
   deadline.check();
-  return out;
+  return scores ? hideScores(out) : out;
+}
+
+/** Removes the hidden score field from aggregation output (top level; the docs are copies). */
+function hideScores(docs: Document[]): Document[] {
+  for (const d of docs) if (isPlainObject(d) && Object.hasOwn(d, SCORE_FIELD)) delete d[SCORE_FIELD];
+  return docs;
 }

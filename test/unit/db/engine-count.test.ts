@@ -1,0 +1,136 @@
+/**
+ * The count fast paths (count.ts, planner countKeys): `count` and the countDocuments
+ * pipeline must give exactly what counting the documents a find returns gives, on the same
+ * data, including multikey, sparse and partial indexes (a document with several keys in an
+ * index is one document).
+ */
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { Document } from 'bson';
+import { openEngine } from '../../../server/db/embedded/engine';
+import { EmbeddedEngine } from '../../../server/db/embedded/engine/engine';
+import { plan } from '../../../server/db/embedded/engine/planner';
+
+const value = fc.oneof(
+  fc.integer({ min: -3, max: 3 }),
+  fc.constantFrom('a', 'b', ''),
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.array(fc.integer({ min: -3, max: 3 }), { maxLength: 3 }),
+);
+const doc = fc.record({ a: value, b: fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constant(undefined)), c: fc.constantFrom('x', 'y') });
+const scalar = fc.oneof(fc.integer({ min: -3, max: 4 }), fc.constantFrom('a', 'b'), fc.constant(null));
+const predicate = fc.oneof(
+  scalar,
+  scalar.map((v) => ({ $eq: v })),
+  fc.array(scalar, { minLength: 1, maxLength: 3 }).map((v) => ({ $in: v })),
+  fc.tuple(fc.constantFrom('$gt', '$gte'), fc.integer({ min: -3, max: 4 }), fc.constantFrom('$lt', '$lte'), fc.integer({ min: -3, max: 4 }))
+    .map(([o1, v1, o2, v2]) => ({ [o1]: v1, [o2]: v2 })),
+  fc.tuple(fc.constantFrom('$gt', '$gte', '$lt', '$lte'), fc.integer({ min: -3, max: 4 })).map(([o, v]) => ({ [o]: v })),
+);
+const filter = fc.record({ a: predicate, b: predicate, c: fc.oneof(fc.constantFrom('x', 'y'), fc.constant({ $in: ['x', 'y'] })) }, { requiredKeys: [] });
+const hint = fc.constantFrom<string | undefined>(undefined, undefined, 'a_1', 'c_1_b_1', 'b_sparse', 'b_1_c_1_partial');
+
+const INDEXES = [
+  { key: { a: 1 }, name: 'a_1' },
+  { key: { c: 1, b: 1 }, name: 'c_1_b_1' },
+  { key: { b: 1 }, name: 'b_sparse', sparse: true },
+  { key: { b: 1, c: 1 }, name: 'b_1_c_1_partial', partialFilterExpression: { b: { $gt: 1 } } },
+];
+
+function strip(d: Document): Document {
+  const out: Document = {};
+  for (const [k, v] of Object.entries(d)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+const countPipeline = (f: Document, extra: Document[] = []) => [{ $match: f }, ...extra, { $group: { _id: 1, n: { $sum: 1 } } }];
+const pipelineCount = (out: Document[]) => (out.length ? (out[0].n as number) : 0);
+
+describe('embedded engine: count fast paths agree with counting found documents (property)', () => {
+  it('count and the countDocuments pipeline, with and without hints', () => {
+    fc.assert(
+      fc.property(fc.array(doc, { maxLength: 40 }), fc.array(fc.record({ f: filter, hint }), { minLength: 1, maxLength: 8 }), (docs, queries) => {
+        const e = openEngine({});
+        try {
+          e.insert('f', 'c', docs.map((d, i) => ({ _id: i, ...strip(d) })));
+          e.createIndexes('f', 'c', INDEXES);
+          for (const { f, hint: h } of queries) {
+            const why = JSON.stringify({ f, h });
+            const slow = e.find('f', 'c', { filter: f, hint: h }).length;
+            assert.equal(e.count('f', 'c', { query: f, hint: h } as never), slow, `count ${why}`);
+            assert.equal(pipelineCount(e.aggregate('f', 'c', countPipeline(f), { hint: h })), slow, `pipeline ${why}`);
+            // without a hint, also equal to a plain collection scan
+            if (h === undefined) assert.equal(slow, e.find('f', 'c', { filter: f, hint: { $natural: 1 } }).length, `scan ${why}`);
+          }
+        } finally {
+          e.close();
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('skip and limit in the pipeline and in count', () => {
+    const e = openEngine({});
+    e.insert('f', 'c', Array.from({ length: 30 }, (_, i) => ({ _id: i, c: i % 2 ? 'x' : 'y', b: i % 5 })));
+    e.createIndexes('f', 'c', INDEXES);
+    const f = { c: 'x' };
+    assert.equal(pipelineCount(e.aggregate('f', 'c', countPipeline(f, [{ $skip: 10 }]))), 5);
+    assert.equal(pipelineCount(e.aggregate('f', 'c', countPipeline(f, [{ $limit: 4 }]))), 4);
+    assert.equal(pipelineCount(e.aggregate('f', 'c', countPipeline(f, [{ $skip: 12 }, { $limit: 4 }]))), 3);
+    assert.deepEqual(e.aggregate('f', 'c', countPipeline(f, [{ $skip: 20 }])), []);
+    assert.deepEqual(e.aggregate('f', 'c', countPipeline({ c: 'z' })), []);
+    assert.deepEqual(e.aggregate('f', 'c', [{ $match: f }, { $group: { _id: null, total: { $sum: 1 } } }]), [{ _id: null, total: 15 }]);
+    assert.equal(e.count('f', 'c', { query: f, skip: 3, limit: 5 }), 5);
+    assert.equal(e.count('f', 'c', { query: f, skip: 13 }), 2);
+    assert.deepEqual(e.aggregate('f', 'nope', countPipeline(f)), []);
+    e.close();
+  });
+
+  it('counts exact index scans from the keys, and refuses to for multikey indexes', () => {
+    const e = openEngine({}) as EmbeddedEngine;
+    e.insert('f', 'c', [
+      { _id: 1, a: [1, 1, 2], b: 1, c: 'x' },
+      { _id: 2, a: [2, 3], b: 2, c: 'x' },
+      { _id: 3, a: 5, b: 3, c: 'y' },
+    ]);
+    e.createIndexes('f', 'c', INDEXES);
+    const coll = e.catalog.get('f', 'c')!;
+    const exact = plan(coll, { c: 'x', b: { $gte: 1, $lt: 3 } });
+    assert.equal(exact.indexName, 'c_1_b_1');
+    assert.equal(exact.exact, true);
+    assert.equal(exact.countKeys!(), 2);
+    assert.equal(exact.stats.docsExamined, 0);
+    const inList = plan(coll, { c: { $in: ['y', 'x'] } });
+    assert.equal(inList.countKeys!(), 3);
+    // multikey: a range or several values could meet one document twice: no key count
+    assert.equal(plan(coll, { a: { $gte: 1 } }, undefined, 'a_1').countKeys, undefined);
+    assert.equal(plan(coll, { a: { $in: [1, 2] } }, undefined, 'a_1').countKeys, undefined);
+    // a single equality: one entry per document under that value, even for a: [1, 1, 2]
+    assert.equal(plan(coll, { a: 1 }).countKeys!(), 1);
+    assert.equal(plan(coll, { a: 2 }).countKeys!(), 2);
+    assert.equal(e.count('f', 'c', { query: { a: { $gte: 1 } } }), 3);
+    assert.equal(e.count('f', 'c', { query: { a: 2 } }), 2);
+    assert.equal(pipelineCount(e.aggregate('f', 'c', countPipeline({ a: { $in: [1, 2] } }))), 2);
+    e.close();
+  });
+
+  it('counts by rank in a multi-level tree, after inserts and deletes, like a find does', () => {
+    const e = openEngine({}) as EmbeddedEngine;
+    const rnd = (n: number) => Math.floor(Math.random() * n);
+    e.insert('f', 'c', Array.from({ length: 6000 }, (_, i) => ({ _id: i, b: rnd(50), c: rnd(3) ? 'x' : 'y' })));
+    e.createIndexes('f', 'c', [{ key: { c: 1, b: 1 }, name: 'c_1_b_1' }, { key: { b: 1 }, name: 'b_1' }]);
+    e.insert('f', 'c', Array.from({ length: 3000 }, (_, i) => ({ _id: 6000 + i, b: rnd(50), c: rnd(2) ? 'x' : 'y' })));
+    e.delete('f', 'c', Array.from({ length: 400 }, () => ({ q: { _id: rnd(9000) }, limit: 1 as const })));
+    const coll = e.catalog.get('f', 'c')!;
+    assert.ok(coll.indexes[0].tree.height >= 1, 'several levels');
+    for (let i = 0; i < 60; i++) {
+      const lo = rnd(55) - 2;
+      const f = [{ c: 'x' }, { b: lo }, { c: 'y', b: { $gte: lo, $lt: lo + rnd(20) } }, { b: { $gt: lo } }, { b: { $lte: lo } }, { c: { $in: ['x', 'y'] }, b: lo }][i % 6];
+      assert.ok(plan(coll, f).countKeys, JSON.stringify(f));
+      assert.equal(e.count('f', 'c', { query: f }), e.find('f', 'c', { filter: f, hint: { $natural: 1 } }).length, JSON.stringify(f));
+    }
+    e.close();
+  });
+});
