@@ -34,6 +34,13 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.end();
     return;
   }
+  // Errors can happen before the page locals exist (an oversized or unparsable body is
+  // refused before the session is read): the layout must still render.
+  res.locals.currentUser ??= req.user ?? null;
+  res.locals.csrfToken ??= () => '';
+  res.locals.title ??= '';
+  res.locals.error ??= null;
+  res.locals.fieldErrors ??= {};
   const status = appError?.status ?? 500;
   const code = appError?.code ?? 'internal';
   const message = appError?.message ?? `Something went wrong on our side. Reference: ${req.id}`;

@@ -117,11 +117,11 @@ describe('e2e: the support story in a real browser (member, moderator, reader)',
     await moderator.goto(threadUrl);
     await replyOnThread(
       moderator,
-      'Hi, Priya.\n\nThank you for sharing the information requested through Private Message.\n\n' +
-        '1. Open a private browsing window.\n2. Go to the migration page and sign in with your new personal account.\n3. Fill in the blank fields with the MCID and the code we shared with you via Private Message.\n\n' +
-        'If your request has been resolved, please let us know by selecting "Yes" where it says "Did this solve your problem?".',
+      'Hi Priya,\n\nthanks, I found your certification with the ID you sent me privately.\n\n' +
+        '1. Sign out everywhere, then open the profile transfer page in a new window.\n2. Sign in with the account you want the certificate on.\n3. Enter your certification ID and the new access code from our private message.\n\n' +
+        'Did that work? Click "Yes" under this reply so others can find the answer.',
     );
-    await moderator.locator('.reply-staff', { hasText: 'Thank you for sharing the information' }).waitFor();
+    await moderator.locator('.reply-staff', { hasText: 'I found your certification' }).waitFor();
   });
 
   it('the member reads the code and marks the reply as the answer with "Did this solve your problem? Yes"', async () => {

@@ -93,11 +93,14 @@ describe('auth: register via the HTML form (POST /register)', () => {
 
   it('413 for a form over the body limit, nothing stored', async () => {
     const { agent, token } = await openForm();
-    await agent
+    const res = await agent
       .post('/register')
       .type('form')
       .send({ _csrf: token, username: 'huge', email: 'huge@example.test', password: 'a good passphrase', displayName: 'x'.repeat(t.config.BODY_LIMIT_KB * 1024 + 10) })
       .expect(413);
+    // The friendly error page renders even though the body was refused before the session was read.
+    assert.match(res.text, /The request body is too large/);
+    assert.match(res.text, /Support Community/);
     assert.equal(await users().countDocuments({ usernameLower: 'huge' }), 0);
   });
 });
