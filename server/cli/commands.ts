@@ -8,3 +8,4 @@ import './rebake';
 import './recount';
 import './messages';
 import './data';
+import './search';

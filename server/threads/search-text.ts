@@ -45,11 +45,12 @@ export async function rebuildSearchText(threadId: Types.ObjectId): Promise<void>
 }
 
 /** Recomputes every thread's searchText (repair, or after upgrading an existing database). */
-export async function backfillSearchText(): Promise<number> {
+export async function backfillSearchText(progress?: (done: number) => void): Promise<number> {
   let n = 0;
   for await (const t of Thread.find({}, { _id: 1 }).sort({ _id: 1 }).lean().cursor()) {
     await rebuildSearchText(t._id);
     n++;
+    if (progress && n % 1000 === 0) progress(n);
   }
   return n;
 }
