@@ -18,9 +18,10 @@ import { setupPassport } from './auth/passport';
 import { authRoutes } from './auth/router';
 import { threadRoutes } from './threads/router';
 import { supportRoutes } from './support/router';
-import { notificationRoutes, unreadCounts } from './notifications/router';
+import { notificationRoutes } from './notifications/router';
 import { feedbackRoutes } from './feedback/router';
-import { messageRoutes, unreadMessageCounts } from './messages/router';
+import { messageRoutes } from './messages/router';
+import { headerCounts } from './http/header-counts';
 import { searchRoutes } from './search/router';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -77,8 +78,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   setupPassport(ctx);
   app.use(passport.session());
-  app.use(unreadCounts);
-  app.use(unreadMessageCounts);
+  app.use(headerCounts);
   app.use(csrf.provideToken);
   app.use((req, res, next) => {
     res.locals.currentUser = req.user ?? null;

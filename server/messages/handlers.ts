@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { actorOf } from '../auth/actor';
@@ -6,8 +6,7 @@ import { AppError } from '../http/errors';
 import { objectIdString, parseId, parseInput, stringList } from '../http/validate';
 import { safeRedirectPath } from '../http/negotiate';
 import { SECURE_FIELD_KINDS } from '../../models/message';
-import { createMessageService, unreadCountFor } from './service';
-import { viewerCached } from '../http/viewer-cache';
+import { createMessageService } from './service';
 import { createRedactionService } from './redactions';
 import type { SecureFieldInput } from './secure-fields';
 
@@ -221,17 +220,3 @@ export function messageHandlers(ctx: AppContext) {
   };
 }
 
-/**
- * Sets `res.locals.unreadMessages` (the header "Messages" badge) on signed-in HTML page
- * views: one indexed query on the actor's conversations, cached per user for a few seconds
- * (http/viewer-cache.ts). JSON clients ask GET /api/messages/unread.
- */
-export const unreadMessageCounts: RequestHandler = (req, res, next) => {
-  res.locals.unreadMessages = 0;
-  if (!req.user || req.originalUrl.startsWith('/api/') || req.method !== 'GET') return next();
-  const actor = actorOf(req)!;
-  viewerCached('msgs', actor.id, () => unreadCountFor(actor)).then((n) => {
-    res.locals.unreadMessages = n;
-    next();
-  }, next);
-};

@@ -3,8 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context';
 import { actorOf } from '../auth/actor';
 import { objectIdString, pageParam, parseInput } from '../http/validate';
-import { createNotificationService, notificationJson, unreadCount } from './service';
-import { viewerCached } from '../http/viewer-cache';
+import { createNotificationService, notificationJson } from './service';
 
 /** Form checkboxes send one string or several; JSON sends an array. Omitted = all. */
 const markReadSchema = z.object({
@@ -41,19 +40,3 @@ export function notificationHandlers(ctx: AppContext) {
   };
 }
 
-/**
- * Sets `res.locals.unreadNotifications` (the header bell) for signed-in users: one indexed
- * countDocuments, cached per user for a few seconds (http/viewer-cache.ts). JSON API requests skip it; they ask GET /api/notifications.
- */
-export const unreadCounts: RequestHandler = (req, res, next) => {
-  res.locals.unreadNotifications = 0;
-  if (!req.user || req.originalUrl.startsWith('/api/') || req.method !== 'GET') return next();
-  const actor = actorOf(req)!;
-  viewerCached('notes', actor.id, () => unreadCount(actor)).then(
-    (n) => {
-      res.locals.unreadNotifications = n;
-      next();
-    },
-    next,
-  );
-};
