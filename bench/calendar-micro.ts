@@ -18,7 +18,11 @@ function bench(label: string, fn: (at: Date) => unknown, ms = 1000): void {
     ops += instants.length;
   }
   const elapsed = (performance.now() - began) / 1000;
-  console.log(`${label.padEnd(34)} ${Math.round(ops / elapsed).toLocaleString('en-US').padStart(10)} ops/s`);
+  console.log(
+    `${label.padEnd(34)} ${Math.round(ops / elapsed)
+      .toLocaleString('en-US')
+      .padStart(10)} ops/s`,
+  );
 }
 
 bench('addBusinessDays(at, 1)', (at) => calendar.addBusinessDays(at, 1));

@@ -88,7 +88,13 @@ async function benchSize(coll: Collection<Doc>, size: number, quiet = false): Pr
   r['insertOne, 32 in flight'] = await rateConcurrent(32, () => coll.insertOne(makeDoc(next++)));
   r['findOne by _id'] = await rate(() => coll.findOne({ _id: rand(size) }));
   r['find by indexed field'] = await rate(() => coll.find({ k: rand(size) }).toArray());
-  r['find sorted by index, limit 20'] = await rate(() => coll.find({ k: { $lt: rand(size) } }).sort({ k: -1 }).limit(20).toArray());
+  r['find sorted by index, limit 20'] = await rate(() =>
+    coll
+      .find({ k: { $lt: rand(size) } })
+      .sort({ k: -1 })
+      .limit(20)
+      .toArray(),
+  );
   r['updateOne $inc'] = await rate(() => coll.updateOne({ _id: rand(size) }, { $inc: { votes: 1 } }));
   r['countDocuments on indexed field'] = await rate(() => coll.countDocuments({ cat: rand(CATEGORIES) }));
   r['count on indexed range'] = await rate(() => coll.countDocuments({ k: { $gte: rand(size), $lt: rand(size) + size / 10 } }));
@@ -119,7 +125,9 @@ async function main() {
   try {
     let server = await startEmbeddedServer({ dataDir: path.join(dir, 'data') });
     let client = new MongoClient(server.uri);
-    console.log(`embedded server ${server.uri}, data in ${dir}, ${BUDGET_MS} ms per measurement, node ${process.version}, ${os.cpus().length} cpus`);
+    console.log(
+      `embedded server ${server.uri}, data in ${dir}, ${BUDGET_MS} ms per measurement, node ${process.version}, ${os.cpus().length} cpus`,
+    );
     // One discarded pass so the 1k numbers are not measured on cold (unoptimised) code.
     await benchSize(client.db('bench').collection<Doc>('warmup'), 1000, true);
     const results: Record<string, number>[] = [];
@@ -144,7 +152,10 @@ async function main() {
       on: await startEmbeddedServer({ dataDir: path.join(dir, 'w-on') }),
       off: await startEmbeddedServer({ dataDir: path.join(dir, 'w-off'), groupCommit: false }),
     };
-    const clients = { on: new MongoClient(servers.on.uri, { maxPoolSize: 100 }), off: new MongoClient(servers.off.uri, { maxPoolSize: 100 }) };
+    const clients = {
+      on: new MongoClient(servers.on.uri, { maxPoolSize: 100 }),
+      off: new MongoClient(servers.off.uri, { maxPoolSize: 100 }),
+    };
     let seq = 0;
     let rawPrev = sqliteInsertRate(dir, seq++);
     const raws = [rawPrev];
@@ -178,7 +189,9 @@ async function main() {
     await client.db('bench').collection<Doc>('docs100000').findOne({ _id: 1 });
     const firstQuery = performance.now() - t0;
     const stats = await client.db('bench').command({ dbStats: 1 });
-    console.log(`\nstart-up with ${stats.objects} documents on disk: listening after ${listening.toFixed(0)} ms, first query answered after ${firstQuery.toFixed(0)} ms`);
+    console.log(
+      `\nstart-up with ${stats.objects} documents on disk: listening after ${listening.toFixed(0)} ms, first query answered after ${firstQuery.toFixed(0)} ms`,
+    );
     await client.close();
     await server.close();
   } finally {

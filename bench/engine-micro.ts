@@ -20,7 +20,14 @@ function tmp(): string {
 }
 
 function smallDoc(i: number) {
-  return { _id: new ObjectId(), thread: `t${i % 100}`, author: `user${i % 37}`, n: i, body: 'hello world '.repeat(4), at: new Date(1700000000000 + i * 1000) };
+  return {
+    _id: new ObjectId(),
+    thread: `t${i % 100}`,
+    author: `user${i % 37}`,
+    n: i,
+    body: 'hello world '.repeat(4),
+    at: new Date(1700000000000 + i * 1000),
+  };
 }
 
 function benchRawSqlite(docs: ReturnType<typeof smallDoc>[]): number {
@@ -57,7 +64,11 @@ function benchEngineInsert(docs: ReturnType<typeof smallDoc>[]): number {
 /** Both sizes return the same k = 10 documents (1k docs hold 10 per thread). */
 function timeFinds(n: number): { eq: number; range: number } {
   const e = openEngine({});
-  e.createIndexes('bench', 'posts', [{ key: { thread: 1, at: -1 }, name: 'thread_1_at_-1' }, { key: { author: 1 }, name: 'author_1' }, { key: { n: 1 }, name: 'n_1' }]);
+  e.createIndexes('bench', 'posts', [
+    { key: { thread: 1, at: -1 }, name: 'thread_1_at_-1' },
+    { key: { author: 1 }, name: 'author_1' },
+    { key: { n: 1 }, name: 'n_1' },
+  ]);
   const batch: ReturnType<typeof smallDoc>[] = [];
   for (let i = 0; i < n; i++) {
     batch.push(smallDoc(i));
@@ -87,7 +98,10 @@ function timeFinds(n: number): { eq: number; range: number } {
 function benchLoad(n: number): { writeMs: number; loadMs: number; loadCpuMs: number } {
   const dir = tmp();
   let e = openEngine({ dataDir: dir });
-  e.createIndexes('bench', 'posts', [{ key: { thread: 1, at: -1 }, name: 'thread_1_at_-1' }, { key: { author: 1 }, name: 'author_1' }]);
+  e.createIndexes('bench', 'posts', [
+    { key: { thread: 1, at: -1 }, name: 'thread_1_at_-1' },
+    { key: { author: 1 }, name: 'author_1' },
+  ]);
   const t0 = performance.now();
   for (let i = 0; i < n; i += 5000) {
     const batch = [];
@@ -129,8 +143,12 @@ timeFinds(1_000); // JIT warm-up of the whole path
 const f1k = timeFinds(1_000);
 const f100k = timeFinds(100_000);
 console.log('indexed finds returning 10 documents, best of 5 x 1000 (target: 100k within 1.5x of 1k):');
-console.log(`  {thread} sort {at:-1} limit 10: 1k ${f1k.eq.toFixed(1)} us, 100k ${f100k.eq.toFixed(1)} us, ratio ${(f100k.eq / f1k.eq).toFixed(2)}`);
-console.log(`  {n: {$gte, $lt}} limit 10:       1k ${f1k.range.toFixed(1)} us, 100k ${f100k.range.toFixed(1)} us, ratio ${(f100k.range / f1k.range).toFixed(2)}`);
+console.log(
+  `  {thread} sort {at:-1} limit 10: 1k ${f1k.eq.toFixed(1)} us, 100k ${f100k.eq.toFixed(1)} us, ratio ${(f100k.eq / f1k.eq).toFixed(2)}`,
+);
+console.log(
+  `  {n: {$gte, $lt}} limit 10:       1k ${f1k.range.toFixed(1)} us, 100k ${f100k.range.toFixed(1)} us, ratio ${(f100k.range / f1k.range).toFixed(2)}`,
+);
 
 const { writeMs, loadMs, loadCpuMs } = benchLoad(100_000);
 console.log(`100k docs (2 secondary indexes): batched write ${writeMs.toFixed(0)} ms;`);

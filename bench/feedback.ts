@@ -68,22 +68,55 @@ const line = (label: string, value: string) => console.log(`${label.padEnd(52)} 
 
 async function seedData(calendar: BusinessCalendar) {
   const products = Array.from({ length: N_PRODUCTS }, (_, i) => ({
-    _id: new Types.ObjectId(), name: `Product ${i}`, slug: `product-${i}`, position: i, createdAt: NOW, updatedAt: NOW,
+    _id: new Types.ObjectId(),
+    name: `Product ${i}`,
+    slug: `product-${i}`,
+    position: i,
+    createdAt: NOW,
+    updatedAt: NOW,
   }));
   await Product.collection.insertMany(products);
   const mods = Array.from({ length: N_MODS }, (_, i) => ({
-    _id: new Types.ObjectId(), username: `mod${i}`, usernameLower: `mod${i}`, email: `mod${i}@bench.invalid`,
-    displayName: `Moderator ${i}`, passwordHash: 'x', role: i === 0 ? 'admin' : 'moderator', createdAt: NOW,
+    _id: new Types.ObjectId(),
+    username: `mod${i}`,
+    usernameLower: `mod${i}`,
+    email: `mod${i}@bench.invalid`,
+    displayName: `Moderator ${i}`,
+    passwordHash: 'x',
+    role: i === 0 ? 'admin' : 'moderator',
+    createdAt: NOW,
   }));
   const members = Array.from({ length: 50 }, (_, i) => ({
-    _id: new Types.ObjectId(), username: `member${i}`, usernameLower: `member${i}`, email: `member${i}@bench.invalid`,
-    displayName: `Member ${i}`, passwordHash: 'x', role: 'member', createdAt: NOW,
+    _id: new Types.ObjectId(),
+    username: `member${i}`,
+    usernameLower: `member${i}`,
+    email: `member${i}@bench.invalid`,
+    displayName: `Member ${i}`,
+    passwordHash: 'x',
+    role: 'member',
+    createdAt: NOW,
   }));
   await User.collection.insertMany([...mods, ...members]);
   const voters = Array.from({ length: VOTER_POOL }, () => new Types.ObjectId());
 
-  type DailyRow = { productId: Types.ObjectId | null; day: string; moderatorId: Types.ObjectId; yes: number; no: number; satSum: number; satCount: number;
-    s1: number; s2: number; s3: number; s4: number; s5: number; replies: number; accepted: number; firstResponses: number; frMinutes: number[] };
+  type DailyRow = {
+    productId: Types.ObjectId | null;
+    day: string;
+    moderatorId: Types.ObjectId;
+    yes: number;
+    no: number;
+    satSum: number;
+    satCount: number;
+    s1: number;
+    s2: number;
+    s3: number;
+    s4: number;
+    s5: number;
+    replies: number;
+    accepted: number;
+    firstResponses: number;
+    frMinutes: number[];
+  };
   const daily = new Map<string, DailyRow>();
   const addRow = (moderatorId: Types.ObjectId, at: Date, productIds: Types.ObjectId[], fn: (row: DailyRow) => void) => {
     const day = at.toISOString().slice(0, 10);
@@ -91,7 +124,24 @@ async function seedData(calendar: BusinessCalendar) {
       const key = `${productId ?? ''}|${day}|${moderatorId}`;
       let row = daily.get(key);
       if (!row) {
-        row = { productId, day, moderatorId, yes: 0, no: 0, satSum: 0, satCount: 0, s1: 0, s2: 0, s3: 0, s4: 0, s5: 0, replies: 0, accepted: 0, firstResponses: 0, frMinutes: [] };
+        row = {
+          productId,
+          day,
+          moderatorId,
+          yes: 0,
+          no: 0,
+          satSum: 0,
+          satCount: 0,
+          s1: 0,
+          s2: 0,
+          s3: 0,
+          s4: 0,
+          s5: 0,
+          replies: 0,
+          accepted: 0,
+          firstResponses: 0,
+          frMinutes: [],
+        };
         daily.set(key, row);
       }
       fn(row);
@@ -144,7 +194,14 @@ async function seedData(calendar: BusinessCalendar) {
             hist[score - 1]!++;
           }
           votes.push({
-            replyId, userId: voters[(base + v * step) % VOTER_POOL]!, threadId, helpful, score, comment: '', createdAt: replyAt, updatedAt: replyAt,
+            replyId,
+            userId: voters[(base + v * step) % VOTER_POOL]!,
+            threadId,
+            helpful,
+            score,
+            comment: '',
+            createdAt: replyAt,
+            updatedAt: replyAt,
           });
         }
         if (staff) {
@@ -153,41 +210,85 @@ async function seedData(calendar: BusinessCalendar) {
           firstDone = true;
           const minutes = isFirst ? calendar.businessMinutesBetween(createdAt, replyAt) : 0;
           staffOfThread.push(replyId);
-          addRow(author._id, replyAt, threadProducts.map((p) => p._id), (row) => {
-            row.yes += c.helpfulCount;
-            row.no += c.notHelpfulCount;
-            row.satSum += c.satisfactionSum;
-            row.satCount += c.satisfactionCount;
-            hist.forEach((h, j) => (row[`s${j + 1}` as 's1'] += h));
-            row.replies += 1;
-            if (isFirst) {
-              row.firstResponses += 1;
-              row.frMinutes.push(minutes);
-            }
-          });
+          addRow(
+            author._id,
+            replyAt,
+            threadProducts.map((p) => p._id),
+            (row) => {
+              row.yes += c.helpfulCount;
+              row.no += c.notHelpfulCount;
+              row.satSum += c.satisfactionSum;
+              row.satCount += c.satisfactionCount;
+              hist.forEach((h, j) => (row[`s${j + 1}` as 's1'] += h));
+              row.replies += 1;
+              if (isFirst) {
+                row.firstResponses += 1;
+                row.frMinutes.push(minutes);
+              }
+            },
+          );
           replyFacts.set(String(replyId), { author: author._id, at: replyAt });
         }
         replies.push({
-          _id: replyId, threadId, author: author._id, authorName: author.displayName, authorUsername: author.username,
-          authorRole: author.role, system: false, systemKind: null, bodySource: 'Reply text.', bodyHtml: '<p>Reply text.</p>',
-          rendererVersion: RENDERER_VERSION, ...c, createdAt: replyAt, editedAt: null,
+          _id: replyId,
+          threadId,
+          author: author._id,
+          authorName: author.displayName,
+          authorUsername: author.username,
+          authorRole: author.role,
+          system: false,
+          systemKind: null,
+          bodySource: 'Reply text.',
+          bodyHtml: '<p>Reply text.</p>',
+          rendererVersion: RENDERER_VERSION,
+          ...c,
+          createdAt: replyAt,
+          editedAt: null,
         });
         last = { id: author._id, role: author.role, name: author.displayName };
       }
       if (staffOfThread.length && rnd() < 0.4) {
         accepted = pick(staffOfThread);
         const f = replyFacts.get(String(accepted))!;
-        addRow(f.author, f.at, threadProducts.map((p) => p._id), (row) => (row.accepted += 1));
+        addRow(
+          f.author,
+          f.at,
+          threadProducts.map((p) => p._id),
+          (row) => (row.accepted += 1),
+        );
       }
       const closed = !accepted && last.role !== 'member' && rnd() < 0.3;
       threads.push({
-        _id: threadId, title: `Bench question ${i}`, slug: `bench-question-${i}`, bodySource: 'Question.', bodyHtml: '<p>Question.</p>',
-        rendererVersion: RENDERER_VERSION, author: asker._id, authorName: asker.displayName, authorUsername: asker.username, authorRole: 'member',
-        products: threadProducts.map((p) => p._id), productNames: threadProducts.map((p) => p.name),
-        status: accepted ? 'answered' : closed ? 'locked' : 'awaiting_asker', acceptedReplyId: accepted, acceptedAt: null, acceptedBy: null,
-        replyCount: REPLIES_PER_THREAD, views: 0, lastActivityAt: new Date(at), lastPosterRole: last.role, lastPosterId: last.id,
-        lastPosterName: last.name, lastPosterIsAsker: false, lockedAt: closed ? new Date(at + 2 * DAY) : null,
-        lockReason: closed ? 'no_response' : null, lockNote: '', lockedBy: null, editedAt: null, createdAt, updatedAt: new Date(at),
+        _id: threadId,
+        title: `Bench question ${i}`,
+        slug: `bench-question-${i}`,
+        bodySource: 'Question.',
+        bodyHtml: '<p>Question.</p>',
+        rendererVersion: RENDERER_VERSION,
+        author: asker._id,
+        authorName: asker.displayName,
+        authorUsername: asker.username,
+        authorRole: 'member',
+        products: threadProducts.map((p) => p._id),
+        productNames: threadProducts.map((p) => p.name),
+        status: accepted ? 'answered' : closed ? 'locked' : 'awaiting_asker',
+        acceptedReplyId: accepted,
+        acceptedAt: null,
+        acceptedBy: null,
+        replyCount: REPLIES_PER_THREAD,
+        views: 0,
+        lastActivityAt: new Date(at),
+        lastPosterRole: last.role,
+        lastPosterId: last.id,
+        lastPosterName: last.name,
+        lastPosterIsAsker: false,
+        lockedAt: closed ? new Date(at + 2 * DAY) : null,
+        lockReason: closed ? 'no_response' : null,
+        lockNote: '',
+        lockedBy: null,
+        editedAt: null,
+        createdAt,
+        updatedAt: new Date(at),
       });
     }
     const t1 = Date.now();
@@ -236,20 +337,29 @@ async function main() {
 
   const s = await seedData(calendar);
   line('seeded replies / votes / daily rows', `${s.repliesMade} / ${s.votesMade} / ${s.dailyRows}`);
-  line('seed time (generation + driver inserts)', `${(s.seedMs / 1000).toFixed(1)} s  (inserts ${(s.insertMs / 1000).toFixed(1)} s, ${(s.votesMade / (s.insertMs / 1000)).toFixed(0)} votes/s incl. replies+threads)`);
+  line(
+    'seed time (generation + driver inserts)',
+    `${(s.seedMs / 1000).toFixed(1)} s  (inserts ${(s.insertMs / 1000).toFixed(1)} s, ${(s.votesMade / (s.insertMs / 1000)).toFixed(0)} votes/s incl. replies+threads)`,
+  );
 
   const mod: Actor = { id: String(s.mods[1]!._id), username: 'mod1', displayName: 'Moderator 1', role: 'moderator' };
   const deps = { clock };
   const quarter = { from: '2026-08-19', to: '2026-11-17' };
   let report = await supportReport(mod, quarter, deps);
-  line('quarter: staff replies / votes in totals', `${report.totals.staffReplies} / ${report.totals.helpfulYes + report.totals.helpfulNo} helpful, ${report.totals.satisfactionCount} ratings`);
+  line(
+    'quarter: staff replies / votes in totals',
+    `${report.totals.staffReplies} / ${report.totals.helpfulYes + report.totals.helpfulNo} helpful, ${report.totals.satisfactionCount} ratings`,
+  );
   let t = await timeIt(5, () => supportReport(mod, quarter, deps));
   line('dashboard service, last quarter', `median ${t.median.toFixed(0)} ms  (min ${t.min.toFixed(0)} ms)`);
   t = await timeIt(5, () => supportReport(mod, { ...quarter, product: String(s.products[3]!._id) }, deps));
   line('dashboard service, last quarter, one product', `median ${t.median.toFixed(0)} ms  (min ${t.min.toFixed(0)} ms)`);
   const all = { from: '2025-01-01', to: '2026-11-17' };
   report = await supportReport(mod, all, deps);
-  line('all time: staff replies / votes in totals', `${report.totals.staffReplies} / ${report.totals.helpfulYes + report.totals.helpfulNo} helpful, ${report.totals.satisfactionCount} ratings`);
+  line(
+    'all time: staff replies / votes in totals',
+    `${report.totals.staffReplies} / ${report.totals.helpfulYes + report.totals.helpfulNo} helpful, ${report.totals.satisfactionCount} ratings`,
+  );
   t = await timeIt(3, () => supportReport(mod, all, deps));
   line('dashboard service, all time', `median ${t.median.toFixed(0)} ms  (min ${t.min.toFixed(0)} ms)`);
 
@@ -257,15 +367,26 @@ async function main() {
   const reader = (i: number): Actor => ({ id: String(new Types.ObjectId()), username: `r${i}`, displayName: `R${i}`, role: 'member' });
   const readers = Array.from({ length: 4000 }, (_, i) => reader(i));
   const target = (i: number) => String(s.staffReplyIds[(i * 7919) % s.staffReplyIds.length]);
-  await throughput('service: helpful votes, sequential', 2000, 1, (i) => voteHelpful(readers[i]!, target(i), { helpful: i % 3 !== 0 }, systemClock));
-  await throughput('service: helpful votes, 16 concurrent', 4000, 16, (i) => voteHelpful(readers[i]!, target(i + 1), { helpful: i % 2 === 0 }, systemClock));
-  await throughput('service: ratings, 16 concurrent', 4000, 16, (i) => rateSatisfaction(readers[i]!, target(i + 2), { score: 1 + (i % 5) }, systemClock));
-  await throughput('service: same reader+reply, 16 concurrent (changes)', 2000, 16, (i) => voteHelpful(readers[0]!, target(0), { helpful: i % 2 === 0 }, systemClock));
+  await throughput('service: helpful votes, sequential', 2000, 1, (i) =>
+    voteHelpful(readers[i]!, target(i), { helpful: i % 3 !== 0 }, systemClock),
+  );
+  await throughput('service: helpful votes, 16 concurrent', 4000, 16, (i) =>
+    voteHelpful(readers[i]!, target(i + 1), { helpful: i % 2 === 0 }, systemClock),
+  );
+  await throughput('service: ratings, 16 concurrent', 4000, 16, (i) =>
+    rateSatisfaction(readers[i]!, target(i + 2), { score: 1 + (i % 5) }, systemClock),
+  );
+  await throughput('service: same reader+reply, 16 concurrent (changes)', 2000, 16, (i) =>
+    voteHelpful(readers[0]!, target(0), { helpful: i % 2 === 0 }, systemClock),
+  );
 
   if (flag('recount')) {
     const t0 = Date.now();
     const r = await recountFeedback({ batchSize: 2000 });
-    line('recount (all replies, all votes)', `${(ms(t0) / 1000).toFixed(1)} s  (${r.replies} replies, ${r.votes} votes, ${r.repliesFixed} fixed, ${r.dailyRowsWritten} daily rows written)`);
+    line(
+      'recount (all replies, all votes)',
+      `${(ms(t0) / 1000).toFixed(1)} s  (${r.replies} replies, ${r.votes} votes, ${r.repliesFixed} fixed, ${r.dailyRowsWritten} daily rows written)`,
+    );
   }
 
   if (!flag('no-http')) await httpVotes(app, s.staffReplyIds);
@@ -332,7 +453,10 @@ async function httpVotes(app: ReturnType<typeof createApp>, staffReplyIds: Types
       },
     ],
   });
-  line('http: POST /api/replies/:id/helpful (16 connections)', `${result.requests.average.toFixed(0)} req/s  p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  (${amount} requests, non-2xx ${result.non2xx}, errors ${result.errors})`);
+  line(
+    'http: POST /api/replies/:id/helpful (16 connections)',
+    `${result.requests.average.toFixed(0)} req/s  p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  (${amount} requests, non-2xx ${result.non2xx}, errors ${result.errors})`,
+  );
   await new Promise((r) => server.close(r));
 }
 

@@ -50,7 +50,12 @@ function threadDoc(i: number, overdue: boolean) {
   };
   if (kind === 'overdue' || kind === 'waiting') {
     const lockDueAt = new Date(NOW.getTime() + (kind === 'overdue' ? -1 - (i % 50) : 1 + (i % 48)) * HOUR);
-    Object.assign(doc, { status: 'awaiting_asker', awaitingSince: created, lockDueAt, reminderDueAt: new Date(lockDueAt.getTime() - 10 * HOUR) });
+    Object.assign(doc, {
+      status: 'awaiting_asker',
+      awaitingSince: created,
+      lockDueAt,
+      reminderDueAt: new Date(lockDueAt.getTime() - 10 * HOUR),
+    });
   } else if (kind === 'open') {
     Object.assign(doc, { status: 'open', firstResponseDueAt: new Date(created.getTime() + 24 * HOUR) });
   } else {
@@ -90,7 +95,16 @@ async function scenario(total: number, overdue: number) {
     remindersDue = r.result.reminded.length;
   }
   const notes = await Reply.countDocuments({ system: true });
-  return { total, overdue, lockMs: first.ms, locked: first.result.locked.length, notes, idleMs: median(idle), reminderMs: median(reminders), remindersDue };
+  return {
+    total,
+    overdue,
+    lockMs: first.ms,
+    locked: first.result.locked.length,
+    notes,
+    idleMs: median(idle),
+    reminderMs: median(reminders),
+    remindersDue,
+  };
 }
 
 async function main(): Promise<void> {
@@ -103,11 +117,17 @@ async function main(): Promise<void> {
     const smallIdle = await scenario(1_000, 0);
     const fmt = (ms: number) => `${ms.toFixed(ms < 10 ? 2 : 0)} ms`;
     console.log('lock sweep (embedded db, in process)');
-    console.log(`  100k threads, 1k overdue : locked ${big.locked} (notes ${big.notes}) in ${fmt(big.lockMs)}  (${(big.lockMs / big.locked).toFixed(2)} ms/thread)`);
-    console.log(`  1k threads,   1k overdue : locked ${small.locked} (notes ${small.notes}) in ${fmt(small.lockMs)}  (${(small.lockMs / small.locked).toFixed(2)} ms/thread)`);
+    console.log(
+      `  100k threads, 1k overdue : locked ${big.locked} (notes ${big.notes}) in ${fmt(big.lockMs)}  (${(big.lockMs / big.locked).toFixed(2)} ms/thread)`,
+    );
+    console.log(
+      `  1k threads,   1k overdue : locked ${small.locked} (notes ${small.notes}) in ${fmt(small.lockMs)}  (${(small.lockMs / small.locked).toFixed(2)} ms/thread)`,
+    );
     console.log(`  100k threads, none due   : ${fmt(big.idleMs)} (median of ${REPEAT})`);
     console.log(`  1k threads,   none due   : ${fmt(smallIdle.idleMs)} (median of ${REPEAT})`);
-    console.log(`  reminder sweep (dry run) : 100k threads, ${big.remindersDue} due: ${fmt(big.reminderMs)}; 1k threads, ${smallIdle.remindersDue} due: ${fmt(smallIdle.reminderMs)}`);
+    console.log(
+      `  reminder sweep (dry run) : 100k threads, ${big.remindersDue} due: ${fmt(big.reminderMs)}; 1k threads, ${smallIdle.remindersDue} due: ${fmt(smallIdle.reminderMs)}`,
+    );
     console.log('ratios (100k / 1k)');
     console.log(`  1k overdue               : ${(big.lockMs / small.lockMs).toFixed(2)}x  (100x the threads)`);
     console.log(`  none due                 : ${(big.idleMs / smallIdle.idleMs).toFixed(2)}x`);

@@ -65,7 +65,8 @@ function zipfWord(): string {
   return vocab[lo]!;
 }
 const STOP = ['the', 'a', 'of', 'to', 'and', 'is', 'it', 'my', 'on'];
-const sentence = (n: number) => Array.from({ length: n }, () => (rand() < 0.2 ? STOP[Math.floor(rand() * STOP.length)] : zipfWord())).join(' ');
+const sentence = (n: number) =>
+  Array.from({ length: n }, () => (rand() < 0.2 ? STOP[Math.floor(rand() * STOP.length)] : zipfWord())).join(' ');
 const pick = (from: number, to: number) => vocab[from + Math.floor(rand() * (to - from))]!;
 
 const products = Array.from({ length: 10 }, () => new ObjectId());

@@ -66,8 +66,10 @@ const buildMs = performance.now() - t0;
 const heapAfter = (global.gc?.(), process.memoryUsage().heapUsed);
 const st = index.stats();
 console.log(`docs ${N}, vocab ${VOCAB} (Zipf), tokens ${st.tokens}, postings ${st.postings}`);
-console.log(`build: ${buildMs.toFixed(0)} ms (${((N / buildMs) * 1000).toFixed(0)} docs/s)` +
-  (global.gc ? `, index heap ~${((heapAfter - heapBefore) / 1048576).toFixed(0)} MiB` : ' (run with --expose-gc for heap size)'));
+console.log(
+  `build: ${buildMs.toFixed(0)} ms (${((N / buildMs) * 1000).toFixed(0)} docs/s)` +
+    (global.gc ? `, index heap ~${((heapAfter - heapBefore) / 1048576).toFixed(0)} MiB` : ' (run with --expose-gc for heap size)'),
+);
 
 const getDoc = (k: string) => docs.get(k);
 function bench(label: string, makeQuery: () => string): void {

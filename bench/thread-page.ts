@@ -66,10 +66,17 @@ const results: Run[] = [];
 async function measure(name: string, opts: autocannon.Options): Promise<Run> {
   // Warm-up (JIT, caches), not measured.
   await autocannon({ connections: CONNECTIONS, duration: 1, ...opts, headers: { 'user-agent': UA, ...(opts.headers ?? {}) } });
-  const r = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts, headers: { 'user-agent': UA, ...(opts.headers ?? {}) } });
+  const r = await autocannon({
+    connections: CONNECTIONS,
+    duration: DURATION,
+    ...opts,
+    headers: { 'user-agent': UA, ...(opts.headers ?? {}) },
+  });
   const run = { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
   results.push(run);
-  console.log(`${name.padEnd(34)} ${run.rps.toFixed(0).padStart(7)} req/s   p50 ${String(run.p50).padStart(4)} ms   p99 ${String(run.p99).padStart(4)} ms${run.non2xx ? `   non-2xx ${run.non2xx}` : ''}${run.errors ? `   errors ${run.errors}` : ''}`);
+  console.log(
+    `${name.padEnd(34)} ${run.rps.toFixed(0).padStart(7)} req/s   p50 ${String(run.p50).padStart(4)} ms   p99 ${String(run.p99).padStart(4)} ms${run.non2xx ? `   non-2xx ${run.non2xx}` : ''}${run.errors ? `   errors ${run.errors}` : ''}`,
+  );
   return run;
 }
 
@@ -150,7 +157,12 @@ async function main() {
   const products = await listProducts();
   const auth = createAuthService({ clock: systemClock, config });
   const member = await auth.register({ username: 'bench_member', email: 'member@bench.invalid', password: 'bench-password-1' });
-  const modUser = await auth.register({ username: 'bench_mod', email: 'mod@bench.invalid', password: 'bench-password-2', displayName: 'Bench Moderator' });
+  const modUser = await auth.register({
+    username: 'bench_mod',
+    email: 'mod@bench.invalid',
+    password: 'bench-password-2',
+    displayName: 'Bench Moderator',
+  });
   await auth.setRole(modUser.username, 'moderator');
   const memberActor = { ...member };
   const now = Date.now();
@@ -158,7 +170,11 @@ async function main() {
   // The hot thread: 50 replies, alternating member and moderator, some Markdown.
   const hot = await createThread(
     memberActor,
-    { title: 'Access code expired before I could claim my certification', body: 'I passed the exam but the **access code** has expired. Where do I request a new one?', products: [products[0]!.id] },
+    {
+      title: 'Access code expired before I could claim my certification',
+      body: 'I passed the exam but the **access code** has expired. Where do I request a new one?',
+      products: [products[0]!.id],
+    },
     { now: () => new Date(now - 3600_000) },
   );
   const replyDocs = Array.from({ length: 50 }, (_, i) => {
@@ -177,7 +193,10 @@ async function main() {
       bodySource: src,
       bodyHtml: renderMarkdown(src),
       rendererVersion: RENDERER_VERSION,
-      helpfulCount: 0, notHelpfulCount: 0, satisfactionSum: 0, satisfactionCount: 0,
+      helpfulCount: 0,
+      notHelpfulCount: 0,
+      satisfactionSum: 0,
+      satisfactionCount: 0,
       createdAt: new Date(now - 3600_000 + (i + 1) * 60_000),
       editedAt: null,
     };
@@ -186,7 +205,11 @@ async function main() {
   await Thread.updateOne({ _id: hot.id }, { $set: { replyCount: 50, status: 'awaiting_asker', lastActivityAt: new Date(now) } });
 
   // A separate thread to post replies to, so the measured thread page stays at 50.
-  const target = await createThread(memberActor, { title: 'A thread that receives benchmark replies', body: 'Replies from the benchmark land here.', products: [products[1]!.id] }, systemClock);
+  const target = await createThread(
+    memberActor,
+    { title: 'A thread that receives benchmark replies', body: 'Replies from the benchmark land here.', products: [products[1]!.id] },
+    systemClock,
+  );
 
   const authorId = new Types.ObjectId(member.id);
   let t0 = Date.now();
@@ -214,20 +237,41 @@ async function main() {
   base.set('views', path.join(root, 'views'));
   base.set('view cache', true);
   const locals = {
-    fmt, STATUS_LABELS, page, replyDraft: '', title: page.thread.title,
-    currentUser: null, currentPath: page.thread.url, error: null, fieldErrors: {}, csrfToken: () => '',
+    fmt,
+    STATUS_LABELS,
+    page,
+    replyDraft: '',
+    title: page.thread.title,
+    currentUser: null,
+    currentPath: page.thread.url,
+    error: null,
+    fieldErrors: {},
+    csrfToken: () => '',
   };
   base.get('/', (_req, res) => res.render('threads/thread', { ...locals, now: new Date() }));
   // The signed-in member's page, everything the real handler passes, loaded once.
   const { calendar } = supportRulesFor(config);
   const memberPage = await getThreadPage(memberActor, hot.id, {});
   const signedLocals = {
-    fmt, STATUS_LABELS, supportDeadline: (d: Date) => calendar.formatLocal(d),
-    page: memberPage, title: memberPage.thread.title, replyDraft: '', feedbackFlash: null,
+    fmt,
+    STATUS_LABELS,
+    supportDeadline: (d: Date) => calendar.formatLocal(d),
+    page: memberPage,
+    title: memberPage.thread.title,
+    replyDraft: '',
+    feedbackFlash: null,
     pmLinked: await linkedConversationsFor(memberActor, hot.id),
-    feedbackVotes: await votesForReplies(memberActor, memberPage.replies.map((r) => r.id)),
-    currentUser: memberActor, currentPath: memberPage.thread.url, error: null, fieldErrors: {},
-    unreadNotifications: 0, unreadMessages: 0, csrfToken: () => token,
+    feedbackVotes: await votesForReplies(
+      memberActor,
+      memberPage.replies.map((r) => r.id),
+    ),
+    currentUser: memberActor,
+    currentPath: memberPage.thread.url,
+    error: null,
+    fieldErrors: {},
+    unreadNotifications: 0,
+    unreadMessages: 0,
+    csrfToken: () => token,
   };
   base.get('/signed', (_req, res) => res.render('threads/thread', { ...signedLocals, now: new Date() }));
   const baseline = await listen(base);
@@ -252,9 +296,17 @@ async function main() {
     setHtmlCacheEnabled(false);
     ratio('anonymous, HTML cache off', await measure('thread page anon, HTML cache off', { url: `${url}${hot.url}` }), b);
     const bs = await measure(`baseline signed (ejs from memory)`, { url: `${baseline.url}/signed` });
-    ratio('signed in, HTML cache off', await measure('thread page signed, HTML cache off', { url: `${url}${hot.url}`, headers: signedIn }), bs);
+    ratio(
+      'signed in, HTML cache off',
+      await measure('thread page signed, HTML cache off', { url: `${url}${hot.url}`, headers: signedIn }),
+      bs,
+    );
     setHtmlCacheEnabled(true);
-    ratio('signed in, HTML cache on ', await measure('thread page signed, HTML cache on', { url: `${url}${hot.url}`, headers: signedIn }), bs);
+    ratio(
+      'signed in, HTML cache on ',
+      await measure('thread page signed, HTML cache on', { url: `${url}${hot.url}`, headers: signedIn }),
+      bs,
+    );
     ratio('signed in vs ANON baseline', results[results.length - 1]!, b);
   }
   setHtmlCacheEnabled(true);
@@ -278,7 +330,8 @@ async function main() {
 
   console.log('\nsummary: thread page (50 replies) / baseline, per round (target >= 0.70)');
   const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)} - ${Math.max(...xs).toFixed(2)}`;
-  for (const [name, xs] of Object.entries(ratios)) console.log(`  ${name}   ${xs.map((x) => x.toFixed(2)).join('  ')}   (range ${range(xs)})`);
+  for (const [name, xs] of Object.entries(ratios))
+    console.log(`  ${name}   ${xs.map((x) => x.toFixed(2)).join('  ')}   (range ${range(xs)})`);
   console.log(`  thread page @${TOTAL_THREADS / 1000}k / baseline   ${(tp100k.rps / b.rps).toFixed(2)}  (HTML cache on)`);
   console.log(`  list ${TOTAL_THREADS / 1000}k / list 1k           ${(l100k.rps / l1k.rps).toFixed(2)}`);
   void tpNoHtml;

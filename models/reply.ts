@@ -56,5 +56,4 @@ export interface ReplyDoc {
   editedAt: Date | null;
 }
 
-export const Reply =
-  (mongoose.models.Reply as mongoose.Model<ReplyDoc> | undefined) ?? mongoose.model<ReplyDoc>('Reply', replySchema);
+export const Reply = (mongoose.models.Reply as mongoose.Model<ReplyDoc> | undefined) ?? mongoose.model<ReplyDoc>('Reply', replySchema);

@@ -35,5 +35,4 @@ export interface RevisionDoc {
 }
 
 export const Revision =
-  (mongoose.models.Revision as mongoose.Model<RevisionDoc> | undefined) ??
-  mongoose.model<RevisionDoc>('Revision', revisionSchema);
+  (mongoose.models.Revision as mongoose.Model<RevisionDoc> | undefined) ?? mongoose.model<RevisionDoc>('Revision', revisionSchema);

@@ -6,9 +6,7 @@ import path from 'node:path';
  * Fails fast with every problem listed, so a typo in production is caught at boot.
  * Every variable is documented in README.md ("Configuration").
  */
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
 const schema = z.object({
@@ -49,10 +47,19 @@ const schema = z.object({
 
   // Business calendar (support-policy.md).
   SUPPORT_TIMEZONE: z.string().default('America/New_York'),
-  SUPPORT_OPEN: z.string().regex(/^\d\d:\d\d$/).default('07:30'),
-  SUPPORT_CLOSE: z.string().regex(/^\d\d:\d\d$/).default('17:30'),
+  SUPPORT_OPEN: z
+    .string()
+    .regex(/^\d\d:\d\d$/)
+    .default('07:30'),
+  SUPPORT_CLOSE: z
+    .string()
+    .regex(/^\d\d:\d\d$/)
+    .default('17:30'),
   /** ISO weekdays the desk is open, 1 = Monday. */
-  SUPPORT_DAYS: z.string().regex(/^[1-7](,[1-7])*$/).default('1,2,3,4,5'),
+  SUPPORT_DAYS: z
+    .string()
+    .regex(/^[1-7](,[1-7])*$/)
+    .default('1,2,3,4,5'),
   SUPPORT_HOLIDAY_COUNTRY: z.string().default('US'),
   SUPPORT_HOLIDAY_REGION: z.string().optional(),
   /** Extra closed dates, comma separated YYYY-MM-DD. */
@@ -82,7 +89,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     ...c,
     SUPPORT_DAYS: c.SUPPORT_DAYS.split(',').map(Number),
-    SUPPORT_CLOSED_DATES: c.SUPPORT_CLOSED_DATES.split(',').map((s) => s.trim()).filter(Boolean),
+    SUPPORT_CLOSED_DATES: c.SUPPORT_CLOSED_DATES.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     isProduction: c.NODE_ENV === 'production',
     dataDir: path.resolve(c.DATA_DIR),
   });

@@ -9,7 +9,9 @@
     if (!status) return;
     // Clear first so the same message twice in a row is announced again.
     status.textContent = '';
-    window.setTimeout(function () { status.textContent = text; }, 50);
+    window.setTimeout(function () {
+      status.textContent = text;
+    }, 50);
   }
 
   function message(box, kind) {
@@ -44,7 +46,9 @@
     if (score === null) {
       var form = box.querySelector('[data-fb-form="rate"]');
       if (form) {
-        Array.prototype.forEach.call(form.querySelectorAll('input[name="score"]'), function (r) { r.checked = false; });
+        Array.prototype.forEach.call(form.querySelectorAll('input[name="score"]'), function (r) {
+          r.checked = false;
+        });
         var comment = form.querySelector('textarea[name="comment"]');
         if (comment) comment.value = '';
       }
@@ -75,10 +79,16 @@
       if (!submitter || submitter.name !== 'helpful') return; // let the browser send the form
       var helpful = submitter.value === 'yes';
       request = { method: 'POST', url: base + '/helpful', body: { helpful: helpful } };
-      done = function (data) { showHelpful(box, data); announce(box, message(box, helpful ? 'yes' : 'no')); };
+      done = function (data) {
+        showHelpful(box, data);
+        announce(box, message(box, helpful ? 'yes' : 'no'));
+      };
     } else if (kind === 'unvote') {
       request = { method: 'DELETE', url: base + '/helpful' };
-      done = function (data) { showHelpful(box, data); announce(box, message(box, 'unvoted')); };
+      done = function (data) {
+        showHelpful(box, data);
+        announce(box, message(box, 'unvoted'));
+      };
     } else if (kind === 'rate') {
       var checked = form.querySelector('input[name="score"]:checked');
       if (!checked) return; // the browser's own "required" message
@@ -86,17 +96,25 @@
       var comment = form.querySelector('textarea[name="comment"]');
       if (comment && comment.value.trim()) body.comment = comment.value;
       request = { method: 'POST', url: base + '/satisfaction', body: body };
-      done = function (data) { showSatisfaction(box, data); announce(box, message(box, 'rated')); };
+      done = function (data) {
+        showSatisfaction(box, data);
+        announce(box, message(box, 'rated'));
+      };
     } else if (kind === 'unrate') {
       request = { method: 'DELETE', url: base + '/satisfaction' };
-      done = function (data) { showSatisfaction(box, data); announce(box, message(box, 'unrated')); };
+      done = function (data) {
+        showSatisfaction(box, data);
+        announce(box, message(box, 'unrated'));
+      };
     } else {
       return;
     }
 
     e.preventDefault();
     var buttons = form.querySelectorAll('button');
-    Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+    Array.prototype.forEach.call(buttons, function (b) {
+      b.disabled = true;
+    });
     var headers = { Accept: 'application/json', 'X-CSRF-Token': tokenField ? tokenField.value : '' };
     if (request.body) headers['Content-Type'] = 'application/json';
 
@@ -108,8 +126,12 @@
     })
       .then(function (res) {
         return res.json().then(
-          function (data) { return { ok: res.ok, data: data }; },
-          function () { return { ok: false, data: {} }; }
+          function (data) {
+            return { ok: res.ok, data: data };
+          },
+          function () {
+            return { ok: false, data: {} };
+          },
         );
       })
       .then(function (r) {
@@ -120,7 +142,9 @@
         announce(box, 'Your feedback could not be sent. Check your connection and try again.');
       })
       .then(function () {
-        Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+        Array.prototype.forEach.call(buttons, function (b) {
+          b.disabled = false;
+        });
       });
   });
 })();

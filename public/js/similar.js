@@ -47,9 +47,15 @@
     }
     var mine = ++seq;
     fetch('/api/search/similar?title=' + encodeURIComponent(title), { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
-      .then(function (res) { return res.ok ? res.json() : { threads: [] }; })
-      .then(function (data) { if (mine === seq) render(data.threads || []); })
-      .catch(function () { /* suggestions are optional */ });
+      .then(function (res) {
+        return res.ok ? res.json() : { threads: [] };
+      })
+      .then(function (data) {
+        if (mine === seq) render(data.threads || []);
+      })
+      .catch(function () {
+        /* suggestions are optional */
+      });
   }
 
   input.addEventListener('input', function () {

@@ -22,8 +22,7 @@ declare global {
   }
 }
 
-export const isStaff = (actor: Actor | null | undefined): boolean =>
-  !!actor && (actor.role === 'moderator' || actor.role === 'admin');
+export const isStaff = (actor: Actor | null | undefined): boolean => !!actor && (actor.role === 'moderator' || actor.role === 'admin');
 
 export const isAdmin = (actor: Actor | null | undefined): boolean => !!actor && actor.role === 'admin';
 

@@ -29,11 +29,15 @@ export function authHandlers(ctx: AppContext) {
       // passport uses a strategy object as given and sets its per-request success/fail
       // callbacks on it, so each request gets its own instance (as passport does for names).
       const perRequest = Object.create(strategy) as typeof strategy;
-      const authenticate = passport.authenticate(perRequest, { session: false }, (err: unknown, user: Actor | false, info?: { message?: string }) => {
-        if (err) return reject(err);
-        if (!user) return reject(new UnauthorizedError(info?.message ?? INCORRECT_LOGIN));
-        resolve(user);
-      }) as RequestHandler;
+      const authenticate = passport.authenticate(
+        perRequest,
+        { session: false },
+        (err: unknown, user: Actor | false, info?: { message?: string }) => {
+          if (err) return reject(err);
+          if (!user) return reject(new UnauthorizedError(info?.message ?? INCORRECT_LOGIN));
+          resolve(user);
+        },
+      ) as RequestHandler;
       authenticate(req, res, reject);
     });
 
@@ -106,7 +110,10 @@ export function authHandlers(ctx: AppContext) {
     saveSignature: (async (req, res) => {
       const actor = actorOf(req);
       const value = typed(req.body?.signature, 10_000);
-      req.formView = { view: 'auth/signature', locals: { title: 'Your signature', settings: await auth.signatureSettings(actor), value, saved: false } };
+      req.formView = {
+        view: 'auth/signature',
+        locals: { title: 'Your signature', settings: await auth.signatureSettings(actor), value, saved: false },
+      };
       await auth.updateSignature(actor, parseInput(signatureSchema, req.body));
       res.redirect(303, '/settings/signature?saved=1');
     }) satisfies RequestHandler,

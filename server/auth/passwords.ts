@@ -10,11 +10,15 @@ const HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, pa
 
 export async function hashPassword(password: string): Promise<string> {
   if (typeof password !== 'string' || password.length < PASSWORD_MIN) {
-    throw new ValidationError(`Password must be at least ${PASSWORD_MIN} characters.`, { password: `Password must be at least ${PASSWORD_MIN} characters.` });
+    throw new ValidationError(`Password must be at least ${PASSWORD_MIN} characters.`, {
+      password: `Password must be at least ${PASSWORD_MIN} characters.`,
+    });
   }
   // Checked before hashing so an enormous "password" is refused without any work.
   if (password.length > PASSWORD_MAX) {
-    throw new ValidationError(`Password must be at most ${PASSWORD_MAX} characters.`, { password: `Password must be at most ${PASSWORD_MAX} characters.` });
+    throw new ValidationError(`Password must be at most ${PASSWORD_MAX} characters.`, {
+      password: `Password must be at most ${PASSWORD_MAX} characters.`,
+    });
   }
   return argon2.hash(password, HASH_OPTIONS);
 }

@@ -24,7 +24,12 @@ export const usernameSchema = z
 
 export const registerSchema = z.object({
   username: usernameSchema,
-  email: z.string().trim().max(254).toLowerCase().pipe(z.email({ message: 'must be a valid email address' })),
+  email: z
+    .string()
+    .trim()
+    .max(254)
+    .toLowerCase()
+    .pipe(z.email({ message: 'must be a valid email address' })),
   password: z.string().min(PASSWORD_MIN).max(PASSWORD_MAX),
   displayName: z
     .string()
@@ -221,4 +226,3 @@ function duplicateToConflict(err: unknown): unknown {
   const msg = 'That username is taken. Please choose another.';
   return new ConflictError(msg, 'conflict', { fields: { username: msg } });
 }
-

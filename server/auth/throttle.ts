@@ -51,10 +51,9 @@ export function createLoginThrottle(opts: ThrottleOptions) {
   /** Counts one attempt for the account and the address; throws 429 when either is over. */
   async function begin(login: string, ip: string): Promise<void> {
     const [acct, addr] = await Promise.all([bump(accountKey(login)), bump(ipKey(ip))]);
-    const over = [
-      acct.count > opts.accountMax ? acct.expiresAt : null,
-      addr.count > opts.ipMax ? addr.expiresAt : null,
-    ].filter((d): d is Date => d !== null);
+    const over = [acct.count > opts.accountMax ? acct.expiresAt : null, addr.count > opts.ipMax ? addr.expiresAt : null].filter(
+      (d): d is Date => d !== null,
+    );
     if (over.length) {
       const until = Math.max(...over.map((d) => d.getTime()));
       const seconds = Math.max(1, Math.ceil((until - clock.now().getTime()) / 1000));

@@ -69,7 +69,10 @@ register('export', {
       total += n;
       ctx.out(`  ${name}: ${n} documents, ${indexes[name]!.length} indexes`);
     }
-    writeFileSync(path.join(dir, INDEXES_FILE), JSON.stringify({ database: db.databaseName, exportedAt: ctx.clock.now().toISOString(), collections: indexes }, null, 2) + '\n');
+    writeFileSync(
+      path.join(dir, INDEXES_FILE),
+      JSON.stringify({ database: db.databaseName, exportedAt: ctx.clock.now().toISOString(), collections: indexes }, null, 2) + '\n',
+    );
     ctx.out(`done: ${total} documents in ${names.length} collections`);
   },
 });
@@ -118,9 +121,10 @@ register('import', {
       const coll = db.collection(name);
       // Indexes first: unique indexes check the data as it arrives.
       const specs = manifest.collections[name]!.filter((ix) => ix.name !== '_id_').map(indexSpec);
-      if (!existing.has(name) || drop) await db.createCollection(name).catch((err: { codeName?: string }) => {
-        if (err.codeName !== 'NamespaceExists') throw err;
-      });
+      if (!existing.has(name) || drop)
+        await db.createCollection(name).catch((err: { codeName?: string }) => {
+          if (err.codeName !== 'NamespaceExists') throw err;
+        });
       for (const spec of specs) {
         try {
           await coll.createIndexes([spec]);

@@ -9,7 +9,9 @@ const FLAGS = new Set(['now', 'dry-run']);
 function parseNow(value: string, zone: string): Date {
   const dt = value === 'true' ? DateTime.invalid('missing') : DateTime.fromISO(value, { zone, setZone: true });
   if (!dt.isValid) {
-    throw new UsageError(`--now must be an ISO-8601 date and time, e.g. 2026-11-24T16:00:00-05:00 (got "${value === 'true' ? '' : value}")`);
+    throw new UsageError(
+      `--now must be an ISO-8601 date and time, e.g. 2026-11-24T16:00:00-05:00 (got "${value === 'true' ? '' : value}")`,
+    );
   }
   return dt.toJSDate();
 }

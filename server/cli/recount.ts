@@ -9,8 +9,11 @@ register('recount', {
     const { flags, positional } = parseFlags(args);
     if (positional.length || Object.keys(flags).some((k) => k !== 'batch')) throw new UsageError('unexpected arguments');
     const batchSize = flags.batch === undefined ? 1000 : Number(flags.batch);
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw new UsageError('--batch must be a whole number from 1 to 100000');
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000)
+      throw new UsageError('--batch must be a whole number from 1 to 100000');
     const r = await recountFeedback({ batchSize, progress: ctx.out, calendar: new BusinessCalendar(calendarFromConfig(ctx.config)) });
-    ctx.out(`done: ${r.replies} replies, ${r.votes} votes, ${r.repliesFixed} reply counters fixed, ${r.threads} threads, ${r.dailyRowsWritten} daily rows written, ${r.dailyRowsRemoved} removed`);
+    ctx.out(
+      `done: ${r.replies} replies, ${r.votes} votes, ${r.repliesFixed} reply counters fixed, ${r.threads} threads, ${r.dailyRowsWritten} daily rows written, ${r.dailyRowsRemoved} removed`,
+    );
   },
 });

@@ -24,7 +24,9 @@ register('set-role', {
     const [username, role] = positional;
     if (!username || !role || positional.length !== 2) throw new UsageError('expected a username and a role');
     if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`unknown role "${role}"`);
-    const user = await service(ctx).setRole(username, role as Role).catch(explain);
+    const user = await service(ctx)
+      .setRole(username, role as Role)
+      .catch(explain);
     ctx.out(`${user.username} is now ${user.role}.`);
   },
 });

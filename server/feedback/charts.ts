@@ -49,7 +49,10 @@ export function satisfactionChart(distribution: number[], title = 'Satisfaction 
 }
 
 /** Horizontal bars: helpful rate (0-100%) per person or product; rows without votes say so. */
-export function helpfulRateChart(rows: Array<{ label: string; rate: number | null; votes: number }>, title = 'Helpful rate by moderator'): string {
+export function helpfulRateChart(
+  rows: Array<{ label: string; rate: number | null; votes: number }>,
+  title = 'Helpful rate by moderator',
+): string {
   const id = nextId('chart-rate');
   const labelW = 150;
   const barW = 220;

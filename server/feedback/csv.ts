@@ -19,16 +19,41 @@ export function csvCell(value: Cell): string {
 export const csvLine = (cells: Cell[]): string => cells.map(csvCell).join(',');
 
 const HEADER = [
-  'section', 'id', 'name', 'period_from', 'period_to', 'product_filter',
-  'staff_replies', 'helpful_yes', 'helpful_no', 'helpful_rate',
-  'satisfaction_count', 'satisfaction_average', 'satisfaction_1', 'satisfaction_2', 'satisfaction_3', 'satisfaction_4', 'satisfaction_5',
-  'accepted_answers', 'first_responses', 'median_first_response_business_minutes', 'closed_no_response',
+  'section',
+  'id',
+  'name',
+  'period_from',
+  'period_to',
+  'product_filter',
+  'staff_replies',
+  'helpful_yes',
+  'helpful_no',
+  'helpful_rate',
+  'satisfaction_count',
+  'satisfaction_average',
+  'satisfaction_1',
+  'satisfaction_2',
+  'satisfaction_3',
+  'satisfaction_4',
+  'satisfaction_5',
+  'accepted_answers',
+  'first_responses',
+  'median_first_response_business_minutes',
+  'closed_no_response',
 ];
 
 const metricCells = (m: Metrics): Cell[] => [
-  m.staffReplies, m.helpfulYes, m.helpfulNo, m.helpfulRate,
-  m.satisfactionCount, m.satisfactionAverage, ...m.satisfactionDistribution,
-  m.acceptedAnswers, m.firstResponses, m.medianFirstResponseMinutes, m.closedNoResponse,
+  m.staffReplies,
+  m.helpfulYes,
+  m.helpfulNo,
+  m.helpfulRate,
+  m.satisfactionCount,
+  m.satisfactionAverage,
+  ...m.satisfactionDistribution,
+  m.acceptedAnswers,
+  m.firstResponses,
+  m.medianFirstResponseMinutes,
+  m.closedNoResponse,
 ];
 
 export function reportCsv(r: SupportReport): string {

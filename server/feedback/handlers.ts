@@ -20,7 +20,11 @@ export function feedbackHandlers(ctx: AppContext) {
     feedbackReturnUrl((req.body as Record<string, unknown> | undefined)?.return, r.threadId, r.replyId, kind);
   const reportInput = (q: Record<string, unknown>) => parseInput(reportQuery, { from: q.from, to: q.to, product: q.product });
 
-  const helpfulJsonOf = (r: feedback.HelpfulResult) => ({ helpfulCount: r.helpfulCount, notHelpfulCount: r.notHelpfulCount, yourVote: r.yourVote });
+  const helpfulJsonOf = (r: feedback.HelpfulResult) => ({
+    helpfulCount: r.helpfulCount,
+    notHelpfulCount: r.notHelpfulCount,
+    yourVote: r.yourVote,
+  });
   const satisfactionJsonOf = (r: feedback.SatisfactionResult) => ({
     satisfactionAverage: r.satisfactionAverage,
     satisfactionCount: r.satisfactionCount,

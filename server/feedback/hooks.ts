@@ -31,7 +31,14 @@ export function useFeedbackHooks(cal: BusinessCalendar): void {
   onThreadEvent('answer.unaccepted', (e) => acceptedChanged(e.replyId, -1));
 }
 
-async function staffReplied(e: { actor: { id: string }; threadId: string; replyId: string; byStaff: boolean; byAsker: boolean; at: Date }): Promise<void> {
+async function staffReplied(e: {
+  actor: { id: string };
+  threadId: string;
+  replyId: string;
+  byStaff: boolean;
+  byAsker: boolean;
+  at: Date;
+}): Promise<void> {
   if (!e.byStaff) return;
   const thread = await Thread.findById(e.threadId, { products: 1, createdAt: 1 }).lean();
   if (!thread) return;

@@ -16,7 +16,13 @@ export const FEEDBACK_MESSAGES: Record<FlashKind, string> = {
   unrated: 'Your rating was removed.',
 };
 
-export const SATISFACTION_LABELS = ['Very dissatisfied', 'Dissatisfied', 'Neither satisfied nor dissatisfied', 'Satisfied', 'Very satisfied'];
+export const SATISFACTION_LABELS = [
+  'Very dissatisfied',
+  'Dissatisfied',
+  'Neither satisfied nor dissatisfied',
+  'Satisfied',
+  'Very satisfied',
+];
 
 /** Mean rating to two decimals; null without ratings. */
 export const satisfactionAverage = (sum: number, count: number): number | null =>
@@ -66,4 +72,5 @@ export function feedbackReturnUrl(requested: unknown, threadId: string, replyId:
 export const pct = (rate: number | null): string => (rate === null ? '–' : `${Math.round(rate * 1000) / 10}%`);
 export const avg = (value: number | null): string => (value === null ? '–' : value.toFixed(2));
 /** Business minutes as business hours, one decimal: "4.5 h". */
-export const businessHours = (minutes: number | null): string => (minutes === null ? '–' : `${(Math.round((minutes / 60) * 10) / 10).toFixed(1)} h`);
+export const businessHours = (minutes: number | null): string =>
+  minutes === null ? '–' : `${(Math.round((minutes / 60) * 10) / 10).toFixed(1)} h`;

@@ -41,7 +41,19 @@ export interface RecountResult {
 const TALLY_FIELDS = ['yes', 'no', 'satSum', 'satCount', 's1', 's2', 's3', 's4', 's5', 'replies', 'accepted', 'firstResponses'] as const;
 type Tally = Record<(typeof TALLY_FIELDS)[number], number> & { frMinutes: number[] };
 const emptyTally = (): Tally => ({
-  yes: 0, no: 0, satSum: 0, satCount: 0, s1: 0, s2: 0, s3: 0, s4: 0, s5: 0, replies: 0, accepted: 0, firstResponses: 0, frMinutes: [],
+  yes: 0,
+  no: 0,
+  satSum: 0,
+  satCount: 0,
+  s1: 0,
+  s2: 0,
+  s3: 0,
+  s4: 0,
+  s5: 0,
+  replies: 0,
+  accepted: 0,
+  firstResponses: 0,
+  frMinutes: [],
 });
 const VOTE_FIELDS = ['yes', 'no', 'satSum', 'satCount', 's1', 's2', 's3', 's4', 's5'] as const;
 type VoteTally = Record<(typeof VOTE_FIELDS)[number], number>;
@@ -62,7 +74,11 @@ const GROUP = {
   no: { $sum: { $cond: [{ $eq: ['$helpful', false] }, 1, 0] } },
   satSum: { $sum: '$score' },
   satCount: { $sum: { $cond: [{ $gte: ['$score', 1] }, 1, 0] } },
-  s1: is(1), s2: is(2), s3: is(3), s4: is(4), s5: is(5),
+  s1: is(1),
+  s2: is(2),
+  s3: is(3),
+  s4: is(4),
+  s5: is(5),
 };
 const STAFF_ROLES: Array<'moderator' | 'admin'> = ['moderator', 'admin'];
 const CHUNK = 100;
@@ -82,7 +98,8 @@ async function productsOf(threadIds: Types.ObjectId[]): Promise<Map<string, Type
   const out = new Map<string, Types.ObjectId[]>();
   // Small $in lists: the embedded engine re-checks each candidate against the whole list.
   for (let i = 0; i < threadIds.length; i += CHUNK) {
-    for (const t of await Thread.find({ _id: { $in: threadIds.slice(i, i + CHUNK) } }, { products: 1 }).lean()) out.set(String(t._id), t.products);
+    for (const t of await Thread.find({ _id: { $in: threadIds.slice(i, i + CHUNK) } }, { products: 1 }).lean())
+      out.set(String(t._id), t.products);
   }
   return out;
 }
@@ -91,7 +108,15 @@ export async function recountFeedback(opts: RecountOptions = {}): Promise<Recoun
   const batchSize = Math.max(1, opts.batchSize ?? 1000);
   const progress = opts.progress ?? (() => {});
   const calendar = opts.calendar ?? new BusinessCalendar();
-  const result: RecountResult = { replies: 0, votes: 0, repliesFixed: 0, threads: 0, dailyRows: 0, dailyRowsWritten: 0, dailyRowsRemoved: 0 };
+  const result: RecountResult = {
+    replies: 0,
+    votes: 0,
+    repliesFixed: 0,
+    threads: 0,
+    dailyRows: 0,
+    dailyRowsWritten: 0,
+    dailyRowsRemoved: 0,
+  };
   const rows: Rows = new Map();
   await recountReplies(rows, result, batchSize, progress);
   await recountThreads(rows, result, batchSize, progress, calendar);
@@ -104,12 +129,31 @@ export async function recountFeedback(opts: RecountOptions = {}): Promise<Recoun
 async function recountReplies(rows: Rows, result: RecountResult, batchSize: number, progress: (line: string) => void) {
   const total = await Reply.estimatedDocumentCount();
   progress(`recount: ${total} replies`);
-  type R = Pick<ReplyDoc, '_id' | 'threadId' | 'author' | 'authorRole' | 'system' | 'createdAt' | 'helpfulCount' | 'notHelpfulCount' | 'satisfactionSum' | 'satisfactionCount'>;
+  type R = Pick<
+    ReplyDoc,
+    | '_id'
+    | 'threadId'
+    | 'author'
+    | 'authorRole'
+    | 'system'
+    | 'createdAt'
+    | 'helpfulCount'
+    | 'notHelpfulCount'
+    | 'satisfactionSum'
+    | 'satisfactionCount'
+  >;
   let last: Types.ObjectId | null = null;
   for (;;) {
     const replies: R[] = await Reply.find(last ? { _id: { $gt: last } } : {}, {
-      threadId: 1, author: 1, authorRole: 1, system: 1, createdAt: 1,
-      helpfulCount: 1, notHelpfulCount: 1, satisfactionSum: 1, satisfactionCount: 1,
+      threadId: 1,
+      author: 1,
+      authorRole: 1,
+      system: 1,
+      createdAt: 1,
+      helpfulCount: 1,
+      notHelpfulCount: 1,
+      satisfactionSum: 1,
+      satisfactionCount: 1,
     })
       .sort({ _id: 1 })
       .limit(batchSize)
@@ -129,7 +173,12 @@ async function recountReplies(rows: Rows, result: RecountResult, batchSize: numb
     for (const r of replies) {
       const t = byReply.get(String(r._id));
       if (t) result.votes += t.n;
-      const want = { helpfulCount: t?.yes ?? 0, notHelpfulCount: t?.no ?? 0, satisfactionSum: t?.satSum ?? 0, satisfactionCount: t?.satCount ?? 0 };
+      const want = {
+        helpfulCount: t?.yes ?? 0,
+        notHelpfulCount: t?.no ?? 0,
+        satisfactionSum: t?.satSum ?? 0,
+        satisfactionCount: t?.satCount ?? 0,
+      };
       if (
         (r.helpfulCount ?? 0) !== want.helpfulCount ||
         (r.notHelpfulCount ?? 0) !== want.notHelpfulCount ||
@@ -158,7 +207,13 @@ async function recountReplies(rows: Rows, result: RecountResult, batchSize: numb
 }
 
 /** Pass 2: staff replies, accepted answers and first responses, from the threads. */
-async function recountThreads(rows: Rows, result: RecountResult, batchSize: number, progress: (line: string) => void, calendar: BusinessCalendar) {
+async function recountThreads(
+  rows: Rows,
+  result: RecountResult,
+  batchSize: number,
+  progress: (line: string) => void,
+  calendar: BusinessCalendar,
+) {
   const total = await Thread.estimatedDocumentCount();
   let last: Types.ObjectId | null = null;
   for (;;) {
@@ -182,14 +237,23 @@ async function recountThreads(rows: Rows, result: RecountResult, batchSize: numb
     }
     const claims = [];
     for (const t of threads) {
-      const list = (byThread.get(String(t._id)) ?? []).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || String(a._id).localeCompare(String(b._id)));
+      const list = (byThread.get(String(t._id)) ?? []).sort(
+        (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || String(a._id).localeCompare(String(b._id)),
+      );
       let first = true;
       for (const r of list) {
         const accepted = !!t.acceptedReplyId && t.acceptedReplyId.equals(r._id);
         const isFirst = first && !r.author!.equals(t.author);
         if (isFirst) first = false;
         const minutes = isFirst ? calendar.businessMinutesBetween(t.createdAt, r.createdAt) : 0;
-        if (isFirst) claims.push({ updateOne: { filter: { _id: t._id }, update: { $set: { replyId: r._id, moderatorId: r.author, at: r.createdAt, minutes } }, upsert: true } });
+        if (isFirst)
+          claims.push({
+            updateOne: {
+              filter: { _id: t._id },
+              update: { $set: { replyId: r._id, moderatorId: r.author, at: r.createdAt, minutes } },
+              upsert: true,
+            },
+          });
         addToRows(rows, r.author!, r.createdAt, t.products, (tally) => {
           tally.replies += 1;
           if (accepted) tally.accepted += 1;

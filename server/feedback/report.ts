@@ -153,9 +153,18 @@ export function reportPeriod(input: { from?: string; to?: string }, now: Date): 
 }
 
 const sumSpec = {
-  replies: { $sum: '$replies' }, accepted: { $sum: '$accepted' }, frMinutes: { $push: '$frMinutes' },
-  yes: { $sum: '$yes' }, no: { $sum: '$no' }, satSum: { $sum: '$satSum' }, satCount: { $sum: '$satCount' },
-  s1: { $sum: '$s1' }, s2: { $sum: '$s2' }, s3: { $sum: '$s3' }, s4: { $sum: '$s4' }, s5: { $sum: '$s5' },
+  replies: { $sum: '$replies' },
+  accepted: { $sum: '$accepted' },
+  frMinutes: { $push: '$frMinutes' },
+  yes: { $sum: '$yes' },
+  no: { $sum: '$no' },
+  satSum: { $sum: '$satSum' },
+  satCount: { $sum: '$satCount' },
+  s1: { $sum: '$s1' },
+  s2: { $sum: '$s2' },
+  s3: { $sum: '$s3' },
+  s4: { $sum: '$s4' },
+  s5: { $sum: '$s5' },
 };
 
 /** Sums the daily rows matching `filter` per moderator or per product, in the database. */
@@ -210,7 +219,8 @@ export async function supportReport(actor: Actor | null, input: ReportQuery, dep
   ).lean();
   for (const t of closed) {
     const accs = [totals, ...productAccs(t.products)];
-    if (t.lastPosterId && !t.lastPosterIsAsker && (STAFF_ROLES as string[]).includes(t.lastPosterRole)) accs.push(mod(String(t.lastPosterId)));
+    if (t.lastPosterId && !t.lastPosterIsAsker && (STAFF_ROLES as string[]).includes(t.lastPosterRole))
+      accs.push(mod(String(t.lastPosterId)));
     for (const a of accs) a.closed++;
   }
 
@@ -218,14 +228,23 @@ export async function supportReport(actor: Actor | null, input: ReportQuery, dep
   const people = new Map(staffDocs.map((s) => [String(s._id), s]));
   const missing = [...byModerator.keys()].filter((id) => !people.has(id));
   if (missing.length) {
-    for (const u of await User.find({ _id: { $in: missing.map((id) => new Types.ObjectId(id)) } }, { username: 1, displayName: 1, role: 1 }).lean()) {
+    for (const u of await User.find(
+      { _id: { $in: missing.map((id) => new Types.ObjectId(id)) } },
+      { username: 1, displayName: 1, role: 1 },
+    ).lean()) {
       people.set(String(u._id), u);
     }
   }
   const moderators = [...byModerator.entries()]
     .map(([id, acc]) => {
       const p = people.get(id);
-      return { id, username: p?.username ?? '', displayName: p?.displayName ?? '(deleted account)', role: p?.role ?? 'member', ...acc.metrics() };
+      return {
+        id,
+        username: p?.username ?? '',
+        displayName: p?.displayName ?? '(deleted account)',
+        role: p?.role ?? 'member',
+        ...acc.metrics(),
+      };
     })
     .sort((a, b) => a.displayName.localeCompare(b.displayName) || a.id.localeCompare(b.id));
 

@@ -7,7 +7,11 @@ import { objectIdString } from '../http/validate';
  */
 export const COMMENT_MAX = 1000;
 
-const comment = z.string().max(COMMENT_MAX).optional().transform((s) => (s ?? '').trim());
+const comment = z
+  .string()
+  .max(COMMENT_MAX)
+  .optional()
+  .transform((s) => (s ?? '').trim());
 
 export const helpfulJson = z.strictObject({ helpful: z.boolean() });
 export const satisfactionJson = z.strictObject({

@@ -8,9 +8,7 @@ import { ForbiddenError, NotFoundError, UnauthorizedError } from '../http/errors
 import { feedbackRefusal, isStaffReply } from './policy';
 import { satisfactionAverage } from './present';
 import { invalidateThread } from '../threads/page-cache';
-import {
-  addToDailyTotals, helpfulDelta, isDuplicateKey, isZero, replyInc, scoreDelta, type FeedbackDelta,
-} from './totals';
+import { addToDailyTotals, helpfulDelta, isDuplicateKey, isZero, replyInc, scoreDelta, type FeedbackDelta } from './totals';
 
 /**
  * Helpful votes and satisfaction ratings. Every change is:
@@ -86,13 +84,21 @@ async function loadTarget(actor: Actor | null, replyId: string): Promise<{ who: 
  * key: one inserts, the other gets a duplicate-key error and retries, which is then an update
  * that sees the first one's document.
  */
-async function upsertVote(reply: Target, userId: Types.ObjectId, set: Partial<Pick<VoteDoc, 'helpful' | 'score' | 'comment'>>, now: Date): Promise<VoteDoc | null> {
+async function upsertVote(
+  reply: Target,
+  userId: Types.ObjectId,
+  set: Partial<Pick<VoteDoc, 'helpful' | 'score' | 'comment'>>,
+  now: Date,
+): Promise<VoteDoc | null> {
   const insertDefaults: Record<string, unknown> = { helpful: null, score: null, comment: '' };
   for (const k of Object.keys(set)) delete insertDefaults[k];
   const update = { $set: { ...set, updatedAt: now }, $setOnInsert: { ...insertDefaults, threadId: reply.threadId, createdAt: now } };
   for (let attempt = 0; ; attempt++) {
     try {
-      return (await Vote.collection.findOneAndUpdate({ replyId: reply._id, userId }, update, { upsert: true, returnDocument: 'before' })) as VoteDoc | null;
+      return (await Vote.collection.findOneAndUpdate({ replyId: reply._id, userId }, update, {
+        upsert: true,
+        returnDocument: 'before',
+      })) as VoteDoc | null;
     } catch (err) {
       if (!isDuplicateKey(err) || attempt >= 3) throw err;
     }
@@ -135,7 +141,9 @@ async function applyDelta(reply: Target, delta: FeedbackDelta, products: Promise
 /** The thread's products, read alongside the vote write (only staff replies need them). */
 function productsOf(reply: Target): Promise<Types.ObjectId[]> | null {
   if (!isStaffReply(reply)) return null;
-  const p = Thread.collection.findOne({ _id: reply.threadId }, { projection: { products: 1 } }).then((t) => (t?.products ?? []) as Types.ObjectId[]);
+  const p = Thread.collection
+    .findOne({ _id: reply.threadId }, { projection: { products: 1 } })
+    .then((t) => (t?.products ?? []) as Types.ObjectId[]);
   p.catch(() => {}); // awaited later (or not, when the vote changed nothing)
   return p;
 }

@@ -49,4 +49,3 @@ export function csrfProtection(opts: { secret: string; isProduction: boolean }) 
 
   return { provideToken, verify, generateCsrfToken };
 }
-

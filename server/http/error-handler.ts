@@ -54,7 +54,13 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   }
   if (appError && status < 500 && req.formView) {
     const fields = appError instanceof ValidationError ? appError.fields : {};
-    res.render(req.formView.view, { ...req.formView.locals, error: message, errorCode: code, fieldErrors: fields, details: appError.details ?? {} });
+    res.render(req.formView.view, {
+      ...req.formView.locals,
+      error: message,
+      errorCode: code,
+      fieldErrors: fields,
+      details: appError.details ?? {},
+    });
     return;
   }
   res.render('error', { title: status === 404 ? 'Not found' : 'Error', status, code, message });

@@ -36,9 +36,7 @@ function friendlyIssue(issue: z.core.$ZodIssue): string {
 }
 
 /** A 24-hex-character ObjectId string. Anything else is a validation error (400), not a 500. */
-export const objectIdString = z
-  .string()
-  .refine((s) => /^[0-9a-fA-F]{24}$/.test(s) && isValidObjectId(s), { message: 'is not a valid id' });
+export const objectIdString = z.string().refine((s) => /^[0-9a-fA-F]{24}$/.test(s) && isValidObjectId(s), { message: 'is not a valid id' });
 
 /** Validate a single id route parameter. Unknown-but-well-formed ids become 404 in the service. */
 export function parseId(value: unknown, name = 'id'): string {
@@ -53,10 +51,7 @@ export const text = (min: number, max: number) => z.string().trim().min(min).max
 
 /** Form checkboxes/selects send a string or an array of strings; normalise to an array. */
 export const stringList = (max: number) =>
-  z.preprocess(
-    (v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]),
-    z.array(z.string()).max(max),
-  );
+  z.preprocess((v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(z.string()).max(max));
 
 /** Positive page number from a query string ("2"), default 1, capped. */
 export const pageParam = z.coerce.number().int().min(1).max(10_000).default(1);

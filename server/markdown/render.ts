@@ -34,9 +34,32 @@ const HEADING_SHIFT: Record<string, string> = { h1: 'h3', h2: 'h4', h3: 'h5', h4
 
 const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   allowedTags: [
-    'p', 'br', 'hr', 'h3', 'h4', 'h5', 'h6',
-    'strong', 'em', 'del', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li',
-    'a', 'img', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'details', 'summary',
+    'p',
+    'br',
+    'hr',
+    'h3',
+    'h4',
+    'h5',
+    'h6',
+    'strong',
+    'em',
+    'del',
+    'code',
+    'pre',
+    'blockquote',
+    'ul',
+    'ol',
+    'li',
+    'a',
+    'img',
+    'table',
+    'thead',
+    'tbody',
+    'tr',
+    'th',
+    'td',
+    'details',
+    'summary',
   ],
   allowedAttributes: {
     a: ['href', 'title', 'rel'],
@@ -56,14 +79,26 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   // Disallowed tags whose content must go too (not just the tag): raw-text and foreign
   // content where the "text" is code or markup.
   nonTextTags: [
-    'script', 'style', 'textarea', 'option', 'xmp', 'noscript', 'noembed', 'noframes',
-    'iframe', 'plaintext', 'template', 'title', 'svg', 'math', 'object', 'select',
+    'script',
+    'style',
+    'textarea',
+    'option',
+    'xmp',
+    'noscript',
+    'noembed',
+    'noframes',
+    'iframe',
+    'plaintext',
+    'template',
+    'title',
+    'svg',
+    'math',
+    'object',
+    'select',
   ],
   transformTags: {
     // Markdown and raw-HTML headings both arrive here as h1-h6: one place shifts them.
-    ...Object.fromEntries(
-      Object.entries(HEADING_SHIFT).map(([from, to]) => [from, sanitizeHtml.simpleTransform(to, {})]),
-    ),
+    ...Object.fromEntries(Object.entries(HEADING_SHIFT).map(([from, to]) => [from, sanitizeHtml.simpleTransform(to, {})])),
     a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: LINK_REL } }),
   },
   exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
@@ -92,15 +127,17 @@ export function renderMarkdown(source: string): string {
  */
 export function renderPlainExcerpt(source: string, maxChars = 200): string {
   const html = toHtml(source).replace(/<\/(p|li|h\d|pre|blockquote|tr|td|th|summary)>|<br\s*\/?>/gi, '$& ');
-  const text = decodeSanitizerEntities(sanitizeHtml(html, TEXT_ONLY_OPTIONS))
-    .replace(/\s+/g, ' ')
-    .trim();
+  const text = decodeSanitizerEntities(sanitizeHtml(html, TEXT_ONLY_OPTIONS)).replace(/\s+/g, ' ').trim();
   return truncate(text, Math.max(1, Math.floor(maxChars)));
 }
 
 // sanitize-html re-escapes text with exactly these four entities, so undoing them is exact.
 function decodeSanitizerEntities(s: string): string {
-  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 }
 
 function truncate(text: string, maxChars: number): string {

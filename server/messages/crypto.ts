@@ -171,14 +171,10 @@ function strictBase64(s: unknown): Buffer | null {
 function decodeKey(text: string, name: string): Buffer {
   const key = strictBase64(text);
   if (!key) {
-    throw new SecretsConfigError(
-      `${name}: must be base64 of ${KEY_BYTES} random bytes (generate one with: openssl rand -base64 32)`,
-    );
+    throw new SecretsConfigError(`${name}: must be base64 of ${KEY_BYTES} random bytes (generate one with: openssl rand -base64 32)`);
   }
   if (key.length !== KEY_BYTES) {
-    throw new SecretsConfigError(
-      `${name}: decodes to ${key.length} bytes, AES-256 needs exactly ${KEY_BYTES} (openssl rand -base64 32)`,
-    );
+    throw new SecretsConfigError(`${name}: decodes to ${key.length} bytes, AES-256 needs exactly ${KEY_BYTES} (openssl rand -base64 32)`);
   }
   return key;
 }

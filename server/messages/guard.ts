@@ -101,8 +101,7 @@ export const DEFAULT_GUARD_PATTERNS: GuardPatterns = Object.freeze({
   ],
 }) as GuardPatterns;
 
-const EMAIL =
-  /(?<![\w.%+-])[a-z0-9][a-z0-9._%+-]{0,63}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}(?![\w-]|\.[a-z0-9])/gi;
+const EMAIL = /(?<![\w.%+-])[a-z0-9][a-z0-9._%+-]{0,63}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}(?![\w-]|\.[a-z0-9])/gi;
 
 const PRODUCT_KEY = /(?<![\w-])[a-z0-9]{5}(?:-[a-z0-9]{5}){4}(?![\w-])/gi;
 
@@ -233,9 +232,7 @@ function luhnValid(digits: string): boolean {
 }
 
 function resolveOverlaps(found: SensitiveMatch[]): SensitiveMatch[] {
-  const ranked = [...found].sort(
-    (a, b) => b.end - b.start - (a.end - a.start) || PRIORITY[a.kind] - PRIORITY[b.kind] || a.start - b.start,
-  );
+  const ranked = [...found].sort((a, b) => b.end - b.start - (a.end - a.start) || PRIORITY[a.kind] - PRIORITY[b.kind] || a.start - b.start);
   const kept: SensitiveMatch[] = [];
   for (const m of ranked) {
     if (kept.every((k) => m.end <= k.start || m.start >= k.end)) kept.push(m);
@@ -254,12 +251,7 @@ function orderedMatches(text: string, matches: SensitiveMatch[]): SensitiveMatch
 }
 
 function escapeHtml(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 const KINDS = new Set<string>(Object.keys(SENSITIVE_LABELS));

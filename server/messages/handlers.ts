@@ -25,7 +25,7 @@ const fieldSchema = z
     value: z.string().trim().min(1).max(200),
     expiresInDays: z.coerce.number().int().min(1).max(365).optional(),
   })
-  .refine((f) => f.kind !== undefined && f.kind !== 'other' ? true : !!f.label, {
+  .refine((f) => (f.kind !== undefined && f.kind !== 'other' ? true : !!f.label), {
     message: 'needs a label',
     path: ['label'],
   });
@@ -132,7 +132,13 @@ export function messageHandlers(ctx: AppContext) {
       const id = parseId(req.params.id);
       const page = await svc.open(actorOf(req), { conversationId: id });
       if (isJson(req)) return void res.json({ conversation: page.conversation, messages: page.messages });
-      res.render('messages/conversation', { title: page.conversation.subject, ...page, revealed: null, revealError: null, draft: { body: '' } });
+      res.render('messages/conversation', {
+        title: page.conversation.subject,
+        ...page,
+        revealed: null,
+        revealError: null,
+        draft: { body: '' },
+      });
     },
 
     async reply(req: Request, res: Response) {
@@ -175,7 +181,10 @@ export function messageHandlers(ctx: AppContext) {
     async breakGlass(req: Request, res: Response) {
       const id = parseId(req.params.id);
       if (!isJson(req)) {
-        req.formView = { view: 'messages/break-glass', locals: { title: 'Break-glass access', conversationId: id, reason: bodyOf(req).reason ?? '' } };
+        req.formView = {
+          view: 'messages/break-glass',
+          locals: { title: 'Break-glass access', conversationId: id, reason: bodyOf(req).reason ?? '' },
+        };
       }
       const { reason } = parseInput(breakGlassSchema, bodyOf(req));
       const grant = await svc.breakGlass(actorOf(req), { conversationId: id, reason });
@@ -219,4 +228,3 @@ export function messageHandlers(ctx: AppContext) {
     },
   };
 }
-

@@ -13,8 +13,7 @@ export interface ConversationFacts {
   grantedIds: string[];
 }
 
-export const isParticipant = (actor: Actor | null, c: ConversationFacts): boolean =>
-  !!actor && c.participantIds.includes(actor.id);
+export const isParticipant = (actor: Actor | null, c: ConversationFacts): boolean => !!actor && c.participantIds.includes(actor.id);
 
 /** Participants, and an admin during an audited break-glass hour. */
 export const canRead = (actor: Actor | null, c: ConversationFacts): boolean =>

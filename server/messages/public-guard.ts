@@ -20,7 +20,9 @@ export function guardPublicPost(post: string | { title?: string; body: string })
   const inTitle = findSensitive(title);
   const inBody = findSensitive(body);
   if (inTitle.length === 0 && inBody.length === 0) return;
-  const shape = (field: 'title' | 'body') => ({ kind, label, start, end }: SensitiveMatch) => ({ field, kind, label, start, end });
+  const shape =
+    (field: 'title' | 'body') =>
+    ({ kind, label, start, end }: SensitiveMatch) => ({ field, kind, label, start, end });
   throw new UnprocessableError('sensitive_data', SENSITIVE_POST_MESSAGE, {
     matches: [...inTitle.map(shape('title')), ...inBody.map(shape('body'))],
     withoutSecrets: removeSensitive(body, inBody),

@@ -30,14 +30,20 @@ const replaceAll = (s: string, find: string) => s.split(find).join(REDACTION_MAR
  * audit trail and can simply be run again (replacing is idempotent).
  */
 export function createRedactionService(deps: { clock: Clock }) {
-  async function redact(actor: Actor | null, input: RedactionInput): Promise<{ postType: string; postId: string; threadId: string; revisions: number }> {
+  async function redact(
+    actor: Actor | null,
+    input: RedactionInput,
+  ): Promise<{ postType: string; postId: string; threadId: string; revisions: number }> {
     if (!canRedact(actor)) throw new ForbiddenError('Only support moderators can redact posts.');
     const now = deps.clock.now();
     const _id = new Types.ObjectId(input.postId);
     const model = input.postType === 'thread' ? Thread : Reply;
-    const post = (await (model as typeof Thread).findById(_id, { bodySource: 1, title: 1, threadId: 1 }).lean()) as
-      | { _id: Types.ObjectId; bodySource: string; title?: string; threadId?: Types.ObjectId }
-      | null;
+    const post = (await (model as typeof Thread).findById(_id, { bodySource: 1, title: 1, threadId: 1 }).lean()) as {
+      _id: Types.ObjectId;
+      bodySource: string;
+      title?: string;
+      threadId?: Types.ObjectId;
+    } | null;
     if (!post) throw new NotFoundError('That post does not exist.');
     const revisions = await Revision.find({ targetId: _id }, { bodySource: 1, title: 1 }).lean();
     const inPost = post.bodySource.includes(input.text) || (post.title ?? '').includes(input.text);
@@ -64,9 +70,10 @@ export function createRedactionService(deps: { clock: Clock }) {
 
     // Conditional on the source we read, so a concurrent edit is not overwritten; retry on it.
     for (let attempt = 0; attempt < 5; attempt++) {
-      const current = (await (model as typeof Thread).findById(_id, { bodySource: 1, title: 1 }).lean()) as
-        | { bodySource: string; title?: string }
-        | null;
+      const current = (await (model as typeof Thread).findById(_id, { bodySource: 1, title: 1 }).lean()) as {
+        bodySource: string;
+        title?: string;
+      } | null;
       if (!current) break;
       const body = replaceAll(current.bodySource, input.text);
       const title = current.title !== undefined ? replaceAll(current.title, input.text) : undefined;

@@ -4,7 +4,6 @@ import { requireUser } from '../auth/actor';
 import { noStore } from '../http/security';
 import { messageHandlers } from './handlers';
 
-
 /**
  * Private messages, secure fields and moderator redactions. Every /messages and
  * /api/messages response may hold a secure field, so none of them is ever cached.

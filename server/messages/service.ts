@@ -114,8 +114,7 @@ const oid = (id: string, what = 'That conversation'): Types.ObjectId => {
   return new Types.ObjectId(id);
 };
 
-const mapGet = <T>(m: Record<string, T> | Map<string, T> | undefined, k: string): T | undefined =>
-  m instanceof Map ? m.get(k) : m?.[k];
+const mapGet = <T>(m: Record<string, T> | Map<string, T> | undefined, k: string): T | undefined => (m instanceof Map ? m.get(k) : m?.[k]);
 
 function toConversationView(c: ConvLean, viewerId: string | null): ConversationView {
   return {
@@ -181,10 +180,7 @@ async function loadReadable(actor: Actor | null, conversationId: string, now: Da
  * Linked conversations the actor takes part in, for the thread page (only participants see
  * a link; everyone else sees at most the content-free notice flag on the thread).
  */
-export async function linkedConversationsFor(
-  actor: Actor | null,
-  threadId: string,
-): Promise<{ id: string; subject: string }[]> {
+export async function linkedConversationsFor(actor: Actor | null, threadId: string): Promise<{ id: string; subject: string }[]> {
   if (!actor || !/^[0-9a-fA-F]{24}$/.test(threadId)) return [];
   const rows = await Conversation.find(
     { threadId: new Types.ObjectId(threadId), participantIds: new Types.ObjectId(actor.id) },
@@ -298,7 +294,13 @@ export function createMessageService(deps: MessageDeps) {
     if (recipientIds.includes(actor.id)) {
       throw new ValidationError('You cannot send a private message to yourself.', { to: 'You cannot send a private message to yourself.' });
     }
-    if (!policy.canStart(actor, recipientIds, blocks.map((b) => String(b.blockerId)))) {
+    if (
+      !policy.canStart(
+        actor,
+        recipientIds,
+        blocks.map((b) => String(b.blockerId)),
+      )
+    ) {
       throw new ForbiddenError('You cannot start a conversation with this member.');
     }
     const participantIds = [actor.id, ...recipientIds];
@@ -386,7 +388,10 @@ export function createMessageService(deps: MessageDeps) {
       invalidateViewer(me.id);
       c.unread = { ...Object.fromEntries(c.unread instanceof Map ? c.unread : Object.entries(c.unread ?? {})), [me.id]: 0 };
     }
-    const rows = (await Message.find({ conversationId: c._id }).sort({ createdAt: 1, _id: 1 }).limit(1000).lean()) as unknown as MessageLean[];
+    const rows = (await Message.find({ conversationId: c._id })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(1000)
+      .lean()) as unknown as MessageLean[];
     const messages = rows.map((m) => toMessageView(m, now));
     return {
       conversation: toConversationView(c, participant ? me.id : null),
@@ -461,10 +466,7 @@ export function createMessageService(deps: MessageDeps) {
       reason: input.reason,
       at: now,
     });
-    await Conversation.updateOne(
-      { _id },
-      { $push: { accessGrants: { userId: new Types.ObjectId(actor!.id), until } } },
-    );
+    await Conversation.updateOne({ _id }, { $push: { accessGrants: { userId: new Types.ObjectId(actor!.id), until } } });
     return { until };
   }
 

@@ -30,7 +30,12 @@ export function notificationHandlers(ctx: AppContext) {
     apiList: (async (req, res) => {
       const { page } = parseInput(listSchema, { page: req.query.page });
       const result = await service.listNotifications(actorOf(req), { page });
-      res.json({ notifications: result.notifications.map(notificationJson), unread: result.unread, page: result.page, hasMore: result.hasMore });
+      res.json({
+        notifications: result.notifications.map(notificationJson),
+        unread: result.unread,
+        page: result.page,
+        hasMore: result.hasMore,
+      });
     }) satisfies RequestHandler,
 
     apiMarkRead: (async (req, res) => {
@@ -39,4 +44,3 @@ export function notificationHandlers(ctx: AppContext) {
     }) satisfies RequestHandler,
   };
 }
-

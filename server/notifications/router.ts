@@ -3,7 +3,6 @@ import type { AppContext } from '../context';
 import { requireUser } from '../auth/actor';
 import { notificationHandlers } from './handlers';
 
-
 /** In-app notifications (the header bell). One line per route. */
 export function notificationRoutes(ctx: AppContext): Router {
   const h = notificationHandlers(ctx);

@@ -74,7 +74,16 @@ function toView(n: Pick<NotificationDoc, '_id' | 'kind' | 'threadId' | 'text' | 
 }
 
 export function notificationJson(n: NotificationView) {
-  return { id: n.id, kind: n.kind, threadId: n.threadId, url: n.url, text: n.text, createdAt: n.createdAt, read: n.readAt !== null, readAt: n.readAt };
+  return {
+    id: n.id,
+    kind: n.kind,
+    threadId: n.threadId,
+    url: n.url,
+    text: n.text,
+    createdAt: n.createdAt,
+    read: n.readAt !== null,
+    readAt: n.readAt,
+  };
 }
 
 export function createNotificationService(deps: { clock: Clock }) {

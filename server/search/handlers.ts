@@ -10,7 +10,16 @@ import { checkSearchParams, searchQuery, similarQuery } from './schemas';
 
 /** Search handlers: parse, one service call, render or JSON. */
 export function searchHandlers(ctx: AppContext) {
-  const emptyResults = (q: string): SearchResults => ({ q, results: [], page: 1, pages: 1, total: 0, perPage: 20, status: null, product: null });
+  const emptyResults = (q: string): SearchResults => ({
+    q,
+    results: [],
+    page: 1,
+    pages: 1,
+    total: 0,
+    perPage: 20,
+    status: null,
+    product: null,
+  });
 
   async function pageLocals(data: SearchResults) {
     return {
@@ -40,7 +49,14 @@ export function searchHandlers(ctx: AppContext) {
     const data = await searchThreads(actorOf(req), parseInput(searchQuery, req.query));
     res.json({
       q: data.q,
-      results: data.results.map((h) => ({ ...threadSummaryJson(h), hasAcceptedAnswer: h.hasAcceptedAnswer, score: h.score, titleHtml: h.titleHtml, snippet: h.snippetHtml, snippetFrom: h.snippetFrom })),
+      results: data.results.map((h) => ({
+        ...threadSummaryJson(h),
+        hasAcceptedAnswer: h.hasAcceptedAnswer,
+        score: h.score,
+        titleHtml: h.titleHtml,
+        snippet: h.snippetHtml,
+        snippetFrom: h.snippetFrom,
+      })),
       page: data.page,
       pages: data.pages,
       total: data.total,

@@ -7,7 +7,10 @@ import { SEARCH_QUERY_MAX, SEARCH_STATUSES } from './service';
 export const searchQuery = z.object({
   q: z.string().default(''),
   product: z.string().max(100).optional(),
-  status: z.enum(SEARCH_STATUSES).optional().or(z.literal('').transform(() => undefined)),
+  status: z
+    .enum(SEARCH_STATUSES)
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   page: pageParam,
 });
 
@@ -19,9 +22,12 @@ export const similarQuery = z.object({ title: z.string().max(SEARCH_QUERY_MAX).d
  */
 export function checkSearchParams(query: Record<string, unknown>): void {
   for (const k of Object.keys(query)) {
-    if (k.includes('[') || k.includes(']')) throw new ValidationError(`Unexpected search parameter "${k.slice(0, 40)}".`, { [k.slice(0, 40)]: 'is not allowed' });
+    if (k.includes('[') || k.includes(']'))
+      throw new ValidationError(`Unexpected search parameter "${k.slice(0, 40)}".`, { [k.slice(0, 40)]: 'is not allowed' });
   }
   if (typeof query.q === 'string' && query.q.length > SEARCH_QUERY_MAX) {
-    throw new ValidationError(`Search terms can be at most ${SEARCH_QUERY_MAX} characters.`, { q: `at most ${SEARCH_QUERY_MAX} characters` });
+    throw new ValidationError(`Search terms can be at most ${SEARCH_QUERY_MAX} characters.`, {
+      q: `at most ${SEARCH_QUERY_MAX} characters`,
+    });
   }
 }

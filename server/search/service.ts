@@ -100,9 +100,7 @@ export async function searchThreads(_actor: Actor | null, input: SearchInput): P
     .sort({ score: { $meta: 'textScore' } })
     .limit(CANDIDATES)
     .lean()) as unknown as CandidateDoc[];
-  const ranked = docs
-    .map((d) => ({ d, rank: rankOf(d) }))
-    .sort((a, b) => b.rank - a.rank || (String(a.d._id) < String(b.d._id) ? -1 : 1));
+  const ranked = docs.map((d) => ({ d, rank: rankOf(d) })).sort((a, b) => b.rank - a.rank || (String(a.d._id) < String(b.d._id) ? -1 : 1));
   out.total = docs.length < CANDIDATES ? docs.length : await Thread.countDocuments(filter);
   out.pages = Math.max(1, Math.ceil(ranked.length / SEARCH_PER_PAGE));
   const slice = ranked.slice((page - 1) * SEARCH_PER_PAGE, page * SEARCH_PER_PAGE);
@@ -145,7 +143,10 @@ function snippetFor(bodySource: string, searchText: string, terms: Set<string>):
  * leading minus signs are dropped so a title is never read as a phrase or a negation.
  */
 export async function similarThreads(_actor: Actor | null, input: { title: string }): Promise<SimilarThread[]> {
-  const words = input.title.replace(/"/g, ' ').replace(/(^|\s)-+/g, '$1').trim();
+  const words = input.title
+    .replace(/"/g, ' ')
+    .replace(/(^|\s)-+/g, '$1')
+    .trim();
   if (!words || queryTerms(words).size === 0) return [];
   const docs = await Thread.find({ $text: { $search: words } }, { title: 1, slug: 1, status: 1, score: { $meta: 'textScore' } })
     .sort({ score: { $meta: 'textScore' } }) // score only: the engine keeps a top-5 instead of sorting every match

@@ -83,8 +83,18 @@ function toMs(instant: Date, what = 'instant'): number {
 
 // North American zones are shown by family ("ET"), as support hours are usually quoted.
 const ABBREVIATION_FAMILY: Record<string, string> = {
-  EST: 'ET', EDT: 'ET', CST: 'CT', CDT: 'CT', MST: 'MT', MDT: 'MT',
-  PST: 'PT', PDT: 'PT', AKST: 'AKT', AKDT: 'AKT', HST: 'HT', HDT: 'HT',
+  EST: 'ET',
+  EDT: 'ET',
+  CST: 'CT',
+  CDT: 'CT',
+  MST: 'MT',
+  MDT: 'MT',
+  PST: 'PT',
+  PDT: 'PT',
+  AKST: 'AKT',
+  AKDT: 'AKT',
+  HST: 'HT',
+  HDT: 'HT',
 };
 
 export class BusinessCalendar {
@@ -260,9 +270,7 @@ export class BusinessCalendar {
   }
 
   private parseDate(localDate: string): DateTime {
-    const day = /^\d{4}-\d\d-\d\d$/.test(localDate)
-      ? DateTime.fromISO(localDate, { zone: 'utc' })
-      : DateTime.invalid('format');
+    const day = /^\d{4}-\d\d-\d\d$/.test(localDate) ? DateTime.fromISO(localDate, { zone: 'utc' }) : DateTime.invalid('format');
     if (!day.isValid) throw new RangeError(`Business calendar: expected a YYYY-MM-DD date, got "${localDate}"`);
     return day;
   }

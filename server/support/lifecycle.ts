@@ -12,13 +12,7 @@ import type { SupportRules } from './settings';
  * `lockDueAt` and `reminderDueAt` exist only on awaiting_asker threads, which keeps their
  * sparse indexes as small as the set of threads the sweeps may have to act on.
  */
-export const LIFECYCLE_FIELDS = [
-  'awaitingSince',
-  'lockDueAt',
-  'reminderDueAt',
-  'reminderSentAt',
-  'firstResponseDueAt',
-] as const;
+export const LIFECYCLE_FIELDS = ['awaitingSince', 'lockDueAt', 'reminderDueAt', 'reminderSentAt', 'firstResponseDueAt'] as const;
 export type LifecycleField = (typeof LIFECYCLE_FIELDS)[number];
 
 export interface LifecycleChange {

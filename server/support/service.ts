@@ -73,12 +73,26 @@ interface QueueDoc {
 }
 
 const PROJECTION = {
-  title: 1, slug: 1, status: 1, authorName: 1, authorUsername: 1, productNames: 1, replyCount: 1,
-  createdAt: 1, lastActivityAt: 1, firstResponseDueAt: 1, lockDueAt: 1,
+  title: 1,
+  slug: 1,
+  status: 1,
+  authorName: 1,
+  authorUsername: 1,
+  productNames: 1,
+  replyCount: 1,
+  createdAt: 1,
+  lastActivityAt: 1,
+  firstResponseDueAt: 1,
+  lockDueAt: 1,
 } as const;
 
 /** The badge text for a deadline, in business time. */
-export function deadlineBadge(rules: SupportRules, now: Date, due: Date | null, kind: 'response' | 'lock'): {
+export function deadlineBadge(
+  rules: SupportRules,
+  now: Date,
+  due: Date | null,
+  kind: 'response' | 'lock',
+): {
   badge: string;
   minutes: number | null;
   overdue: boolean;
@@ -165,10 +179,20 @@ export type SupportService = ReturnType<typeof createSupportService>;
 
 export function queueItemJson(i: QueueItem) {
   return {
-    id: i.id, title: i.title, url: i.url, status: i.status,
+    id: i.id,
+    title: i.title,
+    url: i.url,
+    status: i.status,
     author: { username: i.authorUsername, displayName: i.authorName },
-    products: i.productNames, replyCount: i.replyCount, createdAt: i.createdAt, lastActivityAt: i.lastActivityAt,
-    dueAt: i.dueAt, dueLocal: i.dueLocal, businessMinutesLeft: i.businessMinutesLeft, overdue: i.overdue, badge: i.badge,
+    products: i.productNames,
+    replyCount: i.replyCount,
+    createdAt: i.createdAt,
+    lastActivityAt: i.lastActivityAt,
+    dueAt: i.dueAt,
+    dueLocal: i.dueLocal,
+    businessMinutesLeft: i.businessMinutesLeft,
+    overdue: i.overdue,
+    badge: i.badge,
   };
 }
 

@@ -85,5 +85,20 @@ export function api(ctx: AppContext) {
     res.json({ thread: threadJson(await threads.unlockThread(actorOf(req), parseId(req.params.id), ctx.clock)) });
   };
 
-  return { products, productCreate, productRename, productRemove, list, create, show, edit, reply, editReply, accept, unaccept, lock, unlock };
+  return {
+    products,
+    productCreate,
+    productRename,
+    productRemove,
+    list,
+    create,
+    show,
+    edit,
+    reply,
+    editReply,
+    accept,
+    unaccept,
+    lock,
+    unlock,
+  };
 }

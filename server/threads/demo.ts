@@ -127,7 +127,7 @@ export async function seedDemoContent(clock: Clock): Promise<boolean> {
     {
       title: 'Outlook keeps asking for my password after the latest update',
       body: [
-        'Since yesterday\'s update, Outlook on my laptop asks for my password every few minutes. I type it, it works for a while, then the prompt comes back.',
+        "Since yesterday's update, Outlook on my laptop asks for my password every few minutes. I type it, it works for a while, then the prompt comes back.",
         '',
         'Webmail works fine with the same password. I am on Windows 11.',
       ].join('\n'),
@@ -180,7 +180,12 @@ export async function seedDemoContent(clock: Clock): Promise<boolean> {
     at,
   );
   later(30);
-  await createReply(priya, billing.id, { body: 'I had the same problem. Updating the address only changes future invoices; I had to ask support to reissue the old one.' }, at);
+  await createReply(
+    priya,
+    billing.id,
+    { body: 'I had the same problem. Updating the address only changes future invoices; I had to ask support to reissue the old one.' },
+    at,
+  );
 
   // A little history for the counters, as a long-running forum would have.
   await Thread.bulkWrite(

@@ -7,7 +7,20 @@ import { parseId, parseInput } from '../http/validate';
 import { renderMarkdown } from '../markdown/render';
 import { supportRulesFor } from '../support/settings';
 import * as threads from './service';
-import { askForm, BODY_MAX, lockBody, acceptBody, listQuery, productBody, replyBody, threadEdit, threadPageQuery, TITLE_MAX, BODY_MIN, TITLE_MIN } from './schemas';
+import {
+  askForm,
+  BODY_MAX,
+  lockBody,
+  acceptBody,
+  listQuery,
+  productBody,
+  replyBody,
+  threadEdit,
+  threadPageQuery,
+  TITLE_MAX,
+  BODY_MIN,
+  TITLE_MIN,
+} from './schemas';
 import { fmt } from './format';
 import { STATUS_LABELS, threadUrl } from './present';
 import { cacheKey, generation, peekHtml, storeHtml } from './page-cache';
@@ -36,7 +49,12 @@ export function pages(ctx: AppContext) {
     res.render('threads/list', { ...common(ctx), title: data.status ? STATUS_LABELS[data.status] : 'Questions', list: data, products });
   };
 
-  async function askLocals(req: Request, form: { title: string; body: string; products: string[] }, preview: string | null = null, similar: SimilarThread[] = []) {
+  async function askLocals(
+    req: Request,
+    form: { title: string; body: string; products: string[] },
+    preview: string | null = null,
+    similar: SimilarThread[] = [],
+  ) {
     return { ...common(ctx), title: 'Ask a question', form, products: await threads.listProducts(), preview, limits, similar };
   }
 
@@ -90,14 +108,24 @@ export function pages(ctx: AppContext) {
     }
     if (view()) page.thread.views += 1;
     // The reader's own votes for the replies on this page: one query (none for anonymous readers).
-    const [pmLinked, feedbackVotes] = await Promise.all([linkedConversationsFor(actor, id), votesForReplies(actor, page.replies.map((r) => r.id))]);
+    const [pmLinked, feedbackVotes] = await Promise.all([
+      linkedConversationsFor(actor, id),
+      votesForReplies(
+        actor,
+        page.replies.map((r) => r.id),
+      ),
+    ]);
     // The no-JS "thanks" message (?fb=<replyId>:<kind>); never for anonymous pages, which are cached.
     const feedbackFlash = actor ? parseFeedbackFlash(req.query.fb) : null;
-    res.render('threads/thread', { ...common(ctx), title: page.thread.title, page, pmLinked, feedbackVotes, feedbackFlash, replyDraft: '' }, (err: Error | null, html: string) => {
-      if (err) return req.next?.(err);
-      if (htmlKey && generation(id) === gen) storeHtml(htmlKey, { html, slug: page.thread.slug });
-      res.type('html').send(html);
-    });
+    res.render(
+      'threads/thread',
+      { ...common(ctx), title: page.thread.title, page, pmLinked, feedbackVotes, feedbackFlash, replyDraft: '' },
+      (err: Error | null, html: string) => {
+        if (err) return req.next?.(err);
+        if (htmlKey && generation(id) === gen) storeHtml(htmlKey, { html, slug: page.thread.slug });
+        res.type('html').send(html);
+      },
+    );
   };
 
   /** On a failed reply the thread page comes back with the draft and the message. */
@@ -127,14 +155,33 @@ export function pages(ctx: AppContext) {
 
   const editThreadPage: RequestHandler = async (req, res) => {
     const t = await threads.getThreadForEdit(actorOf(req), parseId(req.params.id));
-    res.render('threads/edit', { ...common(ctx), title: 'Edit question', kind: 'thread', form: t, action: `/threads/${t.id}/edit`, back: threadUrl(t.id, t.slug), limits });
+    res.render('threads/edit', {
+      ...common(ctx),
+      title: 'Edit question',
+      kind: 'thread',
+      form: t,
+      action: `/threads/${t.id}/edit`,
+      back: threadUrl(t.id, t.slug),
+      limits,
+    });
   };
 
   const editThreadSubmit: RequestHandler = async (req, res) => {
     const id = parseId(req.params.id);
     const b = (req.body ?? {}) as Record<string, unknown>;
     const form = { id, title: typeof b.title === 'string' ? b.title : '', body: typeof b.body === 'string' ? b.body : '' };
-    req.formView = { view: 'threads/edit', locals: { ...common(ctx), title: 'Edit question', kind: 'thread', form, action: `/threads/${id}/edit`, back: `/threads/${id}`, limits } };
+    req.formView = {
+      view: 'threads/edit',
+      locals: {
+        ...common(ctx),
+        title: 'Edit question',
+        kind: 'thread',
+        form,
+        action: `/threads/${id}/edit`,
+        back: `/threads/${id}`,
+        limits,
+      },
+    };
     const input = parseInput(threadEdit, { title: b.title, body: b.body });
     const thread = await threads.editThread(actorOf(req), id, input, ctx.clock);
     res.redirect(303, thread.url);
@@ -142,14 +189,25 @@ export function pages(ctx: AppContext) {
 
   const editReplyPage: RequestHandler = async (req, res) => {
     const r = await threads.getReplyForEdit(actorOf(req), parseId(req.params.id));
-    res.render('threads/edit', { ...common(ctx), title: 'Edit reply', kind: 'reply', form: r, action: `/replies/${r.id}/edit`, back: `${r.threadUrl}#reply-${r.id}`, limits });
+    res.render('threads/edit', {
+      ...common(ctx),
+      title: 'Edit reply',
+      kind: 'reply',
+      form: r,
+      action: `/replies/${r.id}/edit`,
+      back: `${r.threadUrl}#reply-${r.id}`,
+      limits,
+    });
   };
 
   const editReplySubmit: RequestHandler = async (req, res) => {
     const id = parseId(req.params.id);
     const b = (req.body ?? {}) as Record<string, unknown>;
     const form = { id, body: typeof b.body === 'string' ? b.body : '' };
-    req.formView = { view: 'threads/edit', locals: { ...common(ctx), title: 'Edit reply', kind: 'reply', form, action: `/replies/${id}/edit`, back: '/', limits } };
+    req.formView = {
+      view: 'threads/edit',
+      locals: { ...common(ctx), title: 'Edit reply', kind: 'reply', form, action: `/replies/${id}/edit`, back: '/', limits },
+    };
     const input = parseInput(replyBody, { body: b.body });
     const reply = await threads.editReply(actorOf(req), id, input, ctx.clock);
     res.redirect(303, `/threads/${reply.threadId}#reply-${reply.id}`);
@@ -208,8 +266,23 @@ export function pages(ctx: AppContext) {
   };
 
   return {
-    list, askPage, askSubmit, threadPage, replySubmit, editThreadPage, editThreadSubmit, editReplyPage, editReplySubmit,
-    accept, unaccept, lock, unlock, productsPage, productCreate, productRename, productRemove,
+    list,
+    askPage,
+    askSubmit,
+    threadPage,
+    replySubmit,
+    editThreadPage,
+    editThreadSubmit,
+    editReplyPage,
+    editReplySubmit,
+    accept,
+    unaccept,
+    lock,
+    unlock,
+    productsPage,
+    productCreate,
+    productRename,
+    productRemove,
   };
 }
 

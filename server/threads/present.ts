@@ -96,22 +96,55 @@ export function titleSlug(title: string): string {
 
 /** Fields the list needs: never the bodies. */
 export const SUMMARY_PROJECTION = {
-  title: 1, slug: 1, status: 1, author: 1, authorName: 1, authorUsername: 1, authorRole: 1,
-  products: 1, productNames: 1, replyCount: 1, views: 1, createdAt: 1, lastActivityAt: 1, lastPosterName: 1,
+  title: 1,
+  slug: 1,
+  status: 1,
+  author: 1,
+  authorName: 1,
+  authorUsername: 1,
+  authorRole: 1,
+  products: 1,
+  productNames: 1,
+  replyCount: 1,
+  views: 1,
+  createdAt: 1,
+  lastActivityAt: 1,
+  lastPosterName: 1,
 } as const;
 
 /** Fields the thread page needs: the cooked body, never the source. */
 export const THREAD_PROJECTION = {
   ...SUMMARY_PROJECTION,
-  bodyHtml: 1, acceptedReplyId: 1, updatedAt: 1, editedAt: 1, lockedAt: 1, lockReason: 1, lockNote: 1,
-  privateMessageNoticeAt: 1, lastPosterRole: 1, lastPosterIsAsker: 1,
-  awaitingSince: 1, lockDueAt: 1, firstResponseDueAt: 1,
+  bodyHtml: 1,
+  acceptedReplyId: 1,
+  updatedAt: 1,
+  editedAt: 1,
+  lockedAt: 1,
+  lockReason: 1,
+  lockNote: 1,
+  privateMessageNoticeAt: 1,
+  lastPosterRole: 1,
+  lastPosterIsAsker: 1,
+  awaitingSince: 1,
+  lockDueAt: 1,
+  firstResponseDueAt: 1,
 } as const;
 
 export const REPLY_PROJECTION = {
-  threadId: 1, author: 1, authorName: 1, authorUsername: 1, authorRole: 1, system: 1, systemKind: 1,
-  bodyHtml: 1, createdAt: 1, editedAt: 1,
-  helpfulCount: 1, notHelpfulCount: 1, satisfactionSum: 1, satisfactionCount: 1,
+  threadId: 1,
+  author: 1,
+  authorName: 1,
+  authorUsername: 1,
+  authorRole: 1,
+  system: 1,
+  systemKind: 1,
+  bodyHtml: 1,
+  createdAt: 1,
+  editedAt: 1,
+  helpfulCount: 1,
+  notHelpfulCount: 1,
+  satisfactionSum: 1,
+  satisfactionCount: 1,
 } as const;
 
 type SummaryDoc = Pick<ThreadDoc, '_id' | keyof typeof SUMMARY_PROJECTION>;
@@ -159,9 +192,10 @@ export function toReplyView(r: ReplyPageDoc, signatureHtml: string | null = null
     id: String(r._id),
     threadId: String(r.threadId),
     bodyHtml: r.bodyHtml,
-    author: r.system || !r.author
-      ? null
-      : { id: String(r.author), username: r.authorUsername, displayName: r.authorName, role: r.authorRole ?? 'member' },
+    author:
+      r.system || !r.author
+        ? null
+        : { id: String(r.author), username: r.authorUsername, displayName: r.authorName, role: r.authorRole ?? 'member' },
     system: !!r.system,
     systemKind: r.systemKind ?? null,
     createdAt: r.createdAt,

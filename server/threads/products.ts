@@ -124,7 +124,11 @@ export async function createProduct(actor: Actor | null, input: { name: string }
 export async function renameProduct(actor: Actor | null, id: string, input: { name: string }): Promise<ProductView> {
   requireProductAdmin(actor);
   const _id = toObjectId(id, 'That product');
-  const doc = await Product.findOneAndUpdate({ _id }, { $set: { name: input.name, slug: slugify(input.name) } }, { returnDocument: 'after' })
+  const doc = await Product.findOneAndUpdate(
+    { _id },
+    { $set: { name: input.name, slug: slugify(input.name) } },
+    { returnDocument: 'after' },
+  )
     .lean()
     .catch(duplicate);
   if (!doc) throw new NotFoundError('That product does not exist.');

@@ -19,11 +19,33 @@ export interface RebakeCounts {
 const BATCH = 200;
 
 export async function rebake(log: (line: string) => void = () => {}): Promise<RebakeCounts> {
-  const threads = await rebakeCollection(Thread as unknown as Model<Record<string, unknown>>, 'threads', 'bodySource', 'bodyHtml', 'rendererVersion', log);
-  const replies = await rebakeCollection(Reply as unknown as Model<Record<string, unknown>>, 'replies', 'bodySource', 'bodyHtml', 'rendererVersion', log);
-  const signatures = await rebakeCollection(User as unknown as Model<Record<string, unknown>>, 'signatures', 'signature', 'signatureHtml', 'signatureRendererVersion', log, {
-    signature: { $ne: null },
-  });
+  const threads = await rebakeCollection(
+    Thread as unknown as Model<Record<string, unknown>>,
+    'threads',
+    'bodySource',
+    'bodyHtml',
+    'rendererVersion',
+    log,
+  );
+  const replies = await rebakeCollection(
+    Reply as unknown as Model<Record<string, unknown>>,
+    'replies',
+    'bodySource',
+    'bodyHtml',
+    'rendererVersion',
+    log,
+  );
+  const signatures = await rebakeCollection(
+    User as unknown as Model<Record<string, unknown>>,
+    'signatures',
+    'signature',
+    'signatureHtml',
+    'signatureRendererVersion',
+    log,
+    {
+      signature: { $ne: null },
+    },
+  );
   log(`rebake done: ${threads} threads, ${replies} replies, ${signatures} signatures re-rendered (renderer v${RENDERER_VERSION})`);
   return { threads, replies, signatures };
 }
@@ -44,7 +66,10 @@ async function rebakeCollection(
     return 0;
   }
   log(`${label}: ${total} to re-render`);
-  const cursor = model.find(filter, { [sourceField]: 1, [versionField]: 1 }).lean().cursor({ batchSize: BATCH });
+  const cursor = model
+    .find(filter, { [sourceField]: 1, [versionField]: 1 })
+    .lean()
+    .cursor({ batchSize: BATCH });
   let batch: Parameters<typeof model.bulkWrite>[0] = [];
   let done = 0;
   const flush = async () => {

@@ -154,8 +154,14 @@ export async function editReply(actor: Actor | null, replyId: string, input: { b
     guardPublicPost(input.body);
     const now = clock.now();
     await Revision.create({
-      targetType: 'reply', targetId: r._id, threadId: r.threadId, editor: new Types.ObjectId(who.id), editorName: who.displayName,
-      title: null, bodySource: r.bodySource, createdAt: now,
+      targetType: 'reply',
+      targetId: r._id,
+      threadId: r.threadId,
+      editor: new Types.ObjectId(who.id),
+      editorName: who.displayName,
+      title: null,
+      bodySource: r.bodySource,
+      createdAt: now,
     });
     const res = await Reply.updateOne(
       { _id: r._id, editedAt: r.editedAt ?? null },

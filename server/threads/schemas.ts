@@ -18,7 +18,10 @@ const body = z
   .transform((s) => s.replace(/\s+$/, ''));
 
 export const listQuery = z.object({
-  status: z.enum(THREAD_STATUSES).optional().or(z.literal('').transform(() => undefined)),
+  status: z
+    .enum(THREAD_STATUSES)
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   product: z.string().max(100).optional(),
   page: pageParam,
 });
@@ -35,7 +38,10 @@ export const askForm = z.object({
 export const askJson = z.object({
   title,
   body,
-  products: z.array(objectIdString).max(20).refine((a) => a.length > 0, { message: 'Choose at least one product.' }),
+  products: z
+    .array(objectIdString)
+    .max(20)
+    .refine((a) => a.length > 0, { message: 'Choose at least one product.' }),
 });
 
 export const threadEdit = z

@@ -30,7 +30,9 @@ export async function appendReplySearchText(threadId: Types.ObjectId, body: stri
 
 /** The capped text of a thread's human replies, read from the replies themselves. */
 async function replyText(threadId: Types.ObjectId): Promise<string> {
-  const replies = await Reply.find({ threadId, system: { $ne: true } }, { bodySource: 1 }).sort({ createdAt: 1, _id: 1 }).lean();
+  const replies = await Reply.find({ threadId, system: { $ne: true } }, { bodySource: 1 })
+    .sort({ createdAt: 1, _id: 1 })
+    .lean();
   let out = '';
   for (const r of replies) {
     out += `\n\n${r.bodySource}`;

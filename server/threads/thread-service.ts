@@ -18,9 +18,19 @@ import { countView, pendingViews } from './views-counter';
 import { signaturesFor } from './signatures';
 import { cached, cacheKey, forget, invalidateThread, isFresh, onInvalidate, PAGE_CACHE_MS } from './page-cache';
 import {
-  REPLIES_PER_PAGE, REPLY_PROJECTION, SUMMARY_PROJECTION, THREAD_PROJECTION, THREADS_PER_PAGE,
-  titleSlug, toReplyView, toSummary, toThreadView,
-  type ReplyPageDoc, type ReplyView, type ThreadSummary, type ThreadView,
+  REPLIES_PER_PAGE,
+  REPLY_PROJECTION,
+  SUMMARY_PROJECTION,
+  THREAD_PROJECTION,
+  THREADS_PER_PAGE,
+  titleSlug,
+  toReplyView,
+  toSummary,
+  toThreadView,
+  type ReplyPageDoc,
+  type ReplyView,
+  type ThreadSummary,
+  type ThreadView,
 } from './present';
 
 /**
@@ -98,7 +108,9 @@ export async function listThreads(_actor: Actor | null, input: ListInput): Promi
   // The unfiltered total comes from collection metadata (O(1)); filtered totals count
   // through the same index the page query uses (cached, see countCached).
   const [total, docs] = await Promise.all([
-    unfiltered ? Thread.estimatedDocumentCount().exec() : countCached(`${input.status ?? ''}|${product?.id ?? ''}`, () => Thread.countDocuments(filter).exec()),
+    unfiltered
+      ? Thread.estimatedDocumentCount().exec()
+      : countCached(`${input.status ?? ''}|${product?.id ?? ''}`, () => Thread.countDocuments(filter).exec()),
     listCached(listKey, () =>
       Thread.find(filter, SUMMARY_PROJECTION)
         .sort({ lastActivityAt: -1, _id: -1 })
@@ -218,7 +230,11 @@ export async function getThreadPage(actor: Actor | null, id: string, input: { pa
   };
 }
 
-export function threadFacts(t: { author: { id: string } | Types.ObjectId; status: ThreadStatus; acceptedReplyId: unknown }): policy.ThreadFacts {
+export function threadFacts(t: {
+  author: { id: string } | Types.ObjectId;
+  status: ThreadStatus;
+  acceptedReplyId: unknown;
+}): policy.ThreadFacts {
   const authorId = t.author instanceof Types.ObjectId ? String(t.author) : String((t.author as { id: string }).id);
   return { authorId, status: t.status, acceptedReplyId: t.acceptedReplyId ? String(t.acceptedReplyId) : null };
 }
@@ -297,14 +313,21 @@ export async function getThreadForEdit(actor: Actor | null, id: string) {
 }
 
 function editRefusal(status: ThreadStatus) {
-  return status === 'locked' ? new LockedError('This thread is locked, so it cannot be edited.') : new ForbiddenError('You can only edit your own posts.');
+  return status === 'locked'
+    ? new LockedError('This thread is locked, so it cannot be edited.')
+    : new ForbiddenError('You can only edit your own posts.');
 }
 
 /**
  * Edits the question. The previous version is saved as a Revision first; the update is
  * conditional on nobody having edited since we read it (else 409, edit again).
  */
-export async function editThread(actor: Actor | null, id: string, input: { title?: string; body?: string }, clock: Clock): Promise<ThreadView> {
+export async function editThread(
+  actor: Actor | null,
+  id: string,
+  input: { title?: string; body?: string },
+  clock: Clock,
+): Promise<ThreadView> {
   const who = requireActor(actor);
   const _id = toObjectId(id);
   const t = await Thread.findById(_id, { title: 1, bodySource: 1, author: 1, status: 1, acceptedReplyId: 1, editedAt: 1 }).lean();
@@ -317,8 +340,14 @@ export async function editThread(actor: Actor | null, id: string, input: { title
 
   const now = clock.now();
   await Revision.create({
-    targetType: 'thread', targetId: _id, threadId: _id, editor: new Types.ObjectId(who.id), editorName: who.displayName,
-    title: t.title, bodySource: t.bodySource, createdAt: now,
+    targetType: 'thread',
+    targetId: _id,
+    threadId: _id,
+    editor: new Types.ObjectId(who.id),
+    editorName: who.displayName,
+    title: t.title,
+    bodySource: t.bodySource,
+    createdAt: now,
   });
   const set: Partial<ThreadDoc> = { editedAt: now, updatedAt: now };
   if (title !== t.title) Object.assign(set, { title, slug: titleSlug(title) });
@@ -369,7 +398,9 @@ export async function acceptAnswer(actor: Actor | null, threadId: string, replyI
     const cur = await loadThread(_id);
     if (cur.status === 'locked') throw new LockedError('This thread is locked, so its answer cannot change.');
     throw new ConflictError(
-      cur.acceptedReplyId?.equals(rid) ? 'This reply is already the accepted answer.' : 'This thread already has an accepted answer. Unaccept it first.',
+      cur.acceptedReplyId?.equals(rid)
+        ? 'This reply is already the accepted answer.'
+        : 'This thread already has an accepted answer. Unaccept it first.',
       'conflict',
       { acceptedReplyId: String(cur.acceptedReplyId) },
     );
@@ -391,12 +422,23 @@ export async function unacceptAnswer(actor: Actor | null, threadId: string, cloc
       if (!t.acceptedReplyId) throw new ConflictError('This thread has no accepted answer.');
       throw new ForbiddenError('Only the asker or a moderator can change the answer.');
     }
-    const status = policy.impliedStatus({ acceptedReplyId: null, lastPosterRole: t.lastPosterRole, lastPosterIsAsker: t.lastPosterIsAsker });
+    const status = policy.impliedStatus({
+      acceptedReplyId: null,
+      lastPosterRole: t.lastPosterRole,
+      lastPosterIsAsker: t.lastPosterIsAsker,
+    });
     const now = clock.now();
     // Conditional on everything the new status was computed from: a reply landing in
     // between makes this miss, and we compute again.
     const updated = await Thread.findOneAndUpdate(
-      { _id, status: 'answered', acceptedReplyId: t.acceptedReplyId, lastPosterRole: t.lastPosterRole, lastPosterIsAsker: t.lastPosterIsAsker, lastActivityAt: t.lastActivityAt },
+      {
+        _id,
+        status: 'answered',
+        acceptedReplyId: t.acceptedReplyId,
+        lastPosterRole: t.lastPosterRole,
+        lastPosterIsAsker: t.lastPosterIsAsker,
+        lastActivityAt: t.lastActivityAt,
+      },
       // Deadlines count from the last post (lastActivityAt), which decided the implied state.
       lifecycle.mergeLifecycle(
         { $set: { acceptedReplyId: null, acceptedAt: null, acceptedBy: null, status, updatedAt: now } },
@@ -406,7 +448,7 @@ export async function unacceptAnswer(actor: Actor | null, threadId: string, cloc
     ).lean();
     if (updated) {
       invalidateThread(threadId);
-  await emitThreadEvent('answer.unaccepted', { actor: who, threadId, replyId: String(t.acceptedReplyId), status, at: now });
+      await emitThreadEvent('answer.unaccepted', { actor: who, threadId, replyId: String(t.acceptedReplyId), status, at: now });
       return toThreadView(updated, pendingViews(threadId));
     }
   }
@@ -422,7 +464,16 @@ export async function lockThread(actor: Actor | null, threadId: string, input: {
   const updated = await Thread.findOneAndUpdate(
     { _id, status: { $ne: 'locked' } },
     lifecycle.mergeLifecycle(
-      { $set: { status: 'locked', lockedAt: now, lockReason: 'moderator', lockNote: input.note, lockedBy: new Types.ObjectId(who.id), updatedAt: now } },
+      {
+        $set: {
+          status: 'locked',
+          lockedAt: now,
+          lockReason: 'moderator',
+          lockNote: input.note,
+          lockedBy: new Types.ObjectId(who.id),
+          updatedAt: now,
+        },
+      },
       lifecycle.onLocked(now, 'moderator'),
     ),
     { returnDocument: 'after', projection: THREAD_PROJECTION },

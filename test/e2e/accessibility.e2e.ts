@@ -32,7 +32,10 @@ describe('e2e: accessibility (axe-core, labels, keyboard only)', function () {
 
     // Enough of the story for every page to have content.
     await registerThroughUi(member, MEMBER);
-    threadUrl = await askQuestion(member, { title: 'Expired access code for my cloud admin certification', body: 'My access code has expired. Where do I request a new one?' });
+    threadUrl = await askQuestion(member, {
+      title: 'Expired access code for my cloud admin certification',
+      body: 'My access code has expired. Where do I request a new one?',
+    });
     await signInThroughUi(moderator, MODERATOR);
     await moderator.goto(threadUrl);
     await moderator.getByRole('button', { name: 'Request your certification ID privately' }).click();
@@ -51,7 +54,11 @@ describe('e2e: accessibility (axe-core, labels, keyboard only)', function () {
     const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     const rest = violations.filter((v) => !blocking.includes(v));
     if (rest.length) report.push(describeViolations(name, rest));
-    assert.deepEqual(blocking.map((v) => v.id), [], `serious/critical axe violations on ${name}:\n${describeViolations(name, blocking)}`);
+    assert.deepEqual(
+      blocking.map((v) => v.id),
+      [],
+      `serious/critical axe violations on ${name}:\n${describeViolations(name, blocking)}`,
+    );
     await assertEveryControlLabelled(page, name);
   }
 
@@ -81,13 +88,20 @@ describe('e2e: accessibility (axe-core, labels, keyboard only)', function () {
     // The rating is a real radio group: a fieldset with a legend, five radios of one name.
     const group = feedback.getByRole('group', { name: 'How satisfied are you with this reply?' });
     assert.equal(await group.getByRole('radio').count(), 5);
-    assert.deepEqual(new Set(await group.getByRole('radio').evaluateAll((els) => els.map((e) => (e as unknown as { name: string }).name))).size, 1);
+    assert.deepEqual(
+      new Set(await group.getByRole('radio').evaluateAll((els) => els.map((e) => (e as unknown as { name: string }).name))).size,
+      1,
+    );
 
     await tabUntil(reader, (el) => el.tag === 'INPUT' && el.type === 'radio');
     await reader.keyboard.press('Space'); // 1
     for (let i = 0; i < 4; i++) await reader.keyboard.press('ArrowRight');
     assert.ok(await group.getByRole('radio', { name: /^5/ }).isChecked(), 'arrow keys move the choice to 5');
-    assert.ok(await group.getByRole('radio', { name: /^5/ }).evaluate((e) => e === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement));
+    assert.ok(
+      await group
+        .getByRole('radio', { name: /^5/ })
+        .evaluate((e) => e === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement),
+    );
     await tabUntil(reader, (el) => el.tag === 'BUTTON' && el.text === 'Send rating');
     await reader.keyboard.press('Enter');
     await feedback.getByText('Thanks for your feedback, it helps us improve the site.').waitFor();
@@ -160,7 +174,15 @@ interface Focused {
 async function focused(page: Page): Promise<Focused> {
   return page.evaluate(() => {
     const g = globalThis as unknown as {
-      document: { activeElement: null | { tagName: string; id: string; type?: string; textContent: string | null; closest(s: string): { className: string } | null } };
+      document: {
+        activeElement: null | {
+          tagName: string;
+          id: string;
+          type?: string;
+          textContent: string | null;
+          closest(s: string): { className: string } | null;
+        };
+      };
       getComputedStyle(e: unknown): { outlineStyle: string; outlineWidth: string; boxShadow: string };
     };
     const el = g.document.activeElement;
@@ -168,7 +190,14 @@ async function focused(page: Page): Promise<Focused> {
     const s = g.getComputedStyle(el);
     const outline = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || (s.boxShadow !== 'none' && s.boxShadow !== '');
     const form = el.closest('form');
-    return { tag: el.tagName, id: el.id, type: el.type ?? '', text: (el.textContent ?? '').trim(), inside: form ? form.className.split(' ')[0] ?? '' : '', outline };
+    return {
+      tag: el.tagName,
+      id: el.id,
+      type: el.type ?? '',
+      text: (el.textContent ?? '').trim(),
+      inside: form ? (form.className.split(' ')[0] ?? '') : '',
+      outline,
+    };
   });
 }
 
@@ -186,13 +215,27 @@ async function tabUntil(page: Page, want: (el: Focused) => boolean, max = 80): P
 /** Every visible form control has an accessible name from a label (or aria-label/labelledby). */
 async function assertEveryControlLabelled(page: Page, name: string): Promise<void> {
   const unlabelled = await page.evaluate(() => {
-    type El = { tagName: string; id: string; type?: string; hidden: boolean; offsetParent: unknown; labels?: { length: number } | null; getAttribute(n: string): string | null; closest(s: string): unknown; outerHTML: string };
+    type El = {
+      tagName: string;
+      id: string;
+      type?: string;
+      hidden: boolean;
+      offsetParent: unknown;
+      labels?: { length: number } | null;
+      getAttribute(n: string): string | null;
+      closest(s: string): unknown;
+      outerHTML: string;
+    };
     const g = globalThis as unknown as { document: { querySelectorAll(s: string): Iterable<El> } };
     const out: string[] = [];
     for (const el of Array.from(g.document.querySelectorAll('input, select, textarea'))) {
       if (el.type === 'hidden') continue;
       if (el.offsetParent === null && el.type !== 'radio' && el.type !== 'checkbox') continue; // not rendered
-      const named = (el.labels && el.labels.length > 0) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.getAttribute('title');
+      const named =
+        (el.labels && el.labels.length > 0) ||
+        el.getAttribute('aria-label') ||
+        el.getAttribute('aria-labelledby') ||
+        el.getAttribute('title');
       if (!named) out.push(el.outerHTML.slice(0, 160));
     }
     return out;

@@ -45,10 +45,17 @@ describe('e2e: the support story with JavaScript disabled (plain forms)', functi
     await member.goto('/ask');
     await member.getByLabel('Title').fill('Expired access code for my cloud admin certification');
     await member.getByLabel('Details').fill('My access code **expired**. Where do I request a new one?');
-    await member.getByRole('group', { name: /Applies to/ }).getByRole('checkbox').first().check();
+    await member
+      .getByRole('group', { name: /Applies to/ })
+      .getByRole('checkbox')
+      .first()
+      .check();
     await member.getByRole('button', { name: 'Preview' }).click();
     await member.locator('.preview .post-body strong', { hasText: 'expired' }).waitFor();
-    threadUrl = await askQuestion(member, { title: 'Expired access code for my cloud admin certification', body: 'My access code **expired**. Where do I request a new one?' });
+    threadUrl = await askQuestion(member, {
+      title: 'Expired access code for my cloud admin certification',
+      body: 'My access code **expired**. Where do I request a new one?',
+    });
     await signInThroughUi(moderator, MODERATOR);
   });
 

@@ -102,7 +102,9 @@ describe('e2e: the support story in a real browser (member, moderator, reader)',
     await moderator.locator('output.secure-value').waitFor();
     assert.equal((await moderator.locator('output.secure-value').innerText()).trim(), '987654321');
 
-    await moderator.getByLabel('Message', { exact: true }).fill('Thank you. Here is your new access code; use it with your MCID on the migration page.');
+    await moderator
+      .getByLabel('Message', { exact: true })
+      .fill('Thank you. Here is your new access code; use it with your MCID on the migration page.');
     await moderator.locator('details summary', { hasText: 'Add a secure field' }).click();
     await moderator.getByLabel('Kind').selectOption('access_code');
     await moderator.getByLabel('Label').fill('Access code');
@@ -111,7 +113,10 @@ describe('e2e: the support story in a real browser (member, moderator, reader)',
     await moderator.locator('.message', { hasText: 'Here is your new access code' }).waitFor();
     assert.match(await moderator.locator('.message', { hasText: 'Here is your new access code' }).innerText(), /••••-••••-4321/);
     await screenshot(moderator, 'conversation');
-    await moderator.locator('.message').nth(1).evaluate((el) => (el as unknown as { scrollIntoView(o: unknown): void }).scrollIntoView({ block: 'start' }));
+    await moderator
+      .locator('.message')
+      .nth(1)
+      .evaluate((el) => (el as unknown as { scrollIntoView(o: unknown): void }).scrollIntoView({ block: 'start' }));
     await screenshot(moderator, 'conversation-secure-fields', { keepScroll: true });
 
     await moderator.goto(threadUrl);
@@ -145,14 +150,19 @@ describe('e2e: the support story in a real browser (member, moderator, reader)',
     await feedback.getByRole('button', { name: 'Yes' }).click();
     await feedback.getByText('Great! Thanks for your feedback.').waitFor();
     await feedback.getByText('1 person found this reply helpful').waitFor();
-    const scale = feedback.getByRole('radiogroup', { name: 'How satisfied are you with this reply?' }).or(feedback.getByRole('group', { name: 'How satisfied are you with this reply?' }));
+    const scale = feedback
+      .getByRole('radiogroup', { name: 'How satisfied are you with this reply?' })
+      .or(feedback.getByRole('group', { name: 'How satisfied are you with this reply?' }));
     await scale.getByRole('radio', { name: /^5/ }).check();
     await feedback.getByRole('button', { name: 'Send rating' }).click();
     await feedback.getByText('Thanks for your feedback, it helps us improve the site.').waitFor();
     await reader.reload();
     await feedback.getByText('1 person found this reply helpful').waitFor();
     assert.ok(await feedback.getByRole('radio', { name: /^5/ }).isChecked(), 'the rating is remembered');
-    await reader.locator('.replies .reply-staff .signature').first().evaluate((el) => (el as unknown as { scrollIntoView(o: unknown): void }).scrollIntoView({ block: 'start' }));
+    await reader
+      .locator('.replies .reply-staff .signature')
+      .first()
+      .evaluate((el) => (el as unknown as { scrollIntoView(o: unknown): void }).scrollIntoView({ block: 'start' }));
     await screenshot(reader, 'reply-feedback', { keepScroll: true });
     await member.reload();
     await screenshot(member, 'thread');
@@ -169,7 +179,10 @@ describe('e2e: the support story in a real browser (member, moderator, reader)',
   it('a second question left unanswered after a moderator reply is locked by the sweep two business days later', async () => {
     server.clock.set('2026-11-17T18:00:00Z'); // Tue 13:00 New York
     await member.goto('/ask');
-    silentUrl = await askQuestion(member, { title: 'Transcript does not show my Excel exam', body: 'I passed the Excel Expert exam last month but it is not on my transcript.' });
+    silentUrl = await askQuestion(member, {
+      title: 'Transcript does not show my Excel exam',
+      body: 'I passed the Excel Expert exam last month but it is not on my transcript.',
+    });
     server.clock.set('2026-11-17T19:00:00Z'); // Tue 14:00
     await moderator.goto(silentUrl);
     await replyOnThread(moderator, 'Hi! Which e-mail address did you use when you booked the exam? Please tell us by private message.');
@@ -213,7 +226,10 @@ describe('e2e: the support story in a real browser (member, moderator, reader)',
     const res = await reader.goto('/search?q=access+code');
     if (res?.status() === 404) return this.skip();
     assert.equal(res?.status(), 200);
-    await reader.getByRole('link', { name: /Expired access code for my cloud admin certification/ }).first().waitFor();
+    await reader
+      .getByRole('link', { name: /Expired access code for my cloud admin certification/ })
+      .first()
+      .waitFor();
     await screenshot(reader, 'search');
   });
 });

@@ -42,7 +42,11 @@ export async function createUser(
  * the signed-in user and the new CSRF token (the session id changes at sign-in, and the
  * token is bound to it).
  */
-export async function signIn(agent: Agent, username: string, password: string): Promise<{ user: Record<string, unknown>; csrfToken: string }> {
+export async function signIn(
+  agent: Agent,
+  username: string,
+  password: string,
+): Promise<{ user: Record<string, unknown>; csrfToken: string }> {
   const token = await csrfToken(agent);
   const res = await agent.post('/api/session').set('X-CSRF-Token', token).send({ username, password });
   if (res.status !== 200) throw new Error(`signIn(${username}) failed: ${res.status} ${JSON.stringify(res.body)}`);

@@ -9,9 +9,7 @@ import { crudCommands } from './handlers/crud';
 export type { CommandContext, ServerInfo } from './handlers/context';
 
 /** Command names are case-sensitive, as in MongoDB; the handlers list the few aliases. */
-const HANDLERS = new Map<string, CommandHandler>(
-  Object.entries({ ...adminCommands, ...catalogCommands, ...crudCommands }),
-);
+const HANDLERS = new Map<string, CommandHandler>(Object.entries({ ...adminCommands, ...catalogCommands, ...crudCommands }));
 
 /** The first field of a command document names the command. */
 export function commandName(cmd: Document): string | undefined {

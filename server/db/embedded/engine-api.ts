@@ -103,7 +103,11 @@ export interface Engine {
   createCollection(db: string, coll: string, options?: Document): void;
   /** throws 26 NamespaceNotFound if missing */
   dropCollection(db: string, coll: string): void;
-  createIndexes(db: string, coll: string, specs: IndexSpec[]): {
+  createIndexes(
+    db: string,
+    coll: string,
+    specs: IndexSpec[],
+  ): {
     numIndexesBefore: number;
     numIndexesAfter: number;
     createdCollectionAutomatically: boolean;
@@ -115,7 +119,12 @@ export interface Engine {
 
   insert(db: string, coll: string, docs: Document[], opts?: WriteOptions): { n: number; writeErrors: WriteError[] };
   find(db: string, coll: string, opts: FindOptions): Document[];
-  update(db: string, coll: string, updates: UpdateStatement[], opts?: WriteOptions): {
+  update(
+    db: string,
+    coll: string,
+    updates: UpdateStatement[],
+    opts?: WriteOptions,
+  ): {
     n: number;
     nModified: number;
     upserted: { index: number; _id: unknown }[];

@@ -229,7 +229,11 @@ function serveConnection(socket: net.Socket, shared: Shared): void {
     try {
       parts = encodeReply(requestId, replyWith, doc);
     } catch (err) {
-      parts = encodeReply(requestId, replyWith, errorReply(commandError(10334, `the reply could not be encoded: ${(err as Error).message}`)));
+      parts = encodeReply(
+        requestId,
+        replyWith,
+        errorReply(commandError(10334, `the reply could not be encoded: ${(err as Error).message}`)),
+      );
     }
     socket.write(parts[0]);
     socket.write(parts[1]);
@@ -249,11 +253,19 @@ function serveConnection(socket: net.Socket, shared: Shared): void {
     const started = debug ? performance.now() : 0;
     const replyWith = request.opCode === OP_QUERY ? 'reply' : 'msg';
     const log = (reply: Document) => {
-      if (debug) logger.debug({ conn: connectionId, db: request.db, cmd: name, ok: reply.ok, ms: performance.now() - started }, 'embedded db: command');
+      if (debug)
+        logger.debug(
+          { conn: connectionId, db: request.db, cmd: name, ok: reply.ok, ms: performance.now() - started },
+          'embedded db: command',
+        );
       return reply;
     };
     if (name !== undefined && GROUPABLE.has(name) && group.enabled) {
-      group.run(() => log(runCommand(name, request.command, request.db, ctx)), (doc) => send(request.requestId, replyWith, doc), !request.moreToCome);
+      group.run(
+        () => log(runCommand(name, request.command, request.db, ctx)),
+        (doc) => send(request.requestId, replyWith, doc),
+        !request.moreToCome,
+      );
       return;
     }
     group.flush(); // nothing reads (or writes outside the group) before the group is on disk
@@ -269,7 +281,10 @@ function serveConnection(socket: net.Socket, shared: Shared): void {
       for (let frame = reader.next(); frame !== null; frame = reader.next()) handleFrame(frame, debug);
     } catch (err) {
       // Framing is lost (or something unforeseen broke): only this connection pays.
-      logger.warn({ conn: connectionId, reason: (err as Error).message, framing: err instanceof FramingError }, 'embedded db: closing connection');
+      logger.warn(
+        { conn: connectionId, reason: (err as Error).message, framing: err instanceof FramingError },
+        'embedded db: closing connection',
+      );
       socket.destroy();
     } finally {
       socket.uncork();

@@ -9,7 +9,15 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
  * CHROMIUM_PATH overrides the executable.
  */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export const VIEWPORT = { width: 1280, height: 900 };
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -20,8 +28,18 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /** One person: their own cookies, storage and pages. */
-export async function newPerson(browser: Browser, baseURL: string, opts: { javaScriptEnabled?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ baseURL, viewport: VIEWPORT, javaScriptEnabled: opts.javaScriptEnabled ?? true, locale: 'en-US', timezoneId: 'America/New_York' });
+export async function newPerson(
+  browser: Browser,
+  baseURL: string,
+  opts: { javaScriptEnabled?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    baseURL,
+    viewport: VIEWPORT,
+    javaScriptEnabled: opts.javaScriptEnabled ?? true,
+    locale: 'en-US',
+    timezoneId: 'America/New_York',
+  });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   return { context, page };
@@ -31,9 +49,13 @@ export async function newPerson(browser: Browser, baseURL: string, opts: { javaS
 export async function screenshot(page: Page, name: string, opts: { keepScroll?: boolean; keepFocus?: boolean } = {}): Promise<void> {
   if (process.env.E2E_SCREENSHOTS === '0') return;
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  if (!opts.keepScroll) await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0)).catch(() => undefined);
+  if (!opts.keepScroll)
+    await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0)).catch(() => undefined);
   // No blinking caret or focus ring from the last click in the picture.
-  if (!opts.keepFocus) await page.evaluate(() => (globalThis as unknown as { document: { activeElement?: { blur?(): void } } }).document.activeElement?.blur?.()).catch(() => undefined);
+  if (!opts.keepFocus)
+    await page
+      .evaluate(() => (globalThis as unknown as { document: { activeElement?: { blur?(): void } } }).document.activeElement?.blur?.())
+      .catch(() => undefined);
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: false, animations: 'disabled', caret: 'hide' });
 }
 
@@ -54,14 +76,34 @@ export async function runAxe(page: Page): Promise<AxeViolation[]> {
   // (This file is type-checked without the DOM library: the page is reached via globalThis.)
   if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(axeSource);
   return page.evaluate(async () => {
-    const g = globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeViolation[] }> }; document: unknown };
-    const r = await g.axe.run(g.document, { resultTypes: ['violations'], runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, html: n.html, failureSummary: n.failureSummary })) }));
+    const g = globalThis as unknown as {
+      axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeViolation[] }> };
+      document: unknown;
+    };
+    const r = await g.axe.run(g.document, {
+      resultTypes: ['violations'],
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+    });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target, html: n.html, failureSummary: n.failureSummary })),
+    }));
   });
 }
 
 export function describeViolations(name: string, violations: AxeViolation[]): string {
   return violations
-    .map((v) => `  [${name}] ${v.impact ?? 'minor'} ${v.id}: ${v.help}\n${v.nodes.slice(0, 5).map((n) => `      ${JSON.stringify(n.target)} ${n.html.slice(0, 160)}${n.failureSummary ? `\n        ${n.failureSummary.replace(/\n/g, '\n        ')}` : ''}`).join('\n')}`)
+    .map(
+      (v) =>
+        `  [${name}] ${v.impact ?? 'minor'} ${v.id}: ${v.help}\n${v.nodes
+          .slice(0, 5)
+          .map(
+            (n) =>
+              `      ${JSON.stringify(n.target)} ${n.html.slice(0, 160)}${n.failureSummary ? `\n        ${n.failureSummary.replace(/\n/g, '\n        ')}` : ''}`,
+          )
+          .join('\n')}`,
+    )
     .join('\n');
 }

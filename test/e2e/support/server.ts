@@ -32,7 +32,13 @@ export interface E2EServer {
 export async function startE2EServer(opts: { clock?: FakeClock; env?: Record<string, string> } = {}): Promise<E2EServer> {
   const db = await startTestDatabase();
   // Every browser context comes from 127.0.0.1: give sign-in and posting room.
-  const config = testConfig({ RATE_LOGIN_MAX: '1000', RATE_POST_MAX: '1000', RATE_MESSAGE_MAX: '1000', RATE_QUESTION_MAX: '1000', ...opts.env });
+  const config = testConfig({
+    RATE_LOGIN_MAX: '1000',
+    RATE_POST_MAX: '1000',
+    RATE_MESSAGE_MAX: '1000',
+    RATE_QUESTION_MAX: '1000',
+    ...opts.env,
+  });
   const clock = opts.clock ?? new FakeClock('2026-11-17T15:00:00Z'); // Tue 10:00 New York
   const logger = createLogger('silent');
   await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).init()));

@@ -6,13 +6,19 @@ export const MODERATOR = { username: 'jsalcedo', displayName: 'Dana Whitfield', 
 export const READER = { username: 'reader1', displayName: 'Helpful Reader', password: 'reader passphrase 42' };
 
 /** Registration through the form, as a person would do it. */
-export async function registerThroughUi(page: Page, who: { username: string; email: string; displayName: string; password: string }): Promise<void> {
+export async function registerThroughUi(
+  page: Page,
+  who: { username: string; email: string; displayName: string; password: string },
+): Promise<void> {
   await page.goto('/register');
   await page.getByLabel('Username').fill(who.username);
   await page.getByLabel('Email address').fill(who.email);
   await page.getByLabel(/Display name/).fill(who.displayName);
   await page.getByLabel('Password').fill(who.password);
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/register')), page.getByRole('button', { name: 'Create account' }).click()]);
+  await Promise.all([
+    page.waitForURL((u) => !u.pathname.startsWith('/register')),
+    page.getByRole('button', { name: 'Create account' }).click(),
+  ]);
 }
 
 /** Sign-in through the form on the current page (or /login). */
@@ -39,5 +45,8 @@ export async function askQuestion(page: Page, q: { title: string; body: string }
 export async function replyOnThread(page: Page, body: string): Promise<void> {
   await page.getByLabel('Reply', { exact: true }).fill(body);
   await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Post reply' }).click()]);
-  await page.locator('.reply .post-body', { hasText: body.split('\n')[0]!.slice(0, 40) }).first().waitFor();
+  await page
+    .locator('.reply .post-body', { hasText: body.split('\n')[0]!.slice(0, 40) })
+    .first()
+    .waitFor();
 }

@@ -48,7 +48,13 @@ describe('auth: register via the HTML form (POST /register)', () => {
     const res = await agent
       .post('/register')
       .type('form')
-      .send({ _csrf: token, username: 'Markus', email: 'other@example.test', displayName: 'Other Markus', password: 'secret password here' })
+      .send({
+        _csrf: token,
+        username: 'Markus',
+        email: 'other@example.test',
+        displayName: 'Other Markus',
+        password: 'secret password here',
+      })
       .expect(409);
     assert.match(res.text, /role="alert"/);
     assert.match(res.text, /That username is taken/);
@@ -69,7 +75,14 @@ describe('auth: register via the HTML form (POST /register)', () => {
     it(`re-renders ${label} with 400 and the typed values, never the password`, async () => {
       const { agent, token } = await openForm();
       const before = await users().countDocuments();
-      const body = { _csrf: token, username: 'typedname', email: 'typed@example.test', displayName: 'Typed Name', password: 'typed-password-1', ...change };
+      const body = {
+        _csrf: token,
+        username: 'typedname',
+        email: 'typed@example.test',
+        displayName: 'Typed Name',
+        password: 'typed-password-1',
+        ...change,
+      };
       const res = await agent.post('/register').type('form').send(body).expect(400);
       assert.match(res.text, message);
       assert.match(res.text, /role="alert"/);
@@ -96,7 +109,13 @@ describe('auth: register via the HTML form (POST /register)', () => {
     const res = await agent
       .post('/register')
       .type('form')
-      .send({ _csrf: token, username: 'huge', email: 'huge@example.test', password: 'a good passphrase', displayName: 'x'.repeat(t.config.BODY_LIMIT_KB * 1024 + 10) })
+      .send({
+        _csrf: token,
+        username: 'huge',
+        email: 'huge@example.test',
+        password: 'a good passphrase',
+        displayName: 'x'.repeat(t.config.BODY_LIMIT_KB * 1024 + 10),
+      })
       .expect(413);
     // The friendly error page renders even though the body was refused before the session was read.
     assert.match(res.text, /The request body is too large/);

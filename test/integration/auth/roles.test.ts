@@ -53,7 +53,10 @@ describe('auth: roles, staff signatures and the CLI', () => {
     it(`PUT /api/settings/signature as ${who} -> ${status}`, async () => {
       const agent = agents[who]!;
       const token = await csrfToken(agent);
-      const res = await agent.put('/api/settings/signature').set('X-CSRF-Token', token).send({ signature: `**${who}** <script>x()</script>` });
+      const res = await agent
+        .put('/api/settings/signature')
+        .set('X-CSRF-Token', token)
+        .send({ signature: `**${who}** <script>x()</script>` });
       assert.equal(res.status, status);
       const username = who === 'anonymous' ? null : people[who as 'member'].username;
       const doc = username ? await collection('users').findOne({ usernameLower: username }) : null;
@@ -71,16 +74,28 @@ describe('auth: roles, staff signatures and the CLI', () => {
   it('HTML: a moderator saves and clears a signature through the form', async () => {
     const agent = agents.moderator!;
     const page = await agent.get('/settings/signature').expect(200);
-    await agent.post('/settings/signature').type('form').send({ _csrf: formToken(page.text), signature: 'Dana\nCommunity Support' }).expect(303);
+    await agent
+      .post('/settings/signature')
+      .type('form')
+      .send({ _csrf: formToken(page.text), signature: 'Dana\nCommunity Support' })
+      .expect(303);
     const saved = await agent.get('/settings/signature?saved=1').expect(200);
     assert.match(saved.text, /Your signature was saved/);
     assert.equal((await collection('users').findOne({ usernameLower: 'dana' }))?.signatureHtml, '<p>Dana<br />Community Support</p>');
 
-    const tooLong = await agent.post('/settings/signature').type('form').send({ _csrf: formToken(saved.text), signature: 'x'.repeat(2001) }).expect(400);
+    const tooLong = await agent
+      .post('/settings/signature')
+      .type('form')
+      .send({ _csrf: formToken(saved.text), signature: 'x'.repeat(2001) })
+      .expect(400);
     assert.match(tooLong.text, /role="alert"/);
     assert.match(tooLong.text, /x{2001}<\/textarea>/, 'typed text kept');
 
-    await agent.post('/settings/signature').type('form').send({ _csrf: formToken(saved.text), signature: '   ' }).expect(303);
+    await agent
+      .post('/settings/signature')
+      .type('form')
+      .send({ _csrf: formToken(saved.text), signature: '   ' })
+      .expect(303);
     const doc = await collection('users').findOne({ usernameLower: 'dana' });
     assert.equal(doc?.signature, null);
     assert.equal(doc?.signatureHtml, null);
@@ -100,7 +115,10 @@ describe('auth: roles, staff signatures and the CLI', () => {
     );
     assert.equal(signatureHtmlFor({ displayName: 'Priya', role: 'member' }), null);
     // A display name is text, never markup.
-    assert.match(signatureHtmlFor({ displayName: '<b>Eve</b>', role: 'moderator' })!, /^<p>&lt;b&gt;Eve&lt;\/b&gt;<br \/>Community Support<br \/>/);
+    assert.match(
+      signatureHtmlFor({ displayName: '<b>Eve</b>', role: 'moderator' })!,
+      /^<p>&lt;b&gt;Eve&lt;\/b&gt;<br \/>Community Support<br \/>/,
+    );
     assert.equal(signatureHtmlFor({ displayName: 'J', role: 'admin', signatureHtml: '<p>own</p>' }), '<p>own</p>');
   });
 
@@ -117,7 +135,7 @@ describe('auth: roles, staff signatures and the CLI', () => {
     });
 
     it('set-role promotes a member, and their open session sees it at once', async () => {
-      const code = await getCommand('set-role')!.run(['priya', 'moderator'], cli()) ?? 0;
+      const code = (await getCommand('set-role')!.run(['priya', 'moderator'], cli())) ?? 0;
       assert.equal(code, 0);
       assert.deepEqual(lines.splice(0), ['priya is now moderator.']);
       assert.equal((await collection('users').findOne({ usernameLower: 'priya' }))?.role, 'moderator');
@@ -139,13 +157,21 @@ describe('auth: roles, staff signatures and the CLI', () => {
     it('create-admin with flags, then users lists the staff', async () => {
       lines.length = 0;
       errors.length = 0;
-      const code = await runCommand('create-admin', ['--username', 'ops', '--email', 'ops@example.test', '--password=ops password 1', '--display-name', 'Ops Team'], cli());
+      const code = await runCommand(
+        'create-admin',
+        ['--username', 'ops', '--email', 'ops@example.test', '--password=ops password 1', '--display-name', 'Ops Team'],
+        cli(),
+      );
       assert.equal(code, 0, errors.join('\n'));
       const doc = await collection('users').findOne({ usernameLower: 'ops' });
       assert.equal(doc?.role, 'admin');
       assert.match(doc?.passwordHash, /^\$argon2id\$/);
 
-      assert.equal(await runCommand('create-admin', ['--username', 'half'], cli()), 1, 'missing values are not prompted for without a terminal');
+      assert.equal(
+        await runCommand('create-admin', ['--username', 'half'], cli()),
+        1,
+        'missing values are not prompted for without a terminal',
+      );
       assert.match(errors.join('\n'), /missing --email, --password/);
 
       lines.length = 0;

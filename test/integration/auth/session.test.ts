@@ -59,18 +59,29 @@ describe('auth: sign-in and sign-out', () => {
     const agents = people.map(() => t.agent());
     const tokens = await Promise.all(agents.map((a) => csrfToken(a)));
     const results = await Promise.all(
-      people.map((p, i) => agents[i]!.post('/api/session').set('X-CSRF-Token', tokens[i]!).send({ username: p.username, password: p.password })),
+      people.map((p, i) =>
+        agents[i]!.post('/api/session').set('X-CSRF-Token', tokens[i]!).send({ username: p.username, password: p.password }),
+      ),
     );
-    assert.deepEqual(results.map((r) => r.status), [200, 200, 200]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      [200, 200, 200],
+    );
     const me = await Promise.all(agents.map((a) => a.get('/api/session')));
-    assert.deepEqual(me.map((r) => r.body.user.username), ['Priya', 'markus', 'Priya']);
+    assert.deepEqual(
+      me.map((r) => r.body.user.username),
+      ['Priya', 'markus', 'Priya'],
+    );
   });
 
   it('gives the same message for an unknown user and a wrong password', async () => {
     const agent = t.agent();
     const token = await csrfToken(agent);
     const wrong = await agent.post('/api/session').set('X-CSRF-Token', token).send({ username: 'Priya', password: 'not the password' });
-    const unknown = await agent.post('/api/session').set('X-CSRF-Token', token).send({ username: 'nobody-here', password: 'not the password' });
+    const unknown = await agent
+      .post('/api/session')
+      .set('X-CSRF-Token', token)
+      .send({ username: 'nobody-here', password: 'not the password' });
     assert.equal(wrong.status, 401);
     assert.equal(unknown.status, 401);
     assert.deepEqual(wrong.body, unknown.body);
@@ -81,7 +92,12 @@ describe('auth: sign-in and sign-out', () => {
   it('400 for operator objects and wrong types in the credentials', async () => {
     const agent = t.agent();
     const token = await csrfToken(agent);
-    for (const body of [{ username: { $ne: '' }, password: { $ne: '' } }, { username: 'Priya', password: { $gt: '' } }, { username: ['Priya'], password: member.password }, {}]) {
+    for (const body of [
+      { username: { $ne: '' }, password: { $ne: '' } },
+      { username: 'Priya', password: { $gt: '' } },
+      { username: ['Priya'], password: member.password },
+      {},
+    ]) {
       const res = await agent.post('/api/session').set('X-CSRF-Token', token).send(body);
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(res.body.error.code, 'validation');
@@ -115,7 +131,11 @@ describe('auth: sign-in and sign-out', () => {
     // Sign out through the header's form (POST only).
     const profile = await agent.get('/users/Priya').expect(200);
     assert.match(profile.text, /action="\/logout"/);
-    const out = await agent.post('/logout').type('form').send({ _csrf: formToken(profile.text) }).expect(303);
+    const out = await agent
+      .post('/logout')
+      .type('form')
+      .send({ _csrf: formToken(profile.text) })
+      .expect(303);
     assert.equal(out.headers.location, '/');
     assert.match(String(out.headers['set-cookie']), /forum\.sid=;/);
     assert.equal(await collection('sessions').countDocuments({ _id: after as never }), 0);

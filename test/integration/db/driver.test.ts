@@ -37,7 +37,10 @@ describe('embedded db: driver against the storage engine', () => {
     const c = db.collection('crud');
     const { insertedId } = await c.insertOne({ name: 'ada', n: 1 });
     assert.equal((await c.findOne({ _id: insertedId }))?.name, 'ada');
-    await c.insertMany([{ name: 'bob', n: 2 }, { name: 'cy', n: 3 }]);
+    await c.insertMany([
+      { name: 'bob', n: 2 },
+      { name: 'cy', n: 3 },
+    ]);
     const upd = await c.updateOne({ name: 'bob' }, { $inc: { n: 10 }, $set: { seen: true } });
     assert.equal(upd.matchedCount, 1);
     assert.equal(upd.modifiedCount, 1);
@@ -58,7 +61,9 @@ describe('embedded db: driver against the storage engine', () => {
 
   it('reads a result set past its first batch (250 documents, batchSize 50)', async () => {
     const c = db.collection<Item>('items');
-    await c.insertMany(Array.from({ length: 250 }, (_, i) => ({ _id: i, group: `g${i % 5}`, qty: i % 17, tags: i % 2 ? ['odd'] : ['even'] })));
+    await c.insertMany(
+      Array.from({ length: 250 }, (_, i) => ({ _id: i, group: `g${i % 5}`, qty: i % 17, tags: i % 2 ? ['odd'] : ['even'] })),
+    );
     getMores = 0;
     const all = await c.find({}, { batchSize: 50 }).sort({ _id: -1 }).toArray();
     assert.equal(all.length, 250);
@@ -85,7 +90,12 @@ describe('embedded db: driver against the storage engine', () => {
 
   it('sorts, skips, limits and projects', async () => {
     const c = db.collection<Item>('items');
-    const page = await c.find({ group: 'g2' }, { projection: { qty: 1 } }).sort({ qty: -1, _id: 1 }).skip(3).limit(4).toArray();
+    const page = await c
+      .find({ group: 'g2' }, { projection: { qty: 1 } })
+      .sort({ qty: -1, _id: 1 })
+      .skip(3)
+      .limit(4)
+      .toArray();
     assert.equal(page.length, 4);
     const sorted = [...page].sort((a, b) => b.qty - a.qty || a._id - b._id);
     assert.deepEqual(page, sorted);
@@ -104,7 +114,11 @@ describe('embedded db: driver against the storage engine', () => {
     assert.equal(after?.v, 3);
     const upBefore = await c.findOneAndUpdate({ key: 'x' }, { $set: { v: 9 } }, { upsert: true });
     assert.equal(upBefore, null);
-    const upAfter = await c.findOneAndUpdate({ key: 'y' }, { $set: { v: 8 } }, { upsert: true, returnDocument: 'after', projection: { _id: 0 } });
+    const upAfter = await c.findOneAndUpdate(
+      { key: 'y' },
+      { $set: { v: 8 } },
+      { upsert: true, returnDocument: 'after', projection: { _id: 0 } },
+    );
     assert.deepEqual(upAfter, { key: 'y', v: 8 });
     const meta = await c.findOneAndUpdate({ key: 'z' }, { $set: { v: 7 } }, { upsert: true, includeResultMetadata: true });
     assert.equal(meta.lastErrorObject?.updatedExisting, false);
@@ -117,23 +131,49 @@ describe('embedded db: driver against the storage engine', () => {
   it('aggregates with $match, $group, $sort, $lookup, $unwind, $count and $facet', async () => {
     const items = db.collection<Item>('items');
     const groups = await items
-      .aggregate([{ $match: { qty: { $gte: 10 } } }, { $group: { _id: '$group', n: { $sum: 1 }, total: { $sum: '$qty' } } }, { $sort: { _id: 1 } }])
+      .aggregate([
+        { $match: { qty: { $gte: 10 } } },
+        { $group: { _id: '$group', n: { $sum: 1 }, total: { $sum: '$qty' } } },
+        { $sort: { _id: 1 } },
+      ])
       .toArray();
-    assert.deepEqual(groups.map((g) => g._id), ['g0', 'g1', 'g2', 'g3', 'g4']);
+    assert.deepEqual(
+      groups.map((g) => g._id),
+      ['g0', 'g1', 'g2', 'g3', 'g4'],
+    );
     const expected = new Map<string, number>();
     for (let i = 0; i < 250; i++) if (i % 17 >= 10) expected.set(`g${i % 5}`, (expected.get(`g${i % 5}`) ?? 0) + 1);
     for (const g of groups) assert.equal(g.n, expected.get(g._id));
 
-    await db.collection('groups').insertMany([{ _id: 'g1' as never, label: 'Group one' }, { _id: 'g2' as never, label: 'Group two' }]);
+    await db.collection('groups').insertMany([
+      { _id: 'g1' as never, label: 'Group one' },
+      { _id: 'g2' as never, label: 'Group two' },
+    ]);
     const joined = await items
-      .aggregate([{ $match: { _id: { $in: [1, 2] } } }, { $lookup: { from: 'groups', localField: 'group', foreignField: '_id', as: 'g' } }, { $unwind: '$g' }, { $sort: { _id: 1 } }, { $project: { label: '$g.label' } }])
+      .aggregate([
+        { $match: { _id: { $in: [1, 2] } } },
+        { $lookup: { from: 'groups', localField: 'group', foreignField: '_id', as: 'g' } },
+        { $unwind: '$g' },
+        { $sort: { _id: 1 } },
+        { $project: { label: '$g.label' } },
+      ])
       .toArray();
-    assert.deepEqual(joined, [{ _id: 1, label: 'Group one' }, { _id: 2, label: 'Group two' }]);
+    assert.deepEqual(joined, [
+      { _id: 1, label: 'Group one' },
+      { _id: 2, label: 'Group two' },
+    ]);
 
     const [counted] = await items.aggregate([{ $match: { tags: 'odd' } }, { $count: 'n' }]).toArray();
     assert.deepEqual(counted, { n: 125 });
     const [facets] = await items
-      .aggregate([{ $facet: { odd: [{ $match: { tags: 'odd' } }, { $count: 'n' }], top: [{ $sort: { _id: -1 } }, { $limit: 2 }, { $project: { _id: 1 } }] } }])
+      .aggregate([
+        {
+          $facet: {
+            odd: [{ $match: { tags: 'odd' } }, { $count: 'n' }],
+            top: [{ $sort: { _id: -1 } }, { $limit: 2 }, { $project: { _id: 1 } }],
+          },
+        },
+      ])
       .toArray();
     assert.deepEqual(facets, { odd: [{ n: 125 }], top: [{ _id: 249 }, { _id: 248 }] });
 
@@ -161,30 +201,39 @@ describe('embedded db: driver against the storage engine', () => {
     });
 
     it('stops an ordered insertMany at the first duplicate', async () => {
-      await assert.rejects(db.collection('users').insertMany([{ email: 'b@x' }, { email: 'a@x' }, { email: 'c@x' }]), (err: MongoBulkWriteError) => {
-        assert.equal(err.code, 11000);
-        assert.equal(err.result.insertedCount, 1);
-        assert.equal(err.writeErrors instanceof Array ? err.writeErrors[0].index : (err.writeErrors as { index: number }).index, 1);
-        return true;
-      });
+      await assert.rejects(
+        db.collection('users').insertMany([{ email: 'b@x' }, { email: 'a@x' }, { email: 'c@x' }]),
+        (err: MongoBulkWriteError) => {
+          assert.equal(err.code, 11000);
+          assert.equal(err.result.insertedCount, 1);
+          assert.equal(err.writeErrors instanceof Array ? err.writeErrors[0].index : (err.writeErrors as { index: number }).index, 1);
+          return true;
+        },
+      );
       assert.equal(await db.collection('users').countDocuments({ email: 'c@x' }), 0);
     });
 
     it('continues an unordered insertMany past duplicates', async () => {
-      await assert.rejects(db.collection('users').insertMany([{ email: 'a@x' }, { email: 'd@x' }, { email: 'b@x' }, { email: 'e@x' }], { ordered: false }), (err: MongoBulkWriteError) => {
-        assert.equal(err.result.insertedCount, 2);
-        assert.equal(Array.isArray(err.writeErrors) ? err.writeErrors.length : 1, 2);
-        return true;
-      });
+      await assert.rejects(
+        db.collection('users').insertMany([{ email: 'a@x' }, { email: 'd@x' }, { email: 'b@x' }, { email: 'e@x' }], { ordered: false }),
+        (err: MongoBulkWriteError) => {
+          assert.equal(err.result.insertedCount, 2);
+          assert.equal(Array.isArray(err.writeErrors) ? err.writeErrors.length : 1, 2);
+          return true;
+        },
+      );
       assert.equal(await db.collection('users').countDocuments({ email: { $in: ['d@x', 'e@x'] } }), 2);
     });
 
     it('rejects updateOne and findOneAndUpdate that would duplicate a key', async () => {
       await assert.rejects(db.collection('users').updateOne({ email: 'b@x' }, { $set: { email: 'a@x' } }), isDup);
-      await assert.rejects(db.collection('users').findOneAndUpdate({ email: 'b@x' }, { $set: { email: 'a@x' } }), (err: MongoServerError) => {
-        assert.equal(err.codeName, 'DuplicateKey');
-        return isDup(err);
-      });
+      await assert.rejects(
+        db.collection('users').findOneAndUpdate({ email: 'b@x' }, { $set: { email: 'a@x' } }),
+        (err: MongoServerError) => {
+          assert.equal(err.codeName, 'DuplicateKey');
+          return isDup(err);
+        },
+      );
       assert.equal(await db.collection('users').countDocuments({ email: 'b@x' }), 1);
     });
 
@@ -198,20 +247,32 @@ describe('embedded db: driver against the storage engine', () => {
     const c = db.collection('ix');
     await c.createIndex({ a: 1, b: -1 }, { name: 'a_b', partialFilterExpression: { a: { $exists: true } } });
     const specs = await c.listIndexes().toArray();
-    assert.deepEqual(specs.map((s) => s.name), ['_id_', 'a_b']);
+    assert.deepEqual(
+      specs.map((s) => s.name),
+      ['_id_', 'a_b'],
+    );
     assert.deepEqual(specs[1].key, { a: 1, b: -1 });
     assert.deepEqual(specs[1].partialFilterExpression, { a: { $exists: true } });
     await c.dropIndex('a_b');
-    assert.deepEqual((await c.listIndexes().toArray()).map((s) => s.name), ['_id_']);
+    assert.deepEqual(
+      (await c.listIndexes().toArray()).map((s) => s.name),
+      ['_id_'],
+    );
     await assert.rejects(c.dropIndex('nope'), { code: 27 });
   });
 
   it('expires documents on the TTL sweep and lets collMod change the TTL', async () => {
     const c = db.collection('sessions');
     await c.createIndex({ expires: 1 }, { expireAfterSeconds: 0 });
-    await c.insertMany([{ _id: 'old' as never, expires: new Date(Date.now() - 1000) }, { _id: 'new' as never, expires: new Date(Date.now() + 3_600_000) }]);
+    await c.insertMany([
+      { _id: 'old' as never, expires: new Date(Date.now() - 1000) },
+      { _id: 'new' as never, expires: new Date(Date.now() + 3_600_000) },
+    ]);
     assert.ok(server.sweepTtl() >= 1);
-    assert.deepEqual((await c.find().toArray()).map((d) => d._id), ['new']);
+    assert.deepEqual(
+      (await c.find().toArray()).map((d) => d._id),
+      ['new'],
+    );
     const mod = await db.command({ collMod: 'sessions', index: { keyPattern: { expires: 1 }, expireAfterSeconds: 60 } });
     assert.equal(mod.expireAfterSeconds_new, 60);
     assert.equal((await c.listIndexes().toArray())[1].expireAfterSeconds, 60);
@@ -240,7 +301,10 @@ describe('embedded db: driver against the storage engine', () => {
     await assert.rejects(other.createCollection('a'), { code: 48, codeName: 'NamespaceExists' });
     await other.collection('b').insertOne({ x: 1 });
     assert.deepEqual((await other.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort(), ['a', 'b']);
-    assert.deepEqual((await other.listCollections({ name: 'b' }).toArray()).map((c) => c.name), ['b']);
+    assert.deepEqual(
+      (await other.listCollections({ name: 'b' }).toArray()).map((c) => c.name),
+      ['b'],
+    );
     const dbs = await client.db('admin').admin().listDatabases();
     assert.ok(dbs.databases.some((d) => d.name === 'droptest'));
     assert.equal(await other.collection('a').drop(), true);
@@ -257,7 +321,10 @@ describe('embedded db: driver against the storage engine', () => {
     assert.equal((await db.command({ collStats: 'items' })).ok, 1);
     const plan = await db.collection('items').find({ group: 'g1' }).explain('executionStats');
     assert.ok(plan.queryPlanner);
-    const aggPlan = await db.collection('items').aggregate([{ $match: { group: 'g1' } }]).explain();
+    const aggPlan = await db
+      .collection('items')
+      .aggregate([{ $match: { group: 'g1' } }])
+      .explain();
     assert.equal(aggPlan.ok, 1);
   });
 

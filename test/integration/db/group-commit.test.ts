@@ -49,7 +49,11 @@ describe('embedded db: group commit', function () {
     commits.length = 0;
     await Promise.all(Array.from({ length: 64 }, (_, i) => coll.insertOne({ _id: i, v: i })));
     await Promise.all(Array.from({ length: 64 }, (_, i) => coll.updateOne({ _id: i }, { $inc: { v: 1 } })));
-    assert.equal(commits.reduce((a, b) => a + b, 0), 128, 'every write committed once');
+    assert.equal(
+      commits.reduce((a, b) => a + b, 0),
+      128,
+      'every write committed once',
+    );
     assert.ok(commits.length < 128, `writes were grouped (${commits.length} commits for 128 writes)`);
     await client!.close();
     await server!.close();
@@ -61,7 +65,10 @@ describe('embedded db: group commit', function () {
   it('fails and undoes every write of a group whose commit fails', async () => {
     const engine = openEngine({ dataDir: dir }) as EmbeddedEngine;
     const coll = await start(engine);
-    await coll.insertMany([{ _id: 1, v: 1 }, { _id: 2, v: 2 }]);
+    await coll.insertMany([
+      { _id: 1, v: 1 },
+      { _id: 2, v: 2 },
+    ]);
     await Promise.all(Array.from({ length: 8 }, () => coll.findOne({ _id: 1 }))); // open connections
     const store = engine.catalog.store!;
     const commit = store.commit.bind(store);
@@ -80,7 +87,10 @@ describe('embedded db: group commit', function () {
       assert.match(String((r as PromiseRejectedResult).reason), /storage write failed/);
     }
     store.commit = commit;
-    assert.deepEqual(await coll.find().sort({ _id: 1 }).toArray(), [{ _id: 1, v: 1 }, { _id: 2, v: 2 }]);
+    assert.deepEqual(await coll.find().sort({ _id: 1 }).toArray(), [
+      { _id: 1, v: 1 },
+      { _id: 2, v: 2 },
+    ]);
     await coll.insertOne({ _id: 5, v: 5 });
     assert.equal(await coll.countDocuments(), 3);
   });

@@ -66,7 +66,10 @@ describe('embedded db: mongoose', () => {
   });
 
   it('a connect / model / disconnect cycle leaves no handles behind (the process exits by itself)', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'helpers/cycle-child.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'helpers/cycle-child.ts')], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);

@@ -67,7 +67,10 @@ describe('embedded db: persistence', function () {
     try {
       assert.equal(await c().countDocuments(), 29);
       assert.equal((await c().findOne({ slug: 't3' }))?.n, 300);
-      assert.deepEqual((await c().listIndexes().toArray()).map((i) => i.name), ['_id_', 'slug_1']);
+      assert.deepEqual(
+        (await c().listIndexes().toArray()).map((i) => i.name),
+        ['_id_', 'slug_1'],
+      );
       await assert.rejects(c().insertOne({ slug: 't5' }), { code: 11000 });
     } finally {
       await client.close();

@@ -51,7 +51,13 @@ describe('embedded db: wire protocol (stub engine)', () => {
 
   it('gives decoded binaries their own bytes (a stored value never pins a socket chunk)', async () => {
     const bin = Buffer.alloc(100, 7);
-    await client.db('bin').collection<{ _id: number; bin: Buffer; pad?: string }>('b').insertMany([{ _id: 1, bin, pad: 'x'.repeat(20_000) }, { _id: 2, bin }]);
+    await client
+      .db('bin')
+      .collection<{ _id: number; bin: Buffer; pad?: string }>('b')
+      .insertMany([
+        { _id: 1, bin, pad: 'x'.repeat(20_000) },
+        { _id: 2, bin },
+      ]);
     const [stored] = engine.find('bin', 'b', { filter: { _id: 2 } });
     const view = (stored.bin as { buffer: Uint8Array }).buffer;
     assert.deepEqual(Buffer.from(view), bin);
@@ -145,7 +151,10 @@ describe('embedded db: wire protocol (stub engine)', () => {
     const docs = await c.find({}, { batchSize: 50, sort: { _id: 1 } }).toArray();
     client.off('commandSucceeded', onSucceeded);
     assert.equal(docs.length, 250);
-    assert.deepEqual(docs.map((d) => d._id), Array.from({ length: 250 }, (_, i) => i));
+    assert.deepEqual(
+      docs.map((d) => d._id),
+      Array.from({ length: 250 }, (_, i) => i),
+    );
     assert.equal(started.filter((e) => e.commandName === 'getMore').length, 4);
     assert.ok(Number((replies[0] as { reply: { cursor: { id: unknown } } }).reply.cursor.id) > 0);
 
@@ -214,7 +223,10 @@ describe('embedded db: wire protocol (stub engine)', () => {
       await raw.waitFor(1);
       await raw.write(Buffer.concat([b, a, b]));
       await raw.waitFor(4);
-      assert.deepEqual(raw.replies.map((r) => r.responseTo), [1, 2, 1, 2]);
+      assert.deepEqual(
+        raw.replies.map((r) => r.responseTo),
+        [1, 2, 1, 2],
+      );
       assert.equal(raw.replies[0].doc.ok, 1);
     });
 
@@ -233,7 +245,10 @@ describe('embedded db: wire protocol (stub engine)', () => {
       await raw.write(Buffer.concat([opMsg(1, { endSessions: [], $db: 'admin' }, { flags: 2 }), opMsg(2, { ping: 1, $db: 'admin' })]));
       await raw.waitFor(1);
       await new Promise((r) => setTimeout(r, 50));
-      assert.deepEqual(raw.replies.map((r) => r.responseTo), [2]);
+      assert.deepEqual(
+        raw.replies.map((r) => r.responseTo),
+        [2],
+      );
     });
 
     it('answers unknown opcodes, compression, invalid BSON and truncated sections with errors and keeps the socket', async () => {

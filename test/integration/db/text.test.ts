@@ -41,12 +41,18 @@ describe('embedded db: $text through the driver', () => {
       .find({ $text: { $search: 'locking mail' } }, { projection: { title: 1, score: { $meta: 'textScore' } } })
       .sort({ score: { $meta: 'textScore' } })
       .toArray();
-    assert.deepEqual(hits.map((h) => h._id), [1, 2]);
+    assert.deepEqual(
+      hits.map((h) => h._id),
+      [1, 2],
+    );
     assert.ok(hits[0].score > hits[1].score);
     assert.deepEqual(Object.keys(hits[0]), ['_id', 'title', 'score']);
 
     const open = await c.find({ $text: { $search: 'mail' }, status: 'open' }).toArray();
-    assert.deepEqual(open.map((h) => h._id), [1]);
+    assert.deepEqual(
+      open.map((h) => h._id),
+      [1],
+    );
     assert.equal(await c.countDocuments({ $text: { $search: 'mail' } }), 2);
     assert.equal(await c.countDocuments({ $text: { $search: '"battery drains"' } }), 1);
 
@@ -54,7 +60,9 @@ describe('embedded db: $text through the driver', () => {
       .aggregate([{ $match: { $text: { $search: 'battery -noon' } } }, { $project: { s: { $meta: 'textScore' } } }])
       .toArray();
     assert.deepEqual(agg, []);
-    const agg2 = await c.aggregate([{ $match: { $text: { $search: 'battery' } } }, { $project: { _id: 1, s: { $meta: 'textScore' } } }]).toArray();
+    const agg2 = await c
+      .aggregate([{ $match: { $text: { $search: 'battery' } } }, { $project: { _id: 1, s: { $meta: 'textScore' } } }])
+      .toArray();
     assert.equal(agg2.length, 1);
     assert.equal(typeof agg2[0].s, 'number');
   });
@@ -62,9 +70,25 @@ describe('embedded db: $text through the driver', () => {
   it('answers errors with MongoDB codes', async () => {
     const c = db.collection('posts');
     assert.equal(await errorCode(c.find({ $or: [{ $text: { $search: 'mail' } }, { status: 'open' }] }).toArray()), 2);
-    assert.equal(await errorCode(c.find({}).sort({ s: { $meta: 'textScore' } }).toArray()), 2);
+    assert.equal(
+      await errorCode(
+        c
+          .find({})
+          .sort({ s: { $meta: 'textScore' } })
+          .toArray(),
+      ),
+      2,
+    );
     await db.collection('plain').insertOne({ body: 'mail' });
-    assert.equal(await errorCode(db.collection('plain').find({ $text: { $search: 'mail' } }).toArray()), 27);
+    assert.equal(
+      await errorCode(
+        db
+          .collection('plain')
+          .find({ $text: { $search: 'mail' } })
+          .toArray(),
+      ),
+      27,
+    );
     const indexes = await c.listIndexes().toArray();
     assert.ok(indexes.some((i) => i.name === 'posts_text'));
   });

@@ -93,11 +93,20 @@ describe('feedback: the support dashboard', function () {
     await accept(asker1, t3, t3a);
 
     at('2026-12-01T12:00:00Z');
-    await vote(r1, t1a, true); await vote(r2, t1a, true); await vote(r3, t1a, false);
-    await rate(r1, t1a, 5); await rate(r2, t1a, 4);
-    await vote(r1, t1b, false); await rate(r2, t1b, 2);
-    await vote(r1, t2b, true); await vote(r2, t2b, true); await rate(r3, t2b, 3);
-    await vote(r1, t3a, true); await rate(r1, t3a, 5); await rate(r2, t3a, 1); await rate(r2, t3a, 4);
+    await vote(r1, t1a, true);
+    await vote(r2, t1a, true);
+    await vote(r3, t1a, false);
+    await rate(r1, t1a, 5);
+    await rate(r2, t1a, 4);
+    await vote(r1, t1b, false);
+    await rate(r2, t1b, 2);
+    await vote(r1, t2b, true);
+    await vote(r2, t2b, true);
+    await rate(r3, t2b, 3);
+    await vote(r1, t3a, true);
+    await rate(r1, t3a, 5);
+    await rate(r2, t3a, 1);
+    await rate(r2, t3a, 4);
     await rate(r3, t3a, 3);
     await r3.agent.delete(`/api/replies/${t3a}/satisfaction`).set('X-CSRF-Token', r3.csrf).expect(200);
     await vote(r1, t1m, true); // a member's reply: not in the dashboard
@@ -124,59 +133,131 @@ describe('feedback: the support dashboard', function () {
     assert.equal(r.to, '2026-11-30');
     assert.equal(r.product, null);
     assert.deepEqual(r.totals, {
-      staffReplies: 8, helpfulYes: 5, helpfulNo: 2, helpfulRate: 0.7143,
-      satisfactionCount: 6, satisfactionSum: 23, satisfactionAverage: 3.83, satisfactionDistribution: [0, 1, 1, 2, 2],
-      acceptedAnswers: 3, firstResponses: 5, medianFirstResponseMinutes: 120, closedNoResponse: 1,
+      staffReplies: 8,
+      helpfulYes: 5,
+      helpfulNo: 2,
+      helpfulRate: 0.7143,
+      satisfactionCount: 6,
+      satisfactionSum: 23,
+      satisfactionAverage: 3.83,
+      satisfactionDistribution: [0, 1, 1, 2, 2],
+      acceptedAnswers: 3,
+      firstResponses: 5,
+      medianFirstResponseMinutes: 120,
+      closedNoResponse: 1,
     });
     const byName = Object.fromEntries(r.moderators.map((m: { displayName: string }) => [m.displayName, m]));
     assert.deepEqual(Object.keys(byName).sort(), ['Ana', 'Dana']);
     assert.deepEqual(
       { ...byName.Dana, id: undefined, username: undefined },
       {
-        id: undefined, username: undefined, displayName: 'Dana', role: 'moderator',
-        staffReplies: 4, helpfulYes: 3, helpfulNo: 1, helpfulRate: 0.75,
-        satisfactionCount: 4, satisfactionSum: 18, satisfactionAverage: 4.5, satisfactionDistribution: [0, 0, 0, 2, 2],
-        acceptedAnswers: 2, firstResponses: 3, medianFirstResponseMinutes: 120, closedNoResponse: 1,
+        id: undefined,
+        username: undefined,
+        displayName: 'Dana',
+        role: 'moderator',
+        staffReplies: 4,
+        helpfulYes: 3,
+        helpfulNo: 1,
+        helpfulRate: 0.75,
+        satisfactionCount: 4,
+        satisfactionSum: 18,
+        satisfactionAverage: 4.5,
+        satisfactionDistribution: [0, 0, 0, 2, 2],
+        acceptedAnswers: 2,
+        firstResponses: 3,
+        medianFirstResponseMinutes: 120,
+        closedNoResponse: 1,
       },
     );
     assert.equal(byName.Dana.id, modA.user.id);
     assert.deepEqual(
       { ...byName.Ana, id: undefined, username: undefined },
       {
-        id: undefined, username: undefined, displayName: 'Ana', role: 'admin',
-        staffReplies: 4, helpfulYes: 2, helpfulNo: 1, helpfulRate: 0.6667,
-        satisfactionCount: 2, satisfactionSum: 5, satisfactionAverage: 2.5, satisfactionDistribution: [0, 1, 1, 0, 0],
-        acceptedAnswers: 1, firstResponses: 2, medianFirstResponseMinutes: 135, closedNoResponse: 0,
+        id: undefined,
+        username: undefined,
+        displayName: 'Ana',
+        role: 'admin',
+        staffReplies: 4,
+        helpfulYes: 2,
+        helpfulNo: 1,
+        helpfulRate: 0.6667,
+        satisfactionCount: 2,
+        satisfactionSum: 5,
+        satisfactionAverage: 2.5,
+        satisfactionDistribution: [0, 1, 1, 0, 0],
+        acceptedAnswers: 1,
+        firstResponses: 2,
+        medianFirstResponseMinutes: 135,
+        closedNoResponse: 0,
       },
     );
     const byProduct = Object.fromEntries(r.productRows.map((p: { id: string }) => [p.id, p]));
     assert.equal(r.productRows.length, w.products.length);
-    assert.deepEqual(
-      pickMetrics(byProduct[P0]),
-      { staffReplies: 4, helpfulYes: 4, helpfulNo: 2, helpfulRate: 0.6667, satisfactionCount: 4, satisfactionAverage: 3.5, satisfactionDistribution: [0, 1, 1, 1, 1], acceptedAnswers: 2, firstResponses: 2, medianFirstResponseMinutes: 135, closedNoResponse: 0 },
-    );
-    assert.deepEqual(
-      pickMetrics(byProduct[P1]),
-      { staffReplies: 2, helpfulYes: 3, helpfulNo: 0, helpfulRate: 1, satisfactionCount: 3, satisfactionAverage: 4, satisfactionDistribution: [0, 0, 1, 1, 1], acceptedAnswers: 2, firstResponses: 2, medianFirstResponseMinutes: 330, closedNoResponse: 0 },
-    );
-    assert.deepEqual(
-      pickMetrics(byProduct[P2]),
-      { staffReplies: 3, helpfulYes: 0, helpfulNo: 0, helpfulRate: null, satisfactionCount: 0, satisfactionAverage: null, satisfactionDistribution: [0, 0, 0, 0, 0], acceptedAnswers: 0, firstResponses: 2, medianFirstResponseMinutes: 90, closedNoResponse: 1 },
-    );
+    assert.deepEqual(pickMetrics(byProduct[P0]), {
+      staffReplies: 4,
+      helpfulYes: 4,
+      helpfulNo: 2,
+      helpfulRate: 0.6667,
+      satisfactionCount: 4,
+      satisfactionAverage: 3.5,
+      satisfactionDistribution: [0, 1, 1, 1, 1],
+      acceptedAnswers: 2,
+      firstResponses: 2,
+      medianFirstResponseMinutes: 135,
+      closedNoResponse: 0,
+    });
+    assert.deepEqual(pickMetrics(byProduct[P1]), {
+      staffReplies: 2,
+      helpfulYes: 3,
+      helpfulNo: 0,
+      helpfulRate: 1,
+      satisfactionCount: 3,
+      satisfactionAverage: 4,
+      satisfactionDistribution: [0, 0, 1, 1, 1],
+      acceptedAnswers: 2,
+      firstResponses: 2,
+      medianFirstResponseMinutes: 330,
+      closedNoResponse: 0,
+    });
+    assert.deepEqual(pickMetrics(byProduct[P2]), {
+      staffReplies: 3,
+      helpfulYes: 0,
+      helpfulNo: 0,
+      helpfulRate: null,
+      satisfactionCount: 0,
+      satisfactionAverage: null,
+      satisfactionDistribution: [0, 0, 0, 0, 0],
+      acceptedAnswers: 0,
+      firstResponses: 2,
+      medianFirstResponseMinutes: 90,
+      closedNoResponse: 1,
+    });
   });
 
   it('filters by product', async () => {
     const r = (await modB.agent.get(`/api/reports/support?${period}&product=${P1}`).expect(200)).body;
     assert.deepEqual(r.product, { id: P1, name: w.products[1]!.name });
     assert.deepEqual(pickMetrics(r.totals), {
-      staffReplies: 2, helpfulYes: 3, helpfulNo: 0, helpfulRate: 1, satisfactionCount: 3, satisfactionAverage: 4,
-      satisfactionDistribution: [0, 0, 1, 1, 1], acceptedAnswers: 2, firstResponses: 2, medianFirstResponseMinutes: 330, closedNoResponse: 0,
+      staffReplies: 2,
+      helpfulYes: 3,
+      helpfulNo: 0,
+      helpfulRate: 1,
+      satisfactionCount: 3,
+      satisfactionAverage: 4,
+      satisfactionDistribution: [0, 0, 1, 1, 1],
+      acceptedAnswers: 2,
+      firstResponses: 2,
+      medianFirstResponseMinutes: 330,
+      closedNoResponse: 0,
     });
     const dana = r.moderators.find((m: { displayName: string }) => m.displayName === 'Dana');
     assert.equal(dana.staffReplies, 1);
     assert.equal(dana.satisfactionAverage, 4.5);
     assert.equal(dana.medianFirstResponseMinutes, 510);
-    assert.deepEqual(r.productRows.map((p: { id: string }) => p.id), [P1]);
+    assert.deepEqual(
+      r.productRows.map((p: { id: string }) => p.id),
+      [P1],
+    );
   });
 
   it('defaults to the last 90 days and validates the filters', async () => {
@@ -184,7 +265,15 @@ describe('feedback: the support dashboard', function () {
     assert.equal(r.to, '2026-12-01');
     assert.equal(r.from, '2026-09-03');
     assert.equal(r.totals.staffReplies, 8);
-    for (const q of ['from=2026-11-31', 'from=yesterday', 'from=2026-12-01&to=2026-11-01', 'product=xyz', `product=${P0}&product=${P1}`, 'from=2026-01-01&from=2026-02-01', 'from=1999-12-31']) {
+    for (const q of [
+      'from=2026-11-31',
+      'from=yesterday',
+      'from=2026-12-01&to=2026-11-01',
+      'product=xyz',
+      `product=${P0}&product=${P1}`,
+      'from=2026-01-01&from=2026-02-01',
+      'from=1999-12-31',
+    ]) {
       const res = await modA.agent.get(`/api/reports/support?${q}`);
       assert.equal(res.status, 400, q);
     }
@@ -218,7 +307,10 @@ describe('feedback: the support dashboard', function () {
     const lines = text.split('\r\n');
     assert.match(lines[0]!, /^section,id,name,period_from,period_to,product_filter,staff_replies,helpful_yes,helpful_no,helpful_rate,/);
     assert.equal(lines[1], 'total,,All,2026-11-16,2026-11-30,,8,5,2,0.7143,6,3.83,0,1,1,2,2,3,5,120,1');
-    assert.ok(text.includes(`moderator,${modA.user.id},"'=HYPERLINK(""http://x.test"",""click"")",2026-11-16,2026-11-30,,4,3,1,0.75,`), text);
+    assert.ok(
+      text.includes(`moderator,${modA.user.id},"'=HYPERLINK(""http://x.test"",""click"")",2026-11-16,2026-11-30,,4,3,1,0.75,`),
+      text,
+    );
     assert.ok(text.includes(`moderator,${modB.user.id},"Ana, ""the admin""\nSupport",2026-11-16,`), text);
     await col('users').updateOne({ _id: oid(modA.user.id) }, { $set: { displayName: 'Dana' } });
     await col('users').updateOne({ _id: oid(modB.user.id) }, { $set: { displayName: 'Ana' } });
@@ -260,6 +352,30 @@ describe('feedback: the support dashboard', function () {
 });
 
 function pickMetrics(m: Record<string, unknown>) {
-  const { staffReplies, helpfulYes, helpfulNo, helpfulRate, satisfactionCount, satisfactionAverage, satisfactionDistribution, acceptedAnswers, firstResponses, medianFirstResponseMinutes, closedNoResponse } = m;
-  return { staffReplies, helpfulYes, helpfulNo, helpfulRate, satisfactionCount, satisfactionAverage, satisfactionDistribution, acceptedAnswers, firstResponses, medianFirstResponseMinutes, closedNoResponse };
+  const {
+    staffReplies,
+    helpfulYes,
+    helpfulNo,
+    helpfulRate,
+    satisfactionCount,
+    satisfactionAverage,
+    satisfactionDistribution,
+    acceptedAnswers,
+    firstResponses,
+    medianFirstResponseMinutes,
+    closedNoResponse,
+  } = m;
+  return {
+    staffReplies,
+    helpfulYes,
+    helpfulNo,
+    helpfulRate,
+    satisfactionCount,
+    satisfactionAverage,
+    satisfactionDistribution,
+    acceptedAnswers,
+    firstResponses,
+    medianFirstResponseMinutes,
+    closedNoResponse,
+  };
 }

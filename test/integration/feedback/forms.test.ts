@@ -47,12 +47,20 @@ describe('feedback: without JavaScript (forms) and the widget', function () {
   });
 
   it('says sorry for a "No", takes a rating with a comment, and withdraws both', async () => {
-    let res = await reader.agent.post(`/replies/${replyId}/helpful`).type('form').send(form({ _csrf: reader.csrf, helpful: 'no', return: thread.url })).expect(303);
+    let res = await reader.agent
+      .post(`/replies/${replyId}/helpful`)
+      .type('form')
+      .send(form({ _csrf: reader.csrf, helpful: 'no', return: thread.url }))
+      .expect(303);
     assert.equal(res.headers.location, `${thread.url}?fb=${replyId}:no#reply-${replyId}`);
     let page = await reader.agent.get(`${thread.url}?fb=${replyId}:no`).expect(200);
     assert.match(widgetOf(page.text, replyId), /data-fb-status>Sorry this didn&#39;t help.<\/p>/);
 
-    res = await reader.agent.post(`/replies/${replyId}/satisfaction`).type('form').send(form({ _csrf: reader.csrf, score: '4', comment: 'Steps worked.', return: thread.url })).expect(303);
+    res = await reader.agent
+      .post(`/replies/${replyId}/satisfaction`)
+      .type('form')
+      .send(form({ _csrf: reader.csrf, score: '4', comment: 'Steps worked.', return: thread.url }))
+      .expect(303);
     assert.equal(res.headers.location, `${thread.url}?fb=${replyId}:rated#reply-${replyId}`);
     const vote = await col('votes').findOne({ replyId: oid(replyId), userId: oid(reader.user.id) });
     assert.equal(vote!.score, 4);
@@ -65,17 +73,29 @@ describe('feedback: without JavaScript (forms) and the widget', function () {
     assert.match(box, /<label for="fb-s-[0-9a-f]+-5">5 – Very satisfied<\/label>/);
     assert.match(box, />Steps worked.<\/textarea>/);
 
-    await reader.agent.post(`/replies/${replyId}/satisfaction/withdraw`).type('form').send(form({ _csrf: reader.csrf, return: thread.url })).expect(303);
-    res = await reader.agent.post(`/replies/${replyId}/helpful/withdraw`).type('form').send(form({ _csrf: reader.csrf, return: thread.url })).expect(303);
+    await reader.agent
+      .post(`/replies/${replyId}/satisfaction/withdraw`)
+      .type('form')
+      .send(form({ _csrf: reader.csrf, return: thread.url }))
+      .expect(303);
+    res = await reader.agent
+      .post(`/replies/${replyId}/helpful/withdraw`)
+      .type('form')
+      .send(form({ _csrf: reader.csrf, return: thread.url }))
+      .expect(303);
     assert.equal(res.headers.location, `${thread.url}?fb=${replyId}:unvoted#reply-${replyId}`);
     assert.equal(await col('votes').countDocuments({ replyId: oid(replyId) }), 0);
     const r = await col('replies').findOne({ _id: oid(replyId) });
     assert.deepEqual([r!.helpfulCount, r!.notHelpfulCount, r!.satisfactionSum, r!.satisfactionCount], [0, 0, 0, 0]);
   });
 
-  it('never redirects anywhere but the reply\'s own thread', async () => {
+  it("never redirects anywhere but the reply's own thread", async () => {
     for (const target of ['//evil.test/x', 'https://evil.test/', '/threads/0123456789abcdef01234567', '/\\evil.test', '/logout']) {
-      const res = await reader.agent.post(`/replies/${replyId}/helpful`).type('form').send(form({ _csrf: reader.csrf, helpful: 'yes', return: target })).expect(303);
+      const res = await reader.agent
+        .post(`/replies/${replyId}/helpful`)
+        .type('form')
+        .send(form({ _csrf: reader.csrf, helpful: 'yes', return: target }))
+        .expect(303);
       assert.equal(res.headers.location, `/threads/${thread.id}?fb=${replyId}:yes#reply-${replyId}`, target);
     }
     assert.equal(
@@ -88,18 +108,42 @@ describe('feedback: without JavaScript (forms) and the widget', function () {
   });
 
   it('checks forms like the API: CSRF (403), bad values (400), own reply (403), anonymous (sign in)', async () => {
-    await reader.agent.post(`/replies/${replyId}/helpful`).type('form').send(form({ helpful: 'yes' })).expect(403);
-    await reader.agent.post(`/replies/${replyId}/helpful`).type('form').send(form({ _csrf: reader.csrf, helpful: 'maybe' })).expect(400);
-    await reader.agent.post(`/replies/${replyId}/satisfaction`).type('form').send(form({ _csrf: reader.csrf, score: '6' })).expect(400);
-    await mod.agent.post(`/replies/${replyId}/helpful`).type('form').send(form({ _csrf: mod.csrf, helpful: 'yes' })).expect(403);
-    await w.app.agent().post(`/replies/${replyId}/helpful`).type('form').send(form({ helpful: 'yes' })).expect(401);
+    await reader.agent
+      .post(`/replies/${replyId}/helpful`)
+      .type('form')
+      .send(form({ helpful: 'yes' }))
+      .expect(403);
+    await reader.agent
+      .post(`/replies/${replyId}/helpful`)
+      .type('form')
+      .send(form({ _csrf: reader.csrf, helpful: 'maybe' }))
+      .expect(400);
+    await reader.agent
+      .post(`/replies/${replyId}/satisfaction`)
+      .type('form')
+      .send(form({ _csrf: reader.csrf, score: '6' }))
+      .expect(400);
+    await mod.agent
+      .post(`/replies/${replyId}/helpful`)
+      .type('form')
+      .send(form({ _csrf: mod.csrf, helpful: 'yes' }))
+      .expect(403);
+    await w.app
+      .agent()
+      .post(`/replies/${replyId}/helpful`)
+      .type('form')
+      .send(form({ helpful: 'yes' }))
+      .expect(401);
   });
 
   it('rate-limits votes per reader', async () => {
     const spammer = await w.person('member', 'spammer');
     let last = 0;
     for (let i = 0; i < 61; i++) {
-      const res = await spammer.agent.post(`/api/replies/${replyId}/helpful`).set('X-CSRF-Token', spammer.csrf).send({ helpful: i % 2 === 0 });
+      const res = await spammer.agent
+        .post(`/api/replies/${replyId}/helpful`)
+        .set('X-CSRF-Token', spammer.csrf)
+        .send({ helpful: i % 2 === 0 });
       last = res.status;
       if (res.status === 429) break;
     }
@@ -107,9 +151,23 @@ describe('feedback: without JavaScript (forms) and the widget', function () {
   });
 
   describe('the widget partial', () => {
-    const base = { id: '0123456789abcdef01234567', threadId: 'aaaaaaaaaaaaaaaaaaaaaaaa', system: false, helpfulCount: 0, author: { id: 'author1' } };
+    const base = {
+      id: '0123456789abcdef01234567',
+      threadId: 'aaaaaaaaaaaaaaaaaaaaaaaa',
+      system: false,
+      helpfulCount: 0,
+      author: { id: 'author1' },
+    };
     const render = (locals: Record<string, unknown>) =>
-      ejs.renderFile(widget, { reply: base, currentUser: null, yourVote: null, yourScore: null, csrfToken: () => 'tok', currentPath: '/threads/aaaaaaaaaaaaaaaaaaaaaaaa', ...locals });
+      ejs.renderFile(widget, {
+        reply: base,
+        currentUser: null,
+        yourVote: null,
+        yourScore: null,
+        csrfToken: () => 'tok',
+        currentPath: '/threads/aaaaaaaaaaaaaaaaaaaaaaaa',
+        ...locals,
+      });
 
     it('shows anonymous readers the count and a sign-in link, no forms', async () => {
       const html = await render({ reply: { ...base, helpfulCount: 3 } });

@@ -36,10 +36,19 @@ export async function startFeedbackWorld(start?: string): Promise<FeedbackWorld>
     app,
     products,
     async person(role, name) {
-      const user = await createUser({ role, username: `${name}${process.pid % 1000}x${++n}`, displayName: name[0]!.toUpperCase() + name.slice(1) });
+      const user = await createUser({
+        role,
+        username: `${name}${process.pid % 1000}x${++n}`,
+        displayName: name[0]!.toUpperCase() + name.slice(1),
+      });
       const agent = app.agent();
       const { csrfToken } = await signIn(agent, user.username, user.password);
-      return { user, agent, csrf: csrfToken, actor: { id: user.id, username: user.username, displayName: user.displayName, role: user.role } };
+      return {
+        user,
+        agent,
+        csrf: csrfToken,
+        actor: { id: user.id, username: user.username, displayName: user.displayName, role: user.role },
+      };
     },
     close: () => app.close(),
   };

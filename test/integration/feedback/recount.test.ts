@@ -27,7 +27,12 @@ async function countersFromVotes() {
 async function replyCounters() {
   const out = new Map<string, { helpfulCount: number; notHelpfulCount: number; satisfactionSum: number; satisfactionCount: number }>();
   for (const r of await col('replies').find({}).toArray()) {
-    const c = { helpfulCount: r.helpfulCount, notHelpfulCount: r.notHelpfulCount, satisfactionSum: r.satisfactionSum, satisfactionCount: r.satisfactionCount };
+    const c = {
+      helpfulCount: r.helpfulCount,
+      notHelpfulCount: r.notHelpfulCount,
+      satisfactionSum: r.satisfactionSum,
+      satisfactionCount: r.satisfactionCount,
+    };
     if (c.helpfulCount || c.notHelpfulCount || c.satisfactionCount || c.satisfactionSum) out.set(String(r._id), c);
   }
   return out;
@@ -83,11 +88,15 @@ describe('feedback: counters and the recount', function () {
         const id = pick(replyIds);
         const op = Math.floor(rnd() * 6);
         const call =
-          op === 0 ? feedback.voteHelpful(who, id, { helpful: true }, w.app.clock)
-          : op === 1 ? feedback.voteHelpful(who, id, { helpful: false }, w.app.clock)
-          : op === 2 ? feedback.withdrawHelpful(who, id, w.app.clock)
-          : op === 3 || op === 4 ? feedback.rateSatisfaction(who, id, { score: 1 + Math.floor(rnd() * 5), comment: 'ok' }, w.app.clock)
-          : feedback.withdrawSatisfaction(who, id, w.app.clock);
+          op === 0
+            ? feedback.voteHelpful(who, id, { helpful: true }, w.app.clock)
+            : op === 1
+              ? feedback.voteHelpful(who, id, { helpful: false }, w.app.clock)
+              : op === 2
+                ? feedback.withdrawHelpful(who, id, w.app.clock)
+                : op === 3 || op === 4
+                  ? feedback.rateSatisfaction(who, id, { score: 1 + Math.floor(rnd() * 5), comment: 'ok' }, w.app.clock)
+                  : feedback.withdrawSatisfaction(who, id, w.app.clock);
         return call.then(
           () => undefined,
           (err: unknown) => {
@@ -125,7 +134,20 @@ describe('feedback: counters and the recount', function () {
     await col('feedback_daily').deleteOne({});
     await col('feedback_daily').updateMany({ productId: null }, { $set: { replies: 0, frMinutes: [1, 2] } });
     await col('feedback_first_responses').deleteMany({});
-    await col('feedback_daily').insertOne({ productId: null, day: '2020-01-01', moderatorId: oid(people[1]!.user.id), yes: 5, no: 0, satSum: 0, satCount: 0, s1: 0, s2: 0, s3: 0, s4: 0, s5: 0 });
+    await col('feedback_daily').insertOne({
+      productId: null,
+      day: '2020-01-01',
+      moderatorId: oid(people[1]!.user.id),
+      yes: 5,
+      no: 0,
+      satSum: 0,
+      satCount: 0,
+      s1: 0,
+      s2: 0,
+      s3: 0,
+      s4: 0,
+      s5: 0,
+    });
     const lines: string[] = [];
     const result = await recountFeedback({ progress: (l) => lines.push(l) });
     assert.ok(result.repliesFixed >= 2);
@@ -133,8 +155,14 @@ describe('feedback: counters and the recount', function () {
     assert.deepEqual(await replyCounters(), good);
     assert.deepEqual(await dailyRows(), goodRows);
     assert.equal(await col('feedback_first_responses').countDocuments(), 2, 'first-response claims restored');
-    assert.ok(lines.some((l) => /^recount: 6\/6 replies, \d+ votes, \d+ fixed$/.test(l)), lines.join('\n'));
-    assert.ok(lines.some((l) => /^recount: 2\/2 threads$/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /^recount: 6\/6 replies, \d+ votes, \d+ fixed$/.test(l)),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => /^recount: 2\/2 threads$/.test(l)),
+      lines.join('\n'),
+    );
   });
 
   it('runs as `npm run forum -- recount` and prints its progress', async () => {
@@ -142,8 +170,12 @@ describe('feedback: counters and the recount', function () {
     const out: string[] = [];
     const err: string[] = [];
     const ctx: CliContext = {
-      config: w.app.config, logger: createLogger('silent'), clock: w.app.clock,
-      out: (l) => out.push(l), err: (l) => err.push(l), interactive: false,
+      config: w.app.config,
+      logger: createLogger('silent'),
+      clock: w.app.clock,
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+      interactive: false,
     };
     assert.equal(await runCommand('recount', ['--batch', '4'], ctx), 0, err.join('\n'));
     assert.equal(out[0], `recount: ${replyIds.length} replies`);

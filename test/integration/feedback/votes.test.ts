@@ -23,7 +23,10 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
   });
   after(() => w?.close());
 
-  const votes = (replyId: string) => col('votes').find({ replyId: oid(replyId) }).toArray();
+  const votes = (replyId: string) =>
+    col('votes')
+      .find({ replyId: oid(replyId) })
+      .toArray();
 
   it('counts a vote, changes it and withdraws it, keeping the counters and the vote in step', async () => {
     const url = `/api/replies/${modReplyId}/helpful`;
@@ -48,7 +51,11 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
 
   it('rates satisfaction 1-5 with a comment, changes and withdraws the rating', async () => {
     const url = `/api/replies/${modReplyId}/satisfaction`;
-    let res = await reader.agent.post(url).set('X-CSRF-Token', reader.csrf).send({ score: 5, comment: ' Clear steps, thanks! ' }).expect(200);
+    let res = await reader.agent
+      .post(url)
+      .set('X-CSRF-Token', reader.csrf)
+      .send({ score: 5, comment: ' Clear steps, thanks! ' })
+      .expect(200);
     assert.deepEqual(res.body, { satisfactionAverage: 5, satisfactionCount: 1, yourScore: 5 });
     res = await reader2.agent.post(url).set('X-CSRF-Token', reader2.csrf).send({ score: 2 }).expect(200);
     assert.deepEqual(res.body, { satisfactionAverage: 3.5, satisfactionCount: 2, yourScore: 2 });
@@ -72,7 +79,12 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
     const { id } = await reply(mod, threadId, 'Another answer, to be voted on twenty times at once.');
     const url = `/api/replies/${id}/helpful`;
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => reader.agent.post(url).set('X-CSRF-Token', reader.csrf).send({ helpful: i % 3 !== 0 })),
+      Array.from({ length: 20 }, (_, i) =>
+        reader.agent
+          .post(url)
+          .set('X-CSRF-Token', reader.csrf)
+          .send({ helpful: i % 3 !== 0 }),
+      ),
     );
     for (const res of results) assert.equal(res.status, 200, JSON.stringify(res.body));
     const docs = await votes(id);
@@ -86,7 +98,12 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
     const { id } = await reply(mod, threadId, 'A third answer, to be rated many times at once.');
     const url = `/api/replies/${id}/satisfaction`;
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => reader2.agent.post(url).set('X-CSRF-Token', reader2.csrf).send({ score: (i % 5) + 1 })),
+      Array.from({ length: 20 }, (_, i) =>
+        reader2.agent
+          .post(url)
+          .set('X-CSRF-Token', reader2.csrf)
+          .send({ score: (i % 5) + 1 }),
+      ),
     );
     for (const res of results) assert.equal(res.status, 200);
     const docs = await votes(id);
@@ -131,7 +148,14 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
 
   it('rejects bad helpful values with 400 and stores nothing', async () => {
     const before = await col('votes').countDocuments();
-    for (const body of [{ helpful: 'yes' }, { helpful: 1 }, { helpful: null }, { helpful: { $ne: false } }, {}, { helpful: true, extra: 1 }]) {
+    for (const body of [
+      { helpful: 'yes' },
+      { helpful: 1 },
+      { helpful: null },
+      { helpful: { $ne: false } },
+      {},
+      { helpful: true, extra: 1 },
+    ]) {
       const res = await reader.agent.post(`/api/replies/${modReplyId}/helpful`).set('X-CSRF-Token', reader.csrf).send(body);
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(res.body.error.code, 'validation');
@@ -142,11 +166,21 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
   it('rejects bad scores with 400 and stores nothing', async () => {
     const before = await col('votes').countDocuments();
     const bad: unknown[] = [
-      { score: 0 }, { score: 6 }, { score: '5' }, { score: 4.5 }, { score: { $gt: 0 } }, {}, { score: null },
-      { score: 3, comment: 'x'.repeat(1001) }, { score: 3, comment: { $ne: '' } },
+      { score: 0 },
+      { score: 6 },
+      { score: '5' },
+      { score: 4.5 },
+      { score: { $gt: 0 } },
+      {},
+      { score: null },
+      { score: 3, comment: 'x'.repeat(1001) },
+      { score: 3, comment: { $ne: '' } },
     ];
     for (const body of bad) {
-      const res = await reader.agent.post(`/api/replies/${modReplyId}/satisfaction`).set('X-CSRF-Token', reader.csrf).send(body as object);
+      const res = await reader.agent
+        .post(`/api/replies/${modReplyId}/satisfaction`)
+        .set('X-CSRF-Token', reader.csrf)
+        .send(body as object);
       assert.equal(res.status, 400, JSON.stringify(body));
     }
     assert.equal(await col('votes').countDocuments(), before);
@@ -156,8 +190,16 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
 
   it('answers 400 for a malformed reply id and 404 for an unknown one', async () => {
     await reader.agent.post('/api/replies/not-an-id/helpful').set('X-CSRF-Token', reader.csrf).send({ helpful: true }).expect(400);
-    await reader.agent.post('/api/replies/zzzzzzzzzzzzzzzzzzzzzzzz/satisfaction').set('X-CSRF-Token', reader.csrf).send({ score: 3 }).expect(400);
-    const res = await reader.agent.post('/api/replies/0123456789abcdef01234567/helpful').set('X-CSRF-Token', reader.csrf).send({ helpful: true }).expect(404);
+    await reader.agent
+      .post('/api/replies/zzzzzzzzzzzzzzzzzzzzzzzz/satisfaction')
+      .set('X-CSRF-Token', reader.csrf)
+      .send({ score: 3 })
+      .expect(400);
+    const res = await reader.agent
+      .post('/api/replies/0123456789abcdef01234567/helpful')
+      .set('X-CSRF-Token', reader.csrf)
+      .send({ helpful: true })
+      .expect(404);
     assert.equal(res.body.error.code, 'not_found');
     await reader.agent.delete('/api/replies/0123456789abcdef01234567/satisfaction').set('X-CSRF-Token', reader.csrf).expect(404);
   });

@@ -34,7 +34,10 @@ describe('messages: access (asker, moderator, stranger, admin)', () => {
   it('participants see it, with an unread count for the recipient', async () => {
     const asker = await w.asker.agent.get('/api/messages').expect(200);
     assert.equal(asker.body.unread, 1);
-    assert.deepEqual(asker.body.conversations.map((c: { id: string }) => c.id), [convId]);
+    assert.deepEqual(
+      asker.body.conversations.map((c: { id: string }) => c.id),
+      [convId],
+    );
     const mod = await w.moderator.agent.get('/api/messages').expect(200);
     assert.equal(mod.body.unread, 0);
     assert.equal(mod.body.conversations.length, 1);
@@ -53,7 +56,10 @@ describe('messages: access (asker, moderator, stranger, admin)', () => {
     await s.agent.post(`/messages/${convId}`).type('form').send({ _csrf: s.csrf, body: 'hello?' }).expect(404);
     assert.equal((await reveal(s, convId, fieldId)).status, 404);
     await s.agent.post(`/messages/${convId}/fields/${fieldId}/reveal`).type('form').send({ _csrf: s.csrf }).expect(404);
-    const bg = await s.agent.post(`/api/messages/${convId}/break-glass`).set('X-CSRF-Token', s.csrf).send({ reason: 'I am curious about this one' });
+    const bg = await s.agent
+      .post(`/api/messages/${convId}/break-glass`)
+      .set('X-CSRF-Token', s.csrf)
+      .send({ reason: 'I am curious about this one' });
     assert.equal(bg.status, 404);
     await s.agent.get(`/messages/${convId}/break-glass`).expect(404);
 
@@ -132,12 +138,20 @@ describe('messages: access (asker, moderator, stranger, admin)', () => {
     assert.equal((await a.agent.get('/api/messages').expect(200)).body.conversations.length, 0);
     const noReason = await a.agent.post(`/api/messages/${convId}/break-glass`).set('X-CSRF-Token', a.csrf).send({});
     assert.equal(noReason.status, 400);
-    const unknown = await a.agent.post('/api/messages/0123456789abcdef01234567/break-glass').set('X-CSRF-Token', a.csrf).send({ reason: 'Fraud investigation #42' });
+    const unknown = await a.agent
+      .post('/api/messages/0123456789abcdef01234567/break-glass')
+      .set('X-CSRF-Token', a.csrf)
+      .send({ reason: 'Fraud investigation #42' });
     assert.equal(unknown.status, 404);
 
-    const bg = await a.agent.post(`/api/messages/${convId}/break-glass`).set('X-CSRF-Token', a.csrf).send({ reason: 'Fraud investigation #42' });
+    const bg = await a.agent
+      .post(`/api/messages/${convId}/break-glass`)
+      .set('X-CSRF-Token', a.csrf)
+      .send({ reason: 'Fraud investigation #42' });
     assert.equal(bg.status, 201, JSON.stringify(bg.body));
-    const audit = await col('audit_entries').find({ action: 'break_glass', conversationId: oid(convId) }).toArray();
+    const audit = await col('audit_entries')
+      .find({ action: 'break_glass', conversationId: oid(convId) })
+      .toArray();
     assert.equal(audit.length, 1);
     assert.equal(String(audit[0]!.actorId), a.user.id);
     assert.equal(audit[0]!.reason, 'Fraud investigation #42');

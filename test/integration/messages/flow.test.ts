@@ -21,7 +21,10 @@ describe('messages: support flow', () => {
       .send({ body: 'Please send your certification ID by private message.' });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     // The lifecycle engineer owns the deadline; make the state explicit for this test.
-    await col('threads').updateOne({ _id: oid(thread.id) }, { $set: { status: 'awaiting_asker', lockDueAt: new Date('2026-11-19T15:00:00Z'), awaitingSince: new Date() } });
+    await col('threads').updateOne(
+      { _id: oid(thread.id) },
+      { $set: { status: 'awaiting_asker', lockDueAt: new Date('2026-11-19T15:00:00Z'), awaitingSince: new Date() } },
+    );
 
     // The prefilled form from the thread page.
     const form1 = await w.moderator.agent.get(`/messages/new?thread=${thread.id}`).expect(200);
@@ -32,7 +35,15 @@ describe('messages: support flow', () => {
     const sent = await w.moderator.agent
       .post('/messages')
       .type('form')
-      .send(form({ _csrf: formToken(form1.text), to: w.asker.user.username, subject: 'About your question: Expired access code for my cloud admin certification', body: 'Hi, please share your MCID here.', threadId: thread.id }))
+      .send(
+        form({
+          _csrf: formToken(form1.text),
+          to: w.asker.user.username,
+          subject: 'About your question: Expired access code for my cloud admin certification',
+          body: 'Hi, please share your MCID here.',
+          threadId: thread.id,
+        }),
+      )
       .expect(303);
     const id = sent.headers.location!.split('/').pop()!;
     const conv = await col('conversations').findOne({ _id: oid(id) });
@@ -44,7 +55,10 @@ describe('messages: support flow', () => {
     assert.equal((await replyTo(w.moderator, id, { body: 'Reminder: we need the MCID.' })).status, 201);
     assert.equal((await col('threads').findOne({ _id: oid(thread.id) }))!.status, 'awaiting_asker');
 
-    const answer = await replyTo(w.asker, id, { body: 'Here you go', fields: [{ kind: 'certification_id', label: 'MCID', value: '11223344' }] });
+    const answer = await replyTo(w.asker, id, {
+      body: 'Here you go',
+      fields: [{ kind: 'certification_id', label: 'MCID', value: '11223344' }],
+    });
     assert.equal(answer.status, 201, JSON.stringify(answer.body));
     const t = await col('threads').findOne({ _id: oid(thread.id) });
     assert.equal(t!.status, 'open');
@@ -56,7 +70,10 @@ describe('messages: support flow', () => {
     assert.equal(f.label, 'MCID');
     assert.equal((await reveal(w.moderator, id, f.fieldId).expect(200)).body.value, '11223344');
 
-    const code = await replyTo(w.moderator, id, { body: 'Your new access code:', fields: [{ kind: 'access_code', label: 'Access code', value: 'HJKL-MNBV-4321' }] });
+    const code = await replyTo(w.moderator, id, {
+      body: 'Your new access code:',
+      fields: [{ kind: 'access_code', label: 'Access code', value: 'HJKL-MNBV-4321' }],
+    });
     assert.equal(code.status, 201);
     assert.equal(code.body.message.fields[0].masked, '••••-••••-4321');
     assert.ok(code.body.message.fields[0].expiresAt);
@@ -70,7 +87,18 @@ describe('messages: support flow', () => {
     const res = await w.stranger.agent
       .post('/messages')
       .type('form')
-      .send(form({ _csrf: formToken(page.text), to: 'nobody-here', subject: 'Typed subject', body: 'Typed body', secureKind: 'other', secureLabel: 'Pin', secureValue: 'NEVER-ECHO-77', secureExpiresInDays: '' }))
+      .send(
+        form({
+          _csrf: formToken(page.text),
+          to: 'nobody-here',
+          subject: 'Typed subject',
+          body: 'Typed body',
+          secureKind: 'other',
+          secureLabel: 'Pin',
+          secureValue: 'NEVER-ECHO-77',
+          secureExpiresInDays: '',
+        }),
+      )
       .expect(400);
     assert.match(res.text, /There is no member called/);
     assert.match(res.text, /value="Typed subject"/);
@@ -114,12 +142,18 @@ describe('messages: support flow', () => {
     assert.equal(String(conv!.threadId), thread.id);
     assert.equal(conv!.subject, 'About your question: Profile migration fails');
     const msg = await col('messages').findOne({ conversationId: oid(id) });
-    assert.deepEqual(msg!.fields.map((f: { kind: string }) => f.kind), ['certification_id', 'other']);
+    assert.deepEqual(
+      msg!.fields.map((f: { kind: string }) => f.kind),
+      ['certification_id', 'other'],
+    );
     assert.doesNotMatch(JSON.stringify(msg), /556677889|@mail\.example/);
     const view = await mod2.agent.get(`/api/messages/${id}`).expect(200);
     assert.equal((await reveal(mod2, view.body.conversation.id, view.body.messages[0].fields[0].fieldId)).body.value, '556677889');
     // Someone else's thread id is not linked.
-    const other = await w.stranger.agent.post('/api/messages/from-post').set('X-CSRF-Token', w.stranger.csrf).send({ body: 'access code: QWERTY123', threadId: thread.id });
+    const other = await w.stranger.agent
+      .post('/api/messages/from-post')
+      .set('X-CSRF-Token', w.stranger.csrf)
+      .send({ body: 'access code: QWERTY123', threadId: thread.id });
     assert.equal(other.status, 201);
     assert.equal(other.body.conversation.threadId, null);
   });
@@ -128,38 +162,66 @@ describe('messages: support flow', () => {
     // A secret the automatic guard cannot recognise (a password): exactly what redaction is for.
     const secret = 'my password is tangerine-lamp-42';
     const thread = await askVia(w.asker, w.productId, { title: 'Redaction target', body: `Hello, ${secret} please help.` });
-    const edit = await w.asker.agent.patch(`/api/threads/${thread.id}`).set('X-CSRF-Token', w.asker.csrf).send({ title: 'Redaction target', body: `Hello, ${secret} please help!! (edited)` });
+    const edit = await w.asker.agent
+      .patch(`/api/threads/${thread.id}`)
+      .set('X-CSRF-Token', w.asker.csrf)
+      .send({ title: 'Redaction target', body: `Hello, ${secret} please help!! (edited)` });
     assert.equal(edit.status, 200, JSON.stringify(edit.body));
     assert.ok((await col('revisions').countDocuments({ targetId: oid(thread.id) })) >= 1);
 
-    const member = await w.asker.agent.post('/api/redactions').set('X-CSRF-Token', w.asker.csrf).send({ postType: 'thread', postId: thread.id, text: 'tangerine-lamp-42' });
+    const member = await w.asker.agent
+      .post('/api/redactions')
+      .set('X-CSRF-Token', w.asker.csrf)
+      .send({ postType: 'thread', postId: thread.id, text: 'tangerine-lamp-42' });
     assert.equal(member.status, 403);
-    const missing = await w.moderator.agent.post('/api/redactions').set('X-CSRF-Token', w.moderator.csrf).send({ postType: 'thread', postId: '0123456789abcdef01234567', text: 'tangerine-lamp-42' });
+    const missing = await w.moderator.agent
+      .post('/api/redactions')
+      .set('X-CSRF-Token', w.moderator.csrf)
+      .send({ postType: 'thread', postId: '0123456789abcdef01234567', text: 'tangerine-lamp-42' });
     assert.equal(missing.status, 404);
-    const notThere = await w.moderator.agent.post('/api/redactions').set('X-CSRF-Token', w.moderator.csrf).send({ postType: 'thread', postId: thread.id, text: 'not in the post' });
+    const notThere = await w.moderator.agent
+      .post('/api/redactions')
+      .set('X-CSRF-Token', w.moderator.csrf)
+      .send({ postType: 'thread', postId: thread.id, text: 'not in the post' });
     assert.equal(notThere.status, 422);
-    const bad = await w.moderator.agent.post('/api/redactions').set('X-CSRF-Token', w.moderator.csrf).send({ postType: 'thread', postId: thread.id, text: { $ne: '' } });
+    const bad = await w.moderator.agent
+      .post('/api/redactions')
+      .set('X-CSRF-Token', w.moderator.csrf)
+      .send({ postType: 'thread', postId: thread.id, text: { $ne: '' } });
     assert.equal(bad.status, 400);
 
-    const ok = await w.moderator.agent.post('/api/redactions').set('X-CSRF-Token', w.moderator.csrf).send({ postType: 'thread', postId: thread.id, text: 'tangerine-lamp-42' });
+    const ok = await w.moderator.agent
+      .post('/api/redactions')
+      .set('X-CSRF-Token', w.moderator.csrf)
+      .send({ postType: 'thread', postId: thread.id, text: 'tangerine-lamp-42' });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     const t = await col('threads').findOne({ _id: oid(thread.id) });
     assert.match(t!.bodySource, /my password is \[redacted by a moderator\] please help!!/);
     assert.match(t!.bodyHtml, /\[redacted by a moderator\]/);
     assert.doesNotMatch(JSON.stringify(t), /tangerine-lamp-42/);
-    const revs = await col('revisions').find({ targetId: oid(thread.id) }).toArray();
+    const revs = await col('revisions')
+      .find({ targetId: oid(thread.id) })
+      .toArray();
     assert.doesNotMatch(JSON.stringify(revs), /tangerine-lamp-42/);
     assert.match(revs[0]!.bodySource, /\[redacted by a moderator\]/);
-    const audit = await col('audit_entries').find({ action: 'redact_post', targetId: oid(thread.id) }).toArray();
+    const audit = await col('audit_entries')
+      .find({ action: 'redact_post', targetId: oid(thread.id) })
+      .toArray();
     assert.equal(audit.length, 1);
     assert.doesNotMatch(JSON.stringify(audit), /tangerine-lamp-42/);
     const page = await w.anon.get(`/threads/${thread.id}`).expect(200);
     assert.doesNotMatch(page.text, /tangerine-lamp-42/);
 
     // A reply works the same way.
-    const reply = await w.asker.agent.post(`/api/threads/${thread.id}/replies`).set('X-CSRF-Token', w.asker.csrf).send({ body: 'Also my old password sunflower77 here' });
+    const reply = await w.asker.agent
+      .post(`/api/threads/${thread.id}/replies`)
+      .set('X-CSRF-Token', w.asker.csrf)
+      .send({ body: 'Also my old password sunflower77 here' });
     assert.equal(reply.status, 201);
-    const ok2 = await w.moderator.agent.post('/api/redactions').set('X-CSRF-Token', w.moderator.csrf).send({ postType: 'reply', postId: reply.body.reply.id, text: 'sunflower77' });
+    const ok2 = await w.moderator.agent
+      .post('/api/redactions')
+      .set('X-CSRF-Token', w.moderator.csrf)
+      .send({ postType: 'reply', postId: reply.body.reply.id, text: 'sunflower77' });
     assert.equal(ok2.status, 200);
     const rep = await col('replies').findOne({ _id: oid(reply.body.reply.id) });
     assert.equal(rep!.bodySource, 'Also my old password [redacted by a moderator] here');
@@ -174,12 +236,24 @@ describe('messages: repair and CLI', () => {
   after(async () => w?.close());
 
   it('recount-messages restores counters a crash left behind; purge-secure-fields runs the purge', async () => {
-    const res = await sendNew(w.moderator, { to: [w.asker.user.username], subject: 'Counters', body: 'one', fields: [{ kind: 'other', label: 'x', value: 'short-lived-1', expiresInDays: 1 }] });
+    const res = await sendNew(w.moderator, {
+      to: [w.asker.user.username],
+      subject: 'Counters',
+      body: 'one',
+      fields: [{ kind: 'other', label: 'x', value: 'short-lived-1', expiresInDays: 1 }],
+    });
     const id = res.body.conversation.id;
     await replyTo(w.moderator, id, { body: 'two' }).expect(201);
     await col('conversations').updateOne({ _id: oid(id) }, { $set: { messageCount: 7, [`unread.${w.asker.user.id}`]: 0 } });
     const out: string[] = [];
-    const ctx = { config: w.app.config, logger: createLogger('silent'), clock: w.app.clock, out: (l: string) => out.push(l), err: (l: string) => out.push(l), interactive: false };
+    const ctx = {
+      config: w.app.config,
+      logger: createLogger('silent'),
+      clock: w.app.clock,
+      out: (l: string) => out.push(l),
+      err: (l: string) => out.push(l),
+      interactive: false,
+    };
     assert.equal(await runCommand('recount-messages', [], ctx), 0);
     const c = await col('conversations').findOne({ _id: oid(id) });
     assert.equal(c!.messageCount, 2);

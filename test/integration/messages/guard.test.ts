@@ -74,7 +74,13 @@ describe('messages: public-post guard', () => {
     assert.match(html, /action="\/messages\/from-post"/);
     assert.match(html, /name="threadId" value="0123456789abcdef01234567"/);
     assert.equal((html.match(/name="products"/g) ?? []).length, 2);
-    const none = await ejs.renderFile(path.resolve('views/messages/guard-panel.ejs'), { errorCode: 'validation', details: {}, guardBody: '', guardAction: '/ask', csrfToken: () => 'tok' });
+    const none = await ejs.renderFile(path.resolve('views/messages/guard-panel.ejs'), {
+      errorCode: 'validation',
+      details: {},
+      guardBody: '',
+      guardAction: '/ask',
+      csrfToken: () => 'tok',
+    });
     assert.equal(none.trim(), '');
   });
 });

@@ -40,21 +40,45 @@ describe('messages: logs never hold a secret value', () => {
     const start = await mem
       .post('/api/messages')
       .set('X-CSRF-Token', memCsrf)
-      .send({ to: [mod.username], subject: 'Logged flow', body: `MCID: ${SECRETS[1]}`, fields: [{ kind: 'other', label: 'Cert', value: SECRETS[0] }] });
+      .send({
+        to: [mod.username],
+        subject: 'Logged flow',
+        body: `MCID: ${SECRETS[1]}`,
+        fields: [{ kind: 'other', label: 'Cert', value: SECRETS[0] }],
+      });
     assert.equal(start.status, 201);
     const id = start.body.conversation.id;
-    const reply = await ma.post(`/api/messages/${id}`).set('X-CSRF-Token', modCsrf).send({ body: 'Code', fields: [{ kind: 'access_code', label: 'Access code', value: SECRETS[2] }] });
+    const reply = await ma
+      .post(`/api/messages/${id}`)
+      .set('X-CSRF-Token', modCsrf)
+      .send({ body: 'Code', fields: [{ kind: 'access_code', label: 'Access code', value: SECRETS[2] }] });
     assert.equal(reply.status, 201);
     const view = await mem.get(`/api/messages/${id}`).expect(200);
     for (const m of view.body.messages) {
-      for (const f of m.fields) await ma.post(`/api/messages/${id}/fields/${f.fieldId}/reveal`).set('X-CSRF-Token', modCsrf).send({}).expect(200);
+      for (const f of m.fields)
+        await ma.post(`/api/messages/${id}/fields/${f.fieldId}/reveal`).set('X-CSRF-Token', modCsrf).send({}).expect(200);
     }
     await mem.get(`/messages/${id}`).expect(200);
     // Failures with a secret in the request body.
-    await mem.post(`/api/messages/${id}`).set('X-CSRF-Token', memCsrf).send({ body: 'x', fields: [{ kind: 'nope', value: SECRETS[0] }] }).expect(400);
-    await mem.post(`/api/messages/${id}`).send({ body: 'no csrf', fields: [{ kind: 'other', label: 'x', value: SECRETS[2] }] }).expect(403);
-    await mem.post('/api/messages').set('X-CSRF-Token', memCsrf).send({ to: ['no-such-user'], subject: 'x', body: `access code: ${SECRETS[3]}` }).expect(400);
-    await mem.post('/api/messages/from-post').set('X-CSRF-Token', memCsrf).send({ body: `voucher ${SECRETS[3]}` }).expect(201);
+    await mem
+      .post(`/api/messages/${id}`)
+      .set('X-CSRF-Token', memCsrf)
+      .send({ body: 'x', fields: [{ kind: 'nope', value: SECRETS[0] }] })
+      .expect(400);
+    await mem
+      .post(`/api/messages/${id}`)
+      .send({ body: 'no csrf', fields: [{ kind: 'other', label: 'x', value: SECRETS[2] }] })
+      .expect(403);
+    await mem
+      .post('/api/messages')
+      .set('X-CSRF-Token', memCsrf)
+      .send({ to: ['no-such-user'], subject: 'x', body: `access code: ${SECRETS[3]}` })
+      .expect(400);
+    await mem
+      .post('/api/messages/from-post')
+      .set('X-CSRF-Token', memCsrf)
+      .send({ body: `voucher ${SECRETS[3]}` })
+      .expect(201);
 
     const log = lines.join('');
     assert.ok(lines.length > 10, 'the capture works (trace level logs every request)');

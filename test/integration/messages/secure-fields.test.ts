@@ -61,7 +61,10 @@ describe('messages: secure fields', () => {
   it('a value typed into the body is moved into a secure field', async () => {
     const res = await replyTo(w.asker, convId, { body: `Sorry, my MCID: ${CERT} and access code: ${CODE}` });
     assert.equal(res.status, 201, JSON.stringify(res.body));
-    assert.deepEqual(res.body.message.fields.map((f: { kind: string }) => f.kind), ['certification_id', 'access_code']);
+    assert.deepEqual(
+      res.body.message.fields.map((f: { kind: string }) => f.kind),
+      ['certification_id', 'access_code'],
+    );
     assert.doesNotMatch(JSON.stringify(res.body), new RegExp(`${CERT}|${CODE}`));
     assert.match(res.body.message.body, /\[secure field: Certification ID\]/);
     assert.doesNotMatch(await dumpDatabase(), new RegExp(`${CERT}|${CODE}`));
@@ -179,14 +182,21 @@ describe('messages: secure fields', () => {
     assert.equal(after2!.secretsPurgeAt, undefined);
     assert.equal(await col('messages').countDocuments({ secretsPurgeAt: { $exists: false } }), untouched + 2);
     const json = await w.asker.agent.get(`/api/messages/${id}`).expect(200);
-    assert.deepEqual(json.body.messages[0].fields.map((f: { state: string }) => f.state), ['expired', 'expired']);
+    assert.deepEqual(
+      json.body.messages[0].fields.map((f: { state: string }) => f.state),
+      ['expired', 'expired'],
+    );
   });
 
   it('the certification request template shows an input for it and the reply is sealed', async () => {
     const thread = await w.asker.agent
       .post('/api/threads')
       .set('X-CSRF-Token', w.asker.csrf)
-      .send({ title: 'Cannot migrate my certification profile', body: 'The migration page says my access code expired.', products: [w.productId] });
+      .send({
+        title: 'Cannot migrate my certification profile',
+        body: 'The migration page says my access code expired.',
+        products: [w.productId],
+      });
     assert.equal(thread.status, 201, JSON.stringify(thread.body));
     const req = await w.moderator.agent
       .post('/api/messages/request-certification')
@@ -203,7 +213,16 @@ describe('messages: secure fields', () => {
     await w.asker.agent
       .post(`/messages/${id}`)
       .type('form')
-      .send(form({ _csrf: formToken(page.text), body: 'Here it is.', secureKind: ['certification_id', 'other'], secureLabel: ['Certification ID', ''], secureValue: ['123 456 789', ''], secureExpiresInDays: ['', ''] }))
+      .send(
+        form({
+          _csrf: formToken(page.text),
+          body: 'Here it is.',
+          secureKind: ['certification_id', 'other'],
+          secureLabel: ['Certification ID', ''],
+          secureValue: ['123 456 789', ''],
+          secureExpiresInDays: ['', ''],
+        }),
+      )
       .expect(303);
     assert.doesNotMatch(await dumpDatabase(), /123 456 789/);
     const after = await w.asker.agent.get(`/messages/${id}`).expect(200);
@@ -255,7 +274,12 @@ describe('messages: secure fields on disk (embedded database with a data directo
     const res = await agent
       .post('/api/messages')
       .set('X-CSRF-Token', csrfToken)
-      .send({ to: [mod.username], subject: 'Disk check', body: 'see field', fields: [{ kind: 'access_code', label: 'Code', value: secret }] });
+      .send({
+        to: [mod.username],
+        subject: 'Disk check',
+        body: 'see field',
+        fields: [{ kind: 'access_code', label: 'Code', value: secret }],
+      });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     await db.close();
     close = async () => undefined;

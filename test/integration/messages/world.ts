@@ -26,7 +26,11 @@ export interface MessagesWorld {
 
 /** Signs in a fresh account of the given role on an app. */
 export async function person(app: { agent(): Agent }, role: 'member' | 'moderator' | 'admin', name: string): Promise<Person> {
-  const user = await createUser({ role, username: `${name}${Math.floor(Math.random() * 1e6)}`, displayName: name[0]!.toUpperCase() + name.slice(1) });
+  const user = await createUser({
+    role,
+    username: `${name}${Math.floor(Math.random() * 1e6)}`,
+    displayName: name[0]!.toUpperCase() + name.slice(1),
+  });
   const agent = app.agent();
   const { csrfToken } = await signIn(agent, user.username, user.password);
   return { user, agent, csrf: csrfToken };
@@ -56,7 +60,12 @@ export async function askVia(p: Person, productId: string, over: Record<string, 
   const res = await p.agent
     .post('/api/threads')
     .set('X-CSRF-Token', p.csrf)
-    .send({ title: 'Expired access code for my cloud admin certification', body: 'My access code has expired and I cannot find the link to request a new one.', products: [productId], ...over });
+    .send({
+      title: 'Expired access code for my cloud admin certification',
+      body: 'My access code has expired and I cannot find the link to request a new one.',
+      products: [productId],
+      ...over,
+    });
   if (res.status !== 201) throw new Error(`ask failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.thread as { id: string; [k: string]: unknown };
 }

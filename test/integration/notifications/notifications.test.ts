@@ -38,7 +38,13 @@ describe('notifications', function () {
   const seed = async (userId: string, n: number, startMs = Date.UTC(2026, 10, 17, 15)) => {
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
-      ids.push(await notify(userId, { kind: 'lock_reminder', threadId, text: `Your question "Q${i}" will close on Tuesday unless you reply.` }, new Date(startMs + i * 60_000)));
+      ids.push(
+        await notify(
+          userId,
+          { kind: 'lock_reminder', threadId, text: `Your question "Q${i}" will close on Tuesday unless you reply.` },
+          new Date(startMs + i * 60_000),
+        ),
+      );
     }
     return ids;
   };
@@ -49,14 +55,21 @@ describe('notifications', function () {
     const res = await aliceAgent.get('/api/notifications').expect(200);
     assert.equal(res.body.unread, 3);
     assert.equal(res.body.notifications.length, 3);
-    assert.deepEqual(res.body.notifications.map((n: { text: string }) => n.text.slice(15, 17)), ['Q2', 'Q1', 'Q0']);
+    assert.deepEqual(
+      res.body.notifications.map((n: { text: string }) => n.text.slice(15, 17)),
+      ['Q2', 'Q1', 'Q0'],
+    );
     assert.equal(res.body.notifications[0].url, `/threads/${threadId}`);
     assert.equal(res.body.notifications[0].read, false);
   });
 
   it('marks chosen ones read, then all', async () => {
     const ids = await seed(alice.id, 3);
-    const one = await aliceAgent.post('/api/notifications/read').set('X-CSRF-Token', aliceCsrf).send({ ids: [ids[0]] }).expect(200);
+    const one = await aliceAgent
+      .post('/api/notifications/read')
+      .set('X-CSRF-Token', aliceCsrf)
+      .send({ ids: [ids[0]] })
+      .expect(200);
     assert.deepEqual(one.body, { marked: 1, unread: 2 });
     const stored = await Notification.findById(ids[0]).lean();
     assert.equal(stored!.readAt!.toISOString(), t.clock.now().toISOString(), 'read time from the injected clock');
@@ -69,19 +82,31 @@ describe('notifications', function () {
   it("someone else's ids are a 404 and nothing is marked", async () => {
     const [bobs] = await seed(bob.id, 1);
     const [mine] = await seed(alice.id, 1);
-    const res = await aliceAgent.post('/api/notifications/read').set('X-CSRF-Token', aliceCsrf).send({ ids: [mine, bobs] });
+    const res = await aliceAgent
+      .post('/api/notifications/read')
+      .set('X-CSRF-Token', aliceCsrf)
+      .send({ ids: [mine, bobs] });
     assert.equal(res.status, 404);
     assert.equal(res.body.error.code, 'not_found');
     assert.equal(await Notification.countDocuments({ readAt: null }), 2);
-    const unknown = await aliceAgent.post('/api/notifications/read').set('X-CSRF-Token', aliceCsrf).send({ ids: [new Types.ObjectId().toHexString()] });
+    const unknown = await aliceAgent
+      .post('/api/notifications/read')
+      .set('X-CSRF-Token', aliceCsrf)
+      .send({ ids: [new Types.ObjectId().toHexString()] });
     assert.equal(unknown.status, 404);
     // Bob's list never shows Alice's notifications.
     const bobList = (await bobAgent.get('/api/notifications').expect(200)).body;
-    assert.deepEqual(bobList.notifications.map((n: { id: string }) => n.id), [bobs]);
+    assert.deepEqual(
+      bobList.notifications.map((n: { id: string }) => n.id),
+      [bobs],
+    );
   });
 
   it('rejects malformed input with 400 and requires the CSRF token', async () => {
-    const bad = await aliceAgent.post('/api/notifications/read').set('X-CSRF-Token', aliceCsrf).send({ ids: [{ $ne: '' }] });
+    const bad = await aliceAgent
+      .post('/api/notifications/read')
+      .set('X-CSRF-Token', aliceCsrf)
+      .send({ ids: [{ $ne: '' }] });
     assert.equal(bad.status, 400);
     const notAList = await aliceAgent.post('/api/notifications/read').set('X-CSRF-Token', aliceCsrf).send({ ids: 'nope' });
     assert.equal(notAList.status, 400);

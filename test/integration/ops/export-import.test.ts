@@ -41,7 +41,14 @@ describe('ops: export -> import round trip into a fresh embedded database', func
   this.timeout(60_000);
   let dir: string;
   const lines: string[] = [];
-  const ctx = (): CliContext => ({ config: testConfig(), logger: createLogger('silent'), clock: new FakeClock(), out: (l) => lines.push(l), err: (l) => lines.push(`ERR ${l}`), interactive: false });
+  const ctx = (): CliContext => ({
+    config: testConfig(),
+    logger: createLogger('silent'),
+    clock: new FakeClock(),
+    out: (l) => lines.push(l),
+    err: (l) => lines.push(`ERR ${l}`),
+    interactive: false,
+  });
   let original: Record<string, string[]>;
   let originalIndexes: Record<string, string[]>;
 
@@ -58,14 +65,30 @@ describe('ops: export -> import round trip into a fresh embedded database', func
       const agent = app.agent();
       const { csrfToken } = await signIn(agent, asker.username, asker.password);
       const products = (await agent.get('/api/products').expect(200)).body.products;
-      const t = await agent.post('/api/threads').set('X-CSRF-Token', csrfToken).send({ title: 'Exported question with a title', body: 'Body **bold**', products: [products[0].id] });
+      const t = await agent
+        .post('/api/threads')
+        .set('X-CSRF-Token', csrfToken)
+        .send({ title: 'Exported question with a title', body: 'Body **bold**', products: [products[0].id] });
       assert.equal(t.status, 201);
       await mongoose.connection.db!.collection<{ _id: unknown; [k: string]: unknown }>('odd_types').insertMany([
-        { _id: new BSON.ObjectId(), long: BSON.Long.fromString('9007199254740993'), bin: new BSON.Binary(Buffer.from([0, 1, 2, 255])), when: new Date('2026-11-17T15:00:00.123Z'), int: 7, dbl: 7.5, nested: { arr: [1, 'two', null, { three: true }] }, re: /ab+c/i },
+        {
+          _id: new BSON.ObjectId(),
+          long: BSON.Long.fromString('9007199254740993'),
+          bin: new BSON.Binary(Buffer.from([0, 1, 2, 255])),
+          when: new Date('2026-11-17T15:00:00.123Z'),
+          int: 7,
+          dbl: 7.5,
+          nested: { arr: [1, 'two', null, { three: true }] },
+          re: /ab+c/i,
+        },
         { _id: 'string-id', empty: {}, list: [] },
       ]);
-      await mongoose.connection.db!.collection('odd_types').createIndex({ int: 1, dbl: -1 }, { name: 'int_dbl', unique: true, sparse: true });
-      await mongoose.connection.db!.collection('odd_types').createIndex({ when: 1 }, { name: 'when_ttl', expireAfterSeconds: 3600 * 24 * 365 * 100 });
+      await mongoose.connection
+        .db!.collection('odd_types')
+        .createIndex({ int: 1, dbl: -1 }, { name: 'int_dbl', unique: true, sparse: true });
+      await mongoose.connection
+        .db!.collection('odd_types')
+        .createIndex({ when: 1 }, { name: 'when_ttl', expireAfterSeconds: 3600 * 24 * 365 * 100 });
       original = await snapshot();
       originalIndexes = await indexSnapshot();
       assert.equal(await runCommand('export', [dir], ctx()), 0, lines.join('\n'));
@@ -80,7 +103,10 @@ describe('ops: export -> import round trip into a fresh embedded database', func
     // One canonical EJSON document per line.
     const odd = readFileSync(path.join(dir, 'odd_types.jsonl'), 'utf8').trim().split('\n');
     assert.equal(odd.length, 2);
-    assert.match(odd.find((l) => l.includes('long'))!, /"\$numberLong":"9007199254740993"/);
+    assert.match(
+      odd.find((l) => l.includes('long'))!,
+      /"\$numberLong":"9007199254740993"/,
+    );
     // Refuses to write into a directory that is not empty.
     assert.equal(await runCommand('export', [dir], ctx()), 1);
   });
@@ -95,7 +121,10 @@ describe('ops: export -> import round trip into a fresh embedded database', func
       await Promise.all(mongoose.modelNames().map((m) => mongoose.model(m).init()));
       lines.length = 0;
       assert.equal(await runCommand('import', [dir], ctx()), 0, lines.join('\n'));
-      assert.deepEqual(lines.filter((l) => l.startsWith('ERR')), []);
+      assert.deepEqual(
+        lines.filter((l) => l.startsWith('ERR')),
+        [],
+      );
       const after = await snapshot();
       for (const name of Object.keys(original)) assert.deepEqual(after[name], original[name], `documents of ${name}`);
       const afterIndexes = await indexSnapshot();

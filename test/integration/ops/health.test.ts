@@ -54,7 +54,10 @@ describe('ops: health checks and request logs', () => {
     await request(app).post('/api/session').set('X-Forwarded-Proto', 'https').send({ username: 'x', password: 'hunter2-hunter2' });
     const entries = lines.filter((l) => l.msg === 'request');
     assert.equal(entries.length, 2);
-    assert.deepEqual({ ...entries[0], ms: 0, time: 0 }, { level: 30, time: 0, reqId: 'req-12345678', method: 'GET', url: '/threads', status: 200, ms: 0, msg: 'request' });
+    assert.deepEqual(
+      { ...entries[0], ms: 0, time: 0 },
+      { level: 30, time: 0, reqId: 'req-12345678', method: 'GET', url: '/threads', status: 200, ms: 0, msg: 'request' },
+    );
     assert.equal(typeof entries[0]!.ms, 'number');
     const all = JSON.stringify(lines);
     assert.doesNotMatch(all, /abc123secret|hunter2|access\+code/);

@@ -9,7 +9,12 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(MONGODB_URI|DATA_DIR|PORT|HOST|NODE_ENV|LOG_LEVEL|SESSION_SECRET|SECRETS_KEY.*|DEMO_CONTENT|JOBS_ENABLED|RATE_.*|SUPPORT_.*|TRUST_PROXY|SHUTDOWN_DRAIN_MS)$/.test(k)) continue;
+    if (
+      /^(MONGODB_URI|DATA_DIR|PORT|HOST|NODE_ENV|LOG_LEVEL|SESSION_SECRET|SECRETS_KEY.*|DEMO_CONTENT|JOBS_ENABLED|RATE_.*|SUPPORT_.*|TRUST_PROXY|SHUTDOWN_DRAIN_MS)$/.test(
+        k,
+      )
+    )
+      continue;
     env[k] = v;
   }
   return { ...env, ...overrides };
@@ -76,7 +81,11 @@ export function startAppProcess(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Pro
 
 /** Runs `server/cli.ts <args>` to completion. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += String(d)));
@@ -108,7 +117,12 @@ export class CookieJar {
     const headers: Record<string, string> = { accept: 'application/json', cookie: this.header(), 'x-forwarded-proto': 'https' };
     if (init.csrf) headers['x-csrf-token'] = init.csrf;
     if (init.json !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(url, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body, redirect: 'manual' });
+    const res = await fetch(url, {
+      ...init,
+      headers,
+      body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+      redirect: 'manual',
+    });
     this.take(res);
     return res;
   }

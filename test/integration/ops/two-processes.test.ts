@@ -93,7 +93,11 @@ describe('ops: two app processes sharing one database (sessions, concurrent lock
     const onB = await json(jar.fetch(`${b!.url}/api/session`));
     assert.equal(onB.user?.username, member.username);
     const products = (await json(jar.fetch(`${b!.url}/api/products`))).products;
-    const asked = await jar.fetch(`${b!.url}/api/threads`, { method: 'POST', csrf: csrfToken, json: { title: 'Asked on B with a session from A', body: 'Works across processes.', products: [products[0].id] } });
+    const asked = await jar.fetch(`${b!.url}/api/threads`, {
+      method: 'POST',
+      csrf: csrfToken,
+      json: { title: 'Asked on B with a session from A', body: 'Works across processes.', products: [products[0].id] },
+    });
     assert.equal(asked.status, 201, await asked.clone().text());
 
     // Signing out on B ends the session on A too: it lives in the database.
@@ -117,10 +121,18 @@ describe('ops: two app processes sharing one database (sessions, concurrent lock
 
     const ids: string[] = [];
     for (let i = 0; i < THREADS; i++) {
-      const t = await asker.fetch(`${a!.url}/api/threads`, { method: 'POST', csrf: askerCsrf, json: { title: `Silent question number ${i + 1}`, body: 'Nobody will answer the moderator.', products: [products[0].id] } });
+      const t = await asker.fetch(`${a!.url}/api/threads`, {
+        method: 'POST',
+        csrf: askerCsrf,
+        json: { title: `Silent question number ${i + 1}`, body: 'Nobody will answer the moderator.', products: [products[0].id] },
+      });
       assert.equal(t.status, 201);
       const id = (await json(t)).thread.id as string;
-      const r = await mod.fetch(`${b!.url}/api/threads/${id}/replies`, { method: 'POST', csrf: modCsrf, json: { body: 'Which e-mail address did you use? Please tell us by private message.' } });
+      const r = await mod.fetch(`${b!.url}/api/threads/${id}/replies`, {
+        method: 'POST',
+        csrf: modCsrf,
+        json: { body: 'Which e-mail address did you use? Please tell us by private message.' },
+      });
       assert.equal(r.status, 201);
       ids.push(id);
     }
@@ -136,13 +148,20 @@ describe('ops: two app processes sharing one database (sessions, concurrent lock
     if (!calendar.isOpen(now)) now = new Date(calendar.nextOpening(now).getTime() + 60_000);
 
     const cliEnv = { ...env, LOG_LEVEL: 'warn' };
-    const [s1, s2] = await Promise.all([runCli(['lock-sweep', '--now', now.toISOString()], cliEnv), runCli(['lock-sweep', '--now', now.toISOString()], cliEnv)]);
+    const [s1, s2] = await Promise.all([
+      runCli(['lock-sweep', '--now', now.toISOString()], cliEnv),
+      runCli(['lock-sweep', '--now', now.toISOString()], cliEnv),
+    ]);
     assert.equal(s1.code, 0, s1.stderr);
     assert.equal(s2.code, 0, s2.stderr);
     const lockedBy = (out: string) => [...out.matchAll(/^locked\s+([0-9a-f]{24})/gm)].map((m) => m[1]!);
     const l1 = lockedBy(s1.stdout);
     const l2 = lockedBy(s2.stdout);
-    assert.deepEqual([...l1, ...l2].sort(), [...ids].sort(), `every thread locked by exactly one sweep\n--- sweep 1\n${s1.stdout}\n--- sweep 2\n${s2.stdout}`);
+    assert.deepEqual(
+      [...l1, ...l2].sort(),
+      [...ids].sort(),
+      `every thread locked by exactly one sweep\n--- sweep 1\n${s1.stdout}\n--- sweep 2\n${s2.stdout}`,
+    );
 
     const after = await threads.find({ _id: { $in: oids } }).toArray();
     assert.ok(after.every((t) => t.status === 'locked'));

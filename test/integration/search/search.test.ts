@@ -19,11 +19,15 @@ describe('search: results', function () {
   const t: Record<string, string> = {};
 
   const search = async (q: string, extra: Record<string, string> = {}) => {
-    const res = await w.anon.get('/api/search').query({ q, ...extra }).expect(200);
+    const res = await w.anon
+      .get('/api/search')
+      .query({ q, ...extra })
+      .expect(200);
     return res.body as { results: Hit[]; page: number; pages: number; total: number };
   };
   const titles = async (q: string, extra: Record<string, string> = {}) => (await search(q, extra)).results.map((h) => h.title);
-  const ask = async (p: Person, title: string, body: string, product = 0) => (await askVia(p, w.products, { title, body, products: [w.products[product]!.id] })).id;
+  const ask = async (p: Person, title: string, body: string, product = 0) =>
+    (await askVia(p, w.products, { title, body, products: [w.products[product]!.id] })).id;
 
   before(async () => {
     w = await startWorld();
@@ -41,7 +45,10 @@ describe('search: results', function () {
 
   it('ranks a title match above a body match, and stems ("locked" finds "lock")', async () => {
     const r = await search('locked');
-    assert.deepEqual(r.results.map((h) => h.id), [t.lockTitle, t.lockBody]);
+    assert.deepEqual(
+      r.results.map((h) => h.id),
+      [t.lockTitle, t.lockBody],
+    );
     assert.ok(r.results[0]!.score > r.results[1]!.score);
     assert.equal(r.total, 2);
   });
@@ -73,7 +80,11 @@ describe('search: results', function () {
     assert.deepEqual(await titles('recording', { status: 'answered' }), ['Teams meeting recording missing']);
     assert.equal((await search('recording', { status: 'unanswered' })).results[0]!.id, t.twinA);
     assert.deepEqual(await titles('locked', { product: w.products[1]!.id }), ['Cannot sign in to the portal']);
-    await w.moderator.agent.post(`/api/threads/${t.sync}/lock`).set('X-CSRF-Token', w.moderator.csrf).send({ reason: 'Duplicate' }).expect(200);
+    await w.moderator.agent
+      .post(`/api/threads/${t.sync}/lock`)
+      .set('X-CSRF-Token', w.moderator.csrf)
+      .send({ reason: 'Duplicate' })
+      .expect(200);
     assert.deepEqual(await titles('sync', { status: 'locked' }), ['Outlook calendar sync error']);
     assert.equal((await search('sync')).total, 2);
     await w.anon.get('/api/search').query({ q: 'sync', product: 'no-such-product' }).expect(404);
@@ -82,12 +93,22 @@ describe('search: results', function () {
   it("finds a thread by its replies' text, and follows reply edits", async () => {
     const reply = await replyVia(w.other, t.cafe, 'Disabling the zephyrine plugin fixed it for me.');
     const hits = (await search('zephyrine')).results;
-    assert.deepEqual(hits.map((h) => h.id), [t.cafe]);
+    assert.deepEqual(
+      hits.map((h) => h.id),
+      [t.cafe],
+    );
     assert.equal(hits[0]!.snippetFrom, 'replies');
     assert.match(hits[0]!.snippet, /<mark>zephyrine<\/mark>/);
-    await w.other.agent.patch(`/api/replies/${reply.id}`).set('X-CSRF-Token', w.other.csrf).send({ body: 'Disabling the quillwort plugin fixed it for me.' }).expect(200);
+    await w.other.agent
+      .patch(`/api/replies/${reply.id}`)
+      .set('X-CSRF-Token', w.other.csrf)
+      .send({ body: 'Disabling the quillwort plugin fixed it for me.' })
+      .expect(200);
     assert.equal((await search('zephyrine')).total, 0);
-    assert.deepEqual((await search('quillwort')).results.map((h) => h.id), [t.cafe]);
+    assert.deepEqual(
+      (await search('quillwort')).results.map((h) => h.id),
+      [t.cafe],
+    );
   });
 
   it('keeps the replies text off the thread page data', async () => {
@@ -101,7 +122,12 @@ describe('search: results', function () {
     const res = await w.asker.agent
       .post('/api/messages')
       .set('X-CSRF-Token', w.asker.csrf)
-      .send({ to: [w.moderator.user.username], subject: 'Private xylograph detail', body: 'My xylograph serial is in this private message.', threadId: t.lockTitle });
+      .send({
+        to: [w.moderator.user.username],
+        subject: 'Private xylograph detail',
+        body: 'My xylograph serial is in this private message.',
+        threadId: t.lockTitle,
+      });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     assert.equal((await search('xylograph')).total, 0);
     const page = await w.anon.get('/search').query({ q: 'xylograph' }).expect(200);
@@ -115,7 +141,10 @@ describe('search: results', function () {
     assert.deepEqual(Object.keys(threads[0]!).sort(), ['id', 'status', 'title', 'url']);
     assert.ok(threads.every((x) => x.url.startsWith(`/threads/${x.id}`)));
     assert.deepEqual((await w.anon.get('/api/search/similar').query({ title: 'the' }).expect(200)).body, { threads: [] });
-    await w.anon.get('/api/search/similar').query({ title: 'x'.repeat(201) }).expect(400);
+    await w.anon
+      .get('/api/search/similar')
+      .query({ title: 'x'.repeat(201) })
+      .expect(400);
   });
 
   it('lists similar questions on the ask page: live region for JS, Preview for everyone', async () => {
@@ -125,7 +154,15 @@ describe('search: results', function () {
     const res = await w.asker.agent
       .post('/ask')
       .type('form')
-      .send(form({ _csrf: formToken(page.text), title: 'Teams recording missing after meeting', body: 'Where did it go this time?', products: [w.products[0]!.id], intent: 'preview' }))
+      .send(
+        form({
+          _csrf: formToken(page.text),
+          title: 'Teams recording missing after meeting',
+          body: 'Where did it go this time?',
+          products: [w.products[0]!.id],
+          intent: 'preview',
+        }),
+      )
       .expect(200);
     assert.match(res.text, /Similar questions/);
     assert.match(res.text, new RegExp(`href="/threads/${t.twinB}/`));
@@ -141,7 +178,14 @@ describe('search: pages and input', function () {
     w = await startWorld();
     for (let i = 0; i < 27; i++) {
       const words = ['printer', 'printer driver', 'printer driver crash'][i % 3];
-      ids.push((await askVia(w.asker, w.products, { title: `Question ${i} about the ${words}`, body: `Some details for case ${i}, nothing more.` })).id);
+      ids.push(
+        (
+          await askVia(w.asker, w.products, {
+            title: `Question ${i} about the ${words}`,
+            body: `Some details for case ${i}, nothing more.`,
+          })
+        ).id,
+      );
     }
   });
   after(() => w.close());
@@ -158,9 +202,15 @@ describe('search: pages and input', function () {
     assert.equal(new Set([...a, ...b]).size, 27);
     assert.deepEqual([...a, ...b].sort(), [...ids].sort());
     const again = (await w.anon.get('/api/search').query({ q: 'printer driver crash' }).expect(200)).body;
-    assert.deepEqual(again.results.map((h: Hit) => h.id), a);
+    assert.deepEqual(
+      again.results.map((h: Hit) => h.id),
+      a,
+    );
     const scores = [...p1.results, ...p2.results].map((h: Hit) => h.score);
-    assert.deepEqual(scores, [...scores].sort((x, y) => y - x));
+    assert.deepEqual(
+      scores,
+      [...scores].sort((x, y) => y - x),
+    );
   });
 
   it('refuses operator objects, arrays, bad pages and long terms with 400', async () => {

@@ -34,7 +34,10 @@ describe('support lifecycle: the lock-sweep CLI command', function () {
     const code = await runCommand('lock-sweep', ['--now', '2026-11-24T16:30:00-05:00', '--dry-run'], ctx);
     assert.equal(code, 0, err.join('\n'));
     assert.equal(out.length, 2);
-    assert.match(out[0]!, new RegExp(`^would lock  ${id}  deadline Tuesday, November 24, 2026 at 4:00 PM ET  "Dry run question for the CLI"$`));
+    assert.match(
+      out[0]!,
+      new RegExp(`^would lock  ${id}  deadline Tuesday, November 24, 2026 at 4:00 PM ET  "Dry run question for the CLI"$`),
+    );
     assert.match(out[1]!, /^Dry run at Tuesday, November 24, 2026 at 4:30 PM ET: 1 thread would be locked; nothing was changed\.$/);
     assert.equal((await f.thread(id)).status, 'awaiting_asker');
   });

@@ -76,7 +76,11 @@ export async function startForum(env: Record<string, string> = {}): Promise<Foru
       const res = await who.agent
         .post('/api/threads')
         .set('X-CSRF-Token', who.csrf)
-        .send({ title: title ?? `Activation problem number ${++titles}`, body: 'My product key is not accepted. What can I do?', products: [product!.id] });
+        .send({
+          title: title ?? `Activation problem number ${++titles}`,
+          body: 'My product key is not accepted. What can I do?',
+          products: [product!.id],
+        });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       return res.body.thread.id as string;
     },

@@ -56,7 +56,7 @@ describe('support lifecycle: deadlines on the thread', function () {
     assert.equal(local(t.lockDueAt), '2026-11-19 10:00');
   });
 
-  it("a second moderator reply restarts the wait from that reply", async () => {
+  it('a second moderator reply restarts the wait from that reply', async () => {
     const id = await awaitingThread(f, '2026-11-17 09:00', '2026-11-17 10:00');
     f.t.clock.set(et('2026-11-18 12:00'));
     assert.equal((await f.reply(f.mod, id, 'Also, which edition do you have?')).status, 201);
@@ -90,13 +90,22 @@ describe('support lifecycle: deadlines on the thread', function () {
     const started = await f.mod.agent
       .post('/api/messages')
       .set('X-CSRF-Token', f.mod.csrf)
-      .send({ to: [f.asker.user.username], subject: 'About your activation problem', body: 'Please tell us which edition you have.', threadId: id });
+      .send({
+        to: [f.asker.user.username],
+        subject: 'About your activation problem',
+        body: 'Please tell us which edition you have.',
+        threadId: id,
+      });
     assert.equal(started.status, 201, JSON.stringify(started.body));
     const conversationId = started.body.conversation.id as string;
     assert.equal((await f.thread(id)).status, 'awaiting_asker', "the moderator's message does not stop the clock");
     // ...and the asker answers there, not in the thread.
     f.t.clock.set(et('2026-11-18 14:00'));
-    await f.asker.agent.post(`/api/messages/${conversationId}`).set('X-CSRF-Token', f.asker.csrf).send({ body: 'It is the Home edition, thanks for looking.' }).expect(201);
+    await f.asker.agent
+      .post(`/api/messages/${conversationId}`)
+      .set('X-CSRF-Token', f.asker.csrf)
+      .send({ body: 'It is the Home edition, thanks for looking.' })
+      .expect(201);
     assert.ok(await Conversation.exists({ _id: new Types.ObjectId(conversationId), threadId: new Types.ObjectId(id) }));
     const t = await f.thread(id);
     assert.equal(t.status, 'open');
@@ -141,7 +150,11 @@ describe('support lifecycle: deadlines on the thread', function () {
   it('a moderator lock clears the deadlines; unlocking recomputes them from the time of unlocking', async () => {
     const id = await awaitingThread(f, '2026-11-17 09:00', '2026-11-17 10:00');
     f.t.clock.set(et('2026-11-17 11:00'));
-    await f.mod.agent.post(`/api/threads/${id}/lock`).set('X-CSRF-Token', f.mod.csrf).send({ reason: 'Duplicate of another question' }).expect(200);
+    await f.mod.agent
+      .post(`/api/threads/${id}/lock`)
+      .set('X-CSRF-Token', f.mod.csrf)
+      .send({ reason: 'Duplicate of another question' })
+      .expect(200);
     let t = await f.thread(id);
     assert.equal(t.status, 'locked');
     assert.equal(t.lockReason, 'moderator');

@@ -21,7 +21,11 @@ describe('support lifecycle: the moderator queue', function () {
     // Answered threads are in neither list.
     ids.answered = await awaitingThread(f, '2026-11-16 08:00', '2026-11-16 09:00', 'Answered question is not listed');
     const replies = (await f.asker.agent.get(`/api/threads/${ids.answered}`).expect(200)).body.replies;
-    await f.asker.agent.post(`/api/threads/${ids.answered}/accept`).set('X-CSRF-Token', f.asker.csrf).send({ replyId: replies[0].id }).expect(200);
+    await f.asker.agent
+      .post(`/api/threads/${ids.answered}/accept`)
+      .set('X-CSRF-Token', f.asker.csrf)
+      .send({ replyId: replies[0].id })
+      .expect(200);
   });
   after(async () => {
     await f?.close();
@@ -31,7 +35,10 @@ describe('support lifecycle: the moderator queue', function () {
     f.t.clock.set(et('2026-11-18 10:00'));
     const res = await f.mod.agent.get('/api/support/queue').expect(200);
     const open = res.body.awaitingSupport.items;
-    assert.deepEqual(open.map((i: { id: string }) => i.id), [ids.oldest, ids.middle, ids.newest]);
+    assert.deepEqual(
+      open.map((i: { id: string }) => i.id),
+      [ids.oldest, ids.middle, ids.newest],
+    );
     assert.equal(res.body.awaitingSupport.total, 3);
     // oldest: due Tue 11-17 09:00; now Wed 10:00 -> 8h30m left Tue + 2h30m Wed = 11h = 1d 1h overdue.
     assert.equal(open[0].badge, 'overdue by 1d 1h');
@@ -48,7 +55,10 @@ describe('support lifecycle: the moderator queue', function () {
     f.t.clock.set(et('2026-11-18 10:00'));
     const res = await f.mod.agent.get('/api/support/queue').expect(200);
     const waiting = res.body.awaitingAsker.items;
-    assert.deepEqual(waiting.map((i: { id: string }) => i.id), [ids.closesSooner, ids.closesLater]);
+    assert.deepEqual(
+      waiting.map((i: { id: string }) => i.id),
+      [ids.closesSooner, ids.closesLater],
+    );
     // sooner: due Wed 11-18 15:00 -> 5h; later: due Thu 11-19 11:00 -> 7h30m Wed + 3h30m Thu = 11h.
     assert.equal(waiting[0].badge, 'closes in 5h business time');
     assert.equal(waiting[1].badge, 'closes in 1d 1h business time');

@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { DateTime } from 'luxon';
 import { BusinessCalendar } from '../../../server/support/calendar';
 import {
-  afterReply, mergeLifecycle, onAccepted, onAskerResponse, onLocked, onQuestionPosted, onStaffReply, onUnaccepted, onUnlocked, toUpdate,
+  afterReply,
+  mergeLifecycle,
+  onAccepted,
+  onAskerResponse,
+  onLocked,
+  onQuestionPosted,
+  onStaffReply,
+  onUnaccepted,
+  onUnlocked,
+  toUpdate,
 } from '../../../server/support/lifecycle';
 import { deadlineBadge } from '../../../server/support/service';
 import { businessDaysPhrase, type SupportRules } from '../../../server/support/settings';

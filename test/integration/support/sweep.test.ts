@@ -105,10 +105,13 @@ describe('support lifecycle: the lock sweep', function () {
       assert.equal(await Notification.countDocuments({ threadId: new Types.ObjectId(id), kind: 'thread_locked' }), 1);
     }
     // Running it again changes nothing.
-    assert.deepEqual((await locked(sweep('2026-12-03 12:05'))).filter((id) => ids.includes(id)), []);
+    assert.deepEqual(
+      (await locked(sweep('2026-12-03 12:05'))).filter((id) => ids.includes(id)),
+      [],
+    );
   });
 
-  it("a reply racing the lock is either stored before it or refused with 409, never half-stored", async () => {
+  it('a reply racing the lock is either stored before it or refused with 409, never half-stored', async () => {
     for (let i = 0; i < 6; i++) {
       const id = await awaitingThread(f, '2026-12-07 09:00', '2026-12-07 10:00'); // due Wed 12-09 10:00
       f.t.clock.set(et('2026-12-09 10:00'));
@@ -146,7 +149,11 @@ describe('support lifecycle: the lock sweep', function () {
     // The app was down from Monday to the next Tuesday; the start-up sweep catches up.
     const result = await runLockSweep({ now: et('2026-12-22 09:00'), calendar: f.calendar, batchSize: 2 });
     const mine = result.locked.filter((l) => ids.includes(l.threadId));
-    assert.deepEqual(mine.map((l) => l.threadId), ids, 'in deadline order');
+    assert.deepEqual(
+      mine.map((l) => l.threadId),
+      ids,
+      'in deadline order',
+    );
     for (const id of ids) assert.equal((await f.thread(id)).status, 'locked');
     assert.equal((await f.thread(notYet)).status, 'awaiting_asker');
   });

@@ -12,7 +12,8 @@ describe('support lifecycle: notices on the thread page', function () {
     await f?.close();
   });
 
-  const CLOSE_NOTICE = 'This thread will close on <time datetime="2026-11-24T21:00:00.000Z">Tuesday, November 24, 2026 at 4:00 PM ET</time> unless you reply.';
+  const CLOSE_NOTICE =
+    'This thread will close on <time datetime="2026-11-24T21:00:00.000Z">Tuesday, November 24, 2026 at 4:00 PM ET</time> unless you reply.';
 
   it('the asker sees the exact closing time; nobody else does', async () => {
     const id = await awaitingThread(f, '2026-11-20 09:00', '2026-11-20 16:00');
@@ -47,7 +48,11 @@ describe('support lifecycle: notices on the thread page', function () {
 
   it('a moderator lock shows its reason', async () => {
     const id = await awaitingThread(f, '2026-11-20 09:00', '2026-11-20 16:00');
-    await f.mod.agent.post(`/api/threads/${id}/lock`).set('X-CSRF-Token', f.mod.csrf).send({ reason: 'Answered in the pinned FAQ' }).expect(200);
+    await f.mod.agent
+      .post(`/api/threads/${id}/lock`)
+      .set('X-CSRF-Token', f.mod.csrf)
+      .send({ reason: 'Answered in the pinned FAQ' })
+      .expect(200);
     const res = await f.other.agent.get(`/threads/${id}`).redirects(1).expect(200);
     assert.match(res.text, /This thread is locked/);
     assert.match(res.text, /Reason: Answered in the pinned FAQ/);

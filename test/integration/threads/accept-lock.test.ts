@@ -94,7 +94,10 @@ describe('threads: accepted answers and locking', () => {
       }
       assert.doesNotMatch((await w.anon.get(t.url)).text, /Did this solve your problem/);
 
-      const res = await w.asker.agent.post(`/threads/${t.id}/accept`).type('form').send(form({ _csrf: formToken(askerPage.text), replyId: staff.id }));
+      const res = await w.asker.agent
+        .post(`/threads/${t.id}/accept`)
+        .type('form')
+        .send(form({ _csrf: formToken(askerPage.text), replyId: staff.id }));
       assert.equal(res.status, 303);
       const page = await w.anon.get(t.url);
       assert.match(page.text, /<h2 id="answer-heading" class="answer-label">Answer<\/h2>/);
@@ -202,8 +205,24 @@ describe('threads: accepted answers and locking', () => {
     it('lock reason: wrong type -> 400, over-long -> 400, unknown thread -> 404, no CSRF -> 403', async () => {
       const { t } = await threadWithStaffReply();
       const m = w.moderator;
-      assert.equal((await m.agent.post(`/api/threads/${t.id}/lock`).set('X-CSRF-Token', m.csrf).send({ reason: { $ne: '' } })).status, 400);
-      assert.equal((await m.agent.post(`/api/threads/${t.id}/lock`).set('X-CSRF-Token', m.csrf).send({ reason: 'x'.repeat(501) })).status, 400);
+      assert.equal(
+        (
+          await m.agent
+            .post(`/api/threads/${t.id}/lock`)
+            .set('X-CSRF-Token', m.csrf)
+            .send({ reason: { $ne: '' } })
+        ).status,
+        400,
+      );
+      assert.equal(
+        (
+          await m.agent
+            .post(`/api/threads/${t.id}/lock`)
+            .set('X-CSRF-Token', m.csrf)
+            .send({ reason: 'x'.repeat(501) })
+        ).status,
+        400,
+      );
       assert.equal((await m.agent.post(`/api/threads/0123456789abcdef01234567/lock`).set('X-CSRF-Token', m.csrf).send({})).status, 404);
       assert.equal((await m.agent.post(`/api/threads/${t.id}/lock`).send({})).status, 403);
       assert.equal((await col('threads').findOne({ _id: oid(t.id) }))!.status, 'awaiting_asker');
@@ -213,7 +232,10 @@ describe('threads: accepted answers and locking', () => {
       const { t } = await threadWithStaffReply();
       const mod = await w.moderator.agent.get(t.url);
       assert.match(mod.text, /<label for="lock-reason">/);
-      const res = await w.moderator.agent.post(`/threads/${t.id}/lock`).type('form').send(form({ _csrf: formToken(mod.text), reason: 'Spam' }));
+      const res = await w.moderator.agent
+        .post(`/threads/${t.id}/lock`)
+        .type('form')
+        .send(form({ _csrf: formToken(mod.text), reason: 'Spam' }));
       assert.equal(res.status, 303);
       assert.equal((await col('threads').findOne({ _id: oid(t.id) }))!.status, 'locked');
       assert.doesNotMatch((await w.asker.agent.get(t.url)).text, /Lock thread|Unlock thread/);

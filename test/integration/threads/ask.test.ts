@@ -15,14 +15,21 @@ describe('threads: asking a question', () => {
       const res = await w.asker.agent
         .post('/api/threads')
         .set('X-CSRF-Token', w.asker.csrf)
-        .send({ title: 'Cannot find where to request a new code', body: 'The page says **expired**.\n\nWhat now?', products: [w.products[0]!.id, w.products[1]!.id] });
+        .send({
+          title: 'Cannot find where to request a new code',
+          body: 'The page says **expired**.\n\nWhat now?',
+          products: [w.products[0]!.id, w.products[1]!.id],
+        });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       const t = res.body.thread;
       assert.equal(t.title, 'Cannot find where to request a new code');
       assert.equal(t.status, 'open');
       assert.match(t.bodyHtml, /<strong>expired<\/strong>/);
       assert.deepEqual(t.author, { id: w.asker.user.id, username: w.asker.user.username, displayName: 'Asker', role: 'member' });
-      assert.deepEqual(t.products.map((p: { id: string }) => p.id), [w.products[0]!.id, w.products[1]!.id]);
+      assert.deepEqual(
+        t.products.map((p: { id: string }) => p.id),
+        [w.products[0]!.id, w.products[1]!.id],
+      );
       assert.equal(t.replyCount, 0);
       assert.equal(t.acceptedReplyId, null);
 
@@ -85,7 +92,9 @@ describe('threads: asking a question', () => {
 
     it('missing CSRF token -> 403 and nothing stored', async () => {
       const before = await counts();
-      const res = await w.asker.agent.post('/api/threads').send({ title: 'A perfectly fine title', body: 'A perfectly fine body.', products: [w.products[0]!.id] });
+      const res = await w.asker.agent
+        .post('/api/threads')
+        .send({ title: 'A perfectly fine title', body: 'A perfectly fine body.', products: [w.products[0]!.id] });
       assert.equal(res.status, 403);
       assert.equal(res.body.error.code, 'csrf');
       assert.deepEqual(await counts(), before);
@@ -134,7 +143,15 @@ describe('threads: asking a question', () => {
       const res = await w.asker.agent
         .post('/ask')
         .type('form')
-        .send(form({ _csrf: formToken(page.text), title: 'Preview title here', body: 'Some **bold** text', products: w.products[0]!.id, intent: 'preview' }));
+        .send(
+          form({
+            _csrf: formToken(page.text),
+            title: 'Preview title here',
+            body: 'Some **bold** text',
+            products: w.products[0]!.id,
+            intent: 'preview',
+          }),
+        );
       assert.equal(res.status, 200);
       assert.match(res.text, /<h2 id="preview-heading">Preview<\/h2>/);
       assert.match(res.text, /<strong>bold<\/strong>/);
@@ -150,7 +167,9 @@ describe('threads: asking a question', () => {
       const res = await w.asker.agent
         .post('/ask')
         .type('form')
-        .send(form({ _csrf: formToken(page.text), title: 'Too short', body: 'My <b>body</b> text that I typed carefully', intent: 'post' }));
+        .send(
+          form({ _csrf: formToken(page.text), title: 'Too short', body: 'My <b>body</b> text that I typed carefully', intent: 'post' }),
+        );
       assert.equal(res.status, 400);
       assert.match(res.text, /value="Too short"/);
       assert.match(res.text, /My &lt;b&gt;body&lt;\/b&gt; text that I typed carefully<\/textarea>/);
@@ -174,7 +193,15 @@ describe('threads: asking a question', () => {
       const res = await w.asker.agent
         .post('/ask')
         .type('form')
-        .send(form({ _csrf: formToken(page.text), title: 'Posted through the form', body: 'Body posted through the form', products: [w.products[1]!.id, w.products[2]!.id], intent: 'post' }));
+        .send(
+          form({
+            _csrf: formToken(page.text),
+            title: 'Posted through the form',
+            body: 'Body posted through the form',
+            products: [w.products[1]!.id, w.products[2]!.id],
+            intent: 'post',
+          }),
+        );
       assert.equal(res.status, 303);
       assert.match(res.headers.location!, /^\/threads\/[0-9a-f]{24}\/posted-through-the-form$/);
       const doc = await col('threads').findOne({ title: 'Posted through the form' });
@@ -187,7 +214,9 @@ describe('threads: asking a question', () => {
 
     it('without the CSRF field -> 403, nothing stored', async () => {
       const before = await counts();
-      const res = await w.asker.agent.post('/ask').type('form')
+      const res = await w.asker.agent
+        .post('/ask')
+        .type('form')
         .send(form({ title: 'Posted through the form', body: 'Body posted through the form', products: w.products[0]!.id }));
       assert.equal(res.status, 403);
       assert.deepEqual(await counts(), before);

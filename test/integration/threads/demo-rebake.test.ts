@@ -20,7 +20,10 @@ describe('threads: demo content and rebake', () => {
     assert.equal(await seedDemoContent(app.clock), true);
     const threads = await col('threads').find({}).sort({ createdAt: 1 }).toArray();
     assert.equal(threads.length, 4);
-    assert.deepEqual(threads.map((t) => t.status), ['answered', 'awaiting_asker', 'open', 'open']);
+    assert.deepEqual(
+      threads.map((t) => t.status),
+      ['answered', 'awaiting_asker', 'open', 'open'],
+    );
     assert.ok(threads[0]!.acceptedReplyId);
     const accepted = await col('replies').findOne({ _id: threads[0]!.acceptedReplyId });
     assert.equal(accepted!.authorRole, 'moderator');
@@ -54,7 +57,12 @@ describe('threads: demo content and rebake', () => {
 
     const out: string[] = [];
     const code = await runCommand('rebake', [], {
-      config: app.config, logger: createLogger('silent'), clock: app.clock, out: (l) => out.push(l), err: (l) => out.push(l), interactive: false,
+      config: app.config,
+      logger: createLogger('silent'),
+      clock: app.clock,
+      out: (l) => out.push(l),
+      err: (l) => out.push(l),
+      interactive: false,
     });
     assert.equal(code, 0);
     assert.ok(out.some((l) => /threads: up to date/.test(l)));

@@ -26,10 +26,15 @@ describe('threads: edits and product admin', () => {
         const t = await askVia(w.asker, w.products);
         const p = as(who);
         w.app.clock.advance(5000);
-        const res = await p.agent.patch(`/api/threads/${t.id}`).set('X-CSRF-Token', p.csrf).send({ title: 'An edited title for this', body: 'An *edited* body.' });
+        const res = await p.agent
+          .patch(`/api/threads/${t.id}`)
+          .set('X-CSRF-Token', p.csrf)
+          .send({ title: 'An edited title for this', body: 'An *edited* body.' });
         assert.equal(res.status, status, JSON.stringify(res.body));
         const doc = await col('threads').findOne({ _id: oid(t.id) });
-        const revisions = await col('revisions').find({ targetId: oid(t.id) }).toArray();
+        const revisions = await col('revisions')
+          .find({ targetId: oid(t.id) })
+          .toArray();
         if (status === 200) {
           assert.equal(doc!.title, 'An edited title for this');
           assert.equal(doc!.slug, 'an-edited-title-for-this');
@@ -60,10 +65,16 @@ describe('threads: edits and product admin', () => {
     it('the asker cannot edit a locked thread; a moderator can', async () => {
       const t = await askVia(w.asker, w.products);
       await w.moderator.agent.post(`/api/threads/${t.id}/lock`).set('X-CSRF-Token', w.moderator.csrf).send({}).expect(200);
-      const mine = await w.asker.agent.patch(`/api/threads/${t.id}`).set('X-CSRF-Token', w.asker.csrf).send({ body: 'Changing it after the lock.' });
+      const mine = await w.asker.agent
+        .patch(`/api/threads/${t.id}`)
+        .set('X-CSRF-Token', w.asker.csrf)
+        .send({ body: 'Changing it after the lock.' });
       assert.equal(mine.status, 409);
       assert.equal(mine.body.error.code, 'locked');
-      const mod = await w.moderator.agent.patch(`/api/threads/${t.id}`).set('X-CSRF-Token', w.moderator.csrf).send({ body: 'Removed personal details.' });
+      const mod = await w.moderator.agent
+        .patch(`/api/threads/${t.id}`)
+        .set('X-CSRF-Token', w.moderator.csrf)
+        .send({ body: 'Removed personal details.' });
       assert.equal(mod.status, 200);
     });
 
@@ -72,11 +83,17 @@ describe('threads: edits and product admin', () => {
       const page = await w.asker.agent.get(`/threads/${t.id}/edit`);
       assert.equal(page.status, 200);
       assert.match(page.text, /When I try to migrate my profile it says the \*\*access code\*\* has expired\.<\/textarea>/);
-      const bad = await w.asker.agent.post(`/threads/${t.id}/edit`).type('form').send(form({ _csrf: formToken(page.text), title: 'tiny', body: 'My new body text here' }));
+      const bad = await w.asker.agent
+        .post(`/threads/${t.id}/edit`)
+        .type('form')
+        .send(form({ _csrf: formToken(page.text), title: 'tiny', body: 'My new body text here' }));
       assert.equal(bad.status, 400);
       assert.match(bad.text, /value="tiny"/);
       assert.match(bad.text, />My new body text here<\/textarea>/);
-      const res = await w.asker.agent.post(`/threads/${t.id}/edit`).type('form').send(form({ _csrf: formToken(page.text), title: 'A new title after editing', body: 'My new body text here' }));
+      const res = await w.asker.agent
+        .post(`/threads/${t.id}/edit`)
+        .type('form')
+        .send(form({ _csrf: formToken(page.text), title: 'A new title after editing', body: 'My new body text here' }));
       assert.equal(res.status, 303);
       const shown = await w.anon.get(res.headers.location!);
       assert.match(shown.text, /A new title after editing/);
@@ -101,7 +118,9 @@ describe('threads: edits and product admin', () => {
         const res = await p.agent.patch(`/api/replies/${r.id}`).set('X-CSRF-Token', p.csrf).send({ body: 'The corrected reply text.' });
         assert.equal(res.status, status);
         const doc = await col('replies').findOne({ _id: oid(r.id) });
-        const revs = await col('revisions').find({ targetId: oid(r.id) }).toArray();
+        const revs = await col('revisions')
+          .find({ targetId: oid(r.id) })
+          .toArray();
         if (status === 200) {
           assert.equal(doc!.bodySource, 'The corrected reply text.');
           assert.equal(res.body.reply.bodyHtml, '<p>The corrected reply text.</p>');
@@ -116,8 +135,19 @@ describe('threads: edits and product admin', () => {
     }
 
     it('unknown reply -> 404, malformed -> 400', async () => {
-      assert.equal((await w.other.agent.patch('/api/replies/0123456789abcdef01234567').set('X-CSRF-Token', w.other.csrf).send({ body: 'Some new text here.' })).status, 404);
-      assert.equal((await w.other.agent.patch('/api/replies/bad').set('X-CSRF-Token', w.other.csrf).send({ body: 'Some new text here.' })).status, 400);
+      assert.equal(
+        (
+          await w.other.agent
+            .patch('/api/replies/0123456789abcdef01234567')
+            .set('X-CSRF-Token', w.other.csrf)
+            .send({ body: 'Some new text here.' })
+        ).status,
+        404,
+      );
+      assert.equal(
+        (await w.other.agent.patch('/api/replies/bad').set('X-CSRF-Token', w.other.csrf).send({ body: 'Some new text here.' })).status,
+        400,
+      );
     });
   });
 
@@ -140,7 +170,10 @@ describe('threads: edits and product admin', () => {
       it(`POST /api/products as ${who} -> ${status}`, async () => {
         const before = await counts();
         const p = as(who);
-        const res = await p.agent.post('/api/products').set('X-CSRF-Token', p.csrf).send({ name: `Product by ${who}` });
+        const res = await p.agent
+          .post('/api/products')
+          .set('X-CSRF-Token', p.csrf)
+          .send({ name: `Product by ${who}` });
         assert.equal(res.status, status);
         assert.equal((await counts()).products, before.products + (status === 201 ? 1 : 0));
       });
@@ -151,8 +184,24 @@ describe('threads: edits and product admin', () => {
       await a.agent.post('/api/products').set('X-CSRF-Token', a.csrf).send({ name: 'Surface' }).expect(201);
       const before = await counts();
       assert.equal((await a.agent.post('/api/products').set('X-CSRF-Token', a.csrf).send({ name: 'surface' })).status, 409);
-      assert.equal((await a.agent.post('/api/products').set('X-CSRF-Token', a.csrf).send({ name: { $ne: '' } })).status, 400);
-      assert.equal((await a.agent.post('/api/products').set('X-CSRF-Token', a.csrf).send({ name: 'x'.repeat(81) })).status, 400);
+      assert.equal(
+        (
+          await a.agent
+            .post('/api/products')
+            .set('X-CSRF-Token', a.csrf)
+            .send({ name: { $ne: '' } })
+        ).status,
+        400,
+      );
+      assert.equal(
+        (
+          await a.agent
+            .post('/api/products')
+            .set('X-CSRF-Token', a.csrf)
+            .send({ name: 'x'.repeat(81) })
+        ).status,
+        400,
+      );
       assert.equal((await a.agent.post('/api/products').send({ name: 'No token' })).status, 403);
       assert.deepEqual(await counts(), before);
     });
@@ -165,7 +214,10 @@ describe('threads: edits and product admin', () => {
       const renamed = await a.agent.patch(`/api/products/${pid}`).set('X-CSRF-Token', a.csrf).send({ name: 'New Name' });
       assert.equal(renamed.status, 200);
       assert.deepEqual((await col('threads').findOne({ _id: oid(t.id) }))!.productNames, ['New Name']);
-      assert.equal((await w.moderator.agent.patch(`/api/products/${pid}`).set('X-CSRF-Token', w.moderator.csrf).send({ name: 'Hijack' })).status, 403);
+      assert.equal(
+        (await w.moderator.agent.patch(`/api/products/${pid}`).set('X-CSRF-Token', w.moderator.csrf).send({ name: 'Hijack' })).status,
+        403,
+      );
       const del = await a.agent.delete(`/api/products/${pid}`).set('X-CSRF-Token', a.csrf);
       assert.equal(del.status, 409);
       const unused = await a.agent.post('/api/products').set('X-CSRF-Token', a.csrf).send({ name: 'Unused' }).expect(201);
@@ -179,10 +231,16 @@ describe('threads: edits and product admin', () => {
       const page = await w.admin.agent.get('/admin/products');
       assert.equal(page.status, 200);
       assert.match(page.text, /<label for="product-name">Name<\/label>/);
-      const res = await w.admin.agent.post('/admin/products').type('form').send(form({ _csrf: formToken(page.text), name: 'Added by form' }));
+      const res = await w.admin.agent
+        .post('/admin/products')
+        .type('form')
+        .send(form({ _csrf: formToken(page.text), name: 'Added by form' }));
       assert.equal(res.status, 303);
       assert.equal(await col('products').countDocuments({ name: 'Added by form' }), 1);
-      const dup = await w.admin.agent.post('/admin/products').type('form').send(form({ _csrf: formToken(page.text), name: 'Added by form' }));
+      const dup = await w.admin.agent
+        .post('/admin/products')
+        .type('form')
+        .send(form({ _csrf: formToken(page.text), name: 'Added by form' }));
       assert.equal(dup.status, 409);
       assert.match(dup.text, /already exists/);
     });

@@ -34,7 +34,11 @@ export async function startWorld(): Promise<World> {
   resetViewCounter();
   await ensureDefaultProducts();
   const person = async (role: 'member' | 'moderator' | 'admin', name: string): Promise<Person> => {
-    const user = await createUser({ role, username: `${name}${Math.floor(Math.random() * 1e6)}`, displayName: name[0]!.toUpperCase() + name.slice(1) });
+    const user = await createUser({
+      role,
+      username: `${name}${Math.floor(Math.random() * 1e6)}`,
+      displayName: name[0]!.toUpperCase() + name.slice(1),
+    });
     const agent = app.agent();
     const { csrfToken } = await signIn(agent, user.username, user.password);
     return { user, agent, csrf: csrfToken };
@@ -66,7 +70,12 @@ export async function askVia(p: Person, products: ProductView[], over: Record<st
   const res = await p.agent
     .post('/api/threads')
     .set('X-CSRF-Token', p.csrf)
-    .send({ title: 'My certification access code has expired', body: 'When I try to migrate my profile it says the **access code** has expired.', products: [products[0]!.id], ...over });
+    .send({
+      title: 'My certification access code has expired',
+      body: 'When I try to migrate my profile it says the **access code** has expired.',
+      products: [products[0]!.id],
+      ...over,
+    });
   if (res.status !== 201) throw new Error(`ask failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.thread as { id: string; url: string; status: string; [k: string]: unknown };
 }

@@ -30,7 +30,13 @@ describe('threads: the public-post guard', function () {
     const res = await w.asker.agent
       .post('/ask')
       .type('form')
-      .send({ _csrf: csrf, title: 'Cannot redeem my voucher code', body: 'Please call me at (415) 555-2671 about it, thanks a lot', products: w.products[0]!.id, intent: 'post' })
+      .send({
+        _csrf: csrf,
+        title: 'Cannot redeem my voucher code',
+        body: 'Please call me at (415) 555-2671 about it, thanks a lot',
+        products: w.products[0]!.id,
+        intent: 'post',
+      })
       .expect(422);
     assert.match(res.text, /Cannot redeem my voucher code/);
     assert.match(res.text, /<mark data-kind="phone">/);

@@ -39,9 +39,22 @@ describe('threads: thread page, list and views', () => {
       await w.anon.get(t.url).expect(200); // warm the anonymous HTML cache too
       // Another process writes straight to the database: no in-process invalidation.
       await col('replies').insertOne({
-        threadId: oid(t.id), author: oid(w.moderator.user.id), authorName: 'Moderator', authorUsername: w.moderator.user.username,
-        authorRole: 'moderator', system: false, systemKind: null, bodySource: 'x', bodyHtml: '<p>Written by another process</p>',
-        rendererVersion: 1, helpfulCount: 0, notHelpfulCount: 0, satisfactionSum: 0, satisfactionCount: 0, createdAt: new Date(), editedAt: null,
+        threadId: oid(t.id),
+        author: oid(w.moderator.user.id),
+        authorName: 'Moderator',
+        authorUsername: w.moderator.user.username,
+        authorRole: 'moderator',
+        system: false,
+        systemKind: null,
+        bodySource: 'x',
+        bodyHtml: '<p>Written by another process</p>',
+        rendererVersion: 1,
+        helpfulCount: 0,
+        notHelpfulCount: 0,
+        satisfactionSum: 0,
+        satisfactionCount: 0,
+        createdAt: new Date(),
+        editedAt: null,
       });
       await col('threads').updateOne({ _id: oid(t.id) }, { $inc: { replyCount: 1 }, $set: { updatedAt: new Date(Date.now() + 1000) } });
       const second = await w.other.agent.get(t.url);
@@ -118,7 +131,11 @@ describe('threads: thread page, list and views', () => {
       const r = await replyVia(w.moderator, ids.awaiting);
       ids.answered = await mk('An answered question for the list');
       const r2 = await replyVia(w.moderator, ids.answered);
-      await w.asker.agent.post(`/api/threads/${ids.answered}/accept`).set('X-CSRF-Token', w.asker.csrf).send({ replyId: r2.id }).expect(200);
+      await w.asker.agent
+        .post(`/api/threads/${ids.answered}/accept`)
+        .set('X-CSRF-Token', w.asker.csrf)
+        .send({ replyId: r2.id })
+        .expect(200);
       ids.locked = await mk('A locked question for the list');
       await w.moderator.agent.post(`/api/threads/${ids.locked}/lock`).set('X-CSRF-Token', w.moderator.csrf).send({}).expect(200);
       ids.product = product.id;
@@ -132,7 +149,12 @@ describe('threads: thread page, list and views', () => {
       // Newest activity first: the answered one had a reply after the awaiting one? no: order by lastActivityAt.
       const times = all.body.threads.map((t: { lastActivityAt: string }) => t.lastActivityAt);
       assert.deepEqual(times, [...times].sort().reverse());
-      for (const [status, key] of [['open', 'open'], ['awaiting_asker', 'awaiting'], ['answered', 'answered'], ['locked', 'locked']] as const) {
+      for (const [status, key] of [
+        ['open', 'open'],
+        ['awaiting_asker', 'awaiting'],
+        ['answered', 'answered'],
+        ['locked', 'locked'],
+      ] as const) {
         const res = await w.anon.get(`/api/threads?product=${ids.product}&status=${status}`);
         assert.equal(res.status, 200);
         const mine = res.body.threads.map((t: { id: string }) => t.id);

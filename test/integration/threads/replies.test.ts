@@ -13,7 +13,10 @@ describe('threads: replies and the status rule', () => {
   it('staff reply -> awaiting_asker; asker reply -> open; other member leaves it', async () => {
     const t = await askVia(w.asker, w.products);
     w.app.clock.advance(60_000);
-    const r1 = await w.moderator.agent.post(`/api/threads/${t.id}/replies`).set('X-CSRF-Token', w.moderator.csrf).send({ body: 'Please send the details by private message.' });
+    const r1 = await w.moderator.agent
+      .post(`/api/threads/${t.id}/replies`)
+      .set('X-CSRF-Token', w.moderator.csrf)
+      .send({ body: 'Please send the details by private message.' });
     assert.equal(r1.status, 201, JSON.stringify(r1.body));
     assert.equal(r1.body.threadStatus, 'awaiting_asker');
     assert.equal(r1.body.reply.author.role, 'moderator');
@@ -51,7 +54,10 @@ describe('threads: replies and the status rule', () => {
     it(`reply as ${role} -> ${status}`, async () => {
       const t = await askVia(w.asker, w.products);
       const agent = role === 'anonymous' ? w.anon : w[role].agent;
-      const res = await agent.post(`/api/threads/${t.id}/replies`).set('X-CSRF-Token', role === 'anonymous' ? 'x' : w[role].csrf).send({ body: 'A reply with enough text.' });
+      const res = await agent
+        .post(`/api/threads/${t.id}/replies`)
+        .set('X-CSRF-Token', role === 'anonymous' ? 'x' : w[role].csrf)
+        .send({ body: 'A reply with enough text.' });
       assert.equal(res.status, status);
       assert.equal(await col('replies').countDocuments({ threadId: oid(t.id) }), status === 201 ? 1 : 0);
     });
@@ -69,7 +75,10 @@ describe('threads: replies and the status rule', () => {
     it(`rejects ${name} -> ${status}, nothing stored`, async () => {
       const t = await askVia(w.asker, w.products);
       const before = await counts();
-      const res = await w.other.agent.post(`/api/threads/${t.id}/replies`).set('X-CSRF-Token', w.other.csrf).send(body as object);
+      const res = await w.other.agent
+        .post(`/api/threads/${t.id}/replies`)
+        .set('X-CSRF-Token', w.other.csrf)
+        .send(body as object);
       assert.equal(res.status, status);
       assert.equal(res.body.error.code, 'validation');
       assert.deepEqual(await counts(), before);
@@ -79,9 +88,15 @@ describe('threads: replies and the status rule', () => {
 
   it('unknown thread -> 404, malformed id -> 400, missing CSRF -> 403', async () => {
     const before = await counts();
-    const unknown = await w.other.agent.post('/api/threads/0123456789abcdef01234567/replies').set('X-CSRF-Token', w.other.csrf).send({ body: 'A reply with enough text.' });
+    const unknown = await w.other.agent
+      .post('/api/threads/0123456789abcdef01234567/replies')
+      .set('X-CSRF-Token', w.other.csrf)
+      .send({ body: 'A reply with enough text.' });
     assert.equal(unknown.status, 404);
-    const malformed = await w.other.agent.post('/api/threads/nope/replies').set('X-CSRF-Token', w.other.csrf).send({ body: 'A reply with enough text.' });
+    const malformed = await w.other.agent
+      .post('/api/threads/nope/replies')
+      .set('X-CSRF-Token', w.other.csrf)
+      .send({ body: 'A reply with enough text.' });
     assert.equal(malformed.status, 400);
     const t = await askVia(w.asker, w.products);
     const noCsrf = await w.other.agent.post(`/api/threads/${t.id}/replies`).send({ body: 'A reply with enough text.' });
@@ -92,7 +107,10 @@ describe('threads: replies and the status rule', () => {
 
   it('a reply to a locked thread -> 409 locked, nothing stored (staff too)', async () => {
     const t = await askVia(w.asker, w.products);
-    const lock = await w.moderator.agent.post(`/api/threads/${t.id}/lock`).set('X-CSRF-Token', w.moderator.csrf).send({ reason: 'Duplicate question' });
+    const lock = await w.moderator.agent
+      .post(`/api/threads/${t.id}/lock`)
+      .set('X-CSRF-Token', w.moderator.csrf)
+      .send({ reason: 'Duplicate question' });
     assert.equal(lock.status, 200);
     for (const p of [w.asker, w.moderator]) {
       const res = await p.agent.post(`/api/threads/${t.id}/replies`).set('X-CSRF-Token', p.csrf).send({ body: 'Trying to reply anyway.' });
@@ -106,12 +124,16 @@ describe('threads: replies and the status rule', () => {
   it('replies racing a lock either land (counted) or are refused (not stored)', async () => {
     const t = await askVia(w.asker, w.products);
     const replies = Array.from({ length: 8 }, (_, i) =>
-      w.other.agent.post(`/api/threads/${t.id}/replies`).set('X-CSRF-Token', w.other.csrf).send({ body: `Racing reply number ${i}` }),
+      w.other.agent
+        .post(`/api/threads/${t.id}/replies`)
+        .set('X-CSRF-Token', w.other.csrf)
+        .send({ body: `Racing reply number ${i}` }),
     );
     const lock = w.moderator.agent.post(`/api/threads/${t.id}/lock`).set('X-CSRF-Token', w.moderator.csrf).send({ reason: 'race' });
     const results = await Promise.all([...replies, lock]);
     const landed = results.slice(0, 8).filter((r) => r.status === 201).length;
-    for (const r of results.slice(0, 8)) assert.ok(r.status === 201 || (r.status === 409 && r.body.error.code === 'locked'), String(r.status));
+    for (const r of results.slice(0, 8))
+      assert.ok(r.status === 201 || (r.status === 409 && r.body.error.code === 'locked'), String(r.status));
     const doc = await col('threads').findOne({ _id: oid(t.id) });
     assert.equal(doc!.status, 'locked');
     assert.equal(doc!.replyCount, landed);
@@ -122,7 +144,10 @@ describe('threads: replies and the status rule', () => {
     const t = await askVia(w.asker, w.products);
     const page = await w.other.agent.get(t.url);
     assert.match(page.text, /<label for="reply-body">/);
-    const res = await w.other.agent.post(`/threads/${t.id}/replies`).type('form').send(form({ _csrf: formToken(page.text), body: 'Reply through the form.' }));
+    const res = await w.other.agent
+      .post(`/threads/${t.id}/replies`)
+      .type('form')
+      .send(form({ _csrf: formToken(page.text), body: 'Reply through the form.' }));
     assert.equal(res.status, 303);
     const reply = await col('replies').findOne({ threadId: oid(t.id) });
     assert.ok(reply);
@@ -132,7 +157,10 @@ describe('threads: replies and the status rule', () => {
   it('HTML reply form: an invalid reply re-renders the thread with the draft', async () => {
     const t = await askVia(w.asker, w.products);
     const page = await w.other.agent.get(t.url);
-    const res = await w.other.agent.post(`/threads/${t.id}/replies`).type('form').send(form({ _csrf: formToken(page.text), body: 'short' }));
+    const res = await w.other.agent
+      .post(`/threads/${t.id}/replies`)
+      .type('form')
+      .send(form({ _csrf: formToken(page.text), body: 'short' }));
     assert.equal(res.status, 400);
     assert.match(res.text, />short<\/textarea>/);
     assert.match(res.text, /role="alert"/);
@@ -141,7 +169,10 @@ describe('threads: replies and the status rule', () => {
 
   it('locked thread page shows the lock note instead of the form', async () => {
     const t = await askVia(w.asker, w.products);
-    await w.moderator.agent.post(`/api/threads/${t.id}/lock`).set('X-CSRF-Token', w.moderator.csrf).send({ reason: 'Answered in another thread' });
+    await w.moderator.agent
+      .post(`/api/threads/${t.id}/lock`)
+      .set('X-CSRF-Token', w.moderator.csrf)
+      .send({ reason: 'Answered in another thread' });
     const page = await w.asker.agent.get(t.url);
     assert.doesNotMatch(page.text, /id="reply-form"/);
     assert.match(page.text, /This thread is locked/);

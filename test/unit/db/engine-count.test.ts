@@ -24,11 +24,15 @@ const predicate = fc.oneof(
   scalar,
   scalar.map((v) => ({ $eq: v })),
   fc.array(scalar, { minLength: 1, maxLength: 3 }).map((v) => ({ $in: v })),
-  fc.tuple(fc.constantFrom('$gt', '$gte'), fc.integer({ min: -3, max: 4 }), fc.constantFrom('$lt', '$lte'), fc.integer({ min: -3, max: 4 }))
+  fc
+    .tuple(fc.constantFrom('$gt', '$gte'), fc.integer({ min: -3, max: 4 }), fc.constantFrom('$lt', '$lte'), fc.integer({ min: -3, max: 4 }))
     .map(([o1, v1, o2, v2]) => ({ [o1]: v1, [o2]: v2 })),
   fc.tuple(fc.constantFrom('$gt', '$gte', '$lt', '$lte'), fc.integer({ min: -3, max: 4 })).map(([o, v]) => ({ [o]: v })),
 );
-const filter = fc.record({ a: predicate, b: predicate, c: fc.oneof(fc.constantFrom('x', 'y'), fc.constant({ $in: ['x', 'y'] })) }, { requiredKeys: [] });
+const filter = fc.record(
+  { a: predicate, b: predicate, c: fc.oneof(fc.constantFrom('x', 'y'), fc.constant({ $in: ['x', 'y'] })) },
+  { requiredKeys: [] },
+);
 const hint = fc.constantFrom<string | undefined>(undefined, undefined, 'a_1', 'c_1_b_1', 'b_sparse', 'b_1_c_1_partial');
 
 const INDEXES = [
@@ -50,30 +54,42 @@ const pipelineCount = (out: Document[]) => (out.length ? (out[0].n as number) : 
 describe('embedded engine: count fast paths agree with counting found documents (property)', () => {
   it('count and the countDocuments pipeline, with and without hints', () => {
     fc.assert(
-      fc.property(fc.array(doc, { maxLength: 40 }), fc.array(fc.record({ f: filter, hint }), { minLength: 1, maxLength: 8 }), (docs, queries) => {
-        const e = openEngine({});
-        try {
-          e.insert('f', 'c', docs.map((d, i) => ({ _id: i, ...strip(d) })));
-          e.createIndexes('f', 'c', INDEXES);
-          for (const { f, hint: h } of queries) {
-            const why = JSON.stringify({ f, h });
-            const slow = e.find('f', 'c', { filter: f, hint: h }).length;
-            assert.equal(e.count('f', 'c', { query: f, hint: h } as never), slow, `count ${why}`);
-            assert.equal(pipelineCount(e.aggregate('f', 'c', countPipeline(f), { hint: h })), slow, `pipeline ${why}`);
-            // without a hint, also equal to a plain collection scan
-            if (h === undefined) assert.equal(slow, e.find('f', 'c', { filter: f, hint: { $natural: 1 } }).length, `scan ${why}`);
+      fc.property(
+        fc.array(doc, { maxLength: 40 }),
+        fc.array(fc.record({ f: filter, hint }), { minLength: 1, maxLength: 8 }),
+        (docs, queries) => {
+          const e = openEngine({});
+          try {
+            e.insert(
+              'f',
+              'c',
+              docs.map((d, i) => ({ _id: i, ...strip(d) })),
+            );
+            e.createIndexes('f', 'c', INDEXES);
+            for (const { f, hint: h } of queries) {
+              const why = JSON.stringify({ f, h });
+              const slow = e.find('f', 'c', { filter: f, hint: h }).length;
+              assert.equal(e.count('f', 'c', { query: f, hint: h } as never), slow, `count ${why}`);
+              assert.equal(pipelineCount(e.aggregate('f', 'c', countPipeline(f), { hint: h })), slow, `pipeline ${why}`);
+              // without a hint, also equal to a plain collection scan
+              if (h === undefined) assert.equal(slow, e.find('f', 'c', { filter: f, hint: { $natural: 1 } }).length, `scan ${why}`);
+            }
+          } finally {
+            e.close();
           }
-        } finally {
-          e.close();
-        }
-      }),
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('skip and limit in the pipeline and in count', () => {
     const e = openEngine({});
-    e.insert('f', 'c', Array.from({ length: 30 }, (_, i) => ({ _id: i, c: i % 2 ? 'x' : 'y', b: i % 5 })));
+    e.insert(
+      'f',
+      'c',
+      Array.from({ length: 30 }, (_, i) => ({ _id: i, c: i % 2 ? 'x' : 'y', b: i % 5 })),
+    );
     e.createIndexes('f', 'c', INDEXES);
     const f = { c: 'x' };
     assert.equal(pipelineCount(e.aggregate('f', 'c', countPipeline(f, [{ $skip: 10 }]))), 5);
@@ -119,15 +135,37 @@ describe('embedded engine: count fast paths agree with counting found documents 
   it('counts by rank in a multi-level tree, after inserts and deletes, like a find does', () => {
     const e = openEngine({}) as EmbeddedEngine;
     const rnd = (n: number) => Math.floor(Math.random() * n);
-    e.insert('f', 'c', Array.from({ length: 6000 }, (_, i) => ({ _id: i, b: rnd(50), c: rnd(3) ? 'x' : 'y' })));
-    e.createIndexes('f', 'c', [{ key: { c: 1, b: 1 }, name: 'c_1_b_1' }, { key: { b: 1 }, name: 'b_1' }]);
-    e.insert('f', 'c', Array.from({ length: 3000 }, (_, i) => ({ _id: 6000 + i, b: rnd(50), c: rnd(2) ? 'x' : 'y' })));
-    e.delete('f', 'c', Array.from({ length: 400 }, () => ({ q: { _id: rnd(9000) }, limit: 1 as const })));
+    e.insert(
+      'f',
+      'c',
+      Array.from({ length: 6000 }, (_, i) => ({ _id: i, b: rnd(50), c: rnd(3) ? 'x' : 'y' })),
+    );
+    e.createIndexes('f', 'c', [
+      { key: { c: 1, b: 1 }, name: 'c_1_b_1' },
+      { key: { b: 1 }, name: 'b_1' },
+    ]);
+    e.insert(
+      'f',
+      'c',
+      Array.from({ length: 3000 }, (_, i) => ({ _id: 6000 + i, b: rnd(50), c: rnd(2) ? 'x' : 'y' })),
+    );
+    e.delete(
+      'f',
+      'c',
+      Array.from({ length: 400 }, () => ({ q: { _id: rnd(9000) }, limit: 1 as const })),
+    );
     const coll = e.catalog.get('f', 'c')!;
     assert.ok(coll.indexes[0].tree.height >= 1, 'several levels');
     for (let i = 0; i < 60; i++) {
       const lo = rnd(55) - 2;
-      const f = [{ c: 'x' }, { b: lo }, { c: 'y', b: { $gte: lo, $lt: lo + rnd(20) } }, { b: { $gt: lo } }, { b: { $lte: lo } }, { c: { $in: ['x', 'y'] }, b: lo }][i % 6];
+      const f = [
+        { c: 'x' },
+        { b: lo },
+        { c: 'y', b: { $gte: lo, $lt: lo + rnd(20) } },
+        { b: { $gt: lo } },
+        { b: { $lte: lo } },
+        { c: { $in: ['x', 'y'] }, b: lo },
+      ][i % 6];
       assert.ok(plan(coll, f).countKeys, JSON.stringify(f));
       assert.equal(e.count('f', 'c', { query: f }), e.find('f', 'c', { filter: f, hint: { $natural: 1 } }).length, JSON.stringify(f));
     }

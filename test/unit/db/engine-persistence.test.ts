@@ -46,7 +46,10 @@ describe('embedded engine: persistence (SQLite)', () => {
       ref: { $ref: 'users', $id: 7 },
     };
     eng.insert(DB, 'posts', [doc, { _id: 'second', n: 1 }]);
-    eng.createIndexes(DB, 'posts', [{ key: { s: 1, when: -1 }, name: 's_when' }, { key: { n: 1 }, name: 'n_1', unique: true, sparse: true }]);
+    eng.createIndexes(DB, 'posts', [
+      { key: { s: 1, when: -1 }, name: 's_when' },
+      { key: { n: 1 }, name: 'n_1', unique: true, sparse: true },
+    ]);
     eng.createIndexes(DB, 'posts', [{ key: { s: 'text' }, name: 's_text', weights: { s: 2 } }]);
     eng.createCollection(DB, 'empty');
     eng.update(DB, 'posts', [{ q: { _id: 'second' }, u: { $set: { n: 2 } } }]);
@@ -67,10 +70,17 @@ describe('embedded engine: persistence (SQLite)', () => {
     assert.ok(back.ts instanceof Timestamp);
     assert.equal(back.i, 42);
     assert.equal(back.d, 1.5);
-    assert.deepEqual(again.find(DB, 'posts', { filter: { 'ref.$id': 7 } }).map((d) => d._id), [oid], 'DBRef stays a plain document');
+    assert.deepEqual(
+      again.find(DB, 'posts', { filter: { 'ref.$id': 7 } }).map((d) => d._id),
+      [oid],
+      'DBRef stays a plain document',
+    );
     assert.deepEqual(again.find(DB, 'posts', { filter: { _id: 'second' } }), [{ _id: 'second', n: 2 }]);
     assert.equal(again.count(DB, 'posts', {}), 2);
-    assert.deepEqual(again.listCollections(DB).map((c) => c.name), ['empty', 'posts']);
+    assert.deepEqual(
+      again.listCollections(DB).map((c) => c.name),
+      ['empty', 'posts'],
+    );
     assert.deepEqual(again.listIndexes(DB, 'posts'), [
       { v: 2, key: { _id: 1 }, name: '_id_' },
       { v: 2, key: { s: 1, when: -1 }, name: 's_when' },
@@ -86,12 +96,23 @@ describe('embedded engine: persistence (SQLite)', () => {
   it('findAndModify, upserts, TTL deletes and durable writes persist', () => {
     const eng = reopen();
     eng.createIndexes(DB, 's', [{ key: { exp: 1 }, name: 'exp_1', expireAfterSeconds: 0 }]);
-    eng.insert(DB, 's', [{ _id: 1, exp: new Date(0) }, { _id: 2, exp: new Date(8e15) }], { durable: true });
+    eng.insert(
+      DB,
+      's',
+      [
+        { _id: 1, exp: new Date(0) },
+        { _id: 2, exp: new Date(8e15) },
+      ],
+      { durable: true },
+    );
     eng.findAndModify(DB, 's', { query: { _id: 2 }, update: { $set: { v: 1 } } });
     eng.update(DB, 's', [{ q: { _id: 3 }, u: { $set: { v: 3 } }, upsert: true }], { durable: true });
     assert.equal(eng.expireTtl(new Date()), 1);
     const again = reopen();
-    assert.deepEqual(again.find(DB, 's', { sort: { _id: 1 } }), [{ _id: 2, exp: new Date(8e15), v: 1 }, { _id: 3, v: 3 }]);
+    assert.deepEqual(again.find(DB, 's', { sort: { _id: 1 } }), [
+      { _id: 2, exp: new Date(8e15), v: 1 },
+      { _id: 3, v: 3 },
+    ]);
   });
 
   it('a failing SQLite commit undoes the in-memory change and reports code 1', () => {
@@ -103,7 +124,10 @@ describe('embedded engine: persistence (SQLite)', () => {
     side.exec("CREATE TRIGGER no_writes BEFORE INSERT ON documents BEGIN SELECT RAISE(ABORT, 'disk says no'); END;");
     side.exec("CREATE TRIGGER no_updates BEFORE UPDATE ON documents BEGIN SELECT RAISE(ABORT, 'disk says no'); END;");
     side.close();
-    assert.throws(() => eng.insert(DB, 'c', [{ _id: 2, a: 2 }]), (err: unknown) => err instanceof MongoCommandError && err.code === 1 && /disk says no/.test(err.message));
+    assert.throws(
+      () => eng.insert(DB, 'c', [{ _id: 2, a: 2 }]),
+      (err: unknown) => err instanceof MongoCommandError && err.code === 1 && /disk says no/.test(err.message),
+    );
     assert.throws(() => eng.update(DB, 'c', [{ q: { _id: 1 }, u: { $set: { a: 5 } } }]), MongoCommandError);
     assert.deepEqual(eng.find(DB, 'c', {}), [{ _id: 1, a: 1 }]);
     assert.deepEqual(eng.find(DB, 'c', { filter: { a: 5 } }), [], 'index undone too');

@@ -24,14 +24,27 @@ const predicate = fc.oneof(
   scalar,
   scalar.map((v) => ({ $eq: v })),
   fc.array(scalar, { minLength: 1, maxLength: 3 }).map((v) => ({ $in: v })),
-  fc.tuple(fc.constantFrom('$gt', '$gte'), fc.integer({ min: -3, max: 3 }), fc.constantFrom('$lt', '$lte'), fc.integer({ min: -3, max: 3 }))
+  fc
+    .tuple(fc.constantFrom('$gt', '$gte'), fc.integer({ min: -3, max: 3 }), fc.constantFrom('$lt', '$lte'), fc.integer({ min: -3, max: 3 }))
     .map(([o1, v1, o2, v2]) => ({ [o1]: v1, [o2]: v2 })),
-  fc.tuple(fc.constantFrom('$gt', '$gte', '$lt', '$lte'), fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom('a', 'b'))).map(([o, v]) => ({ [o]: v })),
+  fc
+    .tuple(fc.constantFrom('$gt', '$gte', '$lt', '$lte'), fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom('a', 'b')))
+    .map(([o, v]) => ({ [o]: v })),
 );
 
-const filter = fc.record({ a: predicate, b: fc.oneof(fc.integer({ min: 0, max: 4 }), fc.record({ $gte: fc.integer({ min: 0, max: 4 }) })), c: fc.constantFrom('x', 'y') }, { requiredKeys: [] });
+const filter = fc.record(
+  {
+    a: predicate,
+    b: fc.oneof(fc.integer({ min: 0, max: 4 }), fc.record({ $gte: fc.integer({ min: 0, max: 4 }) })),
+    c: fc.constantFrom('x', 'y'),
+  },
+  { requiredKeys: [] },
+);
 const query = fc.record({
-  filter: fc.oneof(filter, fc.array(filter, { minLength: 1, maxLength: 3 }).map((or) => ({ $or: or }))),
+  filter: fc.oneof(
+    filter,
+    fc.array(filter, { minLength: 1, maxLength: 3 }).map((or) => ({ $or: or })),
+  ),
   sort: fc.option(fc.constantFrom<Document>({ a: 1 }, { a: -1 }, { b: 1, a: -1 }, { b: -1, a: 1 }, { _id: -1 }), { nil: undefined }),
   limit: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
   skip: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),

@@ -9,7 +9,10 @@ import { project } from '../../../server/db/embedded/engine/mingo-context';
 import { openEngine } from '../../../server/db/embedded/engine';
 
 const field = fc.constantFrom('_id', 'a', 'b', 'c', 'd');
-const doc = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'x'), fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 }), fc.record({ y: fc.integer() })));
+const doc = fc.dictionary(
+  fc.constantFrom('a', 'b', 'c', 'x'),
+  fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 }), fc.record({ y: fc.integer() })),
+);
 const projection = fc.dictionary(field, fc.constantFrom<number | boolean>(1, 0, true, false, 2, -1), { minKeys: 1, maxKeys: 4 });
 
 describe('embedded engine: simple projections', () => {
@@ -29,7 +32,11 @@ describe('embedded engine: simple projections', () => {
           return;
         }
         if (fast === null) return; // mingo's own path
-        assert.deepEqual(fast.map((d) => Object.entries(d)), expected.map((d) => Object.entries(d)), JSON.stringify(proj));
+        assert.deepEqual(
+          fast.map((d) => Object.entries(d)),
+          expected.map((d) => Object.entries(d)),
+          JSON.stringify(proj),
+        );
       }),
       { numRuns: 500 },
     );

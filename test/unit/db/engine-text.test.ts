@@ -23,7 +23,13 @@ function code(fn: () => unknown): number {
 const DOCS: Document[] = [
   { _id: 1, title: 'Account locked after password reset', body: 'I cannot sign in since yesterday.', status: 'answered', n: 1 },
   { _id: 2, title: 'Printer offline', body: 'Shows a lock icon.', status: 'open', n: 2 },
-  { _id: 3, title: 'Router firmware update failed', body: 'The update stopped at 80 percent; the router is now locked.', status: 'open', n: 3 },
+  {
+    _id: 3,
+    title: 'Router firmware update failed',
+    body: 'The update stopped at 80 percent; the router is now locked.',
+    status: 'open',
+    n: 3,
+  },
   { _id: 4, title: 'Café menu app crashes', body: 'The résumé screen crashes on start.', status: 'locked', n: 4 },
   { _id: 5, title: 'Firmware update question', body: 'Where can I download the firmware update file?', status: 'answered', n: 5 },
 ];
@@ -37,7 +43,11 @@ describe('embedded engine: $text', () => {
   let e: Engine;
   beforeEach(() => {
     e = openEngine({});
-    e.insert(DB, C, DOCS.map((d) => ({ ...d })));
+    e.insert(
+      DB,
+      C,
+      DOCS.map((d) => ({ ...d })),
+    );
     e.createIndexes(DB, C, [TEXT_SPEC]);
   });
   afterEach(() => e.close());
@@ -46,7 +56,10 @@ describe('embedded engine: $text', () => {
 
   it('builds the index over existing documents and allows one text index per collection', () => {
     assert.deepEqual(sortedIds(search('printer')), [2]);
-    assert.equal(code(() => e.createIndexes(DB, C, [{ key: { other: 'text' }, name: 'other_text' }])), 85);
+    assert.equal(
+      code(() => e.createIndexes(DB, C, [{ key: { other: 'text' }, name: 'other_text' }])),
+      85,
+    );
     assert.ok(e.listIndexes(DB, C).some((s) => s.name === 'search' && (s.weights as Document).title === 10));
   });
 
@@ -94,7 +107,12 @@ describe('embedded engine: $text', () => {
   it('combines the score sort with other keys, skip and limit', () => {
     const byStatus = e.find(DB, C, { filter: { $text: { $search: 'lock update' } }, sort: { status: 1, score: { $meta: 'textScore' } } });
     assert.deepEqual(ids(byStatus), [5, 1, 3, 2]);
-    const page = e.find(DB, C, { filter: { $text: { $search: 'lock update' } }, sort: { score: { $meta: 'textScore' }, _id: 1 }, skip: 1, limit: 2 });
+    const page = e.find(DB, C, {
+      filter: { $text: { $search: 'lock update' } },
+      sort: { score: { $meta: 'textScore' }, _id: 1 },
+      skip: 1,
+      limit: 2,
+    });
     assert.equal(page.length, 2);
     const all = e.find(DB, C, { filter: { $text: { $search: 'lock update' } }, sort: { score: { $meta: 'textScore' }, _id: 1 } });
     assert.deepEqual(ids(page), ids(all).slice(1, 3));
@@ -129,7 +147,10 @@ describe('embedded engine: $text', () => {
 
   it('rolls the index back with a failed write', () => {
     e.createIndexes(DB, C, [{ key: { n: 1 }, name: 'n_1', unique: true }]);
-    const r = e.insert(DB, C, [{ _id: 7, title: 'Keyboard sticky', n: 70 }, { _id: 8, title: 'Keyboard dead', n: 1 }]);
+    const r = e.insert(DB, C, [
+      { _id: 7, title: 'Keyboard sticky', n: 70 },
+      { _id: 8, title: 'Keyboard dead', n: 1 },
+    ]);
     assert.equal(r.writeErrors[0]?.code, 11000);
     assert.deepEqual(sortedIds(search('keyboard')), [7], 'ordered insert keeps the first');
     const u = e.update(DB, C, [{ q: {}, u: { $set: { n: 9, title: 'zebra' } }, multi: true }]);
@@ -152,8 +173,15 @@ describe('embedded engine: $text', () => {
     ]);
     assert.deepEqual(ids(out), [2, 3]);
     assert.equal(typeof out[0].score, 'number');
-    assert.ok(out.every((d) => !('__textScore' in d)), 'the hidden score field never leaves');
-    const sorted = e.aggregate(DB, C, [{ $match: { $text: { $search: 'lock' } } }, { $sort: { s: { $meta: 'textScore' } } }, { $limit: 1 }]);
+    assert.ok(
+      out.every((d) => !('__textScore' in d)),
+      'the hidden score field never leaves',
+    );
+    const sorted = e.aggregate(DB, C, [
+      { $match: { $text: { $search: 'lock' } } },
+      { $sort: { s: { $meta: 'textScore' } } },
+      { $limit: 1 },
+    ]);
     assert.deepEqual(ids(sorted), [1]);
     assert.ok(!('__textScore' in sorted[0]));
     assert.deepEqual(sorted[0], DOCS[0]);
@@ -161,9 +189,18 @@ describe('embedded engine: $text', () => {
     assert.deepEqual(count, [{ _id: 1, n: 3 }]);
     const plain = e.aggregate(DB, C, [{ $match: { $text: { $search: 'printer' } } }]);
     assert.deepEqual(plain, [DOCS[1]]);
-    assert.equal(code(() => e.aggregate(DB, C, [{ $match: { status: 'open' } }, { $match: { $text: { $search: 'lock' } } }])), 2);
-    assert.equal(code(() => e.aggregate(DB, C, [{ $project: { s: { $meta: 'textScore' } } }])), 2);
-    assert.equal(code(() => e.aggregate(DB, C, [{ $match: { status: 'open' } }, { $sort: { s: { $meta: 'textScore' } } }])), 2);
+    assert.equal(
+      code(() => e.aggregate(DB, C, [{ $match: { status: 'open' } }, { $match: { $text: { $search: 'lock' } } }])),
+      2,
+    );
+    assert.equal(
+      code(() => e.aggregate(DB, C, [{ $project: { s: { $meta: 'textScore' } } }])),
+      2,
+    );
+    assert.equal(
+      code(() => e.aggregate(DB, C, [{ $match: { status: 'open' } }, { $sort: { s: { $meta: 'textScore' } } }])),
+      2,
+    );
   });
 
   it('never changes the stored documents', () => {
@@ -173,22 +210,55 @@ describe('embedded engine: $text', () => {
   });
 
   it('refuses misplaced $text and $meta without $text (2), and $text without an index (27)', () => {
-    assert.equal(code(() => e.find(DB, C, { filter: { $or: [{ $text: { $search: 'lock' } }, { n: 1 }] } })), 2);
-    assert.equal(code(() => e.find(DB, C, { filter: { $nor: [{ $text: { $search: 'lock' } }] } })), 2);
-    assert.equal(code(() => e.find(DB, C, { filter: { sub: { $elemMatch: { $text: { $search: 'lock' } } } } })), 2);
-    assert.equal(code(() => e.find(DB, C, { filter: { $and: [{ $text: { $search: 'a' } }, { $text: { $search: 'b' } }] } })), 2);
-    assert.equal(code(() => e.find(DB, C, { filter: { $text: { $search: 5 } } })), 2);
-    assert.equal(code(() => e.find(DB, C, { filter: { $text: { $search: 'x', $caseSensitive: true } } })), 2);
-    assert.equal(code(() => e.find(DB, C, { filter: {}, sort: { s: { $meta: 'textScore' } } })), 2);
-    assert.equal(code(() => e.find(DB, C, { filter: { n: 1 }, projection: { s: { $meta: 'textScore' } } })), 2);
+    assert.equal(
+      code(() => e.find(DB, C, { filter: { $or: [{ $text: { $search: 'lock' } }, { n: 1 }] } })),
+      2,
+    );
+    assert.equal(
+      code(() => e.find(DB, C, { filter: { $nor: [{ $text: { $search: 'lock' } }] } })),
+      2,
+    );
+    assert.equal(
+      code(() => e.find(DB, C, { filter: { sub: { $elemMatch: { $text: { $search: 'lock' } } } } })),
+      2,
+    );
+    assert.equal(
+      code(() => e.find(DB, C, { filter: { $and: [{ $text: { $search: 'a' } }, { $text: { $search: 'b' } }] } })),
+      2,
+    );
+    assert.equal(
+      code(() => e.find(DB, C, { filter: { $text: { $search: 5 } } })),
+      2,
+    );
+    assert.equal(
+      code(() => e.find(DB, C, { filter: { $text: { $search: 'x', $caseSensitive: true } } })),
+      2,
+    );
+    assert.equal(
+      code(() => e.find(DB, C, { filter: {}, sort: { s: { $meta: 'textScore' } } })),
+      2,
+    );
+    assert.equal(
+      code(() => e.find(DB, C, { filter: { n: 1 }, projection: { s: { $meta: 'textScore' } } })),
+      2,
+    );
     e.insert(DB, 'other', [{ body: 'lock' }]);
-    assert.equal(code(() => e.find(DB, 'other', { filter: { $text: { $search: 'lock' } } })), 27);
-    assert.equal(code(() => e.count(DB, 'other', { query: { $text: { $search: 'lock' } } })), 27);
+    assert.equal(
+      code(() => e.find(DB, 'other', { filter: { $text: { $search: 'lock' } } })),
+      27,
+    );
+    assert.equal(
+      code(() => e.count(DB, 'other', { query: { $text: { $search: 'lock' } } })),
+      27,
+    );
   });
 
   it('drops with dropIndexes', () => {
     e.dropIndexes(DB, C, 'search');
-    assert.equal(code(() => search('lock')), 27);
+    assert.equal(
+      code(() => search('lock')),
+      27,
+    );
   });
 });
 
@@ -205,13 +275,25 @@ describe('embedded engine: $text survives a restart', () => {
 
   it('rebuilds the text index from SQLite at load', () => {
     e = openEngine({ dataDir: dir });
-    e.insert(DB, C, DOCS.map((d) => ({ ...d })));
+    e.insert(
+      DB,
+      C,
+      DOCS.map((d) => ({ ...d })),
+    );
     e.createIndexes(DB, C, [TEXT_SPEC]);
     e.update(DB, C, [{ q: { _id: 2 }, u: { $set: { title: 'Scanner offline' } } }]);
-    const before = e.find(DB, C, { filter: { $text: { $search: 'lock scanner' } }, projection: { s: { $meta: 'textScore' } }, sort: { s: { $meta: 'textScore' } } });
+    const before = e.find(DB, C, {
+      filter: { $text: { $search: 'lock scanner' } },
+      projection: { s: { $meta: 'textScore' } },
+      sort: { s: { $meta: 'textScore' } },
+    });
     e.close();
     e = openEngine({ dataDir: dir });
-    const after = e.find(DB, C, { filter: { $text: { $search: 'lock scanner' } }, projection: { s: { $meta: 'textScore' } }, sort: { s: { $meta: 'textScore' } } });
+    const after = e.find(DB, C, {
+      filter: { $text: { $search: 'lock scanner' } },
+      projection: { s: { $meta: 'textScore' } },
+      sort: { s: { $meta: 'textScore' } },
+    });
     assert.deepEqual(after, before);
     assert.equal(e.find(DB, C, { filter: { $text: { $search: 'printer' } } }).length, 0);
   });

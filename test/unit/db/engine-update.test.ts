@@ -58,10 +58,9 @@ describe('embedded engine: updates', () => {
     assert.deepEqual(apply({ a: [3, 1, 2] }, { $push: { a: { $each: [5, 4], $sort: 1, $slice: 3 } } }), { a: [1, 2, 3] });
     assert.deepEqual(apply({ a: [1, 2] }, { $push: { a: { $each: [9], $position: 0 } } }), { a: [9, 1, 2] });
     assert.deepEqual(apply({ a: [1, 2, 3] }, { $push: { a: { $each: [], $slice: -2 } } }), { a: [2, 3] });
-    assert.deepEqual(
-      apply({ a: [{ n: 2 }, { n: 1 }] }, { $push: { a: { $each: [{ n: 3 }], $sort: { n: -1 } } } }),
-      { a: [{ n: 3 }, { n: 2 }, { n: 1 }] },
-    );
+    assert.deepEqual(apply({ a: [{ n: 2 }, { n: 1 }] }, { $push: { a: { $each: [{ n: 3 }], $sort: { n: -1 } } } }), {
+      a: [{ n: 3 }, { n: 2 }, { n: 1 }],
+    });
     assert.equal(errCode({ a: 'x' }, { $push: { a: 1 } }), 2);
     assert.deepEqual(apply({ a: [1, 2] }, { $addToSet: { a: { $each: [2, 3] } } }), { a: [1, 2, 3] });
     const oid = new ObjectId();
@@ -71,7 +70,16 @@ describe('embedded engine: updates', () => {
     assert.deepEqual(apply({ a: [1, 2, 3, 4] }, { $pull: { a: { $gte: 3 } } }), { a: [1, 2] });
     assert.deepEqual(apply({ a: [1, 2, 1] }, { $pull: { a: 1 } }), { a: [2] });
     assert.deepEqual(
-      apply({ a: [{ x: 1, y: 2 }, { x: 2, y: 3 }, { x: 5, y: 5 }] }, { $pull: { a: { $or: [{ x: 1 }, { y: 3 }] } } }),
+      apply(
+        {
+          a: [
+            { x: 1, y: 2 },
+            { x: 2, y: 3 },
+            { x: 5, y: 5 },
+          ],
+        },
+        { $pull: { a: { $or: [{ x: 1 }, { y: 3 }] } } },
+      ),
       { a: [{ x: 5, y: 5 }] },
     );
     assert.deepEqual(apply({ a: [{ x: 1, y: 2 }, { x: 2 }] }, { $pull: { a: { x: 1 } } }), { a: [{ x: 2 }] });
@@ -97,8 +105,22 @@ describe('embedded engine: updates', () => {
 
   it('positional $, $[] and $[id] with arrayFilters; a.0.x with a.1.y is no conflict', () => {
     assert.deepEqual(
-      apply({ a: [{ k: 1, v: 0 }, { k: 2, v: 0 }] }, { $set: { 'a.$.v': 9 } }, { q: { 'a.k': 2 } }),
-      { a: [{ k: 1, v: 0 }, { k: 2, v: 9 }] },
+      apply(
+        {
+          a: [
+            { k: 1, v: 0 },
+            { k: 2, v: 0 },
+          ],
+        },
+        { $set: { 'a.$.v': 9 } },
+        { q: { 'a.k': 2 } },
+      ),
+      {
+        a: [
+          { k: 1, v: 0 },
+          { k: 2, v: 9 },
+        ],
+      },
     );
     assert.deepEqual(apply({ a: [1, 2, 3] }, { $inc: { 'a.$[]': 10 } }), { a: [11, 12, 13] });
     assert.deepEqual(
@@ -139,11 +161,13 @@ describe('embedded engine: updates', () => {
   });
 
   it('upserts: dotted equality, $eq, $and, $setOnInsert, replacement upsert, generated _id', () => {
-    const r = e.update(DB, 'c', [{
-      q: { 'a.b': 1, c: { $eq: 2 }, $and: [{ d: 3 }], e: { $gt: 1 } },
-      u: { $set: { x: 1 }, $setOnInsert: { created: true } },
-      upsert: true,
-    }]);
+    const r = e.update(DB, 'c', [
+      {
+        q: { 'a.b': 1, c: { $eq: 2 }, $and: [{ d: 3 }], e: { $gt: 1 } },
+        u: { $set: { x: 1 }, $setOnInsert: { created: true } },
+        upsert: true,
+      },
+    ]);
     assert.equal(r.n, 1);
     assert.equal(r.nModified, 0);
     assert.equal(r.upserted.length, 1);
@@ -161,7 +185,10 @@ describe('embedded engine: updates', () => {
   });
 
   it('findAndModify: new/old, fields projection on updated, upserted and removed docs, sort', () => {
-    e.insert(DB, 'c', [{ _id: 1, n: 1, s: 'a' }, { _id: 2, n: 2, s: 'b' }]);
+    e.insert(DB, 'c', [
+      { _id: 1, n: 1, s: 'a' },
+      { _id: 2, n: 2, s: 'b' },
+    ]);
     const old = e.findAndModify(DB, 'c', { query: {}, sort: { n: -1 }, update: { $inc: { n: 10 } }, fields: { n: 1 } });
     assert.deepEqual(old, { lastErrorObject: { n: 1, updatedExisting: true }, value: { _id: 2, n: 2 } });
     const neu = e.findAndModify(DB, 'c', { query: { _id: 2 }, update: { $inc: { n: 1 } }, new: true, fields: { _id: 0, n: 1 } });

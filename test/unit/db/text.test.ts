@@ -180,11 +180,14 @@ describe('text search: scoring', () => {
   });
 
   it('more occurrences score higher, with diminishing returns', () => {
-    const t = setup({ fields: { body: 1 } }, {
-      once: { body: 'printer jam paper tray cover' },
-      twice: { body: 'printer jam printer tray cover' },
-      thrice: { body: 'printer printer printer tray cover' },
-    });
+    const t = setup(
+      { fields: { body: 1 } },
+      {
+        once: { body: 'printer jam paper tray cover' },
+        twice: { body: 'printer jam printer tray cover' },
+        thrice: { body: 'printer printer printer tray cover' },
+      },
+    );
     const s = t.search('printer');
     assert.ok(s.get('thrice')! > s.get('twice')! && s.get('twice')! > s.get('once')!);
     // each further occurrence adds half as much as the previous one: bounded by 2 * weight
@@ -193,10 +196,13 @@ describe('text search: scoring', () => {
   });
 
   it('the same count in a shorter field scores higher', () => {
-    const t = setup({ fields: { body: 1 } }, {
-      short: { body: 'firmware update' },
-      long: { body: 'firmware update for the old model fails with error seven after reboot' },
-    });
+    const t = setup(
+      { fields: { body: 1 } },
+      {
+        short: { body: 'firmware update' },
+        long: { body: 'firmware update for the old model fails with error seven after reboot' },
+      },
+    );
     assert.deepEqual(t.ranked('firmware'), ['short', 'long']);
   });
 
@@ -210,24 +216,30 @@ describe('text search: scoring', () => {
 
 describe('text search: fields', () => {
   it('nested paths and arrays of strings', () => {
-    const t = setup({ fields: { 'thread.title': 5, tags: 1, 'comments.text': 1 } }, {
-      a: { thread: { title: 'Bluetooth pairing fails' } },
-      b: { tags: ['wifi', 'bluetooth'] },
-      c: { comments: [{ text: 'try resetting' }, { text: 'bluetooth off and on' }] },
-      d: { thread: 'bluetooth', other: 'bluetooth' }, // thread is not an object, other not indexed
-      e: { tags: ['unrelated', 42, null, { text: 'bluetooth' }] },
-    });
+    const t = setup(
+      { fields: { 'thread.title': 5, tags: 1, 'comments.text': 1 } },
+      {
+        a: { thread: { title: 'Bluetooth pairing fails' } },
+        b: { tags: ['wifi', 'bluetooth'] },
+        c: { comments: [{ text: 'try resetting' }, { text: 'bluetooth off and on' }] },
+        d: { thread: 'bluetooth', other: 'bluetooth' }, // thread is not an object, other not indexed
+        e: { tags: ['unrelated', 42, null, { text: 'bluetooth' }] },
+      },
+    );
     assert.deepEqual(t.keys('bluetooth'), ['a', 'b', 'c']);
     assert.deepEqual(t.keys('"resetting"'), ['c']);
     assert.deepEqual(t.keys('wifi'), ['b']);
   });
 
   it("wildcard '$**' indexes every string, weights for named paths still apply", () => {
-    const t = setup({ fields: { '$**': 1, title: 10 } }, {
-      a: { title: 'modem', deep: { x: ['nothing here', { y: 'modem' }] } },
-      b: { misc: { notes: 'the modem blinks' }, n: 5 },
-      c: { language: 'english', title: 'router' },
-    });
+    const t = setup(
+      { fields: { '$**': 1, title: 10 } },
+      {
+        a: { title: 'modem', deep: { x: ['nothing here', { y: 'modem' }] } },
+        b: { misc: { notes: 'the modem blinks' }, n: 5 },
+        c: { language: 'english', title: 'router' },
+      },
+    );
     assert.deepEqual(t.keys('modem'), ['a', 'b']);
     assert.deepEqual(t.keys('blinks'), ['b']);
     assert.deepEqual(t.keys('english'), [], 'language override field is not indexed by $**');
@@ -235,10 +247,13 @@ describe('text search: fields', () => {
   });
 
   it("per-document language override: 'none' disables stemming for that document", () => {
-    const t = setup({ fields: { body: 1 } }, {
-      en: { body: 'locking' },
-      raw: { body: 'locking', language: 'none' },
-    });
+    const t = setup(
+      { fields: { body: 1 } },
+      {
+        en: { body: 'locking' },
+        raw: { body: 'locking', language: 'none' },
+      },
+    );
     assert.deepEqual(t.keys('lock'), ['en']);
     assert.deepEqual(t.keys({ $search: 'locking', $language: 'none' }), ['raw']);
   });
@@ -300,10 +315,13 @@ describe('text search: add/remove bookkeeping', () => {
       fc.array(fc.constantFrom(...words), { minLength: 1, maxLength: 3 }).map((w) => `"${w.join(' ')}"`),
       fc.array(fc.constantFrom(...words), { minLength: 1, maxLength: 2 }).map((w) => `-"${w.join(' ')}"`),
     );
-    const queries = fc.array(fc.array(queryPart, { minLength: 1, maxLength: 4 }).map((p) => p.join(' ')), {
-      minLength: 1,
-      maxLength: 5,
-    });
+    const queries = fc.array(
+      fc.array(queryPart, { minLength: 1, maxLength: 4 }).map((p) => p.join(' ')),
+      {
+        minLength: 1,
+        maxLength: 5,
+      },
+    );
     const options: TextIndexOptions = { fields: { title: 3, body: 1, tags: 2 } };
 
     function reference(store: Map<string, Doc>, search: string): Map<string, number> {
@@ -329,7 +347,10 @@ describe('text search: add/remove bookkeeping', () => {
         if (!q.terms.some((tk) => scores.has(tk))) continue;
         if (q.negatedTerms.some((tk) => scores.has(tk))) continue;
         if (!q.phrases.every(has) || q.negatedPhrases.some(has)) continue;
-        out.set(key, q.terms.reduce((sum, tk) => sum + (scores.get(tk) ?? 0), 0));
+        out.set(
+          key,
+          q.terms.reduce((sum, tk) => sum + (scores.get(tk) ?? 0), 0),
+        );
       }
       return out;
     }
@@ -380,10 +401,10 @@ describe('text search: textIndexOptionsFromSpec', () => {
   });
 
   it('accepts the _fts/_ftsx form, wildcard, compound prefixes', () => {
-    assert.deepEqual(
-      textIndexOptionsFromSpec({ key: { _fts: 'text', _ftsx: 1 }, name: 'x', weights: { title: 2, body: 1 } }).fields,
-      { title: 2, body: 1 },
-    );
+    assert.deepEqual(textIndexOptionsFromSpec({ key: { _fts: 'text', _ftsx: 1 }, name: 'x', weights: { title: 2, body: 1 } }).fields, {
+      title: 2,
+      body: 1,
+    });
     assert.deepEqual(textIndexOptionsFromSpec({ key: { '$**': 'text' }, name: 'all' }).fields, { '$**': 1 });
     assert.deepEqual(textIndexOptionsFromSpec({ key: { category: 1, body: 'text' }, name: 'c' }).fields, { body: 1 });
   });

@@ -14,21 +14,25 @@ function frame(id: number, bodyLength: number): Buffer {
 describe('embedded db: frame reader', () => {
   it('yields the same frames however the stream is cut into chunks', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 12 }), fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1 }), (bodies, cuts) => {
-        const frames = bodies.map((b, i) => frame(i + 1, b));
-        const stream = Buffer.concat(frames);
-        const reader = new FrameReader();
-        const out: Buffer[] = [];
-        let pos = 0;
-        for (let i = 0; pos < stream.length; i++) {
-          const end = Math.min(stream.length, pos + cuts[i % cuts.length]);
-          reader.push(stream.subarray(pos, end));
-          pos = end;
-          for (let f = reader.next(); f; f = reader.next()) out.push(Buffer.from(f));
-        }
-        assert.deepEqual(out, frames);
-        assert.equal(reader.buffered, 0);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1 }),
+        (bodies, cuts) => {
+          const frames = bodies.map((b, i) => frame(i + 1, b));
+          const stream = Buffer.concat(frames);
+          const reader = new FrameReader();
+          const out: Buffer[] = [];
+          let pos = 0;
+          for (let i = 0; pos < stream.length; i++) {
+            const end = Math.min(stream.length, pos + cuts[i % cuts.length]);
+            reader.push(stream.subarray(pos, end));
+            pos = end;
+            for (let f = reader.next(); f; f = reader.next()) out.push(Buffer.from(f));
+          }
+          assert.deepEqual(out, frames);
+          assert.equal(reader.buffered, 0);
+        },
+      ),
     );
   });
 

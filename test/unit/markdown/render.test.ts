@@ -162,10 +162,7 @@ describe('markdown/render', () => {
     });
 
     it('allows details/summary', () => {
-      assert.equal(
-        renderMarkdown('<details><summary>More</summary>hidden</details>'),
-        '<details><summary>More</summary>hidden</details>',
-      );
+      assert.equal(renderMarkdown('<details><summary>More</summary>hidden</details>'), '<details><summary>More</summary>hidden</details>');
     });
 
     it('gives every link rel="nofollow ugc noopener" and no target', () => {
@@ -236,7 +233,7 @@ describe('markdown/render', () => {
   });
 
   it('renders a large post quickly', () => {
-    const post = ('Some **text** with a [link](https://x.example) and `code`.\n\n- item\n- item\n\n').repeat(500);
+    const post = 'Some **text** with a [link](https://x.example) and `code`.\n\n- item\n- item\n\n'.repeat(500);
     const t0 = performance.now();
     renderMarkdown(post);
     assert.ok(performance.now() - t0 < 2000);

@@ -4,14 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  DecryptError,
-  SecretBox,
-  SecretsConfigError,
-  keyId,
-  maskSecret,
-  type EncryptedValue,
-} from '../../../server/messages/crypto';
+import { DecryptError, SecretBox, SecretsConfigError, keyId, maskSecret, type EncryptedValue } from '../../../server/messages/crypto';
 
 const KEY_A = Buffer.alloc(32, 1);
 const KEY_B = Buffer.alloc(32, 2);
@@ -100,7 +93,13 @@ describe('messages/crypto', () => {
     });
 
     it('a kid pointing at a different key is a DecryptError', () => {
-      const both = new SecretBox([{ id: 'a', key: KEY_A }, { id: 'b', key: KEY_B }], 'a');
+      const both = new SecretBox(
+        [
+          { id: 'a', key: KEY_A },
+          { id: 'b', key: KEY_B },
+        ],
+        'a',
+      );
       const v = both.encrypt('x');
       assert.throws(() => both.decrypt({ ...v, kid: 'b' }), DecryptError);
     });
@@ -110,7 +109,13 @@ describe('messages/crypto', () => {
     it('decrypts with any known key and encrypts with the current one', () => {
       const old = new SecretBox([{ id: 'a', key: KEY_A }], 'a');
       const sealedWithOld = old.encrypt('old secret', 'ctx');
-      const rotated = new SecretBox([{ id: 'a', key: KEY_A }, { id: 'b', key: KEY_B }], 'b');
+      const rotated = new SecretBox(
+        [
+          { id: 'a', key: KEY_A },
+          { id: 'b', key: KEY_B },
+        ],
+        'b',
+      );
       assert.equal(rotated.decrypt(sealedWithOld, 'ctx'), 'old secret');
       const fresh = rotated.encrypt('new secret', 'ctx');
       assert.equal(fresh.kid, 'b');
@@ -161,7 +166,17 @@ describe('messages/crypto', () => {
     it('rejects keys of the wrong size and a current kid that is not a key', () => {
       assert.throws(() => new SecretBox([{ id: 'a', key: Buffer.alloc(16) }], 'a'), SecretsConfigError);
       assert.throws(() => new SecretBox([{ id: 'a', key: KEY_A }], 'b'), SecretsConfigError);
-      assert.throws(() => new SecretBox([{ id: 'a', key: KEY_A }, { id: 'a', key: KEY_B }], 'a'), SecretsConfigError);
+      assert.throws(
+        () =>
+          new SecretBox(
+            [
+              { id: 'a', key: KEY_A },
+              { id: 'a', key: KEY_B },
+            ],
+            'a',
+          ),
+        SecretsConfigError,
+      );
     });
 
     it('without SECRETS_KEY, creates <dataDir>/secrets.key with mode 0600 and reuses it', () => {

@@ -71,9 +71,7 @@ describe('messages/guard', () => {
     });
 
     it('an access-code keyword before a product key reports one product key', () => {
-      assert.deepEqual(found('access code: VK7JG-NPHTM-C97JM-9MPGT-3V66T'), [
-        ['product_key', 'VK7JG-NPHTM-C97JM-9MPGT-3V66T'],
-      ]);
+      assert.deepEqual(found('access code: VK7JG-NPHTM-C97JM-9MPGT-3V66T'), [['product_key', 'VK7JG-NPHTM-C97JM-9MPGT-3V66T']]);
     });
 
     it('rejects card numbers that fail the Luhn check', () => {
@@ -198,10 +196,7 @@ describe('messages/guard', () => {
   describe('removeSensitive', () => {
     it('replaces each match with [removed], keeping the context words', () => {
       const text = 'My MCID is 123456789 and my code: ABCD-EFGH-1234, e-mail a@b.example.';
-      assert.equal(
-        removeSensitive(text, findSensitive(text)),
-        'My MCID is [removed] and my code: [removed], e-mail [removed].',
-      );
+      assert.equal(removeSensitive(text, findSensitive(text)), 'My MCID is [removed] and my code: [removed], e-mail [removed].');
     });
 
     it('leaves text without matches unchanged', () => {

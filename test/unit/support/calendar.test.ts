@@ -338,9 +338,7 @@ describe('business calendar', () => {
 
   describe('properties', () => {
     // Instants with arbitrary seconds and milliseconds across 2026-2028 (DST, holidays, year ends).
-    const instant = fc
-      .integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2028, 11, 31) })
-      .map((ms) => new Date(ms));
+    const instant = fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2028, 11, 31) }).map((ms) => new Date(ms));
     const minutes = fc.oneof(fc.integer({ min: 0, max: 1800 }), fc.integer({ min: 0, max: 15000 }));
     const runs = { numRuns: 200 };
 
@@ -381,11 +379,7 @@ describe('business calendar', () => {
           const r = cal.addBusinessTime(a, d);
           if (cal.isOpen(r)) return true;
           const l = DateTime.fromJSDate(r, { zone: ZONE });
-          return (
-            l.toFormat('HH:mm:ss.SSS') === '17:30:00.000' &&
-            !cal.isClosedDay(l.toISODate()!) &&
-            cal.isOpen(new Date(r.getTime() - 1))
-          );
+          return l.toFormat('HH:mm:ss.SSS') === '17:30:00.000' && !cal.isClosedDay(l.toISODate()!) && cal.isOpen(new Date(r.getTime() - 1));
         }),
         runs,
       );

@@ -276,12 +276,21 @@ function encNumber(x: number): string {
   f64[0] = x === 0 ? 0 : x;
   let a: number, b: number, c: number, d: number;
   if (LITTLE) {
-    a = u16[3]; b = u16[2]; c = u16[1]; d = u16[0];
+    a = u16[3];
+    b = u16[2];
+    c = u16[1];
+    d = u16[0];
   } else {
-    a = u16[0]; b = u16[1]; c = u16[2]; d = u16[3];
+    a = u16[0];
+    b = u16[1];
+    c = u16[2];
+    d = u16[3];
   }
   if (a & 0x8000) {
-    a = ~a & 0xffff; b = ~b & 0xffff; c = ~c & 0xffff; d = ~d & 0xffff;
+    a = ~a & 0xffff;
+    b = ~b & 0xffff;
+    c = ~c & 0xffff;
+    d = ~d & 0xffff;
   } else {
     a |= 0x8000;
   }
@@ -292,7 +301,10 @@ function encNumber(x: number): string {
 function encString(s: string): string {
   let needs = false;
   for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) < 2) { needs = true; break; }
+    if (s.charCodeAt(i) < 2) {
+      needs = true;
+      break;
+    }
   }
   if (!needs) return s + '\u0000';
   let out = '';

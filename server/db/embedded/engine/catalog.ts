@@ -46,7 +46,11 @@ export function serializeDoc(doc: Document): Buffer {
     throw new MongoCommandError(2, 'BadValue', `document cannot be stored as BSON: ${msg}`);
   }
   if (bytes.length > MAX_BSON_SIZE) {
-    throw new MongoCommandError(10334, 'BSONObjectTooLarge', `object to insert too large. size in bytes: ${bytes.length}, max size: ${MAX_BSON_SIZE}`);
+    throw new MongoCommandError(
+      10334,
+      'BSONObjectTooLarge',
+      `object to insert too large. size in bytes: ${bytes.length}, max size: ${MAX_BSON_SIZE}`,
+    );
   }
   return bytes;
 }
@@ -181,7 +185,10 @@ export class Catalog {
     const ops = txns.flatMap((t) => t.ops);
     if (!ops.length) return;
     try {
-      this.store.commit(ops, txns.some((t) => t.durable));
+      this.store.commit(
+        ops,
+        txns.some((t) => t.durable),
+      );
     } catch (e) {
       for (let i = txns.length - 1; i >= 0; i--) txns[i].rollbackAll();
       const msg = e instanceof Error ? e.message : String(e);

@@ -15,7 +15,9 @@ import type { WriteTxn } from './write-txn';
 
 export class DuplicateKeyError extends MongoCommandError {
   constructor(ns: string, index: string, keyPattern: Document, keyValue: Document) {
-    const dup = Object.keys(keyValue).map((k) => `${k}: ${formatValue(keyValue[k])}`).join(', ');
+    const dup = Object.keys(keyValue)
+      .map((k) => `${k}: ${formatValue(keyValue[k])}`)
+      .join(', ');
     super(11000, 'DuplicateKey', `E11000 duplicate key error collection: ${ns} index: ${index} dup key: { ${dup} }`, {
       keyPattern,
       keyValue,

@@ -18,7 +18,13 @@ import type { Matcher } from './mingo-context';
 import { plan } from './planner';
 
 /** Documents of `coll` matching `filter`, or null when the caller must use select() ($text). */
-export function countMatching(coll: Collection | undefined, filter: Document, q: Matcher, hint: unknown, deadline: Deadline): number | null {
+export function countMatching(
+  coll: Collection | undefined,
+  filter: Document,
+  q: Matcher,
+  hint: unknown,
+  deadline: Deadline,
+): number | null {
   if (q.text) return null;
   if (!coll) return 0;
   const p = plan(coll, filter, undefined, hint);
@@ -51,8 +57,10 @@ export function countPipelineShape(pipeline: Document[]): CountPipeline | null {
   if (n < 2 || n > 4 || !isPlainObject(pipeline[0]) || pipeline[0].$match === undefined) return null;
   const out: CountPipeline = { match: pipeline[0].$match, skip: undefined, limit: undefined, id: undefined, field: '' };
   let i = 1;
-  if (i < n - 1 && isPlainObject(pipeline[i]) && pipeline[i].$skip !== undefined && Object.keys(pipeline[i]).length === 1) out.skip = pipeline[i++].$skip;
-  if (i < n - 1 && isPlainObject(pipeline[i]) && pipeline[i].$limit !== undefined && Object.keys(pipeline[i]).length === 1) out.limit = pipeline[i++].$limit;
+  if (i < n - 1 && isPlainObject(pipeline[i]) && pipeline[i].$skip !== undefined && Object.keys(pipeline[i]).length === 1)
+    out.skip = pipeline[i++].$skip;
+  if (i < n - 1 && isPlainObject(pipeline[i]) && pipeline[i].$limit !== undefined && Object.keys(pipeline[i]).length === 1)
+    out.limit = pipeline[i++].$limit;
   if (i !== n - 1) return null;
   const g = pipeline[i].$group;
   if (!isPlainObject(g) || Object.keys(pipeline[i]).length !== 1) return null;

@@ -4,14 +4,21 @@ import type { IndexSpec } from '../engine-api';
 import type { Catalog } from './catalog';
 import { isPlainObject } from './doc-utils';
 import { MongoCommandError, badValue, indexNotFound, invalidOptions } from './errors';
-import {
-  BTreeIndex, ID_INDEX_SPEC, isTextSpec, makeTextIndex, normalizeSpec, sameKey, sameOptions,
-} from './indexes';
+import { BTreeIndex, ID_INDEX_SPEC, isTextSpec, makeTextIndex, normalizeSpec, sameKey, sameOptions } from './indexes';
 
 /** Command fields a caller may leave in the options; they are not collection options. */
 const GENERIC_FIELDS = new Set([
-  'writeConcern', 'lsid', '$db', 'comment', '$readPreference', 'apiVersion', 'apiStrict',
-  'apiDeprecationErrors', '$clusterTime', 'maxTimeMS', 'create',
+  'writeConcern',
+  'lsid',
+  '$db',
+  'comment',
+  '$readPreference',
+  'apiVersion',
+  'apiStrict',
+  'apiDeprecationErrors',
+  '$clusterTime',
+  'maxTimeMS',
+  'create',
 ]);
 const REFUSED: Record<string, string> = {
   capped: 'capped collections are not supported by this server',
@@ -25,7 +32,16 @@ const REFUSED: Record<string, string> = {
   encryptedFields: 'queryable encryption is not supported by this server',
   changeStreamPreAndPostImages: 'change streams are not supported by this server',
 };
-const ACCEPTED = new Set(['storageEngine', 'indexOptionDefaults', 'validationLevel', 'validationAction', 'size', 'max', 'autoIndexId', 'flags']);
+const ACCEPTED = new Set([
+  'storageEngine',
+  'indexOptionDefaults',
+  'validationLevel',
+  'validationAction',
+  'size',
+  'max',
+  'autoIndexId',
+  'flags',
+]);
 
 export function createCollection(cat: Catalog, db: string, coll: string, options: Document = {}): void {
   const stored: Document = {};
@@ -75,9 +91,17 @@ export function createIndexes(cat: Catalog, db: string, coll: string, specs: Ind
       if (byName) {
         if (sameKey(byName.key, spec.key) && sameOptions(byName, spec)) continue;
         if (!sameKey(byName.key, spec.key)) {
-          throw new MongoCommandError(86, 'IndexKeySpecsConflict', `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${show(spec)}, existing index: ${show(byName)}`);
+          throw new MongoCommandError(
+            86,
+            'IndexKeySpecsConflict',
+            `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${show(spec)}, existing index: ${show(byName)}`,
+          );
         }
-        throw new MongoCommandError(85, 'IndexOptionsConflict', `An equivalent index already exists with the same name but different options. Requested index: ${show(spec)}, existing index: ${show(byName)}`);
+        throw new MongoCommandError(
+          85,
+          'IndexOptionsConflict',
+          `An equivalent index already exists with the same name but different options. Requested index: ${show(spec)}, existing index: ${show(byName)}`,
+        );
       }
       const byKey = existing.find((s) => sameKey(s.key, spec.key));
       if (byKey) {
@@ -85,17 +109,31 @@ export function createIndexes(cat: Catalog, db: string, coll: string, specs: Ind
       }
       if (isTextSpec(spec)) {
         if (c.text) {
-          throw new MongoCommandError(85, 'IndexOptionsConflict', `An equivalent index already exists with a different name and options. Requested index: ${show(spec)}, existing index: ${show(c.text.spec)} (only one text index per collection)`);
+          throw new MongoCommandError(
+            85,
+            'IndexOptionsConflict',
+            `An equivalent index already exists with a different name and options. Requested index: ${show(spec)}, existing index: ${show(c.text.spec)} (only one text index per collection)`,
+          );
         }
         const t = makeTextIndex(spec);
         c.buildText(t);
         c.text = t;
-        txn.record(() => { c.text = null; }, { kind: 'putIndex', ns: c.ns, name: spec.name, spec });
+        txn.record(
+          () => {
+            c.text = null;
+          },
+          { kind: 'putIndex', ns: c.ns, name: spec.name, spec },
+        );
       } else {
         const ix = new BTreeIndex(spec);
         c.buildIndex(ix);
         c.indexes.push(ix);
-        txn.record(() => { c.indexes = c.indexes.filter((x) => x !== ix); }, { kind: 'putIndex', ns: c.ns, name: spec.name, spec });
+        txn.record(
+          () => {
+            c.indexes = c.indexes.filter((x) => x !== ix);
+          },
+          { kind: 'putIndex', ns: c.ns, name: spec.name, spec },
+        );
       }
       c.noteCreated(spec.name);
       made++;
@@ -127,7 +165,12 @@ export function dropIndexes(cat: Catalog, db: string, coll: string, index: strin
   else if (isPlainObject(index)) {
     const found = specs.filter((s) => sameKey(s.key, index));
     if (found.length === 0) throw indexNotFound(`can't find index with key: ${JSON.stringify(index)}`);
-    if (found.length > 1) throw new MongoCommandError(2, 'AmbiguousIndexKeyPattern', `${found.length} indexes found for key: ${JSON.stringify(index)}, identify by name instead`);
+    if (found.length > 1)
+      throw new MongoCommandError(
+        2,
+        'AmbiguousIndexKeyPattern',
+        `${found.length} indexes found for key: ${JSON.stringify(index)}, identify by name instead`,
+      );
     names = [found[0].name];
   } else throw badValue('dropIndexes needs an index name, a key pattern, a list of names or "*"');
   for (const n of names) {
@@ -139,11 +182,21 @@ export function dropIndexes(cat: Catalog, db: string, coll: string, index: strin
       if (c.text?.name === n) {
         const t = c.text;
         c.text = null;
-        txn.record(() => { c.text = t; }, { kind: 'dropIndex', ns: c.ns, name: n });
+        txn.record(
+          () => {
+            c.text = t;
+          },
+          { kind: 'dropIndex', ns: c.ns, name: n },
+        );
       } else {
         const prev = c.indexes;
         c.indexes = c.indexes.filter((x) => x.name !== n);
-        txn.record(() => { c.indexes = prev; }, { kind: 'dropIndex', ns: c.ns, name: n });
+        txn.record(
+          () => {
+            c.indexes = prev;
+          },
+          { kind: 'dropIndex', ns: c.ns, name: n },
+        );
       }
     }
   });

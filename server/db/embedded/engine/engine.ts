@@ -1,8 +1,14 @@
 /** The Engine implementation: wires the catalog, read/write ops, DDL, stats and TTL. */
 import type { Document } from 'bson';
 import type {
-  CollectionInfo, DeleteStatement, Engine, FindAndModifyArgs, FindOptions, IndexSpec,
-  UpdateStatement, WriteOptions,
+  CollectionInfo,
+  DeleteStatement,
+  Engine,
+  FindAndModifyArgs,
+  FindOptions,
+  IndexSpec,
+  UpdateStatement,
+  WriteOptions,
 } from '../engine-api';
 import { idKeyOf } from './bson-order';
 import { Catalog, type Logger } from './catalog';

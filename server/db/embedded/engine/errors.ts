@@ -10,8 +10,7 @@ export const indexNotFound = (msg: string) => new MongoCommandError(27, 'IndexNo
 export const immutableField = (msg: string) => new MongoCommandError(66, 'ImmutableField', msg);
 export const conflictingOps = (msg: string) => new MongoCommandError(40, 'ConflictingUpdateOperators', msg);
 export const internalError = (msg: string) => new MongoCommandError(1, 'InternalError', msg);
-export const maxTimeExpired = () =>
-  new MongoCommandError(50, 'MaxTimeMSExpired', 'operation exceeded time limit');
+export const maxTimeExpired = () => new MongoCommandError(50, 'MaxTimeMSExpired', 'operation exceeded time limit');
 
 /** Turn anything thrown by mingo (or other library code) into a command error. */
 export function asCommandError(e: unknown, code = 2, codeName = 'BadValue'): MongoCommandError {

@@ -90,12 +90,7 @@ export function fieldValues(doc: Document, f: KeyField): PathValues {
  * The keys `doc` contributes. Returns null when a sparse index skips the document.
  * Sets `multikey.value` when an array was expanded.
  */
-export function extractKeys(
-  doc: Document,
-  fields: KeyField[],
-  sparse: boolean,
-  multikey: { value: boolean },
-): IndexKey[] | null {
+export function extractKeys(doc: Document, fields: KeyField[], sparse: boolean, multikey: { value: boolean }): IndexKey[] | null {
   if (fields.length === 1) {
     const pv = fieldValues(doc, fields[0]);
     if (sparse && !pv.present) return null;
@@ -107,11 +102,7 @@ export function extractKeys(
   if (sparse && !per.some((p) => p.present)) return null;
   const arrays = per.map((p, i) => (p.multi ? fields[i].path : null)).filter((p): p is string => p !== null);
   if (arrays.length > 1) {
-    throw new MongoCommandError(
-      171,
-      'CannotIndexParallelArrays',
-      `cannot index parallel arrays [${arrays[1]}] [${arrays[0]}]`,
-    );
+    throw new MongoCommandError(171, 'CannotIndexParallelArrays', `cannot index parallel arrays [${arrays[1]}] [${arrays[0]}]`);
   }
   if (arrays.length) multikey.value = true;
   let keys: IndexKey[] = [{ enc: '', values: [] }];

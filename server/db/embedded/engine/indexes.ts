@@ -18,13 +18,24 @@ export const ID_INDEX_SPEC: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' };
 const cannotCreate = (msg: string) => new MongoCommandError(67, 'CannotCreateIndex', msg);
 
 const COMMON_OPTIONS = new Set([
-  'v', 'key', 'name', 'unique', 'sparse', 'partialFilterExpression', 'expireAfterSeconds',
-  'background', 'hidden', 'ns', 'storageEngine',
+  'v',
+  'key',
+  'name',
+  'unique',
+  'sparse',
+  'partialFilterExpression',
+  'expireAfterSeconds',
+  'background',
+  'hidden',
+  'ns',
+  'storageEngine',
 ]);
 const TEXT_OPTIONS = new Set(['weights', 'default_language', 'language_override', 'textIndexVersion']);
 
 export function defaultIndexName(key: Document): string {
-  return Object.keys(key).map((k) => `${k}_${String(key[k])}`).join('_');
+  return Object.keys(key)
+    .map((k) => `${k}_${String(key[k])}`)
+    .join('_');
 }
 
 function isNumericDir(v: unknown): number | null {
@@ -65,7 +76,11 @@ export function normalizeSpec(raw: IndexSpec): IndexSpec {
     if (COMMON_OPTIONS.has(opt)) continue;
     if (TEXT_OPTIONS.has(opt) && text) continue;
     if (opt === 'collation') throw badValue('collation is not supported by this server');
-    throw new MongoCommandError(197, 'InvalidIndexSpecificationOption', `The field '${opt}' is not valid for an index specification. Specification: ${JSON.stringify(raw)}`);
+    throw new MongoCommandError(
+      197,
+      'InvalidIndexSpecificationOption',
+      `The field '${opt}' is not valid for an index specification. Specification: ${JSON.stringify(raw)}`,
+    );
   }
   const name = raw.name === undefined ? defaultIndexName(key) : raw.name;
   if (typeof name !== 'string' || name === '') throw cannotCreate('index name must be a non-empty string');
@@ -81,7 +96,8 @@ export function normalizeSpec(raw: IndexSpec): IndexSpec {
     if (n === null || n < 0 || Number.isNaN(n)) {
       throw cannotCreate('expireAfterSeconds must be a non-negative number');
     }
-    if (text || Object.keys(key).length !== 1) throw cannotCreate('TTL indexes are single-field indexes, compound indexes do not support TTL');
+    if (text || Object.keys(key).length !== 1)
+      throw cannotCreate('TTL indexes are single-field indexes, compound indexes do not support TTL');
   }
   const isId = Object.keys(key).length === 1 && key._id !== undefined;
   if (isId && name === '_id_' && raw.unique !== undefined) {
@@ -140,7 +156,10 @@ export class BTreeIndex {
    * @param idSuffix entries are `key + idKey`, so equal keys of different documents stay
    * distinct; the `_id` tree's keys are unique already and go without it.
    */
-  constructor(readonly spec: IndexSpec, private readonly idSuffix = true) {
+  constructor(
+    readonly spec: IndexSpec,
+    private readonly idSuffix = true,
+  ) {
     this.name = spec.name;
     this.fields = Object.entries(spec.key).map(([path, d]) => ({
       path,

@@ -95,9 +95,27 @@ function allOp(selector: string, values: unknown) {
 // ---- $type -------------------------------------------------------------------------------
 
 const TYPE_ALIASES: Record<string, number> = {
-  double: 1, string: 2, object: 3, array: 4, binData: 5, undefined: 6, objectId: 7, bool: 8,
-  date: 9, null: 10, regex: 11, dbPointer: 12, javascript: 13, symbol: 14,
-  javascriptWithScope: 15, int: 16, timestamp: 17, long: 18, decimal: 19, minKey: -1, maxKey: 127,
+  double: 1,
+  string: 2,
+  object: 3,
+  array: 4,
+  binData: 5,
+  undefined: 6,
+  objectId: 7,
+  bool: 8,
+  date: 9,
+  null: 10,
+  regex: 11,
+  dbPointer: 12,
+  javascript: 13,
+  symbol: 14,
+  javascriptWithScope: 15,
+  int: 16,
+  timestamp: 17,
+  long: 18,
+  decimal: 19,
+  minKey: -1,
+  maxKey: 127,
 };
 
 /** BSON type code a value would be stored as. */
@@ -119,19 +137,32 @@ export function bsonTypeCode(v: unknown): number {
   if (v instanceof RegExp) return 11;
   if (v instanceof Uint8Array) return 5;
   switch ((v as { _bsontype?: string })._bsontype) {
-    case 'ObjectId': return 7;
-    case 'Long': return 18;
-    case 'Int32': return 16;
-    case 'Double': return 1;
-    case 'Decimal128': return 19;
-    case 'Binary': return 5;
-    case 'Timestamp': return 17;
-    case 'BSONRegExp': return 11;
-    case 'BSONSymbol': return 14;
-    case 'MinKey': return -1;
-    case 'MaxKey': return 127;
-    case 'Code': return (v as { scope?: unknown }).scope ? 15 : 13;
-    case 'DBRef': return 3;
+    case 'ObjectId':
+      return 7;
+    case 'Long':
+      return 18;
+    case 'Int32':
+      return 16;
+    case 'Double':
+      return 1;
+    case 'Decimal128':
+      return 19;
+    case 'Binary':
+      return 5;
+    case 'Timestamp':
+      return 17;
+    case 'BSONRegExp':
+      return 11;
+    case 'BSONSymbol':
+      return 14;
+    case 'MinKey':
+      return -1;
+    case 'MaxKey':
+      return 127;
+    case 'Code':
+      return (v as { scope?: unknown }).scope ? 15 : 13;
+    case 'DBRef':
+      return 3;
   }
   return 3;
 }

@@ -7,18 +7,40 @@
  */
 import type { Document } from 'bson';
 import {
-  T_ARRAY, T_BINARY, T_BOOL, T_DATE, T_NULL, T_NUMBER, T_OBJECTID, T_STRING, T_TIMESTAMP,
-  complement, encodeValue, idKeyOf, typeChar, typeRank,
+  T_ARRAY,
+  T_BINARY,
+  T_BOOL,
+  T_DATE,
+  T_NULL,
+  T_NUMBER,
+  T_OBJECTID,
+  T_STRING,
+  T_TIMESTAMP,
+  complement,
+  encodeValue,
+  idKeyOf,
+  typeChar,
+  typeRank,
 } from './bson-order';
 import type { Collection } from './collection';
 import { isPlainObject } from './doc-utils';
 import { badValue } from './errors';
 import type { BTreeIndex } from './indexes';
 
-interface Bound { v: unknown; incl: boolean }
-interface FieldPred { eq?: unknown[]; lo?: Bound; hi?: Bound }
+interface Bound {
+  v: unknown;
+  incl: boolean;
+}
+interface FieldPred {
+  eq?: unknown[];
+  lo?: Bound;
+  hi?: Bound;
+}
 
-export interface PlanStats { keysExamined: number; docsExamined: number }
+export interface PlanStats {
+  keysExamined: number;
+  docsExamined: number;
+}
 
 export interface Plan {
   stage: 'IDHACK' | 'IXSCAN' | 'OR' | 'COLLSCAN' | 'EOF' | 'TEXT';
@@ -87,7 +109,10 @@ export function prefixEnd(p: string): string | null {
   return p.slice(0, i) + String.fromCharCode(p.charCodeAt(i) + 1);
 }
 
-interface Interval { start: string; end: string | null }
+interface Interval {
+  start: string;
+  end: string | null;
+}
 
 function enc(v: unknown, dir: 1 | -1): string {
   const e = encodeValue(v);
@@ -111,7 +136,7 @@ function rangeInterval(p: string, pred: FieldPred, dir: 1 | -1, useBoth: boolean
   const vHigh = hi ? { s: p + enc(hi.v, dir), incl: hi.incl } : null;
   const encLow = dir === 1 ? vLow : vHigh;
   const encHigh = dir === 1 ? vHigh : vLow;
-  const start = encLow ? (encLow.incl ? encLow.s : prefixEnd(encLow.s) ?? encLow.s) : tStart;
+  const start = encLow ? (encLow.incl ? encLow.s : (prefixEnd(encLow.s) ?? encLow.s)) : tStart;
   const end = encHigh ? (encHigh.incl ? prefixEnd(encHigh.s) : encHigh.s) : tEnd;
   return { start, end };
 }
@@ -158,7 +183,7 @@ function shapeOf(val: unknown): Shape {
     if (t !== -1 && typeRank(val[k]) !== t) return null;
     t = typeRank(val[k]);
   }
-  return keys.length <= 2 && !(('$gt' in val) && ('$gte' in val)) && !(('$lt' in val) && ('$lte' in val)) ? 'range' : null;
+  return keys.length <= 2 && !('$gt' in val && '$gte' in val) && !('$lt' in val && '$lte' in val) ? 'range' : null;
 }
 
 /** True when scanning `ix` with these bounds yields exactly the documents matching `filter`. */
@@ -267,9 +292,7 @@ function* scanIndex(coll: Collection, c: Candidate, stats: PlanStats): Iterable<
   const tree = c.ix.tree;
   for (const iv of list) {
     if (iv.end !== null && iv.end <= iv.start) continue;
-    const it = c.reverse
-      ? tree.entriesReversed(iv.end ?? undefined, undefined, true)
-      : tree.entries(iv.start);
+    const it = c.reverse ? tree.entriesReversed(iv.end ?? undefined, undefined, true) : tree.entries(iv.start);
     for (const [k, idKey] of it) {
       if (c.reverse ? k < iv.start : iv.end !== null && k >= iv.end) break;
       if (c.reverse && iv.end !== null && k >= iv.end) continue;
@@ -308,7 +331,11 @@ function countable(filter: Document, c: Candidate): boolean {
   return true;
 }
 
-interface RankNode { keys: string[]; children?: RankNode[]; size(): number }
+interface RankNode {
+  keys: string[];
+  children?: RankNode[];
+  size(): number;
+}
 
 /**
  * How many entries of `tree` are below `key`, in O(height x node size): sorted-btree's
@@ -391,7 +418,7 @@ function resolveHint(coll: Collection, hint: unknown): BTreeIndex | 'natural' | 
     found = all.find((i) => JSON.stringify(i.spec.key) === hk);
   }
   if (!found) {
-    if (coll.text && (hint === coll.text.name)) return null;
+    if (coll.text && hint === coll.text.name) return null;
     throw badValue('error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index');
   }
   return found;
@@ -407,7 +434,13 @@ export function plan(coll: Collection | undefined, filter: Document, sort?: Docu
 
   if (hinted === 'natural' || natural) {
     const reverse = natural && sf[0][1] === -1;
-    return { stage: 'COLLSCAN', direction: reverse ? 'backward' : 'forward', sortCovered: natural || !sf.length, stats, candidates: () => scanAll(coll, reverse, stats) };
+    return {
+      stage: 'COLLSCAN',
+      direction: reverse ? 'backward' : 'forward',
+      sortCovered: natural || !sf.length,
+      stats,
+      candidates: () => scanAll(coll, reverse, stats),
+    };
   }
 
   const idPred = preds.get('_id');

@@ -283,7 +283,12 @@ export function explainCommand(cat: Catalog, db: string, cmd: Document, verbosit
   return explainOf(ns, filter, p, run);
 }
 
-export function count(cat: Catalog, db: string, coll: string, o: { query?: Document; skip?: number; limit?: number; hint?: unknown; maxTimeMS?: number }): number {
+export function count(
+  cat: Catalog,
+  db: string,
+  coll: string,
+  o: { query?: Document; skip?: number; limit?: number; hint?: unknown; maxTimeMS?: number },
+): number {
   const c = cat.get(db, coll);
   if (!c) return 0;
   const filter = filterOf(o.query);
@@ -376,7 +381,13 @@ const REFUSED_STAGES: Record<string, string> = {
   $planCacheStats: '$planCacheStats is not supported by this server',
 };
 
-export function aggregate(cat: Catalog, db: string, coll: string | null, pipeline: Document[], opts: { maxTimeMS?: number; hint?: unknown } = {}): Document[] {
+export function aggregate(
+  cat: Catalog,
+  db: string,
+  coll: string | null,
+  pipeline: Document[],
+  opts: { maxTimeMS?: number; hint?: unknown } = {},
+): Document[] {
   if (!Array.isArray(pipeline)) throw new MongoCommandError(14, 'TypeMismatch', "'pipeline' option must be specified as an array");
   for (const st of pipeline) {
     if (!isPlainObject(st) || Object.keys(st).length !== 1) {

@@ -43,7 +43,9 @@ export class SqliteStore {
       CREATE TABLE IF NOT EXISTS documents (ns TEXT NOT NULL, id_key TEXT NOT NULL, doc BLOB NOT NULL, PRIMARY KEY (ns, id_key));
     `);
     this.stmts = {
-      put: this.db.prepare('INSERT INTO documents (ns, id_key, doc) VALUES (?, ?, ?) ON CONFLICT (ns, id_key) DO UPDATE SET doc = excluded.doc'),
+      put: this.db.prepare(
+        'INSERT INTO documents (ns, id_key, doc) VALUES (?, ?, ?) ON CONFLICT (ns, id_key) DO UPDATE SET doc = excluded.doc',
+      ),
       del: this.db.prepare('DELETE FROM documents WHERE ns = ? AND id_key = ?'),
       createColl: this.db.prepare('INSERT OR REPLACE INTO collections (ns, options) VALUES (?, ?)'),
       dropColl: this.db.prepare('DELETE FROM collections WHERE ns = ?'),
@@ -114,7 +116,9 @@ export class SqliteStore {
     }
     // streamed row by row so start-up memory stays bounded by the documents themselves
     let last: LoadedCollection | null = null;
-    for (const [ns, blob] of this.db.prepare('SELECT ns, doc FROM documents ORDER BY rowid').raw().iterate() as Iterable<[string, Buffer]>) {
+    for (const [ns, blob] of this.db.prepare('SELECT ns, doc FROM documents ORDER BY rowid').raw().iterate() as Iterable<
+      [string, Buffer]
+    >) {
       if (last?.ns !== ns) last = get(ns);
       const doc = BSON.deserialize(blob, DESERIALIZE_OPTIONS);
       last.docs.push(blob.indexOf(REF_MARK) === -1 ? doc : (plainDbRefsInPlace(doc) as Document));

@@ -12,8 +12,21 @@ import { bsonTypeCode, compileFilter } from './mingo-context';
 import type { Matcher } from './mingo-context';
 
 export const UPDATE_OPERATORS = new Set([
-  '$set', '$unset', '$inc', '$mul', '$min', '$max', '$push', '$pull', '$pullAll', '$addToSet',
-  '$pop', '$rename', '$currentDate', '$bit', '$setOnInsert',
+  '$set',
+  '$unset',
+  '$inc',
+  '$mul',
+  '$min',
+  '$max',
+  '$push',
+  '$pull',
+  '$pullAll',
+  '$addToSet',
+  '$pop',
+  '$rename',
+  '$currentDate',
+  '$bit',
+  '$setOnInsert',
 ]);
 
 const pathNotViable = (msg: string) => new MongoCommandError(28, 'PathNotViable', msg);
@@ -21,8 +34,20 @@ const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
 const isIndex = (s: string) => /^\d+$/.test(s);
 
 const TYPE_NAMES: Record<number, string> = {
-  1: 'double', 2: 'string', 3: 'object', 4: 'array', 5: 'binData', 7: 'objectId', 8: 'bool',
-  9: 'date', 10: 'null', 11: 'regex', 16: 'int', 17: 'timestamp', 18: 'long', 19: 'decimal',
+  1: 'double',
+  2: 'string',
+  3: 'object',
+  4: 'array',
+  5: 'binData',
+  7: 'objectId',
+  8: 'bool',
+  9: 'date',
+  10: 'null',
+  11: 'regex',
+  16: 'int',
+  17: 'timestamp',
+  18: 'long',
+  19: 'decimal',
 };
 const typeName = (v: unknown) => TYPE_NAMES[bsonTypeCode(v)] ?? 'unknown';
 
@@ -38,7 +63,9 @@ export function validateOperators(u: Document, forUpsert: boolean): void {
     }
     const arg = u[op];
     if (!isPlainObject(arg)) {
-      throw failedToParse(`Modifiers operate on fields but we found type ${typeName(arg)} instead. For example: {$mod: {<field>: ...}} not {${op}: ${formatValue(arg)}}`);
+      throw failedToParse(
+        `Modifiers operate on fields but we found type ${typeName(arg)} instead. For example: {$mod: {<field>: ...}} not {${op}: ${formatValue(arg)}}`,
+      );
     }
     if (op === '$setOnInsert' && !forUpsert) continue;
     for (const p of Object.keys(arg)) {
@@ -78,7 +105,7 @@ interface Ctx {
 }
 
 function positionalIndex(ctx: Ctx, field: string, arr: unknown[]): number {
-  if (ctx.upsertInsert) throw badValue("The positional operator did not find the match needed from the query.");
+  if (ctx.upsertInsert) throw badValue('The positional operator did not find the match needed from the query.');
   const keys = Object.keys(ctx.filter).filter((k) => k === field || k.startsWith(field + '.'));
   if (keys.length === 0) throw badValue('The positional operator did not find the match needed from the query.');
   const q = compileFilter({ [keys[0]]: ctx.filter[keys[0]] });
@@ -139,9 +166,12 @@ export function compileArrayFilters(arrayFilters: Document[] | undefined): Map<s
     for (const k of Object.keys(f)) {
       const top = k.split('.')[0];
       if (!/^[a-z][a-zA-Z0-9]*$/.test(top)) {
-        throw badValue(`Error parsing array filter :: caused by :: The top-level field name must be an alphanumeric string beginning with a lowercase letter, found '${top}'`);
+        throw badValue(
+          `Error parsing array filter :: caused by :: The top-level field name must be an alphanumeric string beginning with a lowercase letter, found '${top}'`,
+        );
       }
-      if (id !== null && id !== top) throw failedToParse('Error parsing array filter :: caused by :: Expected a single top-level field name');
+      if (id !== null && id !== top)
+        throw failedToParse('Error parsing array filter :: caused by :: Expected a single top-level field name');
       id = top;
     }
     if (id === null) throw failedToParse('Cannot use an expression without a top-level field name in arrayFilters');
@@ -240,7 +270,8 @@ function sortArray(arr: unknown[], spec: unknown): void {
     arr.sort((a, b) => d * compareValues(a, b));
     return;
   }
-  if (!isPlainObject(spec) || Object.keys(spec).length === 0) throw badValue('The $sort is invalid: use 1/-1 to sort the whole element, or {field:1/-1} to sort embedded fields');
+  if (!isPlainObject(spec) || Object.keys(spec).length === 0)
+    throw badValue('The $sort is invalid: use 1/-1 to sort the whole element, or {field:1/-1} to sort embedded fields');
   const keys = Object.keys(spec).map((k) => [k.split('.'), toNumber(spec[k]) < 0 ? -1 : 1] as const);
   const get = (e: unknown, parts: readonly string[]) => {
     let cur = e;
@@ -296,7 +327,9 @@ function applyOne(op: string, doc: Document, parts: string[], arg: unknown, now:
         return;
       }
       if (!isNumeric(cur)) {
-        throw typeMismatch(`Cannot apply ${op} to a value of non-numeric type. ${idOf(doc)} has the field '${last}' of non-numeric type ${typeName(cur)}`);
+        throw typeMismatch(
+          `Cannot apply ${op} to a value of non-numeric type. ${idOf(doc)} has the field '${last}' of non-numeric type ${typeName(cur)}`,
+        );
       }
       putIn(parent!, last, arith(cur, arg, op === '$inc' ? 'inc' : 'mul'));
       return;
@@ -311,7 +344,10 @@ function applyOne(op: string, doc: Document, parts: string[], arg: unknown, now:
       const t = arg === true ? 'date' : isPlainObject(arg) ? arg.$type : undefined;
       if (t === 'date' || typeof arg === 'boolean') putIn(parent!, last, new Date(now));
       else if (t === 'timestamp') putIn(parent!, last, new Timestamp({ t: Math.floor(now.getTime() / 1000), i: 1 }));
-      else throw badValue(`${formatValue(arg)} is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({$type: 'timestamp/date'}).`);
+      else
+        throw badValue(
+          `${formatValue(arg)} is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({$type: 'timestamp/date'}).`,
+        );
       return;
     }
     case '$push':
@@ -372,7 +408,10 @@ function applyOne(op: string, doc: Document, parts: string[], arg: unknown, now:
     case '$bit': {
       if (!isPlainObject(arg)) throw badValue('$bit needs an object like {and: 5}');
       let v: unknown = cur === undefined ? 0 : cur;
-      if (!isNumeric(v) || !Number.isInteger(toNumber(v))) throw badValue(`Cannot apply $bit to a value of non-integral type. ${idOf(doc)} has the field ${last} of non-integer type ${typeName(cur)}`);
+      if (!isNumeric(v) || !Number.isInteger(toNumber(v)))
+        throw badValue(
+          `Cannot apply $bit to a value of non-integral type. ${idOf(doc)} has the field ${last} of non-integer type ${typeName(cur)}`,
+        );
       for (const [k, x] of Object.entries(arg)) {
         const big = isLong(v) || isLong(x);
         const a = isLong(v) ? (v as Long).toBigInt() : BigInt(toNumber(v));
@@ -390,7 +429,10 @@ function applyOne(op: string, doc: Document, parts: string[], arg: unknown, now:
 function applyRename(doc: Document, from: string, to: string, now: Date): void {
   const fromParts = from.split('.');
   const parent = parentOf(doc, fromParts, false);
-  if (Array.isArray(parent)) throw badValue(`The source field cannot be an array element, '${from}' in doc with _id: ${formatValue(doc._id)} has an array field called '${fromParts[fromParts.length - 2]}'`);
+  if (Array.isArray(parent))
+    throw badValue(
+      `The source field cannot be an array element, '${from}' in doc with _id: ${formatValue(doc._id)} has an array field called '${fromParts[fromParts.length - 2]}'`,
+    );
   const v = getIn(parent, fromParts[fromParts.length - 1]);
   if (v === undefined) return;
   applyOne('$unset', doc, fromParts, '', now);

@@ -26,7 +26,8 @@ export function prepareUpdate(u: unknown, arrayFilters: Document[] | undefined, 
   let kind: UpdateKind;
   if (Array.isArray(u)) {
     for (const st of u) {
-      if (!isPlainObject(st) || Object.keys(st).length !== 1) throw failedToParse('each pipeline update stage must be an object with exactly one field');
+      if (!isPlainObject(st) || Object.keys(st).length !== 1)
+        throw failedToParse('each pipeline update stage must be an object with exactly one field');
       const name = Object.keys(st)[0];
       if (!PIPELINE_STAGES.has(name)) {
         throw new MongoCommandError(2, 'BadValue', `${name} is not allowed to be used within an update`);
@@ -44,7 +45,11 @@ export function prepareUpdate(u: unknown, arrayFilters: Document[] | undefined, 
     } else {
       for (const k of keys) {
         if (k.startsWith('$')) {
-          throw new MongoCommandError(52, 'DollarPrefixedFieldName', `The dollar ($) prefixed field '${k}' in '${k}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`);
+          throw new MongoCommandError(
+            52,
+            'DollarPrefixedFieldName',
+            `The dollar ($) prefixed field '${k}' in '${k}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`,
+          );
         }
       }
       if (arrayFilters?.length) throw failedToParse('arrayFilters may not be specified for replacement-style updates');
@@ -72,7 +77,9 @@ export function computeUpdated(old: Document, p: PreparedUpdate, filter: Documen
   if (p.kind === 'replace') {
     const repl = p.u as Document;
     if (Object.prototype.hasOwnProperty.call(repl, '_id') && !sameStoredValue(repl._id, old._id)) {
-      throw immutableField(`After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${formatValue(repl._id)}`);
+      throw immutableField(
+        `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${formatValue(repl._id)}`,
+      );
     }
     const out: Document = { _id: old._id };
     for (const k of Object.keys(repl)) if (k !== '_id') setField(out, k, cloneDeep(repl[k]));

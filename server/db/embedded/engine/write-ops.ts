@@ -1,8 +1,6 @@
 /** insert, update, delete and findAndModify: one Catalog.write transaction per command. */
 import type { Document } from 'bson';
-import type {
-  DeleteStatement, FindAndModifyArgs, FindAndModifyResult, UpdateStatement, WriteError, WriteOptions,
-} from '../engine-api';
+import type { DeleteStatement, FindAndModifyArgs, FindAndModifyResult, UpdateStatement, WriteError, WriteOptions } from '../engine-api';
 import { idKeyOf, sameStoredValue } from './bson-order';
 import { serializeDoc, type Catalog } from './catalog';
 import type { Collection } from './collection';
@@ -60,7 +58,13 @@ function insertUpsert(cat: Catalog, db: string, coll: string, doc: Document, txn
 }
 
 /** Applies an update to one stored document; returns the new version, or null if unchanged. */
-function updateOne(c: Collection, old: Document, prepared: ReturnType<typeof prepareUpdate>, filter: Document, txn: WriteTxn): Document | null {
+function updateOne(
+  c: Collection,
+  old: Document,
+  prepared: ReturnType<typeof prepareUpdate>,
+  filter: Document,
+  txn: WriteTxn,
+): Document | null {
   const next = computeUpdated(old, prepared, filter);
   if (sameStoredValue(old, next)) return null;
   c.replace(idKeyOf(old._id), old, next, serializeDoc(next), txn);
@@ -159,7 +163,7 @@ function findAndModifyUnguarded(cat: Catalog, db: string, coll: string, a: FindA
   const filter = filterOf(a.query);
   if (a.remove && a.update !== undefined) throw failedToParse('Cannot specify both an update and remove=true');
   if (!a.remove && a.update === undefined) throw failedToParse('Either an update or remove=true must be specified');
-  if (a.remove && a.new) throw failedToParse('Cannot specify both new=true and remove=true; \'remove\' always returns the deleted document');
+  if (a.remove && a.new) throw failedToParse("Cannot specify both new=true and remove=true; 'remove' always returns the deleted document");
   if (a.remove && a.upsert) throw failedToParse('Cannot specify both upsert=true and remove=true');
   if (a.sort !== undefined && a.sort !== null && !isPlainObject(a.sort)) throw badValue('sort must be an object');
   const prepared = a.remove ? null : prepareUpdate(a.update, a.arrayFilters, !!a.upsert);

@@ -1,10 +1,6 @@
 import os from 'node:os';
 import type { Document } from 'bson';
-import {
-  MAX_BSON_OBJECT_SIZE,
-  MAX_MESSAGE_SIZE,
-  MAX_WRITE_BATCH_SIZE,
-} from '../wire/constants';
+import { MAX_BSON_OBJECT_SIZE, MAX_MESSAGE_SIZE, MAX_WRITE_BATCH_SIZE } from '../wire/constants';
 import { commandError } from '../errors';
 import type { CommandContext, CommandHandler } from './context';
 
@@ -113,7 +109,10 @@ const getCmdLineOpts: CommandHandler = (_cmd, _db, ctx) => ({
 const getLog: CommandHandler = (cmd) => {
   if (cmd.getLog === '*') return { names: ['global', 'startupWarnings'], ok: 1 };
   if (cmd.getLog === 'global' || cmd.getLog === 'startupWarnings') return { totalLinesWritten: 0, log: [], ok: 1 };
-  throw commandError(2, `getLog: no log named '${String(cmd.getLog)}' (the embedded server has 'global' and 'startupWarnings', both empty)`);
+  throw commandError(
+    2,
+    `getLog: no log named '${String(cmd.getLog)}' (the embedded server has 'global' and 'startupWarnings', both empty)`,
+  );
 };
 
 const getParameter: CommandHandler = (cmd) => {
@@ -122,7 +121,10 @@ const getParameter: CommandHandler = (cmd) => {
     return { featureCompatibilityVersion: FEATURE_COMPATIBILITY, ok: 1 };
   }
   const asked = Object.keys(cmd).filter((k) => k !== 'getParameter' && !k.startsWith('$') && k !== 'lsid');
-  throw commandError(72, `getParameter: the embedded server has no parameter named '${asked.join("', '")}' (only featureCompatibilityVersion)`);
+  throw commandError(
+    72,
+    `getParameter: the embedded server has no parameter named '${asked.join("', '")}' (only featureCompatibilityVersion)`,
+  );
 };
 
 const setParameter: CommandHandler = () => {

@@ -2,14 +2,7 @@ import type { Document } from 'bson';
 import { Query } from 'mingo';
 import type { IndexSpec } from '../engine-api';
 import { commandError } from '../errors';
-import {
-  collectionName,
-  commandOptions,
-  cursorBatchSize,
-  optionalDocument,
-  refuseCollation,
-  type CommandHandler,
-} from './context';
+import { collectionName, commandOptions, cursorBatchSize, optionalDocument, refuseCollation, type CommandHandler } from './context';
 
 /** Databases, collections and indexes. */
 
@@ -73,7 +66,8 @@ const dropIndexes: CommandHandler = (cmd, db, ctx) => {
   const name = cmd.dropIndexes !== undefined ? 'dropIndexes' : 'deleteIndexes';
   const coll = collectionName(cmd, name);
   const index = cmd.index as string | string[] | Document | undefined;
-  if (index === undefined || index === null) throw commandError(9, `${name} needs an 'index' field (a name, a key pattern, a list of names or '*')`);
+  if (index === undefined || index === null)
+    throw commandError(9, `${name} needs an 'index' field (a name, a key pattern, a list of names or '*')`);
   return { ...ctx.engine.dropIndexes(db, coll, index), ok: 1 };
 };
 
@@ -86,18 +80,25 @@ const collMod: CommandHandler = (cmd, db, ctx) => {
   const options = commandOptions(cmd, 'collMod');
   const unsupported = Object.keys(options).filter((k) => k !== 'index');
   if (unsupported.length > 0) {
-    throw commandError(2, `collMod option '${unsupported[0]}' is not supported by the embedded server (only index expireAfterSeconds can change)`);
+    throw commandError(
+      2,
+      `collMod option '${unsupported[0]}' is not supported by the embedded server (only index expireAfterSeconds can change)`,
+    );
   }
   const specs = ctx.engine.listIndexes(db, coll); // 26 when the collection does not exist
   const change = options.index as Document | undefined;
   if (!change) return { ok: 1 };
   const extra = Object.keys(change).filter((k) => k !== 'name' && k !== 'keyPattern' && k !== 'expireAfterSeconds');
   if (extra.length > 0 || typeof change.expireAfterSeconds !== 'number') {
-    throw commandError(2, 'collMod on the embedded server can only change an index\'s expireAfterSeconds');
+    throw commandError(2, "collMod on the embedded server can only change an index's expireAfterSeconds");
   }
   const keyText = change.keyPattern ? JSON.stringify(change.keyPattern) : undefined;
   const old = specs.find((s) => (change.name !== undefined ? s.name === change.name : JSON.stringify(s.key) === keyText));
-  if (!old) throw commandError(27, `collMod: no index ${change.name !== undefined ? `named '${change.name}'` : `with key ${keyText}`} on ${db}.${coll}`);
+  if (!old)
+    throw commandError(
+      27,
+      `collMod: no index ${change.name !== undefined ? `named '${change.name}'` : `with key ${keyText}`} on ${db}.${coll}`,
+    );
   if (old.expireAfterSeconds === undefined) throw commandError(2, `collMod: index '${old.name}' is not a TTL index`);
   const previous = old.expireAfterSeconds;
   ctx.engine.dropIndexes(db, coll, old.name);

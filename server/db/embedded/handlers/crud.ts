@@ -53,9 +53,10 @@ const update: CommandHandler = (cmd, db, ctx) => {
   }
   const result = ctx.engine.update(db, coll, statements as UpdateStatement[], { ordered: cmd.ordered !== false, durable: isDurable(cmd) });
   ctx.server.opcounters.update += statements.length;
-  return writeReply(result, result.upserted.length > 0
-    ? { nModified: result.nModified, upserted: result.upserted }
-    : { nModified: result.nModified });
+  return writeReply(
+    result,
+    result.upserted.length > 0 ? { nModified: result.nModified, upserted: result.upserted } : { nModified: result.nModified },
+  );
 };
 
 const remove: CommandHandler = (cmd, db, ctx) => {
@@ -77,7 +78,8 @@ const findAndModify: CommandHandler = (cmd, db, ctx) => {
   const coll = collectionName(cmd, cmd.findAndModify !== undefined ? 'findAndModify' : 'findandmodify');
   const removing = cmd.remove === true;
   if (removing && cmd.update !== undefined) throw commandError(9, 'findAndModify cannot both update and remove');
-  if (!removing && (cmd.update === undefined || cmd.update === null)) throw commandError(9, "findAndModify needs either 'update' or 'remove: true'");
+  if (!removing && (cmd.update === undefined || cmd.update === null))
+    throw commandError(9, "findAndModify needs either 'update' or 'remove: true'");
   if (removing && cmd.new === true) throw commandError(9, "findAndModify cannot return the 'new' document of a remove");
   if (removing && cmd.upsert === true) throw commandError(9, 'findAndModify cannot upsert when removing');
   const args: FindAndModifyArgs = {
@@ -179,9 +181,10 @@ const EXPLAINABLE = new Set(['find', 'aggregate', 'count', 'distinct']);
 
 const explain: CommandHandler = (cmd, db, ctx) => {
   const inner = optionalDocument(cmd, 'explain');
-  if (!inner) throw commandError(9, "explain needs the command to explain as an object");
+  if (!inner) throw commandError(9, 'explain needs the command to explain as an object');
   const name = Object.keys(inner)[0];
-  if (!EXPLAINABLE.has(name)) throw commandError(2, `the embedded server cannot explain '${name}' (only find, aggregate, count and distinct)`);
+  if (!EXPLAINABLE.has(name))
+    throw commandError(2, `the embedded server cannot explain '${name}' (only find, aggregate, count and distinct)`);
   refuseCollation(inner, 'explain');
   const verbosity = typeof cmd.verbosity === 'string' ? cmd.verbosity : 'allPlansExecution';
   return explainOf(inner, name, db, verbosity, ctx);

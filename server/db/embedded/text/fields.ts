@@ -36,13 +36,7 @@ function walkPath(value: unknown, parts: string[], i: number, weight: number, vi
   if (isPlainObject(value) && Object.hasOwn(value, part)) walkPath(value[part], parts, i + 1, weight, visit);
 }
 
-function walkAll(
-  value: unknown,
-  path: string,
-  weights: Record<string, number>,
-  wildcardWeight: number,
-  visit: TextVisitor,
-): void {
+function walkAll(value: unknown, path: string, weights: Record<string, number>, wildcardWeight: number, visit: TextVisitor): void {
   if (typeof value === 'string') {
     visit(value, Object.hasOwn(weights, path) ? weights[path] : wildcardWeight);
   } else if (Array.isArray(value)) {

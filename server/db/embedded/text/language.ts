@@ -47,11 +47,7 @@ export function queryLanguage(name: unknown, fallback: TextLanguage): TextLangua
 export function documentLanguage(value: unknown, field: string, fallback: TextLanguage): TextLanguage {
   if (value === undefined) return fallback;
   if (typeof value !== 'string') {
-    throw new MongoCommandError(
-      17261,
-      'Location17261',
-      `language override field "${field}" of a text-indexed document must be a string`,
-    );
+    throw new MongoCommandError(17261, 'Location17261', `language override field "${field}" of a text-indexed document must be a string`);
   }
   const lang = lookupLanguage(value);
   if (!lang) {

@@ -1,13 +1,5 @@
 import { BSON, type Document } from 'bson';
-import {
-  FLAG_CHECKSUM_PRESENT,
-  FLAG_MORE_TO_COME,
-  HEADER_SIZE,
-  OP_COMPRESSED,
-  OP_MSG,
-  OP_QUERY,
-  OP_REPLY,
-} from './constants';
+import { FLAG_CHECKSUM_PRESENT, FLAG_MORE_TO_COME, HEADER_SIZE, OP_COMPRESSED, OP_MSG, OP_QUERY, OP_REPLY } from './constants';
 
 /**
  * Options for decoding every incoming document. Numbers arrive as JS numbers (int64 values
@@ -93,7 +85,8 @@ function parseMsg(frame: Buffer, requestId: number): CommandRequest {
   if (!body) throw malformed(requestId, 'msg', 'OP_MSG has no body section');
   if (sequences) {
     for (const [identifier, docs] of sequences) {
-      if (Object.hasOwn(body, identifier)) throw malformed(requestId, 'msg', `OP_MSG field '${identifier}' is given both in the body and as a document sequence`);
+      if (Object.hasOwn(body, identifier))
+        throw malformed(requestId, 'msg', `OP_MSG field '${identifier}' is given both in the body and as a document sequence`);
       // defineProperty: an identifier such as '__proto__' is data, never a prototype.
       Object.defineProperty(body, identifier, { value: docs, enumerable: true, writable: true, configurable: true });
     }

@@ -2,7 +2,11 @@ import net from 'node:net';
 import { BSON, type Document } from 'bson';
 
 /** Builds an OP_MSG frame by hand (kind-0 body, optional kind-1 sequences). */
-export function opMsg(requestId: number, body: Document, opts: { flags?: number; sequences?: [string, Document[]][]; checksum?: boolean } = {}): Buffer {
+export function opMsg(
+  requestId: number,
+  body: Document,
+  opts: { flags?: number; sequences?: [string, Document[]][]; checksum?: boolean } = {},
+): Buffer {
   const parts: Buffer[] = [Buffer.from([0]), Buffer.from(BSON.serialize(body))];
   for (const [id, docs] of opts.sequences ?? []) {
     const payload = Buffer.concat([Buffer.from(`${id}\0`), ...docs.map((d) => Buffer.from(BSON.serialize(d)))]);
@@ -24,7 +28,12 @@ export function opMsg(requestId: number, body: Document, opts: { flags?: number;
 
 /** Builds a legacy OP_QUERY on `<db>.$cmd`. */
 export function opQuery(requestId: number, ns: string, query: Document): Buffer {
-  const body = Buffer.concat([Buffer.alloc(4), Buffer.from(`${ns}\0`), Buffer.from([0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]), Buffer.from(BSON.serialize(query))]);
+  const body = Buffer.concat([
+    Buffer.alloc(4),
+    Buffer.from(`${ns}\0`),
+    Buffer.from([0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]),
+    Buffer.from(BSON.serialize(query)),
+  ]);
   const head = Buffer.alloc(16);
   head.writeInt32LE(16 + body.length, 0);
   head.writeInt32LE(requestId, 4);

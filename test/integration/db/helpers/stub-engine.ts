@@ -34,7 +34,13 @@ export function createStubEngine(): Engine & { closed: boolean } {
     dropDatabase: (db) => void dbs.delete(db),
     listCollections: (db, filter) =>
       [...colls(db)]
-        .map(([name, c]) => ({ name, type: 'collection' as const, options: c.options, info: { readOnly: false as const }, idIndex: c.indexes[0] }))
+        .map(([name, c]) => ({
+          name,
+          type: 'collection' as const,
+          options: c.options,
+          info: { readOnly: false as const },
+          idIndex: c.indexes[0],
+        }))
         .filter((info) => !filter || new Query(filter).test(info)),
     createCollection(db, name, options = {}) {
       if (coll(db, name)) throw new MongoCommandError(48, 'NamespaceExists', `Collection ${db}.${name} already exists.`);
@@ -69,7 +75,13 @@ export function createStubEngine(): Engine & { closed: boolean } {
       for (let index = 0; index < docs.length; index++) {
         const doc = docs[index]._id === undefined ? { _id: new ObjectId(), ...docs[index] } : docs[index];
         if (c.docs.some((d) => String(d._id) === String(doc._id))) {
-          writeErrors.push({ index, code: 11000, errmsg: `E11000 duplicate key error collection: ${db}.${name} index: _id_`, keyPattern: { _id: 1 }, keyValue: { _id: doc._id } });
+          writeErrors.push({
+            index,
+            code: 11000,
+            errmsg: `E11000 duplicate key error collection: ${db}.${name} index: _id_`,
+            keyPattern: { _id: 1 },
+            keyValue: { _id: doc._id },
+          });
           if (opts?.ordered !== false) break;
           continue;
         }
