@@ -16,7 +16,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { BSON } from 'bson';
 import { MongoClient, type Collection } from 'mongodb';
-import { startEmbeddedServer } from '../server/db/embedded/server';
+import { startEmbeddedServer } from '../server/db/embedded';
 
 const BUDGET_MS = Number(process.env.BENCH_MS ?? 1500);
 const WARMUP_MS = 300;

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { BSON, ObjectId } from 'bson';
-import { openEngine } from '../server/db/embedded/engine';
+import { openEngine } from '../server/db/embedded';
 
 const N_INSERT = Number(process.env.N_INSERT ?? 5000);
 

@@ -1,5 +1,5 @@
 import mongoose, { Types } from 'mongoose';
-import { startEmbeddedServer } from '../server/db/embedded/server';
+import { startEmbeddedServer } from '../server/db/embedded';
 import { Thread } from '../models/thread';
 import { Reply } from '../models/reply';
 import { Notification } from '../models/notification';

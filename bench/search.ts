@@ -19,8 +19,8 @@ import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { ObjectId, type Document } from 'bson';
-import { openEngine } from '../server/db/embedded/engine';
-import { startEmbeddedServer, type EmbeddedServer } from '../server/db/embedded/server';
+import { openEngine } from '../server/db/embedded';
+import { startEmbeddedServer, type EmbeddedServer } from '../server/db/embedded';
 import { Thread } from '../models/thread';
 import { searchThreads, similarThreads } from '../server/search/service';
 

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
-import { startEmbeddedServer } from './embedded/server';
+import { startEmbeddedServer } from './embedded';
 
 const USAGE = 'usage: npm run db -- [--port <n>] [--dbpath <dir>] [--host <address>]';
 

@@ -1,8 +1,8 @@
 import mongoose from 'mongoose';
 import type { Config } from '../config';
 import { createLogger, type Logger } from '../logger';
-import { processAlive, readAddressFile } from './embedded/datadir-lock';
-import { startEmbeddedServer, type EmbeddedServer } from './embedded/server';
+import { processAlive, readAddressFile } from './embedded';
+import { startEmbeddedServer, type EmbeddedServer } from './embedded';
 
 /** The forum's database name on the embedded server. */
 export const EMBEDDED_DB_NAME = 'forum';

@@ -1,4 +1,4 @@
-import { parseSearch, tokenize } from '../db/embedded/text';
+import { parseSearch, tokenize } from '../text-analysis';
 
 /**
  * Highlighted excerpts for search results, built on the server: HTML-escaped text with

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { BSON, type Document } from 'mongodb';
-import { startEmbeddedServer, type EmbeddedServer } from '../../../server/db/embedded/server';
+import { startEmbeddedServer, type EmbeddedServer } from '../../../server/db/embedded';
 import { createLogger } from '../../../server/logger';
 import { testConfig } from '../../../server/config';
 import { FakeClock } from '../../../server/clock';

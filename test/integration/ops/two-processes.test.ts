@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { startEmbeddedServer, type EmbeddedServer } from '../../../server/db/embedded/server';
+import { startEmbeddedServer, type EmbeddedServer } from '../../../server/db/embedded';
 import { createLogger } from '../../../server/logger';
 import { createAuthService } from '../../../server/auth/service';
 import { systemClock } from '../../../server/clock';

@@ -6,8 +6,9 @@
  * with a clear error instead of being silently indexed with English rules.
  */
 import { MongoCommandError } from '../engine-api';
+import type { TextLanguage } from '../../../text-analysis';
 
-export type TextLanguage = 'english' | 'none';
+export type { TextLanguage };
 
 const NAMES: Record<string, TextLanguage> = {
   english: 'english',

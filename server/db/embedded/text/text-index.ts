@@ -29,8 +29,7 @@ import { MongoCommandError } from '../engine-api';
 import { compileFieldVisitor, type TextVisitor } from './fields';
 import { documentLanguage, queryLanguage, type TextLanguage } from './language';
 import { validateTextIndexOptions, type TextIndexOptions } from './options';
-import { parseSearchWith, type ParsedSearch } from './query';
-import { forEachToken, normalizeText } from './tokenize';
+import { forEachToken, normalizeText, parseSearchWith, type ParsedSearch } from '../../../text-analysis';
 
 export interface TextQuery {
   $search: string;

@@ -15,7 +15,7 @@
  * de-duplicated and keep first-seen order.
  */
 import { normalizeText, tokensOfNormalized } from './tokenize';
-import { queryLanguage, type TextLanguage } from './language';
+import type { TextLanguage } from './tokenize';
 
 export interface ParsedSearch {
   /** positive tokens (stemmed, stop words removed), phrase words included */
@@ -73,7 +73,7 @@ export function parseSearchWith(search: string, language: TextLanguage): ParsedS
   };
 }
 
-/** Parse a `$search` string; `language` defaults to english (unsupported: BadValue). */
-export function parseSearch(search: string, language?: string): ParsedSearch {
-  return parseSearchWith(search, queryLanguage(language, 'english'));
+/** Parse a `$search` string with English rules (the forum's language). */
+export function parseSearch(search: string): ParsedSearch {
+  return parseSearchWith(search, 'english');
 }

@@ -9,9 +9,9 @@
  */
 import { stemmer } from 'stemmer';
 import { ENGLISH_STOP_WORDS } from './stopwords';
-import { queryLanguage, type TextLanguage } from './language';
 
-const resolveLanguageArg = (language: string | undefined): TextLanguage => queryLanguage(language, 'english');
+/** The two text behaviours: English (stop words, Porter stems) or none (tokens as they are). */
+export type TextLanguage = 'english' | 'none';
 
 const NON_ASCII = /[^\x00-\x7f]/;
 const COMBINING_MARKS = /\p{M}+/gu;
@@ -61,12 +61,9 @@ export function tokensOfNormalized(normalized: string, language: TextLanguage): 
   return out;
 }
 
-/**
- * Public helper: the normalised, stop-word-free, stemmed tokens of `text`, duplicates kept.
- * `language` defaults to english; an unsupported one throws BadValue (code 2).
- */
-export function tokenize(text: string, language?: string): string[] {
+/** The normalised, stop-word-free, stemmed tokens of `text`, duplicates kept. */
+export function tokenize(text: string, language: TextLanguage = 'english'): string[] {
   const out: string[] = [];
-  forEachToken(text, resolveLanguageArg(language), (t) => out.push(t));
+  forEachToken(text, language, (t) => out.push(t));
   return out;
 }
