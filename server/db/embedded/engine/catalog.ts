@@ -25,34 +25,13 @@ export function validateDbName(db: string): void {
   if (/[/\\. "$\0]/.test(db)) throw invalidNs(`Invalid database name: '${db}'`);
 }
 
+export { serializeDoc } from './codec';
+
 export function validateCollName(db: string, coll: string): void {
   if (typeof coll !== 'string' || coll.length === 0) throw invalidNs(`Invalid namespace specified '${db}.'`);
   if (coll.includes('\0') || coll.includes('$') || coll.startsWith('.')) {
     throw invalidNs(`Invalid collection name: '${coll}'`);
   }
-}
-
-/** BSON bytes of a document, enforcing the 16 MiB limit. */
-export function serializeDoc(doc: Document): Buffer {
-  let bytes: Buffer;
-  try {
-    const u8 = BSON.serialize(doc);
-    bytes = Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    if (/size|large|RangeError/i.test(msg) || e instanceof RangeError) {
-      throw new MongoCommandError(10334, 'BSONObjectTooLarge', `object to insert too large: ${msg}`);
-    }
-    throw new MongoCommandError(2, 'BadValue', `document cannot be stored as BSON: ${msg}`);
-  }
-  if (bytes.length > MAX_BSON_SIZE) {
-    throw new MongoCommandError(
-      10334,
-      'BSONObjectTooLarge',
-      `object to insert too large. size in bytes: ${bytes.length}, max size: ${MAX_BSON_SIZE}`,
-    );
-  }
-  return bytes;
 }
 
 export class Catalog {

@@ -6,6 +6,7 @@
  * Long; int32 and double become JS numbers, as the wire layer hands them in), Binary keeps
  * its subtype, RegExp flags round-trip as far as BSON regex options allow.
  */
+import { deserializeStored } from './codec';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,7 +18,6 @@ import type { StoreOp } from './write-txn';
 /** the `$ref` element name as it appears in BSON: only such documents can hold a DBRef */
 const REF_MARK = Buffer.from('$ref\0', 'latin1');
 
-export const DESERIALIZE_OPTIONS = { promoteLongs: false, promoteBuffers: false } as const;
 
 export interface LoadedCollection {
   ns: string;
@@ -109,10 +109,10 @@ export class SqliteStore {
       return c;
     };
     for (const row of this.db.prepare('SELECT ns, options FROM collections').raw().iterate() as Iterable<[string, Buffer]>) {
-      get(row[0]).options = BSON.deserialize(row[1], DESERIALIZE_OPTIONS);
+      get(row[0]).options = deserializeStored(row[1]);
     }
     for (const row of this.db.prepare('SELECT ns, spec FROM indexes ORDER BY rowid').raw().iterate() as Iterable<[string, Buffer]>) {
-      get(row[0]).indexes.push(BSON.deserialize(row[1], DESERIALIZE_OPTIONS));
+      get(row[0]).indexes.push(deserializeStored(row[1]));
     }
     // streamed row by row so start-up memory stays bounded by the documents themselves
     let last: LoadedCollection | null = null;
@@ -120,7 +120,7 @@ export class SqliteStore {
       [string, Buffer]
     >) {
       if (last?.ns !== ns) last = get(ns);
-      const doc = BSON.deserialize(blob, DESERIALIZE_OPTIONS);
+      const doc = deserializeStored(blob);
       last.docs.push(blob.indexOf(REF_MARK) === -1 ? doc : (plainDbRefsInPlace(doc) as Document));
       last.sizes.push(blob.length);
     }

@@ -1,12 +1,6 @@
 import { BSON, type Document } from 'bson';
+import { deserializeWire } from '../engine/codec';
 import { FLAG_CHECKSUM_PRESENT, FLAG_MORE_TO_COME, HEADER_SIZE, OP_COMPRESSED, OP_MSG, OP_QUERY, OP_REPLY } from './constants';
-
-/**
- * Options for decoding every incoming document. Numbers arrive as JS numbers (int64 values
- * too when they fit in 53 bits), binaries as bson Binary: the shapes mingo and the engine
- * compare correctly.
- */
-const DECODE_OPTIONS: BSON.DeserializeOptions = {};
 
 export interface CommandRequest {
   opCode: typeof OP_MSG | typeof OP_QUERY;
@@ -134,7 +128,7 @@ function decode(frame: Buffer, pos: number, size: number, requestId: number, rep
     frame.copy(bytes, 0, pos, pos + size);
   }
   try {
-    return BSON.deserialize(bytes, DECODE_OPTIONS);
+    return deserializeWire(bytes);
   } catch (err) {
     throw new ProtocolError(requestId, replyWith, 22, 'InvalidBSON', `invalid BSON in message: ${(err as Error).message}`);
   }
