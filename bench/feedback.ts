@@ -26,7 +26,7 @@ import { createLogger } from '../server/logger';
 import { systemClock, type Clock } from '../server/clock';
 import { startTestDatabase } from '../server/db/connect';
 import { createAuthService } from '../server/auth/service';
-import { BusinessCalendar, calendarFromConfig } from '../server/support/calendar';
+import { BusinessCalendar, calendarFromConfig } from '../server/calendar';
 import { RENDERER_VERSION } from '../server/markdown/render';
 import { Thread } from '../models/thread';
 import { Reply } from '../models/reply';

@@ -25,7 +25,7 @@ import {
   type StoredSecureField,
 } from './secure-fields';
 import { extractSecrets } from './public-guard';
-import { findSensitive } from './guard';
+import { findSensitive } from '../privacy';
 import { invalidateThread } from '../threads/page-cache';
 import { invalidateViewer } from '../http/viewer-cache';
 

@@ -4,7 +4,7 @@ import { isStaff, type Actor } from '../auth/actor';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import { ForbiddenError, UnauthorizedError } from '../http/errors';
-import { formatBusinessDuration } from './calendar';
+import { formatBusinessDuration } from '../calendar';
 import { supportRulesFor, type SupportRules } from './settings';
 
 /**

@@ -4,7 +4,7 @@ import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import { notify } from '../notifications/service';
 import { addSystemReply, lockThreadAutomatically } from '../threads/service';
-import type { BusinessCalendar } from './calendar';
+import type { BusinessCalendar } from '../calendar';
 import { businessDaysPhrase, currentSupportRules } from './settings';
 
 /**

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Actor } from '../auth/actor';
-import { guardPublicPost } from '../messages/public-guard';
+import { guardPublicPost } from '../privacy';
 import { isStaff } from '../auth/actor';
 import type { Clock } from '../clock';
 import { Thread, type ThreadStatus } from '../../models/thread';

@@ -1,6 +1,6 @@
 import { Types, type QueryFilter } from 'mongoose';
 import type { Actor } from '../auth/actor';
-import { guardPublicPost } from '../messages/public-guard';
+import { guardPublicPost } from '../privacy';
 import * as lifecycle from '../support/lifecycle';
 import { currentSupportRules } from '../support/settings';
 import { isStaff } from '../auth/actor';

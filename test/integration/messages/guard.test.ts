@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import ejs from 'ejs';
-import { guardPublicPost } from '../../../server/messages/public-guard';
+import { guardPublicPost } from '../../../server/privacy';
 import { AppError } from '../../../server/http/errors';
 
 const caught = (fn: () => void): AppError => {

@@ -8,7 +8,7 @@ import { createLogger } from '../../../server/logger';
 import { createAuthService } from '../../../server/auth/service';
 import { systemClock } from '../../../server/clock';
 import { testConfig } from '../../../server/config';
-import { BusinessCalendar, DEFAULT_CALENDAR } from '../../../server/support/calendar';
+import { BusinessCalendar, DEFAULT_CALENDAR } from '../../../server/calendar';
 import { childEnv, CookieJar, runCli, startAppProcess, type AppProcess } from './processes';
 
 const SESSION_SECRET = 'two-processes-session-secret-0123456789abcdef';
