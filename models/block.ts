@@ -1,7 +1,7 @@
 import mongoose, { Schema, type InferSchemaType } from 'mongoose';
 
 /** `blockerId` does not want new private conversations started by `blockedId`. */
-const blockSchema = new Schema(
+export const blockSchema = new Schema(
   {
     blockerId: { type: Schema.Types.ObjectId, required: true },
     blockedId: { type: Schema.Types.ObjectId, required: true },
@@ -15,4 +15,3 @@ blockSchema.index({ blockedId: 1 });
 
 export type BlockAttrs = InferSchemaType<typeof blockSchema>;
 
-export const Block = mongoose.model('Block', blockSchema);

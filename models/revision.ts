@@ -5,7 +5,7 @@ import mongoose, { Schema, type Types } from 'mongoose';
  * Written before the post is changed, so a crash in between leaves an extra revision,
  * never a lost one.
  */
-const revisionSchema = new Schema(
+export const revisionSchema = new Schema(
   {
     targetType: { type: String, enum: ['thread', 'reply'], required: true },
     targetId: { type: Schema.Types.ObjectId, required: true },
@@ -34,5 +34,3 @@ export interface RevisionDoc {
   createdAt: Date;
 }
 
-export const Revision =
-  (mongoose.models.Revision as mongoose.Model<RevisionDoc> | undefined) ?? mongoose.model<RevisionDoc>('Revision', revisionSchema);
