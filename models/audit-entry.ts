@@ -24,4 +24,3 @@ auditEntrySchema.index({ conversationId: 1, at: -1 }, { sparse: true });
 auditEntrySchema.index({ actorId: 1, at: -1 });
 
 export type AuditEntryAttrs = InferSchemaType<typeof auditEntrySchema>;
-

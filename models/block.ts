@@ -14,4 +14,3 @@ blockSchema.index({ blockerId: 1, blockedId: 1 }, { unique: true });
 blockSchema.index({ blockedId: 1 });
 
 export type BlockAttrs = InferSchemaType<typeof blockSchema>;
-

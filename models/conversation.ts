@@ -54,4 +54,3 @@ conversationSchema.index({ threadId: 1 }, { sparse: true });
 
 export type ConversationAttrs = InferSchemaType<typeof conversationSchema>;
 export type ConversationDoc = HydratedDocument<ConversationAttrs>;
-

@@ -16,4 +16,3 @@ export const loginAttemptSchema = new Schema(
 );
 
 loginAttemptSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
-

@@ -55,4 +55,3 @@ messageSchema.index({ secretsPurgeAt: 1 }, { sparse: true });
 
 export type MessageAttrs = InferSchemaType<typeof messageSchema>;
 export type MessageDoc = HydratedDocument<MessageAttrs>;
-

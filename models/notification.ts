@@ -33,4 +33,3 @@ export interface NotificationDoc {
   createdAt: Date;
   readAt: Date | null;
 }
-

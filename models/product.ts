@@ -26,4 +26,3 @@ export interface ProductDoc {
   createdAt: Date;
   updatedAt: Date;
 }
-

@@ -55,4 +55,3 @@ export interface ReplyDoc {
   createdAt: Date;
   editedAt: Date | null;
 }
-

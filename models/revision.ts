@@ -33,4 +33,3 @@ export interface RevisionDoc {
   bodySource: string;
   createdAt: Date;
 }
-

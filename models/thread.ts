@@ -135,4 +135,3 @@ export interface ThreadDoc {
   createdAt: Date;
   updatedAt: Date;
 }
-

@@ -35,7 +35,6 @@ userSchema.index({ role: 1, usernameLower: 1 });
 export type UserFields = InferSchemaType<typeof userSchema>;
 export type UserRecord = UserFields & { _id: Types.ObjectId };
 
-
 /** What anyone may see about a person. Never the hash, never the email. */
 export interface PublicUser {
   id: string;

@@ -42,7 +42,6 @@ export interface VoteDoc {
   updatedAt: Date;
 }
 
-
 /**
  * Running totals for the support dashboard, per UTC day, per moderator and per product of the
  * thread: the feedback on staff replies (by the day the reply was posted), the staff replies
@@ -106,7 +105,6 @@ export interface FeedbackDailyDoc {
   frMinutes: number[];
 }
 
-
 /**
  * Which staff reply was a thread's first response. `_id` is the thread, so the unique _id
  * index lets exactly one reply claim it, however many staff replies race.
@@ -129,4 +127,3 @@ export interface FirstResponseDoc {
   at: Date;
   minutes: number;
 }
-

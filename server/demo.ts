@@ -44,12 +44,7 @@ export async function seedDemoContent(forum: Services): Promise<boolean> {
   const priya = await account('priya_n', 'Priya N.');
   const sam = await account('sam.ortega', 'Sam Ortega', 'moderator');
   await auth.updateSignature(sam, {
-    signature: [
-      'Sam Ortega',
-      'Community Support',
-      policy.hours,
-      policy.response,
-    ].join('\n'),
+    signature: ['Sam Ortega', 'Community Support', policy.hours, policy.response].join('\n'),
   });
 
   // Post in the past, in order, so the list shows a plausible mix of ages.
@@ -116,7 +111,12 @@ export async function seedDemoContent(forum: Services): Promise<boolean> {
     at,
   );
   later(60);
-  await forum.threads.createReply(marisol, cert.id, { body: 'That worked, the certificate is on my transcript now. Thank you so much!' }, at);
+  await forum.threads.createReply(
+    marisol,
+    cert.id,
+    { body: 'That worked, the certificate is on my transcript now. Thank you so much!' },
+    at,
+  );
   await forum.threads.acceptAnswer(marisol, cert.id, steps.reply.id, at);
 
   // 2. Awaiting the asker: staff asked for a detail and is waiting.
