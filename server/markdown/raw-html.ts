@@ -23,7 +23,8 @@ import type { Token, Tokens } from 'marked';
  * - A tag without a partner (an opening tag that is never closed, a stray closing tag, a void
  *   or self-closing element) is shown as text when it has no attributes ("The <title> of my
  *   page", "C:\Users\<username>", "press <Enter>") and dropped alone when it has attributes
- *   (pasted markup such as <svg onload=...> or <input type=checkbox>).
+ *   (pasted markup such as <input type=checkbox>) or is a code element (a lone <script> or
+ *   <svg onload=...>: a body of only "<script>" shows nothing, as before).
  * - Comments are dropped; processing instructions, declarations and CDATA are shown as text;
  *   a "<" that starts none of these is text.
  * Everything shown as text has its "<" escaped, so the sanitizer's parser only ever meets the
@@ -220,7 +221,7 @@ function decideSiblings(tokens: Token[], allowed: ReadonlySet<string>, block: bo
       case 'tag':
         if (allowed.has(piece.name)) return piece.raw;
         if (partner.has(piece)) return '';
-        return piece.hasAttributes ? '' : asText(piece.raw);
+        return piece.hasAttributes || CODE_ELEMENTS.has(piece.name) ? '' : asText(piece.raw);
     }
   };
 
