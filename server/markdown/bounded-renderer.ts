@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { AppError, RateLimitedError, ValidationError } from '../http/errors';
+import { AppError, RateLimitedError, ValidationError } from '../kernel/errors';
 import { MarkdownRenderError, renderMarkdown } from './render';
 
 /**

@@ -1,6 +1,6 @@
 import { Lexer, Marked, Renderer, type Tokens } from 'marked';
 import sanitizeHtml from 'sanitize-html';
-import { ValidationError } from '../http/errors';
+import { ValidationError } from '../kernel/errors';
 import { limitedTokenizer, resetLimits, trackRuns } from './limits';
 import { neutralizeRawHtml } from './raw-html';
 import { ALLOWED_ELEMENTS, SANITIZE_OPTIONS, TEXT_ONLY_OPTIONS } from './sanitize-policy';

@@ -1,6 +1,6 @@
 import sanitizeHtml from 'sanitize-html';
 import { hasVisibleCharacter } from '../content-rules/characters';
-import { ValidationError } from '../http/errors';
+import { ValidationError } from '../kernel/errors';
 import { decodeSanitizerEntities } from './render';
 import { TEXT_ONLY_OPTIONS } from './sanitize-policy';
 

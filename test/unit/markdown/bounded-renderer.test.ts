@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { RateLimitedError } from '../../../server/http/errors';
+import { RateLimitedError } from '../../../server/kernel/errors';
 import {
   MarkdownTooComplexError,
   createBoundedRenderer,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ValidationError } from '../../../server/http/errors';
+import { ValidationError } from '../../../server/kernel/errors';
 import { renderMarkdown } from '../../../server/markdown/render';
 import { hasVisibleText, noVisibleTextMessage, requireVisibleText } from '../../../server/markdown/visible';
 
