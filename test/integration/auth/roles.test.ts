@@ -6,6 +6,7 @@ import '../../../server/cli/commands';
 import { defaultSignatureFor, signatureHtmlFor } from '../../../server/auth/signature';
 import { createLogger } from '../../../server/kernel/logger';
 import { collection, formToken } from './util';
+import { RENDERER_VERSION } from '../../../server/markdown/render';
 
 describe('auth: roles, staff signatures and the CLI', () => {
   let t: TestApp;
@@ -64,7 +65,7 @@ describe('auth: roles, staff signatures and the CLI', () => {
         assert.equal(res.body.signatureHtml, `<p><strong>${who}</strong> </p>`);
         assert.equal(doc?.signature, `**${who}** <script>x()</script>`);
         assert.equal(doc?.signatureHtml, `<p><strong>${who}</strong> </p>`);
-        assert.equal(doc?.signatureRendererVersion, 1);
+        assert.equal(doc?.signatureRendererVersion, RENDERER_VERSION);
       } else if (doc) {
         assert.equal(doc.signature, null, 'nothing stored');
       }

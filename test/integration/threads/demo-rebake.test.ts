@@ -6,6 +6,7 @@ import { runCommand } from '../../../server/cli/registry';
 import '../../../server/cli/commands';
 import { createLogger } from '../../../server/kernel/logger';
 import { col } from './fixture';
+import { RENDERER_VERSION } from '../../../server/markdown/render';
 
 describe('threads: demo content and rebake', () => {
   let app: TestApp;
@@ -51,7 +52,7 @@ describe('threads: demo content and rebake', () => {
     assert.ok(counts.replies >= 1);
     const fresh = await col('threads').findOne({ _id: t!._id });
     assert.notEqual(fresh!.bodyHtml, 'stale');
-    assert.equal(fresh!.rendererVersion, 1);
+    assert.equal(fresh!.rendererVersion, RENDERER_VERSION);
     assert.equal(await col('replies').countDocuments({ bodyHtml: 'stale' }), 0);
     assert.ok(lines.some((l) => /rebake done/.test(l)));
 
