@@ -158,7 +158,10 @@ function textWindow(src: string): string {
   if (src.length <= TEXT_WINDOW) return src;
   const head = src.slice(0, TEXT_WINDOW);
   const cut = Math.max(head.lastIndexOf(' '), head.lastIndexOf('\n'), head.lastIndexOf('\t'));
-  return cut > 0 ? head.slice(0, cut) : head;
+  if (cut > 0) return head.slice(0, cut);
+  // No whitespace at all: do not cut a character reference ("&amp;") in two.
+  const amp = head.lastIndexOf('&');
+  return amp > TEXT_WINDOW - 40 ? head.slice(0, amp) : head;
 }
 
 /** Tokenizer overrides for `new Marked({ tokenizer })` (marked falls back to its own on `false` only). */

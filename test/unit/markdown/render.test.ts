@@ -397,6 +397,12 @@ describe('markdown/render: nesting and cost are bounded (issue 18 items 2 and 3)
     );
   });
 
+  it('a character reference in a long run without spaces is not cut in two', () => {
+    const html = renderMarkdown('x'.repeat(1020) + '&amp;' + 'y'.repeat(20));
+    assert.match(html, /x&amp;y/);
+    assert.doesNotMatch(html, /&amp;amp;/);
+  });
+
   it('e-mail addresses and URLs next to long runs are still linked', () => {
     const html = renderMarkdown(`${'a_b_'.repeat(3000)} mail me@example.com or https://example.com/x`);
     assert.match(html, /href="mailto:me@example.com"/);
