@@ -156,12 +156,16 @@ const URL_START = /^(?:[a-z][a-z0-9+.-]*:|www\.)/i;
 
 function textWindow(src: string): string {
   if (src.length <= TEXT_WINDOW) return src;
-  const head = src.slice(0, TEXT_WINDOW);
-  const cut = Math.max(head.lastIndexOf(' '), head.lastIndexOf('\n'), head.lastIndexOf('\t'));
-  if (cut > 0) return head.slice(0, cut);
-  // No whitespace at all: do not cut a character reference ("&amp;") in two.
-  const amp = head.lastIndexOf('&');
-  return amp > TEXT_WINDOW - 40 ? head.slice(0, amp) : head;
+  // Look back a little (a constant cost: this runs at every stop character of a long
+  // paragraph) for a whitespace character, or else an "&" that may start a character
+  // reference ("&amp;"), which must not be cut in two.
+  let amp = -1;
+  for (let i = TEXT_WINDOW - 1; i > TEXT_WINDOW - 64; i--) {
+    const c = src.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 9) return src.slice(0, i);
+    if (c === 38 && amp === -1 && i > TEXT_WINDOW - 40) amp = i;
+  }
+  return src.slice(0, amp === -1 ? TEXT_WINDOW : amp);
 }
 
 /** Tokenizer overrides for `new Marked({ tokenizer })` (marked falls back to its own on `false` only). */
