@@ -7,6 +7,7 @@ import { defaultSignatureFor, signatureHtmlFor, cookDefaultSignature } from '../
 import { supportRulesFromConfig } from '../../../server/calendar';
 import { createLogger } from '../../../server/kernel/logger';
 import { formToken } from './util';
+import { RENDERER_VERSION } from '../../../server/markdown/render';
 
 describe('auth: roles, staff signatures and the CLI', () => {
   let t: TestForum;
@@ -65,7 +66,7 @@ describe('auth: roles, staff signatures and the CLI', () => {
         assert.equal(res.body.signatureHtml, `<p><strong>${who}</strong> </p>`);
         assert.equal(doc?.signature, `**${who}** <script>x()</script>`);
         assert.equal(doc?.signatureHtml, `<p><strong>${who}</strong> </p>`);
-        assert.equal(doc?.signatureRendererVersion, 1);
+        assert.equal(doc?.signatureRendererVersion, RENDERER_VERSION);
       } else if (doc) {
         assert.equal(doc.signature, null, 'nothing stored');
       }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { startWorld, askVia, counts, form, formToken, oid, type World } from './fixture';
+import { RENDERER_VERSION } from '../../../server/markdown/render';
 
 describe('threads: asking a question', () => {
   let w: World;
@@ -36,7 +37,7 @@ describe('threads: asking a question', () => {
       const doc = await w.app.col('threads').findOne({ _id: oid(t.id) });
       assert.ok(doc);
       assert.equal(doc.bodySource, 'The page says **expired**.\n\nWhat now?');
-      assert.equal(doc.rendererVersion, 1);
+      assert.equal(doc.rendererVersion, RENDERER_VERSION);
       assert.equal(doc.authorUsername, w.asker.user.username);
       assert.deepEqual(doc.productNames, [w.products[0]!.name, w.products[1]!.name]);
       assert.equal(doc.lastActivityAt.toISOString(), w.app.clock.now().toISOString());

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { startForum, type TestForum } from '../../helpers/kit';
 import { seedDemoContent } from '../../../server/demo';
+import { RENDERER_VERSION } from '../../../server/markdown/render';
 
 describe('threads: demo content and rebake', () => {
   let app: TestForum;
@@ -47,7 +48,7 @@ describe('threads: demo content and rebake', () => {
     assert.ok(counts.replies >= 1);
     const fresh = await col('threads').findOne({ _id: t!._id });
     assert.notEqual(fresh!.bodyHtml, 'stale');
-    assert.equal(fresh!.rendererVersion, 1);
+    assert.equal(fresh!.rendererVersion, RENDERER_VERSION);
     assert.equal(await col('replies').countDocuments({ bodyHtml: 'stale' }), 0);
     assert.ok(lines.some((l) => /rebake done/.test(l)));
 
