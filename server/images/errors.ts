@@ -1,4 +1,4 @@
-import { AppError } from '../http/errors';
+import { AppError } from '../kernel/errors';
 
 /**
  * Why an uploaded file was refused. The codes are stable (clients and the upload form key

@@ -1,4 +1,4 @@
-import { AppError } from '../http/errors';
+import { AppError } from '../kernel/errors';
 
 /**
  * Why a recognition did not happen. Stable codes; the status is what a route answers when

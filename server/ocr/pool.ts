@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { Logger } from '../logger';
+import type { Logger } from '../kernel/logger';
 import type { OcrEngine, OcrEngineWorker, OcrPage } from './engine';
 import { OcrError } from './errors';
 import { createTesseractEngine } from './tesseract';
