@@ -37,7 +37,8 @@ export interface ScreenshotGuardOptions {
  *    G → 6, A → 4 ("MCID: l2345678O"); in a word of three or more letters with one or two
  *    digits, 0 → O, 1 → I, 5 → S, 8 → B ("c0de", "MC1D"); in an upper-case code, a stray
  *    l or i → 1 and o → 0 ("K7QP-2M9X-D4lT"); and words are joined without a space where
- *    a dash or an "@" was split off ("K7QP- 2M9X", "jane. doe@example.com").
+ *    a dash or an "@" was split off, or an address split after a dot ("K7QP- 2M9X",
+ *    "jane. doe@example.com", "lee31@contoso. com").
  * The folded reading can only add findings the detectors would make on the true text, at
  * the price of the rare ordinary token that folds into a code after a code keyword.
  *
@@ -122,7 +123,8 @@ function normalizeDashes(s: string): string {
 /** Should two words of a line be read as one (a split dash, e-mail address)? */
 function glued(prev: string, next: string): boolean {
   if (prev.endsWith('-') || next.startsWith('-') || prev.endsWith('@') || next.startsWith('@')) return true;
-  return /^[\w.+-]+\.$/.test(prev) && /^[\w.+-]+@/.test(next);
+  // An address split after a dot, in its local part or its domain.
+  return (/^[\w.+-]+\.$/.test(prev) && /^[\w.+-]+@/.test(next)) || (/^[\w.+-]+@[\w.-]+\.$/.test(prev) && /^[a-z]{2,24}\b/i.test(next));
 }
 
 const TO_DIGIT: Record<string, string> = {

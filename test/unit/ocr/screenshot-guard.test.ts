@@ -71,6 +71,7 @@ describe('ocr/findSensitiveInWords', () => {
       ['a lower-case l in an upper-case code', ['K7QP-2M9X-D4lT was refused'], 'access_code', ['K7QP-2M9X-D4lT']],
       ['a code split at a dash', ['K7QP- 2M9X-D4LT was refused'], 'access_code', ['K7QP-', '2M9X-D4LT']],
       ['an address split after a dot', ['write to jane. roe@example.com'], 'email', ['jane.', 'roe@example.com']],
+      ['an address split in its domain', ['Email: lee3l@contoso. com'], 'email', ['lee3l@contoso.', 'com']],
     ];
     for (const [name, lines, kind, covered] of cases) {
       it(name, () => {
