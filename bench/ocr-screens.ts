@@ -1,7 +1,8 @@
 /**
  * Generated screenshots for bench/ocr.ts: 1280x800 PNGs of application-like screens
  * (title bar, side menu, a dialog or page with text, buttons), rendered from SVG by sharp,
- * with several fonts, sizes, colours and backgrounds, some low-contrast and some dark.
+ * with several fonts, sizes, colours and backgrounds, some low-contrast and some dark; every
+ * third one is saved as a JPEG at quality 70 (its `png` field then holds JPEG bytes).
  *
  * "private" screens show one secret the guard must find (an access code, a certification ID
  * or an e-mail address); its exact rectangle is known by rendering the screen a second time
@@ -206,6 +207,13 @@ async function render(s: string): Promise<Buffer> {
   return sharp(Buffer.from(s)).png().toBuffer();
 }
 
+/** Every third screen as a JPEG at quality 70, as some screenshot tools and chat apps save them. */
+function asUploaded(png: Buffer, i: number): Promise<Buffer> {
+  return i % 3 === 2 ? sharp(png).jpeg({ quality: 70 }).toBuffer() : Promise.resolve(png);
+}
+
+const suffix = (i: number) => (i % 3 === 2 ? '-jpeg' : '');
+
 /** The rectangle where two renderings of the same size differ. */
 async function differingBox(a: Buffer, b: Buffer): Promise<Box> {
   const [ra, rb] = await Promise.all([a, b].map((x) => sharp(x).removeAlpha().raw().toBuffer({ resolveWithObject: true })));
@@ -245,8 +253,8 @@ export async function privateScreens(count: number, seed = 16): Promise<Screen[]
       render(svg(st, heading, lines, secret, true)),
     ]);
     screens.push({
-      name: `private-${i}-${kind}-${st.label}-${st.font.replace(/\s/g, '')}-${st.size}px`,
-      png,
+      name: `private-${i}-${kind}-${st.label}-${st.font.replace(/\s/g, '')}-${st.size}px${suffix(i)}`,
+      png: await asUploaded(png, i),
       secret: { kind, text: value, box: await differingBox(png, without) },
     });
   }
@@ -261,8 +269,8 @@ export async function ordinaryScreens(count: number, seed = 61): Promise<Screen[
     const st = style(r, i);
     const [heading, ...lines] = ordinaryLines(r, i);
     screens.push({
-      name: `ordinary-${i}-${st.label}-${st.font.replace(/\s/g, '')}-${st.size}px`,
-      png: await render(svg(st, heading!, lines, undefined, false)),
+      name: `ordinary-${i}-${st.label}-${st.font.replace(/\s/g, '')}-${st.size}px${suffix(i)}`,
+      png: await asUploaded(await render(svg(st, heading!, lines, undefined, false)), i),
     });
   }
   return screens;
