@@ -41,7 +41,10 @@ export function createTesseractEngine(options: TesseractEngineOptions = {}): Ocr
       });
       // Screenshots carry no meaningful density (often none at all, and Tesseract then warns on
       // every image): read every image as a 72 dpi screen.
-      await worker.setParameters({ user_defined_dpi: '72' });
+      await worker.setParameters({ user_defined_dpi: '72' }).catch(async (err: unknown) => {
+        await worker.terminate();
+        throw err;
+      });
       const thread = (worker as unknown as { worker?: ThreadWorker }).worker;
       let terminating = false;
       return {
