@@ -136,7 +136,8 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
         if (slot.job !== job) return;
         finish(slot);
         counts.failed++;
-        job.reject(new OcrError('ocr_failed', 'The text of this image could not be read.', { reason: String(err) }));
+        logger?.warn({ err }, 'ocr could not read an image');
+        job.reject(new OcrError('ocr_failed', 'The text of this image could not be read.'));
         pump();
       },
     );
@@ -148,7 +149,11 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
       engine ??= createTesseractEngine();
       const started = engine.start();
       const budget = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no worker after ${startTimeoutMs} ms`)), startTimeoutMs);
+        timer = setTimeout(() => {
+          reject(new Error(`no worker after ${startTimeoutMs} ms`));
+          // Should it arrive after all, nobody would use or stop it.
+          started.then((late) => late.terminate()).catch(() => {});
+        }, startTimeoutMs);
       });
       const worker = await Promise.race([started, budget]);
       if (closed) {
@@ -164,7 +169,7 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
         logger?.error('ocr worker stopped by itself');
         if (job) {
           counts.failed++;
-          job.reject(new OcrError('ocr_failed', 'The text of this image could not be read.', { reason: 'worker stopped' }));
+          job.reject(new OcrError('ocr_failed', 'The text of this image could not be read.'));
         }
         pump();
       });

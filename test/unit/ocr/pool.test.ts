@@ -168,6 +168,18 @@ describe('ocr/createOcrPool (scheduling)', () => {
     await pool.close();
   });
 
+  it('gives up on a worker that takes longer than startTimeoutMs to start, and stops it if it arrives later', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const late = new ControlledWorker();
+    const pool = createOcrPool({ engine: { start: () => gate.then(() => late) }, size: 1, startTimeoutMs: 10 });
+    assert.equal((await rejection(pool.recognize(image(1)))).code, 'ocr_unavailable');
+    release();
+    await settle();
+    assert.equal(late.terminated, true);
+    await pool.close();
+  });
+
   it('close() rejects running and waiting jobs with ocr_closed, stops every worker, and refuses new jobs', async () => {
     const engine = new ControlledEngine();
     const pool = createOcrPool({ engine, size: 1 });
