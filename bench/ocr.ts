@@ -312,8 +312,8 @@ async function main() {
     spread('main thread busy during sequential OCR', 'elu', '%', 1);
     spread('main-thread event-loop delay p99 during OCR', 'loopDelayP99', 'ms', 1);
     spread('main-thread event-loop delay p99, no OCR', 'loopDelayIdleP99', 'ms', 1);
-    spread('screenshots/min, pool size 1, idle machine', 'perMinute1', '/min');
-    spread('screenshots/min, pool size 2, idle machine', 'perMinute2', '/min');
+    spread('screenshots/min, pool size 1, no page load', 'perMinute1', '/min');
+    spread('screenshots/min, pool size 2, no page load', 'perMinute2', '/min');
     spread('thread page, no OCR', 'pageIdle', 'req/s');
     spread('thread page p99, no OCR', 'pageIdleP99', 'ms');
     spread('thread page while pool size 1 OCRs', 'pageDuring1', 'req/s');
