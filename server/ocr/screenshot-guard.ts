@@ -39,8 +39,9 @@ export interface ScreenshotGuardOptions {
  *    l or i → 1 and o → 0 ("K7QP-2M9X-D4lT"); and words are joined without a space where
  *    a dash or an "@" was split off, or an address split after a dot ("K7QP- 2M9X",
  *    "jane. doe@example.com", "lee31@contoso. com").
- * The folded reading can only add findings the detectors would make on the true text, at
- * the price of the rare ordinary token that folds into a code after a code keyword.
+ * The folded reading is there to recover what the detectors would find in the true text;
+ * it can also fold an ordinary token into something that looks like a code after a code
+ * keyword (test/unit/ocr/screenshot-guard.test.ts and bench/ocr.ts measure false positives).
  *
  * Returns matches in reading order; [] when there are none or no words.
  */
