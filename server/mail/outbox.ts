@@ -226,7 +226,10 @@ export function createMailer(deps: MailerDeps): Mailer {
       'X-Auto-Response-Suppress': 'All',
     };
     const unsubscribe = [doc.unsubscribeUrl, doc.unsubscribeMailto].filter((u): u is string => Boolean(u));
-    // RFC 8058 §3.1: one-click needs an https URI in List-Unsubscribe plus this exact header.
+    // RFC 2369 §3.2: one List-Unsubscribe field, URIs in angle brackets, comma separated
+    // (nodemailer's `list` option would write one field per URI).
+    if (unsubscribe.length) headers['List-Unsubscribe'] = unsubscribe.map((u) => `<${u}>`).join(', ');
+    // RFC 8058 §3.1: one-click needs an https URI in List-Unsubscribe plus this exact field.
     if (doc.unsubscribeUrl) headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
     return {
       from: deps.settings.from,
@@ -238,8 +241,6 @@ export function createMailer(deps: MailerDeps): Mailer {
       date: now,
       ...(doc.references.length ? { references: doc.references, inReplyTo: doc.references[doc.references.length - 1] } : {}),
       ...(doc.replyTo ? { replyTo: { name: `Reply to post in the thread`, address: doc.replyTo } } : {}),
-      // RFC 2369 List-Unsubscribe: <https://…>, <mailto:…>
-      ...(unsubscribe.length ? { list: { unsubscribe } } : {}),
       headers,
     };
   }
