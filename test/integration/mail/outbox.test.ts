@@ -87,9 +87,11 @@ describe('mail outbox (real SMTP server, embedded database)', function () {
     clock = new FakeClock('2026-11-17T15:00:00Z');
     await models.outboundMail.deleteMany({});
   });
-  afterEach(async () => {
+  /** Mailers and their pooled SMTP connections first, so the sink's close() has no client to wait for. */
+  async function closeOpen() {
     for (const o of open.splice(0)) await o.close();
-  });
+  }
+  afterEach(closeOpen);
   after(() => db.close());
 
   it('sends a queued mail with threading, unsubscribe, auto-submitted and reply-to headers', async () => {
@@ -139,6 +141,7 @@ describe('mail outbox (real SMTP server, embedded database)', function () {
         { queued: 0, sending: 0, failed: 0, sentToday: 1, due: 0, recentFailures: 0 },
       );
     } finally {
+      await closeOpen();
       await sink.close();
     }
   });
@@ -158,6 +161,7 @@ describe('mail outbox (real SMTP server, embedded database)', function () {
       await m.sendDue();
       assert.equal(sink.received.length, 2);
     } finally {
+      await closeOpen();
       await sink.close();
     }
   });
@@ -192,6 +196,7 @@ describe('mail outbox (real SMTP server, embedded database)', function () {
       assert.equal(doc.attempts, 3);
       assert.equal(doc.lastError, null);
     } finally {
+      await closeOpen();
       await sink.close();
     }
   });
@@ -225,6 +230,7 @@ describe('mail outbox (real SMTP server, embedded database)', function () {
       assert.deepEqual(await m.sendDue(), { sent: 1, retried: 0, failed: 0 });
       assert.equal(sink.received.length, 1);
     } finally {
+      await closeOpen();
       await sink.close();
     }
   });
@@ -247,6 +253,7 @@ describe('mail outbox (real SMTP server, embedded database)', function () {
       assert.equal(await m.retryFailed(reset.id), 'secret');
       assert.equal(await m.retryFailed(plain.id), 'retried');
     } finally {
+      await closeOpen();
       await sink.close();
     }
   });
@@ -272,6 +279,7 @@ describe('mail outbox (real SMTP server, embedded database)', function () {
       const stats = await m.stats();
       assert.equal(stats.sending, 1);
     } finally {
+      await closeOpen();
       await sink.close();
     }
   });
@@ -295,6 +303,7 @@ describe('mail outbox (real SMTP server, embedded database)', function () {
       assert.equal(await models.outboundMail.countDocuments({ status: 'sent' }), 40);
     } finally {
       await second?.close();
+      await closeOpen();
       await sink.close();
     }
   });
@@ -313,6 +322,7 @@ describe('mail outbox (real SMTP server, embedded database)', function () {
       assert.ok(!lines.join('').includes('p@ss'), lines.join(''));
       assert.ok(!lines.join('').includes('Open the rear tray'), 'no body in logs');
     } finally {
+      await closeOpen();
       await sink.close();
     }
   });
