@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { requireStaff, requireUser } from '../auth/actor';
+import { requireStaff, requireUser } from '../http/guards';
 import { BusinessCalendar, calendarFromConfig } from '../calendar';
 import { feedbackHandlers } from './handlers';
 import { useFeedbackHooks } from './hooks';

@@ -1,4 +1,4 @@
-import { UnprocessableError } from '../http/errors';
+import { UnprocessableError } from '../kernel/errors';
 import { findSensitive, highlightSensitive, removeSensitive, type SensitiveMatch } from './guard';
 
 export const SENSITIVE_POST_MESSAGE =

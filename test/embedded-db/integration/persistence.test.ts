@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import mongoose from 'mongoose';
 import { testConfig } from '../../../server/config';
-import { createLogger } from '../../../server/logger';
+import { createLogger } from '../../../server/kernel/logger';
 import { connectDatabase } from '../../../server/db/connect';
 import { startEmbeddedServer } from '../../../server/db/embedded/server';
 
