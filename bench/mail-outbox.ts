@@ -1,7 +1,7 @@
 import mongoose, { Types } from 'mongoose';
 import { startEmbeddedServer } from '../server/db/embedded';
-import { FakeClock } from '../server/clock';
-import { createLogger } from '../server/logger';
+import { FakeClock } from '../server/kernel/clock';
+import { createLogger } from '../server/kernel/logger';
 import {
   bindMailModels,
   createMailer,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Types, type Model } from 'mongoose';
 import type { AccountTokenDoc, AccountTokenPurpose } from '../../models/account-token';
-import type { Clock } from '../clock';
+import type { Clock } from '../kernel/clock';
 
 /**
  * Expiring, single-use account tokens for e-mail verification and password reset.

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { simpleParser } from 'mailparser';
-import type { Logger } from '../../logger';
+import type { Logger } from '../../kernel/logger';
 import type { InboundSettings } from '../settings';
 import type { MailTokens } from '../signed-tokens';
 import { automaticReason } from './auto-reply';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startTestDatabase } from '../../../server/db/connect';
-import { FakeClock } from '../../../server/clock';
+import { FakeClock } from '../../../server/kernel/clock';
 import { bindMailModels, createAccountTokens, hashToken, type MailModels } from '../../../server/mail';
 
 const USER = '65f0c0ffee0000000000a001';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import nodemailer from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer';
-import { createLogger } from '../../../server/logger';
+import { createLogger } from '../../../server/kernel/logger';
 import {
   createMailTokens,
   InboundRejection,

@@ -7,8 +7,8 @@ import mongoose, { type Connection } from 'mongoose';
 import pino from 'pino';
 import { simpleParser } from 'mailparser';
 import { startTestDatabase } from '../../../server/db/connect';
-import { FakeClock } from '../../../server/clock';
-import { createLogger, REDACT_PATHS } from '../../../server/logger';
+import { FakeClock } from '../../../server/kernel/clock';
+import { createLogger, REDACT_PATHS } from '../../../server/kernel/logger';
 import {
   bindMailModels,
   createFileTransport,

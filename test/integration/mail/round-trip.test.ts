@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import nodemailer from 'nodemailer';
 import { startTestDatabase } from '../../../server/db/connect';
-import { FakeClock } from '../../../server/clock';
+import { FakeClock } from '../../../server/kernel/clock';
 import { testConfig } from '../../../server/config';
-import { createLogger } from '../../../server/logger';
+import { createLogger } from '../../../server/kernel/logger';
 import { createMailSystem, mailSettingsFromConfig, type InboundReply } from '../../../server/mail';
 import { startSmtpSink } from '../../helpers/smtp-sink';
 
