@@ -24,7 +24,7 @@ import { createApp } from '../server/app';
 import { createServices, type Services } from '../server/compose';
 import { testConfig } from '../server/config';
 import { createLogger } from '../server/kernel/logger';
-import { systemClock, type Clock } from '../server/kernel/clock';
+import type { Clock } from '../server/kernel/clock';
 import { startTestDatabase } from '../server/db/connect';
 import { BusinessCalendar } from '../server/calendar';
 import { RENDERER_VERSION } from '../server/markdown/render';

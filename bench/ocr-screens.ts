@@ -189,7 +189,6 @@ function svg(
     parts.push(text(340, y, secret.label, st, { fill: st.muted }));
     const [sx, sy] = secret.layout === 'inline' ? [340 + labelWidth, y] : [340, y + Math.round(st.size * 1.9)];
     parts.push(text(sx, sy, secret.value, st, { hidden: hideSecret, weight: 'bold' }));
-    y = sy + Math.round(st.size * 2.6);
   }
   parts.push(
     `<rect x="${1160 - 260}" y="570" width="110" height="40" rx="4" fill="${st.accent}"/>`,

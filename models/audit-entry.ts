@@ -1,4 +1,4 @@
-import mongoose, { Schema, type InferSchemaType } from 'mongoose';
+import { Schema, type InferSchemaType } from 'mongoose';
 
 /**
  * Who looked at or changed something sensitive, and when. Never holds a secret value:

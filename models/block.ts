@@ -1,4 +1,4 @@
-import mongoose, { Schema, type InferSchemaType } from 'mongoose';
+import { Schema, type InferSchemaType } from 'mongoose';
 
 /** `blockerId` does not want new private conversations started by `blockedId`. */
 export const blockSchema = new Schema(

@@ -1,4 +1,4 @@
-import mongoose, { Schema, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { Schema, type InferSchemaType, type HydratedDocument } from 'mongoose';
 
 /**
  * A private conversation between a member and one or more moderators (or two members).

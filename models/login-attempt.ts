@@ -1,4 +1,4 @@
-import mongoose, { Schema } from 'mongoose';
+import { Schema } from 'mongoose';
 
 /**
  * Failed sign-in counters, one document per throttle key ("acct:<name>", "ip:<address>"),

@@ -1,4 +1,4 @@
-import mongoose, { Schema, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { Schema, type InferSchemaType, type HydratedDocument } from 'mongoose';
 
 export const SECURE_FIELD_KINDS = ['certification_id', 'access_code', 'other'] as const;
 export type SecureFieldKind = (typeof SECURE_FIELD_KINDS)[number];

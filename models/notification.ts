@@ -1,4 +1,4 @@
-import mongoose, { Schema, type Types } from 'mongoose';
+import { Schema, type Types } from 'mongoose';
 
 export const NOTIFICATION_KINDS = ['lock_reminder', 'thread_locked'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];

@@ -1,4 +1,4 @@
-import mongoose, { Schema, type Types } from 'mongoose';
+import { Schema, type Types } from 'mongoose';
 
 /**
  * A product a question can "apply to". A short list managed by administrators; threads keep

@@ -1,4 +1,4 @@
-import mongoose, { Schema, type Types } from 'mongoose';
+import { Schema, type Types } from 'mongoose';
 import { POSTER_ROLES } from './thread';
 
 /**

@@ -1,4 +1,4 @@
-import mongoose, { Schema, type Types } from 'mongoose';
+import { Schema, type Types } from 'mongoose';
 
 /**
  * Edit history: one document per edit, holding the content as it was BEFORE the edit.

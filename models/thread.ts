@@ -1,4 +1,4 @@
-import mongoose, { Schema, type Types } from 'mongoose';
+import { Schema, type Types } from 'mongoose';
 
 export const THREAD_STATUSES = ['open', 'awaiting_asker', 'answered', 'locked'] as const;
 export type ThreadStatus = (typeof THREAD_STATUSES)[number];

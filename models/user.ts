@@ -1,4 +1,4 @@
-import mongoose, { Schema, type InferSchemaType, type Types } from 'mongoose';
+import { Schema, type InferSchemaType, type Types } from 'mongoose';
 
 /**
  * A forum account. Uniqueness lives in the indexes (usernameLower, email), so two

@@ -1,4 +1,4 @@
-import mongoose, { Schema, type Types } from 'mongoose';
+import { Schema, type Types } from 'mongoose';
 
 /**
  * A reader's feedback on one reply: the helpful vote ("Was this reply helpful? Yes / No") and

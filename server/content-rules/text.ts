@@ -16,6 +16,7 @@ import type { ContentProblem } from './problems';
  * Bidi embeddings/overrides/isolates and control characters are not removed but reported: the
  * member should see that what they pasted contained them.
  */
+// eslint-disable-next-line no-misleading-character-class -- joiners and variation selectors are listed on purpose
 const KEPT_FORMAT = /[\u200C\u200D\u200E\u200F\u061C\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u;
 // An emoji tag sequence (kept whole) or one default-ignorable character (kept or removed).
 const IGNORABLE_OR_TAG_SEQUENCE = /(\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F})|\p{Default_Ignorable_Code_Point}/gu;

@@ -16,6 +16,7 @@ export interface Actor {
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- passport's req.user is our Actor
     interface User extends Actor {}
   }
 }

@@ -172,7 +172,7 @@ export const DEFAULT_GUARD_PATTERNS: GuardPatterns = Object.freeze({
 
 // Values that stand for a password without being one: masks, placeholders, template variables.
 const PLACEHOLDER =
-  /^(?:[*•·x#?_.\-]+|\[.*\]|\(.*\)|\{.*\}|<.*>|\$\{?\w+\}?|%\w+%|(?:your|my|the|new|old|user|account)?[_-]?(?:password|passwort|pass|pwd|secret|pin)(?:[_-]?here)?|example\w*|redacted|removed|hidden|none|null|undefined|n\/a)$/i;
+  /^(?:[*•·x#?_.-]+|\[.*\]|\(.*\)|\{.*\}|<.*>|\$\{?\w+\}?|%\w+%|(?:your|my|the|new|old|user|account)?[_-]?(?:password|passwort|pass|pwd|secret|pin)(?:[_-]?here)?|example\w*|redacted|removed|hidden|none|null|undefined|n\/a)$/i;
 // Sentence punctuation after a value ("password: hunter2hunter2.") is not part of it.
 const TRAILING_PUNCTUATION = /[.,;:)\]}]+$/;
 // YOUR_PASSWORD, DB_PASS: an environment variable's name in a config example.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { startE2EServer, type E2EServer } from './support/server';
 import { describeViolations, launchBrowser, newPerson, runAxe, screenshot, type AxeViolation } from './support/browser';
-import { askQuestion, signInThroughUi, registerThroughUi, MODERATOR, READER, MEMBER, replyOnThread } from './support/story';
+import { askQuestion, signInThroughUi, registerThroughUi, MODERATOR, READER, MEMBER } from './support/story';
 
 /**
  * axe-core on every main page (no serious or critical violations; the rest are printed),

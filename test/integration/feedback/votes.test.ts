@@ -146,6 +146,7 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
     let res = await reader.agent.post(`/api/replies/${modReplyId}/helpful`).send({ helpful: true }).expect(403);
     assert.equal(res.body.error.code, 'csrf');
     res = await reader.agent.post(`/api/replies/${modReplyId}/helpful`).set('X-CSRF-Token', 'forged').send({ helpful: true }).expect(403);
+    assert.equal(res.body.error.code, 'csrf');
     await reader.agent.delete(`/api/replies/${modReplyId}/helpful`).expect(403);
     assert.equal(await w.app.col('votes').countDocuments(), before);
   });

@@ -10,7 +10,6 @@ describe('notifications', function () {
   let aliceAgent: Agent;
   let bobAgent: Agent;
   let aliceCsrf: string;
-  let bobCsrf: string;
   const threadId = new Types.ObjectId().toHexString();
 
   before(async () => {
@@ -20,7 +19,7 @@ describe('notifications', function () {
     aliceAgent = t.agent();
     bobAgent = t.agent();
     aliceCsrf = (await signIn(aliceAgent, alice.username, alice.password)).csrfToken;
-    bobCsrf = (await signIn(bobAgent, bob.username, bob.password)).csrfToken;
+    await signIn(bobAgent, bob.username, bob.password);
   });
   after(async () => {
     await t?.close();

@@ -52,7 +52,7 @@ export function startAppProcess(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Pro
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
         lines.push(line);
-        let entry: { msg?: string; url?: string } = {};
+        let entry: { msg?: string; url?: string };
         try {
           entry = JSON.parse(line);
         } catch {

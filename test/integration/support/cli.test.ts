@@ -46,7 +46,7 @@ describe('support lifecycle: the lock-sweep CLI command', function () {
   it('locks and prints a summary; a local time without an offset is read in the support zone', async () => {
     const code = await runCommand(COMMANDS, 'lock-sweep', ['--now=2026-11-24T16:30'], ctx);
     assert.equal(code, 0, err.join('\n'));
-    assert.match(out[0]!, /^locked  [0-9a-f]{24}  deadline Tuesday, November 24, 2026 at 4:00 PM ET/);
+    assert.match(out[0]!, /^locked {2}[0-9a-f]{24} {2}deadline Tuesday, November 24, 2026 at 4:00 PM ET/);
     assert.equal(out.at(-1), 'Locked 1 thread at Tuesday, November 24, 2026 at 4:30 PM ET.');
   });
 

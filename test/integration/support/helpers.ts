@@ -8,6 +8,10 @@ import { runLockSweep, runReminderSweep, type LockSweepOptions, type ReminderSwe
 
 export type { Person };
 
+/** A stored thread document as the driver returns it (fields read by the assertions). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read whatever fields the lifecycle wrote
+export type StoredThread = Record<string, any>;
+
 /** 'YYYY-MM-DD HH:mm' Eastern local time -> instant, so tests read like the policy table. */
 export function et(local: string): Date {
   const dt = DateTime.fromFormat(local, 'yyyy-MM-dd HH:mm', { zone: 'America/New_York' });
@@ -30,7 +34,7 @@ export interface Forum {
   ask(who: Person, title?: string): Promise<string>;
   /** Posts a reply through the JSON API; returns the response (not asserted). */
   reply(who: Person, threadId: string, body?: string): Promise<request.Response>;
-  thread(id: string): Promise<Record<string, any>>;
+  thread(id: string): Promise<StoredThread>;
   systemNotes(id: string): Promise<number>;
   calendar: BusinessCalendar;
   models: Models;
@@ -75,7 +79,7 @@ export async function startSupportForum(env: Record<string, string> = {}): Promi
     async thread(id) {
       const doc = await t.col('threads').findOne({ _id: oid(id) });
       assert.ok(doc, `thread ${id} missing`);
-      return doc as Record<string, any>;
+      return doc as StoredThread;
     },
     systemNotes: (id) => t.col('replies').countDocuments({ threadId: oid(id), system: true }),
     close: () => t.close(),

@@ -3,10 +3,9 @@
  * (memory first with an undo log, then one SQLite transaction; undo on failure), and the
  * start-up load that rebuilds the in-memory indexes from disk.
  */
-import { BSON, UUID, type Document } from 'bson';
+import { UUID, type Document } from 'bson';
 import { idKeyOf } from './bson-order';
 import { Collection } from './collection';
-import { MAX_BSON_SIZE } from './doc-utils';
 import { MongoCommandError, internalError } from './errors';
 import { BTreeIndex, isTextSpec, makeTextIndex } from './indexes';
 import type { SqliteStore } from './sqlite-store';

@@ -18,7 +18,6 @@ import { assertNoDecimal } from './doc-utils';
 import { MongoCommandError, asCommandError, badValue, indexNotFound } from './errors';
 import { splitTextFilter } from './text-search';
 
-type Pred = (v: unknown) => boolean;
 type Opts = Parameters<typeof resolve>[2];
 const RESOLVE_OPTS = { unwrapArray: true } as Opts;
 

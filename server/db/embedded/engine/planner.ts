@@ -125,7 +125,7 @@ function typeStart(t: number, dir: 1 | -1): string {
 
 /** Interval for a range on one field after prefix `p` (encoded space, end exclusive). */
 function rangeInterval(p: string, pred: FieldPred, dir: 1 | -1, useBoth: boolean): Interval {
-  let lo = pred.lo;
+  const lo = pred.lo;
   let hi = pred.hi;
   if (lo && hi && (!useBoth || typeRank(lo.v) !== typeRank(hi.v))) hi = undefined;
   const t = typeRank((lo ?? hi)!.v);

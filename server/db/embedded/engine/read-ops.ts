@@ -209,9 +209,8 @@ function explainOf(ns: string, filter: Document, p: Plan, run: (() => number) | 
 
 /** explain for a find: plan plus execution counters. */
 export function explain(cat: Catalog, db: string, coll: string, o: FindOptions): Document {
-  let sel: Selection | null = null;
   const started = Date.now();
-  sel = findWithPlan(cat, db, coll, o);
+  const sel: Selection | null = findWithPlan(cat, db, coll, o);
   const out = explainOf(`${db}.${coll}`, filterOf(o.filter), sel.plan, null);
   out.executionStats = {
     executionSuccess: true,

@@ -1,5 +1,4 @@
 import os from 'node:os';
-import type { Document } from 'bson';
 import { MAX_BSON_OBJECT_SIZE, MAX_MESSAGE_SIZE, MAX_WRITE_BATCH_SIZE } from '../wire/constants';
 import { commandError } from '../errors';
 import type { CommandContext, CommandHandler } from './context';
