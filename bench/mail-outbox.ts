@@ -1,4 +1,4 @@
-import mongoose, { Types } from 'mongoose';
+import mongoose, { Types, type Connection } from 'mongoose';
 import { startEmbeddedServer } from '../server/db/embedded';
 import { FakeClock } from '../server/kernel/clock';
 import { createLogger } from '../server/kernel/logger';
@@ -35,7 +35,8 @@ const nullTransport: MailTransport = { kind: 'file', send: async (m) => ({ messa
 const thread = { id: '65f0c0ffee0000000000b001', title: 'Printer jams on page 2' };
 const reply = { id: '65f0c0ffee0000000000c001', authorName: 'Sam', text: 'Open the rear tray and pull gently. '.repeat(10) };
 
-const models = () => bindMailModels();
+let connection: Connection;
+const models = () => bindMailModels(connection);
 
 async function seedSent(total: number) {
   const col = models().outboundMail.collection;
@@ -100,7 +101,7 @@ async function scenario(sent: number) {
 
 async function main() {
   const server = await startEmbeddedServer({ dataDir: null });
-  await mongoose.connect(`${server.uri}/bench_mail_outbox`);
+  connection = await mongoose.createConnection(`${server.uri}/bench_mail_outbox`).asPromise();
   await models().outboundMail.init();
   const fmt = (ms: number) => `${ms.toFixed(ms < 10 ? 2 : 0)} ms`;
   try {
@@ -130,7 +131,7 @@ async function main() {
     smtp.close();
     await sink.close();
   } finally {
-    await mongoose.disconnect();
+    await connection.close();
     await server.close();
   }
 }

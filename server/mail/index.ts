@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import mongoose, { type Connection, type Model } from 'mongoose';
+import type { Connection, Model } from 'mongoose';
 import { ACCOUNT_TOKEN_MODEL, accountTokenSchema, type AccountTokenDoc } from '../../models/account-token';
 import { OUTBOUND_MAIL_MODEL, outboundMailSchema, type OutboundMailDoc } from '../../models/outbound-mail';
 import type { Clock } from '../kernel/clock';
@@ -36,8 +36,8 @@ export interface MailModels {
   accountToken: Model<AccountTokenDoc>;
 }
 
-/** The mail models on a connection (mongoose's default one unless given); idempotent per connection. */
-export function bindMailModels(connection: Connection = mongoose.connection): MailModels {
+/** The mail models on a connection (the forum's own: server/compose.ts); idempotent per connection. */
+export function bindMailModels(connection: Connection): MailModels {
   return {
     outboundMail:
       (connection.models[OUTBOUND_MAIL_MODEL] as Model<OutboundMailDoc> | undefined) ??
@@ -52,8 +52,8 @@ export interface MailSystemDeps {
   config: Config;
   clock: Clock;
   logger: Logger;
-  /** Default: mongoose's default connection. */
-  connection?: Connection;
+  /** The forum's database connection. */
+  connection: Connection;
   /** Replace parts (tests): settings derived from config, the transport chosen by settings. */
   settings?: MailSettings;
   transport?: MailTransport;

@@ -7,12 +7,12 @@ const USER = '65f0c0ffee0000000000a001';
 const HOUR = 3_600_000;
 
 describe('account tokens (verification, password reset)', () => {
-  let db: { close(): Promise<void> };
+  let db: Awaited<ReturnType<typeof startTestDatabase>>;
   let models: MailModels;
   let clock: FakeClock;
   before(async () => {
     db = await startTestDatabase();
-    models = bindMailModels();
+    models = bindMailModels(db.connection);
     await models.accountToken.init();
   });
   beforeEach(async () => {

@@ -53,7 +53,7 @@ function logSink() {
 }
 
 describe('mail outbox (real SMTP server, embedded database)', function () {
-  let db: { uri: string; close(): Promise<void> };
+  let db: Awaited<ReturnType<typeof startTestDatabase>>;
   let models: MailModels;
   let clock: FakeClock;
   const open: { close(): unknown }[] = [];
@@ -80,7 +80,7 @@ describe('mail outbox (real SMTP server, embedded database)', function () {
 
   before(async () => {
     db = await startTestDatabase();
-    models = bindMailModels();
+    models = bindMailModels(db.connection);
     await Promise.all([models.outboundMail.init(), models.accountToken.init()]);
   });
   beforeEach(async () => {

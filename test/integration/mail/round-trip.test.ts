@@ -22,7 +22,7 @@ describe('mail round trip: reminder out over SMTP, answer back by e-mail', () =>
     });
     const settings = { ...mailSettingsFromConfig(config), smtp: { host: '127.0.0.1', port: sink.port, secure: false, auth: null } };
     const clock = new FakeClock('2026-11-30T20:00:00Z');
-    const mail = createMailSystem({ config, clock, logger: createLogger('silent'), settings });
+    const mail = createMailSystem({ config, clock, logger: createLogger('silent'), settings, connection: db.connection });
     try {
       await mail.models.outboundMail.init();
       const replies: InboundReply[] = [];
