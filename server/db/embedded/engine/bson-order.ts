@@ -5,9 +5,10 @@
  * Type order (lowest first): MinKey < null/missing < numbers < strings < objects < arrays <
  * binData < ObjectId < bool < Date < Timestamp < regex < code < MaxKey.
  *
- * Limits (documented): strings compare by UTF-16 code units (MongoDB: UTF-8 bytes; differs
- * only between astral characters and U+E000..U+FFFF); Long values beyond 2^53 are ordered in
- * index keys by their nearest double (exact comparisons elsewhere).
+ * Strings compare by UTF-8 bytes (the same as Unicode code point order), as MongoDB's simple
+ * collation does; under a collation (collation.ts) a string comparator replaces that order.
+ * Limit (documented): in this file's index-key encoding, Long values beyond 2^53 are ordered
+ * by their nearest double and strings by UTF-16 code units (exact comparisons elsewhere).
  */
 import { Long } from 'bson';
 
@@ -127,9 +128,31 @@ function cmpNum(x: number, y: number): number {
   return nx && ny ? 0 : nx ? -1 : 1;
 }
 
-function cmpStr(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** A string comparator; the simple collation (no comparator) is code point order. */
+export type StringCompare = (a: string, b: string) => number;
+
+/**
+ * UTF-8 byte order of two strings, which is code point order. UTF-16 code unit order (`<`)
+ * agrees except between a surrogate (an astral character) and U+E000..U+FFFF: the first
+ * differing code unit decides, with surrogates moved above U+FFFF.
+ */
+export function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x < y ? -1 : 1;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
+
+const cmpStr = compareUtf8;
 
 function bytesOf(v: unknown): Uint8Array {
   if (v instanceof Uint8Array) return v;
@@ -155,8 +178,12 @@ function regexParts(v: unknown): [string, string] {
   return [r.pattern, r.options];
 }
 
-/** Total order of BSON values as MongoDB sorts them (arrays compared element-wise). */
-export function compareValues(a: unknown, b: unknown): number {
+/**
+ * Total order of BSON values as MongoDB sorts them (arrays compared element-wise). `strCmp`
+ * (a collation) orders string values, also inside documents and arrays; field names and
+ * regex/code text always compare by bytes.
+ */
+export function compareValues(a: unknown, b: unknown, strCmp?: StringCompare): number {
   const ta = typeRank(a);
   const tb = typeRank(b);
   if (ta !== tb) return ta < tb ? -1 : 1;
@@ -169,7 +196,7 @@ export function compareValues(a: unknown, b: unknown): number {
     case T_NUMBER:
       return compareNumbers(a, b);
     case T_STRING:
-      return cmpStr(String(a), String(b));
+      return strCmp ? strCmp(String(a), String(b)) : cmpStr(String(a), String(b));
     case T_BOOL:
       return a === b ? 0 : a ? 1 : -1;
     case T_DATE:
@@ -200,7 +227,7 @@ export function compareValues(a: unknown, b: unknown): number {
       const y = b as unknown[];
       const n = Math.min(x.length, y.length);
       for (let i = 0; i < n; i++) {
-        const c = compareValues(x[i], y[i]);
+        const c = compareValues(x[i], y[i], strCmp);
         if (c) return c;
       }
       return x.length < y.length ? -1 : x.length > y.length ? 1 : 0;
@@ -217,7 +244,7 @@ export function compareValues(a: unknown, b: unknown): number {
         const t1 = typeRank(x[kx[i]]);
         const t2 = typeRank(y[ky[i]]);
         if (t1 !== t2) return t1 < t2 ? -1 : 1;
-        const c = cmpStr(kx[i], ky[i]) || compareValues(x[kx[i]], y[ky[i]]);
+        const c = cmpStr(kx[i], ky[i]) || compareValues(x[kx[i]], y[ky[i]], strCmp);
         if (c) return c;
       }
       return kx.length < ky.length ? -1 : kx.length > ky.length ? 1 : 0;
@@ -226,8 +253,8 @@ export function compareValues(a: unknown, b: unknown): number {
 }
 
 /** MongoDB value equality: numbers across types by value, documents by field order. */
-export function valuesEqual(a: unknown, b: unknown): boolean {
-  return a === b || compareValues(a, b) === 0;
+export function valuesEqual(a: unknown, b: unknown, strCmp?: StringCompare): boolean {
+  return a === b || compareValues(a, b, strCmp) === 0;
 }
 
 /**

@@ -161,8 +161,12 @@ const SAFE_INT = 2 ** 53;
 function exactValue(v: unknown): boolean {
   if (!usableEq(v)) return false;
   if (typeof v === 'bigint') return false;
+  // Past 2^53 the key encoding rounds int64 values to a double: a double key there may
+  // stand for several Longs, so those keys only narrow and the filter re-checks.
+  if (typeof v === 'number') return !(Math.abs(v) >= SAFE_INT);
   const bt = (v as { _bsontype?: string } | null)?._bsontype;
   if (bt === 'Long') return Math.abs((v as { toNumber(): number }).toNumber()) < SAFE_INT;
+  if (bt === 'Double') return Math.abs((v as { value: number }).value) < SAFE_INT;
   return true;
 }
 

@@ -18,7 +18,6 @@ import type { StoreOp } from './write-txn';
 /** the `$ref` element name as it appears in BSON: only such documents can hold a DBRef */
 const REF_MARK = Buffer.from('$ref\0', 'latin1');
 
-
 export interface LoadedCollection {
   ns: string;
   options: Document;

@@ -4,8 +4,9 @@
  * operator works on plain paths with MongoDB's type rules and errors, and field names
  * such as `__proto__` stay data.
  */
-import { Long, Timestamp, type Document } from 'bson';
-import { compareValues, toNumber, typeRank, valuesEqual, T_NUMBER } from './bson-order';
+import { Double, Long, Timestamp, type Document } from 'bson';
+import { compareValues, toNumber, valuesEqual } from './bson-order';
+import { arith as numericArith, numKind } from './numeric';
 import { cloneDeep, formatValue, isPlainObject, setField } from './doc-utils';
 import { MongoCommandError, badValue, conflictingOps, failedToParse, typeMismatch } from './errors';
 import { bsonTypeCode, compileFilter } from './mingo-context';
@@ -241,21 +242,12 @@ function putIn(c: Container, k: string, v: unknown): void {
 
 // ---- arithmetic ----------------------------------------------------------------------------
 
-const isNumeric = (v: unknown) => v !== undefined && v !== null && typeRank(v) === T_NUMBER && bsonTypeCode(v) !== 19;
+const isNumeric = (v: unknown) => numKind(v) !== null;
 const isLong = (v: unknown) => (v as { _bsontype?: string })?._bsontype === 'Long';
 
+/** $inc / $mul with MongoDB's result types (int overflows to long, long to double). */
 function arith(a: unknown, b: unknown, op: 'inc' | 'mul'): unknown {
-  if (isLong(a) || isLong(b)) {
-    const x = isLong(a) ? (a as Long).toBigInt() : Number.isInteger(toNumber(a)) ? BigInt(toNumber(a)) : null;
-    const y = isLong(b) ? (b as Long).toBigInt() : Number.isInteger(toNumber(b)) ? BigInt(toNumber(b)) : null;
-    if (x !== null && y !== null) {
-      const r = op === 'inc' ? x + y : x * y;
-      if (r <= 9223372036854775807n && r >= -9223372036854775808n) return Long.fromBigInt(r);
-    }
-  }
-  const x = toNumber(a);
-  const y = toNumber(b);
-  return op === 'inc' ? x + y : x * y;
+  return numericArith(a, b, op === 'inc' ? 'add' : 'multiply');
 }
 
 function idOf(doc: Document): string {
@@ -323,7 +315,7 @@ function applyOne(op: string, doc: Document, parts: string[], arg: unknown, now:
       const name = op === '$inc' ? 'increment' : 'multiply';
       if (!isNumeric(arg)) throw typeMismatch(`Cannot ${name} with non-numeric argument: {${path}: ${formatValue(arg)}}`);
       if (cur === undefined) {
-        putIn(parent!, last, op === '$inc' ? arg : isLong(arg) ? Long.ZERO : 0);
+        putIn(parent!, last, op === '$inc' ? arg : isLong(arg) ? Long.ZERO : numKind(arg) === 'double' ? new Double(0) : 0);
         return;
       }
       if (!isNumeric(cur)) {
