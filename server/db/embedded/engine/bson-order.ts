@@ -324,11 +324,17 @@ function encNumber(x: number): string {
   return String.fromCharCode(a, b, c, d);
 }
 
-/** Strings: \u0000 and \u0001 are escaped, \u0000 terminates. */
-function encString(s: string): string {
+/**
+ * Strings: \u0000 and \u0001 are escaped, \u0000 terminates. `ordered`: code units from
+ * U+D800 up are moved so that surrogates (astral characters) sort above U+E000..U+FFFF, which
+ * makes the encodings sort in code point (UTF-8 byte) order; identity keys (idKeyOf) keep the
+ * unmoved form, which is what existing data files are keyed by.
+ */
+function encString(s: string, ordered = false): string {
   let needs = false;
   for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) < 2) {
+    const c = s.charCodeAt(i);
+    if (c < 2 || (ordered && c >= 0xd800)) {
       needs = true;
       break;
     }
@@ -337,7 +343,9 @@ function encString(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    out += c < 2 ? '\u0001' + String.fromCharCode(c + 1) : s[i];
+    if (c < 2) out += '\u0001' + String.fromCharCode(c + 1);
+    else if (ordered && c >= 0xd800) out += String.fromCharCode(c >= 0xe000 ? c - 0x800 : c + 0x2000);
+    else out += s[i];
   }
   return out + '\u0000';
 }
@@ -357,8 +365,11 @@ export function typeChar(t: number): string {
   return TC[t];
 }
 
-/** Ascending encoding of one value. */
-export function encodeValue(v: unknown): string {
+/**
+ * Ascending encoding of one value: equal values (1, 1.0, Long 1) encode the same. `ordered`
+ * (index keys and their bounds, see encodeKey) also makes string order code point order.
+ */
+export function encodeValue(v: unknown, ordered = false): string {
   const t = typeRank(v);
   switch (t) {
     case T_NULL:
@@ -369,7 +380,7 @@ export function encodeValue(v: unknown): string {
     case T_NUMBER:
       return TC[t] + encNumber(toNumber(v));
     case T_STRING:
-      return TC[t] + encString(String(v));
+      return TC[t] + encString(String(v), ordered);
     case T_BOOL:
       return TC[t] + (v ? '\u0002' : '\u0001');
     case T_DATE:
@@ -386,22 +397,22 @@ export function encodeValue(v: unknown): string {
     }
     case T_REGEX: {
       const [p, f] = regexParts(v);
-      return TC[t] + encString(p) + encString(f);
+      return TC[t] + encString(p, ordered) + encString(f, ordered);
     }
     case T_CODE:
-      return TC[t] + encString(String((v as { code: unknown }).code));
+      return TC[t] + encString(String((v as { code: unknown }).code), ordered);
     case T_ARRAY: {
       let out = TC[t];
-      for (const e of v as unknown[]) out += encodeValue(e);
+      for (const e of v as unknown[]) out += encodeValue(e, ordered);
       return out + '\u0000';
     }
     default: {
       let out = TC[T_OBJECT];
       const o = v as Record<string, unknown>;
       for (const k of Object.keys(o)) {
-        const ev = encodeValue(o[k]);
+        const ev = encodeValue(o[k], ordered);
         // type first, then name, then value (MongoDB's element order)
-        out += ev[0] + encString(k) + ev.slice(1);
+        out += ev[0] + encString(k, ordered) + ev.slice(1);
       }
       return out + '\u0000';
     }
@@ -414,8 +425,13 @@ export function complement(s: string): string {
   return out;
 }
 
+/** The encoding of a value in index keys and index bounds: sorts like compareValues. */
+export function encodeKey(v: unknown): string {
+  return encodeValue(v, true);
+}
+
 export function encodeDir(v: unknown, dir: 1 | -1): string {
-  const e = v === UNDEFINED_KEY ? TC[T_UNDEFINED] : encodeValue(v);
+  const e = v === UNDEFINED_KEY ? TC[T_UNDEFINED] : encodeKey(v);
   return dir === 1 ? e : complement(e);
 }
 

@@ -11,7 +11,7 @@
  * Every value therefore keeps its BSON type through a round trip, and `$type` sees it.
  */
 import { BSON, Double, type Document } from 'bson';
-import { MongoCommandError } from './errors';
+import { mongoError } from './errors';
 import { MAX_BSON_SIZE, dbRefToPlain, setField } from './doc-utils';
 import { isInt32Value } from './numeric';
 
@@ -75,16 +75,12 @@ export function serializeDoc(doc: Document): Buffer {
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/size|large|RangeError/i.test(msg) || e instanceof RangeError) {
-      throw new MongoCommandError(10334, 'BSONObjectTooLarge', `object to insert too large: ${msg}`);
+      throw mongoError(10334, `object to insert too large: ${msg}`);
     }
-    throw new MongoCommandError(2, 'BadValue', `document cannot be stored as BSON: ${msg}`);
+    throw mongoError(2, `document cannot be stored as BSON: ${msg}`);
   }
   if (bytes.length > MAX_BSON_SIZE) {
-    throw new MongoCommandError(
-      10334,
-      'BSONObjectTooLarge',
-      `object to insert too large. size in bytes: ${bytes.length}, max size: ${MAX_BSON_SIZE}`,
-    );
+    throw mongoError(10334, `object to insert too large. size in bytes: ${bytes.length}, max size: ${MAX_BSON_SIZE}`);
   }
   return bytes;
 }

@@ -16,7 +16,7 @@
 import type { Document } from 'bson';
 import { compareUtf8, type StringCompare } from './bson-order';
 import { isPlainObject } from './doc-utils';
-import { MongoCommandError, badValue } from './errors';
+import { badValue, mongoError } from './errors';
 
 const FIELDS = new Set([
   'locale',
@@ -36,8 +36,7 @@ const cache = new Map<string, StringCompare>();
 function bool(spec: Document, k: string): boolean {
   const v = spec[k];
   if (v === undefined) return false;
-  if (typeof v !== 'boolean')
-    throw new MongoCommandError(14, 'TypeMismatch', `BSON field 'collation.${k}' is the wrong type, expected type 'bool'`);
+  if (typeof v !== 'boolean') throw mongoError(14, `BSON field 'collation.${k}' is the wrong type, expected type 'bool'`);
   return v;
 }
 
@@ -57,15 +56,12 @@ function intlLocale(locale: string): string {
  */
 export function collationCompare(spec: unknown): StringCompare | undefined {
   if (spec === undefined || spec === null) return undefined;
-  if (!isPlainObject(spec))
-    throw new MongoCommandError(14, 'TypeMismatch', "BSON field 'collation' is the wrong type, expected type 'object'");
+  if (!isPlainObject(spec)) throw mongoError(14, "BSON field 'collation' is the wrong type, expected type 'object'");
   for (const k of Object.keys(spec)) {
-    if (!FIELDS.has(k)) throw new MongoCommandError(40415, 'Location40415', `BSON field 'collation.${k}' is an unknown field.`);
+    if (!FIELDS.has(k)) throw mongoError(40415, `BSON field 'collation.${k}' is an unknown field.`);
   }
-  if (spec.locale === undefined)
-    throw new MongoCommandError(40414, 'Location40414', "BSON field 'collation.locale' is missing but a required field");
-  if (typeof spec.locale !== 'string')
-    throw new MongoCommandError(14, 'TypeMismatch', "BSON field 'collation.locale' is the wrong type, expected type 'string'");
+  if (spec.locale === undefined) throw mongoError(40414, "BSON field 'collation.locale' is missing but a required field");
+  if (typeof spec.locale !== 'string') throw mongoError(14, "BSON field 'collation.locale' is the wrong type, expected type 'string'");
   if (spec.locale === 'simple') return undefined;
   const key = JSON.stringify(spec);
   const hit = cache.get(key);

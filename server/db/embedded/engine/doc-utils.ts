@@ -1,6 +1,6 @@
 /** Document helpers: BSON-aware cloning, safe key assignment, path access, formatting. */
 import { ObjectId, type Document } from 'bson';
-import { MongoCommandError, badValue } from './errors';
+import { MongoCommandError, badValue, mongoError } from './errors';
 
 export const MAX_BSON_SIZE = 16 * 1024 * 1024;
 
@@ -90,11 +90,7 @@ function isDecimal(v: unknown): boolean {
 }
 
 export function decimalError(where: string): MongoCommandError {
-  return new MongoCommandError(
-    14,
-    'TypeMismatch',
-    `Decimal128 values are not supported by this server (${where}); store the amount as a number, a Long or a string`,
-  );
+  return mongoError(14, `Decimal128 values are not supported by this server (${where}); store the amount as a number, a Long or a string`);
 }
 
 /** Throws when a Decimal128 value occurs anywhere in `v`. */

@@ -16,7 +16,7 @@ import * as accumulatorOps from 'mingo/operators/accumulator';
 import * as expressionOps from 'mingo/operators/expression';
 import { compareValues, encodeValue, typeRank, T_MINKEY, type StringCompare } from './bson-order';
 import { typeName } from './bson-types';
-import { MongoCommandError, badValue } from './errors';
+import { badValue, mongoError } from './errors';
 import { NumericSum, arith, isNumeric, makeDouble, makeLong, numKind, toBigInt, toDouble, truthy, widen, type NumKind } from './numeric';
 import { stringCompareOf } from './query-ops';
 
@@ -28,8 +28,8 @@ const push = accumulatorOps.$push as unknown as AccOp;
 const mingoExpr = expressionOps as unknown as Record<string, ExprOp>;
 const mingoAcc = accumulatorOps as unknown as Record<string, AccOp>;
 
-const located = (code: number, msg: string) => new MongoCommandError(code, `Location${code}`, msg);
-const conversionFailure = (msg: string) => new MongoCommandError(241, 'ConversionFailure', msg);
+const located = (code: number, msg: string) => mongoError(code, msg);
+const conversionFailure = (msg: string) => mongoError(241, msg);
 
 const isNil = (v: unknown) => v === null || v === undefined;
 

@@ -20,7 +20,7 @@ import type { Document } from 'bson';
 import type { StringCompare } from './bson-order';
 import { collationCompare } from './collation';
 import { assertNoDecimal, isPlainObject } from './doc-utils';
-import { MongoCommandError, asCommandError, badValue, indexNotFound } from './errors';
+import { MongoCommandError, asCommandError, badValue, indexNotFound, mongoError } from './errors';
 import { ACCUMULATOR_OPERATORS, EXPRESSION_OPERATORS, exprQueryOp } from './expr-ops';
 import { queryOperators } from './query-ops';
 import { PIPELINE_STAGES } from './stage-ops';
@@ -99,6 +99,11 @@ const PREPARED: typeof MINGO_OPTIONS = (() => {
 })();
 
 export type Resolver = (name: string) => Document[];
+
+/** Whether a pipeline stage name is one the engine knows (else MongoDB's 40324). */
+export function isKnownStage(name: string): boolean {
+  return FULL_CONTEXT.getOperator('pipeline' as never, name) !== null;
+}
 
 /** Whether the collection has a text index, for filters using `$text` (see text-search.ts). */
 export interface TextHook {
@@ -201,17 +206,16 @@ const SYSTEM_VARIABLES = new Set([
  */
 export function evaluateLet(letDoc: unknown, op: OperationOptions = {}): Record<string, unknown> | undefined {
   if (letDoc === undefined || letDoc === null) return undefined;
-  if (!isPlainObject(letDoc)) throw new MongoCommandError(14, 'TypeMismatch', "BSON field 'let' is the wrong type, expected type 'object'");
+  if (!isPlainObject(letDoc)) throw mongoError(14, "BSON field 'let' is the wrong type, expected type 'object'");
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(letDoc)) {
-    if (name === '') throw new MongoCommandError(16866, 'Location16866', 'empty variable names are not allowed');
-    if (SYSTEM_VARIABLES.has(name))
-      throw new MongoCommandError(4738901, 'Location4738901', `'${name}' is a system variable and cannot be set with let`);
+    if (name === '') throw mongoError(16866, 'empty variable names are not allowed');
+    if (SYSTEM_VARIABLES.has(name)) throw mongoError(4738901, `'${name}' is a system variable and cannot be set with let`);
     if (!/^[a-z\u0080-\uffff]/.test(name)) {
-      throw new MongoCommandError(16867, 'Location16867', `'${name}' starts with an invalid character for a user variable name`);
+      throw mongoError(16867, `'${name}' starts with an invalid character for a user variable name`);
     }
     if (!/^[A-Za-z0-9_\u0080-\uffff]*$/.test(name)) {
-      throw new MongoCommandError(16868, 'Location16868', `'${name}' contains an invalid character for a variable name`);
+      throw mongoError(16868, `'${name}' contains an invalid character for a variable name`);
     }
     try {
       out[name] = evalExpr({}, letDoc[name] as never, optionsFor({ collation: op.collation, variables: out }) as never);

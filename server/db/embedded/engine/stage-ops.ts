@@ -22,7 +22,7 @@ import { Lazy, type Iterator as LazyIterator } from 'mingo/lazy';
 import * as pipelineOps from 'mingo/operators/pipeline';
 import { compareValues, encodeValue, type StringCompare } from './bson-order';
 import { isPlainObject, setField } from './doc-utils';
-import { MongoCommandError, badValue } from './errors';
+import { badValue, mongoError } from './errors';
 import { fieldValues, type KeyField } from './index-keys';
 import { sortFields } from './planner';
 import { stringCompareOf, visitPath } from './query-ops';
@@ -31,7 +31,7 @@ type Options = Parameters<typeof evalExpr>[2];
 type StageOp = (coll: LazyIterator, expr: unknown, options: Options) => LazyIterator;
 
 const mingoStages = pipelineOps as unknown as Record<string, StageOp>;
-const located = (code: number, msg: string) => new MongoCommandError(code, `Location${code}`, msg);
+const located = (code: number, msg: string) => mongoError(code, msg);
 const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
 /** mingo's options class is not exported; stages derive per-group options from an instance. */

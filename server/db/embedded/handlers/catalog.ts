@@ -2,7 +2,7 @@ import type { Document } from 'bson';
 import { Query } from 'mingo';
 import type { IndexSpec } from '../engine-api';
 import { commandError } from '../errors';
-import { collectionName, commandOptions, cursorBatchSize, optionalDocument, refuseCollation, type CommandHandler } from './context';
+import { collectionName, commandOptions, cursorBatchSize, optionalDocument, type CommandHandler } from './context';
 
 /** Databases, collections and indexes. */
 
@@ -27,7 +27,6 @@ const listCollections: CommandHandler = (cmd, db, ctx) => {
 
 const create: CommandHandler = (cmd, db, ctx) => {
   const coll = collectionName(cmd, 'create');
-  refuseCollation(cmd, 'create');
   ctx.engine.createCollection(db, coll, commandOptions(cmd, 'create'));
   return { ok: 1 };
 };
@@ -51,7 +50,6 @@ const createIndexes: CommandHandler = (cmd, db, ctx) => {
     if (spec === null || typeof spec !== 'object' || typeof spec.key !== 'object' || typeof spec.name !== 'string') {
       throw commandError(9, "each index specification needs a 'key' object and a 'name' string");
     }
-    refuseCollation(spec, `index '${spec.name}'`);
   }
   return { ...ctx.engine.createIndexes(db, coll, specs as IndexSpec[]), ok: 1 };
 };

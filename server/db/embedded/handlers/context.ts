@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import type { Logger } from '../../../logger';
 import type { CursorStore } from '../cursors';
-import type { Engine } from '../engine-api';
+import type { Engine, OperationSpec } from '../engine-api';
 import { commandError } from '../errors';
 
 /** What the whole server knows about itself, for serverStatus and friends. */
@@ -60,10 +60,14 @@ export function isDurable(cmd: Document): boolean {
   return wc !== undefined && wc !== null && (wc as Document).j === true;
 }
 
-export function refuseCollation(holder: Document, where: string): void {
-  if (holder.collation !== undefined && holder.collation !== null) {
-    throw commandError(2, `collation is not supported by the embedded server (in ${where})`);
-  }
+/** The command's collation and `let` document, as the engine takes them (engine-api.ts OperationSpec). */
+export function operationSpec(cmd: Document): OperationSpec {
+  const spec: OperationSpec = {};
+  const collation = optionalDocument(cmd, 'collation');
+  if (collation) spec.collation = collation;
+  const letDoc = optionalDocument(cmd, 'let');
+  if (letDoc) spec.let = letDoc;
+  return spec;
 }
 
 /** The batch size of `cursor: {batchSize}` in aggregate/listCollections/listIndexes. */
