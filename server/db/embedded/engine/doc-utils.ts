@@ -105,6 +105,29 @@ export function assertNoDecimal(v: unknown, where: string, depth = 0): void {
   }
 }
 
+const DBREF_FIELDS = new Set(['$ref', '$id', '$db']);
+
+/**
+ * MongoDB refuses `$`-prefixed field names anywhere inside `_id` (52 DollarPrefixedFieldName),
+ * except the fields of a DBRef.
+ */
+export function assertStorableId(id: unknown, depth = 0): void {
+  if (depth > 100) return;
+  if (Array.isArray(id)) {
+    for (const e of id) assertStorableId(e, depth + 1);
+    return;
+  }
+  if (!isPlainObject(id)) return;
+  const keys = Object.keys(id);
+  const isDbRef = keys[0] === '$ref' && keys[1] === '$id';
+  for (const k of keys) {
+    if (k.startsWith('$') && !(isDbRef && DBREF_FIELDS.has(k))) {
+      throw mongoError('DollarPrefixedFieldName', `_id fields may not contain '$'-prefixed fields: ${k} is not valid for storage.`);
+    }
+    assertStorableId(id[k], depth + 1);
+  }
+}
+
 /**
  * The stored form of an inserted document: a deep copy with `_id` first (generated when
  * missing). Refuses Decimal128 and non-document input.
@@ -120,6 +143,7 @@ export function prepareNewDoc(doc: unknown): Document {
     if (id instanceof RegExp || (id as { _bsontype?: string })?._bsontype === 'BSONRegExp') {
       throw badValue("can't use a regex for _id");
     }
+    assertStorableId(id);
     out._id = cloneDeep(id);
   }
   for (const k of Object.keys(doc)) {
