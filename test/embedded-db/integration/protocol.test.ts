@@ -3,9 +3,6 @@
  * (helpers/stub-engine.ts): framing, handshake, cursors, errors, robustness.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Long, MongoClient, MongoServerError, type CommandStartedEvent } from 'mongodb';
 import { startEmbeddedServer, type EmbeddedServer } from '../../../server/db/embedded/server';
 import { createStubEngine } from './helpers/stub-engine';
@@ -301,51 +298,5 @@ describe('embedded db: wire protocol (stub engine)', () => {
       assert.deepEqual(await client.db('admin').command({ ping: 1 }), { ok: 1 });
       assert.equal(await client.db('cur').collection('docs').countDocuments({}), 250);
     });
-  });
-});
-
-describe('embedded db: data directory lock', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embedded-lock-'));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  it('refuses a second server on the same directory, naming the owner', async () => {
-    const first = await startEmbeddedServer({ dataDir: dir, engine: createStubEngine() });
-    try {
-      assert.equal(fs.readFileSync(path.join(dir, 'mongod.lock'), 'utf8').trim(), String(process.pid));
-      assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'embedded.address'), 'utf8')), { uri: first.uri, pid: process.pid });
-      const engine = createStubEngine();
-      await assert.rejects(startEmbeddedServer({ dataDir: dir, engine }), (err: Error) => {
-        assert.match(err.message, new RegExp(`already in use .*pid ${process.pid}`));
-        assert.ok(err.message.includes(first.uri));
-        return true;
-      });
-    } finally {
-      await first.close();
-    }
-    assert.equal(fs.existsSync(path.join(dir, 'mongod.lock')), false);
-    assert.equal(fs.existsSync(path.join(dir, 'embedded.address')), false);
-  });
-
-  it('releases the directory when the port is taken', async () => {
-    const other = await startEmbeddedServer({ engine: createStubEngine() });
-    const engine = createStubEngine();
-    try {
-      await assert.rejects(startEmbeddedServer({ dataDir: dir, port: other.port, engine }), { code: 'EADDRINUSE' });
-      assert.equal(engine.closed, true);
-      assert.equal(fs.existsSync(path.join(dir, 'mongod.lock')), false);
-    } finally {
-      await other.close();
-    }
-  });
-
-  it('takes over a lock left by a dead process', async () => {
-    fs.writeFileSync(path.join(dir, 'mongod.lock'), '999999999\n');
-    const server = await startEmbeddedServer({ dataDir: dir, engine: createStubEngine() });
-    assert.equal(fs.readFileSync(path.join(dir, 'mongod.lock'), 'utf8').trim(), String(process.pid));
-    await server.close();
-    await server.close(); // idempotent
   });
 });
