@@ -10,7 +10,7 @@ export interface ServerInfo {
   port: number;
   readonly dataDir: string | null;
   readonly startedAt: number;
-  readonly connections: { current: number; totalCreated: number };
+  readonly connections: { current: number; totalCreated: number; max: number; rejected: number };
   readonly opcounters: { insert: number; query: number; update: number; delete: number; getmore: number; command: number };
 }
 
