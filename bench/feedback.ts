@@ -22,11 +22,11 @@ import mongoose, { Types } from 'mongoose';
 import autocannon from 'autocannon';
 import { createApp } from '../server/app';
 import { testConfig } from '../server/config';
-import { createLogger } from '../server/logger';
-import { systemClock, type Clock } from '../server/clock';
+import { createLogger } from '../server/kernel/logger';
+import { systemClock, type Clock } from '../server/kernel/clock';
 import { startTestDatabase } from '../server/db/connect';
 import { createAuthService } from '../server/auth/service';
-import { BusinessCalendar, calendarFromConfig } from '../server/support/calendar';
+import { BusinessCalendar, calendarFromConfig } from '../server/calendar';
 import { RENDERER_VERSION } from '../server/markdown/render';
 import { Thread } from '../models/thread';
 import { Reply } from '../models/reply';
@@ -36,7 +36,7 @@ import { FeedbackDaily, Vote } from '../models/vote';
 import { supportReport } from '../server/feedback/report';
 import { rateSatisfaction, voteHelpful } from '../server/feedback/service';
 import { recountFeedback } from '../server/feedback/recount';
-import type { Actor } from '../server/auth/actor';
+import type { Actor } from '../server/kernel/actor';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -3,7 +3,7 @@ import { startEmbeddedServer } from '../server/db/embedded';
 import { Thread } from '../models/thread';
 import { Reply } from '../models/reply';
 import { Notification } from '../models/notification';
-import { BusinessCalendar } from '../server/support/calendar';
+import { BusinessCalendar } from '../server/calendar';
 import { runLockSweep, runReminderSweep } from '../server/support/sweep';
 
 /**

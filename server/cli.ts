@@ -6,8 +6,8 @@
  */
 import mongoose from 'mongoose';
 import { loadConfig } from './config';
-import { createLogger } from './logger';
-import { systemClock } from './clock';
+import { createLogger } from './kernel/logger';
+import { systemClock } from './kernel/clock';
 import { connectDatabase } from './db/connect';
 import { getCommand, helpText, runCommand, type CliContext } from './cli/registry';
 import './cli/commands';

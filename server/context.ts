@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Config } from './config';
-import type { Logger } from './logger';
-import type { Clock } from './clock';
+import type { Logger } from './kernel/logger';
+import type { Clock } from './kernel/clock';
 import type { Readiness } from './http/health';
 
 /** What createApp needs from the outside world. Everything with side effects is passed in. */

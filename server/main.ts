@@ -6,8 +6,8 @@
 import mongoose from 'mongoose';
 import type { Server } from 'node:http';
 import { loadConfig } from './config';
-import { createLogger } from './logger';
-import { systemClock } from './clock';
+import { createLogger } from './kernel/logger';
+import { systemClock } from './kernel/clock';
 import { connectDatabase } from './db/connect';
 import { createApp } from './app';
 import { startup, shutdownHooks } from './startup';

@@ -1,10 +1,11 @@
 import passport from 'passport';
 import type { Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../context';
-import { UnauthorizedError } from '../http/errors';
+import { UnauthorizedError } from '../kernel/errors';
 import { safeRedirectPath } from '../http/negotiate';
-import { parseInput } from '../http/validate';
-import { actorOf, type Actor } from './actor';
+import { parseInput } from '../kernel/validate';
+import type { Actor } from '../kernel/actor';
+import { actorOf } from '../http/guards';
 import { localStrategy } from './passport';
 import { INCORRECT_LOGIN, createAuthService, loginSchema, registerSchema, signatureSchema } from './service';
 

@@ -1,8 +1,8 @@
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { AppError } from '../http/errors';
+import { AppError } from '../kernel/errors';
 import type { AppContext } from '../context';
-import type { Actor } from './actor';
+import type { Actor } from '../kernel/actor';
 import { createAuthService, findActor, type AuthService } from './service';
 import { viewerCached } from '../http/viewer-cache';
 

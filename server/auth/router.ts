@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { requireStaff, requireUser } from './actor';
+import { requireStaff, requireUser } from '../http/guards';
 import { authHandlers } from './handlers';
 
 /** Accounts: sign-in/out, registration, profiles, staff signatures. One line per route. */

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { User, toActor, toPublicUser, type PublicUser } from '../../models/user';
-import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../http/errors';
-import { parseInput } from '../http/validate';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../kernel/errors';
+import { parseInput } from '../kernel/validate';
 import { renderMarkdown, RENDERER_VERSION } from '../markdown/render';
-import type { Clock } from '../clock';
+import type { Clock } from '../kernel/clock';
 import type { Config } from '../config';
-import { ROLES, isStaff, type Actor, type Role } from './actor';
+import { ROLES, isStaff, type Actor, type Role } from '../kernel/actor';
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords';
 import { SIGNATURE_MAX, defaultSignatureFor } from './signature';
 import { createLoginThrottle } from './throttle';

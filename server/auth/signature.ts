@@ -1,5 +1,5 @@
 import { renderMarkdown } from '../markdown/render';
-import type { Role } from './actor';
+import type { Role } from '../kernel/actor';
 
 /** Longest signature source a moderator may store. */
 export const SIGNATURE_MAX = 2000;

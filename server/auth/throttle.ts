@@ -1,7 +1,7 @@
 import { ipKeyGenerator } from 'express-rate-limit';
 import { LoginAttempt } from '../../models/login-attempt';
-import { RateLimitedError } from '../http/errors';
-import type { Clock } from '../clock';
+import { RateLimitedError } from '../kernel/errors';
+import type { Clock } from '../kernel/clock';
 
 export interface ThrottleOptions {
   clock: Clock;

@@ -1,5 +1,5 @@
 import { recountFeedback } from '../feedback/recount';
-import { BusinessCalendar, calendarFromConfig } from '../support/calendar';
+import { BusinessCalendar, calendarFromConfig } from '../calendar';
 import { UsageError, parseFlags, register } from './registry';
 
 register('recount', {

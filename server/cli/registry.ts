@@ -1,6 +1,6 @@
 import type { Config } from '../config';
-import type { Logger } from '../logger';
-import type { Clock } from '../clock';
+import type { Logger } from '../kernel/logger';
+import type { Clock } from '../kernel/clock';
 
 /**
  * The forum CLI's command registry. A command is a file under server/cli/ that calls

@@ -1,6 +1,6 @@
-import { ROLES, type Role } from '../auth/actor';
+import { ROLES, type Role } from '../kernel/actor';
 import { createAuthService } from '../auth/service';
-import { AppError, ValidationError } from '../http/errors';
+import { AppError, ValidationError } from '../kernel/errors';
 import { createPrompter, type Prompter } from './prompt';
 import { UsageError, parseFlags, register, type CliContext } from './registry';
 

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { createLogger } from '../logger';
+import { createLogger } from '../kernel/logger';
 import { startEmbeddedServer } from './embedded';
 
 const USAGE = 'usage: npm run db -- [--port <n>] [--dbpath <dir>] [--host <address>] [--maxConns <n>]';

@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import type { Config } from '../config';
-import { createLogger, type Logger } from '../logger';
+import { createLogger, type Logger } from '../kernel/logger';
 import { isDataDirLocked, readAddressFile } from './embedded';
 import { startEmbeddedServer, type EmbeddedServer } from './embedded';
 

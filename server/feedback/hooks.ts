@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { onThreadEvent } from '../threads/events';
-import { BusinessCalendar } from '../support/calendar';
+import { BusinessCalendar } from '../calendar';
 import { Reply } from '../../models/reply';
 import { Thread } from '../../models/thread';
 import { FirstResponse } from '../../models/vote';

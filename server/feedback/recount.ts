@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { Reply, type ReplyDoc } from '../../models/reply';
 import { Thread, type ThreadDoc } from '../../models/thread';
 import { FeedbackDaily, FirstResponse, Vote } from '../../models/vote';
-import { BusinessCalendar } from '../support/calendar';
+import { BusinessCalendar } from '../calendar';
 import { isStaffReply } from './policy';
 import { utcDay } from './totals';
 

@@ -1,11 +1,11 @@
 import { Types } from 'mongoose';
-import type { Actor } from '../auth/actor';
-import type { Clock } from '../clock';
+import type { Actor } from '../kernel/actor';
+import type { Clock } from '../kernel/clock';
 import { Thread } from '../../models/thread';
 import { User } from '../../models/user';
 import { Product } from '../../models/product';
 import { FeedbackDaily } from '../../models/vote';
-import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../http/errors';
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../kernel/errors';
 import { canViewSupportReports } from './policy';
 import { satisfactionAverage } from './present';
 import { utcDay } from './totals';

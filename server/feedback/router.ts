@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { requireStaff, requireUser } from '../auth/actor';
-import { BusinessCalendar, calendarFromConfig } from '../support/calendar';
+import { requireStaff, requireUser } from '../http/guards';
+import { BusinessCalendar, calendarFromConfig } from '../calendar';
 import { feedbackHandlers } from './handlers';
 import { useFeedbackHooks } from './hooks';
 

@@ -1,10 +1,10 @@
 import { Types } from 'mongoose';
-import type { Actor } from '../auth/actor';
-import type { Clock } from '../clock';
+import type { Actor } from '../kernel/actor';
+import type { Clock } from '../kernel/clock';
 import { Reply } from '../../models/reply';
 import { Thread } from '../../models/thread';
 import { Vote, type VoteDoc } from '../../models/vote';
-import { ForbiddenError, NotFoundError, UnauthorizedError } from '../http/errors';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../kernel/errors';
 import { feedbackRefusal, isStaffReply } from './policy';
 import { satisfactionAverage } from './present';
 import { invalidateThread } from '../threads/page-cache';

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, NotFoundError, PayloadTooLargeError, ValidationError, RateLimitedError } from './errors';
+import { AppError, NotFoundError, PayloadTooLargeError, ValidationError, RateLimitedError } from '../kernel/errors';
 import { wantsJson } from './negotiate';
 
 /**

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { actorOf } from '../auth/actor';
+import { actorOf } from '../http/guards';
 import { unreadCount } from '../notifications/service';
 import { unreadCountFor } from '../messages/service';
 import { viewerCached } from './viewer-cache';

@@ -2,7 +2,7 @@ import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
 import type { RateAction } from '../context';
-import { RateLimitedError } from './errors';
+import { RateLimitedError } from '../kernel/errors';
 
 /**
  * Rate limits for write actions, keyed by the signed-in user (or the client IP).

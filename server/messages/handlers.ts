@@ -1,9 +1,9 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
-import { actorOf } from '../auth/actor';
-import { AppError } from '../http/errors';
-import { objectIdString, parseId, parseInput, stringList } from '../http/validate';
+import { actorOf } from '../http/guards';
+import { AppError } from '../kernel/errors';
+import { objectIdString, parseId, parseInput, stringList } from '../kernel/validate';
 import { safeRedirectPath } from '../http/negotiate';
 import { SECURE_FIELD_KINDS } from '../../models/message';
 import { createMessageService } from './service';

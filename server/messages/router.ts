@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { requireUser } from '../auth/actor';
+import { requireUser } from '../http/guards';
 import { noStore } from '../http/security';
 import { messageHandlers } from './handlers';
 

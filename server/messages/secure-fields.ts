@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Message } from '../../models/message';
 import type { SecureFieldKind } from '../../models/message';
-import { AppError } from '../http/errors';
+import { AppError } from '../kernel/errors';
 import { DecryptError, SecretBox, maskSecret, type EncryptedValue, type SecretBoxConfig } from './crypto';
 
 /**

@@ -5,10 +5,10 @@ import { AuditEntry } from '../../models/audit-entry';
 import { Block } from '../../models/block';
 import { Thread } from '../../models/thread';
 import { User } from '../../models/user';
-import type { Actor } from '../auth/actor';
-import type { Clock } from '../clock';
+import type { Actor } from '../kernel/actor';
+import type { Clock } from '../kernel/clock';
 import type { Config } from '../config';
-import { ForbiddenError, NotFoundError, ValidationError } from '../http/errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors';
 import { RENDERER_VERSION, renderMarkdown } from '../markdown/render';
 import * as policy from './policy';
 import { onAskerResponded } from './hooks';
@@ -25,7 +25,7 @@ import {
   type StoredSecureField,
 } from './secure-fields';
 import { extractSecrets } from './public-guard';
-import { findSensitive } from './guard';
+import { findSensitive } from '../privacy';
 import { invalidateThread } from '../threads/page-cache';
 import { invalidateViewer } from '../http/viewer-cache';
 

@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
-import { actorOf } from '../auth/actor';
-import { objectIdString, pageParam, parseInput } from '../http/validate';
+import { actorOf } from '../http/guards';
+import { objectIdString, pageParam, parseInput } from '../kernel/validate';
 import { createNotificationService, notificationJson } from './service';
 
 /** Form checkboxes send one string or several; JSON sends an array. Omitted = all. */

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { requireUser } from '../auth/actor';
+import { requireUser } from '../http/guards';
 import { notificationHandlers } from './handlers';
 
 /** In-app notifications (the header bell). One line per route. */

@@ -1,8 +1,8 @@
 import { Types } from 'mongoose';
 import { Notification, type NotificationDoc, type NotificationKind } from '../../models/notification';
-import type { Actor } from '../auth/actor';
-import type { Clock } from '../clock';
-import { NotFoundError } from '../http/errors';
+import type { Actor } from '../kernel/actor';
+import type { Clock } from '../kernel/clock';
+import { NotFoundError } from '../kernel/errors';
 import { invalidateViewer } from '../http/viewer-cache';
 
 /**

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { AppContext } from '../context';
-import { actorOf } from '../auth/actor';
-import { parseInput } from '../http/validate';
+import { actorOf } from '../http/guards';
+import { parseInput } from '../kernel/validate';
 import { fmt } from '../threads/format';
 import { STATUS_LABELS, threadSummaryJson } from '../threads/present';
 import { listProducts } from '../threads/service';

@@ -1,7 +1,7 @@
 import { Types, type QueryFilter } from 'mongoose';
-import type { Actor } from '../auth/actor';
+import type { Actor } from '../kernel/actor';
 import { Thread, type ThreadDoc, type ThreadStatus } from '../../models/thread';
-import { NotFoundError } from '../http/errors';
+import { NotFoundError } from '../kernel/errors';
 import { findProduct } from '../threads/products';
 import { SUMMARY_PROJECTION, THREADS_PER_PAGE, threadUrl, toSummary, type ThreadSummary } from '../threads/present';
 import { pendingViews } from '../threads/views-counter';

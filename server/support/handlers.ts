@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
-import { actorOf } from '../auth/actor';
-import { pageParam, parseInput } from '../http/validate';
+import { actorOf } from '../http/guards';
+import { pageParam, parseInput } from '../kernel/validate';
 import { createSupportService, queueJson } from './service';
 
 const queueSchema = z.object({ page: pageParam, askerPage: pageParam });

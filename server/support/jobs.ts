@@ -1,5 +1,5 @@
 import { createTask, type ScheduledTask } from 'node-cron';
-import type { Logger } from '../logger';
+import type { Logger } from '../kernel/logger';
 
 /**
  * Named scheduled jobs. main.ts starts them; tests never do (they call the job

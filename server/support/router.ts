@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { requireStaff } from '../auth/actor';
+import { requireStaff } from '../http/guards';
 import { supportHandlers } from './handlers';
 import { useSupportConfig } from './settings';
 

@@ -1,10 +1,10 @@
 import type { Types } from 'mongoose';
 import { Thread, type ThreadStatus } from '../../models/thread';
-import { isStaff, type Actor } from '../auth/actor';
-import type { Clock } from '../clock';
+import { isStaff, type Actor } from '../kernel/actor';
+import type { Clock } from '../kernel/clock';
 import type { Config } from '../config';
-import { ForbiddenError, UnauthorizedError } from '../http/errors';
-import { formatBusinessDuration } from './calendar';
+import { ForbiddenError, UnauthorizedError } from '../kernel/errors';
+import { formatBusinessDuration } from '../calendar';
 import { supportRulesFor, type SupportRules } from './settings';
 
 /**

@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { BusinessCalendar, DEFAULT_CALENDAR, calendarFromConfig } from './calendar';
+import { BusinessCalendar, DEFAULT_CALENDAR, calendarFromConfig } from '../calendar';
 
 /**
  * The support rules a process enforces: its business calendar and how long a thread may

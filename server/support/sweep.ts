@@ -1,10 +1,10 @@
 import { Types } from 'mongoose';
 import { Thread } from '../../models/thread';
-import type { Clock } from '../clock';
-import type { Logger } from '../logger';
+import type { Clock } from '../kernel/clock';
+import type { Logger } from '../kernel/logger';
 import { notify } from '../notifications/service';
 import { addSystemReply, lockThreadAutomatically } from '../threads/service';
-import type { BusinessCalendar } from './calendar';
+import type { BusinessCalendar } from '../calendar';
 import { businessDaysPhrase, currentSupportRules } from './settings';
 
 /**

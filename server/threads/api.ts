@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { AppContext } from '../context';
-import { actorOf } from '../auth/actor';
-import { parseId, parseInput } from '../http/validate';
+import { actorOf } from '../http/guards';
+import { parseId, parseInput } from '../kernel/validate';
 import * as threads from './service';
 import { acceptBody, askJson, listQuery, lockBody, productBody, replyBody, threadEdit, threadPageQuery } from './schemas';
 import { replyJson, threadJson, threadSummaryJson } from './present';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../clock';
-import type { Actor } from '../auth/actor';
+import type { Clock } from '../kernel/clock';
+import type { Actor } from '../kernel/actor';
 import { createAuthService } from '../auth/service';
 import { User } from '../../models/user';
 import { Thread } from '../../models/thread';

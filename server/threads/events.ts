@@ -1,4 +1,4 @@
-import type { Actor } from '../auth/actor';
+import type { Actor } from '../kernel/actor';
 import type { ThreadStatus } from '../../models/thread';
 
 /**

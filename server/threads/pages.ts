@@ -1,9 +1,9 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../context';
-import { actorOf } from '../auth/actor';
-import { AppError, NotFoundError } from '../http/errors';
+import { actorOf } from '../http/guards';
+import { AppError, NotFoundError } from '../kernel/errors';
 import { linkedConversationsFor } from '../messages/service';
-import { parseId, parseInput } from '../http/validate';
+import { parseId, parseInput } from '../kernel/validate';
 import { renderMarkdown } from '../markdown/render';
 import { supportRulesFor } from '../support/settings';
 import * as threads from './service';

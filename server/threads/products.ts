@@ -1,8 +1,8 @@
 import mongoose from 'mongoose';
-import type { Actor } from '../auth/actor';
+import type { Actor } from '../kernel/actor';
 import { Product } from '../../models/product';
 import { Thread } from '../../models/thread';
-import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../http/errors';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../kernel/errors';
 import { canManageProducts } from './policy';
 import { toObjectId } from './ids';
 import { clearPageCache } from './page-cache';

@@ -1,13 +1,13 @@
 import { Types } from 'mongoose';
-import type { Actor } from '../auth/actor';
-import { guardPublicPost } from '../messages/public-guard';
-import { isStaff } from '../auth/actor';
-import type { Clock } from '../clock';
+import type { Actor } from '../kernel/actor';
+import { guardPublicPost } from '../privacy';
+import { isStaff } from '../kernel/actor';
+import type { Clock } from '../kernel/clock';
 import { Thread, type ThreadStatus } from '../../models/thread';
 import { Reply } from '../../models/reply';
 import { Revision } from '../../models/revision';
 import { renderMarkdown, RENDERER_VERSION } from '../markdown/render';
-import { ConflictError, ForbiddenError, LockedError, NotFoundError } from '../http/errors';
+import { ConflictError, ForbiddenError, LockedError, NotFoundError } from '../kernel/errors';
 import * as policy from './policy';
 import { toObjectId } from './ids';
 import { emitThreadEvent } from './events';

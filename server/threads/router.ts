@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { requireAdmin, requireStaff, requireUser } from '../auth/actor';
+import { requireAdmin, requireStaff, requireUser } from '../http/guards';
 import { pages, unlessPreview } from './pages';
 import { api } from './api';
 

@@ -3,8 +3,8 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../server/app';
 import { testConfig, type Config } from '../../server/config';
-import { createLogger } from '../../server/logger';
-import { FakeClock } from '../../server/clock';
+import { createLogger } from '../../server/kernel/logger';
+import { FakeClock } from '../../server/kernel/clock';
 import { startTestDatabase } from '../../server/db/connect';
 
 export interface TestApp {

@@ -1,7 +1,7 @@
 import type request from 'supertest';
 import { createAuthService } from '../../server/auth/service';
-import type { Role } from '../../server/auth/actor';
-import { systemClock, type Clock } from '../../server/clock';
+import type { Role } from '../../server/kernel/actor';
+import { systemClock, type Clock } from '../../server/kernel/clock';
 import { testConfig } from '../../server/config';
 import { csrfToken } from './app';
 

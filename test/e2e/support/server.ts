@@ -3,12 +3,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../../server/app';
 import { testConfig, type Config } from '../../../server/config';
-import { createLogger } from '../../../server/logger';
-import { FakeClock } from '../../../server/clock';
+import { createLogger } from '../../../server/kernel/logger';
+import { FakeClock } from '../../../server/kernel/clock';
 import { startTestDatabase } from '../../../server/db/connect';
 import { startup } from '../../../server/startup';
 import { createAuthService } from '../../../server/auth/service';
-import type { Role } from '../../../server/auth/actor';
+import type { Role } from '../../../server/kernel/actor';
 import { runCommand, type CliContext } from '../../../server/cli/registry';
 import '../../../server/cli/commands';
 

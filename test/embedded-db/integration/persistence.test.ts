@@ -9,7 +9,7 @@ import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import mongoose from 'mongoose';
 import { testConfig } from '../../../server/config';
-import { createLogger } from '../../../server/logger';
+import { createLogger } from '../../../server/kernel/logger';
 import { connectDatabase } from '../../../server/db/connect';
 import { isDataDirLocked } from '../../../server/db/embedded';
 import { startEmbeddedServer } from '../../../server/db/embedded/server';

@@ -4,7 +4,7 @@ import { createUser, signIn, type TestUser } from '../../helpers/users';
 import { getCommand, runCommand, type CliContext } from '../../../server/cli/registry';
 import '../../../server/cli/commands';
 import { defaultSignatureFor, signatureHtmlFor } from '../../../server/auth/signature';
-import { createLogger } from '../../../server/logger';
+import { createLogger } from '../../../server/kernel/logger';
 import { collection, formToken } from './util';
 
 describe('auth: roles, staff signatures and the CLI', () => {

@@ -4,8 +4,8 @@ import { startTestApp, type TestApp } from '../../helpers/app';
 import { createUser, signIn, type TestUser } from '../../helpers/users';
 import { ensureDefaultProducts, listProducts } from '../../../server/threads/service';
 import { clearProductCache } from '../../../server/threads/products';
-import type { Role } from '../../../server/auth/actor';
-import type { Actor } from '../../../server/auth/actor';
+import type { Role } from '../../../server/kernel/actor';
+import type { Actor } from '../../../server/kernel/actor';
 
 export type Agent = ReturnType<typeof request.agent>;
 

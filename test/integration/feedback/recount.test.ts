@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { ask, col, oid, reply, seeded, startFeedbackWorld, type FeedbackWorld, type Person } from './helpers';
 import * as feedback from '../../../server/feedback/service';
 import { recountFeedback } from '../../../server/feedback/recount';
-import { AppError } from '../../../server/http/errors';
+import { AppError } from '../../../server/kernel/errors';
 import { runCommand, type CliContext } from '../../../server/cli/registry';
-import { createLogger } from '../../../server/logger';
+import { createLogger } from '../../../server/kernel/logger';
 import '../../../server/cli/commands';
 
 /** Counters straight from the vote documents, computed here independently of the service. */

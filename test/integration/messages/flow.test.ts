@@ -3,7 +3,7 @@ import { askVia, col, form, formToken, oid, person, replyTo, reveal, sendNew, st
 import { startTestApp } from '../../helpers/app';
 import { runCommand } from '../../../server/cli/registry';
 import '../../../server/cli/commands';
-import { createLogger } from '../../../server/logger';
+import { createLogger } from '../../../server/kernel/logger';
 
 /** The seed thread's flow, the asker-response rule, and the smaller features around it. */
 describe('messages: support flow', () => {

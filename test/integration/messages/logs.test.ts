@@ -5,8 +5,8 @@ import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../../../server/app';
 import { testConfig } from '../../../server/config';
-import { FakeClock } from '../../../server/clock';
-import { REDACT_PATHS } from '../../../server/logger';
+import { FakeClock } from '../../../server/kernel/clock';
+import { REDACT_PATHS } from '../../../server/kernel/logger';
 import { startTestDatabase } from '../../../server/db/connect';
 import { createUser, signIn } from '../../helpers/users';
 

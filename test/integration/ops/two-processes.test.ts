@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { startEmbeddedServer, type EmbeddedServer } from '../../../server/db/embedded';
-import { createLogger } from '../../../server/logger';
+import { createLogger } from '../../../server/kernel/logger';
 import { createAuthService } from '../../../server/auth/service';
-import { systemClock } from '../../../server/clock';
+import { systemClock } from '../../../server/kernel/clock';
 import { testConfig } from '../../../server/config';
-import { BusinessCalendar, DEFAULT_CALENDAR } from '../../../server/support/calendar';
+import { BusinessCalendar, DEFAULT_CALENDAR } from '../../../server/calendar';
 import { childEnv, CookieJar, runCli, startAppProcess, type AppProcess } from './processes';
 
 const SESSION_SECRET = 'two-processes-session-secret-0123456789abcdef';

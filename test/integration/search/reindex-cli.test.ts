@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { runCommand, type CliContext } from '../../../server/cli/registry';
 import '../../../server/cli/commands';
-import { createLogger } from '../../../server/logger';
+import { createLogger } from '../../../server/kernel/logger';
 import { startWorld, askVia, replyVia, col, oid, type World } from '../threads/fixture';
 
 describe('search: reindex-search CLI command', function () {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { awaitingThread, startForum, type Forum } from './helpers';
 import { runCommand, type CliContext } from '../../../server/cli/registry';
-import { createLogger } from '../../../server/logger';
+import { createLogger } from '../../../server/kernel/logger';
 import '../../../server/cli/commands';
 
 /** `npm run forum -- lock-sweep [--now <ISO-8601>] [--dry-run]`, run in process. */

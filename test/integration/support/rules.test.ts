@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { DateTime } from 'luxon';
-import { BusinessCalendar } from '../../../server/support/calendar';
+import { BusinessCalendar } from '../../../server/calendar';
 import {
   afterReply,
   mergeLifecycle,

@@ -6,7 +6,7 @@ import { Notification } from '../../../models/notification';
 import { runLockSweep, runReminderSweep } from '../../../server/support/sweep';
 import { JobRegistry } from '../../../server/support/jobs';
 import { registerSupportJobs } from '../../../server/support/schedule';
-import { createLogger } from '../../../server/logger';
+import { createLogger } from '../../../server/kernel/logger';
 
 /**
  * The no-response lock job and its reminder against the real database, with the fake

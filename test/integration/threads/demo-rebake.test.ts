@@ -4,7 +4,7 @@ import { seedDemoContent } from '../../../server/threads/demo';
 import { rebake } from '../../../server/threads/rebake';
 import { runCommand } from '../../../server/cli/registry';
 import '../../../server/cli/commands';
-import { createLogger } from '../../../server/logger';
+import { createLogger } from '../../../server/kernel/logger';
 import { col } from './fixture';
 
 describe('threads: demo content and rebake', () => {

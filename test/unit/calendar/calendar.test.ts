@@ -7,7 +7,7 @@ import {
   calendarFromConfig,
   formatBusinessDuration,
   type CalendarSettings,
-} from '../../../server/support/calendar';
+} from '../../../server/calendar';
 import { testConfig } from '../../../server/config';
 
 const ZONE = 'America/New_York';

@@ -6,7 +6,7 @@ import {
   removeSensitive,
   type SensitiveKind,
   type SensitiveMatch,
-} from '../../../server/messages/guard';
+} from '../../../server/privacy';
 
 /** [kind, matched text] pairs, in order. */
 function found(text: string): [SensitiveKind, string][] {

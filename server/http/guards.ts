@@ -1,30 +1,7 @@
 import type { RequestHandler } from 'express';
-import { ForbiddenError, UnauthorizedError } from '../http/errors';
-
-export const ROLES = ['member', 'moderator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-/**
- * The signed-in person as services see it. Services take `(actor, input)`; they never
- * see `req`. `null` is an anonymous reader.
- */
-export interface Actor {
-  id: string;
-  username: string;
-  displayName: string;
-  role: Role;
-}
-
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Express {
-    interface User extends Actor {}
-  }
-}
-
-export const isStaff = (actor: Actor | null | undefined): boolean => !!actor && (actor.role === 'moderator' || actor.role === 'admin');
-
-export const isAdmin = (actor: Actor | null | undefined): boolean => !!actor && actor.role === 'admin';
+import type { Actor } from '../kernel/actor';
+import { isAdmin, isStaff } from '../kernel/actor';
+import { ForbiddenError, UnauthorizedError } from '../kernel/errors';
 
 /** Route guard: signed in. HTML requests are sent to the sign-in page and come back after. */
 export const requireUser: RequestHandler = (req, res, next) => {
