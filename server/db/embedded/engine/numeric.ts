@@ -118,11 +118,14 @@ export function arith(a: unknown, b: unknown, op: BinaryOp): number | Long | Dou
 /**
  * A running sum with MongoDB's `$sum` typing: int while every operand is an int and the sum
  * fits, long once a long appears or an int sum overflows, double once a double appears or a
- * long sum overflows. Non-numbers are ignored by the caller.
+ * long sum overflows. Non-numbers are ignored. Integer sums stay exact: in a JS number while
+ * they are below 2^53, in a bigint beyond.
  */
 export class NumericSum {
   private kind: NumKind = 'int';
-  private exact = 0n;
+  /** the exact integer sum while it is a safe integer and `big` is null */
+  private small = 0;
+  private big: bigint | null = null;
   private dbl = 0;
   count = 0;
 
@@ -130,41 +133,46 @@ export class NumericSum {
     const k = numKind(v);
     if (k === null) return;
     this.count++;
-    const kind = widen(this.kind, k);
-    if (kind === 'double') {
-      if (this.kind !== 'double') this.dbl = Number(this.exact);
+    if (this.kind === 'double' || k === 'double') {
+      if (this.kind !== 'double') this.dbl = this.exactNumber();
+      this.kind = 'double';
       this.dbl += toDouble(v);
-    } else {
-      this.exact += toBigInt(v);
-      if (kind === 'int' && (this.exact > BigInt(INT_MAX) || this.exact < BigInt(INT_MIN))) {
-        this.kind = 'long';
-        if (this.exact > LONG_MAX || this.exact < LONG_MIN) this.toDoubleKind();
-        return;
-      }
-      if (this.exact > LONG_MAX || this.exact < LONG_MIN) {
-        this.kind = kind;
-        this.toDoubleKind();
-        return;
-      }
+      return;
     }
-    this.kind = kind;
+    if (k === 'long') this.kind = 'long';
+    if (this.big === null) {
+      const x = typeof v === 'number' ? v : k === 'long' ? (v as Long).toNumber() : toDouble(v);
+      const next = this.small + x;
+      if (Number.isSafeInteger(x) && Number.isSafeInteger(next)) {
+        this.small = next;
+        if (this.kind === 'int' && (next > INT_MAX || next < INT_MIN)) this.kind = 'long';
+        return;
+      }
+      this.big = BigInt(this.small);
+    }
+    this.big += toBigInt(v);
+    if (this.kind === 'int' && (this.big > BigInt(INT_MAX) || this.big < BigInt(INT_MIN))) this.kind = 'long';
+    if (this.big > LONG_MAX || this.big < LONG_MIN) {
+      this.dbl = Number(this.big);
+      this.kind = 'double';
+    }
   }
 
-  private toDoubleKind(): void {
-    this.dbl = Number(this.exact);
-    this.kind = 'double';
+  private exactNumber(): number {
+    return this.big === null ? this.small : Number(this.big);
   }
 
   /** The sum as MongoDB types it (0 as an int when nothing was added). */
   value(): number | Long | Double {
     if (this.kind === 'double') return makeDouble(this.dbl);
-    return this.kind === 'int' ? Number(this.exact) : Long.fromBigInt(this.exact);
+    if (this.kind === 'int') return this.small;
+    return this.big === null ? Long.fromNumber(this.small) : Long.fromBigInt(this.big);
   }
 
   /** The mean as a double, or null when nothing numeric was added. */
   mean(): number | Double | null {
     if (this.count === 0) return null;
-    const total = this.kind === 'double' ? this.dbl : Number(this.exact);
+    const total = this.kind === 'double' ? this.dbl : this.exactNumber();
     return makeDouble(total / this.count);
   }
 }
