@@ -3,7 +3,7 @@
  * and that everything the driver and mongoose actually send is still accepted.
  */
 import assert from 'node:assert/strict';
-import { MongoClient, ServerApiVersion, type MongoServerError } from 'mongodb';
+import { Double, Long, MongoClient, ServerApiVersion, type MongoServerError } from 'mongodb';
 import mongoose, { Schema } from 'mongoose';
 import { useCompatServer } from './helpers/compat-server';
 
@@ -166,6 +166,15 @@ describe('compat: strictness and error codes', () => {
     await c.deleteMany({ a: 9 }, { comment: 'c', let: { x: 1 }, hint: { a: 1 } });
     await ctx.db.command({ listCollections: 1, filter: {}, nameOnly: true, authorizedCollections: true });
     await c.listIndexes({ comment: 'c' }).toArray();
+  });
+
+  it('takes numeric command fields of any BSON number type (other drivers send int64 and double)', async () => {
+    const c = ctx.db.collection('nums');
+    await c.insertMany([{ a: 1 }, { a: 2 }, { a: 3 }]);
+    const r = await ctx.db.command({ find: 'nums', limit: Long.fromNumber(2), batchSize: new Double(5), maxTimeMS: Long.fromNumber(5000) });
+    assert.equal(r.cursor.firstBatch.length, 2);
+    const d = await ctx.db.command({ delete: 'nums', deletes: [{ q: {}, limit: Long.fromNumber(1) }] });
+    assert.equal(d.n, 1);
   });
 
   it('accepts what mongoose sends: model init, syncIndexes, queries with options, populate, sessions', async () => {

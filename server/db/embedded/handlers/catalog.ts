@@ -2,7 +2,7 @@ import type { Document } from 'bson';
 import { Query } from 'mingo';
 import type { IndexSpec } from '../engine-api';
 import { commandError } from '../errors';
-import { collectionName, commandOptions, cursorBatchSize, optionalDocument, type CommandHandler } from './context';
+import { collectionName, commandOptions, cursorBatchSize, numericValue, optionalDocument, type CommandHandler } from './context';
 
 /** Databases, collections and indexes. */
 
@@ -87,6 +87,7 @@ const collMod: CommandHandler = (cmd, db, ctx) => {
   const change = options.index as Document | undefined;
   if (!change) return { ok: 1 };
   const extra = Object.keys(change).filter((k) => k !== 'name' && k !== 'keyPattern' && k !== 'expireAfterSeconds');
+  if (numericValue(change.expireAfterSeconds) !== undefined) change.expireAfterSeconds = numericValue(change.expireAfterSeconds);
   if (extra.length > 0 || typeof change.expireAfterSeconds !== 'number') {
     throw commandError(2, "collMod on the embedded server can only change an index's expireAfterSeconds");
   }

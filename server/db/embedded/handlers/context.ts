@@ -41,11 +41,23 @@ export function optionalDocument(cmd: Document, field: string): Document | undef
   return v as Document;
 }
 
+/**
+ * The value of a numeric command field of any BSON number type (int32, int64 or double, as
+ * other drivers send them), as a JS number; undefined for anything else.
+ */
+export function numericValue(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  const bt = (v as { _bsontype?: string } | null)?._bsontype;
+  if (bt === 'Long' || bt === 'Double' || bt === 'Int32') return Number((v as { valueOf(): unknown }).valueOf());
+  return undefined;
+}
+
 export function optionalNumber(cmd: Document, field: string): number | undefined {
   const v = cmd[field];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw commandError(14, `'${field}' must be a number`);
-  return v;
+  const n = numericValue(v);
+  if (n === undefined || !Number.isFinite(n)) throw commandError(14, `'${field}' must be a number`);
+  return n;
 }
 
 export function requiredArray(cmd: Document, field: string): Document[] {
@@ -75,7 +87,7 @@ export function cursorBatchSize(cmd: Document): number | undefined {
   const cursor = cmd.cursor;
   if (cursor === undefined || cursor === null) return undefined;
   const b = (cursor as Document).batchSize;
-  return typeof b === 'number' ? b : undefined;
+  return numericValue(b);
 }
 
 /** Generic fields of any command that carry no meaning for the embedded server. */

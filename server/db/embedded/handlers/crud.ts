@@ -7,6 +7,7 @@ import {
   collectionName,
   cursorBatchSize,
   isDurable,
+  numericValue,
   operationSpec,
   optionalDocument,
   optionalNumber,
@@ -123,7 +124,9 @@ const remove: CommandHandler = (cmd, db, ctx) => {
     if (s === null || typeof s !== 'object' || typeof s.q !== 'object' || s.q === null) {
       throw commandError(9, "each delete needs a 'q' filter object");
     }
-    if (s.limit !== 0 && s.limit !== 1) throw commandError(9, "a delete's 'limit' must be 0 (all) or 1");
+    const limit = numericValue(s.limit);
+    if (limit !== 0 && limit !== 1) throw commandError(9, "a delete's 'limit' must be 0 (all) or 1");
+    s.limit = limit;
     checkStatementFields('delete', 'deletes', s);
   }
   const result = ctx.engine.delete(db, coll, statements as DeleteStatement[], {
