@@ -3,7 +3,7 @@
  * documented answer; the server must give the same answer with and without an index.
  */
 import assert from 'node:assert/strict';
-import type { Collection, Document } from 'mongodb';
+import { Binary, Long, type Collection, type Document } from 'mongodb';
 import { useCompatServer } from './helpers/compat-server';
 
 /** Documents whose `a` (or `a.b`) takes every shape that matters for null and $exists. */
@@ -136,6 +136,25 @@ describe('compat: queries', () => {
       assert.equal(await c.countDocuments({ $expr: '$z' }), 0);
       assert.equal(await c.countDocuments({ $expr: { $toLong: '$z' } }), 0);
     });
+  });
+
+  it("$bitsAllSet/$bitsAnySet/$bitsAllClear/$bitsAnyClear read numbers (any type, two's complement) and binary data", async () => {
+    const c = ctx.db.collection('bits');
+    await c.insertMany([
+      { _id: 1, a: 54 }, // 0b110110
+      { _id: 2, a: Long.fromNumber(20) }, // 0b10100
+      { _id: 3, a: -5 }, // ...11111011
+      { _id: 4, a: new Binary(Buffer.from([0x36])) }, // bits 1, 2, 4, 5
+      { _id: 5, a: 2.5 }, // not an integer: never matches
+      { _id: 6, a: 'x' },
+    ] as never[]);
+    const ids = async (f: Document) => (await c.find(f).sort({ _id: 1 }).toArray()).map((d) => d._id);
+    assert.deepEqual(await ids({ a: { $bitsAllSet: [1, 5] } }), [1, 3, 4]);
+    assert.deepEqual(await ids({ a: { $bitsAllSet: 50 } }), [1, 3, 4]); // 0b110010
+    assert.deepEqual(await ids({ a: { $bitsAnySet: [0, 3] } }), [3]);
+    assert.deepEqual(await ids({ a: { $bitsAllClear: [0, 3] } }), [1, 2, 4]);
+    assert.deepEqual(await ids({ a: { $bitsAnyClear: new Binary(Buffer.from([0x01])) } }), [1, 2, 4]);
+    assert.deepEqual(await ids({ a: { $bitsAllSet: [100] } }), [3]); // sign extension
   });
 
   describe('string order', () => {

@@ -268,6 +268,67 @@ function existsOp(selector: string, value: unknown): Compiled {
   return (o) => visitPath(o, parts, 0, present, false) === want;
 }
 
+// ---- $bitsAllSet, $bitsAnySet, $bitsAllClear, $bitsAnyClear ------------------------------------
+
+function binaryBytes(v: unknown): Uint8Array | null {
+  if (v instanceof Uint8Array) return v;
+  if ((v as { _bsontype?: string } | null)?._bsontype !== 'Binary') return null;
+  const b = v as { buffer: Uint8Array; position?: number };
+  return b.buffer.subarray(0, typeof b.position === 'number' ? b.position : b.buffer.length);
+}
+
+/** The bit positions a $bits* operand names: a list of positions, a numeric mask or a binary mask. */
+function bitPositions(spec: unknown, op: string): number[] {
+  if (Array.isArray(spec)) {
+    return spec.map((p) => {
+      const n = numKind(p) === null ? NaN : toDouble(p);
+      if (!Number.isInteger(n) || n < 0) throw badValue(`${op} bit positions must be non-negative integers`);
+      return n;
+    });
+  }
+  const bytes = binaryBytes(spec);
+  const out: number[] = [];
+  if (bytes) {
+    for (let i = 0; i < bytes.length; i++) for (let b = 0; b < 8; b++) if (bytes[i] & (1 << b)) out.push(i * 8 + b);
+    return out;
+  }
+  const k = numKind(spec);
+  const x = k === null ? NaN : toDouble(spec);
+  if (k === null || !Number.isInteger(x) || x < 0) {
+    throw badValue(`${op} takes an array of positions, a non-negative integer bitmask or a BinData bitmask`);
+  }
+  let mask = k === 'long' ? toBigInt(spec) : BigInt(x);
+  for (let p = 0; mask > 0n; p++, mask >>= 1n) if (mask & 1n) out.push(p);
+  return out;
+}
+
+/** Bit `p` of a value: numbers as 64-bit two's complement, binaries byte by byte (low bit first). */
+function bitReader(x: unknown): ((p: number) => boolean) | null {
+  const bytes = binaryBytes(x);
+  if (bytes) return (p) => p >> 3 < bytes.length && (bytes[p >> 3] & (1 << (p & 7))) !== 0;
+  const k = numKind(x);
+  if (k === null) return null;
+  let n: bigint;
+  if (k === 'long') n = toBigInt(x);
+  else {
+    const v = toDouble(x);
+    if (!Number.isInteger(v) || v >= 2 ** 63 || v < -(2 ** 63)) return null;
+    n = BigInt(v);
+  }
+  return (p) => (p >= 64 ? n < 0n : ((n >> BigInt(p)) & 1n) === 1n);
+}
+
+function bitsTest(op: string, every: boolean, set: boolean) {
+  return (spec: unknown): Visit => {
+    const positions = bitPositions(spec, op);
+    return (x) => {
+      const bit = bitReader(x);
+      if (!bit) return false;
+      return every ? positions.every((p) => bit(p) === set) : positions.some((p) => bit(p) === set);
+    };
+  };
+}
+
 /** Query operators to register over mingo's (see mingo-context.ts). */
 export function queryOperators(makeQuery: QueryFactory) {
   return {
@@ -284,6 +345,10 @@ export function queryOperators(makeQuery: QueryFactory) {
     $size: fieldOp(sizeTest, false, false),
     $exists: existsOp,
     $all: allOp(makeQuery),
+    $bitsAllSet: fieldOp(bitsTest('$bitsAllSet', true, true)),
+    $bitsAnySet: fieldOp(bitsTest('$bitsAnySet', false, true)),
+    $bitsAllClear: fieldOp(bitsTest('$bitsAllClear', true, false)),
+    $bitsAnyClear: fieldOp(bitsTest('$bitsAnyClear', false, false)),
   };
 }
 
