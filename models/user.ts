@@ -9,7 +9,7 @@ import mongoose, { Schema, type InferSchemaType, type Types } from 'mongoose';
 export const ROLES = ['member', 'moderator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-const userSchema = new Schema(
+export const userSchema = new Schema(
   {
     username: { type: String, required: true, trim: true },
     usernameLower: { type: String, required: true },
@@ -34,8 +34,6 @@ userSchema.index({ role: 1, usernameLower: 1 });
 
 export type UserFields = InferSchemaType<typeof userSchema>;
 export type UserRecord = UserFields & { _id: Types.ObjectId };
-
-export const User = mongoose.model('User', userSchema);
 
 /** What anyone may see about a person. Never the hash, never the email. */
 export interface PublicUser {

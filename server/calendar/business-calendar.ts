@@ -1,5 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
-import Holidays from 'date-holidays';
+import Holidays, { type HolidaysTypes } from 'date-holidays';
 import type { Config } from '../config';
 
 /**
@@ -10,6 +10,25 @@ import type { Config } from '../config';
  * Business time is measured in real elapsed time inside each day's open window, so adding
  * and measuring always agree (businessMinutesBetween(a, addBusinessTime(a, d)) === d), and
  * zones and DST come from luxon, holidays from date-holidays.
+ *
+ * Which holidays close the desk (every day the configured country closes its offices for):
+ * - every entry date-holidays types `public`, and
+ * - every substitute (observed) day, `substitute: true`, typed `public` or `bank`.
+ * Source: date-holidays 3.37 data (node_modules/date-holidays/data/countries/*.yaml) and its
+ * type definitions (README, "Types of holidays": bank = "banks and offices are closed",
+ * observance = "no paid day off"). Observed days are typed inconsistently there: for the US,
+ * New Year's Day, Juneteenth, Independence Day and Christmas Day move with "if saturday then
+ * previous friday, if sunday then next monday" and their observed day is a `public` entry,
+ * but Veterans Day's observed day (same rule, e.g. Fri 2028-11-10, Mon 2029-11-12) is a
+ * separate `bank` entry with the note "Federal Government offices are closed". Federal
+ * offices close on all of these observed days (5 U.S.C. 6103, the source date-holidays' US data
+ * cites), which is what "US public holidays" means in support-policy.md. Other countries'
+ * observed days that this covers: Bermuda (bank, "Government offices close"), Ireland's
+ * Monday after St Patrick's and St Stephen's Day (bank). Substitutes typed `observance` (Spain's regional
+ * Monday holidays, Taiwan's private-sector Labour Day) stay open, as do non-substitute `bank`
+ * days (Germany's Christmas Eve and New Year's Eve, Japan's January 2-3): list those in
+ * `closedDates` when a desk closes for them. Observed days can fall in the neighbouring year
+ * (Fri 2027-12-31 for New Year's Day 2028) and are found there too.
  */
 export interface CalendarSettings {
   /** IANA zone, never a fixed offset: the desk keeps local hours across DST. */
@@ -279,13 +298,17 @@ export class BusinessCalendar {
     let dates = this.holidayYears.get(year);
     if (!dates) {
       dates = new Map();
-      // Substitute (observed) days are listed by date-holidays as their own public entries.
-      for (const h of this.holidays.getHolidays(year, this.holidayLanguage)) {
-        if (h.type !== 'public') continue;
+      // An observed day can fall in the neighbouring year (New Year's Day on a Saturday is
+      // observed on Friday December 31), so the lists of the years around are read too.
+      const listed = [year - 1, year, year + 1].flatMap((y) => this.holidays.getHolidays(y, this.holidayLanguage));
+      for (const h of listed) {
+        if (!closesOffices(h)) continue;
         const first = DateTime.fromISO(h.date.slice(0, 10), { zone: 'UTC' });
         const span = Math.max(1, Math.round((h.end.getTime() - h.start.getTime()) / 86_400_000));
         for (let i = 0; i < span; i++) {
-          const date = first.plus({ days: i }).toISODate()!;
+          const day = first.plus({ days: i });
+          if (day.year !== year) continue;
+          const date = day.toISODate()!;
           if (!dates.has(date)) dates.set(date, h.name);
         }
       }
@@ -293,6 +316,17 @@ export class BusinessCalendar {
     }
     return dates;
   }
+}
+
+/**
+ * Whether the desk closes for a date-holidays entry (see the rule in the module docstring).
+ * date-holidays defines its types as: public = public holiday; bank = "banks and offices are
+ * closed"; school; optional = "majority of people take a day off"; observance = "no paid day
+ * off" (node_modules/date-holidays/README.md, "Types of holidays").
+ */
+export function closesOffices(h: Pick<HolidaysTypes.Holiday, 'type' | 'substitute'>): boolean {
+  if (h.type === 'public') return true;
+  return h.substitute === true && h.type === 'bank';
 }
 
 function createHolidays(country: string, region: string | undefined): Holidays {

@@ -4,3 +4,4 @@
  * no database.
  */
 export * from './business-calendar';
+export * from './rules';

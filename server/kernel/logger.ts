@@ -15,6 +15,23 @@ export const REDACT_PATHS = [
   '*.fields[*].value',
   'secret',
   '*.secret',
+  // Mail configuration and credentials (server/config.ts, server/mail/): an SMTP URL carries
+  // the password; nodemailer's transport options carry it as auth.pass.
+  'SMTP_PASS',
+  '*.SMTP_PASS',
+  'SMTP_URL',
+  '*.SMTP_URL',
+  'MAIL_SECRET',
+  '*.MAIL_SECRET',
+  'SESSION_SECRET',
+  '*.SESSION_SECRET',
+  'pass',
+  '*.pass',
+  'auth.pass',
+  '*.auth.pass',
+  // Signed mail tokens (unsubscribe, verification, reset) are capabilities.
+  'token',
+  '*.token',
   'req.headers.cookie',
   'req.headers.authorization',
   'req.headers["x-csrf-token"]',

@@ -9,6 +9,7 @@ const FIELD_KIND: Record<SensitiveKind, SecureFieldKind> = {
   phone: 'other',
   card_number: 'other',
   product_key: 'other',
+  password: 'other',
 };
 
 /**

@@ -17,11 +17,25 @@ import { findPhoneNumbersInText } from 'libphonenumber-js/max';
  *   spaces or dashes ("MCID: 123456789", "certification ID 1234 5678 9"). There is no
  *   keyword-free shape: a bare 9-digit number is as likely an order number.
  * - access_code: an access-code keyword (access/activation/redemption/voucher/verification/
- *   security/recovery code, passcode, OTP, or "code:"/"code =" when not an error/status/zip...
- *   code) followed by a 6-20 character token with at least one digit, either plain
+ *   security/recovery code, passcode, OTP, or "code:"/"code =" when not an error/status/zip/
+ *   exam/course/promo... code) followed by a 6-20 character token with at least one digit, either plain
  *   ("ABC123XYZ") or dash-grouped ("AB12-CD34-EF56"); hex error codes (0x...) and KB numbers
  *   are never tokens. Without a keyword: three to five dash-separated groups of four
  *   UPPERCASE letters/digits with at least one of each ("ABCD-EFGH-1234").
+ *   Also (renderer-independent phrasing found in support threads, issue 18 item 8): a code
+ *   named by a determiner ("Here is the code 7KQ2XM9P4RT8", "the code I received is ...",
+ *   "my new code: ...") when the value has 8+ characters and a digit and is not an 8-digit hex
+ *   Windows error code; API keys, tokens and client secrets named as such (16-200 characters);
+ *   and, without a keyword, credential formats their issuers publish (GitHub and Slack tokens,
+ *   AWS access key IDs, Stripe secret keys, Google API keys, JSON Web Tokens, PEM private keys,
+ *   BitLocker recovery keys).
+ * - password: "password"/"passwd"/"passphrase" (and Passwort, Kennwort, contraseña, mot de
+ *   passe, senha, wachtwoord, пароль) followed by ":", "=", "-", a quote, or "is"/"was", with
+ *   optional "for <account>", "(note)" or "I use" between; "pass"/"pw"/"pwd" only before ":" or
+ *   "="; the value must look like a password (looksLikePassword: 6+ characters with a digit,
+ *   symbol or inner capital, or 10+ lower-case letters that are not a word like "required";
+ *   never a mask or placeholder such as "********", "[removed]", "YOUR_PASSWORD"). PINs: "PIN"
+ *   (or "PIN code/number") with ":", "=", "#" or "is", then 4-12 digits.
  * - email: an ordinary address (local@domain.tld).
  * - phone: numbers libphonenumber-js (max metadata, default country US) finds and validates.
  *   A bare run of digits ("2125551234") is only a phone when a phone word (phone, call, tel,
@@ -32,7 +46,11 @@ import { findPhoneNumbersInText } from 'libphonenumber-js/max';
  *   written as one run or grouped like a card (4-4-4-4, 4-4-4-4-3, 4-6-5, 4-6-4) with spaces
  *   or dashes.
  * - product_key: five dash-separated groups of five letters/digits; placeholders such as
- *   XXXXX-XXXXX-XXXXX-XXXXX-XXXXX are not flagged.
+ *   XXXXX-XXXXX-XXXXX-XXXXX-XXXXX are not flagged. Also a value after "serial number", "S/N",
+ *   "license key", "product key", "activation/registration/CD key": upper-case letters and
+ *   digits (both), optionally dash-grouped.
+ * - card_number is not reported when the words just before name a case, ticket, order,
+ *   tracking or reference number (Microsoft case numbers are 16 digits).
  * Order numbers ("order 1234567") are not flagged: they are routinely quoted in public
  * threads and are useless without the account.
  *
@@ -40,7 +58,7 @@ import { findPhoneNumbersInText } from 'libphonenumber-js/max';
  * (so "MCID: 123" becomes "MCID: [removed]", keeping the context); without it the whole
  * match is the secret. Flags are kept; "g" and "d" are added.
  */
-export type SensitiveKind = 'certification_id' | 'access_code' | 'email' | 'phone' | 'card_number' | 'product_key';
+export type SensitiveKind = 'certification_id' | 'access_code' | 'password' | 'email' | 'phone' | 'card_number' | 'product_key';
 
 export interface SensitiveMatch {
   kind: SensitiveKind;
@@ -53,15 +71,19 @@ export interface SensitiveMatch {
 export interface GuardPatterns {
   certificationId: RegExp[];
   accessCode: RegExp[];
+  /** Candidates are kept only when the value looks like a password (looksLikePassword). */
+  password?: RegExp[];
+  productKey?: RegExp[];
 }
 
 export const SENSITIVE_LABELS: Readonly<Record<SensitiveKind, string>> = Object.freeze({
   certification_id: 'Certification ID',
   access_code: 'Access code',
+  password: 'Password',
   email: 'E-mail address',
   phone: 'Phone number',
   card_number: 'Card number',
-  product_key: 'Product key',
+  product_key: 'Product key or serial number',
 });
 
 // When two findings overlap the longer one wins; on a tie, the more specific kind.
@@ -69,9 +91,10 @@ const PRIORITY: Record<SensitiveKind, number> = {
   product_key: 0,
   card_number: 1,
   certification_id: 2,
-  access_code: 3,
-  email: 4,
-  phone: 5,
+  password: 3,
+  access_code: 4,
+  email: 5,
+  phone: 6,
 };
 
 /** After a keyword: optional "number"/"#", then any of ":", "=", "#", "(", "-", "is", "was", quotes. */
@@ -84,7 +107,7 @@ const CERT_VALUE = String.raw`(?<secret>\d(?:[ -]?\d){5,11})(?![\d-]|[.,/:]\d)`;
 const ACCESS_KEYWORD = String.raw`\b(?:(?:access|activation|redemption|redeem|voucher|verification|security|recovery|backup|authori[sz]ation|one[\s-]time)[\s-]+(?:code|key|pin)|exam[\s-]+voucher|voucher|pass[\s-]?code|OTP)\b`;
 
 // "code:" on its own, unless the word before says which harmless code it is.
-const CODE_COLON = String.raw`(?<!\b(?:error|status|exit|return|stop|bug\s?check|reason|result|response|http|country|area|zip|postal|post|source|qr|bar|colou?r|dial|language|lang|region|event|exception|fault|diagnostic|html|sample|example|product|item|sku|part|tracking|discount|coupon|promo|shortcut|key|program|python|js|css)[\s_-]*)\bcode\s*(?:[:=]|\bis\b)\s*["'“‘]?`;
+const CODE_COLON = String.raw`(?<!\b(?:error|status|exit|return|stop|bug\s?check|reason|result|response|http|country|area|zip|postal|post|source|qr|bar|colou?r|dial|language|lang|region|event|exception|fault|diagnostic|html|sample|example|product|item|sku|part|tracking|discount|coupon|promo|shortcut|key|program|python|js|css|exam|course|class|module|model|version|build|release|ticket|case|order|reference|booking|invoice|transaction|shipping|airport|currency|vendor|device|firmware|char(?:acter)?)[\s_-]*)\bcode\s*(?:[:=]|\bis\b)\s*["'“‘]?`;
 
 // The token: 6-20 characters with a digit, plain or dash-grouped; never a 0x error or a KB number.
 const ACCESS_VALUE = String.raw`(?!0x[0-9a-f]+(?![a-z0-9-])|KB\d+(?![a-z0-9-]))(?<secret>(?=[a-z0-9-]*\d)(?:[a-z0-9]{6,20}|[a-z0-9]{2,8}(?:-[a-z0-9]{2,8}){1,5}))(?![a-z0-9-]|[.,/:@][a-z0-9])`;
@@ -92,14 +115,95 @@ const ACCESS_VALUE = String.raw`(?!0x[0-9a-f]+(?![a-z0-9-])|KB\d+(?![a-z0-9-]))(
 // Keyword-free shape, case-sensitive: ABCD-EFGH-1234.
 const ACCESS_SHAPE = String.raw`(?<![\w-])(?<secret>(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{4}(?:-[A-Z0-9]{4}){2,4})(?![\w-])`;
 
+// "Here is the code 7KQ2XM9P4RT8", "my new code is ...", "the code I received: ...": a code named
+// by a determiner rather than a kind. The value must be long enough not to be a status or
+// line number (8+), and a bare 8-digit hex value is a Windows error code (8024402F), not one.
+const CODE_PHRASE = String.raw`\b(?:the|my|this|that|your|our|his|her|their|a|new|same|following)\s+(?:(?:new|same|old|correct|right|exact|full|whole|one-time|unique|personal|\d-digit)\s+)?code(?:\s+(?:that\s+|which\s+)?(?:I|we|you|he|she|they)\s+(?:got|received|was\s+(?:given|sent)|were\s+(?:given|sent)|have|used|entered|typed|tried))?`;
+const CODE_PHRASE_VALUE = String.raw`(?!0x|[0-9a-f]{8}(?![a-z0-9-])|KB\d)(?<secret>(?=[a-z0-9-]*\d)(?:[a-z0-9]{8,24}|[a-z0-9]{2,8}(?:-[a-z0-9]{2,8}){1,5}))(?![a-z0-9-]|[.,/:@][a-z0-9])`;
+
+// API keys, tokens and client secrets named as such: longer values with "_", "-", "." allowed.
+const TOKEN_KEYWORD = String.raw`\b(?:(?:api|secret|private|client|access|auth|bearer|refresh|session|personal[\s_-]+access|app|application)[\s_-]*(?:key|token|secret)|token)\b`;
+const TOKEN_VALUE = String.raw`(?<secret>(?=[A-Za-z0-9_\-.~+/=]*\d)(?=[A-Za-z0-9_\-.~+/=]*[A-Za-z])[A-Za-z0-9_\-.~+/=]{16,200})(?![A-Za-z0-9_\-~+/=])`;
+
+// Credential formats their issuers publish, recognisable without a keyword.
+const KNOWN_TOKENS = [
+  String.raw`\bgh[pousr]_[A-Za-z0-9]{36,255}\b`, // GitHub tokens
+  String.raw`\bgithub_pat_[A-Za-z0-9_]{22,255}\b`,
+  String.raw`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`, // AWS access key IDs
+  String.raw`\bxox[abposr]-[A-Za-z0-9-]{10,250}`, // Slack tokens
+  String.raw`\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,250}\b`, // Stripe secret keys
+  String.raw`\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])`, // Google API keys
+  String.raw`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`, // JSON Web Tokens
+  String.raw`-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----[\s\S]{0,8000}?(?:-----END (?:[A-Z]+ )*PRIVATE KEY-----|$)`,
+  String.raw`(?<![\d-])\d{6}(?:-\d{6}){7}(?![\d-])`, // BitLocker recovery keys: 8 groups of 6 digits
+];
+
+// Passwords: the word in English and the languages support threads mix in, then a connector.
+// "pass", "pw" and "pwd" count only before ":" or "=" ("user: admin pass: ..."), PINs only
+// as digits. looksLikePassword() then decides whether the value is a secret or prose.
+const PASSWORD_KEYWORD = String.raw`\b(?:pass(?:word|wd|phrase)|passwort|kennwort|contrase[nñ]a|mot\s+de\s+passe|senha|wachtwoord|пароль)`;
+const PASSWORD_ABOUT = String.raw`(?:\s+(?:for|to|of|on)\s+(?:the\s+|my\s+)?[\w.@+-]{1,64})?(?:\s*\([^)\n]{0,30}\))?(?:\s+(?:that\s+|which\s+)?(?:I|we)\s+(?:use|used|set|chose|picked|typed|entered|tried|have))?`;
+const PASSWORD_VALUE = String.raw`["'“‘]?(?<secret>[^\s"'“”‘’<>\x60]{4,128})`;
+const PASSWORD_SEPARATOR = String.raw`(?:\s*[:=]|\s+(?:is|was|would\s+be|will\s+be|should\s+be|has\s+been)\b\s*:?|\s+-\s|\s+(?=["'“‘]))\s*`;
+const SHORT_PASSWORD = String.raw`\b(?:pass|pw|pwd)\s*[:=]\s*`;
+const PIN = String.raw`\b(?:PIN|pin)(?:\s+(?:code|number|no\.?))?(?:\s*[:=#]|\s+(?:is|was)\b\s*:?|(?<=code|number)\s)\s*(?<secret>\d{4,12})(?![\d-])`;
+
+// Serial numbers and license keys named as such.
+const SERIAL_KEYWORD = String.raw`\b(?:(?:product|license|licence|serial|activation|registration|cd|software)[\s-]+(?:key|number|no\.?)|serial|S/N|SN)\b`;
+const SERIAL_VALUE = String.raw`(?<secret>(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{2,12}(?:-[A-Z0-9]{2,12}){0,7})(?![A-Za-z0-9-]|[.,/:@][A-Za-z0-9])`;
+
 export const DEFAULT_GUARD_PATTERNS: GuardPatterns = Object.freeze({
   certificationId: [new RegExp(CERT_KEYWORD + CONNECTOR + CERT_VALUE, 'gi')],
   accessCode: [
     new RegExp(ACCESS_KEYWORD + CONNECTOR + ACCESS_VALUE, 'gi'),
     new RegExp(CODE_COLON + ACCESS_VALUE, 'gi'),
     new RegExp(ACCESS_SHAPE, 'g'),
+    new RegExp(CODE_PHRASE + CONNECTOR + CODE_PHRASE_VALUE, 'gi'),
+    new RegExp(TOKEN_KEYWORD + CONNECTOR + TOKEN_VALUE, 'gi'),
+    ...KNOWN_TOKENS.map((source) => new RegExp(source, 'g')),
   ],
+  password: [
+    new RegExp(PASSWORD_KEYWORD + PASSWORD_ABOUT + PASSWORD_SEPARATOR + PASSWORD_VALUE, 'gi'),
+    new RegExp(SHORT_PASSWORD + PASSWORD_VALUE, 'gi'),
+    new RegExp(PIN, 'g'),
+  ],
+  productKey: [new RegExp(SERIAL_KEYWORD + CONNECTOR + SERIAL_VALUE, 'gi')],
 }) as GuardPatterns;
+
+// Values that stand for a password without being one: masks, placeholders, template variables.
+const PLACEHOLDER =
+  /^(?:[*•·x#?_.\-]+|\[.*\]|\(.*\)|\{.*\}|<.*>|\$\{?\w+\}?|%\w+%|(?:your|my|the|new|old|user|account)?[_-]?(?:password|passwort|pass|pwd|secret|pin)(?:[_-]?here)?|example\w*|redacted|removed|hidden|none|null|undefined|n\/a)$/i;
+// Sentence punctuation after a value ("password: hunter2hunter2.") is not part of it.
+const TRAILING_PUNCTUATION = /[.,;:)\]}]+$/;
+// YOUR_PASSWORD, DB_PASS: an environment variable's name in a config example.
+const ENV_VARIABLE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
+// Words that follow "password:" in prose ("Password: required") rather than a password.
+const NOT_A_PASSWORD = new Set(
+  'required optional mandatory incorrect invalid expired changed correct wrong unknown blank empty hidden removed redacted protected encrypted forgotten reset different strong weak missing disabled enabled locked unlocked accepted rejected sensitive temporary unavailable'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Whether a value found after a password keyword is a password rather than the next word of
+ * a sentence: at least 6 characters with a digit, a symbol or inner capitals ("hunter2hunter2",
+ * "Summer2024!", "p@ssw0rd", "Welcome1"), or 10+ letters that are not an ordinary word
+ * ("correcthorsebatterystaple"). After "is"/"was" a digit or symbol is required ("my password is
+ * expired" is prose). Masks and placeholders ("********", "[removed]", "YOUR_PASSWORD") never are.
+ */
+export function looksLikePassword(value: string, afterIs = false): boolean {
+  if (PLACEHOLDER.test(value)) return false;
+  const v = value.replace(TRAILING_PUNCTUATION, '');
+  if (v.length < 4 || PLACEHOLDER.test(v) || ENV_VARIABLE.test(v)) return false;
+  const digit = /\d/.test(v);
+  const symbol = /[^\p{L}\p{N}]/u.test(v);
+  if (/^\d+$/.test(v)) return v.length >= 6;
+  if (v.length >= 6 && (digit || symbol)) return true;
+  if (afterIs) return false;
+  const innerCapital = /\p{Ll}.*\p{Lu}|\p{Lu}{2}.*\p{Ll}/u.test(v);
+  if (v.length >= 6 && innerCapital) return true;
+  return v.length >= 10 && /^\p{Ll}+$/u.test(v) && !NOT_A_PASSWORD.has(v.toLowerCase());
+}
 
 const EMAIL = /(?<![\w.%+-])[a-z0-9][a-z0-9._%+-]{0,63}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}(?![\w-]|\.[a-z0-9])/gi;
 
@@ -107,6 +211,10 @@ const PRODUCT_KEY = /(?<![\w-])[a-z0-9]{5}(?:-[a-z0-9]{5}){4}(?![\w-])/gi;
 
 // Maximal runs of digit groups joined by single spaces or dashes; cards are searched inside.
 const DIGIT_RUN = /(?<![\w.,/:+$€£-])\d+(?:[ -]\d+)*/g;
+
+// Case, ticket and order numbers are often 16 digits and pass the Luhn check one time in ten.
+const NOT_A_CARD_BEFORE =
+  /\b(?:case|ticket|order|tracking|reference|ref|confirmation|invoice|transaction|incident|request|booking|SR|REQ|INC)(?:\s*(?:number|no\.?|id|#))?\s*[:#=-]?\s*$/i;
 
 const PHONE_WORDS = /\b(?:phone|tel|telephone|mobile|cell|cellphone|call|ring|text|sms|whats\s?app|fax|contact)\b[^\n\d]{0,20}$/i;
 
@@ -119,6 +227,15 @@ export function findSensitive(text: string, patterns: GuardPatterns = DEFAULT_GU
 
   for (const re of patterns.certificationId) for (const [s, e] of patternSpans(text, re)) add('certification_id', s, e);
   for (const re of patterns.accessCode) for (const [s, e] of patternSpans(text, re)) add('access_code', s, e);
+  for (const re of patterns.password ?? []) {
+    for (const [s, e, match] of patternSpans(text, re)) {
+      const value = text.slice(s, e);
+      const pin = /^pin\b/i.test(match) && /^\d+$/.test(value);
+      const afterIs = /\s(?:is|was|be|been)\s*:?\s*["'“‘]?$/i.test(match.slice(0, match.length - value.length));
+      if (pin || looksLikePassword(value, afterIs)) add('password', s, s + value.replace(TRAILING_PUNCTUATION, '').length);
+    }
+  }
+  for (const re of patterns.productKey ?? []) for (const [s, e] of patternSpans(text, re)) add('product_key', s, e);
 
   for (const m of text.matchAll(EMAIL)) add('email', m.index, m.index + m[0].length);
 
@@ -129,6 +246,7 @@ export function findSensitive(text: string, patterns: GuardPatterns = DEFAULT_GU
   for (const m of text.matchAll(DIGIT_RUN)) {
     const after = text.slice(m.index + m[0].length, m.index + m[0].length + 2);
     if (/^(?:\w|[.,]\d)/.test(after)) continue; // part of a version, decimal or identifier
+    if (NOT_A_CARD_BEFORE.test(text.slice(Math.max(0, m.index - 40), m.index))) continue;
     for (const [s, e] of cardSpans(m[0])) add('card_number', m.index + s, m.index + e);
   }
 
@@ -168,8 +286,8 @@ function phoneSpans(text: string): [number, number][] {
 
 const compiled = new WeakMap<RegExp, RegExp>();
 
-/** Spans of the `secret` group (or of the whole match) for every match of a pattern. */
-function patternSpans(text: string, pattern: RegExp): [number, number][] {
+/** Spans of the `secret` group (or of the whole match) for every match of a pattern, with the match up to the span's end. */
+function patternSpans(text: string, pattern: RegExp): [number, number, string][] {
   let re = compiled.get(pattern);
   if (!re) {
     const flags = new Set([...pattern.flags, 'g', 'd']);
@@ -178,11 +296,11 @@ function patternSpans(text: string, pattern: RegExp): [number, number][] {
     compiled.set(pattern, re);
   }
   re.lastIndex = 0;
-  const spans: [number, number][] = [];
+  const spans: [number, number, string][] = [];
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null) {
     const span = m.indices?.groups?.secret ?? m.indices?.[0];
-    if (span) spans.push([span[0], span[1]]);
+    if (span) spans.push([span[0], span[1], text.slice(m.index, span[1])]);
     if (m[0].length === 0) re.lastIndex += 1;
   }
   return spans;

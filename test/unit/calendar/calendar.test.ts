@@ -5,6 +5,7 @@ import {
   BusinessCalendar,
   DEFAULT_CALENDAR,
   calendarFromConfig,
+  closesOffices,
   formatBusinessDuration,
   type CalendarSettings,
 } from '../../../server/calendar';
@@ -158,7 +159,7 @@ describe('business calendar', () => {
     }
   });
 
-  describe('US public holidays (date-holidays, type public, with substitute days)', () => {
+  describe('US public holidays (date-holidays: public, and substitute days typed public or bank)', () => {
     const closed: Array<[date: string, name: RegExp]> = [
       ['2026-01-01', /New Year/],
       ['2026-01-19', /Martin Luther King/],
@@ -213,6 +214,105 @@ describe('business calendar', () => {
     it('rejects malformed dates', () => {
       assert.throws(() => cal.isClosedDay('2026-13-01'), RangeError);
       assert.throws(() => cal.holidayName('11/26/2026'), RangeError);
+    });
+  });
+
+  describe('observed days: every day the offices close (issue 18 item 5)', () => {
+    it('worked example: a reply on Thu 2028-11-09 16:00 reminds Mon 11-13 and locks Tue 11-14 (Fri 11-10 is Veterans Day observed)', () => {
+      assert.equal(cal.isClosedDay('2028-11-10'), true);
+      assert.match(cal.holidayName('2028-11-10') ?? '', /Veterans Day \(substitute/);
+      assert.equal(addDays(cal, '2028-11-09 16:00', 1), '2028-11-13 16:00'); // the reminder
+      assert.equal(addDays(cal, '2028-11-09 16:00', 2), '2028-11-14 16:00'); // the lock
+      assert.equal(cal.isOpen(et('2028-11-10 12:00')), false);
+      assert.equal(local(cal.nextOpening(et('2028-11-09 17:30'))), '2028-11-13 07:30');
+      assert.equal(cal.businessMinutesBetween(et('2028-11-09 16:00'), et('2028-11-14 16:00')), 1200);
+    });
+
+    it('Sun 2029-11-11 is observed on Mon 2029-11-12: a Fri reply reminds Tue and locks Wed', () => {
+      assert.equal(cal.isClosedDay('2029-11-12'), true);
+      assert.match(cal.holidayName('2029-11-12') ?? '', /Veterans Day \(substitute/);
+      assert.equal(addDays(cal, '2029-11-09 16:00', 1), '2029-11-13 16:00');
+      assert.equal(addDays(cal, '2029-11-09 16:00', 2), '2029-11-14 16:00');
+    });
+
+    // One row per holiday that moves, and per direction: Saturday -> Friday before, Sunday ->
+    // Monday after. Holidays fixed to a weekday (MLK, Washington's Birthday, Memorial, Labor,
+    // Columbus, Thanksgiving) never fall on a weekend.
+    const observed: Array<[holiday: string, date: string, weekend: string, name: RegExp]> = [
+      ["New Year's Day", '2027-12-31', 'Sat 2028-01-01', /New Year.*substitute/],
+      ["New Year's Day", '2034-01-02', 'Sun 2034-01-01', /New Year.*substitute/],
+      ['Juneteenth', '2027-06-18', 'Sat 2027-06-19', /Juneteenth \(substitute/],
+      ['Juneteenth', '2033-06-20', 'Sun 2033-06-19', /Juneteenth \(substitute/],
+      ['Independence Day', '2026-07-03', 'Sat 2026-07-04', /Independence Day \(substitute/],
+      ['Independence Day', '2027-07-05', 'Sun 2027-07-04', /Independence Day \(substitute/],
+      ['Veterans Day', '2028-11-10', 'Sat 2028-11-11', /Veterans Day \(substitute/],
+      ['Veterans Day', '2029-11-12', 'Sun 2029-11-11', /Veterans Day \(substitute/],
+      ['Veterans Day', '2034-11-10', 'Sat 2034-11-11', /Veterans Day \(substitute/],
+      ['Veterans Day', '2035-11-12', 'Sun 2035-11-11', /Veterans Day \(substitute/],
+      ['Christmas Day', '2027-12-24', 'Sat 2027-12-25', /Christmas Day \(substitute/],
+      ['Christmas Day', '2033-12-26', 'Sun 2033-12-25', /Christmas Day \(substitute/],
+    ];
+    for (const [holiday, date, weekend, name] of observed) {
+      it(`${holiday} on ${weekend} closes ${date}`, () => {
+        assert.equal(cal.isClosedDay(date), true);
+        assert.match(cal.holidayName(date) ?? '', name);
+        assert.equal(cal.isOpen(et(`${date} 12:00`)), false);
+      });
+    }
+
+    it('the observed-day rule holds for every fixed-date federal holiday, 2024-2045 (computed here, not read from date-holidays)', () => {
+      const fixed = ['01-01', '06-19', '07-04', '11-11', '12-25'];
+      const wrong: string[] = [];
+      for (let year = 2024; year <= 2045; year++) {
+        for (const mmdd of fixed) {
+          const day = DateTime.fromISO(`${year}-${mmdd}`, { zone: 'utc' });
+          const observedOn = day.weekday === 6 ? day.minus({ days: 1 }) : day.weekday === 7 ? day.plus({ days: 1 }) : day;
+          const date = observedOn.toISODate()!;
+          if (!cal.isClosedDay(date) || cal.holidayName(date) === null) wrong.push(`${year}-${mmdd} -> ${date}`);
+          // The weekday on the other side of the weekend stays open (unless it is a holiday itself).
+          if (day.weekday >= 6) {
+            const other = (day.weekday === 6 ? day.plus({ days: 2 }) : day.minus({ days: 2 })).toISODate()!;
+            if (cal.holidayName(other) === null && cal.isClosedDay(other)) wrong.push(`${other} closed for ${year}-${mmdd}`);
+          }
+        }
+      }
+      assert.deepEqual(wrong, []);
+    });
+
+    it('an observed day in the previous calendar year is found (New Year 2028 on Fri 2027-12-31, and 2039 on Fri 2038-12-31)', () => {
+      const fresh = new BusinessCalendar(); // empty holiday cache: the December date is asked for first
+      assert.equal(fresh.isClosedDay('2038-12-31'), true);
+      assert.equal(addDays(fresh, '2038-12-30 10:00', 1), '2039-01-03 10:00');
+    });
+
+    it('days that are not office closures stay open: Christmas Eve, the day after Thanksgiving, Election Day', () => {
+      for (const date of ['2027-12-23', '2028-11-24', '2028-11-07', '2029-11-09', '2029-11-13']) {
+        assert.equal(cal.isClosedDay(date), false, date);
+      }
+    });
+
+    it('other countries: substitute days typed bank close (Ireland), those typed observance do not (Spain)', () => {
+      const ie = new BusinessCalendar({ ...DEFAULT_CALENDAR, zone: 'Europe/Dublin', holidayCountry: 'IE' });
+      assert.equal(ie.isClosedDay('2024-03-18'), true); // St Patrick's Day on a Sunday, observed Monday
+      assert.equal(ie.isClosedDay('2026-12-28'), true); // St Stephen's Day on a Saturday, observed Monday
+      assert.equal(ie.isClosedDay('2025-04-18'), false); // Good Friday: banks close, offices do not
+      const es = new BusinessCalendar({ ...DEFAULT_CALENDAR, zone: 'Europe/Madrid', holidayCountry: 'ES' });
+      assert.equal(es.isClosedDay('2023-01-02'), false); // a regional choice in Spain (observance nationally)
+      const gb = new BusinessCalendar({ ...DEFAULT_CALENDAR, zone: 'Europe/London', holidayCountry: 'GB' });
+      assert.equal(gb.isClosedDay('2027-12-27'), true);
+      assert.equal(gb.isClosedDay('2027-12-28'), true);
+      const de = new BusinessCalendar({ ...DEFAULT_CALENDAR, zone: 'Europe/Berlin', holidayCountry: 'DE' });
+      assert.equal(de.isClosedDay('2026-12-24'), false); // bank, not a substitute: closedDates if the desk closes
+    });
+
+    it('closesOffices: public always; a substitute when public or bank; nothing else', () => {
+      assert.equal(closesOffices({ type: 'public' }), true);
+      assert.equal(closesOffices({ type: 'public', substitute: true }), true);
+      assert.equal(closesOffices({ type: 'bank', substitute: true }), true);
+      assert.equal(closesOffices({ type: 'bank' }), false);
+      assert.equal(closesOffices({ type: 'observance', substitute: true }), false);
+      assert.equal(closesOffices({ type: 'optional' }), false);
+      assert.equal(closesOffices({ type: 'school' }), false);
     });
   });
 

@@ -3,6 +3,7 @@ import {
   DEFAULT_GUARD_PATTERNS,
   findSensitive,
   highlightSensitive,
+  looksLikePassword,
   removeSensitive,
   type SensitiveKind,
   type SensitiveMatch,
@@ -217,6 +218,13 @@ describe('messages/guard', () => {
       'a@'.repeat(50000),
       'access code '.repeat(8000),
       `MCID${' '.repeat(100000)}x`,
+      'password: '.repeat(5000),
+      'my password is '.repeat(4000),
+      'the same code '.repeat(4000),
+      'token=' + 'a1'.repeat(50000),
+      '-----BEGIN PRIVATE KEY-----\n' + 'abc\n'.repeat(20000),
+      'eyJ' + 'a'.repeat(100000),
+      '123456-'.repeat(10000),
     ];
     for (const text of inputs) {
       const t0 = performance.now();
@@ -224,4 +232,187 @@ describe('messages/guard', () => {
       assert.ok(performance.now() - t0 < 3000, `${text.slice(0, 20)}... took too long`);
     }
   });
+});
+
+describe('privacy/guard: codes, passwords, PINs, keys and tokens as support threads phrase them (issue 18 item 8)', () => {
+  // [sentence, kind, the secret as highlighted]
+  const FOUND: [string, SensitiveKind, string][] = [
+    // Codes named by a determiner rather than by their kind.
+    ['Here is the code 7KQ2XM9P4RT8', 'access_code', '7KQ2XM9P4RT8'],
+    ['here is the code: 7KQ2XM9P4RT8 thanks', 'access_code', '7KQ2XM9P4RT8'],
+    ['The code I received is 4XKQ-9P2M-77TZ but it says invalid.', 'access_code', '4XKQ-9P2M-77TZ'],
+    ['My new code is QW7PZ4K2MX', 'access_code', 'QW7PZ4K2MX'],
+    ['I tried the same code 7QX29PLM twice', 'access_code', '7QX29PLM'],
+    ['They sent me this code: H7GK29QXPL4M', 'access_code', 'H7GK29QXPL4M'],
+    ['the code that I was given - 9F3KQ7ZT2W', 'access_code', '9F3KQ7ZT2W'],
+    ['Your code "ZX81-QP44-LM90" has expired', 'access_code', 'ZX81-QP44-LM90'],
+    ['I entered the one-time code 73915284 from the SMS', 'access_code', '73915284'],
+    // Codes named by their kind (already covered, kept here as the family).
+    ['verification code: 482913', 'access_code', '482913'],
+    ['the recovery code is 7H2K-9QXP', 'access_code', '7H2K-9QXP'],
+    ['exam voucher 2XK9Q7LM4P', 'access_code', '2XK9Q7LM4P'],
+    ['redemption code = 8HJK2-LMN45', 'access_code', '8HJK2-LMN45'],
+    // Passwords, in the forms members write them.
+    ['password: hunter2hunter2', 'password', 'hunter2hunter2'],
+    ['Password: hunter2hunter2.', 'password', 'hunter2hunter2'],
+    ['My password is Summer2024! and it still fails', 'password', 'Summer2024!'],
+    ['the password I use is hunter2hunter2.', 'password', 'hunter2hunter2'],
+    ['pwd=Tr0ub4dor&3', 'password', 'Tr0ub4dor&3'],
+    ['user: jsmith pass: Winter2025', 'password', 'Winter2025'],
+    ['username jsmith, pw: Qwerty!234', 'password', 'Qwerty!234'],
+    ['Password: correcthorsebatterystaple', 'password', 'correcthorsebatterystaple'],
+    ['temporary password - Welcome1', 'password', 'Welcome1'],
+    ['The Wi-Fi password is "BlueSky#77"', 'password', 'BlueSky#77'],
+    ['admin password (the new one): Xv9!mQ2z', 'password', 'Xv9!mQ2z'],
+    ['my password was 12345678', 'password', '12345678'],
+    ['passphrase: purple-monkey-dishwasher-42', 'password', 'purple-monkey-dishwasher-42'],
+    ['Passwort: Sommer2024', 'password', 'Sommer2024'],
+    ['contraseña: Verano2024', 'password', 'Verano2024'],
+    ['mot de passe : Ete2024!', 'password', 'Ete2024!'],
+    ['password=MyDogRex', 'password', 'MyDogRex'],
+    // PINs.
+    ['my PIN is 4821', 'password', '4821'],
+    ['PIN: 004821', 'password', '004821'],
+    ['pin code 7391 does not work', 'password', '7391'],
+    ['PIN number: 582014', 'password', '582014'],
+    // Keys, tokens and secrets.
+    ['api key: sk-proj-4f9aQz81kLm2Xc7Vb3Nn', 'access_code', 'sk-proj-4f9aQz81kLm2Xc7Vb3Nn'],
+    ['client secret = 8Q~xY2zAbCdEfGhIjKlMnOpQrStUv', 'access_code', '8Q~xY2zAbCdEfGhIjKlMnOpQrStUv'],
+    [
+      'Bearer token: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N',
+      'access_code',
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N',
+    ],
+    ['token=ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'access_code', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789'],
+    ['I pasted ghp_abcdefghijklmnopqrstuvwxyz0123456789 into the config', 'access_code', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789'],
+    ['AKIAIOSFODNN7EXAMPLE is my access key id', 'access_code', 'AKIAIOSFODNN7EXAMPLE'],
+    ['key sk_live_4eC39HqLyjWDarjtT1zdp7dc in the dashboard', 'access_code', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'],
+    [
+      'BitLocker recovery key 123456-234567-345678-456789-567890-678901-789012-890123',
+      'access_code',
+      '123456-234567-345678-456789-567890-678901-789012-890123',
+    ],
+    // Serial numbers and license keys.
+    ['serial number: 5CG1234XYZ', 'product_key', '5CG1234XYZ'],
+    ['S/N: 5CG1234XYZ on the sticker', 'product_key', '5CG1234XYZ'],
+    ['License key is ABCD1-EFG23-HJK45', 'product_key', 'ABCD1-EFG23-HJK45'],
+    ['my product key: 7QX4P-9KM2T', 'product_key', '7QX4P-9KM2T'],
+    ['Serial: PF2ABC12', 'product_key', 'PF2ABC12'],
+  ];
+  for (const [text, kind, value] of FOUND) {
+    it(`${kind}: ${JSON.stringify(text)}`, () => {
+      assert.deepEqual(found(text), [[kind, value]]);
+    });
+  }
+
+  it('a password for an address: both are found', () => {
+    assert.deepEqual(found('password for jane@contoso.example is P@ssw0rd2024'), [
+      ['email', 'jane@contoso.example'],
+      ['password', 'P@ssw0rd2024'],
+    ]);
+  });
+
+  it('passwords have their own kind and label', () => {
+    const [m] = findSensitive('password: hunter2hunter2');
+    assert.equal(m!.kind, 'password');
+    assert.equal(m!.label, 'Password');
+    assert.equal(removeSensitive('password: hunter2hunter2', findSensitive('password: hunter2hunter2')), 'password: [removed]');
+  });
+
+  it('looksLikePassword separates passwords from the next word of a sentence', () => {
+    for (const v of ['hunter2hunter2', 'Summer2024!', 'p@ssw0rd', 'Welcome1', 'correcthorsebatterystaple', 'MyDogRex', '12345678']) {
+      assert.equal(looksLikePassword(v), true, v);
+    }
+    for (const v of [
+      '********',
+      '[removed]',
+      'YOUR_PASSWORD',
+      '${PASSWORD}',
+      '%PASSWORD%',
+      'required',
+      'Required',
+      'expired',
+      'abc',
+      'Settings',
+      'none',
+      '<password>',
+    ]) {
+      assert.equal(looksLikePassword(v), false, v);
+    }
+    assert.equal(looksLikePassword('correcthorsebatterystaple', true), false); // "password is correcthorse..." reads as prose
+    assert.equal(looksLikePassword('Summer2024!', true), true);
+  });
+
+  const NOT_FOUND = [
+    // Passwords talked about, not given.
+    'Password: ********',
+    'password: [removed]',
+    'Password: required',
+    'My password is expired and I cannot sign in.',
+    'The password is incorrect, says the dialog.',
+    'Your password is at least 8 characters long.',
+    'password=YOUR_PASSWORD in the config file',
+    'Set password=${DB_PASSWORD} in the .env file',
+    'Reset your password at https://account.example.com/reset',
+    'Forgot password? Click the link.',
+    'I changed my password yesterday and now Outlook keeps asking for it.',
+    'Password: see the message I sent you privately.',
+    'The password was changed by the admin.',
+    'The password has been reset.',
+    'A password must contain a digit.',
+    'pass the parameter as --force',
+    'I will pass: the exam is tomorrow',
+    // Codes that are not secrets.
+    'Windows Update error code 8024402F',
+    'I get code 8024402F every time',
+    'I get the code 80070005 when updating', // 8 hex digits: a Windows error code
+    'Error code: CAA50021 when signing in to Teams.',
+    'Error Code: 0xC004F074 during activation',
+    'The code 200 means OK.',
+    'HTTP status code 404',
+    'exam code: AZ-900',
+    'Exam MO-200 and the course code: MS-102',
+    'promo code SAVE20NOW',
+    'the discount code SPRING2024 expired',
+    'Colour code: 3366FF',
+    'the code in line 42 throws',
+    'the code works now, thanks',
+    'the code ABC12345 fails to compile',
+    'The code below shows the problem:',
+    'Use the QR code 1234ABCD on the box',
+    'area code 212',
+    'tracking code: 1Z999AA10123456784',
+    'product code: 79G-05341',
+    'Zip code: 98052-6399',
+    // Numbers people quote publicly.
+    'Case number 2304150040001234',
+    'My case #: 2304150040001234 is still open',
+    'Ticket 4155552671 was closed without a reply.',
+    'order number 112-3456789-1234567',
+    'Reference: 4111111111111111', // a Luhn-valid number introduced as a reference
+    'Version 16.0.17928.20114',
+    'Build 22631.4460',
+    'It happened on 2026-11-24 at 10:30.',
+    'The license costs $1,299.00 per year.',
+    'KB5031356 failed to install',
+    'Event ID 4625 in the security log',
+    'Press the Windows key + R',
+    'GPIO pin 17',
+    'PIN 1 of the connector is ground',
+    'the 40-pin header',
+    'hex colour #FF5733 and #1a2b3c',
+    'see https://learn.example.com/troubleshoot/3f2504e0-4f89-11d3-9a0c-0305e82c3301',
+    'Docs: https://support.example.com/en-us/office/abc123de-f456-7890-abcd-ef1234567890',
+    'Model number: XPS-9310',
+    'serial port COM3',
+    'The serial number is on the back of the device.',
+    'token expiry is 3600 seconds',
+    'The API key field is empty.',
+    'Product key: XXXXX-XXXXX-XXXXX-XXXXX-XXXXX',
+  ];
+  for (const text of NOT_FOUND) {
+    it(`not flagged: ${JSON.stringify(text)}`, () => {
+      assert.deepEqual(found(text), []);
+    });
+  }
 });
