@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'build/', 'bench/results/', 'public/', 'docs/'] },
+  { ignores: ['node_modules/', 'data/', 'build/', 'bench/results/', 'public/', 'docs/', '.dependency-cruiser.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

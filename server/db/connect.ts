@@ -1,7 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { Config } from '../config';
 import { createLogger, type Logger } from '../kernel/logger';
-import { processAlive, readAddressFile } from './embedded';
+import { isDataDirLocked, readAddressFile } from './embedded';
 import { startEmbeddedServer, type EmbeddedServer } from './embedded';
 
 /** The forum's database name on the embedded server. */
@@ -50,8 +50,9 @@ export async function connectDatabase(config: Config, logger: Logger): Promise<D
     return { uri: config.MONGODB_URI, kind: 'external', connection, close: () => connection.close() };
   }
 
+  // The address file is a hint; only the directory's OS lock proves its owner is alive.
   const running = readAddressFile(config.dataDir);
-  if (running && running.pid !== process.pid && processAlive(running.pid)) {
+  if (running && running.pid !== process.pid && isDataDirLocked(config.dataDir)) {
     const uri = `${running.uri}/${EMBEDDED_DB_NAME}`;
     const connection = await tryConnect(uri, 2000);
     if (connection) {

@@ -4,7 +4,9 @@ import { commandError, errorReply } from './errors';
 import { adminCommands } from './handlers/admin';
 import { catalogCommands } from './handlers/catalog';
 import type { CommandContext, CommandHandler } from './handlers/context';
+import { checkCommandFields } from './handlers/command-fields';
 import { crudCommands } from './handlers/crud';
+import { checkGenericArgs } from './handlers/generic-args';
 
 export type { CommandContext, ServerInfo } from './handlers/context';
 
@@ -30,10 +32,8 @@ export function runCommand(name: string | undefined, cmd: Document, db: string, 
     }
     const handler = HANDLERS.get(name);
     if (handler === undefined) throw commandError(59, `no such command: '${name}'`);
-    if (cmd.let !== undefined) throw commandError(2, "'let' variables are not supported by the embedded server");
-    if (cmd.collation !== undefined && cmd.collation !== null) {
-      throw commandError(2, `collation is not supported by the embedded server (in ${name})`);
-    }
+    checkGenericArgs(name, cmd);
+    checkCommandFields(name, cmd);
     return handler(cmd, db, ctx);
   } catch (err) {
     if (!(err instanceof MongoCommandError)) {

@@ -39,7 +39,17 @@ export interface IndexSpec {
   [option: string]: unknown;
 }
 
-export interface FindOptions {
+/**
+ * Per-operation options shared by reads and writes: `collation` is the command's collation
+ * spec as sent (`{locale: 'simple'}` or absent: byte order; see engine/collation.ts), `let`
+ * the command's variables document, whose expressions the engine evaluates once.
+ */
+export interface OperationSpec {
+  collation?: Document;
+  let?: Document;
+}
+
+export interface FindOptions extends OperationSpec {
   filter?: Document;
   sort?: Document;
   projection?: Document;
@@ -56,21 +66,25 @@ export interface UpdateStatement {
   multi?: boolean;
   arrayFilters?: Document[];
   hint?: Document | string;
+  collation?: Document;
 }
 
 export interface DeleteStatement {
   q: Document;
   limit: 0 | 1;
   hint?: Document | string;
+  collation?: Document;
 }
 
 export interface WriteOptions {
   ordered?: boolean; // default true
   /** j: true -> fsync (synchronous=FULL) for this commit */
   durable?: boolean;
+  /** the command's `let` variables, for every statement */
+  let?: Document;
 }
 
-export interface FindAndModifyArgs {
+export interface FindAndModifyArgs extends OperationSpec {
   query?: Document;
   sort?: Document;
   remove?: boolean;
@@ -79,12 +93,26 @@ export interface FindAndModifyArgs {
   fields?: Document;
   upsert?: boolean;
   arrayFilters?: Document[];
+  hint?: Document | string;
   durable?: boolean;
 }
 
 export interface FindAndModifyResult {
   lastErrorObject: { n: number; updatedExisting?: boolean; upserted?: unknown };
   value: Document | null;
+}
+
+export interface AggregateOptions extends OperationSpec {
+  maxTimeMS?: number;
+  hint?: unknown;
+}
+
+export interface CountOptions extends OperationSpec {
+  query?: Document;
+  skip?: number;
+  limit?: number;
+  hint?: unknown;
+  maxTimeMS?: number;
 }
 
 export interface CollectionInfo {
@@ -132,10 +160,13 @@ export interface Engine {
   };
   delete(db: string, coll: string, deletes: DeleteStatement[], opts?: WriteOptions): { n: number; writeErrors: WriteError[] };
   findAndModify(db: string, coll: string, args: FindAndModifyArgs): FindAndModifyResult;
-  /** coll === null for collection-less aggregates ({aggregate: 1}) */
-  aggregate(db: string, coll: string | null, pipeline: Document[], opts?: { maxTimeMS?: number; hint?: unknown }): Document[];
-  count(db: string, coll: string, opts: { query?: Document; skip?: number; limit?: number }): number;
-  distinct(db: string, coll: string, key: string, query?: Document): unknown[];
+  /**
+   * coll === null for collection-less aggregates ({aggregate: 1}). A last `$out` or `$merge`
+   * stage writes its result through this same interface and returns no documents.
+   */
+  aggregate(db: string, coll: string | null, pipeline: Document[], opts?: AggregateOptions): Document[];
+  count(db: string, coll: string, opts: CountOptions): number;
+  distinct(db: string, coll: string, key: string, query?: Document, opts?: OperationSpec): unknown[];
 
   dbStats(db: string): Document;
   collStats(db: string, coll: string): Document;

@@ -37,7 +37,23 @@ export interface StartEmbeddedServerOptions {
   engine?: Engine;
   /** Commit the writes of one event-loop turn together (WriteGroup); default true. */
   groupCommit?: boolean;
+  /**
+   * Most connections served at once (mongod's maxIncomingConnections / --maxConns); a
+   * connection over the limit is closed as soon as it is accepted. Default 1000.
+   */
+  maxConnections?: number;
+  /** A connection with no traffic for this long is closed; default 30 minutes (0: never). */
+  idleTimeoutMs?: number;
+  /**
+   * A message must arrive whole within this long after its first byte, or the connection is
+   * closed and its buffered bytes released (slow or abandoned senders); default 60 s.
+   */
+  frameTimeoutMs?: number;
 }
+
+export const DEFAULT_MAX_CONNECTIONS = 1000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+export const DEFAULT_FRAME_TIMEOUT_MS = 60 * 1000;
 
 /**
  * Starts a MongoDB-wire-compatible server on `host:port` backed by the embedded engine.
@@ -58,21 +74,34 @@ export async function startEmbeddedServer(opts: StartEmbeddedServerOptions = {})
     throw err;
   }
 
+  const maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  if (!Number.isInteger(maxConnections) || maxConnections < 1)
+    throw new Error(`maxConnections must be a positive integer, not ${maxConnections}`);
   const info: ServerInfo = {
     host,
     port: 0,
     dataDir,
     startedAt: Date.now(),
-    connections: { current: 0, totalCreated: 0 },
+    connections: { current: 0, totalCreated: 0, max: maxConnections, rejected: 0 },
     opcounters: { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 },
   };
   const cursors = new CursorStore(opts.cursorTimeoutMs ?? DEFAULT_CURSOR_TIMEOUT_MS);
   const group = new WriteGroup(engine, logger, opts.groupCommit !== false);
   const sockets = new Set<net.Socket>();
+  const limits: ConnectionLimits = {
+    idleTimeoutMs: opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    frameTimeoutMs: opts.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS,
+  };
   const netServer = net.createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    serveConnection(socket, { engine, cursors, info, logger, group });
+    serveConnection(socket, { engine, cursors, info, logger, group, limits });
+  });
+  // Over the limit, Node closes a new connection at once; it is counted and logged.
+  netServer.maxConnections = maxConnections;
+  netServer.on('drop', (data) => {
+    info.connections.rejected++;
+    logger.warn({ remote: data?.remoteAddress, max: maxConnections }, 'embedded db: connection refused, too many open connections');
   });
 
   try {
@@ -141,12 +170,18 @@ export async function startEmbeddedServer(opts: StartEmbeddedServerOptions = {})
   };
 }
 
+interface ConnectionLimits {
+  idleTimeoutMs: number;
+  frameTimeoutMs: number;
+}
+
 interface Shared {
   engine: Engine;
   cursors: CursorStore;
   info: ServerInfo;
   logger: Logger;
   group: WriteGroup;
+  limits: ConnectionLimits;
 }
 
 /** Write commands whose storage commit can join a group (see WriteGroup). */
@@ -273,18 +308,42 @@ function serveConnection(socket: net.Socket, shared: Shared): void {
     if (!request.moreToCome) send(request.requestId, replyWith, reply);
   };
 
+  // A started message must complete in time; an idle connection is closed after a while.
+  const { idleTimeoutMs, frameTimeoutMs } = shared.limits;
+  let frameTimer: NodeJS.Timeout | null = null;
+  const closeFor = (reason: string) => {
+    logger.debug({ conn: connectionId, reason }, 'embedded db: closing connection');
+    socket.destroy();
+  };
+  if (idleTimeoutMs > 0) {
+    socket.setTimeout(idleTimeoutMs);
+    socket.on('timeout', () => closeFor('idle'));
+  }
+  const watchPartialFrame = () => {
+    if (reader.buffered === 0) {
+      if (frameTimer) clearTimeout(frameTimer);
+      frameTimer = null;
+    } else if (!frameTimer && frameTimeoutMs > 0) {
+      frameTimer = setTimeout(() => closeFor('message not completed in time'), frameTimeoutMs);
+      frameTimer.unref();
+    }
+  };
+
   socket.on('data', (chunk: Buffer) => {
     reader.push(chunk);
     const debug = logger.isLevelEnabled('debug');
     socket.cork();
     try {
       for (let frame = reader.next(); frame !== null; frame = reader.next()) handleFrame(frame, debug);
+      watchPartialFrame();
     } catch (err) {
-      // Framing is lost (or something unforeseen broke): only this connection pays.
+      // Framing is lost, or a message is larger than any client may send (which also caps
+      // what a connection can make us buffer): only this connection pays.
       logger.warn(
         { conn: connectionId, reason: (err as Error).message, framing: err instanceof FramingError },
         'embedded db: closing connection',
       );
+      reader.clear();
       socket.destroy();
     } finally {
       socket.uncork();
@@ -293,5 +352,7 @@ function serveConnection(socket: net.Socket, shared: Shared): void {
   socket.on('error', (err) => logger.debug({ conn: connectionId, err }, 'embedded db: socket error'));
   socket.once('close', () => {
     info.connections.current--;
+    if (frameTimer) clearTimeout(frameTimer);
+    reader.clear();
   });
 }

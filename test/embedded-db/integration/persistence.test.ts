@@ -3,44 +3,16 @@
  * the standalone CLI, and sharing a running server through connectDatabase.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { testConfig } from '../../../server/config';
 import { createLogger } from '../../../server/kernel/logger';
 import { connectDatabase } from '../../../server/db/connect';
+import { isDataDirLocked } from '../../../server/db/embedded';
 import { startEmbeddedServer } from '../../../server/db/embedded/server';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../../..');
-
-/** Spawns a tsx script and resolves with the child and the first line it prints. */
-function spawnTs(script: string, args: string[]): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'silent' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (d) => (err += d));
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve({ child, line: out.slice(0, nl) });
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before printing: ${err}`)));
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
+import { exited, helpersDir, spawnTs } from './helpers/spawn';
 
 describe('embedded db: persistence', function () {
   this.timeout(60_000);
@@ -78,7 +50,7 @@ describe('embedded db: persistence', function () {
   });
 
   it('after SIGKILL mid-stream, every acknowledged write is there and no batch is partial', async () => {
-    const { child, line } = await spawnTs(path.join(here, 'helpers/child-server.ts'), [dir]);
+    const { child, line } = await spawnTs(path.join(helpersDir, 'child-server.ts'), [dir]);
     const { uri } = JSON.parse(line) as { uri: string };
     const client = new MongoClient(uri, { serverSelectionTimeoutMS: 500, retryWrites: false });
     const acked: number[] = [];
@@ -121,12 +93,13 @@ describe('embedded db: persistence', function () {
       await client.close();
       child.kill(signal);
       assert.equal(await exited(child), 0);
-      assert.equal(fs.existsSync(path.join(dir, 'mongod.lock')), false);
+      assert.equal(isDataDirLocked(dir), false);
+      assert.equal(fs.existsSync(path.join(dir, 'embedded.address')), false);
     }
   });
 
   it('connectDatabase shares a server that already owns the data directory', async () => {
-    const { child, line } = await spawnTs(path.join(here, 'helpers/child-server.ts'), [dir]);
+    const { child, line } = await spawnTs(path.join(helpersDir, 'child-server.ts'), [dir]);
     const { uri } = JSON.parse(line) as { uri: string };
     try {
       const db = await connectDatabase(testConfig({ DATA_DIR: dir }), createLogger('silent'));

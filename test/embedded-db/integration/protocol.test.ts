@@ -3,9 +3,6 @@
  * (helpers/stub-engine.ts): framing, handshake, cursors, errors, robustness.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Long, MongoClient, MongoServerError, type CommandStartedEvent } from 'mongodb';
 import { startEmbeddedServer, type EmbeddedServer } from '../../../server/db/embedded/server';
 import { createStubEngine } from './helpers/stub-engine';
@@ -128,11 +125,13 @@ describe('embedded db: wire protocol (stub engine)', () => {
     assert.equal(await c.countDocuments({ a: 1 }), 0);
   });
 
-  it('refuses collation and let clearly with 2 BadValue', async () => {
+  it('refuses fields a command does not define with 40415, before the engine sees the command', async () => {
     const c = client.db('t').collection('c');
-    await assert.rejects(c.find({}, { collation: { locale: 'fr' } }).toArray(), { code: 2, message: /collation is not supported/ });
-    await assert.rejects(c.updateOne({}, { $set: { a: 1 } }, { collation: { locale: 'fr' } }), { code: 2 });
-    await assert.rejects(c.find({}, { let: { x: 1 } }).toArray(), { code: 2, message: /'let'/ });
+    await assert.rejects(c.updateOne({}, { $set: { a: 1 } }, { sort: { _id: -1 } }), {
+      code: 40415,
+      message: "BSON field 'update.updates.sort' is an unknown field.",
+    });
+    await assert.rejects(client.db('t').command({ find: 'c', filterr: {} }), { code: 40415, message: /'find.filterr'/ });
   });
 
   it('refuses authentication with a clear message', async () => {
@@ -238,7 +237,7 @@ describe('embedded db: wire protocol (stub engine)', () => {
       // an identifier is a field name, never a prototype
       await raw.write(opMsg(6, { insert: 'seq', $db: 'raw' }, { sequences: [['__proto__', docs]] }));
       await raw.waitFor(2);
-      assert.equal(raw.replies[1].doc.code, 14);
+      assert.equal(raw.replies[1].doc.code, 40415); // an unknown field of insert
     });
 
     it('sends no reply to moreToCome requests', async () => {
@@ -299,51 +298,5 @@ describe('embedded db: wire protocol (stub engine)', () => {
       assert.deepEqual(await client.db('admin').command({ ping: 1 }), { ok: 1 });
       assert.equal(await client.db('cur').collection('docs').countDocuments({}), 250);
     });
-  });
-});
-
-describe('embedded db: data directory lock', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embedded-lock-'));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  it('refuses a second server on the same directory, naming the owner', async () => {
-    const first = await startEmbeddedServer({ dataDir: dir, engine: createStubEngine() });
-    try {
-      assert.equal(fs.readFileSync(path.join(dir, 'mongod.lock'), 'utf8').trim(), String(process.pid));
-      assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'embedded.address'), 'utf8')), { uri: first.uri, pid: process.pid });
-      const engine = createStubEngine();
-      await assert.rejects(startEmbeddedServer({ dataDir: dir, engine }), (err: Error) => {
-        assert.match(err.message, new RegExp(`already in use .*pid ${process.pid}`));
-        assert.ok(err.message.includes(first.uri));
-        return true;
-      });
-    } finally {
-      await first.close();
-    }
-    assert.equal(fs.existsSync(path.join(dir, 'mongod.lock')), false);
-    assert.equal(fs.existsSync(path.join(dir, 'embedded.address')), false);
-  });
-
-  it('releases the directory when the port is taken', async () => {
-    const other = await startEmbeddedServer({ engine: createStubEngine() });
-    const engine = createStubEngine();
-    try {
-      await assert.rejects(startEmbeddedServer({ dataDir: dir, port: other.port, engine }), { code: 'EADDRINUSE' });
-      assert.equal(engine.closed, true);
-      assert.equal(fs.existsSync(path.join(dir, 'mongod.lock')), false);
-    } finally {
-      await other.close();
-    }
-  });
-
-  it('takes over a lock left by a dead process', async () => {
-    fs.writeFileSync(path.join(dir, 'mongod.lock'), '999999999\n');
-    const server = await startEmbeddedServer({ dataDir: dir, engine: createStubEngine() });
-    assert.equal(fs.readFileSync(path.join(dir, 'mongod.lock'), 'utf8').trim(), String(process.pid));
-    await server.close();
-    await server.close(); // idempotent
   });
 });

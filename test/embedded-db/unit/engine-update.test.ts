@@ -173,7 +173,8 @@ describe('embedded engine: updates', () => {
     assert.equal(r.upserted.length, 1);
     assert.ok(r.upserted[0]._id instanceof ObjectId);
     const [doc] = e.find(DB, 'c', {});
-    assert.deepEqual(Object.keys(doc), ['_id', 'a', 'c', 'd', 'x', 'created']);
+    // the filter's equality fields first, then the update's new fields in lexicographic order
+    assert.deepEqual(Object.keys(doc), ['_id', 'a', 'c', 'd', 'created', 'x']);
     assert.deepEqual({ ...doc, _id: 0 }, { _id: 0, a: { b: 1 }, c: 2, d: 3, x: 1, created: true });
     // second time it matches: $setOnInsert is not applied
     const r2 = e.update(DB, 'c', [{ q: { 'a.b': 1 }, u: { $set: { x: 2 }, $setOnInsert: { created: false } }, upsert: true }]);

@@ -199,7 +199,11 @@ describe('embedded engine: CRUD', () => {
       { n: 3 },
     ]);
     assert.equal(
-      code(() => e.aggregate(DB, 'posts', [{ $out: 'x' }])),
+      code(() => e.aggregate(DB, 'posts', [{ $out: 'x' }, { $match: {} }])),
+      40601,
+    );
+    assert.equal(
+      code(() => e.aggregate(DB, 'posts', [{ $geoNear: { near: [0, 0] } }])),
       2,
     );
     assert.deepEqual(e.aggregate(DB, null, [{ $documents: [{ a: 1 }] }]), [{ a: 1 }]);

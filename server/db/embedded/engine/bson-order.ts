@@ -5,9 +5,10 @@
  * Type order (lowest first): MinKey < null/missing < numbers < strings < objects < arrays <
  * binData < ObjectId < bool < Date < Timestamp < regex < code < MaxKey.
  *
- * Limits (documented): strings compare by UTF-16 code units (MongoDB: UTF-8 bytes; differs
- * only between astral characters and U+E000..U+FFFF); Long values beyond 2^53 are ordered in
- * index keys by their nearest double (exact comparisons elsewhere).
+ * Strings compare by UTF-8 bytes (the same as Unicode code point order), as MongoDB's simple
+ * collation does; under a collation (collation.ts) a string comparator replaces that order.
+ * Limit (documented): in this file's index-key encoding, Long values beyond 2^53 are ordered
+ * by their nearest double and strings by UTF-16 code units (exact comparisons elsewhere).
  */
 import { Long } from 'bson';
 
@@ -127,9 +128,31 @@ function cmpNum(x: number, y: number): number {
   return nx && ny ? 0 : nx ? -1 : 1;
 }
 
-function cmpStr(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** A string comparator; the simple collation (no comparator) is code point order. */
+export type StringCompare = (a: string, b: string) => number;
+
+/**
+ * UTF-8 byte order of two strings, which is code point order. UTF-16 code unit order (`<`)
+ * agrees except between a surrogate (an astral character) and U+E000..U+FFFF: the first
+ * differing code unit decides, with surrogates moved above U+FFFF.
+ */
+export function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x < y ? -1 : 1;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
+
+const cmpStr = compareUtf8;
 
 function bytesOf(v: unknown): Uint8Array {
   if (v instanceof Uint8Array) return v;
@@ -155,8 +178,12 @@ function regexParts(v: unknown): [string, string] {
   return [r.pattern, r.options];
 }
 
-/** Total order of BSON values as MongoDB sorts them (arrays compared element-wise). */
-export function compareValues(a: unknown, b: unknown): number {
+/**
+ * Total order of BSON values as MongoDB sorts them (arrays compared element-wise). `strCmp`
+ * (a collation) orders string values, also inside documents and arrays; field names and
+ * regex/code text always compare by bytes.
+ */
+export function compareValues(a: unknown, b: unknown, strCmp?: StringCompare): number {
   const ta = typeRank(a);
   const tb = typeRank(b);
   if (ta !== tb) return ta < tb ? -1 : 1;
@@ -169,7 +196,7 @@ export function compareValues(a: unknown, b: unknown): number {
     case T_NUMBER:
       return compareNumbers(a, b);
     case T_STRING:
-      return cmpStr(String(a), String(b));
+      return strCmp ? strCmp(String(a), String(b)) : cmpStr(String(a), String(b));
     case T_BOOL:
       return a === b ? 0 : a ? 1 : -1;
     case T_DATE:
@@ -200,7 +227,7 @@ export function compareValues(a: unknown, b: unknown): number {
       const y = b as unknown[];
       const n = Math.min(x.length, y.length);
       for (let i = 0; i < n; i++) {
-        const c = compareValues(x[i], y[i]);
+        const c = compareValues(x[i], y[i], strCmp);
         if (c) return c;
       }
       return x.length < y.length ? -1 : x.length > y.length ? 1 : 0;
@@ -217,7 +244,7 @@ export function compareValues(a: unknown, b: unknown): number {
         const t1 = typeRank(x[kx[i]]);
         const t2 = typeRank(y[ky[i]]);
         if (t1 !== t2) return t1 < t2 ? -1 : 1;
-        const c = cmpStr(kx[i], ky[i]) || compareValues(x[kx[i]], y[ky[i]]);
+        const c = cmpStr(kx[i], ky[i]) || compareValues(x[kx[i]], y[ky[i]], strCmp);
         if (c) return c;
       }
       return kx.length < ky.length ? -1 : kx.length > ky.length ? 1 : 0;
@@ -226,8 +253,8 @@ export function compareValues(a: unknown, b: unknown): number {
 }
 
 /** MongoDB value equality: numbers across types by value, documents by field order. */
-export function valuesEqual(a: unknown, b: unknown): boolean {
-  return a === b || compareValues(a, b) === 0;
+export function valuesEqual(a: unknown, b: unknown, strCmp?: StringCompare): boolean {
+  return a === b || compareValues(a, b, strCmp) === 0;
 }
 
 /**
@@ -297,11 +324,17 @@ function encNumber(x: number): string {
   return String.fromCharCode(a, b, c, d);
 }
 
-/** Strings: \u0000 and \u0001 are escaped, \u0000 terminates. */
-function encString(s: string): string {
+/**
+ * Strings: \u0000 and \u0001 are escaped, \u0000 terminates. `ordered`: code units from
+ * U+D800 up are moved so that surrogates (astral characters) sort above U+E000..U+FFFF, which
+ * makes the encodings sort in code point (UTF-8 byte) order; identity keys (idKeyOf) keep the
+ * unmoved form, which is what existing data files are keyed by.
+ */
+function encString(s: string, ordered = false): string {
   let needs = false;
   for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) < 2) {
+    const c = s.charCodeAt(i);
+    if (c < 2 || (ordered && c >= 0xd800)) {
       needs = true;
       break;
     }
@@ -310,7 +343,9 @@ function encString(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    out += c < 2 ? '\u0001' + String.fromCharCode(c + 1) : s[i];
+    if (c < 2) out += '\u0001' + String.fromCharCode(c + 1);
+    else if (ordered && c >= 0xd800) out += String.fromCharCode(c >= 0xe000 ? c - 0x800 : c + 0x2000);
+    else out += s[i];
   }
   return out + '\u0000';
 }
@@ -330,8 +365,11 @@ export function typeChar(t: number): string {
   return TC[t];
 }
 
-/** Ascending encoding of one value. */
-export function encodeValue(v: unknown): string {
+/**
+ * Ascending encoding of one value: equal values (1, 1.0, Long 1) encode the same. `ordered`
+ * (index keys and their bounds, see encodeKey) also makes string order code point order.
+ */
+export function encodeValue(v: unknown, ordered = false): string {
   const t = typeRank(v);
   switch (t) {
     case T_NULL:
@@ -342,7 +380,7 @@ export function encodeValue(v: unknown): string {
     case T_NUMBER:
       return TC[t] + encNumber(toNumber(v));
     case T_STRING:
-      return TC[t] + encString(String(v));
+      return TC[t] + encString(String(v), ordered);
     case T_BOOL:
       return TC[t] + (v ? '\u0002' : '\u0001');
     case T_DATE:
@@ -359,22 +397,22 @@ export function encodeValue(v: unknown): string {
     }
     case T_REGEX: {
       const [p, f] = regexParts(v);
-      return TC[t] + encString(p) + encString(f);
+      return TC[t] + encString(p, ordered) + encString(f, ordered);
     }
     case T_CODE:
-      return TC[t] + encString(String((v as { code: unknown }).code));
+      return TC[t] + encString(String((v as { code: unknown }).code), ordered);
     case T_ARRAY: {
       let out = TC[t];
-      for (const e of v as unknown[]) out += encodeValue(e);
+      for (const e of v as unknown[]) out += encodeValue(e, ordered);
       return out + '\u0000';
     }
     default: {
       let out = TC[T_OBJECT];
       const o = v as Record<string, unknown>;
       for (const k of Object.keys(o)) {
-        const ev = encodeValue(o[k]);
+        const ev = encodeValue(o[k], ordered);
         // type first, then name, then value (MongoDB's element order)
-        out += ev[0] + encString(k) + ev.slice(1);
+        out += ev[0] + encString(k, ordered) + ev.slice(1);
       }
       return out + '\u0000';
     }
@@ -387,8 +425,13 @@ export function complement(s: string): string {
   return out;
 }
 
+/** The encoding of a value in index keys and index bounds: sorts like compareValues. */
+export function encodeKey(v: unknown): string {
+  return encodeValue(v, true);
+}
+
 export function encodeDir(v: unknown, dir: 1 | -1): string {
-  const e = v === UNDEFINED_KEY ? TC[T_UNDEFINED] : encodeValue(v);
+  const e = v === UNDEFINED_KEY ? TC[T_UNDEFINED] : encodeKey(v);
   return dir === 1 ? e : complement(e);
 }
 

@@ -1,27 +1,69 @@
 /**
  * The one place where the embedded server turns documents into BSON bytes and back: what the
  * wire layer decodes from a client, what storage writes and reads. Keeping every (de)serialize
- * here means the representation of values in memory (which BSON numeric types become JS
- * numbers, which stay wrapped) is decided once.
+ * here means the representation of values in memory is decided once (numeric.ts):
+ *
+ *   int32 -> JS number; int64 -> Long; double -> JS number, or a `Double` wrapper when the
+ *   value is an integer in the int32 range (so it is written back as a double, not an int32);
+ *   `{$ref, $id}` sub-documents -> plain documents (bson would make DBRef objects of them,
+ *   which queries on `field.$id` could not see).
+ *
+ * Every value therefore keeps its BSON type through a round trip, and `$type` sees it.
  */
-import { BSON, type Document } from 'bson';
-import { MongoCommandError } from './errors';
-import { MAX_BSON_SIZE } from './doc-utils';
+import { BSON, Double, type Document } from 'bson';
+import { mongoError } from './errors';
+import { MAX_BSON_SIZE, dbRefToPlain, setField } from './doc-utils';
+import { isInt32Value } from './numeric';
 
-/** Options for documents read back from storage: an int64 stays a Long, binaries stay Binary. */
-export const STORED_DECODE_OPTIONS = { promoteLongs: false, promoteBuffers: false } as const;
+/** Numbers stay wrapped (Int32 / Double / Long) so their type is known; binaries stay Binary. */
+const DECODE_OPTIONS: BSON.DeserializeOptions = { promoteValues: false, promoteBuffers: false };
 
-/** Options for every document decoded from a client's message (server/db/embedded/wire/messages.ts). */
-export const WIRE_DECODE_OPTIONS: BSON.DeserializeOptions = {};
+/**
+ * In-place: Int32 -> number, Double -> number unless it would pass for an int32, DBRef ->
+ * plain `{$ref, $id, ...}`. Returns the (possibly replaced) value.
+ */
+export function normalizeDecoded(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const e = v[i];
+      if (e !== null && typeof e === 'object') v[i] = normalizeDecoded(e);
+    }
+    return v;
+  }
+  const bt = (v as { _bsontype?: string })._bsontype;
+  if (bt !== undefined) {
+    switch (bt) {
+      case 'Int32':
+        return (v as { value: number }).value;
+      case 'Double': {
+        const x = (v as Double).value;
+        return isInt32Value(x) ? v : x;
+      }
+      case 'DBRef':
+        return normalizeDecoded(dbRefToPlain(v));
+    }
+    return v;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    const e = o[k];
+    if (e !== null && typeof e === 'object') {
+      const n = normalizeDecoded(e);
+      if (n !== e) setField(o, k, n);
+    }
+  }
+  return v;
+}
 
 /** A stored document (or stored options/spec) from its BSON bytes. */
 export function deserializeStored(bytes: Uint8Array): Document {
-  return BSON.deserialize(bytes, STORED_DECODE_OPTIONS);
+  return normalizeDecoded(BSON.deserialize(bytes, DECODE_OPTIONS)) as Document;
 }
 
 /** A document from a client's message. Throws bson's BSONError on invalid bytes. */
 export function deserializeWire(bytes: Uint8Array): Document {
-  return BSON.deserialize(bytes, WIRE_DECODE_OPTIONS);
+  return normalizeDecoded(BSON.deserialize(bytes, DECODE_OPTIONS)) as Document;
 }
 
 /** BSON bytes of a document, enforcing the 16 MiB limit. */
@@ -33,16 +75,12 @@ export function serializeDoc(doc: Document): Buffer {
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/size|large|RangeError/i.test(msg) || e instanceof RangeError) {
-      throw new MongoCommandError(10334, 'BSONObjectTooLarge', `object to insert too large: ${msg}`);
+      throw mongoError(10334, `object to insert too large: ${msg}`);
     }
-    throw new MongoCommandError(2, 'BadValue', `document cannot be stored as BSON: ${msg}`);
+    throw mongoError(2, `document cannot be stored as BSON: ${msg}`);
   }
   if (bytes.length > MAX_BSON_SIZE) {
-    throw new MongoCommandError(
-      10334,
-      'BSONObjectTooLarge',
-      `object to insert too large. size in bytes: ${bytes.length}, max size: ${MAX_BSON_SIZE}`,
-    );
+    throw mongoError(10334, `object to insert too large. size in bytes: ${bytes.length}, max size: ${MAX_BSON_SIZE}`);
   }
   return bytes;
 }

@@ -27,7 +27,7 @@ export function countMatching(
 ): number | null {
   if (q.text) return null;
   if (!coll) return 0;
-  const p = plan(coll, filter, undefined, hint);
+  const p = plan(coll, filter, undefined, hint, q.strCmp !== undefined);
   if (p.countKeys) {
     const n = p.countKeys();
     if (n !== null) return n;

@@ -1,6 +1,6 @@
 /** Document helpers: BSON-aware cloning, safe key assignment, path access, formatting. */
 import { ObjectId, type Document } from 'bson';
-import { MongoCommandError, badValue } from './errors';
+import { MongoCommandError, badValue, mongoError } from './errors';
 
 export const MAX_BSON_SIZE = 16 * 1024 * 1024;
 
@@ -90,11 +90,7 @@ function isDecimal(v: unknown): boolean {
 }
 
 export function decimalError(where: string): MongoCommandError {
-  return new MongoCommandError(
-    14,
-    'TypeMismatch',
-    `Decimal128 values are not supported by this server (${where}); store the amount as a number, a Long or a string`,
-  );
+  return mongoError(14, `Decimal128 values are not supported by this server (${where}); store the amount as a number, a Long or a string`);
 }
 
 /** Throws when a Decimal128 value occurs anywhere in `v`. */
@@ -106,6 +102,29 @@ export function assertNoDecimal(v: unknown, where: string, depth = 0): void {
     for (const e of v) assertNoDecimal(e, where, depth + 1);
   } else if (isPlainObject(v)) {
     for (const k of Object.keys(v)) assertNoDecimal(v[k], where, depth + 1);
+  }
+}
+
+const DBREF_FIELDS = new Set(['$ref', '$id', '$db']);
+
+/**
+ * MongoDB refuses `$`-prefixed field names anywhere inside `_id` (52 DollarPrefixedFieldName),
+ * except the fields of a DBRef.
+ */
+export function assertStorableId(id: unknown, depth = 0): void {
+  if (depth > 100) return;
+  if (Array.isArray(id)) {
+    for (const e of id) assertStorableId(e, depth + 1);
+    return;
+  }
+  if (!isPlainObject(id)) return;
+  const keys = Object.keys(id);
+  const isDbRef = keys[0] === '$ref' && keys[1] === '$id';
+  for (const k of keys) {
+    if (k.startsWith('$') && !(isDbRef && DBREF_FIELDS.has(k))) {
+      throw mongoError('DollarPrefixedFieldName', `_id fields may not contain '$'-prefixed fields: ${k} is not valid for storage.`);
+    }
+    assertStorableId(id[k], depth + 1);
   }
 }
 
@@ -124,6 +143,7 @@ export function prepareNewDoc(doc: unknown): Document {
     if (id instanceof RegExp || (id as { _bsontype?: string })?._bsontype === 'BSONRegExp') {
       throw badValue("can't use a regex for _id");
     }
+    assertStorableId(id);
     out._id = cloneDeep(id);
   }
   for (const k of Object.keys(doc)) {

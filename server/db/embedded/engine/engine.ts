@@ -1,7 +1,10 @@
 /** The Engine implementation: wires the catalog, read/write ops, DDL, stats and TTL. */
 import type { Document } from 'bson';
 import type {
+  AggregateOptions,
   CollectionInfo,
+  CountOptions,
+  OperationSpec,
   DeleteStatement,
   Engine,
   FindAndModifyArgs,
@@ -16,11 +19,12 @@ import * as ddl from './ddl';
 import { fieldValues } from './index-keys';
 import { ID_INDEX_SPEC } from './indexes';
 import { compileFilter } from './mingo-context';
+import { runMerge, runOut, writeStage } from './out-merge';
 import { plan } from './planner';
 import * as reads from './read-ops';
 import type { SqliteStore } from './sqlite-store';
 import * as writes from './write-ops';
-import { MongoCommandError } from './errors';
+import { mongoError } from './errors';
 
 const INDEX_ENTRY_BYTES = 48;
 
@@ -34,7 +38,7 @@ export class EmbeddedEngine implements Engine {
   }
 
   private get cat(): Catalog {
-    if (this.closed) throw new MongoCommandError(1, 'InternalError', 'the storage engine is closed');
+    if (this.closed) throw mongoError(1, 'the storage engine is closed');
     return this.catalog;
   }
 
@@ -117,21 +121,28 @@ export class EmbeddedEngine implements Engine {
     return writes.findAndModify(this.cat, db, coll, args);
   }
 
-  aggregate(db: string, coll: string | null, pipeline: Document[], opts?: { maxTimeMS?: number; hint?: unknown }) {
-    return reads.aggregate(this.cat, db, coll, pipeline, opts);
+  aggregate(db: string, coll: string | null, pipeline: Document[], opts?: AggregateOptions) {
+    reads.checkPipeline(pipeline);
+    const stage = writeStage(pipeline);
+    if (!stage) return reads.aggregate(this.cat, db, coll, pipeline, opts);
+    const docs = reads.aggregate(this.cat, db, coll, pipeline.slice(0, -1), opts);
+    const spec = pipeline[pipeline.length - 1][stage];
+    if (stage === '$out') runOut(this, db, spec, docs);
+    else runMerge(this, db, spec, docs);
+    return [];
   }
 
-  count(db: string, coll: string, opts: { query?: Document; skip?: number; limit?: number }): number {
+  count(db: string, coll: string, opts: CountOptions): number {
     return reads.count(this.cat, db, coll, opts ?? {});
   }
 
-  distinct(db: string, coll: string, key: string, query?: Document): unknown[] {
-    return reads.distinct(this.cat, db, coll, key, query);
+  distinct(db: string, coll: string, key: string, query?: Document, opts?: OperationSpec): unknown[] {
+    return reads.distinct(this.cat, db, coll, key, query, opts);
   }
 
   collStats(db: string, coll: string): Document {
     const c = this.cat.get(db, coll);
-    if (!c) throw new MongoCommandError(26, 'NamespaceNotFound', `Collection [${db}.${coll}] not found.`);
+    if (!c) throw mongoError(26, `Collection [${db}.${coll}] not found.`);
     const indexSizes: Document = { _id_: c.docs.size * INDEX_ENTRY_BYTES };
     let totalIndexSize = indexSizes._id_ as number;
     for (const ix of c.indexes) {

@@ -1,22 +1,37 @@
 import { MongoCommandError } from '../engine-api';
+import { mongoError } from '../error-codes';
 
-export { MongoCommandError };
+export { MongoCommandError, mongoError };
 
-export const badValue = (msg: string) => new MongoCommandError(2, 'BadValue', msg);
-export const failedToParse = (msg: string) => new MongoCommandError(9, 'FailedToParse', msg);
-export const typeMismatch = (msg: string) => new MongoCommandError(14, 'TypeMismatch', msg);
-export const invalidOptions = (msg: string) => new MongoCommandError(72, 'InvalidOptions', msg);
-export const indexNotFound = (msg: string) => new MongoCommandError(27, 'IndexNotFound', msg);
-export const immutableField = (msg: string) => new MongoCommandError(66, 'ImmutableField', msg);
-export const conflictingOps = (msg: string) => new MongoCommandError(40, 'ConflictingUpdateOperators', msg);
-export const internalError = (msg: string) => new MongoCommandError(1, 'InternalError', msg);
-export const maxTimeExpired = () => new MongoCommandError(50, 'MaxTimeMSExpired', 'operation exceeded time limit');
+export const badValue = (msg: string) => mongoError('BadValue', msg);
+export const failedToParse = (msg: string) => mongoError('FailedToParse', msg);
+export const typeMismatch = (msg: string) => mongoError('TypeMismatch', msg);
+export const invalidOptions = (msg: string) => mongoError('InvalidOptions', msg);
+export const indexNotFound = (msg: string) => mongoError('IndexNotFound', msg);
+export const immutableField = (msg: string) => mongoError('ImmutableField', msg);
+export const conflictingOps = (msg: string) => mongoError('ConflictingUpdateOperators', msg);
+export const internalError = (msg: string) => mongoError('InternalError', msg);
+export const maxTimeExpired = () => mongoError('MaxTimeMSExpired', 'operation exceeded time limit');
+
+/**
+ * mingo's messages for what MongoDB answers with a code of its own (the rest are BadValue):
+ * an unknown stage is 40324, an unknown expression operator 168 InvalidPipelineOperator.
+ */
+const MINGO_MESSAGES: [RegExp, (m: RegExpExecArray) => MongoCommandError][] = [
+  [/unregistered pipeline operator (\$?[\w$]+)/, (m) => mongoError(40324, `Unrecognized pipeline stage name: '${m[1]}'`)],
+  [/accumulator '(\$[\w$]+)' is not registered/, (m) => mongoError('InvalidPipelineOperator', `Unrecognized expression '${m[1]}'`)],
+  [/unknown query operator (\$[\w$]+)/, (m) => mongoError('BadValue', `unknown operator: ${m[1]}`)],
+];
 
 /** Turn anything thrown by mingo (or other library code) into a command error. */
-export function asCommandError(e: unknown, code = 2, codeName = 'BadValue'): MongoCommandError {
+export function asCommandError(e: unknown): MongoCommandError {
   if (e instanceof MongoCommandError) return e;
   const msg = e instanceof Error ? e.message : String(e);
-  return new MongoCommandError(code, codeName, msg);
+  for (const [re, make] of MINGO_MESSAGES) {
+    const m = re.exec(msg);
+    if (m) return make(m);
+  }
+  return mongoError('BadValue', msg);
 }
 
 /** A deadline for maxTimeMS; check() is cheap enough to call every few hundred docs. */

@@ -1,9 +1,14 @@
 /**
- * The one mingo configuration of the engine: BSON-aware comparison and `$type` operators,
- * scripts disabled, and the guards that refuse what mingo would answer wrongly.
+ * The one mingo configuration of the engine: mingo's operators, with the ones whose answers
+ * differ from MongoDB's replaced (query-ops.ts: path semantics and BSON comparisons;
+ * expr-ops.ts: expression comparisons, arithmetic types, truthiness; stage-ops.ts: $sort,
+ * $group, $bucket, $lookup, $project, $count), scripts disabled, and the guards that refuse
+ * what it would still answer wrongly. Per-operation options (collation, `let` variables)
+ * travel in mingo's options to every operator.
  */
 import { Context, type ProcessingMode } from 'mingo';
 import { Aggregator } from 'mingo/aggregator';
+import { evalExpr } from 'mingo/core';
 import * as accumulatorOps from 'mingo/operators/accumulator';
 import * as expressionOps from 'mingo/operators/expression';
 import * as pipelineOps from 'mingo/operators/pipeline';
@@ -11,191 +16,17 @@ import * as projectionOps from 'mingo/operators/projection';
 import * as queryOps from 'mingo/operators/query';
 import * as windowOps from 'mingo/operators/window';
 import { Query } from 'mingo/query';
-import { resolve } from 'mingo/util';
 import type { Document } from 'bson';
-import { compareValues, typeRank, valuesEqual, T_ARRAY } from './bson-order';
-import { assertNoDecimal } from './doc-utils';
-import { MongoCommandError, asCommandError, badValue, indexNotFound } from './errors';
+import type { StringCompare } from './bson-order';
+import { collationCompare } from './collation';
+import { assertNoDecimal, isPlainObject } from './doc-utils';
+import { MongoCommandError, asCommandError, badValue, indexNotFound, mongoError } from './errors';
+import { ACCUMULATOR_OPERATORS, EXPRESSION_OPERATORS, exprQueryOp } from './expr-ops';
+import { queryOperators } from './query-ops';
+import { PIPELINE_STAGES } from './stage-ops';
 import { splitTextFilter } from './text-search';
 
-type Opts = Parameters<typeof resolve>[2];
-const RESOLVE_OPTS = { unwrapArray: true } as Opts;
-
-function flatten(a: unknown[], out: unknown[] = []): unknown[] {
-  for (const v of a) {
-    if (Array.isArray(v)) flatten(v, out);
-    else out.push(v);
-  }
-  return out;
-}
-
-function eqMatch(a: unknown, b: unknown): boolean {
-  if (valuesEqual(a, b)) return true;
-  if (Array.isArray(a)) {
-    for (const v of a) if (valuesEqual(v, b)) return true;
-    for (const v of flatten(a)) if (valuesEqual(v, b)) return true;
-  }
-  return false;
-}
-
-function regexMatch(a: unknown, re: RegExp): boolean {
-  const vals = Array.isArray(a) ? flatten(a) : [a];
-  for (const v of vals) {
-    if (typeof v === 'string') {
-      re.lastIndex = 0;
-      if (re.test(v)) return true;
-    }
-  }
-  return false;
-}
-
-function cmpMatch(a: unknown, b: unknown, ok: (c: number) => boolean): boolean {
-  const tb = typeRank(b);
-  if (Array.isArray(a)) {
-    if (tb === T_ARRAY && ok(compareValues(a, b))) return true;
-    for (const v of a) if (typeRank(v) === tb && ok(compareValues(v, b))) return true;
-    return false;
-  }
-  return typeRank(a) === tb && ok(compareValues(a, b));
-}
-
-function fieldOp(pred: (lhs: unknown, value: unknown) => boolean) {
-  return (selector: string, value: unknown) => (o: unknown) => pred(resolve(o as never, selector, RESOLVE_OPTS), value);
-}
-
-function inMatch(a: unknown, values: unknown): boolean {
-  if (!Array.isArray(values)) throw badValue('$in needs an array');
-  for (const v of values) {
-    if (v instanceof RegExp ? regexMatch(a, v) : eqMatch(a, v)) return true;
-  }
-  return false;
-}
-
-/** `$all`: every listed value matches (a scalar field matches `[itself]`); `$elemMatch` items. */
-function allOp(selector: string, values: unknown) {
-  if (!Array.isArray(values)) throw badValue('$all needs an array');
-  const isElem = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v)[0] === '$elemMatch';
-  const preds = values.map((v): ((o: unknown, lhs: unknown) => boolean) => {
-    if (isElem(v)) {
-      const q = new Query({ [selector]: v }, PREPARED);
-      return (o) => q.test(o as never);
-    }
-    if (v instanceof RegExp) return (_o, lhs) => regexMatch(lhs, v);
-    return (_o, lhs) => eqMatch(lhs, v);
-  });
-  return (o: unknown) => {
-    if (values.length === 0) return false;
-    const lhs = resolve(o as never, selector, RESOLVE_OPTS);
-    for (const p of preds) if (!p(o, lhs)) return false;
-    return true;
-  };
-}
-
-// ---- $type -------------------------------------------------------------------------------
-
-const TYPE_ALIASES: Record<string, number> = {
-  double: 1,
-  string: 2,
-  object: 3,
-  array: 4,
-  binData: 5,
-  undefined: 6,
-  objectId: 7,
-  bool: 8,
-  date: 9,
-  null: 10,
-  regex: 11,
-  dbPointer: 12,
-  javascript: 13,
-  symbol: 14,
-  javascriptWithScope: 15,
-  int: 16,
-  timestamp: 17,
-  long: 18,
-  decimal: 19,
-  minKey: -1,
-  maxKey: 127,
-};
-
-/** BSON type code a value would be stored as. */
-export function bsonTypeCode(v: unknown): number {
-  if (v === null) return 10;
-  if (v === undefined) return 6;
-  switch (typeof v) {
-    case 'number':
-      return Number.isInteger(v) && v >= -2147483648 && v <= 2147483647 && !Object.is(v, -0) ? 16 : 1;
-    case 'bigint':
-      return 18;
-    case 'string':
-      return 2;
-    case 'boolean':
-      return 8;
-  }
-  if (Array.isArray(v)) return 4;
-  if (v instanceof Date) return 9;
-  if (v instanceof RegExp) return 11;
-  if (v instanceof Uint8Array) return 5;
-  switch ((v as { _bsontype?: string })._bsontype) {
-    case 'ObjectId':
-      return 7;
-    case 'Long':
-      return 18;
-    case 'Int32':
-      return 16;
-    case 'Double':
-      return 1;
-    case 'Decimal128':
-      return 19;
-    case 'Binary':
-      return 5;
-    case 'Timestamp':
-      return 17;
-    case 'BSONRegExp':
-      return 11;
-    case 'BSONSymbol':
-      return 14;
-    case 'MinKey':
-      return -1;
-    case 'MaxKey':
-      return 127;
-    case 'Code':
-      return (v as { scope?: unknown }).scope ? 15 : 13;
-    case 'DBRef':
-      return 3;
-  }
-  return 3;
-}
-
-function typeCodesOf(spec: unknown): Set<number | 'number'> {
-  const list = Array.isArray(spec) ? spec : [spec];
-  const out = new Set<number | 'number'>();
-  for (const t of list) {
-    if (typeof t === 'number') out.add(t);
-    else if (typeof t === 'string' && t === 'number') out.add('number');
-    else if (typeof t === 'string' && t in TYPE_ALIASES) out.add(TYPE_ALIASES[t]);
-    else if (t && typeof t === 'object' && typeof (t as { valueOf(): unknown }).valueOf() === 'number') {
-      out.add((t as { valueOf(): number }).valueOf());
-    } else throw badValue(`Unknown type name alias: ${String(t)}`);
-  }
-  return out;
-}
-
-function typeMatchOne(v: unknown, codes: Set<number | 'number'>): boolean {
-  if (v === undefined) return false; // a missing field has no type
-  const c = bsonTypeCode(v);
-  if (codes.has(c)) return true;
-  return codes.has('number') && (c === 1 || c === 16 || c === 18 || c === 19);
-}
-
-const $type = (selector: string, spec: unknown) => {
-  const codes = typeCodesOf(spec);
-  return (o: unknown) => {
-    const lhs = resolve(o as never, selector, RESOLVE_OPTS);
-    if (typeMatchOne(lhs, codes)) return true;
-    if (Array.isArray(lhs)) for (const v of lhs) if (typeMatchOne(v, codes)) return true;
-    return false;
-  };
-};
+export { bsonTypeCode } from './bson-types';
 
 // ---- refusals ------------------------------------------------------------------------------
 
@@ -217,7 +48,6 @@ export function scanForRefused(v: unknown, depth = 0): boolean {
       if (SCRIPT.has(k)) throw badValue(`${k} is not allowed on this server (server-side JavaScript is disabled)`);
       if (GEO.has(k)) throw badValue(`${k}: geospatial queries are not supported by this server`);
       if (k === '$text') text = true;
-      if (k === '$collation' || k === 'collation') throw badValue('collation is not supported by this server');
     }
     text = scanForRefused((v as Record<string, unknown>)[k], depth + 1) || text;
   }
@@ -227,23 +57,15 @@ export function scanForRefused(v: unknown, depth = 0): boolean {
 // ---- the context ---------------------------------------------------------------------------
 
 const CUSTOM_QUERY_OPS = {
-  $eq: fieldOp(eqMatch),
-  $ne: fieldOp((a, b) => !eqMatch(a, b)),
-  $gt: fieldOp((a, b) => cmpMatch(a, b, (c) => c > 0)),
-  $gte: fieldOp((a, b) => cmpMatch(a, b, (c) => c >= 0)),
-  $lt: fieldOp((a, b) => cmpMatch(a, b, (c) => c < 0)),
-  $lte: fieldOp((a, b) => cmpMatch(a, b, (c) => c <= 0)),
-  $in: fieldOp(inMatch),
-  $nin: fieldOp((a, b) => !inMatch(a, b)),
-  $type,
-  $all: allOp,
+  ...queryOperators((filter) => new Query(filter, PREPARED)),
+  $expr: exprQueryOp,
 };
 
-/** Every mingo operator, with the BSON-aware ones above replacing mingo's own. */
+/** Every mingo operator, with the MongoDB-faithful ones replacing mingo's own. */
 const FULL_CONTEXT = Context.init({
-  accumulator: accumulatorOps as never,
-  expression: expressionOps as never,
-  pipeline: pipelineOps as never,
+  accumulator: { ...(accumulatorOps as object), ...ACCUMULATOR_OPERATORS } as never,
+  expression: { ...(expressionOps as object), ...EXPRESSION_OPERATORS } as never,
+  pipeline: { ...(pipelineOps as object), ...PIPELINE_STAGES } as never,
   projection: projectionOps as never,
   query: { ...(queryOps as object), ...CUSTOM_QUERY_OPS } as never,
   window: windowOps as never,
@@ -278,9 +100,31 @@ const PREPARED: typeof MINGO_OPTIONS = (() => {
 
 export type Resolver = (name: string) => Document[];
 
+/** Whether a pipeline stage name is one the engine knows (else MongoDB's 40324). */
+export function isKnownStage(name: string): boolean {
+  return FULL_CONTEXT.getOperator('pipeline' as never, name) !== null;
+}
+
 /** Whether the collection has a text index, for filters using `$text` (see text-search.ts). */
 export interface TextHook {
   hasTextIndex: boolean;
+}
+
+/**
+ * Per-operation options of a query or pipeline: the command's `collation` (validated by
+ * collation.ts) and its `let` variables, already evaluated (see evaluateLet).
+ */
+export interface OperationOptions {
+  collation?: Document;
+  variables?: Record<string, unknown>;
+}
+
+/** The mingo options of an operation: the prepared ones unless it has a collation or variables. */
+function optionsFor(op: OperationOptions | undefined): typeof MINGO_OPTIONS {
+  if (!op || (op.collation === undefined && op.variables === undefined)) return PREPARED;
+  const collation = collationCompare(op.collation) ? op.collation : undefined; // 'simple' is none
+  if (collation === undefined && op.variables === undefined) return PREPARED;
+  return { ...MINGO_OPTIONS, collation, variables: op.variables } as typeof MINGO_OPTIONS;
 }
 
 /**
@@ -289,20 +133,27 @@ export interface TextHook {
  */
 export class Matcher {
   private q: Query | null = null;
+  /** the collation's string order (undefined: simple byte order) */
+  readonly strCmp: StringCompare | undefined;
+
   /**
    * @param filter the filter mingo tests (a `$text` clause already taken out)
    * @param text that `$text` clause, answered by the collection's text index (text-read.ts)
+   * @param op the operation's collation and `let` variables
    */
   constructor(
     readonly filter: Document,
     readonly text: Document | null = null,
-  ) {}
+    readonly op: OperationOptions = {},
+  ) {
+    this.strCmp = collationCompare(op.collation);
+  }
 
   /** Compiles now (surfacing errors in the filter). */
   compile(): this {
     if (!this.q) {
       try {
-        this.q = new Query(this.filter, PREPARED);
+        this.q = new Query(this.filter, optionsFor(this.op));
       } catch (e) {
         throw asCommandError(e);
       }
@@ -320,26 +171,75 @@ export class Matcher {
   }
 }
 
-/** Validates a filter (refusals, `$text`); compiles lazily. Errors become code 2 (BadValue). */
-export function compileFilter(filter: Document | undefined, text?: TextHook): Matcher {
+/**
+ * Validates a filter (refusals, `$text`); compiles lazily. Errors become code 2 (BadValue).
+ * `op` carries the operation's collation and `let` variables.
+ */
+export function compileFilter(filter: Document | undefined, text?: TextHook, op?: OperationOptions): Matcher {
   const f = filter ?? {};
   if (typeof f !== 'object' || Array.isArray(f)) throw badValue('query filter must be an object');
   if (scanForRefused(f)) {
     const split = splitTextFilter(f); // BadValue for a misplaced $text, index or not
     if (!text?.hasTextIndex) throw indexNotFound('text index required for $text query');
-    return new Matcher(split.rest, split.text);
+    return new Matcher(split.rest, split.text, op);
   }
-  return new Matcher(f);
+  return new Matcher(f, null, op);
 }
 
-export function runAggregator(pipeline: Document[], docs: Iterable<Document>, resolver?: Resolver): Document[] {
+const SYSTEM_VARIABLES = new Set([
+  'ROOT',
+  'CURRENT',
+  'REMOVE',
+  'NOW',
+  'CLUSTER_TIME',
+  'DESCEND',
+  'PRUNE',
+  'KEEP',
+  'SEARCH_META',
+  'USER_ROLES',
+]);
+
+/**
+ * The values of a command's `let` document: each is an expression evaluated once, without a
+ * current document (so `$$NOW` works and field paths are missing). Names follow MongoDB's
+ * rules for user variables.
+ */
+export function evaluateLet(letDoc: unknown, op: OperationOptions = {}): Record<string, unknown> | undefined {
+  if (letDoc === undefined || letDoc === null) return undefined;
+  if (!isPlainObject(letDoc)) throw mongoError(14, "BSON field 'let' is the wrong type, expected type 'object'");
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(letDoc)) {
+    if (name === '') throw mongoError(16866, 'empty variable names are not allowed');
+    if (SYSTEM_VARIABLES.has(name)) throw mongoError(4738901, `'${name}' is a system variable and cannot be set with let`);
+    if (!/^[a-z\u0080-\uffff]/.test(name)) {
+      throw mongoError(16867, `'${name}' starts with an invalid character for a user variable name`);
+    }
+    if (!/^[A-Za-z0-9_\u0080-\uffff]*$/.test(name)) {
+      throw mongoError(16868, `'${name}' contains an invalid character for a variable name`);
+    }
+    try {
+      out[name] = evalExpr({}, letDoc[name] as never, optionsFor({ collation: op.collation, variables: out }) as never);
+    } catch (e) {
+      throw asCommandError(e);
+    }
+  }
+  return out;
+}
+
+export function runAggregator(pipeline: Document[], docs: Iterable<Document>, resolver?: Resolver, op?: OperationOptions): Document[] {
   try {
-    const agg = new Aggregator(pipeline, { ...MINGO_OPTIONS, collectionResolver: resolver });
+    const agg = new Aggregator(pipeline, { ...aggregatorOptions(op), collectionResolver: resolver } as never);
     return agg.run(Array.isArray(docs) ? docs : [...docs]) as Document[];
   } catch (e) {
     if (e instanceof MongoCommandError) throw e;
     throw asCommandError(e);
   }
+}
+
+/** Plain mingo options (not the prepared object) for an Aggregator, which copies them anyway. */
+function aggregatorOptions(op: OperationOptions | undefined): Partial<typeof MINGO_OPTIONS> & OperationOptions {
+  const collation = op?.collation !== undefined && collationCompare(op.collation) ? op.collation : undefined;
+  return { ...MINGO_OPTIONS, collation, variables: op?.variables };
 }
 
 /** Re-orders `out`'s fields to follow `src` (MongoDB keeps document order), extras last. */
@@ -364,10 +264,10 @@ function isPlain(v: unknown): v is Record<string, unknown> {
 }
 
 /** find-style projection of already selected documents (positional `$` needs the filter). */
-export function project(docs: Document[], projection: Document, filter: Document | undefined): Document[] {
+export function project(docs: Document[], projection: Document, filter: Document | undefined, op?: OperationOptions): Document[] {
   let out: Document[];
   try {
-    out = new Query(filter ?? {}, PREPARED).find(docs, projection).all() as Document[];
+    out = new Query(filter ?? {}, optionsFor(op)).find(docs, projection).all() as Document[];
   } catch (e) {
     throw asCommandError(e);
   }

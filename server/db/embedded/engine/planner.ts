@@ -13,11 +13,12 @@ import {
   T_DATE,
   T_NULL,
   T_NUMBER,
+  T_OBJECT,
   T_OBJECTID,
   T_STRING,
   T_TIMESTAMP,
   complement,
-  encodeValue,
+  encodeKey,
   idKeyOf,
   typeChar,
   typeRank,
@@ -115,7 +116,7 @@ interface Interval {
 }
 
 function enc(v: unknown, dir: 1 | -1): string {
-  const e = encodeValue(v);
+  const e = encodeKey(v);
   return dir === 1 ? e : complement(e);
 }
 
@@ -161,8 +162,12 @@ const SAFE_INT = 2 ** 53;
 function exactValue(v: unknown): boolean {
   if (!usableEq(v)) return false;
   if (typeof v === 'bigint') return false;
+  // Past 2^53 the key encoding rounds int64 values to a double: a double key there may
+  // stand for several Longs, so those keys only narrow and the filter re-checks.
+  if (typeof v === 'number') return !(Math.abs(v) >= SAFE_INT);
   const bt = (v as { _bsontype?: string } | null)?._bsontype;
   if (bt === 'Long') return Math.abs((v as { toNumber(): number }).toNumber()) < SAFE_INT;
+  if (bt === 'Double') return Math.abs((v as { value: number }).value) < SAFE_INT;
   return true;
 }
 
@@ -269,11 +274,11 @@ function evaluate(ix: BTreeIndex, preds: Map<string, FieldPred>, sort: [string, 
 }
 
 /** One index scan per `$or` branch, or null when some branch has no usable index. */
-function planOr(coll: Collection, branches: unknown[], pool: BTreeIndex[]): Candidate[] | null {
+function planOr(coll: Collection, branches: unknown[], pool: BTreeIndex[], collated: boolean): Candidate[] | null {
   const out: Candidate[] = [];
   for (const b of branches) {
     if (!isPlainObject(b)) return null;
-    const preds = extractPreds(b);
+    const preds = collated ? withoutCollatedValues(extractPreds(b)) : extractPreds(b);
     let best: Candidate | null = null;
     for (const ix of pool) {
       const c = evaluate(ix, preds, [], false);
@@ -424,13 +429,35 @@ function resolveHint(coll: Collection, hint: unknown): BTreeIndex | 'natural' | 
   return found;
 }
 
-export function plan(coll: Collection | undefined, filter: Document, sort?: Document, hint?: unknown): Plan {
+/**
+ * Under a non-simple collation strings do not compare in index order: predicates on values
+ * that are or may hold strings give no bounds (the filter decides on a scan instead).
+ */
+function withoutCollatedValues(preds: Map<string, FieldPred>): Map<string, FieldPred> {
+  const collatable = (v: unknown) => {
+    const t = typeRank(v);
+    return t === T_STRING || t === T_OBJECT || t === T_ARRAY;
+  };
+  for (const [k, p] of preds) {
+    if (p.eq?.some(collatable)) p.eq = undefined;
+    if (p.lo && collatable(p.lo.v)) p.lo = undefined;
+    if (p.hi && collatable(p.hi.v)) p.hi = undefined;
+    if (!p.eq && !p.lo && !p.hi) preds.delete(k);
+  }
+  return preds;
+}
+
+/**
+ * The plan for `filter` (+ `sort`, `hint`). `collated`: the operation has a non-simple
+ * collation, so string bounds and index order are not used (see withoutCollatedValues).
+ */
+export function plan(coll: Collection | undefined, filter: Document, sort?: Document, hint?: unknown, collated = false): Plan {
   const stats: PlanStats = { keysExamined: 0, docsExamined: 0 };
   const sf = sortFields(sort);
   if (!coll) return { stage: 'EOF', sortCovered: true, stats, candidates: () => [] };
   const natural = sf.length === 1 && sf[0][0] === '$natural';
   const hinted = resolveHint(coll, hint);
-  const preds = extractPreds(filter);
+  const preds = collated ? withoutCollatedValues(extractPreds(filter)) : extractPreds(filter);
 
   if (hinted === 'natural' || natural) {
     const reverse = natural && sf[0][1] === -1;
@@ -473,11 +500,11 @@ export function plan(coll: Collection | undefined, filter: Document, sort?: Docu
   let best: Candidate | null = null;
   const pool = hinted ? [hinted] : [coll.idTree, ...coll.indexes];
   for (const ix of pool) {
-    const c = evaluate(ix, preds, sf, !!hinted);
+    const c = evaluate(ix, preds, collated ? [] : sf, !!hinted);
     if (c && (!best || c.score > best.score)) best = c;
   }
   if (!hinted && (!best || best.score < 4) && Array.isArray(filter.$or) && filter.$or.length) {
-    const union = planOr(coll, filter.$or as unknown[], pool);
+    const union = planOr(coll, filter.$or as unknown[], pool, collated);
     if (union) {
       return {
         stage: 'OR',

@@ -6,7 +6,7 @@
 import type { Document } from 'bson';
 import { isPlainObject, setField } from './doc-utils';
 import { badValue } from './errors';
-import { compileFilter, project as mingoProject } from './mingo-context';
+import { compileFilter, project as mingoProject, type OperationOptions } from './mingo-context';
 
 interface Special {
   path: string;
@@ -103,7 +103,7 @@ export function simpleProjection(docs: Document[], projection: Document): Docume
   });
 }
 
-export function projectDocs(docs: Document[], projection: Document, filter: Document | undefined): Document[] {
+export function projectDocs(docs: Document[], projection: Document, filter: Document | undefined, op?: OperationOptions): Document[] {
   const simple = simpleProjection(docs, projection);
   if (simple) return simple;
   const specials: Special[] = [];
@@ -122,9 +122,9 @@ export function projectDocs(docs: Document[], projection: Document, filter: Docu
     rest[k] = v;
     if (k !== '_id' && v !== 0 && v !== false) inclusion = true;
   }
-  if (!specials.length) return mingoProject(docs, projection, filter);
+  if (!specials.length) return mingoProject(docs, projection, filter, op);
   if (inclusion) for (const s of specials) rest[s.path] = 1;
-  const base = Object.keys(rest).length ? mingoProject(docs, rest, filter) : docs;
+  const base = Object.keys(rest).length ? mingoProject(docs, rest, filter, op) : docs;
   if (base.length !== docs.length) return base;
   return base.map((d, i) => {
     let out = d as Record<string, unknown>;

@@ -1,16 +1,16 @@
 /** find, count, distinct, aggregate and explain over the planner and mingo. */
 import type { Document } from 'bson';
-import type { FindOptions } from '../engine-api';
-import { compareValues, encodeValue } from './bson-order';
+import type { AggregateOptions, CountOptions, FindOptions, OperationSpec } from '../engine-api';
+import { compareValues, type StringCompare } from './bson-order';
 import type { Catalog } from './catalog';
 import type { Collection } from './collection';
 import { cloneDeep, isPlainObject, normalizeFilter } from './doc-utils';
-import { Deadline, asCommandError, badValue, MongoCommandError } from './errors';
-import { fieldValues, type KeyField } from './index-keys';
-import { compileFilter, runAggregator, scanForRefused } from './mingo-context';
-import type { Matcher } from './mingo-context';
+import { Deadline, asCommandError, badValue, mongoError } from './errors';
+import { compileFilter, evaluateLet, isKnownStage, runAggregator, scanForRefused } from './mingo-context';
+import type { Matcher, OperationOptions } from './mingo-context';
 import { projectDocs } from './projection';
-import { plan, sortFields, type Plan } from './planner';
+import { plan, type Plan } from './planner';
+import { documentComparator, groupByValue, sortDocuments } from './stage-ops';
 import { countMatching, countPipelineShape } from './count';
 import { selectText } from './text-read';
 import { addScores, assertNoScoreWithoutText, rewriteScoreMeta, SCORE_FIELD, splitMetaProjection } from './text-search';
@@ -22,53 +22,15 @@ function toCount(v: unknown, what: string): number {
   return Math.trunc(n);
 }
 
-interface SortKeyed {
-  d: Document;
-  keys: unknown[];
-}
-
-/** MongoDB's sort key of one field: arrays sort by their smallest (asc) / largest (desc) element. */
-function sortKeyOf(d: Document, f: KeyField): unknown {
-  if (f.parts.length === 1) {
-    const v = Object.prototype.hasOwnProperty.call(d, f.path) ? d[f.path] : undefined;
-    if (!Array.isArray(v)) return v === undefined ? null : v;
-  }
-  const vals = fieldValues(d, f).values; // an empty array gives UNDEFINED_KEY: below null
-  let best = vals[0];
-  for (let i = 1; i < vals.length; i++) {
-    const c = compareValues(vals[i], best);
-    if (f.dir === 1 ? c < 0 : c > 0) best = vals[i];
-  }
-  return best;
-}
-
-function sorter(sort: Document) {
-  const sf = sortFields(sort).filter(([k]) => k !== '$natural');
-  const fields: KeyField[] = sf.map(([path, dir]) => ({ path, parts: path.split('.'), dir }));
-  const keyed = (d: Document): SortKeyed => ({ d, keys: fields.map((f) => sortKeyOf(d, f)) });
-  const cmp = (a: SortKeyed, b: SortKeyed) => {
-    for (let i = 0; i < fields.length; i++) {
-      const c = compareValues(a.keys[i], b.keys[i]);
-      if (c) return fields[i].dir * c;
-    }
-    return 0;
-  };
-  return { fields, keyed, cmp };
-}
-
 /** Sorts documents in place the way MongoDB does (stable: ties keep natural order). */
-export function sortDocs(docs: Document[], sort: Document): void {
-  const { fields, keyed, cmp } = sorter(sort);
-  if (!fields.length) return;
-  const k = docs.map(keyed);
-  k.sort(cmp);
-  for (let i = 0; i < docs.length; i++) docs[i] = k[i].d;
+export function sortDocs(docs: Document[], sort: Document, strCmp?: StringCompare): void {
+  sortDocuments(docs, sort, strCmp);
 }
 
 /** The first `need` documents in sort order, keeping only `need` candidates at a time. */
-function topK(docs: Iterable<Document>, sort: Document, need: number): Document[] {
-  const { keyed, cmp } = sorter(sort);
-  const best: SortKeyed[] = [];
+function topK(docs: Iterable<Document>, sort: Document, need: number, strCmp?: StringCompare): Document[] {
+  const { keyed, cmp } = documentComparator(sort, strCmp);
+  const best: ReturnType<typeof keyed>[] = [];
   for (const d of docs) {
     const item = keyed(d);
     if (best.length === need && cmp(item, best[need - 1]) >= 0) continue;
@@ -114,8 +76,8 @@ function selectUnguarded(
   o: { sort?: Document; skip?: number; limit?: number; hint?: unknown },
   deadline: Deadline,
 ): Selection {
-  if (q.text) return selectText(coll, q, o, deadline, sortDocs);
-  const p = plan(coll, filter, o.sort, o.hint);
+  if (q.text) return selectText(coll, q, o, deadline, (docs, sort) => sortDocs(docs, sort, q.strCmp));
+  const p = plan(coll, filter, o.sort, o.hint, q.strCmp !== undefined);
   const skip = Math.max(0, toCount(o.skip, 'skip'));
   const limit = Math.abs(toCount(o.limit, 'limit'));
   const testAll = Object.keys(filter).length === 0 || !!p.exact;
@@ -139,7 +101,7 @@ function selectUnguarded(
         if (testAll || q.test(d)) yield d;
       }
     })();
-    const top = topK(matches, o.sort!, skip + limit);
+    const top = topK(matches, o.sort!, skip + limit, q.strCmp);
     return { docs: top.slice(skip), plan: p };
   }
   for (const d of p.candidates()) {
@@ -147,7 +109,7 @@ function selectUnguarded(
     if (testAll || q.test(d)) out.push(d);
   }
   deadline.check();
-  sortDocs(out, o.sort!);
+  sortDocs(out, o.sort!, q.strCmp);
   return { docs: out.slice(skip, limit > 0 ? skip + limit : undefined), plan: p };
 }
 
@@ -157,6 +119,15 @@ function filterOf(f: unknown): Document {
   return normalizeFilter(f);
 }
 
+/** A command's collation and `let` document as the options of its queries and pipelines. */
+export function operationOptions(collation: unknown, letDoc: unknown): OperationOptions {
+  const op: OperationOptions = {};
+  if (collation !== undefined && collation !== null) op.collation = collation as Document;
+  const variables = evaluateLet(letDoc, op);
+  if (variables) op.variables = variables;
+  return op;
+}
+
 export function find(cat: Catalog, db: string, coll: string, o: FindOptions): Document[] {
   return findWithPlan(cat, db, coll, o).docs;
 }
@@ -164,7 +135,8 @@ export function find(cat: Catalog, db: string, coll: string, o: FindOptions): Do
 export function findWithPlan(cat: Catalog, db: string, coll: string, o: FindOptions): Selection {
   const c = cat.get(db, coll);
   const filter = filterOf(o.filter);
-  const q = compileFilter(filter, { hasTextIndex: !!c?.text });
+  const op = operationOptions(o.collation, o.let);
+  const q = compileFilter(filter, { hasTextIndex: !!c?.text }, op);
   const deadline = new Deadline(o.maxTimeMS);
   if (o.sort !== undefined && !isPlainObject(o.sort)) throw badValue('sort must be an object');
   if (!q.text) assertNoScoreWithoutText(o.sort, o.projection);
@@ -172,7 +144,7 @@ export function findWithPlan(cat: Catalog, db: string, coll: string, o: FindOpti
   const meta = splitMetaProjection(o.projection);
   const selected = sel.docs;
   if (meta.rest && isPlainObject(meta.rest) && Object.keys(meta.rest).length) {
-    sel.docs = projectDocs(sel.docs, meta.rest, q.filter);
+    sel.docs = projectDocs(sel.docs, meta.rest, q.filter, op);
   }
   if (meta.names.length && sel.scores) sel.docs = addScores(sel.docs, selected, sel.scores, meta.names);
   return sel;
@@ -252,18 +224,22 @@ export function explainCommand(cat: Catalog, db: string, cmd: Document, verbosit
         if (pl.length > 1 && isPlainObject(pl[1]?.$sort)) o.sort = pl[1].$sort as Document;
       }
       o.hint = cmd.hint;
-      if (execute) run = () => aggregate(cat, db, coll, pl, { hint: cmd.hint, maxTimeMS: cmd.maxTimeMS as number }).length;
+      if (execute) {
+        run = () =>
+          aggregate(cat, db, coll, pl, { hint: cmd.hint, maxTimeMS: cmd.maxTimeMS as number, collation: cmd.collation, let: cmd.let })
+            .length;
+      }
       break;
     }
     default:
       throw badValue(`cannot explain '${name}'`);
   }
-  const q = compileFilter(filter, { hasTextIndex: !!c?.text });
+  const q = compileFilter(filter, { hasTextIndex: !!c?.text }, operationOptions(cmd.collation, cmd.let));
   if (q.text) {
     const sel = select(c, filter, q, o, new Deadline(cmd.maxTimeMS as number | undefined));
     return explainOf(ns, filter, sel.plan, execute ? (run ?? (() => sel.docs.length)) : null);
   }
-  const p = plan(c, filter, o.sort, o.hint);
+  const p = plan(c, filter, o.sort, o.hint, q.strCmp !== undefined);
   if (execute && !run) {
     run = () => {
       const deadline = new Deadline(cmd.maxTimeMS as number | undefined);
@@ -282,12 +258,8 @@ export function explainCommand(cat: Catalog, db: string, cmd: Document, verbosit
   return explainOf(ns, filter, p, run);
 }
 
-export function count(
-  cat: Catalog,
-  db: string,
-  coll: string,
-  o: { query?: Document; skip?: number; limit?: number; hint?: unknown; maxTimeMS?: number },
-): number {
+export function count(cat: Catalog, db: string, coll: string, o: CountOptions): number {
+  const op = operationOptions(o.collation, o.let);
   const c = cat.get(db, coll);
   if (!c) return 0;
   const filter = filterOf(o.query);
@@ -297,7 +269,7 @@ export function count(
     const n = Math.max(0, c.docs.size - skip);
     return limit > 0 ? Math.min(n, limit) : n;
   }
-  const q = compileFilter(filter, { hasTextIndex: !!c.text });
+  const q = compileFilter(filter, { hasTextIndex: !!c.text }, op);
   const deadline = new Deadline(o.maxTimeMS);
   const counted = countMatching(c, filter, q, o.hint, deadline); // count.ts: no result array
   if (counted !== null) {
@@ -308,7 +280,7 @@ export function count(
 }
 
 /** countDocuments' pipeline answered by countMatching (count.ts); null: not that shape. */
-function countByPipeline(c: Collection | undefined, pipeline: Document[], opts: { maxTimeMS?: number; hint?: unknown }): Document[] | null {
+function countByPipeline(c: Collection | undefined, pipeline: Document[], opts: AggregateOptions, op: OperationOptions): Document[] | null {
   const shape = countPipelineShape(pipeline);
   if (!shape) return null;
   const skip = shape.skip === undefined ? 0 : shape.skip;
@@ -316,7 +288,7 @@ function countByPipeline(c: Collection | undefined, pipeline: Document[], opts: 
   if (typeof skip !== 'number' || !Number.isInteger(skip) || skip < 0) return null;
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0 || (shape.limit !== undefined && limit === 0)) return null;
   const filter = filterOf(shape.match);
-  const q = compileFilter(filter, { hasTextIndex: !!c?.text });
+  const q = compileFilter(filter, { hasTextIndex: !!c?.text }, op);
   const counted = countMatching(c, filter, q, opts.hint, new Deadline(opts.maxTimeMS));
   if (counted === null) return null;
   let n = Math.max(0, counted - skip);
@@ -342,31 +314,52 @@ function distinctValues(v: unknown, parts: string[], i: number, out: unknown[]):
   }
 }
 
-export function distinct(cat: Catalog, db: string, coll: string, key: string, query?: Document, maxTimeMS?: number): unknown[] {
+export function distinct(
+  cat: Catalog,
+  db: string,
+  coll: string,
+  key: string,
+  query?: Document,
+  opts: OperationSpec & { maxTimeMS?: number } = {},
+): unknown[] {
   if (typeof key !== 'string' || key === '') throw badValue('distinct key must be a non-empty string');
+  const op = operationOptions(opts.collation, opts.let);
   const c = cat.get(db, coll);
   const filter = filterOf(query);
-  const q = compileFilter(filter, { hasTextIndex: !!c?.text });
+  const q = compileFilter(filter, { hasTextIndex: !!c?.text }, op);
   if (!c) return [];
-  const { docs } = select(c, filter, q, {}, new Deadline(maxTimeMS));
+  const { docs } = select(c, filter, q, {}, new Deadline(opts.maxTimeMS));
   const parts = key.split('.');
-  const seen = new Map<string, unknown>();
-  for (const d of docs) {
-    const vals: unknown[] = [];
-    distinctValues(d, parts, 0, vals);
-    for (const v of vals) {
-      const k = encodeValue(v);
-      if (!seen.has(k)) seen.set(k, v);
+  const vals: unknown[] = [];
+  for (const d of docs) distinctValues(d, parts, 0, vals);
+  // values equal by value (or under the collation) appear once, as first seen
+  return groupByValue(vals, (v) => v, q.strCmp)
+    .map((g) => g.id)
+    .sort((a, b) => compareValues(a, b, q.strCmp));
+}
+
+/**
+ * Every stage is a one-field object naming a stage the engine knows (40323 / 40324 as in
+ * MongoDB) and not one it refuses; `$out` and `$merge` only last (the engine runs them).
+ */
+export function checkPipeline(pipeline: unknown): asserts pipeline is Document[] {
+  if (!Array.isArray(pipeline)) throw mongoError(14, "'pipeline' option must be specified as an array");
+  pipeline.forEach((st, i) => {
+    if (!isPlainObject(st) || Object.keys(st).length !== 1) {
+      throw mongoError(40323, 'A pipeline stage specification object must contain exactly one field.');
     }
-  }
-  return [...seen.values()].sort(compareValues);
+    const name = Object.keys(st)[0];
+    if (REFUSED_STAGES[name]) throw badValue(REFUSED_STAGES[name]);
+    if (!isKnownStage(name)) throw mongoError(40324, `Unrecognized pipeline stage name: '${name}'`);
+    if ((name === '$out' || name === '$merge') && i !== pipeline.length - 1) {
+      throw mongoError(40601, `${name} can only be the final stage in the pipeline`);
+    }
+  });
 }
 
 const READ_ONLY_STAGES = new Set(['$match', '$sort', '$skip', '$limit', '$count', '$group', '$sortByCount']);
 
 const REFUSED_STAGES: Record<string, string> = {
-  $out: '$out is not supported by this server',
-  $merge: '$merge is not supported by this server',
   $geoNear: '$geoNear: geospatial queries are not supported by this server',
   $search: '$search is not supported by this server',
   $searchMeta: '$searchMeta is not supported by this server',
@@ -380,24 +373,12 @@ const REFUSED_STAGES: Record<string, string> = {
   $planCacheStats: '$planCacheStats is not supported by this server',
 };
 
-export function aggregate(
-  cat: Catalog,
-  db: string,
-  coll: string | null,
-  pipeline: Document[],
-  opts: { maxTimeMS?: number; hint?: unknown } = {},
-): Document[] {
-  if (!Array.isArray(pipeline)) throw new MongoCommandError(14, 'TypeMismatch', "'pipeline' option must be specified as an array");
-  for (const st of pipeline) {
-    if (!isPlainObject(st) || Object.keys(st).length !== 1) {
-      throw new MongoCommandError(40323, 'Location40323', 'A pipeline stage specification object must contain exactly one field.');
-    }
-    const name = Object.keys(st)[0];
-    if (REFUSED_STAGES[name]) throw badValue(REFUSED_STAGES[name]);
-  }
+export function aggregate(cat: Catalog, db: string, coll: string | null, pipeline: Document[], opts: AggregateOptions = {}): Document[] {
+  checkPipeline(pipeline);
+  const op = operationOptions(opts.collation, opts.let);
   const c = coll === null ? undefined : cat.get(db, coll);
   if (coll !== null) {
-    const counted = countByPipeline(c, pipeline, opts);
+    const counted = countByPipeline(c, pipeline, opts, op);
     if (counted) return counted;
   }
   pipeline = cloneDeep(pipeline);
@@ -415,7 +396,7 @@ export function aggregate(
     source = [];
   } else if (rest.length && rest[0].$match !== undefined) {
     const filter = filterOf(rest[0].$match);
-    const q = compileFilter(filter, { hasTextIndex: !!c?.text });
+    const q = compileFilter(filter, { hasTextIndex: !!c?.text }, op);
     rest = rest.slice(1);
     const o: { sort?: Document; skip?: number; limit?: number; hint?: unknown } = { hint: opts.hint };
     if (!q.text && rest.length && isPlainObject(rest[0].$sort)) {
@@ -459,7 +440,7 @@ export function aggregate(
       yield copy ? cloneDeep(d) : d;
     }
   }
-  const out = runAggregator(rest, ticking(source), resolver);
+  const out = runAggregator(rest, ticking(source), resolver, op);
   deadline.check();
   return scores ? hideScores(out) : out;
 }

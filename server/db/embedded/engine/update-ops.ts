@@ -4,12 +4,14 @@
  * operator works on plain paths with MongoDB's type rules and errors, and field names
  * such as `__proto__` stay data.
  */
-import { Long, Timestamp, type Document } from 'bson';
-import { compareValues, toNumber, typeRank, valuesEqual, T_NUMBER } from './bson-order';
+import { Double, Long, Timestamp, type Document } from 'bson';
+import { compareUtf8, compareValues, toNumber, valuesEqual } from './bson-order';
+import { arith as numericArith, numKind } from './numeric';
+import { collationCompare } from './collation';
 import { cloneDeep, formatValue, isPlainObject, setField } from './doc-utils';
-import { MongoCommandError, badValue, conflictingOps, failedToParse, typeMismatch } from './errors';
+import { badValue, conflictingOps, failedToParse, typeMismatch, mongoError } from './errors';
 import { bsonTypeCode, compileFilter } from './mingo-context';
-import type { Matcher } from './mingo-context';
+import type { Matcher, OperationOptions } from './mingo-context';
 
 export const UPDATE_OPERATORS = new Set([
   '$set',
@@ -29,7 +31,7 @@ export const UPDATE_OPERATORS = new Set([
   '$setOnInsert',
 ]);
 
-const pathNotViable = (msg: string) => new MongoCommandError(28, 'PathNotViable', msg);
+const pathNotViable = (msg: string) => mongoError(28, msg);
 const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 const isIndex = (s: string) => /^\d+$/.test(s);
 
@@ -70,7 +72,7 @@ export function validateOperators(u: Document, forUpsert: boolean): void {
     if (op === '$setOnInsert' && !forUpsert) continue;
     for (const p of Object.keys(arg)) {
       if (p === '' || p.split('.').some((s) => s === '')) {
-        throw new MongoCommandError(56, 'EmptyFieldName', `An update path '${p}' contains an empty field name, which is not allowed.`);
+        throw mongoError(56, `An update path '${p}' contains an empty field name, which is not allowed.`);
       }
       paths.push(p);
       if (op === '$rename') {
@@ -102,14 +104,33 @@ interface Ctx {
   arrayFilters: Map<string, Matcher>;
   usedFilters: Set<string>;
   upsertInsert: boolean;
+  /** compiled query conditions per array field, for the positional `$` */
+  positional: Map<string, Matcher | null>;
+  /** the statement's collation and `let` variables */
+  op: OperationOptions;
 }
 
+/** The filter's clauses on `field` (or paths under it), from the top level and `$and` branches. */
+function clausesOn(filter: Document, field: string, out: Document[] = []): Document[] {
+  for (const k of Object.keys(filter)) {
+    const v = filter[k];
+    if (k === '$and' && Array.isArray(v)) {
+      for (const b of v) if (isPlainObject(b)) clausesOn(b, field, out);
+    } else if (k === field || k.startsWith(field + '.')) out.push({ [k]: v });
+  }
+  return out;
+}
+
+/** The index of the first element of `arr` that the query's conditions on `field` match. */
 function positionalIndex(ctx: Ctx, field: string, arr: unknown[]): number {
   if (ctx.upsertInsert) throw badValue('The positional operator did not find the match needed from the query.');
-  const keys = Object.keys(ctx.filter).filter((k) => k === field || k.startsWith(field + '.'));
-  if (keys.length === 0) throw badValue('The positional operator did not find the match needed from the query.');
-  const q = compileFilter({ [keys[0]]: ctx.filter[keys[0]] });
-  for (let i = 0; i < arr.length; i++) if (q.test({ [field]: [arr[i]] })) return i;
+  let q = ctx.positional.get(field);
+  if (q === undefined) {
+    const clauses = clausesOn(ctx.filter, field);
+    q = clauses.length ? compileFilter(clauses.length === 1 ? clauses[0] : { $and: clauses }, undefined, ctx.op) : null;
+    ctx.positional.set(field, q);
+  }
+  if (q) for (let i = 0; i < arr.length; i++) if (q.test({ [field]: [arr[i]] })) return i;
   throw badValue('The positional operator did not find the match needed from the query.');
 }
 
@@ -158,7 +179,7 @@ function expand(ctx: Ctx, path: string): string[][] {
   return out;
 }
 
-export function compileArrayFilters(arrayFilters: Document[] | undefined): Map<string, Matcher> {
+export function compileArrayFilters(arrayFilters: Document[] | undefined, op: OperationOptions = {}): Map<string, Matcher> {
   const m = new Map<string, Matcher>();
   for (const f of arrayFilters ?? []) {
     if (!isPlainObject(f)) throw failedToParse('arrayFilters entries must be objects');
@@ -176,7 +197,7 @@ export function compileArrayFilters(arrayFilters: Document[] | undefined): Map<s
     }
     if (id === null) throw failedToParse('Cannot use an expression without a top-level field name in arrayFilters');
     if (m.has(id)) throw failedToParse(`Found multiple array filters with the same top-level field name ${id}`);
-    m.set(id, compileFilter(f).compile());
+    m.set(id, compileFilter(f, undefined, op).compile());
   }
   return m;
 }
@@ -241,21 +262,12 @@ function putIn(c: Container, k: string, v: unknown): void {
 
 // ---- arithmetic ----------------------------------------------------------------------------
 
-const isNumeric = (v: unknown) => v !== undefined && v !== null && typeRank(v) === T_NUMBER && bsonTypeCode(v) !== 19;
+const isNumeric = (v: unknown) => numKind(v) !== null;
 const isLong = (v: unknown) => (v as { _bsontype?: string })?._bsontype === 'Long';
 
+/** $inc / $mul with MongoDB's result types (int overflows to long, long to double). */
 function arith(a: unknown, b: unknown, op: 'inc' | 'mul'): unknown {
-  if (isLong(a) || isLong(b)) {
-    const x = isLong(a) ? (a as Long).toBigInt() : Number.isInteger(toNumber(a)) ? BigInt(toNumber(a)) : null;
-    const y = isLong(b) ? (b as Long).toBigInt() : Number.isInteger(toNumber(b)) ? BigInt(toNumber(b)) : null;
-    if (x !== null && y !== null) {
-      const r = op === 'inc' ? x + y : x * y;
-      if (r <= 9223372036854775807n && r >= -9223372036854775808n) return Long.fromBigInt(r);
-    }
-  }
-  const x = toNumber(a);
-  const y = toNumber(b);
-  return op === 'inc' ? x + y : x * y;
+  return numericArith(a, b, op === 'inc' ? 'add' : 'multiply');
 }
 
 function idOf(doc: Document): string {
@@ -287,22 +299,23 @@ function sortArray(arr: unknown[], spec: unknown): void {
   });
 }
 
-function pullMatcher(spec: unknown): (e: unknown) => boolean {
+function pullMatcher(spec: unknown, op: OperationOptions): (e: unknown) => boolean {
   if (isPlainObject(spec)) {
     const keys = Object.keys(spec);
     const fieldOps = keys.some((k) => k.startsWith('$') && !['$or', '$and', '$nor', '$expr'].includes(k));
     if (fieldOps) {
-      const q = compileFilter({ v: spec });
+      const q = compileFilter({ v: spec }, undefined, op);
       return (e) => q.test({ v: e });
     }
-    const q = compileFilter(spec);
+    const q = compileFilter(spec, undefined, op);
     return (e) => isPlainObject(e) && q.test(e);
   }
   if (spec instanceof RegExp) return (e) => typeof e === 'string' && spec.test(e);
-  return (e) => valuesEqual(e, spec);
+  const strCmp = collationCompare(op.collation);
+  return (e) => valuesEqual(e, spec, strCmp);
 }
 
-function applyOne(op: string, doc: Document, parts: string[], arg: unknown, now: Date): void {
+function applyOne(op: string, doc: Document, parts: string[], arg: unknown, now: Date, opts: OperationOptions = {}): void {
   const last = parts[parts.length - 1];
   const path = parts.join('.');
   const create = op !== '$unset' && op !== '$pop' && op !== '$pull' && op !== '$pullAll' && op !== '$rename';
@@ -323,7 +336,7 @@ function applyOne(op: string, doc: Document, parts: string[], arg: unknown, now:
       const name = op === '$inc' ? 'increment' : 'multiply';
       if (!isNumeric(arg)) throw typeMismatch(`Cannot ${name} with non-numeric argument: {${path}: ${formatValue(arg)}}`);
       if (cur === undefined) {
-        putIn(parent!, last, op === '$inc' ? arg : isLong(arg) ? Long.ZERO : 0);
+        putIn(parent!, last, op === '$inc' ? arg : isLong(arg) ? Long.ZERO : numKind(arg) === 'double' ? new Double(0) : 0);
         return;
       }
       if (!isNumeric(cur)) {
@@ -400,7 +413,7 @@ function applyOne(op: string, doc: Document, parts: string[], arg: unknown, now:
       if (op === '$pullAll') {
         if (!Array.isArray(arg)) throw badValue(`$pullAll requires an array argument but was given a ${typeName(arg)}`);
         match = (e) => arg.some((x) => valuesEqual(e, x));
-      } else match = pullMatcher(arg);
+      } else match = pullMatcher(arg, opts);
       const kept = cur.filter((e) => !match(e));
       if (kept.length !== cur.length) putIn(parent!, last, kept);
       return;
@@ -446,12 +459,38 @@ export interface ApplyContext {
   arrayFilters: Map<string, Matcher>;
   upsertInsert: boolean;
   now?: Date;
+  op?: OperationOptions;
 }
 
-/** Applies an operator update to `doc` (a private copy) in place. */
+/** MongoDB's field order for updates: numeric names numerically, other names by bytes. */
+function comparePaths(a: string[], b: string[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] === b[i]) continue;
+    if (isIndex(a[i]) && isIndex(b[i])) return Number(a[i]) - Number(b[i]) || (a[i] < b[i] ? -1 : 1);
+    return compareUtf8(a[i], b[i]);
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Applies an operator update to `doc` (a private copy) in place. Every positional path (`$`,
+ * `$[]`, `$[id]`) is resolved against the document as it was before the update, so several
+ * fields under one positional element reach the same element; then the operations run in
+ * MongoDB's field order (new fields appear in that order).
+ */
 export function applyOperators(doc: Document, u: Document, ac: ApplyContext): void {
-  const ctx: Ctx = { doc, filter: ac.filter, arrayFilters: ac.arrayFilters, usedFilters: new Set(), upsertInsert: ac.upsertInsert };
+  const ctx: Ctx = {
+    doc,
+    filter: ac.filter,
+    arrayFilters: ac.arrayFilters,
+    usedFilters: new Set(),
+    upsertInsert: ac.upsertInsert,
+    positional: new Map(),
+    op: ac.op ?? {},
+  };
   const now = ac.now ?? new Date();
+  const steps: { op: string; parts: string[]; arg: unknown }[] = [];
   for (const op of Object.keys(u)) {
     if (op === '$setOnInsert' && !ac.upsertInsert) continue;
     const arg = u[op] as Document;
@@ -460,9 +499,11 @@ export function applyOperators(doc: Document, u: Document, ac: ApplyContext): vo
         applyRename(doc, path, arg[path] as string, now);
         continue;
       }
-      for (const parts of expand(ctx, path)) applyOne(op, doc, parts, arg[path], now);
+      for (const parts of expand(ctx, path)) steps.push({ op, parts, arg: arg[path] });
     }
   }
+  steps.sort((a, b) => comparePaths(a.parts, b.parts));
+  for (const st of steps) applyOne(st.op, doc, st.parts, st.arg, now, ctx.op);
   const named = new Set<string>();
   for (const op of Object.keys(u)) {
     for (const path of Object.keys(u[op] as Document)) {

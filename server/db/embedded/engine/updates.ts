@@ -6,9 +6,9 @@
 import { ObjectId, type Document } from 'bson';
 import { sameStoredValue } from './bson-order';
 import { assertNoDecimal, cloneDeep, formatValue, isPlainObject, setField, setPath } from './doc-utils';
-import { MongoCommandError, badValue, failedToParse, immutableField } from './errors';
+import { badValue, failedToParse, immutableField, mongoError } from './errors';
 import { runAggregator } from './mingo-context';
-import type { Matcher } from './mingo-context';
+import type { Matcher, OperationOptions } from './mingo-context';
 import { applyOperators, compileArrayFilters, validateOperators } from './update-ops';
 
 export type UpdateKind = 'ops' | 'replace' | 'pipeline';
@@ -19,9 +19,16 @@ export interface PreparedUpdate {
   kind: UpdateKind;
   u: Document | Document[];
   arrayFilters: Map<string, Matcher>;
+  /** the statement's collation and the command's `let` variables */
+  op: OperationOptions;
 }
 
-export function prepareUpdate(u: unknown, arrayFilters: Document[] | undefined, upsert: boolean): PreparedUpdate {
+export function prepareUpdate(
+  u: unknown,
+  arrayFilters: Document[] | undefined,
+  upsert: boolean,
+  op: OperationOptions = {},
+): PreparedUpdate {
   assertNoDecimal(u, 'update');
   let kind: UpdateKind;
   if (Array.isArray(u)) {
@@ -30,7 +37,7 @@ export function prepareUpdate(u: unknown, arrayFilters: Document[] | undefined, 
         throw failedToParse('each pipeline update stage must be an object with exactly one field');
       const name = Object.keys(st)[0];
       if (!PIPELINE_STAGES.has(name)) {
-        throw new MongoCommandError(2, 'BadValue', `${name} is not allowed to be used within an update`);
+        throw mongoError(2, `${name} is not allowed to be used within an update`);
       }
     }
     if (arrayFilters?.length) throw failedToParse('arrayFilters may not be specified for pipeline-style updates');
@@ -45,9 +52,8 @@ export function prepareUpdate(u: unknown, arrayFilters: Document[] | undefined, 
     } else {
       for (const k of keys) {
         if (k.startsWith('$')) {
-          throw new MongoCommandError(
+          throw mongoError(
             52,
-            'DollarPrefixedFieldName',
             `The dollar ($) prefixed field '${k}' in '${k}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`,
           );
         }
@@ -56,7 +62,7 @@ export function prepareUpdate(u: unknown, arrayFilters: Document[] | undefined, 
       kind = 'replace';
     }
   }
-  return { kind, u, arrayFilters: compileArrayFilters(kind === 'ops' ? arrayFilters : undefined) };
+  return { kind, u, arrayFilters: compileArrayFilters(kind === 'ops' ? arrayFilters : undefined, op), op };
 }
 
 function idFirst(doc: Document, id: unknown): Document {
@@ -86,14 +92,14 @@ export function computeUpdated(old: Document, p: PreparedUpdate, filter: Documen
     return out;
   }
   if (p.kind === 'pipeline') {
-    const [res] = runAggregator(p.u as Document[], [cloneDeep(old)]);
+    const [res] = runAggregator(p.u as Document[], [cloneDeep(old)], undefined, p.op);
     if (!isPlainObject(res)) throw badValue('pipeline update did not produce a document');
     if (res._id === undefined) return idFirst(cloneDeep(res), old._id);
     checkId(old._id, res);
     return idFirst(cloneDeep(res), old._id);
   }
   const doc = cloneDeep(old);
-  applyOperators(doc, p.u as Document, { filter, arrayFilters: p.arrayFilters, upsertInsert: false });
+  applyOperators(doc, p.u as Document, { filter, arrayFilters: p.arrayFilters, upsertInsert: false, op: p.op });
   checkId(old._id, doc);
   return idFirst(doc, old._id);
 }
@@ -133,10 +139,10 @@ export function buildUpsertDoc(filter: Document, p: PreparedUpdate): Document {
   seedFromFilter(filter, seed);
   let doc = seed;
   if (p.kind === 'pipeline') {
-    const [res] = runAggregator(p.u as Document[], [seed]);
+    const [res] = runAggregator(p.u as Document[], [seed], undefined, p.op);
     doc = cloneDeep(res ?? {});
   } else {
-    applyOperators(doc, p.u as Document, { filter, arrayFilters: p.arrayFilters, upsertInsert: true });
+    applyOperators(doc, p.u as Document, { filter, arrayFilters: p.arrayFilters, upsertInsert: true, op: p.op });
     if (seed._id !== undefined && !sameStoredValue(seed._id, doc._id)) {
       throw immutableField(`Performing an update on the path '_id' would modify the immutable field '_id'`);
     }

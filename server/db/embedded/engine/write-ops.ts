@@ -8,7 +8,7 @@ import { isPlainObject, normalizeFilter, prepareNewDoc } from './doc-utils';
 import { Deadline, MongoCommandError, asCommandError, badValue, failedToParse } from './errors';
 import { compileFilter } from './mingo-context';
 import { projectDocs } from './projection';
-import { select } from './read-ops';
+import { operationOptions, select } from './read-ops';
 import { buildUpsertDoc, computeUpdated, prepareUpdate } from './updates';
 import type { WriteTxn } from './write-txn';
 
@@ -85,12 +85,13 @@ export function update(cat: Catalog, db: string, coll: string, updates: UpdateSt
       try {
         if (!isPlainObject(st)) throw failedToParse('each update statement must be an object');
         const filter = filterOf(st.q);
-        const prepared = prepareUpdate(st.u, st.arrayFilters, !!st.upsert);
+        const op = operationOptions(st.collation, opts.let);
+        const prepared = prepareUpdate(st.u, st.arrayFilters, !!st.upsert, op);
         if (st.multi && prepared.kind === 'replace') {
           throw failedToParse('multi update is not supported for replacement-style update');
         }
         const c = cat.get(db, coll);
-        const q = compileFilter(filter, { hasTextIndex: !!c?.text });
+        const q = compileFilter(filter, { hasTextIndex: !!c?.text }, op);
         const matched = c ? select(c, filter, q, { limit: st.multi ? 0 : 1, hint: st.hint }, new Deadline()).docs : [];
         let sn = 0;
         let sm = 0;
@@ -130,7 +131,7 @@ export function remove(cat: Catalog, db: string, coll: string, deletes: DeleteSt
         if (limit !== 0 && limit !== 1) throw failedToParse(`The limit field in delete objects must be 0 or 1. Got ${String(st.limit)}`);
         const filter = filterOf(st.q);
         const c = cat.get(db, coll);
-        const q = compileFilter(filter, { hasTextIndex: !!c?.text });
+        const q = compileFilter(filter, { hasTextIndex: !!c?.text }, operationOptions(st.collation, opts.let));
         if (!c) continue;
         const matched = select(c, filter, q, { limit, hint: st.hint }, new Deadline()).docs;
         let sn = 0;
@@ -166,11 +167,12 @@ function findAndModifyUnguarded(cat: Catalog, db: string, coll: string, a: FindA
   if (a.remove && a.new) throw failedToParse("Cannot specify both new=true and remove=true; 'remove' always returns the deleted document");
   if (a.remove && a.upsert) throw failedToParse('Cannot specify both upsert=true and remove=true');
   if (a.sort !== undefined && a.sort !== null && !isPlainObject(a.sort)) throw badValue('sort must be an object');
-  const prepared = a.remove ? null : prepareUpdate(a.update, a.arrayFilters, !!a.upsert);
+  const op = operationOptions(a.collation, a.let);
+  const prepared = a.remove ? null : prepareUpdate(a.update, a.arrayFilters, !!a.upsert, op);
   return cat.write(a.durable, (txn) => {
     const c = cat.get(db, coll);
-    const q = compileFilter(filter, { hasTextIndex: !!c?.text });
-    const [doc] = c ? select(c, filter, q, { sort: a.sort ?? undefined, limit: 1 }, new Deadline()).docs : [];
+    const q = compileFilter(filter, { hasTextIndex: !!c?.text }, op);
+    const [doc] = c ? select(c, filter, q, { sort: a.sort ?? undefined, limit: 1, hint: a.hint }, new Deadline()).docs : [];
     if (a.remove) {
       if (!doc) return { lastErrorObject: { n: 0 }, value: null };
       c!.delete(idKeyOf(doc._id), txn);

@@ -53,7 +53,7 @@ function hostPort(ctx: CommandContext): string {
 const serverStatus: CommandHandler = (_cmd, _db, ctx) => {
   const uptimeMillis = Date.now() - ctx.server.startedAt;
   const mem = process.memoryUsage();
-  const { current, totalCreated } = ctx.server.connections;
+  const { current, totalCreated, max, rejected } = ctx.server.connections;
   return {
     host: hostPort(ctx),
     version: SERVER_VERSION,
@@ -63,7 +63,7 @@ const serverStatus: CommandHandler = (_cmd, _db, ctx) => {
     uptimeMillis,
     uptimeEstimate: Math.floor(uptimeMillis / 1000),
     localTime: new Date(),
-    connections: { current, available: 100_000 - current, totalCreated, active: current },
+    connections: { current, available: Math.max(0, max - current), totalCreated, rejected, active: current },
     opcounters: { ...ctx.server.opcounters },
     mem: { bits: 64, resident: Math.round(mem.rss / 1048576), virtual: Math.round(mem.rss / 1048576), supported: true },
     storageEngine: { name: 'embedded', supportsCommittedReads: false, persistent: ctx.server.dataDir !== null },

@@ -2,7 +2,7 @@ import type { Document } from 'bson';
 import { Query } from 'mingo';
 import type { IndexSpec } from '../engine-api';
 import { commandError } from '../errors';
-import { collectionName, commandOptions, cursorBatchSize, optionalDocument, refuseCollation, type CommandHandler } from './context';
+import { collectionName, commandOptions, cursorBatchSize, numericValue, optionalDocument, type CommandHandler } from './context';
 
 /** Databases, collections and indexes. */
 
@@ -27,7 +27,6 @@ const listCollections: CommandHandler = (cmd, db, ctx) => {
 
 const create: CommandHandler = (cmd, db, ctx) => {
   const coll = collectionName(cmd, 'create');
-  refuseCollation(cmd, 'create');
   ctx.engine.createCollection(db, coll, commandOptions(cmd, 'create'));
   return { ok: 1 };
 };
@@ -51,7 +50,6 @@ const createIndexes: CommandHandler = (cmd, db, ctx) => {
     if (spec === null || typeof spec !== 'object' || typeof spec.key !== 'object' || typeof spec.name !== 'string') {
       throw commandError(9, "each index specification needs a 'key' object and a 'name' string");
     }
-    refuseCollation(spec, `index '${spec.name}'`);
   }
   return { ...ctx.engine.createIndexes(db, coll, specs as IndexSpec[]), ok: 1 };
 };
@@ -72,8 +70,8 @@ const dropIndexes: CommandHandler = (cmd, db, ctx) => {
 };
 
 /**
- * Only TTL changes are supported (`index: {name | keyPattern, expireAfterSeconds}`); the
- * index is rebuilt with the new value. Everything else is refused rather than ignored.
+ * Only index changes are supported (`index: {name | keyPattern, expireAfterSeconds, hidden}`);
+ * the index is rebuilt with the new options. Everything else is refused rather than ignored.
  */
 const collMod: CommandHandler = (cmd, db, ctx) => {
   const coll = collectionName(cmd, 'collMod');
@@ -82,16 +80,20 @@ const collMod: CommandHandler = (cmd, db, ctx) => {
   if (unsupported.length > 0) {
     throw commandError(
       2,
-      `collMod option '${unsupported[0]}' is not supported by the embedded server (only index expireAfterSeconds can change)`,
+      `collMod option '${unsupported[0]}' is not supported by the embedded server (only an index's expireAfterSeconds and hidden can change)`,
     );
   }
   const specs = ctx.engine.listIndexes(db, coll); // 26 when the collection does not exist
   const change = options.index as Document | undefined;
   if (!change) return { ok: 1 };
-  const extra = Object.keys(change).filter((k) => k !== 'name' && k !== 'keyPattern' && k !== 'expireAfterSeconds');
-  if (extra.length > 0 || typeof change.expireAfterSeconds !== 'number') {
-    throw commandError(2, "collMod on the embedded server can only change an index's expireAfterSeconds");
+  const extra = Object.keys(change).filter((k) => !['name', 'keyPattern', 'expireAfterSeconds', 'hidden'].includes(k));
+  if (numericValue(change.expireAfterSeconds) !== undefined) change.expireAfterSeconds = numericValue(change.expireAfterSeconds);
+  const ttl = change.expireAfterSeconds;
+  const hidden = change.hidden;
+  if (extra.length > 0 || (ttl === undefined && hidden === undefined) || (ttl !== undefined && typeof ttl !== 'number')) {
+    throw commandError(2, "collMod on the embedded server can change an index's expireAfterSeconds and hidden only");
   }
+  if (hidden !== undefined && typeof hidden !== 'boolean') throw commandError(14, "collMod: 'hidden' must be a boolean");
   const keyText = change.keyPattern ? JSON.stringify(change.keyPattern) : undefined;
   const old = specs.find((s) => (change.name !== undefined ? s.name === change.name : JSON.stringify(s.key) === keyText));
   if (!old)
@@ -99,16 +101,30 @@ const collMod: CommandHandler = (cmd, db, ctx) => {
       27,
       `collMod: no index ${change.name !== undefined ? `named '${change.name}'` : `with key ${keyText}`} on ${db}.${coll}`,
     );
-  if (old.expireAfterSeconds === undefined) throw commandError(2, `collMod: index '${old.name}' is not a TTL index`);
-  const previous = old.expireAfterSeconds;
+  if (ttl !== undefined && old.expireAfterSeconds === undefined) throw commandError(2, `collMod: index '${old.name}' is not a TTL index`);
+  if (hidden !== undefined && old.name === '_id_') throw commandError(72, 'cannot hide the _id index');
+  const next: IndexSpec = { ...old };
+  const reply: Document = {};
+  if (ttl !== undefined) {
+    reply.expireAfterSeconds_old = old.expireAfterSeconds;
+    reply.expireAfterSeconds_new = ttl;
+    next.expireAfterSeconds = ttl;
+  }
+  if (hidden !== undefined) {
+    reply.hidden_old = old.hidden === true;
+    reply.hidden_new = hidden;
+    if (hidden) next.hidden = true;
+    else delete next.hidden;
+  }
+  // the index is rebuilt with the new options (its keys do not change)
   ctx.engine.dropIndexes(db, coll, old.name);
   try {
-    ctx.engine.createIndexes(db, coll, [{ ...old, expireAfterSeconds: change.expireAfterSeconds }]);
+    ctx.engine.createIndexes(db, coll, [next]);
   } catch (err) {
     ctx.engine.createIndexes(db, coll, [old]);
     throw err;
   }
-  return { expireAfterSeconds_old: previous, expireAfterSeconds_new: change.expireAfterSeconds, ok: 1 };
+  return { ...reply, ok: 1 };
 };
 
 const dbStats: CommandHandler = (_cmd, db, ctx) => ({ ...ctx.engine.dbStats(db), ok: 1 });

@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import type { Logger } from '../../../kernel/logger';
 import type { CursorStore } from '../cursors';
-import type { Engine } from '../engine-api';
+import type { Engine, OperationSpec } from '../engine-api';
 import { commandError } from '../errors';
 
 /** What the whole server knows about itself, for serverStatus and friends. */
@@ -10,7 +10,7 @@ export interface ServerInfo {
   port: number;
   readonly dataDir: string | null;
   readonly startedAt: number;
-  readonly connections: { current: number; totalCreated: number };
+  readonly connections: { current: number; totalCreated: number; max: number; rejected: number };
   readonly opcounters: { insert: number; query: number; update: number; delete: number; getmore: number; command: number };
 }
 
@@ -41,11 +41,23 @@ export function optionalDocument(cmd: Document, field: string): Document | undef
   return v as Document;
 }
 
+/**
+ * The value of a numeric command field of any BSON number type (int32, int64 or double, as
+ * other drivers send them), as a JS number; undefined for anything else.
+ */
+export function numericValue(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  const bt = (v as { _bsontype?: string } | null)?._bsontype;
+  if (bt === 'Long' || bt === 'Double' || bt === 'Int32') return Number((v as { valueOf(): unknown }).valueOf());
+  return undefined;
+}
+
 export function optionalNumber(cmd: Document, field: string): number | undefined {
   const v = cmd[field];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw commandError(14, `'${field}' must be a number`);
-  return v;
+  const n = numericValue(v);
+  if (n === undefined || !Number.isFinite(n)) throw commandError(14, `'${field}' must be a number`);
+  return n;
 }
 
 export function requiredArray(cmd: Document, field: string): Document[] {
@@ -60,10 +72,14 @@ export function isDurable(cmd: Document): boolean {
   return wc !== undefined && wc !== null && (wc as Document).j === true;
 }
 
-export function refuseCollation(holder: Document, where: string): void {
-  if (holder.collation !== undefined && holder.collation !== null) {
-    throw commandError(2, `collation is not supported by the embedded server (in ${where})`);
-  }
+/** The command's collation and `let` document, as the engine takes them (engine-api.ts OperationSpec). */
+export function operationSpec(cmd: Document): OperationSpec {
+  const spec: OperationSpec = {};
+  const collation = optionalDocument(cmd, 'collation');
+  if (collation) spec.collation = collation;
+  const letDoc = optionalDocument(cmd, 'let');
+  if (letDoc) spec.let = letDoc;
+  return spec;
 }
 
 /** The batch size of `cursor: {batchSize}` in aggregate/listCollections/listIndexes. */
@@ -71,7 +87,7 @@ export function cursorBatchSize(cmd: Document): number | undefined {
   const cursor = cmd.cursor;
   if (cursor === undefined || cursor === null) return undefined;
   const b = (cursor as Document).batchSize;
-  return typeof b === 'number' ? b : undefined;
+  return numericValue(b);
 }
 
 /** Generic fields of any command that carry no meaning for the embedded server. */

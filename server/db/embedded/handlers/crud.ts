@@ -1,14 +1,16 @@
 import type { Document } from 'bson';
-import type { DeleteStatement, FindAndModifyArgs, UpdateStatement } from '../engine-api';
+import type { DeleteStatement, FindAndModifyArgs, UpdateStatement, WriteError } from '../engine-api';
 import { commandError } from '../errors';
 import { SERVER_VERSION } from './admin';
+import { checkCommandFields, checkStatementFields } from './command-fields';
 import {
   collectionName,
   cursorBatchSize,
   isDurable,
+  numericValue,
+  operationSpec,
   optionalDocument,
   optionalNumber,
-  refuseCollation,
   requiredArray,
   type CommandContext,
   type CommandHandler,
@@ -25,6 +27,47 @@ function writeReply(result: { n: number; writeErrors: unknown[] }, extra?: Docum
   if (result.writeErrors.length > 0) reply.writeErrors = result.writeErrors;
   reply.ok = 1;
   return reply;
+}
+
+/** `{name: value}` constants as `let` expressions that evaluate to exactly those values. */
+function literals(c: unknown): Document {
+  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw commandError(14, "'c' must be an object");
+  const out: Document = {};
+  for (const [k, v] of Object.entries(c)) out[k] = { $literal: v };
+  return out;
+}
+
+interface LetGroup {
+  offset: number;
+  statements: UpdateStatement[];
+  let: Document | undefined;
+}
+
+/**
+ * Update statements grouped by the variables they see: the command's `let` plus each
+ * statement's own constants (`c`). Consecutive statements without constants share one group.
+ */
+function statementsByLet(updates: (UpdateStatement & { c?: unknown })[], letDoc: Document | undefined): LetGroup[] {
+  const groups: LetGroup[] = [];
+  updates.forEach((st, i) => {
+    const { c, ...rest } = st;
+    const last = groups[groups.length - 1];
+    if (c === undefined && last && last.let === letDoc) last.statements.push(rest);
+    else groups.push({ offset: i, statements: [rest], let: c === undefined ? letDoc : { ...(letDoc ?? {}), ...literals(c) } });
+  });
+  return groups;
+}
+
+type UpdateResult = { n: number; nModified: number; upserted: { index: number; _id: unknown }[]; writeErrors: WriteError[] };
+
+/** Adds a group's result, shifting its statement indexes by the group's offset. */
+function mergeWriteResults(acc: UpdateResult, offset: number, r: UpdateResult): UpdateResult {
+  return {
+    n: acc.n + r.n,
+    nModified: acc.nModified + r.nModified,
+    upserted: [...acc.upserted, ...r.upserted.map((u) => ({ ...u, index: u.index + offset }))],
+    writeErrors: [...acc.writeErrors, ...r.writeErrors.map((e) => ({ ...e, index: e.index + offset }))],
+  };
 }
 
 function writeStatements(cmd: Document, field: string): Document[] {
@@ -48,10 +91,25 @@ const update: CommandHandler = (cmd, db, ctx) => {
     if (s === null || typeof s !== 'object' || typeof s.q !== 'object' || s.q === null || typeof s.u !== 'object' || s.u === null) {
       throw commandError(9, "each update needs a 'q' filter object and a 'u' update document or pipeline");
     }
-    refuseCollation(s, 'update');
-    if (s.c !== undefined) throw commandError(2, "update constants ('c') are not supported by the embedded server");
+    checkStatementFields('update', 'updates', s);
   }
-  const result = ctx.engine.update(db, coll, statements as UpdateStatement[], { ordered: cmd.ordered !== false, durable: isDurable(cmd) });
+  const letDoc = optionalDocument(cmd, 'let');
+  // A statement's constants ('c') are variables of that statement's pipeline update.
+  const updates = statements.map((s): UpdateStatement => {
+    const st = { ...s } as UpdateStatement & { c?: unknown };
+    if (st.c === undefined) return st;
+    if (st.c === null || typeof st.c !== 'object' || Array.isArray(st.c))
+      throw commandError(14, "BSON field 'update.updates.c' is the wrong type, expected type 'object'");
+    if (!Array.isArray(st.u)) throw commandError(51198, "'c' (constants) is only allowed with a pipeline-style update");
+    return st;
+  });
+  const ordered = cmd.ordered !== false;
+  let result: UpdateResult = { n: 0, nModified: 0, upserted: [], writeErrors: [] };
+  for (const group of statementsByLet(updates, letDoc)) {
+    const r = ctx.engine.update(db, coll, group.statements, { ordered, durable: isDurable(cmd), let: group.let });
+    result = mergeWriteResults(result, group.offset, r);
+    if (ordered && r.writeErrors.length) break;
+  }
   ctx.server.opcounters.update += statements.length;
   return writeReply(
     result,
@@ -66,10 +124,16 @@ const remove: CommandHandler = (cmd, db, ctx) => {
     if (s === null || typeof s !== 'object' || typeof s.q !== 'object' || s.q === null) {
       throw commandError(9, "each delete needs a 'q' filter object");
     }
-    if (s.limit !== 0 && s.limit !== 1) throw commandError(9, "a delete's 'limit' must be 0 (all) or 1");
-    refuseCollation(s, 'delete');
+    const limit = numericValue(s.limit);
+    if (limit !== 0 && limit !== 1) throw commandError(9, "a delete's 'limit' must be 0 (all) or 1");
+    s.limit = limit;
+    checkStatementFields('delete', 'deletes', s);
   }
-  const result = ctx.engine.delete(db, coll, statements as DeleteStatement[], { ordered: cmd.ordered !== false, durable: isDurable(cmd) });
+  const result = ctx.engine.delete(db, coll, statements as DeleteStatement[], {
+    ordered: cmd.ordered !== false,
+    durable: isDurable(cmd),
+    let: optionalDocument(cmd, 'let'),
+  });
   ctx.server.opcounters.delete += statements.length;
   return writeReply(result);
 };
@@ -91,8 +155,14 @@ const findAndModify: CommandHandler = (cmd, db, ctx) => {
     fields: optionalDocument(cmd, 'fields'),
     upsert: cmd.upsert === true,
     arrayFilters: cmd.arrayFilters as Document[] | undefined,
+    hint: cmd.hint as Document | string | undefined,
     durable: isDurable(cmd),
+    ...operationSpec(cmd),
   };
+  if (cmd.c !== undefined) {
+    if (!Array.isArray(cmd.update)) throw commandError(51198, "'c' (constants) is only allowed with a pipeline-style update");
+    args.let = { ...(args.let ?? {}), ...literals(cmd.c) };
+  }
   const result = ctx.engine.findAndModify(db, coll, args);
   if (removing) ctx.server.opcounters.delete++;
   else ctx.server.opcounters.update++;
@@ -123,6 +193,7 @@ function findArgs(cmd: Document, ctx: CommandContext) {
       limit: limit === 0 ? undefined : limit,
       hint: cmd.hint as Document | string | undefined,
       maxTimeMS: optionalNumber(cmd, 'maxTimeMS'),
+      ...operationSpec(cmd),
     },
     batchSize,
     singleBatch,
@@ -153,6 +224,9 @@ const count: CommandHandler = (cmd, db, ctx) => {
     query: optionalDocument(cmd, 'query'),
     skip: optionalNumber(cmd, 'skip'),
     limit: limit === undefined ? undefined : Math.abs(limit),
+    hint: cmd.hint,
+    maxTimeMS: optionalNumber(cmd, 'maxTimeMS'),
+    ...operationSpec(cmd),
   });
   return { n, ok: 1 };
 };
@@ -160,7 +234,7 @@ const count: CommandHandler = (cmd, db, ctx) => {
 const distinct: CommandHandler = (cmd, db, ctx) => {
   const coll = collectionName(cmd, 'distinct');
   if (typeof cmd.key !== 'string' || cmd.key === '') throw commandError(14, "distinct needs a 'key' string");
-  return { values: ctx.engine.distinct(db, coll, cmd.key, optionalDocument(cmd, 'query')), ok: 1 };
+  return { values: ctx.engine.distinct(db, coll, cmd.key, optionalDocument(cmd, 'query'), operationSpec(cmd)), ok: 1 };
 };
 
 function aggregateTarget(cmd: Document): string | null {
@@ -173,7 +247,11 @@ const aggregate: CommandHandler = (cmd, db, ctx) => {
   const pipeline = requiredArray(cmd, 'pipeline');
   if (cmd.explain === true) return explainOf(cmd, 'aggregate', db, 'queryPlanner', ctx);
   ctx.server.opcounters.command++;
-  const docs = ctx.engine.aggregate(db, coll, pipeline, { maxTimeMS: optionalNumber(cmd, 'maxTimeMS'), hint: cmd.hint });
+  const docs = ctx.engine.aggregate(db, coll, pipeline, {
+    maxTimeMS: optionalNumber(cmd, 'maxTimeMS'),
+    hint: cmd.hint,
+    ...operationSpec(cmd),
+  });
   return ctx.cursors.firstBatch(coll === null ? `${db}.$cmd.aggregate` : `${db}.${coll}`, docs, cursorBatchSize(cmd));
 };
 
@@ -185,7 +263,7 @@ const explain: CommandHandler = (cmd, db, ctx) => {
   const name = Object.keys(inner)[0];
   if (!EXPLAINABLE.has(name))
     throw commandError(2, `the embedded server cannot explain '${name}' (only find, aggregate, count and distinct)`);
-  refuseCollation(inner, 'explain');
+  checkCommandFields(name, inner);
   const verbosity = typeof cmd.verbosity === 'string' ? cmd.verbosity : 'allPlansExecution';
   return explainOf(inner, name, db, verbosity, ctx);
 };

@@ -22,6 +22,12 @@ export class FrameReader {
     this.total += chunk.length;
   }
 
+  /** Drops everything buffered (the connection is being closed). */
+  clear(): void {
+    this.chunks = [];
+    this.total = 0;
+  }
+
   /** Bytes received but not yet returned as a frame. */
   get buffered(): number {
     return this.total;
