@@ -2,7 +2,7 @@ import { BusinessCalendar } from '../server/calendar';
 
 /**
  * Micro benchmark of the business calendar: how many lock deadlines per second one process
- * can compute. Prints numbers; asserts nothing (DESIGN.md, bench/).
+ * can compute. Prints numbers; asserts nothing (docs/architecture.md, bench/).
  */
 const calendar = new BusinessCalendar();
 const start = Date.UTC(2026, 0, 1);

@@ -10,7 +10,7 @@ let forum: Services;
 /**
  * The no-response lock sweep against the embedded database, in process: its cost must grow
  * with the number of DUE threads, not with all threads (an index range query on the sparse
- * lockDueAt index). Prints numbers; asserts nothing (DESIGN.md, bench/).
+ * lockDueAt index). Prints numbers; asserts nothing (docs/architecture.md, bench/).
  *
  *   npx tsx bench/lock-sweep.ts
  */

@@ -12,7 +12,7 @@ export const POSTER_ROLES = ['member', 'moderator', 'admin'] as const;
  *
  * Author, product names and the last poster are denormalised for fast list and thread
  * pages. Counters (replyCount, views) change only by atomic $inc. State changes (accept,
- * lock, status) are conditional single-document updates; see server/threads/service.ts.
+ * lock, status) are conditional single-document updates; see server/threads/index.ts.
  */
 export const threadSchema = new Schema(
   {
@@ -47,7 +47,7 @@ export const threadSchema = new Schema(
     /** Whether the last human post was by the asker (a staff asker still counts as the asker). */
     lastPosterIsAsker: { type: Boolean, default: true },
 
-    // Support lifecycle (server/support/lifecycle.ts). Deadlines exist only while they apply
+    // Support lifecycle (server/threads/lifecycle.ts). Deadlines exist only while they apply
     // and are $unset otherwise, so the sparse indexes below hold only the threads a sweep or
     // the moderator queue may need: lockDueAt/reminderDueAt only on awaiting_asker threads.
     awaitingSince: { type: Date },

@@ -45,7 +45,7 @@ const schema = z.object({
   RATE_MESSAGE_WINDOW_MIN: int(10, 1),
   BODY_LIMIT_KB: int(256, 1),
 
-  // Business calendar (support-policy.md).
+  // Business calendar (docs/support-policy.md).
   SUPPORT_TIMEZONE: z.string().default('America/New_York'),
   SUPPORT_OPEN: z
     .string()
@@ -81,7 +81,7 @@ const schema = z.object({
   /** Default 465 when SMTP_SECURE is true, otherwise 587. */
   SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   SMTP_USER: z.string().optional(),
-  /** Never logged (server/logger.ts redacts it, and SMTP_URL, by path). */
+  /** Never logged (server/kernel/logger.ts redacts it, and SMTP_URL, by path). */
   SMTP_PASS: z.string().optional(),
   /** true: TLS from the first byte (port 465); false: plain, upgraded with STARTTLS when offered. */
   SMTP_SECURE: bool.optional(),

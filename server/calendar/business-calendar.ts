@@ -3,7 +3,7 @@ import Holidays, { type HolidaysTypes } from 'date-holidays';
 import type { Config } from '../config';
 
 /**
- * The business calendar of the support desk (support-policy.md, "Business calendar").
+ * The business calendar of the support desk (docs/support-policy.md, "Business calendar").
  * Pure: no clock, no I/O. Every deadline the forum shows or enforces (first-response
  * target, reminder, lock deadline) is computed here, in business time.
  *
@@ -22,7 +22,7 @@ import type { Config } from '../config';
  * but Veterans Day's observed day (same rule, e.g. Fri 2028-11-10, Mon 2029-11-12) is a
  * separate `bank` entry with the note "Federal Government offices are closed". Federal
  * offices close on all of these observed days (5 U.S.C. 6103, the source date-holidays' US data
- * cites), which is what "US public holidays" means in support-policy.md. Other countries'
+ * cites), which is what "US public holidays" means in docs/support-policy.md. Other countries'
  * observed days that this covers: Bermuda (bank, "Government offices close"), Ireland's
  * Monday after St Patrick's and St Stephen's Day (bank). Substitutes typed `observance` (Spain's regional
  * Monday holidays, Taiwan's private-sector Labour Day) stay open, as do non-substitute `bank`

@@ -3,7 +3,7 @@ import { BusinessCalendar, calendarFromConfig } from './business-calendar';
 
 /**
  * The support rules a forum enforces: its business calendar and how long a thread may wait
- * for the asker (support-policy.md in docs/). Built once per configuration (date-holidays is
+ * for the asker (docs/support-policy.md). Built once per configuration (date-holidays is
  * slow to set up) by the composition root (server/compose.ts).
  */
 export interface SupportRules {
@@ -78,7 +78,7 @@ function holidaysName(country: string, region?: string): string {
  * The support policy in the words members read (footer, default staff signature, lock
  * notices), always derived from the rules in force, never typed out: change the hours or the
  * lock rule and every text follows. The shape of the sentences is the policy's own
- * (support-policy.md in docs/).
+ * (docs/support-policy.md).
  */
 export function supportPolicyText(rules: SupportRules): { hours: string; response: string; lock: string } {
   const s = rules.calendar.settings;

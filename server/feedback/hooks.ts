@@ -7,7 +7,7 @@ import { isDuplicateKey, rowKeys, type DailyTotals } from './totals';
 
 /**
  * Keeps the dashboard's running totals of staff replies, accepted answers and first responses
- * from the threads' events (server/threads/events.ts: emitted after each successful write):
+ * from the threads' events (server/kernel/events.ts: emitted after each successful write):
  *   reply.created     a staff reply: +1 reply; the thread's first staff response (not by the
  *                     asker) also +1 first response with its business minutes. The first one
  *                     is the reply that claims the thread in feedback_first_responses

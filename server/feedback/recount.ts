@@ -7,7 +7,7 @@ import { isStaffReply } from './policy';
 import { utcDay } from './totals';
 
 /**
- * The repair for the denormalised feedback numbers (DESIGN.md, data rules):
+ * The repair for the denormalised feedback numbers (docs/architecture.md):
  *   1. every reply's helpful / not-helpful / satisfaction counters, from the vote documents;
  *   2. the dashboard's daily rows (feedback_daily): feedback from those counters, staff
  *      replies, accepted answers and first responses from the replies and threads, plus the

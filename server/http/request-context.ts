@@ -22,7 +22,7 @@ export function loggableUrl(url: string): string {
  * A request id on every request and response, a child logger that carries it, and one
  * log line per finished request: method, url (path only), status, ms, reqId. At `info` in
  * production (app.ts), `debug` otherwise. Headers and bodies are never logged here, and
- * the logger redacts secret-looking fields whatever else logs them (server/logger.ts).
+ * the logger redacts secret-looking fields whatever else logs them (server/kernel/logger.ts).
  */
 export function requestContext(logger: Logger, opts: { level?: 'info' | 'debug' } = {}): RequestHandler {
   const level = opts.level ?? 'debug';

@@ -1,5 +1,5 @@
 /**
- * Time is injected everywhere (DESIGN.md, data rules) so business-time rules are
+ * Time is injected everywhere (docs/architecture.md) so business-time rules are
  * testable without sleeping. Production uses systemClock; tests use FakeClock.
  */
 export interface Clock {

@@ -11,7 +11,7 @@ export interface SweepDeps {
 }
 
 /**
- * The no-response lock job and its reminder (support-policy.md, "The no-response lock job").
+ * The no-response lock job and its reminder (docs/support-policy.md, "The no-response lock job").
  *
  * Both are index range queries over the deadline field (sparse indexes that hold only
  * threads awaiting the asker), so their cost grows with the number of DUE threads, never

@@ -2,7 +2,7 @@ import type { LockReason, ThreadStatus } from '../../models/thread';
 import type { SupportRules } from '../calendar';
 
 /**
- * The support lifecycle of a question thread (support-policy.md, "Thread lifecycle"), as
+ * The support lifecycle of a question thread (docs/support-policy.md, "Thread lifecycle"), as
  * pure functions: an event and the rules in, the thread fields to write out. No clock, no
  * database. The service that causes a transition merges the result into its own
  * conditional single-document update (`mergeLifecycle`), so state and deadlines always

@@ -56,7 +56,7 @@ export interface ThreadView extends ThreadSummary {
   lockReason: LockReason | null;
   lockNote: string;
   privateMessageNoticeAt: Date | null;
-  /** Support lifecycle deadlines (server/support/lifecycle.ts); null when they do not apply. */
+  /** Support lifecycle deadlines (server/threads/lifecycle.ts); null when they do not apply. */
   awaitingSince: Date | null;
   lockDueAt: Date | null;
   firstResponseDueAt: Date | null;

@@ -81,7 +81,7 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
       const next = policy.statusAfterReply(current, byAsker, byStaff);
       // Conditional on the status the rule was applied to: if an accept or a lock got in
       // first, we miss, re-read and apply the rule to the new state.
-      // The support lifecycle's deadlines change in the same update (server/support/lifecycle.ts).
+      // The support lifecycle's deadlines change in the same update (server/threads/lifecycle.ts).
       const deadlines = afterReply(rules.current(), current, { asker: byAsker, staff: byStaff }, now);
       const updated = await Thread.findOneAndUpdate(
         { _id, status: current },

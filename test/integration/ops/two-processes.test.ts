@@ -19,7 +19,7 @@ type Json = Record<string, any>;
 const json = async (res: Response | Promise<Response>): Promise<Json> => (await (await res).json()) as Json;
 
 /**
- * Scaling out (DESIGN.md): one database, several stateless app processes. The embedded
+ * Scaling out (docs/architecture.md): one database, several stateless app processes. The embedded
  * server runs alone (as `npm run db` would); two real app processes (server/main.ts) and
  * two real CLI processes talk to it over the wire.
  */

@@ -4,7 +4,7 @@ import { awaitingThread, et, local, startSupportForum, type Forum } from './help
 
 /**
  * The thread lifecycle through the real app: deadlines are set by the service that causes
- * each transition, in business time (support-policy.md, "Thread lifecycle").
+ * each transition, in business time (docs/support-policy.md, "Thread lifecycle").
  */
 describe('support lifecycle: deadlines on the thread', function () {
   let f: Forum;

@@ -33,7 +33,7 @@ function addDays(c: BusinessCalendar, from: string, days: number, zone = ZONE): 
 }
 
 describe('business calendar', () => {
-  describe('policy worked examples (support-policy.md)', () => {
+  describe('policy worked examples (docs/support-policy.md)', () => {
     const rows: Array<[label: string, reply: string, plus1: string, plus2: string]> = [
       ['Tue reply', '2026-11-17 10:00', '2026-11-18 10:00', '2026-11-19 10:00'],
       ['Fri reply crosses the weekend', '2026-11-20 16:00', '2026-11-23 16:00', '2026-11-24 16:00'],
