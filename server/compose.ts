@@ -19,6 +19,7 @@ import type { CoreDeps } from './kernel/deps';
 import { EventBus } from './kernel/events';
 import { JobRegistry } from './kernel/jobs';
 import type { Logger } from './kernel/logger';
+import { createRenderer } from './markdown/bounded-renderer';
 import { createMessages } from './messages';
 import { createNotificationService } from './notifications';
 import { createSearch } from './search';
@@ -44,12 +45,17 @@ export function createServices(deps: ServiceDeps) {
   const core: CoreDeps = { config, clock, logger, models, events, caches };
   const rules = fixedRules(supportRulesFromConfig(config));
 
+  // One Markdown renderer per app: worker threads with a time budget (MARKDOWN_WORKERS,
+  // MARKDOWN_BUDGET_MS) for posts, edits, previews, private messages and signatures; started
+  // on the first render, closed in stop().
+  const renderer = createRenderer({ workers: config.MARKDOWN_WORKERS, timeoutMs: config.MARKDOWN_BUDGET_MS });
+
   const audit = createAudit(models);
   const notifications = createNotificationService({ models, clock, events });
-  const auth = createAuth(core, { rules });
-  const threads = createThreads(core, { rules, audit });
+  const auth = createAuth(core, { rules, renderer });
+  const threads = createThreads(core, { rules, audit, renderer });
   const support = createSupport(core, { rules, threads, notifications });
-  const messages = createMessages(core, { audit, threads });
+  const messages = createMessages(core, { audit, threads, renderer });
   const feedback = createFeedback(core, { rules });
   const search = createSearch({ models, threads });
   const jobs = new JobRegistry(logger);
@@ -72,6 +78,8 @@ export function createServices(deps: ServiceDeps) {
     caches,
     rules,
     jobs,
+    /** The app's Markdown renderer (closed by stop()). */
+    renderer,
     audit,
     auth,
     notifications,
@@ -113,6 +121,7 @@ export function createServices(deps: ServiceDeps) {
       await jobs.stop();
       await threads.flushViews().catch((err: unknown) => logger.error({ err }, 'could not write the buffered view counts'));
       threads.stop();
+      await renderer.close();
     },
   };
   return services;

@@ -58,6 +58,11 @@ export interface Endpoint<I = unknown, R = unknown> {
   status?: number;
   /** Built only after a 4xx on the page route: the form to render again. */
   form?: (req: Request, err: AppError) => FormView | Promise<FormView>;
+  /**
+   * Show `form` after a 429 from the rate limit too, so the draft is kept. Only for forms that
+   * are cheap to build: a flood of refused requests must not cost more than it did.
+   */
+  formOnLimit?: boolean;
   /** Responses may hold a secret: `Cache-Control: no-store`. */
   noStore?: boolean;
 }
@@ -78,6 +83,8 @@ declare module 'express-serve-static-core' {
     api?: boolean;
     /** Set by mountEndpoints on a page route: the form to show again after a 4xx. */
     formView?: () => Promise<FormView | null>;
+    /** The page route shows its form after a 429 too (Endpoint.formOnLimit). */
+    formOnLimit?: boolean;
   }
 }
 
@@ -112,18 +119,24 @@ function limitGuard(limit: Endpoint['limit'], plumbing: EndpointPlumbing): Reque
   };
 }
 
+/** Page routes with a form: how to show it again after an error (set before the rate limit). */
+function formGuard<I, R>(e: Endpoint<I, R>): RequestHandler {
+  const form = e.form!;
+  return (req, res, next) => {
+    // The router resets req.params once the error leaves this route: keep this route's.
+    const params = req.params;
+    req.formView = async () => {
+      const err = res.locals.endpointError as AppError | undefined;
+      req.params = params;
+      return err ? form(req, err) : null;
+    };
+    req.formOnLimit = e.formOnLimit ?? false;
+    next();
+  };
+}
+
 function handler<I, R>(e: Endpoint<I, R>, kind: 'page' | 'api'): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
-    if (kind === 'page' && e.form) {
-      const form = e.form;
-      // The router resets req.params once the error leaves this route: keep this route's.
-      const params = req.params;
-      req.formView = async () => {
-        const err = res.locals.endpointError as AppError | undefined;
-        req.params = params;
-        return err ? form(req, err) : null;
-      };
-    }
     try {
       const input = (e.input ? e.input(req, kind) : undefined) as I;
       const call: Call<I> = { actor: actorOf(req), input, req, res };
@@ -163,6 +176,7 @@ export function mountEndpoints(endpoints: readonly AnyEndpoint[], plumbing: Endp
       if (e.noStore) chain.push(noStore);
       chain.push(accessGuard(e.access, kind));
       if (method !== 'GET') chain.push(plumbing.csrf);
+      if (kind === 'page' && e.form) chain.push(formGuard(e));
       const limit = limitGuard(e.limit, plumbing);
       if (limit) chain.push(limit);
       chain.push(handler(e, kind));

@@ -10,8 +10,8 @@ export const notFoundHandler: RequestHandler = (_req, _res, next) => {
  * The one error path. AppErrors keep their status and code; body-parser and mongoose errors
  * become 400/413; anything else is a bug: logged with the request id, shown as a plain 500.
  * JSON for API requests (server/http/endpoint.ts isApiRequest); for pages, the endpoint's form
- * again with the person's input when it declares one (any 4xx but 404 and 429), else the
- * error page.
+ * again with the person's input when it declares one (any 4xx but 404, and 429 only where the
+ * endpoint says its form is cheap: formOnLimit), else the error page.
  */
 export const errorHandler: ErrorRequestHandler = async (err, req, res, _next) => {
   const appError = toAppError(err);
@@ -43,7 +43,7 @@ export const errorHandler: ErrorRequestHandler = async (err, req, res, _next) =>
     res.json({ error: body });
     return;
   }
-  if (appError && status < 500 && status !== 404 && status !== 429 && req.formView) {
+  if (appError && status < 500 && status !== 404 && (status !== 429 || req.formOnLimit) && req.formView) {
     res.locals.endpointError = appError;
     try {
       const form = await req.formView();

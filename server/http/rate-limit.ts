@@ -2,7 +2,7 @@ import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
 /** The named rate limits (see the table below). */
-export type RateAction = 'post' | 'question' | 'message' | 'vote' | 'login' | 'register';
+export type RateAction = 'post' | 'question' | 'preview' | 'message' | 'vote' | 'login' | 'register';
 import { RateLimitedError } from '../kernel/errors';
 
 /**
@@ -16,6 +16,8 @@ export function rateLimiters(config: Config): (action: RateAction) => RequestHan
   const table: Record<RateAction, { windowMs: number; limit: number }> = {
     post: { windowMs: config.RATE_POST_WINDOW_MIN * minutes, limit: config.RATE_POST_MAX },
     question: { windowMs: config.RATE_QUESTION_WINDOW_MIN * minutes, limit: config.RATE_QUESTION_MAX },
+    // Each preview renders Markdown: bounded like any other render (issue 18 item 3), and counted.
+    preview: { windowMs: config.RATE_PREVIEW_WINDOW_MIN * minutes, limit: config.RATE_PREVIEW_MAX },
     message: { windowMs: config.RATE_MESSAGE_WINDOW_MIN * minutes, limit: config.RATE_MESSAGE_MAX },
     vote: { windowMs: 1 * minutes, limit: 60 },
     login: { windowMs: config.RATE_LOGIN_WINDOW_MIN * minutes, limit: config.RATE_LOGIN_MAX * 5 },

@@ -1,6 +1,7 @@
 import sanitizeHtml from 'sanitize-html';
 import { hasVisibleCharacter } from '../content-rules/characters';
 import { ValidationError } from '../kernel/errors';
+import type { MarkdownRenderer } from './bounded-renderer';
 import { decodeSanitizerEntities } from './render';
 import { TEXT_ONLY_OPTIONS } from './sanitize-policy';
 
@@ -38,4 +39,16 @@ export function requireVisibleText(cookedHtml: string, field: VisibleTextField =
   if (hasVisibleText(cookedHtml)) return;
   const message = noVisibleTextMessage(field);
   throw new ValidationError(message, { [field.field]: message });
+}
+
+/**
+ * Renders a member's Markdown for storing and refuses it when a reader would see nothing:
+ * `await renderVisible(renderer, source, { field: 'body', label: 'Body', what: 'reply' })`
+ * resolves to the cooked HTML. Errors: the renderer's (400 MarkdownTooComplexError naming the
+ * field, 429 when its queue is full, 503 while shutting down) and requireVisibleText's 400.
+ */
+export async function renderVisible(renderer: MarkdownRenderer, source: string, field: VisibleTextField): Promise<string> {
+  const html = await renderer.render(source, { field: field.field, label: field.label });
+  requireVisibleText(html, field);
+  return html;
 }

@@ -4,7 +4,10 @@
  * messages domain.
  */
 import type { AuditLog } from '../audit';
+import type { Model } from 'mongoose';
 import type { CoreDeps } from '../kernel/deps';
+import type { MarkdownRenderer } from '../markdown/bounded-renderer';
+import { rebakeCollection } from '../markdown/rebake';
 import type { JobRegistry } from '../kernel/jobs';
 import type { Threads } from '../threads';
 import { recountConversations } from './repair';
@@ -14,9 +17,17 @@ import { createMessageService } from './service';
 /** Daily at 03:15 in the desk's zone, when nobody is waiting for anything. */
 export const SECURE_FIELD_PURGE_SCHEDULE = '15 3 * * *';
 
-export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads: Threads }) {
+export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads: Threads; renderer: MarkdownRenderer }) {
   const { models, events, clock } = core;
-  const service = createMessageService({ models, config: core.config, clock, events, audit: deps.audit, threads: deps.threads });
+  const service = createMessageService({
+    models,
+    config: core.config,
+    clock,
+    events,
+    audit: deps.audit,
+    threads: deps.threads,
+    renderer: deps.renderer,
+  });
   const purge = (now: Date = clock.now()) => purgeExpiredSecureFields(models.Message, now);
 
   function registerJobs(jobs: JobRegistry, timezone: string): void {
@@ -27,6 +38,14 @@ export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads:
     ...service,
     /** Removes expired secure-field ciphertexts (the daily job; CLI `purge-secure-fields`). */
     purgeExpiredSecureFields: purge,
+    /** Re-renders stored message bodies after a renderer change (CLI `rebake`). */
+    rebake: (log?: (line: string) => void) =>
+      rebakeCollection(
+        models.Message as unknown as Model<Record<string, unknown>>,
+        { label: 'messages', sourceField: 'body', htmlField: 'html', versionField: 'rendererVersion' },
+        deps.renderer,
+        log,
+      ),
     /** Recomputes conversation counters (CLI `recount-messages`). */
     recount: () => recountConversations(models, events),
     registerJobs,

@@ -8,7 +8,9 @@ import type { Actor } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import type { Config } from '../config';
 import { ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors';
-import { RENDERER_VERSION, renderMarkdown } from '../markdown/render';
+import { RENDERER_VERSION } from '../markdown/render';
+import type { MarkdownRenderer } from '../markdown/bounded-renderer';
+import { hasVisibleText, noVisibleTextMessage } from '../markdown/visible';
 import * as policy from './policy';
 import {
   KIND_LABELS,
@@ -32,9 +34,12 @@ export interface MessageDeps {
   events: EventBus;
   audit: AuditLog;
   threads: Pick<Threads, 'threadRef' | 'recordAskerResponse' | 'notePrivateMessage'>;
+  /** Renders message bodies (the app's bounded renderer, server/compose.ts). */
+  renderer: MarkdownRenderer;
 }
 
 const HOUR_MS = 3600 * 1000;
+const MESSAGE_FIELD = { field: 'body', label: 'Message', what: 'message' };
 export const BREAK_GLASS_MS = HOUR_MS;
 export const CERTIFICATION_REQUEST_BODY =
   'To look into this we need your certification ID. Please send it using the secure field below: ' +
@@ -240,8 +245,12 @@ export function createMessageService(deps: MessageDeps) {
     now: Date,
   ) {
     const { body, fields: inputs } = separateSecrets(rawBody, rawFields);
-    if (!body.trim() && inputs.length === 0 && requests.length === 0) {
-      throw new ValidationError('Write a message or add a secure field.', { body: 'Write a message or add a secure field.' });
+    const html = body.trim() ? await deps.renderer.render(body, MESSAGE_FIELD) : '';
+    // A body a reader would not see ("<b></b>", only <script>) counts as no body.
+    const visible = hasVisibleText(html);
+    if (!visible && inputs.length === 0 && requests.length === 0) {
+      const message = body.trim() ? noVisibleTextMessage(MESSAGE_FIELD) : 'Write a message or add a secure field.';
+      throw new ValidationError(message, { body: message });
     }
     const _id = new Types.ObjectId();
     const fields = inputs.length ? sealFields(box(), String(_id), inputs, now) : [];
@@ -252,7 +261,7 @@ export function createMessageService(deps: MessageDeps) {
       authorId: new Types.ObjectId(author.id),
       authorUsername: author.username,
       body,
-      html: body ? renderMarkdown(body) : '',
+      html: visible ? html : '',
       rendererVersion: RENDERER_VERSION,
       createdAt: now,
       fields,

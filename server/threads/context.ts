@@ -3,6 +3,7 @@ import type { SupportRulesSource } from '../calendar';
 import type { Clock } from '../kernel/clock';
 import type { EventBus } from '../kernel/events';
 import type { Logger } from '../kernel/logger';
+import type { MarkdownRenderer } from '../markdown/bounded-renderer';
 import type { PageCache } from './page-cache';
 import type { Products } from './products';
 import type { Signatures } from './signatures';
@@ -19,4 +20,6 @@ export interface ThreadsContext {
   views: ViewCounter;
   signatures: Signatures;
   products: Products;
+  /** The app's Markdown renderer (server/compose.ts): bounded in time, off the request thread. */
+  renderer: MarkdownRenderer;
 }

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { objectIdString, parseId, parseInput } from '../kernel/validate';
 import { safeRedirectPath } from '../http/redirect';
 import { endpoint, type AnyEndpoint } from '../http/endpoint';
-import { renderMarkdown } from '../markdown/render';
 import type { Threads } from './index';
 import {
   acceptBody,
@@ -77,20 +76,23 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
     products: await threads.products.list(),
     form,
   });
+  // `threadId`: for the guard panel's "Send privately to support" (linked to the question).
   const editThreadLocals = (id: string, form: { title: string; body: string }, back: string) => ({
     title: 'Edit question',
     kind: 'thread',
     form: { id, ...form },
     action: `/threads/${id}/edit`,
     back,
+    threadId: id,
     limits,
   });
-  const editReplyLocals = (id: string, body: string, back: string) => ({
+  const editReplyLocals = (id: string, body: string, back: string, threadId: string | null) => ({
     title: 'Edit reply',
     kind: 'reply',
     form: { id, body },
     action: `/replies/${id}/edit`,
     back,
+    threadId,
     limits,
   });
 
@@ -123,12 +125,14 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       run: () => askLocals({ title: '', body: '', products: [] }),
       html: (res, locals) => res.render('threads/ask', locals),
     }),
-    // "Preview" stores nothing, so it is not counted against the question limit.
+    // "Preview" stores nothing, so it has its own limit rather than the question limit; the form
+    // comes back with the draft after a 429 too (it costs one cached products list).
     endpoint({
       page: 'POST /ask',
       api: 'POST /api/threads',
       access: 'user',
-      limit: (req: Request) => (req.body?.intent === 'preview' ? undefined : 'question'),
+      limit: (req: Request) => (req.body?.intent === 'preview' ? 'preview' : 'question'),
+      formOnLimit: true,
       input: (req, kind): AskIn => {
         if (kind === 'page' && req.body?.intent === 'preview') return { preview: askFormOf(req) };
         return { ask: parseInput(kind === 'api' ? askJson : askForm, req.body) };
@@ -136,7 +140,7 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       run: async ({ actor, input }) => {
         if (input.preview) {
           const form = input.preview;
-          const preview = form.body.trim() ? renderMarkdown(form.body.slice(0, BODY_MAX)) : '';
+          const preview = await threads.previewBody(actor, form.body.slice(0, BODY_MAX));
           // No-JS users get the "Similar questions" list here (public/js/similar.js does it live).
           return { preview: await askLocals(form, preview, await extras.similar(actor, form.title.slice(0, TITLE_MAX))) };
         }
@@ -281,7 +285,7 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       access: 'user',
       input: (req) => parseId(req.params.id),
       run: ({ actor, input }) => threads.getReplyForEdit(actor, input),
-      html: (res, r) => res.render('threads/edit', editReplyLocals(r.id, r.body, `${r.threadUrl}#reply-${r.id}`)),
+      html: (res, r) => res.render('threads/edit', editReplyLocals(r.id, r.body, `${r.threadUrl}#reply-${r.id}`, r.threadId)),
     }),
     endpoint({
       page: 'POST /replies/:id/edit',
@@ -292,7 +296,13 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       run: ({ actor, input }) => threads.editReply(actor, input.id, input.reply),
       html: (res, reply) => res.redirect(303, `/threads/${reply.threadId}#reply-${reply.id}`),
       json: (reply) => ({ reply: replyJson(reply) }),
-      form: (req) => ({ view: 'threads/edit', locals: editReplyLocals(String(req.params.id), typed(req.body?.body, BODY_MAX * 2), '/') }),
+      form: async (req) => {
+        const id = String(req.params.id);
+        // Where the reply lives, for "Cancel" and "Send privately" (the edit may have been refused for access).
+        const where = await threads.getReplyForEdit(req.user ?? null, id).catch(() => null);
+        const back = where ? `${where.threadUrl}#reply-${id}` : '/';
+        return { view: 'threads/edit', locals: editReplyLocals(id, typed(req.body?.body, BODY_MAX * 2), back, where?.threadId ?? null) };
+      },
     }),
     endpoint({
       page: 'GET /admin/products',

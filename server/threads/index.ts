@@ -7,6 +7,7 @@
 import type { AuditLog } from '../audit';
 import type { SupportRulesSource } from '../calendar';
 import type { CoreDeps } from '../kernel/deps';
+import type { MarkdownRenderer } from '../markdown/bounded-renderer';
 import type { ThreadsContext } from './context';
 import { createLifecycleOps } from './lifecycle-ops';
 import { createPageCache } from './page-cache';
@@ -22,6 +23,8 @@ import { createViewCounter } from './views-counter';
 export interface ThreadsDeps {
   rules: SupportRulesSource;
   audit: AuditLog;
+  /** Renders posts, edits, previews and redacted bodies (one per app, server/compose.ts). */
+  renderer: MarkdownRenderer;
 }
 
 export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
@@ -37,6 +40,7 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
     views: createViewCounter({ Thread: models.Thread, logger }),
     signatures: createSignatures({ User: models.User, caches, rules: deps.rules }),
     products: createProducts({ Product: models.Product, Thread: models.Thread, caches, events }),
+    renderer: deps.renderer,
   };
   const searchText = createSearchText(models);
   const threads = createThreadService(ctx);
@@ -68,8 +72,8 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
     products: ctx.products,
     pageCache,
     searchText,
-    /** Re-renders stored Markdown after a renderer change (CLI `rebake`). */
-    rebake: (log?: (line: string) => void) => rebake(models, log),
+    /** Re-renders stored questions, replies and signatures after a renderer change (CLI `rebake`). */
+    rebake: (log?: (line: string) => void) => rebake(models, deps.renderer, log),
     /** Writes buffered view counts (shutdown, tests). */
     flushViews: () => ctx.views.flush(),
     /** Stops the view counter's timer; call flushViews() first. */

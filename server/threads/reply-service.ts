@@ -5,6 +5,8 @@ import { isStaff } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import type { ThreadStatus } from '../../models/thread';
 import { renderMarkdown, RENDERER_VERSION } from '../markdown/render';
+import { renderVisible } from '../markdown/visible';
+import { REPLY_BODY } from './content';
 import { ConflictError, ForbiddenError, LockedError, NotFoundError } from '../kernel/errors';
 import * as policy from './policy';
 import { toObjectId } from './ids';
@@ -46,6 +48,7 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
     if (t.status === 'locked') throw new LockedError('This thread is locked, so it cannot be replied to.');
     if (!policy.canReply(who, threadFacts(t))) throw new ForbiddenError();
     guardPublicPost(input.body);
+    const bodyHtml = await renderVisible(ctx.renderer, input.body, REPLY_BODY);
 
     const now = clock.now();
     const byAsker = t.author.equals(who.id);
@@ -58,7 +61,7 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
       authorRole: who.role,
       system: false,
       bodySource: input.body,
-      bodyHtml: renderMarkdown(input.body),
+      bodyHtml,
       rendererVersion: RENDERER_VERSION,
       createdAt: now,
     });
@@ -152,14 +155,18 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
     return { id: String(r._id), body: r.bodySource, threadId: String(t._id), threadUrl: threadUrl(String(t._id), t.slug) };
   }
 
-  /** Edits a reply, keeping the previous text as a Revision (written first). */
+  /**
+   * Edits a reply, keeping the previous text as a Revision (written first; removed again when
+   * the conditional update misses, so a revision exists only for an edit that happened).
+   */
   async function editReply(actor: Actor | null, replyId: string, input: { body: string }, clock: Clock = ctx.clock): Promise<ReplyView> {
     const who = requireActor(actor);
     const { r } = await loadForEdit(who, replyId);
     if (input.body !== r.bodySource) {
       guardPublicPost(input.body);
+      const bodyHtml = await renderVisible(ctx.renderer, input.body, REPLY_BODY);
       const now = clock.now();
-      await Revision.create({
+      const revision = await Revision.create({
         targetType: 'reply',
         targetId: r._id,
         threadId: r.threadId,
@@ -170,10 +177,13 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
         createdAt: now,
       });
       const res = await Reply.updateOne(
-        { _id: r._id, editedAt: r.editedAt ?? null },
-        { $set: { bodySource: input.body, bodyHtml: renderMarkdown(input.body), rendererVersion: RENDERER_VERSION, editedAt: now } },
+        { _id: r._id, editedAt: r.editedAt ?? null, bodySource: r.bodySource },
+        { $set: { bodySource: input.body, bodyHtml, rendererVersion: RENDERER_VERSION, editedAt: now } },
       );
-      if (!res.matchedCount) throw new ConflictError('Someone else edited this reply at the same time. Reload it and try again.');
+      if (!res.matchedCount) {
+        await Revision.deleteOne({ _id: revision._id });
+        throw new ConflictError('Someone else edited this reply at the same time. Reload it and try again.');
+      }
       await searchText.rebuild(r.threadId);
       // The thread's updatedAt is what signed-in readers' cached pages are checked against.
       await Thread.updateOne({ _id: r.threadId }, { $set: { updatedAt: now } });

@@ -5,7 +5,9 @@ import * as lifecycle from './lifecycle';
 import { isStaff } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import type { ThreadDoc, ThreadStatus } from '../../models/thread';
-import { renderMarkdown, RENDERER_VERSION } from '../markdown/render';
+import { RENDERER_VERSION } from '../markdown/render';
+import { hasVisibleText, renderVisible } from '../markdown/visible';
+import { QUESTION_BODY, checkedTitle } from './content';
 import { ConflictError, ForbiddenError, LockedError, NotFoundError, ValidationError } from '../kernel/errors';
 import * as policy from './policy';
 import { toObjectId } from './ids';
@@ -218,15 +220,17 @@ export function createThreadService(ctx: ThreadsContext) {
     if (!input.products.length) {
       throw new ValidationError('Choose at least one product.', { products: 'Choose at least one product.' });
     }
+    const title = checkedTitle(input.title);
     // Secrets and personal data never go public: refused with 422 before anything is stored.
-    guardPublicPost({ title: input.title, body: input.body });
+    guardPublicPost({ title, body: input.body });
+    const bodyHtml = await renderVisible(ctx.renderer, input.body, QUESTION_BODY);
     const chosen = await products.resolve(input.products);
     const now = clock.now();
     const doc = await Thread.create({
-      title: input.title,
-      slug: titleSlug(input.title),
+      title,
+      slug: titleSlug(title),
       bodySource: input.body,
-      bodyHtml: renderMarkdown(input.body),
+      bodyHtml,
       rendererVersion: RENDERER_VERSION,
       author: new Types.ObjectId(who.id),
       authorName: who.displayName,
@@ -265,8 +269,10 @@ export function createThreadService(ctx: ThreadsContext) {
   }
 
   /**
-   * Edits the question. The previous version is saved as a Revision first; the update is
-   * conditional on nobody having edited since we read it (else 409, edit again).
+   * Edits the question. The previous version is saved as a Revision first (a crash in
+   * between leaves an extra revision, never a lost one); the update is conditional on the
+   * post being exactly as read (nobody edited or redacted it since), else 409 and the
+   * revision is removed again: a revision exists only for an edit that happened.
    */
   async function editThread(
     actor: Actor | null,
@@ -279,13 +285,24 @@ export function createThreadService(ctx: ThreadsContext) {
     const t = await Thread.findById(_id, { title: 1, bodySource: 1, author: 1, status: 1, acceptedReplyId: 1, editedAt: 1 }).lean();
     if (!t) throw new NotFoundError('That thread does not exist.');
     if (!policy.canEditThread(who, threadFacts(t))) throw editRefusal(t.status);
-    const title = input.title ?? t.title;
+    // A title is checked when it changes: an old title stored before the rules never blocks a body edit.
+    const title = input.title === undefined || input.title === t.title ? t.title : checkedTitle(input.title);
     const body = input.body ?? t.bodySource;
     if (title === t.title && body === t.bodySource) return threadView(_id);
     guardPublicPost({ title, body });
+    const set: Partial<ThreadDoc> = {};
+    if (title !== t.title) Object.assign(set, { title, slug: titleSlug(title) });
+    if (body !== t.bodySource) {
+      Object.assign(set, {
+        bodySource: body,
+        bodyHtml: await renderVisible(ctx.renderer, body, QUESTION_BODY),
+        rendererVersion: RENDERER_VERSION,
+      });
+    }
 
     const now = clock.now();
-    await Revision.create({
+    Object.assign(set, { editedAt: now, updatedAt: now });
+    const revision = await Revision.create({
       targetType: 'thread',
       targetId: _id,
       threadId: _id,
@@ -295,13 +312,11 @@ export function createThreadService(ctx: ThreadsContext) {
       bodySource: t.bodySource,
       createdAt: now,
     });
-    const set: Partial<ThreadDoc> = { editedAt: now, updatedAt: now };
-    if (title !== t.title) Object.assign(set, { title, slug: titleSlug(title) });
-    if (body !== t.bodySource) Object.assign(set, { bodySource: body, bodyHtml: renderMarkdown(body), rendererVersion: RENDERER_VERSION });
-    const filter: QueryFilter<ThreadDoc> = { _id, editedAt: t.editedAt ?? null };
+    const filter: QueryFilter<ThreadDoc> = { _id, editedAt: t.editedAt ?? null, title: t.title, bodySource: t.bodySource };
     if (!isStaff(who)) filter.status = { $ne: 'locked' };
     const res = await Thread.updateOne(filter, { $set: set });
     if (!res.matchedCount) {
+      await Revision.deleteOne({ _id: revision._id });
       const now2 = await Thread.findById(_id, { status: 1 }).lean();
       if (now2?.status === 'locked') throw new LockedError('This thread was locked, so it cannot be edited.');
       throw new ConflictError('Someone else edited this post at the same time. Reload it and try again.');
@@ -309,6 +324,17 @@ export function createThreadService(ctx: ThreadsContext) {
     pageCache.invalidate(id);
     await events.emit('thread.edited', { actor: who, threadId: id, at: now });
     return threadView(_id);
+  }
+
+  /**
+   * The ask form's server-side preview: the body rendered as it would be stored ('' when a
+   * reader would see nothing). Bounded like every render (400 naming the field past the
+   * budget); stores nothing.
+   */
+  async function previewBody(_actor: Actor | null, source: string): Promise<string> {
+    if (!source.trim()) return '';
+    const html = await ctx.renderer.render(source, QUESTION_BODY);
+    return hasVisibleText(html) ? html : '';
   }
 
   /**
@@ -385,10 +411,11 @@ export function createThreadService(ctx: ThreadsContext) {
           lastPosterIsAsker: t.lastPosterIsAsker,
           lastActivityAt: t.lastActivityAt,
         },
-        // Deadlines count from the last post (lastActivityAt), which decided the implied state.
+        // A fresh wait from now (issue 18 item 6): counting from the last post would give a thread
+        // unaccepted weeks later a deadline long past, locked by the next sweep without a reminder.
         lifecycle.mergeLifecycle(
           { $set: { acceptedReplyId: null, acceptedAt: null, acceptedBy: null, status, updatedAt: now } },
-          lifecycle.onUnaccepted(rules.current(), status, t.lastActivityAt),
+          lifecycle.onUnaccepted(rules.current(), status, now),
         ),
         { returnDocument: 'after', projection: THREAD_PROJECTION },
       ).lean();
@@ -490,6 +517,7 @@ export function createThreadService(ctx: ThreadsContext) {
     createThread,
     getThreadForEdit,
     editThread,
+    previewBody,
     acceptAnswer,
     unacceptAnswer,
     lockThread,

@@ -36,6 +36,7 @@ export const GENEROUS_LIMITS = {
   RATE_QUESTION_MAX: '10000',
   RATE_LOGIN_MAX: '1000',
   RATE_MESSAGE_MAX: '10000',
+  RATE_PREVIEW_MAX: '10000',
 };
 
 /** A browser: a cookie jar and the CSRF token of its session. JSON calls send the token as X-CSRF-Token. */
@@ -164,12 +165,12 @@ export async function startForum(
     async createUser(o = {}) {
       const username = o.username ?? `user${process.pid % 1000}_${++counter}`;
       const password = o.password ?? `pass-${username}-secret`;
-      let user = await services.auth.register({
-        username,
-        email: o.email ?? `${username.toLowerCase()}@example.test`,
-        password,
-        displayName: o.displayName,
-      });
+      // Staff accounts are made the way an administrator makes them (no look-alike check: a
+      // moderator may be called "Moderator"); members register as a member would.
+      let user = await services.auth.register(
+        { username, email: o.email ?? `${username.toLowerCase()}@example.test`, password, displayName: o.displayName },
+        { trusted: !!o.role && o.role !== 'member' },
+      );
       if (o.role && o.role !== 'member') user = await services.auth.setRole(user.username, o.role);
       return { id: user.id, username: user.username, password, displayName: user.displayName, role: user.role };
     },
