@@ -68,6 +68,13 @@ export const threadSchema = new Schema(
      */
     searchText: { type: String, default: '', select: false },
 
+    /**
+     * The asker said a staff reply did not solve the problem, and no staff reply has come
+     * since (server/threads/solved-prompt.ts): the queue shows it. Absent otherwise.
+     */
+    notSolvedAt: { type: Date },
+    notSolvedReplyId: { type: Schema.Types.ObjectId },
+
     /** Set once support writes privately about this thread: a public, content-free notice. */
     privateMessageNoticeAt: { type: Date, default: null },
 
@@ -130,6 +137,8 @@ export interface ThreadDoc {
   lockNote: string;
   lockedBy: Types.ObjectId | null;
   privateMessageNoticeAt: Date | null;
+  notSolvedAt?: Date;
+  notSolvedReplyId?: Types.ObjectId;
   searchText?: string;
   editedAt: Date | null;
   createdAt: Date;

@@ -14,9 +14,10 @@ import { rateLimiters } from './http/rate-limit';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { headerCounts } from './http/header-counts';
 import { mountEndpoints, type EndpointPlumbing } from './http/endpoint';
-import { businessDaysPhrase, supportPolicyText } from './calendar';
+import { businessDaysPhrase, isKnownZone, supportPolicyText } from './calendar';
+import { pageFormat } from './http/page-format';
 import { authEndpoints } from './auth';
-import { threadEndpoints, fmt, STATUS_LABELS, type ThreadPageExtras } from './threads';
+import { threadEndpoints, STATUS_LABELS, type ThreadPageExtras } from './threads';
 import { supportEndpoints } from './support';
 import { notificationEndpoints } from './notifications';
 import { feedbackEndpoints, parseFeedbackFlash } from './feedback';
@@ -85,12 +86,14 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
     res.locals.error = null;
     res.locals.fieldErrors = {};
     res.locals.title = '';
-    // Shared by every page: date helpers, the request's "now", status names, and the support
-    // policy's wording from the rules in force (footer, lock banner, closing notice).
-    res.locals.fmt = fmt;
-    res.locals.now = clock.now();
+    // Shared by every page: the one way of showing times (relative, absolute tooltip, in the
+    // reader's zone when they chose one, else the desk's), the request's "now", status names,
+    // and the support policy's wording from the rules in force (footer, lock banner, notice).
+    const now = clock.now();
+    const zone = isKnownZone(req.user?.timeZone) ? req.user.timeZone : rules.calendar.settings.zone;
+    res.locals.fmt = pageFormat({ now, zone });
+    res.locals.now = now;
     res.locals.STATUS_LABELS = STATUS_LABELS;
-    res.locals.supportDeadline = (d: Date) => rules.calendar.formatLocal(d);
     res.locals.supportPolicy = supportPolicyText(rules);
     res.locals.lockAfterPhrase = businessDaysPhrase(rules.lockAfterDays);
     next();

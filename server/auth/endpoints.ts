@@ -16,7 +16,6 @@ const publicUser = (a: Actor) => ({ id: a.id, username: a.username, displayName:
 /** Account routes. Sign-in goes through this app's passport instance (strategy -> AuthService.signIn). */
 export function authEndpoints(auth: Auth, config: Config): AnyEndpoint[] {
   const sessionCookie = config.isProduction ? '__Host-forum.sid' : 'forum.sid'; // as named in server/app.ts
-  const dateFormat = new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: config.SUPPORT_TIMEZONE });
 
   /** Runs the local strategy; resolves with the actor or rejects with the error to show. */
   const checkCredentials = (req: Request, res: Response) =>
@@ -127,8 +126,7 @@ export function authEndpoints(auth: Auth, config: Config): AnyEndpoint[] {
       api: 'GET /api/users/:username',
       access: 'public',
       run: ({ req }) => auth.profile(String(req.params.username)),
-      html: (res, profile) =>
-        res.render('auth/profile', { title: profile.displayName, profile, joined: dateFormat.format(profile.joinedAt) }),
+      html: (res, profile) => res.render('auth/profile', { title: profile.displayName, profile }),
       json: (profile) => ({ user: { ...publicUser(profile), joinedAt: profile.joinedAt.toISOString() } }),
     }),
     endpoint({

@@ -150,12 +150,18 @@ export function createAuthService(deps: AuthDeps) {
    */
   async function register(input: RegisterInput, opts: { trusted?: boolean } = {}): Promise<PublicUser> {
     const data = parseInput(registerSchema, input);
-    const displayName = await acceptableName(data.displayName ?? data.username, {
-      field: 'displayName',
-      label: 'Display name',
-      trusted: opts.trusted,
-      alsoCheck: data.displayName !== undefined ? { value: data.username, field: 'username', label: 'Username' } : undefined,
-    });
+    // Without a display name the username is shown, so it is the name checked (and named in the error).
+    const displayName = await acceptableName(
+      data.displayName ?? data.username,
+      data.displayName === undefined
+        ? { field: 'username', label: 'Username', trusted: opts.trusted }
+        : {
+            field: 'displayName',
+            label: 'Display name',
+            trusted: opts.trusted,
+            alsoCheck: { value: data.username, field: 'username', label: 'Username' },
+          },
+    );
     const passwordHash = await hashPassword(data.password);
     try {
       const user = await User.create({

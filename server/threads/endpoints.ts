@@ -105,7 +105,9 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       data.replies.map((r) => r.id),
       query,
     );
-    return { title: data.thread.title, page: data, replyDraft: '', ...viewer };
+    // After "Did this solve your problem?" No (a redirect with ?said=no): ask what still goes wrong.
+    const notSolvedFlash = !!actor && query.said === 'no';
+    return { title: data.thread.title, page: data, replyDraft: '', notSolvedFlash, ...viewer };
   }
 
   return [
@@ -252,6 +254,15 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       run: ({ actor, input }) => threads.acceptAnswer(actor, input.id, input.replyId),
       html: (res, thread, { input }) => res.redirect(303, `${thread.url}#reply-${input.replyId}`),
       json: (thread) => ({ thread: threadJson(thread) }),
+    }),
+    endpoint({
+      page: 'POST /threads/:id/not-solved',
+      api: 'POST /api/threads/:id/not-solved',
+      access: 'user',
+      input: (req) => ({ id: parseId(req.params.id), ...parseInput(acceptBody, req.body) }),
+      run: ({ actor, input }) => threads.markNotSolved(actor, input.id, input.replyId),
+      html: (res, out) => res.redirect(303, `${out.thread.url}?said=no#reply-form`),
+      json: (out) => ({ thread: threadJson(out.thread), replyId: out.replyId, recorded: out.recorded }),
     }),
     endpoint({
       page: 'POST /threads/:id/unaccept',

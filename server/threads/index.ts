@@ -17,6 +17,7 @@ import { createRedactionService } from './redactions';
 import { createReplyService } from './reply-service';
 import { createSearchText } from './search-text';
 import { createSignatures } from './signatures';
+import { createSolvedPrompt } from './solved-prompt';
 import { createThreadService } from './thread-service';
 import { createViewCounter } from './views-counter';
 
@@ -56,6 +57,7 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
     'reply.edited',
     'answer.accepted',
     'answer.unaccepted',
+    'reply.not_solved',
     'thread.locked',
     'thread.unlocked',
   ] as const) {
@@ -68,6 +70,7 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
     ...threads,
     ...replies,
     ...createLifecycleOps(ctx),
+    ...createSolvedPrompt(ctx),
     redact: redactions.redact,
     products: ctx.products,
     pageCache,
@@ -95,6 +98,5 @@ export {
   type ThreadSummary,
   type ThreadView,
 } from './present';
-export { fmt } from './format';
 export { DEFAULT_PRODUCTS, type ProductView } from './products';
 export type { DueDoc } from './lifecycle-ops';

@@ -7,6 +7,7 @@ import type { ThreadStatus } from '../../models/thread';
 import { renderMarkdown, RENDERER_VERSION } from '../markdown/render';
 import { renderVisible } from '../markdown/visible';
 import { REPLY_BODY } from './content';
+import { NOT_SOLVED_UNSET } from './solved-prompt';
 import { ConflictError, ForbiddenError, LockedError, NotFoundError } from '../kernel/errors';
 import * as policy from './policy';
 import { toObjectId } from './ids';
@@ -86,11 +87,15 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
       // first, we miss, re-read and apply the rule to the new state.
       // The support lifecycle's deadlines change in the same update (server/threads/lifecycle.ts).
       const deadlines = afterReply(rules.current(), current, { asker: byAsker, staff: byStaff }, now);
-      const updated = await Thread.findOneAndUpdate(
-        { _id, status: current },
-        mergeLifecycle({ $inc: { replyCount: 1 }, $set: next ? { ...base, status: next } : base }, deadlines),
-        { returnDocument: 'after', projection: { replyCount: 1, slug: 1, status: 1 } },
-      ).lean();
+      const update = {
+        $inc: { replyCount: 1 },
+        $set: next ? { ...base, status: next } : base,
+        ...(byStaff ? { $unset: NOT_SOLVED_UNSET } : {}),
+      };
+      const updated = await Thread.findOneAndUpdate({ _id, status: current }, mergeLifecycle(update, deadlines), {
+        returnDocument: 'after',
+        projection: { replyCount: 1, slug: 1, status: 1 },
+      }).lean();
       if (updated) {
         await searchText.append(_id, input.body);
         pageCache.invalidate(threadId);

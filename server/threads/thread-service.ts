@@ -175,7 +175,8 @@ export function createThreadService(ctx: ThreadsContext) {
       v.isAccepted = thread.acceptedReplyId === v.id;
       v.canEdit = policy.canEditReply(actor, facts, rf);
       v.canAccept = !thread.acceptedReplyId && policy.canAccept(actor, facts, rf);
-      v.showSolvedPrompt = policy.showSolvedPrompt(actor, facts, rf);
+      // Asked once: after a "No" the asker sees their answer, and can still mark the reply as the answer.
+      v.showSolvedPrompt = !v.notSolvedAt && policy.showSolvedPrompt(actor, facts, rf);
       return v;
     };
     const replies = replyDocs.map(decorate);
