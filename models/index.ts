@@ -7,6 +7,7 @@ import { messageSchema } from './message';
 import { notificationSchema, type NotificationDoc } from './notification';
 import { productSchema, type ProductDoc } from './product';
 import { replySchema, type ReplyDoc } from './reply';
+import { revealGrantSchema, type RevealGrantDoc } from './reveal-grant';
 import { revisionSchema, type RevisionDoc } from './revision';
 import { threadSchema, type ThreadDoc } from './thread';
 import { userSchema } from './user';
@@ -27,6 +28,7 @@ export function createModels(db: Connection) {
     Notification: db.model<NotificationDoc>('Notification', notificationSchema),
     Product: db.model<ProductDoc>('Product', productSchema),
     Reply: db.model<ReplyDoc>('Reply', replySchema),
+    RevealGrant: db.model<RevealGrantDoc>('RevealGrant', revealGrantSchema),
     Revision: db.model<RevisionDoc>('Revision', revisionSchema),
     Thread: db.model<ThreadDoc>('Thread', threadSchema),
     User: db.model('User', userSchema),

@@ -11,7 +11,7 @@ import { rebakeCollection } from '../markdown/rebake';
 import type { JobRegistry } from '../kernel/jobs';
 import type { Threads } from '../threads';
 import { recountConversations } from './repair';
-import { purgeExpiredSecureFields } from './secure-fields';
+import { encryptStoredHints, purgeExpiredSecureFields, secretBoxFor } from './secure-fields';
 import { createMessageService } from './service';
 
 /** Daily at 03:15 in the desk's zone, when nobody is waiting for anything. */
@@ -46,6 +46,11 @@ export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads:
         deps.renderer,
         log,
       ),
+    /**
+     * Encrypts the plaintext masked forms stored before issue 18 (CLI `encrypt-secure-hints`;
+     * see encryptStoredHints). Throws when no secure-field key is configured.
+     */
+    encryptStoredHints: (log?: (line: string) => void) => encryptStoredHints(models.Message, secretBoxFor(core.config), clock.now(), log),
     /** Recomputes conversation counters (CLI `recount-messages`). */
     recount: () => recountConversations(models, events),
     registerJobs,

@@ -16,19 +16,19 @@ import {
   KIND_LABELS,
   fieldView,
   nextPurgeAt,
-  openField,
   sealFields,
   secretBoxFor,
   type FieldView,
-  type RevealOutcome,
   type SecureFieldInput,
   type StoredSecureField,
 } from './secure-fields';
 import { extractSecrets } from './public-guard';
+import type { SecretBox } from './crypto';
+import { createReveals } from './reveal';
 import { findSensitive } from '../privacy';
 
 export interface MessageDeps {
-  models: Pick<Models, 'Conversation' | 'Message' | 'Block' | 'User'>;
+  models: Pick<Models, 'Conversation' | 'Message' | 'Block' | 'User' | 'RevealGrant'>;
   config: Config;
   clock: Clock;
   events: EventBus;
@@ -139,7 +139,7 @@ function toConversationView(c: ConvLean, viewerId: string | null): ConversationV
   };
 }
 
-function toMessageView(m: MessageLean, now: Date): MessageView {
+function toMessageView(m: MessageLean, now: Date, box: SecretBox | null): MessageView {
   return {
     id: String(m._id),
     conversationId: String(m.conversationId),
@@ -147,7 +147,7 @@ function toMessageView(m: MessageLean, now: Date): MessageView {
     body: m.body,
     html: m.html,
     createdAt: m.createdAt,
-    fields: (m.fields ?? []).map((f) => fieldView(f, now)),
+    fields: (m.fields ?? []).map((f) => fieldView(f, now, box, String(m._id))),
     requests: (m.requests ?? []).map((r) => ({ kind: r.kind, label: r.label })),
   };
 }
@@ -212,6 +212,14 @@ export function createMessageService(deps: MessageDeps) {
   }
 
   const box = () => secretBoxFor(config);
+  // Pages still open without a usable key (the masked forms then show generically); reveals refuse.
+  const viewBox = (): SecretBox | null => {
+    try {
+      return box();
+    } catch {
+      return null;
+    }
+  };
 
   async function usersByName(names: string[]) {
     const wanted = [...new Set(names.map((n) => n.trim().toLowerCase()).filter(Boolean))];
@@ -367,7 +375,7 @@ export function createMessageService(deps: MessageDeps) {
     if (c.threadId && c.threadAskerId && String(c.threadAskerId) === me.id) {
       await threads.recordAskerResponse(String(c.threadId), now);
     }
-    return toMessageView(m, now);
+    return toMessageView(m, now, viewBox());
   }
 
   async function list(actor: Actor | null): Promise<{ conversations: ConversationView[]; unread: number }> {
@@ -395,7 +403,8 @@ export function createMessageService(deps: MessageDeps) {
       .sort({ createdAt: 1, _id: 1 })
       .limit(1000)
       .lean()) as unknown as MessageLean[];
-    const messages = rows.map((m) => toMessageView(m, now));
+    const box = viewBox();
+    const messages = rows.map((m) => toMessageView(m, now, box));
     return {
       conversation: toConversationView(c, participant ? me.id : null),
       messages,
@@ -420,35 +429,6 @@ export function createMessageService(deps: MessageDeps) {
       }
     }
     return open.map(({ kind, label }) => ({ kind, label }));
-  }
-
-  /**
-   * Reveals one secure field to a reader. The audit entry is written BEFORE the value is
-   * returned (never the value itself), so no reveal goes unrecorded.
-   */
-  async function reveal(
-    actor: Actor | null,
-    input: { conversationId: string; fieldId: string },
-  ): Promise<RevealOutcome & { page: ConversationPage }> {
-    const now = clock.now();
-    const { c, facts } = await loadReadable(actor, input.conversationId, now);
-    if (!policy.canReveal(actor, facts)) throw new NotFoundError('That conversation does not exist.');
-    const m = (await Message.findOne({ conversationId: c._id, 'fields.fieldId': input.fieldId }).lean()) as unknown as MessageLean | null;
-    const field = m?.fields.find((f) => f.fieldId === input.fieldId);
-    if (!m || !field) throw new NotFoundError('That secure field does not exist.');
-    const outcome = openField(box(), String(m._id), field, now);
-    if (outcome.ok) {
-      await audit.record({
-        actor: actor!,
-        action: 'reveal_secure_field',
-        conversationId: c._id,
-        messageId: m._id,
-        fieldId: field.fieldId,
-        at: now,
-      });
-    }
-    const page = await open(actor, { conversationId: input.conversationId });
-    return { ...outcome, page };
   }
 
   /** An admin's audited, one-hour read access to a conversation they are not part of. */
@@ -544,12 +524,14 @@ export function createMessageService(deps: MessageDeps) {
     return start(actor, { to, subject: subject.slice(0, 200), body, threadId });
   }
 
+  const reveals = createReveals({ models: deps.models, clock, audit, box, loadReadable });
+
   return {
     list,
     open,
     start,
     reply,
-    reveal,
+    ...reveals,
     breakGlass,
     block,
     unblock,

@@ -66,12 +66,20 @@ describe('threads: edits that hold (issue 18 items 8, 9, 13, 14)', function () {
         .expect(422);
       assert.match(res.text, /highlighted below/);
       assert.match(res.text, /<mark data-kind="access_code">7KQ2XM9P4RT8<\/mark>/);
-      assert.match(res.text, new RegExp(`<form method="post" action="/threads/${t.id}/edit">[\\s\\S]*?name="body" value="It still fails. Here is the code \\[removed\\]"`));
-      assert.match(res.text, /<form method="post" action="\/messages\/from-post">[\s\S]*?name="threadId" value="[0-9a-f]{24}"[\s\S]*?Send privately to support/);
+      assert.match(
+        res.text,
+        new RegExp(
+          `<form method="post" action="/threads/${t.id}/edit">[\\s\\S]*?name="body" value="It still fails. Here is the code \\[removed\\]"`,
+        ),
+      );
+      assert.match(
+        res.text,
+        /<form method="post" action="\/messages\/from-post">[\s\S]*?name="threadId" value="[0-9a-f]{24}"[\s\S]*?Send privately to support/,
+      );
       assert.match(res.text, /It still fails\. Here is the code 7KQ2XM9P4RT8<\/textarea>/);
 
       // "Send privately to support" from that page: a conversation with support about the question, the code in a secure field.
-      const sent = await w.asker.form('/messages/from-post', { title: t.title, body: `It still fails. ${CODE}`, threadId: t.id });
+      const sent = await w.asker.form('/messages/from-post', { title: String(t.title), body: `It still fails. ${CODE}`, threadId: t.id });
       assert.equal(sent.status, 303);
       const conv = await w.app.col('conversations').findOne({ threadId: oid(t.id) });
       assert.ok(conv);
@@ -80,7 +88,7 @@ describe('threads: edits that hold (issue 18 items 8, 9, 13, 14)', function () {
       assert.equal(msg!.fields.length, 1);
     });
 
-    it('reply edit (HTML form): the same panel, linked to the reply\'s thread', async () => {
+    it("reply edit (HTML form): the same panel, linked to the reply's thread", async () => {
       const t = await askVia(w.asker, w.products);
       const r = await w.asker.reply(t.id, 'More details follow.');
       const page = await w.asker.get(`/replies/${r.id}/edit`).expect(200);
@@ -138,7 +146,12 @@ describe('threads: edits that hold (issue 18 items 8, 9, 13, 14)', function () {
       assert.equal(await w.app.col('revisions').countDocuments({ targetId: oid(t.id) }), ok);
       assert.equal((await counts(w)).revisions, before.revisions + ok);
       // The history is a chain: each revision holds a body that was really stored.
-      const bodies = (await w.app.col('revisions').find({ targetId: oid(t.id) }).toArray()).map((r) => r.bodySource);
+      const bodies = (
+        await w.app
+          .col('revisions')
+          .find({ targetId: oid(t.id) })
+          .toArray()
+      ).map((r) => r.bodySource);
       const stored = (await w.app.col('threads').findOne({ _id: oid(t.id) }))!.bodySource;
       assert.equal(new Set([...bodies, stored]).size, ok + 1);
     });
