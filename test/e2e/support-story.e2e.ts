@@ -222,9 +222,8 @@ describe('e2e: the support story in a real browser (member, moderator, reader)',
     assert.equal(await member.locator('.question-meta .status').innerText(), 'Answered');
   });
 
-  it('search finds the answered thread (when the search page exists)', async function () {
+  it('search finds the answered thread', async () => {
     const res = await reader.goto('/search?q=access+code');
-    if (res?.status() === 404) return this.skip();
     assert.equal(res?.status(), 200);
     await reader
       .getByRole('link', { name: /Expired access code for my cloud admin certification/ })
