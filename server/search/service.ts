@@ -18,7 +18,10 @@ import { excerpt, firstMatch, highlight, plainText, queryTerms } from './snippet
  * them in the app and pages through that list: rank desc, then _id, so pages are stable and
  * disjoint. Chosen over an aggregation with $addFields because the query stays cheap (no
  * document copies, no bodies) and runs the same on MongoDB. The cost: only the CANDIDATES best
- * text matches are reachable (10 pages); `total` still counts every match.
+ * text matches are reachable (10 pages). So `total` counts exactly those and `more` says that
+ * further, weaker matches exist (the page asks to narrow the search): totals and pages agree
+ * and every counted result is on a page (issue 18 item 15). Knowing `more` costs one extra
+ * candidate, not a count of every match.
  */
 
 export const SEARCH_STATUSES = ['answered', 'unanswered', 'locked'] as const;
@@ -59,7 +62,10 @@ export interface SearchResults {
   results: SearchHit[];
   page: number;
   pages: number;
+  /** Matches on the pages (at most CANDIDATES). */
   total: number;
+  /** True when weaker matches exist beyond the CANDIDATES shown. */
+  more: boolean;
   perPage: number;
   status: SearchStatus | null;
   product: { id: string; name: string; slug: string } | null;
@@ -103,6 +109,7 @@ export function createSearch(deps: { models: Pick<Models, 'Thread'>; threads: Pi
       page,
       pages: 1,
       total: 0,
+      more: false,
       perPage: SEARCH_PER_PAGE,
       status: input.status ?? null,
       product,
@@ -114,12 +121,14 @@ export function createSearch(deps: { models: Pick<Models, 'Thread'>; threads: Pi
     if (product) filter.products = new Types.ObjectId(product.id);
     const docs = (await Thread.find(filter, CANDIDATE_PROJECTION)
       .sort({ score: { $meta: 'textScore' } })
-      .limit(CANDIDATES)
+      .limit(CANDIDATES + 1)
       .lean()) as unknown as CandidateDoc[];
+    out.more = docs.length > CANDIDATES;
     const ranked = docs
+      .slice(0, CANDIDATES)
       .map((d) => ({ d, rank: rankOf(d) }))
       .sort((a, b) => b.rank - a.rank || (String(a.d._id) < String(b.d._id) ? -1 : 1));
-    out.total = docs.length < CANDIDATES ? docs.length : await Thread.countDocuments(filter);
+    out.total = ranked.length;
     out.pages = Math.max(1, Math.ceil(ranked.length / SEARCH_PER_PAGE));
     const slice = ranked.slice((page - 1) * SEARCH_PER_PAGE, page * SEARCH_PER_PAGE);
     if (!slice.length) return out;
