@@ -127,8 +127,24 @@ function cmpNum(x: number, y: number): number {
   return nx && ny ? 0 : nx ? -1 : 1;
 }
 
+/**
+ * Strings in UTF-8 byte order (MongoDB's simple collation), which is code point order: UTF-16
+ * code units order the same except surrogates (astral characters) against U+E000..U+FFFF.
+ */
 function cmpStr(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x < y ? -1 : 1;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
 function bytesOf(v: unknown): Uint8Array {
