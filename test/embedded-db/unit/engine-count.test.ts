@@ -155,7 +155,7 @@ describe('embedded engine: count fast paths agree with counting found documents 
       Array.from({ length: 400 }, () => ({ q: { _id: rnd(9000) }, limit: 1 as const })),
     );
     const coll = e.catalog.get('f', 'c')!;
-    assert.ok(coll.indexes[0].tree.height >= 1, 'several levels');
+    assert.ok(coll.indexes[0].size() > 9000 - 400 - 1, 'entries for every document');
     for (let i = 0; i < 60; i++) {
       const lo = rnd(55) - 2;
       const f = [

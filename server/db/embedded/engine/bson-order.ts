@@ -1,13 +1,11 @@
 /**
- * MongoDB's cross-type value order, value equality, and an order-preserving string encoding
- * of values for index keys.
+ * MongoDB's cross-type value order and value equality. Index keys encode this order as
+ * bytes (keystring.ts).
  *
  * Type order (lowest first): MinKey < null/missing < numbers < strings < objects < arrays <
  * binData < ObjectId < bool < Date < Timestamp < regex < code < MaxKey.
- *
- * Limits (documented): strings compare by UTF-16 code units (MongoDB: UTF-8 bytes; differs
- * only between astral characters and U+E000..U+FFFF); Long values beyond 2^53 are ordered in
- * index keys by their nearest double (exact comparisons elsewhere).
+ * Strings compare by UTF-8 bytes (the simple collation); numbers by value across int32,
+ * int64 and double, a Long beyond 2^53 exactly.
  */
 import { Long } from 'bson';
 
@@ -278,145 +276,5 @@ export function sameStoredValue(a: unknown, b: unknown): boolean {
   return compareValues(a, b) === 0;
 }
 
-// ---------------------------------------------------------------------------------------
-// Order-preserving encoding. Every encoded value starts with its type char and is
-// prefix-free, so encodings of tuples can be concatenated and still compare correctly.
-// Descending components are encoded by complementing every char (0xFFFF - c).
-
-const f64 = new Float64Array(1);
-const u16 = new Uint16Array(f64.buffer);
-const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-function encNumber(x: number): string {
-  if (Number.isNaN(x)) return '\u0000\u0000\u0000\u0000';
-  f64[0] = x === 0 ? 0 : x;
-  let a: number, b: number, c: number, d: number;
-  if (LITTLE) {
-    a = u16[3];
-    b = u16[2];
-    c = u16[1];
-    d = u16[0];
-  } else {
-    a = u16[0];
-    b = u16[1];
-    c = u16[2];
-    d = u16[3];
-  }
-  if (a & 0x8000) {
-    a = ~a & 0xffff;
-    b = ~b & 0xffff;
-    c = ~c & 0xffff;
-    d = ~d & 0xffff;
-  } else {
-    a |= 0x8000;
-  }
-  return String.fromCharCode(a, b, c, d);
-}
-
-/** Strings: \u0000 and \u0001 are escaped, \u0000 terminates. */
-function encString(s: string): string {
-  let needs = false;
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) < 2) {
-      needs = true;
-      break;
-    }
-  }
-  if (!needs) return s + '\u0000';
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    out += c < 2 ? '\u0001' + String.fromCharCode(c + 1) : s[i];
-  }
-  return out + '\u0000';
-}
-
-function encBytes(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 2) {
-    out += String.fromCharCode((bytes[i] << 8) | (i + 1 < bytes.length ? bytes[i + 1] : 0));
-  }
-  return out;
-}
-
-const TC: string[] = [];
-for (let t = 0; t <= 16; t++) TC[t] = String.fromCharCode(TYPE_BASE + t);
-
-export function typeChar(t: number): string {
-  return TC[t];
-}
-
-/** Ascending encoding of one value. */
-export function encodeValue(v: unknown): string {
-  const t = typeRank(v);
-  switch (t) {
-    case T_NULL:
-    case T_UNDEFINED:
-    case T_MINKEY:
-    case T_MAXKEY:
-      return TC[t];
-    case T_NUMBER:
-      return TC[t] + encNumber(toNumber(v));
-    case T_STRING:
-      return TC[t] + encString(String(v));
-    case T_BOOL:
-      return TC[t] + (v ? '\u0002' : '\u0001');
-    case T_DATE:
-      return TC[t] + encNumber((v as Date).getTime());
-    case T_OBJECTID:
-      return TC[t] + encBytes((v as { id: Uint8Array }).id);
-    case T_BINARY: {
-      const bytes = bytesOf(v);
-      return TC[t] + String.fromCharCode(bytes.length >>> 16, bytes.length & 0xffff, subtypeOf(v) + 1) + encBytes(bytes);
-    }
-    case T_TIMESTAMP: {
-      const ts = v as { t: number; i: number };
-      return TC[t] + String.fromCharCode(ts.t >>> 16, ts.t & 0xffff, ts.i >>> 16, ts.i & 0xffff);
-    }
-    case T_REGEX: {
-      const [p, f] = regexParts(v);
-      return TC[t] + encString(p) + encString(f);
-    }
-    case T_CODE:
-      return TC[t] + encString(String((v as { code: unknown }).code));
-    case T_ARRAY: {
-      let out = TC[t];
-      for (const e of v as unknown[]) out += encodeValue(e);
-      return out + '\u0000';
-    }
-    default: {
-      let out = TC[T_OBJECT];
-      const o = v as Record<string, unknown>;
-      for (const k of Object.keys(o)) {
-        const ev = encodeValue(o[k]);
-        // type first, then name, then value (MongoDB's element order)
-        out += ev[0] + encString(k) + ev.slice(1);
-      }
-      return out + '\u0000';
-    }
-  }
-}
-
-export function complement(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) out += String.fromCharCode(0xffff - s.charCodeAt(i));
-  return out;
-}
-
-export function encodeDir(v: unknown, dir: 1 | -1): string {
-  const e = v === UNDEFINED_KEY ? TC[T_UNDEFINED] : encodeValue(v);
-  return dir === 1 ? e : complement(e);
-}
-
 /** Marker for an empty array in an index key (MongoDB indexes it as `undefined`). */
 export const UNDEFINED_KEY = Symbol('undefined-key');
-
-/** The canonical key of an `_id` value: equal ids (1, 1.0, Long 1) share a key. */
-export function idKeyOf(id: unknown): string {
-  return encodeValue(id);
-}
-
-/** A text-safe form of an id key for SQLite (lone surrogates would not survive UTF-8). */
-export function sqlIdKey(idKey: string): string {
-  return Buffer.from(idKey, 'utf16le').toString('base64');
-}

@@ -10,7 +10,7 @@ export const indexNotFound = (msg: string) => new MongoCommandError(27, 'IndexNo
 export const immutableField = (msg: string) => new MongoCommandError(66, 'ImmutableField', msg);
 export const conflictingOps = (msg: string) => new MongoCommandError(40, 'ConflictingUpdateOperators', msg);
 export const internalError = (msg: string) => new MongoCommandError(1, 'InternalError', msg);
-export const maxTimeExpired = () => new MongoCommandError(50, 'MaxTimeMSExpired', 'operation exceeded time limit');
+export { maxTimeExpired } from './deadline';
 
 /** Turn anything thrown by mingo (or other library code) into a command error. */
 export function asCommandError(e: unknown, code = 2, codeName = 'BadValue'): MongoCommandError {
@@ -19,18 +19,4 @@ export function asCommandError(e: unknown, code = 2, codeName = 'BadValue'): Mon
   return new MongoCommandError(code, codeName, msg);
 }
 
-/** A deadline for maxTimeMS; check() is cheap enough to call every few hundred docs. */
-export class Deadline {
-  private readonly until: number;
-  private n = 0;
-  constructor(maxTimeMS?: number) {
-    this.until = maxTimeMS && maxTimeMS > 0 ? Date.now() + maxTimeMS : Infinity;
-  }
-  tick(): void {
-    if (this.until === Infinity) return;
-    if ((++this.n & 63) === 0 && Date.now() > this.until) throw maxTimeExpired();
-  }
-  check(): void {
-    if (this.until !== Infinity && Date.now() > this.until) throw maxTimeExpired();
-  }
-}
+export { Deadline } from './deadline';

@@ -343,6 +343,20 @@ export function runAggregator(pipeline: Document[], docs: Iterable<Document>, re
   }
 }
 
+/**
+ * Like runAggregator, but lazy: stages that can stream ($match, $project, $unwind, $limit,
+ * ...) pull documents from `docs` only as the result is read; blocking stages ($group,
+ * $sort, ...) read their whole input when first asked.
+ */
+export function streamAggregator(pipeline: Document[], docs: Iterable<Document>, resolver?: Resolver): Iterator<Document> {
+  try {
+    const it = new Aggregator(pipeline, { ...MINGO_OPTIONS, collectionResolver: resolver }).stream(docs);
+    return { next: () => it.next() as IteratorResult<Document> };
+  } catch (e) {
+    throw asCommandError(e);
+  }
+}
+
 /** Re-orders `out`'s fields to follow `src` (MongoDB keeps document order), extras last. */
 function reorderLike(out: unknown, src: unknown): unknown {
   if (!isPlain(out) || !isPlain(src)) return out;

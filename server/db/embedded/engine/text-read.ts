@@ -1,112 +1,162 @@
 /**
- * Selecting documents for a filter holding `$text` (see text-search.ts): candidates and
- * scores from the text index, the rest of the filter tested by mingo, then sort (the score
- * included; top-k when a limit is small), skip and limit.
+ * Reading through a text index (text-store.ts): the documents matching a `$text` clause, the
+ * rest of the filter, and their scores.
+ *
+ * A document matches when it holds at least one positive term and no negated term (both
+ * from its stored term scores), every positive phrase and no negated phrase (its text), and
+ * the rest of the filter (mingo). Its score is the sum of its scores for the positive terms.
+ *
+ * - topByScore: `sort: {score: {$meta: 'textScore'}}` with a limit. A threshold algorithm
+ *   over score levels: each term's levels are read best first (the term whose next level
+ *   could add the most goes next); every new document gets its exact score; the search stops
+ *   once the k-th best exact score reaches the sum of the terms' next level bounds, which no
+ *   unread document can beat. A broad term costs about the documents of its best levels, not
+ *   its whole posting list.
+ * - matches: every match, streamed (terms' levels best first, each document once), for
+ *   counts (which stop at a cap), other sorts and pipelines.
  */
-import type { Document } from 'bson';
-import type { Collection } from './collection';
+import type { Collection, Rec } from './collection';
 import type { Deadline } from './errors';
-import { badValue } from './errors';
 import type { Matcher } from './mingo-context';
-import type { Plan, PlanStats } from './planner';
-import { isScoreMeta, SCORE_FIELD } from './text-search';
-import { isPlainObject } from './doc-utils';
+import type { ParsedSearch } from '../text';
+import { indexTerm, termHash, type Level, type SqlTextIndex } from './text-store';
 
-export interface TextSelection {
-  docs: Document[];
-  plan: Plan;
-  scores: Map<Document, number>;
+const LEVEL_CHUNK = 64;
+const RID_CHUNK = 2048;
+
+export interface TextHit extends Rec {
+  score: number;
 }
 
-type SortDocs = (docs: Document[], sort: Document) => void;
+/** A parsed `$text` clause against one collection's text index. */
+export class TextQueryRun {
+  readonly parsed: ParsedSearch;
+  private readonly terms: string[];
+  private readonly hashes: number[];
+  private readonly negHashes: number[];
+  private readonly testRest: boolean;
+  /** documents looked at (explain: docsExamined) and index entries read (keysExamined) */
+  examined = 0;
+  keys = 0;
 
-function toCount(v: unknown, what: string): number {
-  if (v === undefined || v === null) return 0;
-  const n = typeof v === 'number' ? v : Number((v as { valueOf(): unknown }).valueOf());
-  if (!Number.isFinite(n)) throw badValue(`${what} must be a number`);
-  return Math.trunc(n);
-}
+  constructor(
+    private readonly coll: Collection,
+    private readonly index: SqlTextIndex,
+    private readonly q: Matcher,
+    private readonly deadline: Deadline,
+  ) {
+    this.parsed = index.parse(q.text!);
+    this.terms = [...new Set(this.parsed.terms.map(indexTerm))];
+    this.hashes = this.terms.map(termHash);
+    this.negHashes = [...new Set(this.parsed.negatedTerms.map(indexTerm))].map(termHash);
+    this.testRest = Object.keys(q.filter).length > 0;
+    if (this.testRest) q.compile();
+  }
 
-interface Hit {
-  d: Document;
-  s: number;
-}
+  /** The exact score of a record for the query (null: no positive term, or a negated one). */
+  private scoreOf(rid: number): number | null {
+    const s = this.index.scoresOf(rid, [...this.hashes, ...this.negHashes]);
+    if (!s) return null;
+    let score = 0;
+    for (let i = 0; i < this.hashes.length; i++) score += s[i];
+    for (let i = this.hashes.length; i < s.length; i++) if (s[i] > 0) return null;
+    return score > 0 ? score : null;
+  }
 
-/** The `need` best hits by score, best first (ties keep hit order), keeping `need` at a time. */
-function topByScore(hits: Hit[], need: number): Hit[] {
-  const best: Hit[] = [];
-  for (const h of hits) {
-    if (best.length === need && h.s <= best[need - 1]!.s) continue;
-    let lo = 0;
-    let hi = best.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (best[mid]!.s >= h.s) lo = mid + 1;
-      else hi = mid;
+  /** The record when its document passes phrases and the rest of the filter. */
+  private accept(rid: number): Rec | null {
+    const rec = this.coll.getRec(rid);
+    if (!rec) return null;
+    if (!this.index.analyzer.phrasesMatch(rec.doc, this.parsed)) return null;
+    if (this.testRest && !this.q.test(rec.doc)) return null;
+    return rec;
+  }
+
+  /** A term's score levels, best first, read in chunks. */
+  private *levels(term: string): Generator<Level> {
+    let after: string | null = null;
+    for (;;) {
+      const chunk = this.index.levels(term, after, LEVEL_CHUNK);
+      for (const l of chunk) yield l;
+      if (chunk.length < LEVEL_CHUNK) return;
+      after = chunk[chunk.length - 1].token;
     }
-    best.splice(lo, 0, h);
-    if (best.length > need) best.pop();
   }
-  return best;
-}
 
-/**
- * Orders hits by `sort` (`{$meta: 'textScore'}` keys: best score first) and applies skip and
- * limit. No sort: hit order, as MongoDB promises no particular order either.
- */
-function orderHits(hits: Hit[], sort: Document | undefined, skip: number, limit: number, sortDocs: SortDocs): Hit[] {
-  const keys = sort ? Object.keys(sort) : [];
-  const cut = (list: Hit[]) => (skip || limit ? list.slice(skip, limit > 0 ? skip + limit : undefined) : list);
-  if (!keys.length) return cut(hits);
-  const metaKeys = keys.filter((k) => isScoreMeta(sort![k]));
-  if (metaKeys.length === keys.length) {
-    if (limit > 0 && skip + limit <= 1000) return topByScore(hits, skip + limit).slice(skip);
-    return cut([...hits].sort((a, b) => b.s - a.s));
+  private *ridsOf(token: string): Generator<number> {
+    let after = 0;
+    for (;;) {
+      const rids = this.index.ridsOf(token, after, RID_CHUNK);
+      for (const r of rids) yield r;
+      if (rids.length < RID_CHUNK) return;
+      after = rids[rids.length - 1];
+    }
   }
-  // Other keys too: sort wrappers carrying the score as a plain field, then unwrap.
-  const spec: Document = {};
-  for (const k of keys) {
-    if (isScoreMeta(sort![k])) spec[SCORE_FIELD] = -1;
-    else spec[k] = sort![k];
-  }
-  const back = new Map<Document, Hit>();
-  const wrapped = hits.map((h) => {
-    const w: Document = { ...h.d, [SCORE_FIELD]: h.s };
-    back.set(w, h);
-    return w;
-  });
-  sortDocs(wrapped, spec);
-  return cut(wrapped.map((w) => back.get(w)!));
-}
 
-export function selectText(
-  coll: Collection | undefined,
-  q: Matcher,
-  o: { sort?: Document; skip?: number; limit?: number },
-  deadline: Deadline,
-  sortDocs: SortDocs,
-): TextSelection {
-  const stats: PlanStats = { keysExamined: 0, docsExamined: 0 };
-  const plan: Plan = { stage: 'TEXT', indexName: coll?.text?.name, sortCovered: false, stats, candidates: () => [] };
-  const index = coll?.text;
-  if (!coll || !index?.search) return { docs: [], plan, scores: new Map() };
-  if (o.sort !== undefined && !isPlainObject(o.sort)) throw badValue('sort must be an object');
-  const found = index.search(q.text!, (k) => coll.docs.get(k));
-  const testAll = Object.keys(q.filter).length === 0;
-  const hits: Hit[] = [];
-  for (const [idKey, s] of found) {
-    deadline.tick();
-    stats.keysExamined++;
-    const d = coll.docs.get(idKey);
-    if (!d) continue;
-    stats.docsExamined++;
-    if (testAll || q.test(d)) hits.push({ d, s });
+  /** Every match, each once, with its score (null scores: `needScores` false and no negation). */
+  *matches(needScores: boolean): Generator<TextHit> {
+    if (!this.terms.length) return;
+    const seen = new Set<number>();
+    const score = needScores || this.negHashes.length > 0;
+    for (const term of this.terms) {
+      for (const level of this.levels(term)) {
+        for (const rid of this.ridsOf(level.token)) {
+          this.keys++;
+          this.deadline.tick();
+          if (seen.has(rid)) continue;
+          seen.add(rid);
+          this.examined++;
+          const s = score ? this.scoreOf(rid) : 0;
+          if (s === null) continue;
+          const rec = this.accept(rid);
+          if (rec) yield { ...rec, score: s };
+        }
+      }
+    }
   }
-  deadline.check();
-  const skip = Math.max(0, toCount(o.skip, 'skip'));
-  const limit = Math.abs(toCount(o.limit, 'limit'));
-  const out = orderHits(hits, o.sort, skip, limit, sortDocs);
-  const scores = new Map<Document, number>();
-  for (const h of out) scores.set(h.d, h.s);
-  return { docs: out.map((h) => h.d), plan, scores };
+
+  /** The `need` best matches by score, best first (ties: lower record id first). */
+  topByScore(need: number): TextHit[] {
+    if (!this.terms.length || need <= 0) return [];
+    const cursors = this.terms.map((t) => ({ it: this.levels(t), next: null as Level | null, done: false }));
+    const advance = (c: (typeof cursors)[number]) => {
+      const r = c.it.next();
+      c.next = r.done ? null : r.value;
+      c.done = !!r.done;
+    };
+    cursors.forEach(advance);
+    const best: TextHit[] = []; // ascending by score: best[0] is the weakest kept
+    const seen = new Set<number>();
+    const worse = (a: TextHit, b: TextHit) => a.score < b.score || (a.score === b.score && a.rid > b.rid);
+    for (;;) {
+      let threshold = 0;
+      let pick: (typeof cursors)[number] | null = null;
+      for (const c of cursors) {
+        if (!c.next) continue;
+        threshold += c.next.bound;
+        if (!pick || c.next.bound > pick.next!.bound) pick = c;
+      }
+      if (!pick || (best.length >= need && best[0].score >= threshold)) break;
+      for (const rid of this.ridsOf(pick.next!.token)) {
+        this.keys++;
+        this.deadline.tick();
+        if (seen.has(rid)) continue;
+        seen.add(rid);
+        this.examined++;
+        const score = this.scoreOf(rid);
+        if (score === null) continue;
+        if (best.length >= need && score <= best[0].score) continue;
+        const rec = this.accept(rid);
+        if (!rec) continue;
+        const hit = { ...rec, score };
+        let i = 0;
+        while (i < best.length && worse(best[i], hit)) i++;
+        best.splice(i, 0, hit);
+        if (best.length > need) best.shift();
+      }
+      advance(pick);
+    }
+    this.deadline.check();
+    return best.reverse();
+  }
 }

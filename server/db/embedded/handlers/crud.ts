@@ -123,6 +123,7 @@ function findArgs(cmd: Document, ctx: CommandContext) {
       limit: limit === 0 ? undefined : limit,
       hint: cmd.hint as Document | string | undefined,
       maxTimeMS: optionalNumber(cmd, 'maxTimeMS'),
+      allowDiskUse: typeof cmd.allowDiskUse === 'boolean' ? cmd.allowDiskUse : undefined,
     },
     batchSize,
     singleBatch,
@@ -132,8 +133,8 @@ function findArgs(cmd: Document, ctx: CommandContext) {
 const find: CommandHandler = (cmd, db, ctx) => {
   const coll = collectionName(cmd, 'find');
   const { options, batchSize, singleBatch } = findArgs(cmd, ctx);
-  const docs = ctx.engine.find(db, coll, options);
-  return ctx.cursors.firstBatch(`${db}.${coll}`, docs, batchSize, singleBatch, cmd.noCursorTimeout === true);
+  const cursor = ctx.engine.findCursor(db, coll, options);
+  return ctx.cursors.firstBatch(`${db}.${coll}`, cursor, batchSize, singleBatch, cmd.noCursorTimeout === true);
 };
 
 const getMore: CommandHandler = (cmd, db, ctx) => {
@@ -153,6 +154,8 @@ const count: CommandHandler = (cmd, db, ctx) => {
     query: optionalDocument(cmd, 'query'),
     skip: optionalNumber(cmd, 'skip'),
     limit: limit === undefined ? undefined : Math.abs(limit),
+    hint: cmd.hint,
+    maxTimeMS: optionalNumber(cmd, 'maxTimeMS'),
   });
   return { n, ok: 1 };
 };
@@ -173,8 +176,12 @@ const aggregate: CommandHandler = (cmd, db, ctx) => {
   const pipeline = requiredArray(cmd, 'pipeline');
   if (cmd.explain === true) return explainOf(cmd, 'aggregate', db, 'queryPlanner', ctx);
   ctx.server.opcounters.command++;
-  const docs = ctx.engine.aggregate(db, coll, pipeline, { maxTimeMS: optionalNumber(cmd, 'maxTimeMS'), hint: cmd.hint });
-  return ctx.cursors.firstBatch(coll === null ? `${db}.$cmd.aggregate` : `${db}.${coll}`, docs, cursorBatchSize(cmd));
+  const cursor = ctx.engine.aggregateCursor(db, coll, pipeline, {
+    maxTimeMS: optionalNumber(cmd, 'maxTimeMS'),
+    hint: cmd.hint,
+    allowDiskUse: typeof cmd.allowDiskUse === 'boolean' ? cmd.allowDiskUse : undefined,
+  });
+  return ctx.cursors.firstBatch(coll === null ? `${db}.$cmd.aggregate` : `${db}.${coll}`, cursor, cursorBatchSize(cmd));
 };
 
 const EXPLAINABLE = new Set(['find', 'aggregate', 'count', 'distinct']);
