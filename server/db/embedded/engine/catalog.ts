@@ -17,10 +17,13 @@ import { deserializeStored } from './codec';
 import type { DocCache } from './doc-cache';
 import { MongoCommandError, internalError } from './errors';
 import { ID_INDEX_SPEC, SqlIndex, isTextSpec } from './indexes';
-import { migrateIfNeeded } from './migrate';
+import { migrateIfNeeded, type MigrationOptions } from './migrate';
 import { STORAGE_FORMAT, type SqliteStore } from './sqlite-store';
 import { SqlTextIndex } from './text-store';
 import { WriteTxn } from './write-txn';
+
+/** MongoDB's limit for the documents a blocking sort holds without allowDiskUse. */
+export const SORT_MEMORY_LIMIT = 100 * 1024 * 1024;
 
 export interface Logger {
   info(...a: unknown[]): void;
@@ -55,6 +58,8 @@ export class Catalog {
   readonly dbs = new Map<string, Map<string, Collection>>();
   /** Advances with every write command: open index scans re-read after it changes. */
   epoch = 0;
+  /** The documents a sort no index serves may hold without allowDiskUse (MongoDB: 100 MB). */
+  sortMemoryLimit = SORT_MEMORY_LIMIT;
 
   constructor(
     readonly store: SqliteStore,
@@ -87,9 +92,9 @@ export class Catalog {
   }
 
   /** Opens the catalog: migrates a format-1 data directory first, then reads the catalog tables. */
-  open(): void {
+  open(migration?: MigrationOptions): void {
     const started = Date.now();
-    migrateIfNeeded(this.store, this.cache, this.logger);
+    migrateIfNeeded(this.store, this.cache, this.logger, migration);
     if (this.store.getMeta('format') === undefined) this.store.setMeta('format', STORAGE_FORMAT);
     const byId = new Map<number, Collection>();
     for (const row of this.store.collections()) {

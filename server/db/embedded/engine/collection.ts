@@ -140,6 +140,7 @@ export class Collection {
     if (hit) return { rid, doc: hit, bytes: this.cache.bytesOf(key)! };
     const blob = this.sql('get', 'SELECT doc FROM $T WHERE rid = ?').pluck().get(rid) as Buffer | undefined;
     if (!blob) return undefined;
+    this.store.docsRead++;
     const doc = decodeStored(blob);
     if (remember) this.cache.set(key, doc, blob.length);
     return { rid, doc, bytes: blob.length };
@@ -147,17 +148,18 @@ export class Collection {
 
   /** Documents by record id from `after` on, in record order (or reversed), with their BSON. */
   scanRecords(after: number | null, reverse: boolean, limit: number): { rid: number; doc: Buffer }[] {
+    let rows: { rid: number; doc: Buffer }[];
     if (!reverse) {
-      return this.sql('scanF', 'SELECT rid, doc FROM $T WHERE rid > ? ORDER BY rid LIMIT ?').all(after ?? 0, limit) as {
-        rid: number;
-        doc: Buffer;
-      }[];
+      rows = this.sql('scanF', 'SELECT rid, doc FROM $T WHERE rid > ? ORDER BY rid LIMIT ?').all(after ?? 0, limit) as typeof rows;
+    } else {
+      rows = (
+        after === null
+          ? this.sql('scanB0', 'SELECT rid, doc FROM $T ORDER BY rid DESC LIMIT ?').all(limit)
+          : this.sql('scanB', 'SELECT rid, doc FROM $T WHERE rid < ? ORDER BY rid DESC LIMIT ?').all(after, limit)
+      ) as typeof rows;
     }
-    return (
-      after === null
-        ? this.sql('scanB0', 'SELECT rid, doc FROM $T ORDER BY rid DESC LIMIT ?').all(limit)
-        : this.sql('scanB', 'SELECT rid, doc FROM $T WHERE rid < ? ORDER BY rid DESC LIMIT ?').all(after, limit)
-    ) as { rid: number; doc: Buffer }[];
+    this.store.docsRead += rows.length;
+    return rows;
   }
 
   /** A scanned record's document: the cached one when there is one, else decoded (not cached). */

@@ -31,13 +31,8 @@ export function countMatching(
   cap = 0,
 ): number {
   if (!coll) return 0;
-  let n = 0;
   if (q.text) {
-    if (!coll.text) return 0;
-    for (const _ of new TextQueryRun(coll, coll.text, q, deadline).matches(false)) {
-      if (++n === cap) break;
-    }
-    return n;
+    return coll.text ? new TextQueryRun(coll, coll.text, q, deadline).count(cap) : 0;
   }
   const p = plan(coll, filter, undefined, hint, () => cat.epoch);
   if (p.countKeys) {
@@ -46,6 +41,7 @@ export function countMatching(
   }
   const testAll = Object.keys(filter).length === 0 || !!p.exact;
   if (!testAll) q.compile();
+  let n = 0;
   for (const r of p.candidates()) {
     deadline.tick();
     if ((testAll || q.test(r.doc)) && ++n === cap) break;

@@ -10,8 +10,6 @@ import { asCommandError } from './errors';
  */
 export class StreamCursor<T> implements DocCursor {
   private done = false;
-  /** one item read ahead, so the batch that empties the source says so (no empty last batch) */
-  private ahead: { value: T } | null = null;
 
   constructor(
     private source: Iterator<T> | null,
@@ -19,26 +17,24 @@ export class StreamCursor<T> implements DocCursor {
     private readonly deadline: Deadline,
   ) {}
 
+  /**
+   * True once the source said it has nothing more. A batch that takes exactly the last
+   * documents does not know it yet (finding out could mean scanning the rest of a
+   * collection): like MongoDB, the cursor then ends with one empty batch.
+   */
   get exhausted(): boolean {
-    return this.done && !this.ahead;
+    return this.done;
   }
 
   next(n: number): Document[] {
-    if (this.exhausted) return [];
+    if (this.done) return [];
     const items: T[] = [];
-    if (this.ahead) items.push(this.ahead.value);
-    this.ahead = null;
     this.deadline.resume();
     try {
       while (items.length < n && this.source) {
         const r = this.source.next();
         if (r.done) this.close();
         else items.push(r.value);
-      }
-      if (this.source) {
-        const r = this.source.next();
-        if (r.done) this.close();
-        else this.ahead = { value: r.value };
       }
       this.deadline.check();
       return this.finish(items);
@@ -53,7 +49,6 @@ export class StreamCursor<T> implements DocCursor {
   close(): void {
     if (this.done) return;
     this.done = true;
-    this.ahead = null;
     const s = this.source;
     this.source = null;
     try {

@@ -24,6 +24,7 @@ import { plan } from './planner';
 import * as reads from './read-ops';
 import type { SqliteStore } from './sqlite-store';
 import * as writes from './write-ops';
+import type { MigrationOptions } from './migrate';
 import { MongoCommandError } from './errors';
 
 /** Estimated bytes per index entry for stats (key string + record id + B-tree overhead). */
@@ -39,10 +40,11 @@ export class EmbeddedEngine implements Engine {
     readonly store: SqliteStore,
     readonly cache: DocCache,
     logger: Logger,
+    migration?: MigrationOptions,
   ) {
     this.catalog = new Catalog(store, cache, logger);
     try {
-      this.catalog.open();
+      this.catalog.open(migration);
     } catch (e) {
       store.close();
       throw e;

@@ -45,6 +45,7 @@ import type { Engine } from '../engine-api';
 import type { Logger } from './catalog';
 import { DEFAULT_CACHE_MB, DocCache } from './doc-cache';
 import { EmbeddedEngine } from './engine';
+import type { MigrationOptions } from './migrate';
 import { SqliteStore } from './sqlite-store';
 
 export { EmbeddedEngine } from './engine';
@@ -58,6 +59,10 @@ export interface OpenEngineOptions {
   logger?: Logger;
   /** Budget of the decoded-document cache in MiB (EMBEDDED_CACHE_MB); default 64. */
   cacheMB?: number;
+  /** How a format-1 directory is migrated (step size, progress log rate; tests use small steps). */
+  migration?: MigrationOptions;
+  /** Bytes a sort without an index may hold when allowDiskUse is false; default 100 MB (tests lower it). */
+  sortMemoryLimit?: number;
 }
 
 /**
@@ -67,5 +72,7 @@ export interface OpenEngineOptions {
 export function openEngine(opts: OpenEngineOptions = {}): Engine {
   const store = new SqliteStore(opts.dataDir ? path.resolve(opts.dataDir) : null);
   const cache = new DocCache(Math.round((opts.cacheMB ?? DEFAULT_CACHE_MB) * 1024 * 1024));
-  return new EmbeddedEngine(store, cache, opts.logger ?? silent);
+  const engine = new EmbeddedEngine(store, cache, opts.logger ?? silent, opts.migration);
+  if (opts.sortMemoryLimit !== undefined) engine.catalog.sortMemoryLimit = opts.sortMemoryLimit;
+  return engine;
 }

@@ -28,17 +28,22 @@ interface Logger {
   warn(...a: unknown[]): void;
 }
 
-/** Documents per migration step; small values exercise the resume path in tests. */
-export const MIGRATION_BATCH = 2000;
-const PROGRESS_EVERY_MS = 2000;
+export interface MigrationOptions {
+  /** documents (or records indexed) per committed step; default 2000 */
+  batch?: number;
+  /** minimum time between two progress log lines; default 2000 ms */
+  progressEveryMs?: number;
+}
 
 /** True when the file holds format-1 tables that were not migrated yet. */
 export function needsMigration(store: SqliteStore): boolean {
   return store.getMeta('format') === undefined && store.tableExists('documents');
 }
 
-export function migrateIfNeeded(store: SqliteStore, cache: DocCache, logger: Logger, batch = MIGRATION_BATCH): void {
+export function migrateIfNeeded(store: SqliteStore, cache: DocCache, logger: Logger, opts: MigrationOptions = {}): void {
   if (!needsMigration(store)) return;
+  const batch = opts.batch ?? 2000;
+  const every = opts.progressEveryMs ?? 2000;
   const started = Date.now();
   const total = store.db.prepare('SELECT count(*) FROM documents').pluck().get() as number;
   logger.info(
@@ -58,8 +63,8 @@ export function migrateIfNeeded(store: SqliteStore, cache: DocCache, logger: Log
   };
   if (store.getMeta('migration.phase') === undefined) step(() => createCatalog(store));
   const colls = openCollections(store, cache);
-  if (store.getMeta('migration.phase') === 'copy') copyDocuments(store, cache, colls, total, batch, logger, step);
-  buildIndexes(store, cache, colls, batch, logger, step);
+  if (store.getMeta('migration.phase') === 'copy') copyDocuments(store, cache, colls, total, batch, every, logger, step);
+  buildIndexes(store, cache, colls, batch, every, logger, step);
   step(() => {
     store.db.exec('DROP TABLE documents; DROP TABLE IF EXISTS collections; DROP TABLE IF EXISTS indexes;');
     for (const k of store.db.prepare("SELECT key FROM meta WHERE key LIKE 'migration.%'").pluck().all() as string[]) store.deleteMeta(k);
@@ -140,6 +145,7 @@ function copyDocuments(
   colls: Map<string, Migrating>,
   total: number,
   batch: number,
+  every: number,
   logger: Logger,
   step: (fn: () => void) => void,
 ): void {
@@ -161,7 +167,7 @@ function copyDocuments(
       store.setMeta('migration.copied', after);
     });
     done += rows.length;
-    if (Date.now() - logged >= PROGRESS_EVERY_MS || done === total) {
+    if (Date.now() - logged >= every || done === total) {
       logged = Date.now();
       logger.info({ phase: 'copy', done, total }, 'embedded engine: migration progress');
     }
@@ -179,6 +185,7 @@ function buildIndexes(
   cache: DocCache,
   colls: Map<string, Migrating>,
   batch: number,
+  every: number,
   logger: Logger,
   step: (fn: () => void) => void,
 ): void {
@@ -199,7 +206,7 @@ function buildIndexes(
             else store.setMeta(key, last);
             after = last;
           });
-          if (Date.now() - logged >= PROGRESS_EVERY_MS) {
+          if (Date.now() - logged >= every) {
             logged = Date.now();
             logger.info({ phase: 'index', ns: coll.ns, index: spec.name, upToRecord: after }, 'embedded engine: migration progress');
           }

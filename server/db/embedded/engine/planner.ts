@@ -234,7 +234,12 @@ function evaluate(ix: SqlIndex, preds: Map<string, FieldPred>, sort: [string, 1 
 
   let sortCovered = false;
   let reverse = false;
-  if (sort.length && !(ix.sparse && eqCount === 0 && !hasRange) && !sort.some(([k]) => k === '$natural')) {
+  // A multikey index orders a document by its first entry in scan order: its smallest
+  // (ascending) or largest (descending) element, MongoDB's sort key, only when the scan covers
+  // every entry of the sort fields; with bounds on a sort field, the element that sorts it
+  // may lie outside them.
+  const multikeyBound = ix.multikey.value && sort.some(([k]) => preds.has(k));
+  if (sort.length && !multikeyBound && !(ix.sparse && eqCount === 0 && !hasRange) && !sort.some(([k]) => k === '$natural')) {
     const j = fields.findIndex((f) => f.path === sort[0][0]);
     if (j >= 0 && j <= eqCount && singleUpTo[j] && j + sort.length <= fields.length) {
       const same = sort.every(([k, d], i) => fields[j + i].path === k && fields[j + i].dir === d);

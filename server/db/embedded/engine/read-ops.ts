@@ -23,8 +23,6 @@ import { countMatching } from './count';
 import { TextQueryRun, type TextHit } from './text-read';
 import { addScores, assertNoScoreWithoutText, isScoreMeta, SCORE_FIELD, splitMetaProjection } from './text-search';
 
-/** MongoDB's limit for the documents a blocking sort holds without allowDiskUse. */
-export const SORT_MEMORY_LIMIT = 100 * 1024 * 1024;
 const TOPK_MAX = 1000;
 
 export function toCount(v: unknown, what: string): number {
@@ -112,18 +110,24 @@ function topK(hits: Iterable<Hit>, sort: Document, need: number): Hit[] {
  * ordered like compareValues) per match, then the documents are read again as the cursor
  * advances. The documents sorted may not pass SORT_MEMORY_LIMIT when allowDiskUse is false.
  */
-function* sortedByKeys(coll: Collection, hits: Iterable<Hit>, sort: Document, allowDiskUse: boolean | undefined): Generator<Hit> {
+function* sortedByKeys(
+  coll: Collection,
+  hits: Iterable<Hit>,
+  sort: Document,
+  allowDiskUse: boolean | undefined,
+  memoryLimit: number,
+): Generator<Hit> {
   const { fields, meta } = sorter(sort);
   const dirs = fields.map((f) => f.dir);
   const rows: { k: Buffer; seq: number; rid: number; score?: number }[] = [];
   let bytes = 0;
   for (const h of hits) {
     bytes += h.bytes;
-    if (allowDiskUse === false && bytes > SORT_MEMORY_LIMIT) {
+    if (allowDiskUse === false && bytes > memoryLimit) {
       throw new MongoCommandError(
         292,
         'QueryExceededMemoryLimitNoDiskUseAllowed',
-        'Sort exceeded memory limit of 104857600 bytes, but did not opt in to external sorting.',
+        `Sort exceeded memory limit of ${memoryLimit} bytes, but did not opt in to external sorting.`,
       );
     }
     const values = fields.map((f, i) => keyOfField(h, f, meta[i]));
@@ -210,7 +214,7 @@ function selectPlain(
   if (limit > 0 && skip + limit <= TOPK_MAX) {
     return { hits: lazy(() => topK(matching(), o.sort!, skip + limit).slice(skip)), plan: p };
   }
-  return { hits: skipLimit(sortedByKeys(coll!, matching(), o.sort!, o.allowDiskUse), skip, limit), plan: p };
+  return { hits: skipLimit(sortedByKeys(coll!, matching(), o.sort!, o.allowDiskUse, cat.sortMemoryLimit), skip, limit), plan: p };
 }
 
 /** An iterable computed on first iteration. */

@@ -40,6 +40,8 @@ type Statement = Database.Statement<unknown[], unknown>;
 export class SqliteStore {
   readonly db: Database.Database;
   readonly file: string | null;
+  /** Documents read from their tables since the store opened (tests, stats). */
+  docsRead = 0;
   private readonly statements = new Map<string, Statement>();
   private readonly control;
 

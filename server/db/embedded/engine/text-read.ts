@@ -115,6 +115,31 @@ export class TextQueryRun {
     }
   }
 
+  /** How many documents match (at most `cap` when cap > 0); reads documents only for phrases or the rest of the filter. */
+  count(cap: number): number {
+    if (!this.terms.length) return 0;
+    const docs = this.testRest || this.parsed.phrases.length > 0 || this.parsed.negatedPhrases.length > 0;
+    const seen = new Set<number>();
+    let n = 0;
+    for (const term of this.terms) {
+      for (const level of this.levels(term)) {
+        for (const rid of this.ridsOf(level.token)) {
+          this.keys++;
+          this.deadline.tick();
+          if (seen.has(rid)) continue;
+          seen.add(rid);
+          if (this.negHashes.length && this.scoreOf(rid) === null) continue;
+          if (docs) {
+            this.examined++;
+            if (!this.accept(rid)) continue;
+          }
+          if (++n === cap) return n;
+        }
+      }
+    }
+    return n;
+  }
+
   /** The `need` best matches by score, best first (ties: lower record id first). */
   topByScore(need: number): TextHit[] {
     if (!this.terms.length || need <= 0) return [];
