@@ -22,7 +22,8 @@ import type { ParsedSearch } from '../text';
 import { indexTerm, termHash, type Level, type SqlTextIndex } from './text-store';
 
 const LEVEL_CHUNK = 64;
-const RID_CHUNK = 2048;
+const FIRST_RIDS = 64;
+const MAX_RIDS = 2048;
 
 export interface TextHit extends Rec {
   score: number;
@@ -33,8 +34,11 @@ export class TextQueryRun {
   readonly parsed: ParsedSearch;
   private readonly terms: string[];
   private readonly hashes: number[];
-  private readonly negHashes: number[];
+  private readonly all: number[];
+  private readonly negated: boolean;
   private readonly testRest: boolean;
+  /** documents must be read to decide a match (phrases, the rest of the filter) */
+  private readonly needDocs: boolean;
   /** documents looked at (explain: docsExamined) and index entries read (keysExamined) */
   examined = 0;
   keys = 0;
@@ -48,19 +52,33 @@ export class TextQueryRun {
     this.parsed = index.parse(q.text!);
     this.terms = [...new Set(this.parsed.terms.map(indexTerm))];
     this.hashes = this.terms.map(termHash);
-    this.negHashes = [...new Set(this.parsed.negatedTerms.map(indexTerm))].map(termHash);
+    const neg = [...new Set(this.parsed.negatedTerms.map(indexTerm))].map(termHash);
+    this.all = [...this.hashes, ...neg];
+    this.negated = neg.length > 0;
     this.testRest = Object.keys(q.filter).length > 0;
     if (this.testRest) q.compile();
+    this.needDocs = this.testRest || this.parsed.phrases.length > 0 || this.parsed.negatedPhrases.length > 0;
   }
 
-  /** The exact score of a record for the query (null: no positive term, or a negated one). */
-  private scoreOf(rid: number): number | null {
-    const s = this.index.scoresOf(rid, [...this.hashes, ...this.negHashes]);
-    if (!s) return null;
-    let score = 0;
-    for (let i = 0; i < this.hashes.length; i++) score += s[i];
-    for (let i = this.hashes.length; i < s.length; i++) if (s[i] > 0) return null;
-    return score > 0 ? score : null;
+  /**
+   * Exact scores of records for the query, read together (one query per batch): null for a
+   * record holding a negated term (or gone from the index).
+   */
+  private scoresOf(rids: number[]): Map<number, number | null> {
+    const stored = this.index.scoresOfMany(rids, this.all);
+    const out = new Map<number, number | null>();
+    for (const rid of rids) {
+      const s = stored.get(rid);
+      let score: number | null = null;
+      if (s) {
+        score = 0;
+        for (let i = 0; i < this.hashes.length; i++) score += s[i];
+        for (let i = this.hashes.length; i < s.length; i++) if (s[i] > 0) score = null;
+        if (score === 0) score = null;
+      }
+      out.set(rid, score);
+    }
+    return out;
   }
 
   /** The record when its document passes phrases and the rest of the filter. */
@@ -83,33 +101,41 @@ export class TextQueryRun {
     }
   }
 
-  private *ridsOf(token: string): Generator<number> {
+  /** Record ids holding `token` that were not seen before, in growing chunks. */
+  private *fresh(token: string, seen: Set<number>): Generator<number[]> {
     let after = 0;
+    let size = FIRST_RIDS;
     for (;;) {
-      const rids = this.index.ridsOf(token, after, RID_CHUNK);
-      for (const r of rids) yield r;
-      if (rids.length < RID_CHUNK) return;
+      const rids = this.index.ridsOf(token, after, size);
+      this.keys += rids.length;
+      const out: number[] = [];
+      for (const r of rids) {
+        if (seen.has(r)) continue;
+        seen.add(r);
+        out.push(r);
+      }
+      if (out.length) yield out;
+      if (rids.length < size) return;
       after = rids[rids.length - 1];
+      size = Math.min(size * 4, MAX_RIDS);
     }
   }
 
-  /** Every match, each once, with its score (null scores: `needScores` false and no negation). */
+  /** Every match, each once, with its score (0 unless `needScores` or a term is negated). */
   *matches(needScores: boolean): Generator<TextHit> {
-    if (!this.terms.length) return;
     const seen = new Set<number>();
-    const score = needScores || this.negHashes.length > 0;
     for (const term of this.terms) {
       for (const level of this.levels(term)) {
-        for (const rid of this.ridsOf(level.token)) {
-          this.keys++;
-          this.deadline.tick();
-          if (seen.has(rid)) continue;
-          seen.add(rid);
-          this.examined++;
-          const s = score ? this.scoreOf(rid) : 0;
-          if (s === null) continue;
-          const rec = this.accept(rid);
-          if (rec) yield { ...rec, score: s };
+        for (const rids of this.fresh(level.token, seen)) {
+          const scores = needScores || this.negated ? this.scoresOf(rids) : null;
+          for (const rid of rids) {
+            this.deadline.tick();
+            this.examined++;
+            const s = scores ? scores.get(rid) : 0;
+            if (s === null || s === undefined) continue;
+            const rec = this.accept(rid);
+            if (rec) yield { ...rec, score: s };
+          }
         }
       }
     }
@@ -117,42 +143,44 @@ export class TextQueryRun {
 
   /** How many documents match (at most `cap` when cap > 0); reads documents only for phrases or the rest of the filter. */
   count(cap: number): number {
-    if (!this.terms.length) return 0;
-    const docs = this.testRest || this.parsed.phrases.length > 0 || this.parsed.negatedPhrases.length > 0;
     const seen = new Set<number>();
     let n = 0;
     for (const term of this.terms) {
       for (const level of this.levels(term)) {
-        for (const rid of this.ridsOf(level.token)) {
-          this.keys++;
-          this.deadline.tick();
-          if (seen.has(rid)) continue;
-          seen.add(rid);
-          if (this.negHashes.length && this.scoreOf(rid) === null) continue;
-          if (docs) {
-            this.examined++;
-            if (!this.accept(rid)) continue;
+        for (const rids of this.fresh(level.token, seen)) {
+          const scores = this.negated ? this.scoresOf(rids) : null;
+          for (const rid of rids) {
+            this.deadline.tick();
+            if (scores && scores.get(rid) == null) continue;
+            if (this.needDocs) {
+              this.examined++;
+              if (!this.accept(rid)) continue;
+            }
+            if (++n === cap) return n;
           }
-          if (++n === cap) return n;
         }
       }
     }
     return n;
   }
 
-  /** The `need` best matches by score, best first (ties: lower record id first). */
+  /**
+   * The `need` best matches by score, best first. Per level read, the documents that could
+   * still enter the k best get their exact scores in one batch; without phrases or a rest
+   * of the filter, documents are read only for the final k.
+   */
   topByScore(need: number): TextHit[] {
     if (!this.terms.length || need <= 0) return [];
-    const cursors = this.terms.map((t) => ({ it: this.levels(t), next: null as Level | null, done: false }));
+    const cursors = this.terms.map((t) => ({ it: this.levels(t), next: null as Level | null }));
     const advance = (c: (typeof cursors)[number]) => {
       const r = c.it.next();
       c.next = r.done ? null : r.value;
-      c.done = !!r.done;
     };
     cursors.forEach(advance);
-    const best: TextHit[] = []; // ascending by score: best[0] is the weakest kept
+    // ascending by score: best[0] is the weakest kept
+    const best: { rid: number; score: number; rec: Rec | null }[] = [];
     const seen = new Set<number>();
-    const worse = (a: TextHit, b: TextHit) => a.score < b.score || (a.score === b.score && a.rid > b.rid);
+    const full = () => best.length >= need;
     for (;;) {
       let threshold = 0;
       let pick: (typeof cursors)[number] | null = null;
@@ -161,27 +189,35 @@ export class TextQueryRun {
         threshold += c.next.bound;
         if (!pick || c.next.bound > pick.next!.bound) pick = c;
       }
-      if (!pick || (best.length >= need && best[0].score >= threshold)) break;
-      for (const rid of this.ridsOf(pick.next!.token)) {
-        this.keys++;
-        this.deadline.tick();
-        if (seen.has(rid)) continue;
-        seen.add(rid);
-        this.examined++;
-        const score = this.scoreOf(rid);
-        if (score === null) continue;
-        if (best.length >= need && score <= best[0].score) continue;
-        const rec = this.accept(rid);
-        if (!rec) continue;
-        const hit = { ...rec, score };
-        let i = 0;
-        while (i < best.length && worse(best[i], hit)) i++;
-        best.splice(i, 0, hit);
-        if (best.length > need) best.shift();
+      // no unread document can score above `threshold`
+      if (!pick || (full() && best[0].score >= threshold)) break;
+      for (const rids of this.fresh(pick.next!.token, seen)) {
+        if (full() && best[0].score >= threshold) break;
+        const scores = this.scoresOf(rids);
+        for (const rid of rids) {
+          this.deadline.tick();
+          this.examined++;
+          const score = scores.get(rid);
+          if (score == null || (full() && score <= best[0].score)) continue;
+          let rec: Rec | null = null;
+          if (this.needDocs) {
+            rec = this.accept(rid);
+            if (!rec) continue;
+          }
+          let i = 0;
+          while (i < best.length && best[i].score < score) i++;
+          best.splice(i, 0, { rid, score, rec });
+          if (best.length > need) best.shift();
+        }
       }
       advance(pick);
     }
     this.deadline.check();
-    return best.reverse();
+    const out: TextHit[] = [];
+    for (let i = best.length - 1; i >= 0; i--) {
+      const rec = best[i].rec ?? this.coll.getRec(best[i].rid);
+      if (rec) out.push({ ...rec, score: best[i].score });
+    }
+    return out;
   }
 }

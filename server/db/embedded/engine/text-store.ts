@@ -176,6 +176,24 @@ export class SqlTextIndex {
     return hashes.map((h) => scoreIn(blob, h));
   }
 
+  /**
+   * Stored scores for the given term hashes of many documents at once (one SQLite query):
+   * rid -> scores; a document not in the index is missing from the result.
+   */
+  scoresOfMany(rids: readonly number[], hashes: readonly number[]): Map<number, number[]> {
+    const out = new Map<number, number[]>();
+    if (!rids.length) return out;
+    const rows = this.sql(this.terms, 'getMany', `SELECT rid, terms FROM ${this.terms} WHERE rid IN (SELECT value FROM json_each(?))`)
+      .raw()
+      .all(JSON.stringify(rids)) as [number, Buffer][];
+    for (const [rid, blob] of rows)
+      out.set(
+        rid,
+        hashes.map((h) => scoreIn(blob, h)),
+      );
+    return out;
+  }
+
   /** Up to `limit` score levels of `term` (an indexTerm), best first, after the level token `after`. */
   levels(term: string, after: string | null, limit: number): Level[] {
     const rows = (
