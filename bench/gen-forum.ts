@@ -5,6 +5,7 @@
  * already there).
  *
  *   npx tsx bench/gen-forum.ts --dir /work/bench-data/forum-1m --threads 1000000
+ *   (--root <checkout>: run the forum and `npm run db` of another checkout, e.g. a baseline)
  *
  * 1. On a new directory, the forum itself starts once on it (DEMO_CONTENT=false,
  *    JOBS_ENABLED=false) and stops: its collections, indexes and products are the real ones.
@@ -20,11 +21,12 @@ import { fileURLToPath } from 'node:url';
 import { MongoBulkWriteError, MongoClient, type Collection, type Document } from 'mongodb';
 import { MEMBERS, MODERATORS, threadBundle, userDoc } from './forum-data';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1]! : def;
 };
+/** The checkout whose forum and `npm run db` run (another one: a baseline of an older engine). */
+const root = path.resolve(arg('root', path.join(path.dirname(fileURLToPath(import.meta.url)), '..')));
 const DIR = path.resolve(arg('dir', '/work/bench-data/forum-1k'));
 const THREADS = Number(arg('threads', '1000'));
 const BATCH = Number(arg('batch', '250'));
@@ -35,10 +37,11 @@ export function startProcess(
   args: string[],
   env: Record<string, string>,
   ready: RegExp,
+  cwd = root,
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray; startedAt: number }> {
   const startedAt = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: root,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
