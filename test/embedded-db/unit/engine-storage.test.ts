@@ -75,6 +75,39 @@ describe('embedded engine: streaming, cache, time and memory limits', function (
     assert.equal(e.find(DB, 'c', { filter: { n: { $lte: 5000 } }, sort: { n: -1 } }).length, 5000);
   });
 
+  it('a cursor whose collection or index is dropped stops with 175 QueryPlanKilled', () => {
+    e = open();
+    e.createIndexes(DB, 'c', [
+      { key: { n: 1 }, name: 'n_1' },
+      { key: { t: 'text' }, name: 't_text' },
+    ]);
+    e.insert(
+      DB,
+      'c',
+      Array.from({ length: 3000 }, (_, i) => ({ _id: i, n: i, t: 'word' })),
+    );
+    const byIndex = e.findCursor(DB, 'c', { filter: { n: { $gte: 0 } } });
+    const byText = e.findCursor(DB, 'c', { filter: { $text: { $search: 'word' } } });
+    assert.equal(byIndex.next(10).length, 10);
+    assert.equal(byText.next(10).length, 10);
+    e.dropIndexes(DB, 'c', 'n_1');
+    assert.equal(
+      code(() => byIndex.next(5000)),
+      175,
+    );
+    const scan = e.findCursor(DB, 'c', {});
+    assert.equal(scan.next(10).length, 10);
+    e.dropCollection(DB, 'c');
+    assert.equal(
+      code(() => scan.next(5000)),
+      175,
+    );
+    assert.equal(
+      code(() => byText.next(5000)),
+      175,
+    );
+  });
+
   it('keeps decoded documents within the cache budget', () => {
     e = open(1); // 1 MiB
     e.insert(

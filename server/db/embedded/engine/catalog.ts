@@ -170,7 +170,11 @@ export class Catalog {
     this.store.stmt('catalog:dropColl', 'DELETE FROM catalog_collections WHERE id = ?').run(c.id);
     this.store.stmt('catalog:dropCollIndexes', 'DELETE FROM catalog_indexes WHERE coll_id = ?').run(c.id);
     this.detach(c);
-    txn.record(() => this.attach(c));
+    c.dropped = true;
+    txn.record(() => {
+      c.dropped = false;
+      this.attach(c);
+    });
   }
 
   /** Writes the document counts of collections whose counts changed, just before COMMIT. */

@@ -62,6 +62,8 @@ export class Collection {
   nextRid = 1;
   /** counts changed since they were last written to catalog_collections */
   countsDirty = false;
+  /** set when the collection is dropped: open cursors on it stop (QueryPlanKilled) */
+  dropped = false;
   idIndex!: SqlIndex;
   /** declared indexes in creation order (without `_id_`) */
   indexes: SqlIndex[] = [];

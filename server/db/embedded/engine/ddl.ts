@@ -180,7 +180,9 @@ export function dropIndexes(cat: Catalog, db: string, coll: string, index: strin
         t.dropTables();
         cat.removeIndexRow(t.id);
         c.text = null;
+        t.dropped = true;
         txn.record(() => {
+          t.dropped = false;
           c.text = t;
         });
       } else {
@@ -189,7 +191,9 @@ export function dropIndexes(cat: Catalog, db: string, coll: string, index: strin
         ix.dropTable();
         cat.removeIndexRow(ix.id);
         c.indexes = prev.filter((x) => x !== ix);
+        ix.dropped = true;
         txn.record(() => {
+          ix.dropped = false;
           c.indexes = prev;
         });
       }

@@ -10,6 +10,7 @@ export const indexNotFound = (msg: string) => new MongoCommandError(27, 'IndexNo
 export const immutableField = (msg: string) => new MongoCommandError(66, 'ImmutableField', msg);
 export const conflictingOps = (msg: string) => new MongoCommandError(40, 'ConflictingUpdateOperators', msg);
 export const internalError = (msg: string) => new MongoCommandError(1, 'InternalError', msg);
+export const queryPlanKilled = (msg: string) => new MongoCommandError(175, 'QueryPlanKilled', msg);
 export { maxTimeExpired } from './deadline';
 
 /** Turn anything thrown by mingo (or other library code) into a command error. */

@@ -29,6 +29,8 @@ export class SqlIndex {
   readonly ttlSeconds: number | null;
   /** Once a document has had several keys in this index (persisted in catalog_indexes). */
   readonly multikey: { value: boolean };
+  /** set when the index is dropped: open scans of it stop (QueryPlanKilled) */
+  dropped = false;
 
   /**
    * @param id the catalog id (catalog_indexes.id): the table is `x<id>`

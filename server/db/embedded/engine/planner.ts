@@ -10,7 +10,7 @@ import type { Document } from 'bson';
 import { T_ARRAY, T_BINARY, T_BOOL, T_DATE, T_NULL, T_NUMBER, T_OBJECTID, T_STRING, T_TIMESTAMP, typeRank } from './bson-order';
 import type { Collection, Rec } from './collection';
 import { isPlainObject } from './doc-utils';
-import { badValue } from './errors';
+import { badValue, queryPlanKilled } from './errors';
 import type { SqlIndex } from './indexes';
 import { encodeKey, keyId, prefixEnd, ridOf, typeByte } from './keystring';
 
@@ -276,6 +276,12 @@ function planOr(coll: Collection, branches: unknown[], pool: SqlIndex[]): Candid
   return out;
 }
 
+/** Stops a scan whose collection or index was dropped since it started (MongoDB: 175). */
+export function alive(coll: Collection, ix: { dropped: boolean; name: string } | null): void {
+  if (coll.dropped) throw queryPlanKilled(`collection dropped: ${coll.ns}`);
+  if (ix?.dropped) throw queryPlanKilled(`index '${ix.name}' dropped`);
+}
+
 /** Index entries fetched per SQLite query: small first (a limit of 1 reads a few), then larger. */
 const FIRST_CHUNK = 16;
 const MAX_CHUNK = 1024;
@@ -294,6 +300,7 @@ function* scanIndex(coll: Collection, c: Candidate, stats: PlanStats, epoch: () 
     let from: Buffer | null = null;
     let chunk = FIRST_CHUNK;
     for (;;) {
+      alive(coll, c.ix);
       const entries = c.ix.scan(iv.start, iv.end, c.reverse, chunk, from);
       const at = epoch();
       let i = 0;
@@ -368,6 +375,7 @@ function* scanAll(coll: Collection, reverse: boolean, stats: PlanStats): Iterabl
   let after: number | null = null;
   let chunk = FIRST_CHUNK;
   for (;;) {
+    alive(coll, null);
     const rows = coll.scanRecords(after, reverse, chunk);
     for (const r of rows) {
       after = r.rid;
@@ -433,6 +441,7 @@ export function plan(coll: Collection | undefined, filter: Document, sort?: Docu
       *candidates() {
         const seen = new Set<number>();
         for (const v of values) {
+          alive(coll, null);
           stats.keysExamined++;
           const rid = coll.ridOfId(v);
           if (rid === undefined || seen.has(rid)) continue;

@@ -18,7 +18,7 @@ import { encodeKey, encodeTuple, keyId } from './keystring';
 import { compileFilter } from './mingo-context';
 import type { Matcher } from './mingo-context';
 import { projectDocs } from './projection';
-import { plan, sortFields, type Plan, type PlanStats } from './planner';
+import { alive, plan, sortFields, type Plan, type PlanStats } from './planner';
 import { countMatching } from './count';
 import { TextQueryRun, type TextHit } from './text-read';
 import { addScores, assertNoScoreWithoutText, isScoreMeta, SCORE_FIELD, splitMetaProjection } from './text-search';
@@ -135,6 +135,7 @@ function* sortedByKeys(
   }
   rows.sort((a, b) => Buffer.compare(a.k, b.k) || a.seq - b.seq);
   for (const r of rows) {
+    alive(coll, null);
     const rec = coll.getRec(r.rid);
     if (rec) yield { ...rec, score: r.score };
   }
@@ -318,11 +319,16 @@ export function find(cat: Catalog, db: string, coll: string, o: FindOptions): Do
   return drain(findCursor(cat, db, coll, o));
 }
 
-/** The matching records of a write (update, delete, findAndModify), read before any is changed. */
-export function selectForWrite(cat: Catalog, c: Collection, filter: Document, q: Matcher, o: SelectOptions): Hit[] {
+/**
+ * The record ids matching a write (update, delete, findAndModify), all read before any is
+ * changed (a document moved by the write is never met twice); only the ids are kept.
+ */
+export function selectForWrite(cat: Catalog, c: Collection, filter: Document, q: Matcher, o: SelectOptions): number[] {
   const deadline = new Deadline();
   try {
-    return [...select(cat, c, filter, q, o, deadline).hits];
+    const rids: number[] = [];
+    for (const h of select(cat, c, filter, q, o, deadline).hits) rids.push(h.rid);
+    return rids;
   } catch (e) {
     throw asCommandError(e);
   }

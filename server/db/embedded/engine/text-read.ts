@@ -19,6 +19,7 @@ import type { Collection, Rec } from './collection';
 import type { Deadline } from './errors';
 import type { Matcher } from './mingo-context';
 import type { ParsedSearch } from '../text';
+import { alive } from './planner';
 import { indexTerm, termHash, type Level, type SqlTextIndex } from './text-store';
 
 const LEVEL_CHUNK = 64;
@@ -94,6 +95,7 @@ export class TextQueryRun {
   private *levels(term: string): Generator<Level> {
     let after: string | null = null;
     for (;;) {
+      alive(this.coll, this.index);
       const chunk = this.index.levels(term, after, LEVEL_CHUNK);
       for (const l of chunk) yield l;
       if (chunk.length < LEVEL_CHUNK) return;
@@ -106,6 +108,7 @@ export class TextQueryRun {
     let after = 0;
     let size = FIRST_RIDS;
     for (;;) {
+      alive(this.coll, this.index);
       const rids = this.index.ridsOf(token, after, size);
       this.keys += rids.length;
       const out: number[] = [];

@@ -106,6 +106,8 @@ export class SqlTextIndex {
   readonly kind = 'text' as const;
   readonly name: string;
   readonly analyzer: TextAnalyzer;
+  /** set when the index is dropped: open reads of it stop (QueryPlanKilled) */
+  dropped = false;
   private readonly fts: string;
   private readonly vocab: string;
   private readonly terms: string;

@@ -94,7 +94,9 @@ export function update(cat: Catalog, db: string, coll: string, updates: UpdateSt
         const matched = c ? selectForWrite(cat, c, filter, q, { limit: st.multi ? 0 : 1, hint: st.hint }) : [];
         let sn = 0;
         let sm = 0;
-        for (const old of matched) {
+        for (const rid of matched) {
+          const old = c!.getRec(rid);
+          if (!old) continue;
           sn++;
           if (updateOne(c!, old, prepared, filter, txn)) sm++;
         }
@@ -136,9 +138,12 @@ export function remove(cat: Catalog, db: string, coll: string, deletes: DeleteSt
           txn.release(mark);
           continue;
         }
-        const matched = selectForWrite(cat, c, filter, q, { limit, hint: st.hint });
-        for (const r of matched) c.delete(r.rid, r.doc, txn);
-        n += matched.length;
+        for (const rid of selectForWrite(cat, c, filter, q, { limit, hint: st.hint })) {
+          const doc = c.getDoc(rid);
+          if (!doc) continue;
+          c.delete(rid, doc, txn);
+          n++;
+        }
         txn.release(mark);
       } catch (e) {
         txn.rollbackTo(mark);
@@ -174,7 +179,8 @@ function findAndModifyUnguarded(cat: Catalog, db: string, coll: string, a: FindA
   return cat.write(a.durable, (txn) => {
     const c = cat.get(db, coll);
     const q = compileFilter(filter, { hasTextIndex: !!c?.text });
-    const [rec] = c ? selectForWrite(cat, c, filter, q, { sort: a.sort ?? undefined, limit: 1 }) : [];
+    const [rid] = c ? selectForWrite(cat, c, filter, q, { sort: a.sort ?? undefined, limit: 1 }) : [];
+    const rec = rid === undefined ? undefined : c!.getRec(rid);
     if (a.remove) {
       if (!rec) return { lastErrorObject: { n: 0 }, value: null };
       c!.delete(rec.rid, rec.doc, txn);
