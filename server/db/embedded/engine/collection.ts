@@ -101,12 +101,12 @@ export class Collection {
 
   /** Continues record ids after the highest one on disk (a B-tree seek, no scan). */
   loadNextRid(): void {
-    const max = this.sql('maxRid', 'SELECT max(rid) FROM $T').pluck().get() as number | null;
+    const max = this.sql('maxRid', 'SELECT max(rid) FROM $T', 'pluck').get() as number | null;
     this.nextRid = (max ?? 0) + 1;
   }
 
-  private sql(purpose: string, sql: string) {
-    return this.store.stmt(`${this.table}:${purpose}`, sql.replaceAll('$T', this.table));
+  private sql(purpose: string, sql: string, mode?: 'pluck' | 'raw') {
+    return this.store.stmt(`${this.table}:${purpose}`, () => sql.replaceAll('$T', this.table), mode);
   }
 
   /** Index specs as listIndexes shows them: `_id_` first, then in creation order. */
@@ -128,24 +128,41 @@ export class Collection {
   }
 
   /**
-   * The document with record id `rid` (undefined: gone), from the cache or SQLite.
-   * `remember` false (collection scans) reads without filling the cache.
+   * The document with record id `rid` (undefined: gone), from the cache or SQLite; a
+   * document read from SQLite is cached (`remember` 'room': only into free space, for scans).
    */
-  getDoc(rid: number, remember = true): Document | undefined {
+  getDoc(rid: number, remember: boolean | 'room' = true): Document | undefined {
     return this.getRec(rid, remember)?.doc;
   }
 
   /** getDoc with the record id and BSON size. */
-  getRec(rid: number, remember = true): Rec | undefined {
+  getRec(rid: number, remember: boolean | 'room' = true): Rec | undefined {
     const key = this.cacheKey(rid);
     const hit = this.cache.get(key);
     if (hit) return { rid, doc: hit, bytes: this.cache.bytesOf(key)! };
-    const blob = this.sql('get', 'SELECT doc FROM $T WHERE rid = ?').pluck().get(rid) as Buffer | undefined;
+    const blob = this.sql('get', 'SELECT doc FROM $T WHERE rid = ?', 'pluck').get(rid) as Buffer | undefined;
     if (!blob) return undefined;
     this.store.docsRead++;
     const doc = decodeStored(blob);
-    if (remember) this.cache.set(key, doc, blob.length);
+    if (remember === 'room') this.cache.setIfRoom(key, doc, blob.length);
+    else if (remember) this.cache.set(key, doc, blob.length);
     return { rid, doc, bytes: blob.length };
+  }
+
+  /** Record ids from `after` on, in record order (or reversed). */
+  scanRids(after: number | null, reverse: boolean, limit: number): number[] {
+    if (!reverse)
+      return this.sql('ridsF', 'SELECT rid FROM $T WHERE rid > ? ORDER BY rid LIMIT ?', 'pluck').all(after ?? 0, limit) as number[];
+    return (
+      after === null
+        ? this.sql('ridsB0', 'SELECT rid FROM $T ORDER BY rid DESC LIMIT ?', 'pluck').all(limit)
+        : this.sql('ridsB', 'SELECT rid FROM $T WHERE rid < ? ORDER BY rid DESC LIMIT ?', 'pluck').all(after, limit)
+    ) as number[];
+  }
+
+  /** Whether the document is in the cache (no recency update). */
+  isCached(rid: number): boolean {
+    return this.cache.bytesOf(this.cacheKey(rid)) !== undefined;
   }
 
   /** Documents by record id from `after` on, in record order (or reversed), with their BSON. */
@@ -164,9 +181,14 @@ export class Collection {
     return rows;
   }
 
-  /** A scanned record's document: the cached one when there is one, else decoded (not cached). */
+  /** A scanned record's document: the cached one, else decoded (and cached only into free space). */
   docOfRecord(rid: number, blob: Buffer): Document {
-    return this.cache.get(this.cacheKey(rid)) ?? decodeStored(blob);
+    const key = this.cacheKey(rid);
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const doc = decodeStored(blob);
+    this.cache.setIfRoom(key, doc, blob.length);
+    return doc;
   }
 
   /** The record id of the document with this `_id`. */
@@ -237,7 +259,7 @@ export class Collection {
     this.text?.insert(rid, doc);
     this.counts(1, bytes.length, txn);
     const key = this.cacheKey(rid);
-    this.cache.set(key, doc, bytes.length);
+    this.cache.setIfRoom(key, doc, bytes.length); // a bulk load does not flush the cache
     txn.touch(key);
     return rid;
   }
@@ -292,7 +314,7 @@ export class Collection {
   private sizeOf(rid: number): number {
     return (
       this.cache.bytesOf(this.cacheKey(rid)) ??
-      ((this.sql('len', 'SELECT length(doc) FROM $T WHERE rid = ?').pluck().get(rid) as number) || 0)
+      ((this.sql('len', 'SELECT length(doc) FROM $T WHERE rid = ?', 'pluck').get(rid) as number) || 0)
     );
   }
 

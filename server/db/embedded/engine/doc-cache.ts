@@ -6,7 +6,8 @@
  * slot). Cached documents are shared and never mutated (engine/index.ts, contract notes).
  *
  * Keys are `<collection id>:<record id>`; collection ids are never reused, so entries of a
- * dropped collection can only age out, never be found again.
+ * dropped collection can only age out, never be found again. Documents read by a collection
+ * scan are kept only in free space (setIfRoom), so a scan does not flush the cache.
  */
 import type { Document } from 'bson';
 import { LRUCache } from 'lru-cache';
@@ -63,6 +64,11 @@ export class DocCache {
 
   set(key: string, doc: Document, bytes: number): void {
     this.lru?.set(key, { doc, bytes });
+  }
+
+  /** Caches only into free space: a collection scan never evicts what targeted reads keep. */
+  setIfRoom(key: string, doc: Document, bytes: number): void {
+    if (this.lru && this.lru.calculatedSize + chargeOf(bytes) <= this.maxBytes) this.lru.set(key, { doc, bytes });
   }
 
   delete(key: string): void {

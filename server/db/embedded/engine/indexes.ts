@@ -66,8 +66,8 @@ export class SqlIndex {
     this.store.db.exec(`DROP TABLE IF EXISTS ${this.table}`);
   }
 
-  private sql(purpose: string, sql: string) {
-    return this.store.stmt(`${this.table}:${purpose}`, sql.replaceAll('$T', this.table));
+  private sql(purpose: string, sql: string, mode?: 'pluck' | 'raw') {
+    return this.store.stmt(`${this.table}:${purpose}`, () => sql.replaceAll('$T', this.table), mode);
   }
 
   /**
@@ -104,8 +104,8 @@ export class SqlIndex {
     const end = prefixEnd(key);
     const rows = (
       end
-        ? this.sql('probe', 'SELECT k FROM $T WHERE k >= ? AND k < ? LIMIT 2').pluck().all(key, end)
-        : this.sql('probeOpen', 'SELECT k FROM $T WHERE k >= ? LIMIT 2').pluck().all(key)
+        ? this.sql('probe', 'SELECT k FROM $T WHERE k >= ? AND k < ? LIMIT 2', 'pluck').all(key, end)
+        : this.sql('probeOpen', 'SELECT k FROM $T WHERE k >= ? LIMIT 2', 'pluck').all(key)
     ) as Buffer[];
     for (const e of rows) {
       const r = ridOf(e);
@@ -124,13 +124,13 @@ export class SqlIndex {
       const lo = from ?? start;
       const op = from ? '>' : '>=';
       rows = end
-        ? this.sql(`f${op}e`, `SELECT k FROM $T WHERE k ${op} ? AND k < ? ORDER BY k LIMIT ?`).pluck().all(lo, end, limit)
-        : this.sql(`f${op}`, `SELECT k FROM $T WHERE k ${op} ? ORDER BY k LIMIT ?`).pluck().all(lo, limit);
+        ? this.sql(`f${op}e`, `SELECT k FROM $T WHERE k ${op} ? AND k < ? ORDER BY k LIMIT ?`, 'pluck').all(lo, end, limit)
+        : this.sql(`f${op}`, `SELECT k FROM $T WHERE k ${op} ? ORDER BY k LIMIT ?`, 'pluck').all(lo, limit);
     } else {
       const hi = from ?? end;
       rows = hi
-        ? this.sql('b<', 'SELECT k FROM $T WHERE k < ? AND k >= ? ORDER BY k DESC LIMIT ?').pluck().all(hi, start, limit)
-        : this.sql('b', 'SELECT k FROM $T WHERE k >= ? ORDER BY k DESC LIMIT ?').pluck().all(start, limit);
+        ? this.sql('b<', 'SELECT k FROM $T WHERE k < ? AND k >= ? ORDER BY k DESC LIMIT ?', 'pluck').all(hi, start, limit)
+        : this.sql('b', 'SELECT k FROM $T WHERE k >= ? ORDER BY k DESC LIMIT ?', 'pluck').all(start, limit);
     }
     return rows as Buffer[];
   }
@@ -140,14 +140,14 @@ export class SqlIndex {
     if (cap > 0) {
       return (
         end
-          ? this.sql('ncap', 'SELECT count(*) FROM (SELECT 1 FROM $T WHERE k >= ? AND k < ? LIMIT ?)').pluck().get(start, end, cap)
-          : this.sql('ncapo', 'SELECT count(*) FROM (SELECT 1 FROM $T WHERE k >= ? LIMIT ?)').pluck().get(start, cap)
+          ? this.sql('ncap', 'SELECT count(*) FROM (SELECT 1 FROM $T WHERE k >= ? AND k < ? LIMIT ?)', 'pluck').get(start, end, cap)
+          : this.sql('ncapo', 'SELECT count(*) FROM (SELECT 1 FROM $T WHERE k >= ? LIMIT ?)', 'pluck').get(start, cap)
       ) as number;
     }
     return (
       end
-        ? this.sql('n', 'SELECT count(*) FROM $T WHERE k >= ? AND k < ?').pluck().get(start, end)
-        : this.sql('no', 'SELECT count(*) FROM $T WHERE k >= ?').pluck().get(start)
+        ? this.sql('n', 'SELECT count(*) FROM $T WHERE k >= ? AND k < ?', 'pluck').get(start, end)
+        : this.sql('no', 'SELECT count(*) FROM $T WHERE k >= ?', 'pluck').get(start)
     ) as number;
   }
 

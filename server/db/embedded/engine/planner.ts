@@ -370,19 +370,43 @@ function countIndexKeys(c: Candidate, stats: PlanStats, cap: number): number | n
   return n;
 }
 
-/** Every document in record (insertion) order, or reversed, in chunks; not cached. */
+/**
+ * Every document in record (insertion) order, or reversed, in chunks. While most documents
+ * of a chunk were cached, the next chunk reads record ids only and takes documents from the
+ * cache (reading the rest one by one); otherwise it reads the documents with the ids.
+ * Documents read here are cached only into free space.
+ */
 function* scanAll(coll: Collection, reverse: boolean, stats: PlanStats): Iterable<Rec> {
   let after: number | null = null;
   let chunk = FIRST_CHUNK;
+  let mostlyCached = false;
   for (;;) {
     alive(coll, null);
-    const rows = coll.scanRecords(after, reverse, chunk);
-    for (const r of rows) {
-      after = r.rid;
-      stats.docsExamined++;
-      yield { rid: r.rid, doc: coll.docOfRecord(r.rid, r.doc), bytes: r.doc.length };
+    let n: number;
+    let cached = 0;
+    if (mostlyCached) {
+      const rids = coll.scanRids(after, reverse, chunk);
+      n = rids.length;
+      for (const rid of rids) {
+        after = rid;
+        if (coll.isCached(rid)) cached++;
+        const rec = coll.getRec(rid, 'room');
+        if (!rec) continue;
+        stats.docsExamined++;
+        yield rec;
+      }
+    } else {
+      const rows = coll.scanRecords(after, reverse, chunk);
+      n = rows.length;
+      for (const r of rows) {
+        after = r.rid;
+        if (coll.isCached(r.rid)) cached++;
+        stats.docsExamined++;
+        yield { rid: r.rid, doc: coll.docOfRecord(r.rid, r.doc), bytes: r.doc.length };
+      }
     }
-    if (rows.length < chunk) return;
+    if (n < chunk) return;
+    mostlyCached = cached * 2 > n;
     chunk = Math.min(chunk * 4, MAX_CHUNK);
   }
 }

@@ -86,11 +86,16 @@ export class SqliteStore {
     return this.file === null;
   }
 
-  /** A prepared statement, cached under `key` (by convention `<table>:<purpose>`). */
-  stmt(key: string, sql: string): Statement {
+  /**
+   * A prepared statement, cached under `key` (by convention `<table>:<purpose>`); `sql` is
+   * only built on a miss. `mode` 'pluck' returns the first column, 'raw' rows as arrays.
+   */
+  stmt(key: string, sql: string | (() => string), mode?: 'pluck' | 'raw'): Statement {
     let s = this.statements.get(key);
     if (!s) {
-      s = this.db.prepare(sql);
+      s = this.db.prepare(typeof sql === 'string' ? sql : sql());
+      if (mode === 'pluck') s.pluck();
+      else if (mode === 'raw') s.raw();
       this.statements.set(key, s);
     }
     return s;

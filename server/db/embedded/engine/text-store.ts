@@ -137,8 +137,8 @@ export class SqlTextIndex {
     this.store.db.exec(`DROP TABLE IF EXISTS ${this.vocab}; DROP TABLE IF EXISTS ${this.fts}; DROP TABLE IF EXISTS ${this.terms};`);
   }
 
-  private sql(table: string, purpose: string, sql: string) {
-    return this.store.stmt(`${table}:${purpose}`, sql);
+  private sql(table: string, purpose: string, sql: string, mode?: 'pluck' | 'raw') {
+    return this.store.stmt(`${table}:${purpose}`, sql, mode);
   }
 
   /** Throws (17261 / 17262) for a document the index cannot hold; called before any change. */
@@ -173,7 +173,7 @@ export class SqlTextIndex {
 
   /** A document's stored scores for the given term hashes (null: not in the index). */
   scoresOf(rid: number, hashes: readonly number[]): number[] | null {
-    const blob = this.sql(this.terms, 'get', `SELECT terms FROM ${this.terms} WHERE rid = ?`).pluck().get(rid) as Buffer | undefined;
+    const blob = this.sql(this.terms, 'get', `SELECT terms FROM ${this.terms} WHERE rid = ?`, 'pluck').get(rid) as Buffer | undefined;
     if (!blob) return null;
     return hashes.map((h) => scoreIn(blob, h));
   }
@@ -185,9 +185,12 @@ export class SqlTextIndex {
   scoresOfMany(rids: readonly number[], hashes: readonly number[]): Map<number, number[]> {
     const out = new Map<number, number[]>();
     if (!rids.length) return out;
-    const rows = this.sql(this.terms, 'getMany', `SELECT rid, terms FROM ${this.terms} WHERE rid IN (SELECT value FROM json_each(?))`)
-      .raw()
-      .all(JSON.stringify(rids)) as [number, Buffer][];
+    const rows = this.sql(
+      this.terms,
+      'getMany',
+      `SELECT rid, terms FROM ${this.terms} WHERE rid IN (SELECT value FROM json_each(?))`,
+      'raw',
+    ).all(JSON.stringify(rids)) as [number, Buffer][];
     for (const [rid, blob] of rows)
       out.set(
         rid,
@@ -216,13 +219,16 @@ export class SqlTextIndex {
 
   /** Record ids holding `token`, ascending, after `after`, at most `limit`. */
   ridsOf(token: string, after: number, limit: number): number[] {
-    return this.sql(this.fts, 'match', `SELECT rowid FROM ${this.fts} WHERE ${this.fts} MATCH ? AND rowid > ? ORDER BY rowid LIMIT ?`)
-      .pluck()
-      .all(`"${token}"`, after, limit) as number[];
+    return this.sql(
+      this.fts,
+      'match',
+      `SELECT rowid FROM ${this.fts} WHERE ${this.fts} MATCH ? AND rowid > ? ORDER BY rowid LIMIT ?`,
+      'pluck',
+    ).all(`"${token}"`, after, limit) as number[];
   }
 
   /** Documents in the index. */
   size(): number {
-    return this.sql(this.terms, 'n', `SELECT count(*) FROM ${this.terms}`).pluck().get() as number;
+    return this.sql(this.terms, 'n', `SELECT count(*) FROM ${this.terms}`, 'pluck').get() as number;
   }
 }
