@@ -254,8 +254,8 @@ export class Collection {
     this.markMultikey(multi, txn);
     this.nextRid++;
     this.sql('ins', 'INSERT INTO $T (rid, doc) VALUES (?, ?)').run(rid, bytes);
-    this.idIndex.add(rid, idKeys);
-    this.indexes.forEach((ix, i) => keysets[i] && ix.add(rid, keysets[i]!));
+    this.idIndex.add(rid, idKeys, txn);
+    this.indexes.forEach((ix, i) => keysets[i] && ix.add(rid, keysets[i]!, txn));
     this.text?.insert(rid, doc);
     this.counts(1, bytes.length, txn);
     const key = this.cacheKey(rid);
@@ -283,8 +283,8 @@ export class Collection {
     const oldSize = this.sizeOf(rid);
     this.sql('upd', 'UPDATE $T SET doc = ? WHERE rid = ?').run(bytes, rid);
     for (const { ix, oldKeys, newKeys } of changes) {
-      if (oldKeys) ix.remove(rid, oldKeys);
-      if (newKeys) ix.add(rid, newKeys);
+      if (oldKeys) ix.remove(rid, oldKeys, txn);
+      if (newKeys) ix.add(rid, newKeys, txn);
     }
     if (reindexText) {
       this.text!.remove(rid);
@@ -299,10 +299,10 @@ export class Collection {
   delete(rid: number, doc: Document, txn: WriteTxn): void {
     const size = this.sizeOf(rid);
     this.sql('del', 'DELETE FROM $T WHERE rid = ?').run(rid);
-    this.idIndex.remove(rid, this.idIndex.keysFor(doc)!);
+    this.idIndex.remove(rid, this.idIndex.keysFor(doc)!, txn);
     for (const ix of this.indexes) {
       const keys = ix.keysFor(doc);
-      if (keys) ix.remove(rid, keys);
+      if (keys) ix.remove(rid, keys, txn);
     }
     this.text?.remove(rid);
     this.counts(-1, -size, txn);
@@ -332,7 +332,7 @@ export class Collection {
       const c = ix.conflict(keys, r.rid);
       if (c) throw this.dupError(ix, c);
       this.markMultikey(multi, txn);
-      ix.add(r.rid, keys);
+      ix.add(r.rid, keys, txn);
     }
     return rows.length ? rows[rows.length - 1].rid : null;
   }

@@ -12,7 +12,9 @@ import { extractKeys, type IndexKey, type KeyField } from './index-keys';
 import { entryOf, prefixEnd, ridOf } from './keystring';
 import { compileFilter, type Matcher } from './mingo-context';
 import { isNumericDir } from './index-specs';
+import { IndexSummary } from './index-summary';
 import type { SqliteStore } from './sqlite-store';
+import type { WriteTxn } from './write-txn';
 
 export { ID_INDEX_SPEC, isTextSpec, normalizeSpec, sameKey, sameOptions, defaultIndexName } from './index-specs';
 
@@ -31,6 +33,8 @@ export class SqlIndex {
   readonly multikey: { value: boolean };
   /** set when the index is dropped: open scans of it stop (QueryPlanKilled) */
   dropped = false;
+  /** entry counts by key range (index-summary.ts) */
+  readonly summary: IndexSummary;
 
   /**
    * @param id the catalog id (catalog_indexes.id): the table is `x<id>`
@@ -55,10 +59,12 @@ export class SqlIndex {
     this.partial = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression as Document) : null;
     this.ttlSeconds = spec.expireAfterSeconds === undefined ? null : isNumericDir(spec.expireAfterSeconds);
     this.multikey = { value: multikey };
+    this.summary = new IndexSummary(store, this.table);
   }
 
   createTable(): void {
     this.store.db.exec(`CREATE TABLE ${this.table} (k BLOB PRIMARY KEY) WITHOUT ROWID`);
+    this.summary.startEmpty();
   }
 
   dropTable(): void {
@@ -79,14 +85,28 @@ export class SqlIndex {
     return extractKeys(doc, this.fields, this.sparse, multikey);
   }
 
-  add(rid: number, keys: IndexKey[]): void {
+  add(rid: number, keys: IndexKey[], txn: WriteTxn): void {
     const st = this.sql('ins', 'INSERT INTO $T (k) VALUES (?)');
-    for (const k of keys) st.run(entryOf(k.enc, rid));
+    for (const k of keys) {
+      const e = entryOf(k.enc, rid);
+      st.run(e);
+      if (this.summary.ready) {
+        this.summary.added(e);
+        txn.logSummary(this.summary, e, 1);
+      }
+    }
   }
 
-  remove(rid: number, keys: IndexKey[]): void {
+  remove(rid: number, keys: IndexKey[], txn: WriteTxn): void {
     const st = this.sql('del', 'DELETE FROM $T WHERE k = ?');
-    for (const k of keys) st.run(entryOf(k.enc, rid));
+    for (const k of keys) {
+      const e = entryOf(k.enc, rid);
+      st.run(e);
+      if (this.summary.ready) {
+        this.summary.removed(e);
+        txn.logSummary(this.summary, e, -1);
+      }
+    }
   }
 
   /** The first of `keys` another record already holds, for unique indexes (E11000). */
@@ -135,8 +155,20 @@ export class SqlIndex {
     return rows as Buffer[];
   }
 
-  /** Entries in [start, end), counting at most `cap` (0: no cap) without reading past it. */
+  /**
+   * Entries in [start, end), counting at most `cap` (0: no cap) without reading past it.
+   * Long ranges are counted from the index summary (index-summary.ts): about their length
+   * / 1000 steps.
+   */
   count(start: Buffer, end: Buffer | null, cap = 0): number {
+    if (cap === 0) {
+      const n = this.summary.count(start, end, (s, e) => this.countExact(s, e, 0));
+      if (n !== null) return n;
+    }
+    return this.countExact(start, end, cap);
+  }
+
+  private countExact(start: Buffer, end: Buffer | null, cap: number): number {
     if (cap > 0) {
       return (
         end

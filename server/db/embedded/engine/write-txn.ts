@@ -5,16 +5,25 @@
  * are evicted so the next read loads what SQLite kept.
  */
 import type { DocCache } from './doc-cache';
+import type { IndexSummary } from './index-summary';
 import type { SqliteStore } from './sqlite-store';
 
 export interface TxnMark {
   u: number;
   t: number;
+  s: number;
 }
+
+/** Index entries logged for undoing index summaries; past this, a rollback drops them instead. */
+const SUMMARY_LOG_MAX = 200_000;
 
 export class WriteTxn {
   private undos: (() => void)[] = [];
   private touched: string[] = [];
+  /** (summary, entry, +1 added / -1 removed) triples, in order */
+  private summaryLog: (IndexSummary | Buffer | number)[] = [];
+  /** summaries whose changes were too many to log: dropped if this command is undone */
+  private readonly summaryOverflow = new Set<IndexSummary>();
 
   constructor(
     private readonly store: SqliteStore,
@@ -32,14 +41,20 @@ export class WriteTxn {
     this.touched.push(cacheKey);
   }
 
+  /** An index entry added (+1) or removed (-1) while the index's summary was kept current. */
+  logSummary(summary: IndexSummary, entry: Buffer, sign: 1 | -1): void {
+    if (this.summaryLog.length >= SUMMARY_LOG_MAX * 3) this.summaryOverflow.add(summary);
+    else this.summaryLog.push(summary, entry, sign);
+  }
+
   get empty(): boolean {
-    return this.undos.length === 0 && this.touched.length === 0;
+    return this.undos.length === 0 && this.touched.length === 0 && this.summaryLog.length === 0;
   }
 
   /** Starts a statement that can be undone on its own (a SQLite savepoint). */
   mark(): TxnMark {
     this.store.savepoint();
-    return { u: this.undos.length, t: this.touched.length };
+    return { u: this.undos.length, t: this.touched.length, s: this.summaryLog.length };
   }
 
   /** The statement succeeded: its savepoint folds into the command's. */
@@ -54,10 +69,20 @@ export class WriteTxn {
   }
 
   /** Undoes the in-memory side of everything after `m` (SQLite's side is the caller's). */
-  undoMemory(m: TxnMark = { u: 0, t: 0 }): void {
+  undoMemory(m: TxnMark = { u: 0, t: 0, s: 0 }): void {
     for (let i = this.undos.length - 1; i >= m.u; i--) this.undos[i]();
     this.undos.length = m.u;
     for (let i = m.t; i < this.touched.length; i++) this.cache.delete(this.touched[i]);
     this.touched.length = m.t;
+    const log = this.summaryLog;
+    for (let i = log.length - 3; i >= m.s; i -= 3) {
+      const summary = log[i] as IndexSummary;
+      if (!summary.ready) continue;
+      if (log[i + 2] === 1) summary.removed(log[i + 1] as Buffer);
+      else summary.added(log[i + 1] as Buffer);
+    }
+    log.length = m.s;
+    for (const s of this.summaryOverflow) s.reset();
+    this.summaryOverflow.clear();
   }
 }
