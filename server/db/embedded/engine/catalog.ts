@@ -11,9 +11,9 @@
  * the turn; if that COMMIT fails, SQLite rolls all of them back and their in-memory side is
  * undone, newest first.
  */
-import { BSON, UUID, type Document } from 'bson';
+import { UUID, type Document } from 'bson';
 import { Collection } from './collection';
-import { deserializeStored } from './codec';
+import { deserializeStored, serializeDoc } from './codec';
 import type { DocCache } from './doc-cache';
 import { MongoCommandError, internalError } from './errors';
 import { ID_INDEX_SPEC, SqlIndex, isTextSpec } from './indexes';
@@ -132,7 +132,7 @@ export class Catalog {
   addIndexRow(c: Collection, spec: Document): number {
     const r = this.store
       .stmt('catalog:addIndex', 'INSERT INTO catalog_indexes (coll_id, name, spec) VALUES (?, ?, ?)')
-      .run(c.id, spec.name, BSON.serialize(spec));
+      .run(c.id, spec.name, serializeDoc(spec));
     return Number(r.lastInsertRowid);
   }
 
@@ -147,7 +147,7 @@ export class Catalog {
     const uuid = new UUID();
     const r = this.store
       .stmt('catalog:addColl', 'INSERT INTO catalog_collections (ns, options, uuid) VALUES (?, ?, ?)')
-      .run(`${db}.${coll}`, BSON.serialize(options), Buffer.from(uuid.buffer));
+      .run(`${db}.${coll}`, serializeDoc(options), Buffer.from(uuid.buffer));
     const c = new Collection(this.store, this.cache, Number(r.lastInsertRowid), db, coll, options, uuid);
     c.createTable();
     const idId = this.addIndexRow(c, ID_INDEX_SPEC);

@@ -14,9 +14,9 @@
  *      warning) is dropped with the same warning;
  *   4. finish: the old tables dropped, meta.format = 2.
  */
-import { BSON, UUID, type Document } from 'bson';
+import { UUID, type Document } from 'bson';
 import { Collection, decodeStored } from './collection';
-import { deserializeStored } from './codec';
+import { deserializeStored, serializeDoc } from './codec';
 import type { DocCache } from './doc-cache';
 import { ID_INDEX_SPEC, SqlIndex, isTextSpec } from './indexes';
 import { STORAGE_FORMAT, type SqliteStore } from './sqlite-store';
@@ -89,11 +89,11 @@ function createCatalog(store: SqliteStore): void {
   for (const ns of [...names].sort()) {
     const r = store.db
       .prepare('INSERT INTO catalog_collections (ns, options, uuid) VALUES (?, ?, ?)')
-      .run(ns, options.get(ns) ?? Buffer.from(BSON.serialize({})), Buffer.from(new UUID().buffer));
+      .run(ns, options.get(ns) ?? serializeDoc({}), Buffer.from(new UUID().buffer));
     const id = Number(r.lastInsertRowid);
     ids.set(ns, id);
     store.db.exec(`CREATE TABLE c${id} (rid INTEGER PRIMARY KEY, doc BLOB NOT NULL)`);
-    addIndex(store, id, Buffer.from(BSON.serialize(ID_INDEX_SPEC)));
+    addIndex(store, id, serializeDoc(ID_INDEX_SPEC));
   }
   for (const { ns, spec } of specs) {
     if ((deserializeStored(spec).name as string) !== ID_INDEX_SPEC.name) addIndex(store, ids.get(ns)!, spec);
