@@ -1,4 +1,4 @@
-import { BusinessCalendar } from '../server/support/calendar';
+import { BusinessCalendar } from '../server/calendar';
 
 /**
  * Micro benchmark of the business calendar: how many lock deadlines per second one process

@@ -18,25 +18,20 @@
  *    limit (60 a minute per reader) is kept by rotating 40 readers and capping the run.
  */
 import type { AddressInfo } from 'node:net';
-import mongoose, { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import autocannon from 'autocannon';
 import { createApp } from '../server/app';
+import { createServices, type Services } from '../server/compose';
 import { testConfig } from '../server/config';
-import { createLogger } from '../server/logger';
-import { systemClock, type Clock } from '../server/clock';
+import { createLogger } from '../server/kernel/logger';
+import { systemClock, type Clock } from '../server/kernel/clock';
 import { startTestDatabase } from '../server/db/connect';
-import { createAuthService } from '../server/auth/service';
-import { BusinessCalendar, calendarFromConfig } from '../server/support/calendar';
+import { BusinessCalendar } from '../server/calendar';
 import { RENDERER_VERSION } from '../server/markdown/render';
-import { Thread } from '../models/thread';
-import { Reply } from '../models/reply';
-import { Product } from '../models/product';
-import { User } from '../models/user';
-import { FeedbackDaily, Vote } from '../models/vote';
-import { supportReport } from '../server/feedback/report';
-import { rateSatisfaction, voteHelpful } from '../server/feedback/service';
-import { recountFeedback } from '../server/feedback/recount';
-import type { Actor } from '../server/auth/actor';
+
+/** The forum under test (built in main through the composition root). */
+let forum: Services;
+import type { Actor } from '../server/kernel/actor';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -75,7 +70,7 @@ async function seedData(calendar: BusinessCalendar) {
     createdAt: NOW,
     updatedAt: NOW,
   }));
-  await Product.collection.insertMany(products);
+  await forum.models.Product.collection.insertMany(products);
   const mods = Array.from({ length: N_MODS }, (_, i) => ({
     _id: new Types.ObjectId(),
     username: `mod${i}`,
@@ -96,7 +91,7 @@ async function seedData(calendar: BusinessCalendar) {
     role: 'member',
     createdAt: NOW,
   }));
-  await User.collection.insertMany([...mods, ...members]);
+  await forum.models.User.collection.insertMany([...mods, ...members]);
   const voters = Array.from({ length: VOTER_POOL }, () => new Types.ObjectId());
 
   type DailyRow = {
@@ -292,14 +287,16 @@ async function seedData(calendar: BusinessCalendar) {
       });
     }
     const t1 = Date.now();
-    await Thread.collection.insertMany(threads, { ordered: false });
-    await Reply.collection.insertMany(replies, { ordered: false });
-    for (let i = 0; i < votes.length; i += 10_000) await Vote.collection.insertMany(votes.slice(i, i + 10_000), { ordered: false });
+    await forum.models.Thread.collection.insertMany(threads, { ordered: false });
+    await forum.models.Reply.collection.insertMany(replies, { ordered: false });
+    for (let i = 0; i < votes.length; i += 10_000)
+      await forum.models.Vote.collection.insertMany(votes.slice(i, i + 10_000), { ordered: false });
     insertMs += ms(t1);
   }
   const t2 = Date.now();
   const rows = [...daily.values()];
-  for (let i = 0; i < rows.length; i += 10_000) await FeedbackDaily.collection.insertMany(rows.slice(i, i + 10_000), { ordered: false });
+  for (let i = 0; i < rows.length; i += 10_000)
+    await forum.models.FeedbackDaily.collection.insertMany(rows.slice(i, i + 10_000), { ordered: false });
   insertMs += ms(t2);
   return { mods, members, voters, staffReplyIds, seedMs: ms(t0), insertMs, votesMade, repliesMade, dailyRows: rows.length, products };
 }
@@ -331,9 +328,10 @@ async function main() {
   const tStart = Date.now();
   const db = await startTestDatabase();
   const config = testConfig({ RATE_LOGIN_MAX: '1000' });
-  const app = createApp({ config, logger: createLogger('silent'), clock: systemClock });
-  await Promise.all(mongoose.modelNames().map((n) => mongoose.model(n).init()));
-  const calendar = new BusinessCalendar(calendarFromConfig(config));
+  forum = createServices({ config, clock, logger: createLogger('silent'), db: db.connection });
+  await forum.init();
+  const app = createApp(forum);
+  const calendar = forum.rules.current().calendar;
 
   const s = await seedData(calendar);
   line('seeded replies / votes / daily rows', `${s.repliesMade} / ${s.votesMade} / ${s.dailyRows}`);
@@ -343,24 +341,23 @@ async function main() {
   );
 
   const mod: Actor = { id: String(s.mods[1]!._id), username: 'mod1', displayName: 'Moderator 1', role: 'moderator' };
-  const deps = { clock };
   const quarter = { from: '2026-08-19', to: '2026-11-17' };
-  let report = await supportReport(mod, quarter, deps);
+  let report = await forum.feedback.report(mod, quarter);
   line(
     'quarter: staff replies / votes in totals',
     `${report.totals.staffReplies} / ${report.totals.helpfulYes + report.totals.helpfulNo} helpful, ${report.totals.satisfactionCount} ratings`,
   );
-  let t = await timeIt(5, () => supportReport(mod, quarter, deps));
+  let t = await timeIt(5, () => forum.feedback.report(mod, quarter));
   line('dashboard service, last quarter', `median ${t.median.toFixed(0)} ms  (min ${t.min.toFixed(0)} ms)`);
-  t = await timeIt(5, () => supportReport(mod, { ...quarter, product: String(s.products[3]!._id) }, deps));
+  t = await timeIt(5, () => forum.feedback.report(mod, { ...quarter, product: String(s.products[3]!._id) }));
   line('dashboard service, last quarter, one product', `median ${t.median.toFixed(0)} ms  (min ${t.min.toFixed(0)} ms)`);
   const all = { from: '2025-01-01', to: '2026-11-17' };
-  report = await supportReport(mod, all, deps);
+  report = await forum.feedback.report(mod, all);
   line(
     'all time: staff replies / votes in totals',
     `${report.totals.staffReplies} / ${report.totals.helpfulYes + report.totals.helpfulNo} helpful, ${report.totals.satisfactionCount} ratings`,
   );
-  t = await timeIt(3, () => supportReport(mod, all, deps));
+  t = await timeIt(3, () => forum.feedback.report(mod, all));
   line('dashboard service, all time', `median ${t.median.toFixed(0)} ms  (min ${t.min.toFixed(0)} ms)`);
 
   // Votes through the service, by readers who have not voted yet, on staff replies.
@@ -368,21 +365,21 @@ async function main() {
   const readers = Array.from({ length: 4000 }, (_, i) => reader(i));
   const target = (i: number) => String(s.staffReplyIds[(i * 7919) % s.staffReplyIds.length]);
   await throughput('service: helpful votes, sequential', 2000, 1, (i) =>
-    voteHelpful(readers[i]!, target(i), { helpful: i % 3 !== 0 }, systemClock),
+    forum.feedback.voteHelpful(readers[i]!, target(i), { helpful: i % 3 !== 0 }),
   );
   await throughput('service: helpful votes, 16 concurrent', 4000, 16, (i) =>
-    voteHelpful(readers[i]!, target(i + 1), { helpful: i % 2 === 0 }, systemClock),
+    forum.feedback.voteHelpful(readers[i]!, target(i + 1), { helpful: i % 2 === 0 }),
   );
   await throughput('service: ratings, 16 concurrent', 4000, 16, (i) =>
-    rateSatisfaction(readers[i]!, target(i + 2), { score: 1 + (i % 5) }, systemClock),
+    forum.feedback.rateSatisfaction(readers[i]!, target(i + 2), { score: 1 + (i % 5) }),
   );
   await throughput('service: same reader+reply, 16 concurrent (changes)', 2000, 16, (i) =>
-    voteHelpful(readers[0]!, target(0), { helpful: i % 2 === 0 }, systemClock),
+    forum.feedback.voteHelpful(readers[0]!, target(0), { helpful: i % 2 === 0 }),
   );
 
   if (flag('recount')) {
     const t0 = Date.now();
-    const r = await recountFeedback({ batchSize: 2000 });
+    const r = await forum.feedback.recount({ batchSize: 2000 });
     line(
       'recount (all replies, all votes)',
       `${(ms(t0) / 1000).toFixed(1)} s  (${r.replies} replies, ${r.votes} votes, ${r.repliesFixed} fixed, ${r.dailyRowsWritten} daily rows written)`,
@@ -400,7 +397,7 @@ async function httpVotes(app: ReturnType<typeof createApp>, staffReplyIds: Types
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const auth = createAuthService({ clock: systemClock, config: testConfig() });
+  const { auth } = forum;
   const sessions: Array<{ cookie: string; csrf: string }> = [];
   const t0 = Date.now();
   for (let i = 0; i < 40; i++) {

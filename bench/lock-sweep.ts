@@ -1,10 +1,11 @@
-import mongoose, { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { startEmbeddedServer } from '../server/db/embedded';
-import { Thread } from '../models/thread';
-import { Reply } from '../models/reply';
-import { Notification } from '../models/notification';
-import { BusinessCalendar } from '../server/support/calendar';
+import type { Services } from '../server/compose';
+import { BusinessCalendar } from '../server/calendar';
 import { runLockSweep, runReminderSweep } from '../server/support/sweep';
+import { benchForum } from './forum';
+
+let forum: Services;
 
 /**
  * The no-response lock sweep against the embedded database, in process: its cost must grow
@@ -65,11 +66,13 @@ function threadDoc(i: number, overdue: boolean) {
 }
 
 async function seed(total: number, overdue: number): Promise<void> {
-  await Promise.all([Thread.collection, Reply.collection, Notification.collection].map((c) => c.deleteMany({})));
+  await Promise.all(
+    [forum.models.Thread.collection, forum.models.Reply.collection, forum.models.Notification.collection].map((c) => c.deleteMany({})),
+  );
   for (let start = 0; start < total; start += BATCH) {
     const docs = [];
     for (let i = start; i < Math.min(total, start + BATCH); i++) docs.push(threadDoc(i, i < overdue));
-    await Thread.collection.insertMany(docs, { ordered: false });
+    await forum.models.Thread.collection.insertMany(docs, { ordered: false });
   }
 }
 
@@ -83,18 +86,19 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function scenario(total: number, overdue: number) {
   await seed(total, overdue);
-  const first = await time(() => runLockSweep({ now: NOW, calendar }));
+  const first = await time(() => runLockSweep(forum.support.sweepDeps, { now: NOW, calendar, lockAfterDays: 2 }));
   // Everything due is locked now: the following sweeps find nothing to do.
   const idle: number[] = [];
-  for (let i = 0; i < REPEAT; i++) idle.push((await time(() => runLockSweep({ now: NOW, calendar }))).ms);
+  for (let i = 0; i < REPEAT; i++)
+    idle.push((await time(() => runLockSweep(forum.support.sweepDeps, { now: NOW, calendar, lockAfterDays: 2 }))).ms);
   const reminders: number[] = [];
   let remindersDue = 0;
   for (let i = 0; i < REPEAT; i++) {
-    const r = await time(() => runReminderSweep({ now: NOW, calendar, dryRun: true }));
+    const r = await time(() => runReminderSweep(forum.support.sweepDeps, { now: NOW, calendar, dryRun: true }));
     reminders.push(r.ms);
     remindersDue = r.result.reminded.length;
   }
-  const notes = await Reply.countDocuments({ system: true });
+  const notes = await forum.models.Reply.countDocuments({ system: true });
   return {
     total,
     overdue,
@@ -109,8 +113,8 @@ async function scenario(total: number, overdue: number) {
 
 async function main(): Promise<void> {
   const server = await startEmbeddedServer({ dataDir: null });
-  await mongoose.connect(`${server.uri}/bench_lock_sweep`);
-  await Promise.all([Thread.init(), Reply.init(), Notification.init()]);
+  const bench = await benchForum(`${server.uri}/bench_lock_sweep`);
+  forum = bench.forum;
   try {
     const big = await scenario(100_000, 1_000);
     const small = await scenario(1_000, 1_000);
@@ -132,7 +136,7 @@ async function main(): Promise<void> {
     console.log(`  1k overdue               : ${(big.lockMs / small.lockMs).toFixed(2)}x  (100x the threads)`);
     console.log(`  none due                 : ${(big.idleMs / smallIdle.idleMs).toFixed(2)}x`);
   } finally {
-    await mongoose.disconnect();
+    await bench.close();
     await server.close();
   }
 }

@@ -17,12 +17,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import mongoose from 'mongoose';
 import { ObjectId, type Document } from 'bson';
 import { openEngine } from '../server/db/embedded';
 import { startEmbeddedServer, type EmbeddedServer } from '../server/db/embedded';
-import { Thread } from '../models/thread';
-import { searchThreads, similarThreads } from '../server/search/service';
+import { benchForum } from './forum';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -130,6 +128,7 @@ async function main() {
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-search-'));
   let server: EmbeddedServer | null = null;
+  let bench: Awaited<ReturnType<typeof benchForum>> | undefined;
   try {
     const e = openEngine({ dataDir: dir });
     t0 = process.hrtime.bigint();
@@ -146,9 +145,9 @@ async function main() {
     server = await startEmbeddedServer({ dataDir: dir });
     console.log(`server start on the data dir (load ${N} threads, rebuild _id + text index) ${fmt(ms(t0))} ms`);
     t0 = process.hrtime.bigint();
-    await mongoose.connect(`${server.uri}/bench`);
-    await Thread.init(); // the schema's other indexes, built over the loaded threads
-    console.log(`mongoose connect + Thread.init() (7 B-tree indexes over ${N} threads) ${fmt(ms(t0))} ms`);
+    bench = await benchForum(`${server.uri}/bench`); // init(): the schemas' other indexes, built over the loaded threads
+    const { searchThreads, similarThreads } = bench.forum.search;
+    console.log(`connect + init() (every model's indexes over ${N} threads) ${fmt(ms(t0))} ms`);
 
     const run = async (label: string, make: () => string) => {
       const lat: number[] = [];
@@ -184,7 +183,7 @@ async function main() {
     }
     console.log(`search 2 terms + status     ${stats(filtered)}`);
   } finally {
-    await mongoose.disconnect();
+    await bench?.close();
     await server?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }

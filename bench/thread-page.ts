@@ -23,24 +23,19 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import mongoose, { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import autocannon from 'autocannon';
 import { createApp } from '../server/app';
+import { createServices, type Services } from '../server/compose';
 import { testConfig } from '../server/config';
-import { createLogger } from '../server/logger';
-import { systemClock } from '../server/clock';
+import { createLogger } from '../server/kernel/logger';
+import { systemClock } from '../server/kernel/clock';
 import { startTestDatabase } from '../server/db/connect';
-import { createAuthService } from '../server/auth/service';
-import { Thread } from '../models/thread';
-import { Reply } from '../models/reply';
 import { RENDERER_VERSION, renderMarkdown } from '../server/markdown/render';
-import { createThread, ensureDefaultProducts, getThreadPage, listProducts } from '../server/threads/service';
-import { fmt } from '../server/threads/format';
-import { STATUS_LABELS } from '../server/threads/present';
-import { setHtmlCacheEnabled } from '../server/threads/page-cache';
-import { linkedConversationsFor } from '../server/messages/service';
-import { votesForReplies } from '../server/feedback/service';
-import { supportRulesFor } from '../server/support/settings';
+import { fmt, STATUS_LABELS } from '../server/threads';
+
+let forum: Services;
+const setHtmlCacheEnabled = (on: boolean) => forum.caches.setEnabled(on, ['thread-html']);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, def: number) => {
@@ -132,7 +127,7 @@ async function insertThreads(from: number, to: number, products: { id: string; n
   for (let i = from; i < to; i += BATCH) {
     const docs = [];
     for (let j = i; j < Math.min(to, i + BATCH); j++) docs.push(threadDoc(j, products, author, at));
-    await Thread.collection.insertMany(docs, { ordered: false });
+    await forum.models.Thread.collection.insertMany(docs, { ordered: false });
   }
 }
 
@@ -148,14 +143,14 @@ const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k
 async function main() {
   const db = await startTestDatabase();
   const config = testConfig({ RATE_POST_MAX: '100000000', RATE_LOGIN_MAX: '1000' });
-  const app = createApp({ config, logger: createLogger('silent'), clock: systemClock });
+  forum = createServices({ config, clock: systemClock, logger: createLogger('silent'), db: db.connection });
+  await forum.start({ jobs: false, demo: false });
+  const app = createApp(forum);
   app.set('view cache', true); // as in production
-  await Promise.all(mongoose.modelNames().map((n) => mongoose.model(n).init()));
   const { server, url } = await listen(app);
 
-  await ensureDefaultProducts();
-  const products = await listProducts();
-  const auth = createAuthService({ clock: systemClock, config });
+  const products = await forum.threads.products.list();
+  const { auth } = forum;
   const member = await auth.register({ username: 'bench_member', email: 'member@bench.invalid', password: 'bench-password-1' });
   const modUser = await auth.register({
     username: 'bench_mod',
@@ -168,7 +163,7 @@ async function main() {
   const now = Date.now();
 
   // The hot thread: 50 replies, alternating member and moderator, some Markdown.
-  const hot = await createThread(
+  const hot = await forum.threads.createThread(
     memberActor,
     {
       title: 'Access code expired before I could claim my certification',
@@ -201,11 +196,14 @@ async function main() {
       editedAt: null,
     };
   });
-  await Reply.insertMany(replyDocs);
-  await Thread.updateOne({ _id: hot.id }, { $set: { replyCount: 50, status: 'awaiting_asker', lastActivityAt: new Date(now) } });
+  await forum.models.Reply.insertMany(replyDocs);
+  await forum.models.Thread.updateOne(
+    { _id: hot.id },
+    { $set: { replyCount: 50, status: 'awaiting_asker', lastActivityAt: new Date(now) } },
+  );
 
   // A separate thread to post replies to, so the measured thread page stays at 50.
-  const target = await createThread(
+  const target = await forum.threads.createThread(
     memberActor,
     { title: 'A thread that receives benchmark replies', body: 'Replies from the benchmark land here.', products: [products[1]!.id] },
     systemClock,
@@ -231,7 +229,7 @@ async function main() {
   const signedIn = { cookie: cookieHeader(jar) };
 
   // Baselines: the same template from memory, no database, no middleware.
-  const page = await getThreadPage(null, hot.id, {});
+  const page = await forum.threads.getThreadPage(null, hot.id, {});
   const base = express();
   base.set('view engine', 'ejs');
   base.set('views', path.join(root, 'views'));
@@ -250,8 +248,8 @@ async function main() {
   };
   base.get('/', (_req, res) => res.render('threads/thread', { ...locals, now: new Date() }));
   // The signed-in member's page, everything the real handler passes, loaded once.
-  const { calendar } = supportRulesFor(config);
-  const memberPage = await getThreadPage(memberActor, hot.id, {});
+  const { calendar } = forum.rules.current();
+  const memberPage = await forum.threads.getThreadPage(memberActor, hot.id, {});
   const signedLocals = {
     fmt,
     STATUS_LABELS,
@@ -260,8 +258,8 @@ async function main() {
     title: memberPage.thread.title,
     replyDraft: '',
     feedbackFlash: null,
-    pmLinked: await linkedConversationsFor(memberActor, hot.id),
-    feedbackVotes: await votesForReplies(
+    pmLinked: await forum.messages.linkedConversationsFor(memberActor, hot.id),
+    feedbackVotes: await forum.feedback.votesForReplies(
       memberActor,
       memberPage.replies.map((r) => r.id),
     ),
@@ -315,7 +313,7 @@ async function main() {
 
   t0 = Date.now();
   await insertThreads(998, TOTAL_THREADS - 2, products, authorId, now - 7200_000);
-  console.log(`grew to ${await Thread.estimatedDocumentCount()} threads in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`grew to ${await forum.models.Thread.estimatedDocumentCount()} threads in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const l100k = await measure(`list page 1 @ ${TOTAL_THREADS / 1000}k threads`, { url: `${url}/` });
   await measure(`list p1 status=open @ ${TOTAL_THREADS / 1000}k`, { url: `${url}/?status=open` });
   await measure(`list p1 by product @ ${TOTAL_THREADS / 1000}k`, { url: `${url}/?product=${products[2]!.id}` });

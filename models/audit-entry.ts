@@ -4,7 +4,7 @@ import mongoose, { Schema, type InferSchemaType } from 'mongoose';
  * Who looked at or changed something sensitive, and when. Never holds a secret value:
  * ids, an action name and (for break-glass or redactions) the actor's stated reason.
  */
-const auditEntrySchema = new Schema(
+export const auditEntrySchema = new Schema(
   {
     actorId: { type: Schema.Types.ObjectId, required: true },
     actorUsername: { type: String, default: '' },
@@ -24,5 +24,3 @@ auditEntrySchema.index({ conversationId: 1, at: -1 }, { sparse: true });
 auditEntrySchema.index({ actorId: 1, at: -1 });
 
 export type AuditEntryAttrs = InferSchemaType<typeof auditEntrySchema>;
-
-export const AuditEntry = mongoose.model('AuditEntry', auditEntrySchema);

@@ -1,7 +1,7 @@
 import mongoose, { Schema, type InferSchemaType } from 'mongoose';
 
 /** `blockerId` does not want new private conversations started by `blockedId`. */
-const blockSchema = new Schema(
+export const blockSchema = new Schema(
   {
     blockerId: { type: Schema.Types.ObjectId, required: true },
     blockedId: { type: Schema.Types.ObjectId, required: true },
@@ -14,5 +14,3 @@ blockSchema.index({ blockerId: 1, blockedId: 1 }, { unique: true });
 blockSchema.index({ blockedId: 1 });
 
 export type BlockAttrs = InferSchemaType<typeof blockSchema>;
-
-export const Block = mongoose.model('Block', blockSchema);

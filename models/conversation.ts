@@ -29,7 +29,7 @@ const grantSchema = new Schema(
   { _id: false },
 );
 
-const conversationSchema = new Schema(
+export const conversationSchema = new Schema(
   {
     subject: { type: String, required: true, maxlength: 200 },
     participants: { type: [participantSchema], default: [] },
@@ -54,5 +54,3 @@ conversationSchema.index({ threadId: 1 }, { sparse: true });
 
 export type ConversationAttrs = InferSchemaType<typeof conversationSchema>;
 export type ConversationDoc = HydratedDocument<ConversationAttrs>;
-
-export const Conversation = mongoose.model('Conversation', conversationSchema);

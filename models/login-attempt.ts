@@ -6,7 +6,7 @@ import mongoose, { Schema } from 'mongoose';
  * it once the window has passed (the service also treats an expired window as empty, so
  * correctness never depends on when the TTL monitor runs).
  */
-const loginAttemptSchema = new Schema(
+export const loginAttemptSchema = new Schema(
   {
     _id: { type: String, required: true },
     count: { type: Number, required: true, default: 0 },
@@ -16,5 +16,3 @@ const loginAttemptSchema = new Schema(
 );
 
 loginAttemptSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
-
-export const LoginAttempt = mongoose.model('LoginAttempt', loginAttemptSchema);

@@ -31,7 +31,7 @@ const fieldRequestSchema = new Schema(
   { _id: false },
 );
 
-const messageSchema = new Schema(
+export const messageSchema = new Schema(
   {
     conversationId: { type: Schema.Types.ObjectId, required: true },
     authorId: { type: Schema.Types.ObjectId, required: true },
@@ -55,5 +55,3 @@ messageSchema.index({ secretsPurgeAt: 1 }, { sparse: true });
 
 export type MessageAttrs = InferSchemaType<typeof messageSchema>;
 export type MessageDoc = HydratedDocument<MessageAttrs>;
-
-export const Message = mongoose.model('Message', messageSchema);

@@ -8,7 +8,7 @@ export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
  * forum itself from public facts (a thread title, a deadline): never private message
  * content, never a secure field.
  */
-const notificationSchema = new Schema(
+export const notificationSchema = new Schema(
   {
     userId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
     kind: { type: String, enum: NOTIFICATION_KINDS, required: true },
@@ -33,7 +33,3 @@ export interface NotificationDoc {
   createdAt: Date;
   readAt: Date | null;
 }
-
-export const Notification =
-  (mongoose.models.Notification as mongoose.Model<NotificationDoc> | undefined) ??
-  mongoose.model<NotificationDoc>('Notification', notificationSchema);

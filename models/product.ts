@@ -4,7 +4,7 @@ import mongoose, { Schema, type Types } from 'mongoose';
  * A product a question can "apply to". A short list managed by administrators; threads keep
  * a denormalised copy of the names so the list page needs no join.
  */
-const productSchema = new Schema(
+export const productSchema = new Schema(
   {
     name: { type: String, required: true, trim: true, maxlength: 80 },
     /** URL-friendly, lowercase: also makes names unique regardless of case. */
@@ -26,6 +26,3 @@ export interface ProductDoc {
   createdAt: Date;
   updatedAt: Date;
 }
-
-export const Product =
-  (mongoose.models.Product as mongoose.Model<ProductDoc> | undefined) ?? mongoose.model<ProductDoc>('Product', productSchema);

@@ -6,7 +6,7 @@ import { POSTER_ROLES } from './thread';
  * and locked after two business days without a response"): no author, not editable.
  * The feedback counters are maintained by the feedback domain with atomic $inc.
  */
-const replySchema = new Schema(
+export const replySchema = new Schema(
   {
     threadId: { type: Schema.Types.ObjectId, ref: 'Thread', required: true },
     author: { type: Schema.Types.ObjectId, ref: 'User', default: null },
@@ -55,5 +55,3 @@ export interface ReplyDoc {
   createdAt: Date;
   editedAt: Date | null;
 }
-
-export const Reply = (mongoose.models.Reply as mongoose.Model<ReplyDoc> | undefined) ?? mongoose.model<ReplyDoc>('Reply', replySchema);

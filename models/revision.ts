@@ -5,7 +5,7 @@ import mongoose, { Schema, type Types } from 'mongoose';
  * Written before the post is changed, so a crash in between leaves an extra revision,
  * never a lost one.
  */
-const revisionSchema = new Schema(
+export const revisionSchema = new Schema(
   {
     targetType: { type: String, enum: ['thread', 'reply'], required: true },
     targetId: { type: Schema.Types.ObjectId, required: true },
@@ -33,6 +33,3 @@ export interface RevisionDoc {
   bodySource: string;
   createdAt: Date;
 }
-
-export const Revision =
-  (mongoose.models.Revision as mongoose.Model<RevisionDoc> | undefined) ?? mongoose.model<RevisionDoc>('Revision', revisionSchema);

@@ -14,7 +14,7 @@ export const POSTER_ROLES = ['member', 'moderator', 'admin'] as const;
  * pages. Counters (replyCount, views) change only by atomic $inc. State changes (accept,
  * lock, status) are conditional single-document updates; see server/threads/service.ts.
  */
-const threadSchema = new Schema(
+export const threadSchema = new Schema(
   {
     title: { type: String, required: true, maxlength: 200 },
     slug: { type: String, default: '' },
@@ -135,6 +135,3 @@ export interface ThreadDoc {
   createdAt: Date;
   updatedAt: Date;
 }
-
-export const Thread =
-  (mongoose.models.Thread as mongoose.Model<ThreadDoc> | undefined) ?? mongoose.model<ThreadDoc>('Thread', threadSchema);

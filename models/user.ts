@@ -1,12 +1,15 @@
 import mongoose, { Schema, type InferSchemaType, type Types } from 'mongoose';
-import { ROLES, type Actor, type Role } from '../server/auth/actor';
 
 /**
  * A forum account. Uniqueness lives in the indexes (usernameLower, email), so two
  * concurrent registrations cannot both win; the service maps the duplicate-key error.
  * The username keeps the case it was typed with for display; `usernameLower` is the key.
  */
-const userSchema = new Schema(
+/** Account roles: members ask and answer; moderators and admins are the support team. */
+export const ROLES = ['member', 'moderator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const userSchema = new Schema(
   {
     username: { type: String, required: true, trim: true },
     usernameLower: { type: String, required: true },
@@ -32,8 +35,6 @@ userSchema.index({ role: 1, usernameLower: 1 });
 export type UserFields = InferSchemaType<typeof userSchema>;
 export type UserRecord = UserFields & { _id: Types.ObjectId };
 
-export const User = mongoose.model('User', userSchema);
-
 /** What anyone may see about a person. Never the hash, never the email. */
 export interface PublicUser {
   id: string;
@@ -46,7 +47,7 @@ export function toPublicUser(u: Pick<UserRecord, '_id' | 'username' | 'displayNa
   return { id: String(u._id), username: u.username, displayName: u.displayName, role: u.role as Role };
 }
 
-/** The session's view of a user (server/auth/actor.ts). Same shape as the public one today. */
-export function toActor(u: Pick<UserRecord, '_id' | 'username' | 'displayName' | 'role'>): Actor {
+/** The session's view of a user (server/kernel/actor.ts Actor). Same shape as the public one today. */
+export function toActor(u: Pick<UserRecord, '_id' | 'username' | 'displayName' | 'role'>): PublicUser {
   return toPublicUser(u);
 }

@@ -10,7 +10,7 @@ import mongoose, { Schema, type Types } from 'mongoose';
  * The reply's counters (helpfulCount, notHelpfulCount, satisfactionSum, satisfactionCount)
  * are derived from these documents with atomic $inc; `npm run forum -- recount` rebuilds them.
  */
-const voteSchema = new Schema(
+export const voteSchema = new Schema(
   {
     replyId: { type: Schema.Types.ObjectId, ref: 'Reply', required: true },
     userId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
@@ -42,8 +42,6 @@ export interface VoteDoc {
   updatedAt: Date;
 }
 
-export const Vote = (mongoose.models.Vote as mongoose.Model<VoteDoc> | undefined) ?? mongoose.model<VoteDoc>('Vote', voteSchema);
-
 /**
  * Running totals for the support dashboard, per UTC day, per moderator and per product of the
  * thread: the feedback on staff replies (by the day the reply was posted), the staff replies
@@ -57,7 +55,7 @@ export const Vote = (mongoose.models.Vote as mongoose.Model<VoteDoc> | undefined
  * products) documents, never over votes or replies. The recount rebuilds them all from the
  * votes, replies and threads.
  */
-const feedbackDailySchema = new Schema(
+export const feedbackDailySchema = new Schema(
   {
     productId: { type: Schema.Types.ObjectId, ref: 'Product', default: null },
     /** 'YYYY-MM-DD', UTC day the reply was posted. */
@@ -107,15 +105,11 @@ export interface FeedbackDailyDoc {
   frMinutes: number[];
 }
 
-export const FeedbackDaily =
-  (mongoose.models.FeedbackDaily as mongoose.Model<FeedbackDailyDoc> | undefined) ??
-  mongoose.model<FeedbackDailyDoc>('FeedbackDaily', feedbackDailySchema);
-
 /**
  * Which staff reply was a thread's first response. `_id` is the thread, so the unique _id
  * index lets exactly one reply claim it, however many staff replies race.
  */
-const firstResponseSchema = new Schema(
+export const firstResponseSchema = new Schema(
   {
     _id: { type: Schema.Types.ObjectId, ref: 'Thread', required: true },
     replyId: { type: Schema.Types.ObjectId, ref: 'Reply', required: true },
@@ -133,7 +127,3 @@ export interface FirstResponseDoc {
   at: Date;
   minutes: number;
 }
-
-export const FirstResponse =
-  (mongoose.models.FirstResponse as mongoose.Model<FirstResponseDoc> | undefined) ??
-  mongoose.model<FirstResponseDoc>('FirstResponse', firstResponseSchema);

@@ -2,36 +2,35 @@ import express from 'express';
 import session from 'express-session';
 import cookieParser from 'cookie-parser';
 import { MongoStore } from 'connect-mongo';
-import mongoose from 'mongoose';
-import passport from 'passport';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import type { AppContext, AppDeps } from './context';
+import type { Services } from './compose';
 import { requestContext } from './http/request-context';
 import { Readiness, closeConnectionsWhileDraining, healthRoutes } from './http/health';
 import { securityHeaders } from './http/security';
 import { csrfProtection } from './http/csrf';
 import { rateLimiters } from './http/rate-limit';
 import { errorHandler, notFoundHandler } from './http/error-handler';
-import { setupPassport } from './auth/passport';
-import { authRoutes } from './auth/router';
-import { threadRoutes } from './threads/router';
-import { supportRoutes } from './support/router';
-import { notificationRoutes } from './notifications/router';
-import { feedbackRoutes } from './feedback/router';
-import { messageRoutes } from './messages/router';
 import { headerCounts } from './http/header-counts';
-import { searchRoutes } from './search/router';
+import { mountEndpoints, type EndpointPlumbing } from './http/endpoint';
+import { businessDaysPhrase, supportPolicyText } from './calendar';
+import { authEndpoints } from './auth';
+import { threadEndpoints, fmt, STATUS_LABELS, type ThreadPageExtras } from './threads';
+import { supportEndpoints } from './support';
+import { notificationEndpoints } from './notifications';
+import { feedbackEndpoints, parseFeedbackFlash } from './feedback';
+import { messageEndpoints } from './messages';
+import { searchEndpoints } from './search';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * Builds the express app. No listening, no connecting: the mongoose default
- * connection must already be open (server/db/connect.ts), and main.ts listens.
+ * Builds the express app from the services of one forum (server/compose.ts). No listening,
+ * no connecting: main.ts listens, and the test kit drives it with supertest.
  */
-export function createApp(deps: AppDeps): express.Express {
-  const { config, logger } = deps;
+export function createApp(services: Services, opts: { readiness?: Readiness } = {}): express.Express {
+  const { config, logger, clock } = services;
   const app = express();
   app.disable('x-powered-by');
   app.set('view engine', 'ejs');
@@ -40,9 +39,9 @@ export function createApp(deps: AppDeps): express.Express {
   if (config.TRUST_PROXY) app.set('trust proxy', parseTrustProxy(config.TRUST_PROXY));
 
   // Health checks first: no session, no CSRF, no request log line for every probe.
-  const readiness = deps.readiness ?? new Readiness('ready');
+  const readiness = opts.readiness ?? new Readiness('ready');
   app.use(closeConnectionsWhileDraining(readiness));
-  app.use(healthRoutes(readiness));
+  app.use(healthRoutes(readiness, services.db));
   app.use(requestContext(logger, { level: config.isProduction ? 'info' : 'debug' }));
   app.use(securityHeaders(config.isProduction));
   app.use('/public', express.static(path.join(root, 'public'), { maxAge: config.isProduction ? '7d' : 0, index: false }));
@@ -63,7 +62,8 @@ export function createApp(deps: AppDeps): express.Express {
       saveUninitialized: false,
       rolling: false,
       store: MongoStore.create({
-        client: mongoose.connection.getClient() as never,
+        client: services.db.getClient() as never,
+        dbName: services.db.name,
         collectionName: 'sessions',
         ttl: 14 * 24 * 3600,
         touchAfter: 3600,
@@ -74,29 +74,53 @@ export function createApp(deps: AppDeps): express.Express {
   );
 
   const csrf = csrfProtection({ secret, isProduction: config.isProduction });
-  const ctx: AppContext = { ...deps, csrf: csrf.verify, limit: rateLimiters(config) };
-
-  setupPassport(ctx);
-  app.use(passport.session());
-  app.use(headerCounts);
+  app.use(services.auth.passport.initialize());
+  app.use(services.auth.passport.session());
+  app.use(headerCounts(services.headerCounts));
   app.use(csrf.provideToken);
   app.use((req, res, next) => {
+    const rules = services.rules.current();
     res.locals.currentUser = req.user ?? null;
     res.locals.currentPath = req.originalUrl;
     res.locals.error = null;
     res.locals.fieldErrors = {};
     res.locals.title = '';
+    // Shared by every page: date helpers, the request's "now", status names, and the support
+    // policy's wording from the rules in force (footer, lock banner, closing notice).
+    res.locals.fmt = fmt;
+    res.locals.now = clock.now();
+    res.locals.STATUS_LABELS = STATUS_LABELS;
+    res.locals.supportDeadline = (d: Date) => rules.calendar.formatLocal(d);
+    res.locals.supportPolicy = supportPolicyText(rules);
+    res.locals.lockAfterPhrase = businessDaysPhrase(rules.lockAfterDays);
     next();
   });
 
-  app.use(authRoutes(ctx));
-  app.use(threadRoutes(ctx));
-  app.use(supportRoutes(ctx));
-  app.use(notificationRoutes(ctx));
-  app.use(feedbackRoutes(ctx));
-  app.use(messageRoutes(ctx));
+  const plumbing: EndpointPlumbing = { csrf: csrf.verify, limit: rateLimiters(config) };
+  const extras: ThreadPageExtras = {
+    async viewerLocals(actor, threadId, replyIds, query) {
+      if (!actor) return { pmLinked: [], feedbackVotes: new Map(), feedbackFlash: null };
+      const [pmLinked, feedbackVotes] = await Promise.all([
+        services.messages.linkedConversationsFor(actor, threadId),
+        services.feedback.votesForReplies(actor, replyIds),
+      ]);
+      // The no-JS "thanks" message (?fb=<replyId>:<kind>); never for anonymous pages, which are cached.
+      return { pmLinked, feedbackVotes, feedbackFlash: parseFeedbackFlash(query.fb) };
+    },
+    similar: (actor, title) => services.search.similarThreads(actor, { title }),
+  };
+  for (const endpoints of [
+    authEndpoints(services.auth, config),
+    threadEndpoints(services.threads, extras),
+    supportEndpoints(services.support),
+    notificationEndpoints(services.notifications),
+    feedbackEndpoints(services.feedback),
+    messageEndpoints(services.messages),
+    searchEndpoints(services.search, services.threads),
+  ]) {
+    app.use(mountEndpoints(endpoints, plumbing));
+  }
 
-  app.use(searchRoutes(ctx));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -1,26 +1,26 @@
 /**
  * The forum's command-line tool: `npm run forum -- <command> [args]`.
  * Loads the configuration, connects to the database (MONGODB_URI or the embedded server on
- * DATA_DIR), runs one registered command, disconnects and exits 0 or 1.
- * Commands live in server/cli/*.ts and are listed in server/cli/commands.ts.
+ * DATA_DIR), builds the forum's services (server/compose.ts), runs one command, disconnects
+ * and exits 0 or 1. Commands live in server/cli/*.ts and are listed in server/cli/commands.ts.
  */
-import mongoose from 'mongoose';
 import { loadConfig } from './config';
-import { createLogger } from './logger';
-import { systemClock } from './clock';
+import { createLogger } from './kernel/logger';
+import { systemClock } from './kernel/clock';
 import { connectDatabase } from './db/connect';
-import { getCommand, helpText, runCommand, type CliContext } from './cli/registry';
-import './cli/commands';
+import { createServices } from './compose';
+import { helpText, runCommand, type CliContext } from './cli/registry';
+import { COMMANDS } from './cli/commands';
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
-    for (const line of helpText()) console.log(line);
+    for (const line of helpText(COMMANDS)) console.log(line);
     return name ? 0 : 1;
   }
-  if (!getCommand(name)) {
+  if (!COMMANDS.has(name)) {
     console.error(`Unknown command "${name}".\n`);
-    for (const line of helpText()) console.error(line);
+    for (const line of helpText(COMMANDS)) console.error(line);
     return 1;
   }
   const config = loadConfig();
@@ -28,16 +28,18 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   const db = await connectDatabase(config, logger);
   try {
-    await Promise.all(mongoose.modelNames().map((m) => mongoose.model(m).init()));
+    const forum = createServices({ config, clock: systemClock, logger, db: db.connection });
+    await forum.init();
     const ctx: CliContext = {
       config,
       logger,
       clock: systemClock,
+      forum,
       out: (line) => console.log(line),
       err: (line) => console.error(line),
       interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
     };
-    return await runCommand(name, args, ctx);
+    return await runCommand(COMMANDS, name, args, ctx);
   } finally {
     await db.close();
   }

@@ -67,6 +67,54 @@ const schema = z.object({
   /** Extra closed dates, comma separated YYYY-MM-DD. */
   SUPPORT_CLOSED_DATES: z.string().default(''),
   LOCK_AFTER_BUSINESS_DAYS: int(2, 1),
+
+  // E-mail (docs/email.md; server/mail/settings.ts turns these into the mail module's settings).
+  /**
+   * Outgoing SMTP server as one URL: smtp://user:pass@host:587 (STARTTLS when offered) or
+   * smtps://user:pass@host:465 (TLS from the start). Percent-encode reserved characters in the
+   * user and password. Alternative to the SMTP_HOST group; setting both is an error. With
+   * neither, mail is written as .eml files to DATA_DIR/outbox/.
+   */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/i, 'must be smtp://… or smtps://…')
+    .optional(),
+  SMTP_HOST: z.string().min(1).optional(),
+  /** Default 465 when SMTP_SECURE is true, otherwise 587. */
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  SMTP_USER: z.string().optional(),
+  /** Never logged (server/logger.ts redacts it, and SMTP_URL, by path). */
+  SMTP_PASS: z.string().optional(),
+  /** true: TLS from the first byte (port 465); false: plain, upgraded with STARTTLS when offered. */
+  SMTP_SECURE: bool.optional(),
+  /** The From of every mail, an address or `Name <address>`; default `<forum name> <no-reply@PUBLIC_URL's host>`. */
+  MAIL_FROM: z.string().min(3).optional(),
+  /**
+   * Key material for signed mail links and reply addresses (at least 32 characters). Unset: a
+   * key derived from SESSION_SECRET (HKDF). Changing it revokes every unsubscribe link and
+   * reply address already sent.
+   */
+  MAIL_SECRET: z.string().min(32).optional(),
+  /** The forum's public base URL (absolute http/https), the base for every link in mail. */
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .regex(/^https?:\/\//i, 'must be an absolute http:// or https:// URL')
+    .optional(),
+  /** Reply by e-mail: the SMTP listener's port. Off unless INBOUND_DOMAIN is set too. */
+  INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** The domain of reply addresses (its MX record points at this host); e.g. reply.example.com. */
+  INBOUND_DOMAIN: z
+    .string()
+    .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'must be a domain name')
+    .optional(),
+  /** Address the listener binds to: all interfaces by default, since an MX is reached from outside. */
+  INBOUND_SMTP_HOST: z.string().default('0.0.0.0'),
+  /** PEM files for STARTTLS on the listener. Unset: a self-signed certificate (still encrypted). */
+  INBOUND_TLS_KEY_FILE: z.string().optional(),
+  INBOUND_TLS_CERT_FILE: z.string().optional(),
+  /** Largest accepted inbound message (SIZE, RFC 1870); larger ones get 552. */
+  INBOUND_MAX_KB: int(1024, 16),
 });
 
 export type Config = Readonly<
@@ -88,6 +136,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.NODE_ENV === 'production' && !c.SESSION_SECRET) {
     throw new Error('Invalid configuration:\n  SESSION_SECRET: required in production (at least 32 characters)');
   }
+  const mailProblems = checkMailConfig(c);
+  if (mailProblems.length) throw new Error(`Invalid configuration:\n${mailProblems.map((p) => `  ${p}`).join('\n')}`);
   return Object.freeze({
     ...c,
     SUPPORT_DAYS: c.SUPPORT_DAYS.split(',').map(Number),
@@ -97,6 +147,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     isProduction: c.NODE_ENV === 'production',
     dataDir: path.resolve(c.DATA_DIR),
   });
+}
+
+/** Rules across the mail variables (each one alone is checked by the schema). */
+function checkMailConfig(c: z.infer<typeof schema>): string[] {
+  const problems: string[] = [];
+  const smtp = Boolean(c.SMTP_URL || c.SMTP_HOST);
+  const inbound = c.INBOUND_SMTP_PORT !== undefined && Boolean(c.INBOUND_DOMAIN);
+  if (c.SMTP_URL && (c.SMTP_HOST || c.SMTP_PORT || c.SMTP_USER || c.SMTP_PASS || c.SMTP_SECURE !== undefined)) {
+    problems.push('SMTP_URL: set either SMTP_URL or the SMTP_HOST/SMTP_PORT/SMTP_USER/SMTP_PASS/SMTP_SECURE group, not both');
+  }
+  if (!c.SMTP_HOST && (c.SMTP_PORT || c.SMTP_USER || c.SMTP_PASS || c.SMTP_SECURE !== undefined) && !c.SMTP_URL) {
+    problems.push('SMTP_HOST: required when SMTP_PORT, SMTP_USER, SMTP_PASS or SMTP_SECURE is set');
+  }
+  if (Boolean(c.SMTP_USER) !== Boolean(c.SMTP_PASS)) problems.push('SMTP_USER/SMTP_PASS: set both or neither');
+  if ((c.INBOUND_SMTP_PORT !== undefined) !== Boolean(c.INBOUND_DOMAIN)) {
+    problems.push('INBOUND_SMTP_PORT/INBOUND_DOMAIN: reply by e-mail needs both (or neither)');
+  }
+  if (Boolean(c.INBOUND_TLS_KEY_FILE) !== Boolean(c.INBOUND_TLS_CERT_FILE)) {
+    problems.push('INBOUND_TLS_KEY_FILE/INBOUND_TLS_CERT_FILE: set both or neither');
+  }
+  // Reply addresses are verified by every process and after restarts: a per-process key cannot do that.
+  if (inbound && !c.MAIL_SECRET && !c.SESSION_SECRET) {
+    problems.push('MAIL_SECRET: reply by e-mail needs MAIL_SECRET or SESSION_SECRET (signed reply addresses)');
+  }
+  if (c.NODE_ENV === 'production' && (smtp || inbound) && !c.PUBLIC_URL) {
+    problems.push('PUBLIC_URL: required in production when mail is configured (links in mail)');
+  }
+  return problems;
 }
 
 /** Configuration for tests: quiet, no demo content, no jobs. */

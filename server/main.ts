@@ -1,16 +1,15 @@
 /**
- * Entry point: config -> database -> jobs -> listen. The only file with side effects
- * at import time. Graceful shutdown: stop jobs, stop accepting connections, let
- * in-flight requests finish, flush buffered counters, close the database.
+ * Entry point: config -> database -> services (server/compose.ts) -> listen. The only file
+ * with side effects at import time. Graceful shutdown: stop accepting connections, let
+ * in-flight requests and running jobs finish, flush buffered counters, close the database.
  */
-import mongoose from 'mongoose';
 import type { Server } from 'node:http';
 import { loadConfig } from './config';
-import { createLogger } from './logger';
-import { systemClock } from './clock';
+import { createLogger } from './kernel/logger';
+import { systemClock } from './kernel/clock';
 import { connectDatabase } from './db/connect';
+import { createServices } from './compose';
 import { createApp } from './app';
-import { startup, shutdownHooks } from './startup';
 import { Readiness } from './http/health';
 
 async function main(): Promise<void> {
@@ -22,13 +21,12 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(config.LOG_LEVEL);
-  const clock = systemClock;
   const readiness = new Readiness('starting');
   const db = await connectDatabase(config, logger);
-  await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).init()));
-  const jobs = await startup({ config, logger, clock });
+  const services = createServices({ config, clock: systemClock, logger, db: db.connection });
+  await services.start();
 
-  const app = createApp({ config, logger, clock, readiness });
+  const app = createApp(services, { readiness });
   const server: Server = app.listen(config.PORT, config.HOST, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
@@ -51,8 +49,8 @@ async function main(): Promise<void> {
     // Stop accepting connections; in-flight requests finish, idle keep-alive sockets close.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections?.();
-    await Promise.all([closed, jobs.stop()]);
-    for (const hook of shutdownHooks) await hook().catch((err) => logger.error({ err }, 'shutdown hook failed'));
+    await closed;
+    await services.stop();
     await db.close();
     logger.info('stopped');
     process.exit(0);

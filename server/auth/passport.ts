@@ -1,10 +1,9 @@
-import passport from 'passport';
+import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { AppError } from '../http/errors';
-import type { AppContext } from '../context';
-import type { Actor } from './actor';
-import { createAuthService, findActor, type AuthService } from './service';
-import { viewerCached } from '../http/viewer-cache';
+import { AppError } from '../kernel/errors';
+import type { Actor } from '../kernel/actor';
+import type { Cache } from '../kernel/cache';
+import type { AuthService } from './service';
 
 /**
  * The username/password strategy. It only adapts passport to the service: throttling,
@@ -24,23 +23,24 @@ export function localStrategy(auth: AuthService): LocalStrategy {
   });
 }
 
-let serializersInstalled = false;
-
 /**
- * Configures the process-wide passport instance. app.ts calls it once per app, then
- * `app.use(passport.session())`. Serializers do not depend on the app, so they are
- * installed once (passport keeps a list, and several test apps share one process).
+ * This app's own passport instance (never the process-wide `passport` default): the local
+ * strategy, and the session (de)serializers. The session holds the user id; each request's
+ * actor comes from `actors` (a short cache, invalidated by 'viewer.changed', so a role change
+ * made in this process applies at once; one made elsewhere within the cache's TTL).
  */
-export function setupPassport(ctx: AppContext): void {
-  passport.use('local', localStrategy(createAuthService(ctx)));
-  if (serializersInstalled) return;
-  serializersInstalled = true;
+export function createPassport(auth: AuthService, actors: Cache<{ actor: Actor | null }>) {
+  const passport = new Passport();
+  const strategy = localStrategy(auth);
+  passport.use('local', strategy);
   passport.serializeUser((user, done) => done(null, (user as Actor).id));
   passport.deserializeUser((id: unknown, done) => {
-    // cached for a few seconds per user (viewer-cache.ts: what invalidates, what may be stale)
-    (typeof id === 'string' ? viewerCached('actor', id, () => findActor(id)) : findActor(id)).then(
-      (actor) => done(null, actor ?? false),
+    const load =
+      typeof id === 'string' ? actors.getOrLoad(id, async () => ({ actor: await auth.findActor(id) })) : Promise.resolve({ actor: null });
+    load.then(
+      ({ actor }) => done(null, actor ?? false),
       (err: unknown) => done(err),
     );
   });
+  return { passport, strategy };
 }

@@ -1,5 +1,5 @@
 import * as argon2 from 'argon2';
-import { ValidationError } from '../http/errors';
+import { ValidationError } from '../kernel/errors';
 
 export const PASSWORD_MIN = 8;
 /** Long enough for any passphrase or manager; short enough that hashing it costs nothing extra. */

@@ -1,15 +1,17 @@
 import { z } from 'zod';
-import { User, toActor, toPublicUser, type PublicUser } from '../../models/user';
-import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../http/errors';
-import { parseInput } from '../http/validate';
+import { toActor, toPublicUser, type PublicUser } from '../../models/user';
+import type { Models } from '../../models';
+import type { EventBus } from '../kernel/events';
+import type { SupportRulesSource } from '../calendar';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../kernel/errors';
+import { parseInput } from '../kernel/validate';
 import { renderMarkdown, RENDERER_VERSION } from '../markdown/render';
-import type { Clock } from '../clock';
+import type { Clock } from '../kernel/clock';
 import type { Config } from '../config';
-import { ROLES, isStaff, type Actor, type Role } from './actor';
+import { ROLES, isStaff, type Actor, type Role } from '../kernel/actor';
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords';
 import { SIGNATURE_MAX, defaultSignatureFor } from './signature';
 import { createLoginThrottle } from './throttle';
-import { invalidateViewer } from '../http/viewer-cache';
 
 export const INCORRECT_LOGIN = 'Incorrect username or password.';
 
@@ -54,8 +56,11 @@ export const signatureSchema = z.object({
 export const roleSchema = z.enum(ROLES);
 
 export interface AuthDeps {
+  models: Pick<Models, 'User' | 'LoginAttempt'>;
   clock: Clock;
   config: Pick<Config, 'RATE_LOGIN_MAX' | 'RATE_LOGIN_WINDOW_MIN'>;
+  events: EventBus;
+  rules: SupportRulesSource;
 }
 
 export interface Profile extends PublicUser {
@@ -74,8 +79,10 @@ export interface SignatureSettings {
  * and tests all call the same functions.
  */
 export function createAuthService(deps: AuthDeps) {
-  const { clock, config } = deps;
+  const { clock, config, events, rules } = deps;
+  const { User } = deps.models;
   const throttle = createLoginThrottle({
+    LoginAttempt: deps.models.LoginAttempt,
     clock,
     accountMax: config.RATE_LOGIN_MAX,
     ipMax: config.RATE_LOGIN_MAX * 3,
@@ -138,7 +145,7 @@ export function createAuthService(deps: AuthDeps) {
       { returnDocument: 'after', lean: true },
     );
     if (!user) throw new NotFoundError(`There is no user called "${username}".`);
-    invalidateViewer(user._id);
+    await events.emit('viewer.changed', { userIds: [String(user._id)] });
     return toPublicUser(user);
   }
 
@@ -170,7 +177,7 @@ export function createAuthService(deps: AuthDeps) {
     requireStaffActor(actor);
     const user = await User.findById(actor!.id).select({ displayName: 1, signature: 1, signatureHtml: 1 }).lean();
     if (!user) throw new NotFoundError('Your account no longer exists.');
-    const defaultSignature = defaultSignatureFor(user);
+    const defaultSignature = defaultSignatureFor(user, rules.current());
     const own = user.signature ?? '';
     return {
       signature: own,
@@ -190,23 +197,24 @@ export function createAuthService(deps: AuthDeps) {
       : { signature: null, signatureHtml: null, signatureRendererVersion: null };
     const res = await User.updateOne({ _id: actor!.id }, { $set: set });
     if (res.matchedCount === 0) throw new NotFoundError('Your account no longer exists.');
+    await events.emit('viewer.changed', { userIds: [actor!.id] }); // thread pages cache signatures
     return signatureSettings(actor);
   }
 
-  return { register, authenticate, signIn, setRole, createAdmin, profile, listStaff, signatureSettings, updateSignature };
+  /**
+   * The session's user: one indexed _id lookup (the app caches it briefly per person,
+   * invalidated by 'viewer.changed'). Null when the id is malformed or the account is gone.
+   */
+  async function findActor(id: unknown): Promise<Actor | null> {
+    if (typeof id !== 'string' || !/^[0-9a-f]{24}$/i.test(id)) return null;
+    const user = await User.findById(id).select({ username: 1, displayName: 1, role: 1 }).lean();
+    return user ? toActor(user) : null;
+  }
+
+  return { register, authenticate, signIn, setRole, createAdmin, profile, listStaff, signatureSettings, updateSignature, findActor };
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;
-
-/**
- * The session's user: one indexed _id lookup per request, no cache, so a role change or
- * a deleted account applies at once. Null when the id is malformed or the account is gone.
- */
-export async function findActor(id: unknown): Promise<Actor | null> {
-  if (typeof id !== 'string' || !/^[0-9a-f]{24}$/i.test(id)) return null;
-  const user = await User.findById(id).select({ username: 1, displayName: 1, role: 1 }).lean();
-  return user ? toActor(user) : null;
-}
 
 function requireStaffActor(actor: Actor | null): void {
   if (!actor) throw new UnauthorizedError();

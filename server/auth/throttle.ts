@@ -1,9 +1,10 @@
 import { ipKeyGenerator } from 'express-rate-limit';
-import { LoginAttempt } from '../../models/login-attempt';
-import { RateLimitedError } from '../http/errors';
-import type { Clock } from '../clock';
+import type { Models } from '../../models';
+import { RateLimitedError } from '../kernel/errors';
+import type { Clock } from '../kernel/clock';
 
 export interface ThrottleOptions {
+  LoginAttempt: Models['LoginAttempt'];
   clock: Clock;
   /** Sign-in attempts per account per window. */
   accountMax: number;
@@ -25,7 +26,7 @@ export const ipKey = (ip: string): string => `ip:${ipKeyGenerator(ip || 'unknown
  * A successful sign-in clears the account's counter and gives the address its attempt back.
  */
 export function createLoginThrottle(opts: ThrottleOptions) {
-  const { clock, windowMs } = opts;
+  const { clock, windowMs, LoginAttempt } = opts;
 
   async function bump(key: string): Promise<{ count: number; expiresAt: Date }> {
     const now = clock.now();

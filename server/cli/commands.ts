@@ -1,11 +1,19 @@
-/**
- * Every CLI command, one import per file. Each file registers its commands with
- * server/cli/registry.ts when imported.
- */
-import './users';
-import './lock-sweep';
-import './rebake';
-import './recount';
-import './messages';
-import './data';
-import './search';
+/** Every CLI command: the tables of the files under server/cli/. */
+import { dataCommands } from './data';
+import { lockSweepCommands } from './lock-sweep';
+import { messageCommands } from './messages';
+import { rebakeCommands } from './rebake';
+import { recountCommands } from './recount';
+import { commandTable } from './registry';
+import { searchCommands } from './search';
+import { userCommands } from './users';
+
+export const COMMANDS = commandTable(
+  userCommands,
+  lockSweepCommands,
+  rebakeCommands,
+  recountCommands,
+  messageCommands,
+  dataCommands,
+  searchCommands,
+);

@@ -2,9 +2,8 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync
 import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import mongoose from 'mongoose';
 import { BSON, type Db, type Document, type IndexDescription } from 'mongodb';
-import { UsageError, parseFlags, register } from './registry';
+import { UsageError, parseFlags, type CliContext, type Command } from './registry';
 
 /**
  * `export` / `import`: the whole database as a directory of Extended JSON lines, one file
@@ -17,8 +16,8 @@ const INDEXES_FILE = 'indexes.json';
 const PROGRESS_EVERY = 5000;
 const INSERT_BATCH = 1000;
 
-function database(): Db {
-  const db = mongoose.connection.db;
+function database(ctx: CliContext): Db {
+  const db = ctx.forum.db.db;
   if (!db) throw new Error('not connected to a database');
   return db;
 }
@@ -36,47 +35,6 @@ async function writeLine(stream: NodeJS.WritableStream, line: string): Promise<v
   if (!stream.write(line + '\n')) await once(stream, 'drain');
 }
 
-register('export', {
-  summary: 'export every collection to a directory: <collection>.jsonl (Extended JSON lines) and indexes.json',
-  usage: '<directory> [--force]',
-  async run(args, ctx) {
-    const { flags, positional } = parseFlags(args);
-    if (positional.length !== 1 || Object.keys(flags).some((f) => f !== 'force')) throw new UsageError('give one directory');
-    const dir = path.resolve(positional[0]!);
-    if (existsSync(dir) && readdirSync(dir).length && flags.force === undefined) {
-      throw new Error(`${dir} is not empty (use --force to write into it anyway)`);
-    }
-    mkdirSync(dir, { recursive: true });
-    const db = database();
-    const names = await collectionNames(db);
-    ctx.out(`exporting ${names.length} collections from "${db.databaseName}" to ${dir}`);
-    const indexes: Record<string, Document[]> = {};
-    let total = 0;
-    for (const name of names) {
-      const coll = db.collection(name);
-      indexes[name] = await coll.listIndexes().toArray();
-      const expected = await coll.estimatedDocumentCount();
-      const file = path.join(dir, `${name}.jsonl`);
-      const out = createWriteStream(file, { encoding: 'utf8' });
-      let n = 0;
-      // Natural order is fine: every document is written exactly once, whatever the order.
-      for await (const doc of coll.find({}, { batchSize: 1000 })) {
-        await writeLine(out, BSON.EJSON.stringify(doc, { relaxed: false }));
-        if (++n % PROGRESS_EVERY === 0) ctx.out(`  ${name}: ${n}/${expected}`);
-      }
-      out.end();
-      await once(out, 'finish');
-      total += n;
-      ctx.out(`  ${name}: ${n} documents, ${indexes[name]!.length} indexes`);
-    }
-    writeFileSync(
-      path.join(dir, INDEXES_FILE),
-      JSON.stringify({ database: db.databaseName, exportedAt: ctx.clock.now().toISOString(), collections: indexes }, null, 2) + '\n',
-    );
-    ctx.out(`done: ${total} documents in ${names.length} collections`);
-  },
-});
-
 /** An index as listIndexes describes it -> createIndex(key, options). */
 function indexSpec(ix: Document): IndexDescription {
   const { key, v: _v, ns: _ns, background: _bg, textIndexVersion: _tv, ...options } = ix as Document & { key: Document };
@@ -92,70 +50,112 @@ function indexSpec(ix: Document): IndexDescription {
   return { key: k, ...options } as IndexDescription;
 }
 
-register('import', {
-  summary: 'import a directory written by `export` into the configured database (MONGODB_URI or embedded), recreating indexes',
-  usage: '<directory> [--drop]',
-  async run(args, ctx) {
-    const { flags, positional } = parseFlags(args);
-    if (positional.length !== 1 || Object.keys(flags).some((f) => f !== 'drop')) throw new UsageError('give one directory');
-    const dir = path.resolve(positional[0]!);
-    const indexFile = path.join(dir, INDEXES_FILE);
-    if (!existsSync(indexFile)) throw new Error(`${dir} has no ${INDEXES_FILE}: not a directory written by "export"`);
-    const manifest = JSON.parse(readFileSync(indexFile, 'utf8')) as { collections: Record<string, Document[]> };
-    const names = Object.keys(manifest.collections).sort();
-    const drop = flags.drop !== undefined && flags.drop !== 'false';
-    const db = database();
-
-    // Refuse to mix data: every target collection must be empty (or dropped with --drop).
-    const existing = new Set(await collectionNames(db));
-    if (!drop) {
-      const busy: string[] = [];
-      for (const name of names) if (existing.has(name) && (await db.collection(name).estimatedDocumentCount()) > 0) busy.push(name);
-      if (busy.length) throw new Error(`these collections already hold documents: ${busy.join(', ')} (use --drop to replace them)`);
-    }
-
-    ctx.out(`importing ${names.length} collections from ${dir} into "${db.databaseName}"`);
-    let total = 0;
-    for (const name of names) {
-      if (drop && existing.has(name)) await db.collection(name).drop();
-      const coll = db.collection(name);
-      // Indexes first: unique indexes check the data as it arrives.
-      const specs = manifest.collections[name]!.filter((ix) => ix.name !== '_id_').map(indexSpec);
-      if (!existing.has(name) || drop)
-        await db.createCollection(name).catch((err: { codeName?: string }) => {
-          if (err.codeName !== 'NamespaceExists') throw err;
-        });
-      for (const spec of specs) {
-        try {
-          await coll.createIndexes([spec]);
-        } catch (err) {
-          // Start-up may already have built the same index under other options; keep going, say so.
-          ctx.err(`  ${name}: index ${spec.name ?? JSON.stringify(spec.key)} not created: ${(err as Error).message}`);
-        }
+export const dataCommands: Record<string, Command> = {
+  export: {
+    summary: 'export every collection to a directory: <collection>.jsonl (Extended JSON lines) and indexes.json',
+    usage: '<directory> [--force]',
+    async run(args, ctx) {
+      const { flags, positional } = parseFlags(args);
+      if (positional.length !== 1 || Object.keys(flags).some((f) => f !== 'force')) throw new UsageError('give one directory');
+      const dir = path.resolve(positional[0]!);
+      if (existsSync(dir) && readdirSync(dir).length && flags.force === undefined) {
+        throw new Error(`${dir} is not empty (use --force to write into it anyway)`);
       }
-      const file = path.join(dir, `${name}.jsonl`);
-      let n = 0;
-      if (existsSync(file)) {
-        let batch: Document[] = [];
-        let reported = 0;
-        const flush = async () => {
-          if (!batch.length) return;
-          await coll.insertMany(batch, { ordered: true });
-          n += batch.length;
-          batch = [];
-          if (n - reported >= PROGRESS_EVERY) ctx.out(`  ${name}: ${(reported = n)}`);
-        };
-        const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-        for await (const line of lines) {
-          if (!line.trim()) continue;
-          batch.push(BSON.EJSON.parse(line, { relaxed: false }) as Document);
-          if (batch.length >= INSERT_BATCH) await flush();
+      mkdirSync(dir, { recursive: true });
+      const db = database(ctx);
+      const names = await collectionNames(db);
+      ctx.out(`exporting ${names.length} collections from "${db.databaseName}" to ${dir}`);
+      const indexes: Record<string, Document[]> = {};
+      let total = 0;
+      for (const name of names) {
+        const coll = db.collection(name);
+        indexes[name] = await coll.listIndexes().toArray();
+        const expected = await coll.estimatedDocumentCount();
+        const file = path.join(dir, `${name}.jsonl`);
+        const out = createWriteStream(file, { encoding: 'utf8' });
+        let n = 0;
+        // Natural order is fine: every document is written exactly once, whatever the order.
+        for await (const doc of coll.find({}, { batchSize: 1000 })) {
+          await writeLine(out, BSON.EJSON.stringify(doc, { relaxed: false }));
+          if (++n % PROGRESS_EVERY === 0) ctx.out(`  ${name}: ${n}/${expected}`);
         }
-        await flush();
+        out.end();
+        await once(out, 'finish');
+        total += n;
+        ctx.out(`  ${name}: ${n} documents, ${indexes[name]!.length} indexes`);
       }
-      total += n;
-      ctx.out(`  ${name}: ${n} documents, ${specs.length + 1} indexes`);
-    }
-    ctx.out(`done: ${total} documents in ${names.length} collections`);
+      writeFileSync(
+        path.join(dir, INDEXES_FILE),
+        JSON.stringify({ database: db.databaseName, exportedAt: ctx.clock.now().toISOString(), collections: indexes }, null, 2) + '\n',
+      );
+      ctx.out(`done: ${total} documents in ${names.length} collections`);
+    },
   },
-});
+  import: {
+    summary: 'import a directory written by `export` into the configured database (MONGODB_URI or embedded), recreating indexes',
+    usage: '<directory> [--drop]',
+    async run(args, ctx) {
+      const { flags, positional } = parseFlags(args);
+      if (positional.length !== 1 || Object.keys(flags).some((f) => f !== 'drop')) throw new UsageError('give one directory');
+      const dir = path.resolve(positional[0]!);
+      const indexFile = path.join(dir, INDEXES_FILE);
+      if (!existsSync(indexFile)) throw new Error(`${dir} has no ${INDEXES_FILE}: not a directory written by "export"`);
+      const manifest = JSON.parse(readFileSync(indexFile, 'utf8')) as { collections: Record<string, Document[]> };
+      const names = Object.keys(manifest.collections).sort();
+      const drop = flags.drop !== undefined && flags.drop !== 'false';
+      const db = database(ctx);
+
+      // Refuse to mix data: every target collection must be empty (or dropped with --drop).
+      const existing = new Set(await collectionNames(db));
+      if (!drop) {
+        const busy: string[] = [];
+        for (const name of names) if (existing.has(name) && (await db.collection(name).estimatedDocumentCount()) > 0) busy.push(name);
+        if (busy.length) throw new Error(`these collections already hold documents: ${busy.join(', ')} (use --drop to replace them)`);
+      }
+
+      ctx.out(`importing ${names.length} collections from ${dir} into "${db.databaseName}"`);
+      let total = 0;
+      for (const name of names) {
+        if (drop && existing.has(name)) await db.collection(name).drop();
+        const coll = db.collection(name);
+        // Indexes first: unique indexes check the data as it arrives.
+        const specs = manifest.collections[name]!.filter((ix) => ix.name !== '_id_').map(indexSpec);
+        if (!existing.has(name) || drop)
+          await db.createCollection(name).catch((err: { codeName?: string }) => {
+            if (err.codeName !== 'NamespaceExists') throw err;
+          });
+        for (const spec of specs) {
+          try {
+            await coll.createIndexes([spec]);
+          } catch (err) {
+            // Start-up may already have built the same index under other options; keep going, say so.
+            ctx.err(`  ${name}: index ${spec.name ?? JSON.stringify(spec.key)} not created: ${(err as Error).message}`);
+          }
+        }
+        const file = path.join(dir, `${name}.jsonl`);
+        let n = 0;
+        if (existsSync(file)) {
+          let batch: Document[] = [];
+          let reported = 0;
+          const flush = async () => {
+            if (!batch.length) return;
+            await coll.insertMany(batch, { ordered: true });
+            n += batch.length;
+            batch = [];
+            if (n - reported >= PROGRESS_EVERY) ctx.out(`  ${name}: ${(reported = n)}`);
+          };
+          const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+          for await (const line of lines) {
+            if (!line.trim()) continue;
+            batch.push(BSON.EJSON.parse(line, { relaxed: false }) as Document);
+            if (batch.length >= INSERT_BATCH) await flush();
+          }
+          await flush();
+        }
+        total += n;
+        ctx.out(`  ${name}: ${n} documents, ${specs.length + 1} indexes`);
+      }
+      ctx.out(`done: ${total} documents in ${names.length} collections`);
+    },
+  },
+};

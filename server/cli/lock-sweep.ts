@@ -1,7 +1,5 @@
 import { DateTime } from 'luxon';
-import { runLockSweep } from '../support/sweep';
-import { supportRulesFor } from '../support/settings';
-import { UsageError, parseFlags, register } from './registry';
+import { UsageError, parseFlags, type Command } from './registry';
 
 const FLAGS = new Set(['now', 'dry-run']);
 
@@ -16,30 +14,39 @@ function parseNow(value: string, zone: string): Date {
   return dt.toJSDate();
 }
 
-register('lock-sweep', {
-  summary: 'lock threads past their no-response deadline (as the job does)',
-  usage: '[--now <ISO-8601>] [--dry-run]',
-  async run(args, ctx) {
-    const { flags, positional } = parseFlags(args);
-    if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}"`);
-    const unknown = Object.keys(flags).find((f) => !FLAGS.has(f));
-    if (unknown) throw new UsageError(`unknown option --${unknown}`);
-    const { calendar, lockAfterDays } = supportRulesFor(ctx.config);
-    const now = flags.now !== undefined ? parseNow(flags.now, calendar.settings.zone) : ctx.clock.now();
-    const dryRun = flags['dry-run'] !== undefined && flags['dry-run'] !== 'false';
+export const lockSweepCommands: Record<string, Command> = {
+  'lock-sweep': {
+    summary: 'send due close reminders and lock threads past their no-response deadline (as the job does)',
+    usage: '[--now <ISO-8601>] [--dry-run]',
+    async run(args, ctx) {
+      const { flags, positional } = parseFlags(args);
+      if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}"`);
+      const unknown = Object.keys(flags).find((f) => !FLAGS.has(f));
+      if (unknown) throw new UsageError(`unknown option --${unknown}`);
+      const { calendar } = ctx.forum.rules.current();
+      const now = flags.now !== undefined ? parseNow(flags.now, calendar.settings.zone) : ctx.clock.now();
+      const dryRun = flags['dry-run'] !== undefined && flags['dry-run'] !== 'false';
 
-    const result = await runLockSweep({ now, calendar, dryRun, lockAfterDays, logger: ctx.logger });
-    const when = calendar.formatLocal(now);
-    if (result.skipped === 'closed') {
-      ctx.out(`Support is closed at ${when}: nothing was locked (threads are only locked during support hours).`);
+      const result = await ctx.forum.support.sweep({ now, dryRun });
+      const when = calendar.formatLocal(now);
+      for (const t of result.reminded) {
+        ctx.out(`${dryRun ? 'would remind' : 'reminded'}  ${t.threadId}  closes ${calendar.formatLocal(t.lockDueAt)}  "${t.title}"`);
+      }
+      if (result.reminded.length) {
+        const r = result.reminded.length;
+        ctx.out(`${dryRun ? 'Would send' : 'Sent'} ${r} close reminder${r === 1 ? '' : 's'}.`);
+      }
+      if (result.skipped === 'closed') {
+        ctx.out(`Support is closed at ${when}: nothing was locked (threads are only locked during support hours).`);
+        return 0;
+      }
+      for (const t of result.locked) {
+        ctx.out(`${dryRun ? 'would lock' : 'locked'}  ${t.threadId}  deadline ${calendar.formatLocal(t.lockDueAt)}  "${t.title}"`);
+      }
+      const n = result.locked.length;
+      const threads = `${n} thread${n === 1 ? '' : 's'}`;
+      ctx.out(dryRun ? `Dry run at ${when}: ${threads} would be locked; nothing was changed.` : `Locked ${threads} at ${when}.`);
       return 0;
-    }
-    for (const t of result.locked) {
-      ctx.out(`${dryRun ? 'would lock' : 'locked'}  ${t.threadId}  deadline ${calendar.formatLocal(t.lockDueAt)}  "${t.title}"`);
-    }
-    const n = result.locked.length;
-    const threads = `${n} thread${n === 1 ? '' : 's'}`;
-    ctx.out(dryRun ? `Dry run at ${when}: ${threads} would be locked; nothing was changed.` : `Locked ${threads} at ${when}.`);
-    return 0;
+    },
   },
-});
+};

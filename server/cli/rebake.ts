@@ -1,11 +1,12 @@
-import { rebake } from '../threads/rebake';
-import { UsageError, register } from './registry';
+import { UsageError, type Command } from './registry';
 
-register('rebake', {
-  summary: 're-render stored Markdown (threads, replies, signatures) made by an older renderer',
-  usage: '',
-  async run(args, ctx) {
-    if (args.length) throw new UsageError('takes no arguments');
-    await rebake(ctx.out);
+export const rebakeCommands: Record<string, Command> = {
+  rebake: {
+    summary: 're-render stored Markdown (threads, replies, signatures) made by an older renderer',
+    usage: '',
+    async run(args, ctx) {
+      if (args.length) throw new UsageError('takes no arguments');
+      await ctx.forum.threads.rebake(ctx.out);
+    },
   },
-});
+};

@@ -1,17 +1,20 @@
 import type { Config } from '../config';
-import type { Logger } from '../logger';
-import type { Clock } from '../clock';
+import type { Logger } from '../kernel/logger';
+import type { Clock } from '../kernel/clock';
+import type { Services } from '../compose';
 
 /**
- * The forum CLI's command registry. A command is a file under server/cli/ that calls
- * register(...) at import, plus one import line in server/cli/commands.ts.
- * Commands receive a connected database (mongoose's default connection) and the context;
- * they print through ctx.out/ctx.err (tests capture them) and return an exit code.
+ * The forum CLI's commands. A command file under server/cli/ exports a table of commands;
+ * server/cli/commands.ts joins the tables. Commands receive the forum's services (built by
+ * server/compose.ts on the configured database) and print through ctx.out/ctx.err (tests
+ * capture them); they return an exit code.
  */
 export interface CliContext {
   config: Config;
   logger: Logger;
   clock: Clock;
+  /** The forum's services (server/compose.ts), on the configured database. */
+  forum: Services;
   /** Standard output, one line per call. */
   out(line: string): void;
   /** Standard error, one line per call. */
@@ -32,19 +35,16 @@ export interface Command {
 /** Thrown for a usage mistake: the CLI prints the message and the command's usage. */
 export class UsageError extends Error {}
 
-const commands = new Map<string, Command>();
-
-export function register(name: string, command: Command): void {
-  if (commands.has(name)) throw new Error(`CLI command "${name}" is registered twice`);
-  commands.set(name, command);
-}
-
-export function getCommand(name: string): Command | undefined {
-  return commands.get(name);
-}
-
-export function listCommands(): Array<[string, Command]> {
-  return [...commands.entries()].sort(([a], [b]) => a.localeCompare(b));
+/** Joins command tables, refusing a name defined twice. */
+export function commandTable(...tables: Array<Record<string, Command>>): ReadonlyMap<string, Command> {
+  const out = new Map<string, Command>();
+  for (const table of tables) {
+    for (const [name, command] of Object.entries(table)) {
+      if (out.has(name)) throw new Error(`CLI command "${name}" is defined twice`);
+      out.set(name, command);
+    }
+  }
+  return out;
 }
 
 /**
@@ -73,7 +73,7 @@ export function parseFlags(args: string[]): { flags: Record<string, string>; pos
 }
 
 /** Runs a registered command by name; never throws, returns the exit code. */
-export async function runCommand(name: string, args: string[], ctx: CliContext): Promise<number> {
+export async function runCommand(commands: ReadonlyMap<string, Command>, name: string, args: string[], ctx: CliContext): Promise<number> {
   const command = commands.get(name);
   if (!command) {
     ctx.err(`Unknown command "${name}". Run "npm run forum -- help" for the list.`);
@@ -90,9 +90,9 @@ export async function runCommand(name: string, args: string[], ctx: CliContext):
 }
 
 /** The `help` text: every command with its usage and summary. */
-export function helpText(): string[] {
+export function helpText(commands: ReadonlyMap<string, Command>): string[] {
   const lines = ['usage: npm run forum -- <command> [args]', '', 'commands:', '  help', '      list the commands'];
-  for (const [name, c] of listCommands()) {
+  for (const [name, c] of [...commands.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(`  ${name}${c.usage ? ` ${c.usage}` : ''}`, `      ${c.summary}`);
   }
   return lines;

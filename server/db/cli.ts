@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { createLogger } from '../logger';
+import { createLogger } from '../kernel/logger';
 import { startEmbeddedServer } from './embedded';
 
 const USAGE = 'usage: npm run db -- [--port <n>] [--dbpath <dir>] [--host <address>]';

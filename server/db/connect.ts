@@ -1,6 +1,6 @@
-import mongoose from 'mongoose';
+import mongoose, { type Connection } from 'mongoose';
 import type { Config } from '../config';
-import { createLogger, type Logger } from '../logger';
+import { createLogger, type Logger } from '../kernel/logger';
 import { processAlive, readAddressFile } from './embedded';
 import { startEmbeddedServer, type EmbeddedServer } from './embedded';
 
@@ -10,6 +10,8 @@ export const EMBEDDED_DB_NAME = 'forum';
 export interface DatabaseConnection {
   uri: string;
   kind: 'external' | 'embedded' | 'embedded-shared';
+  /** This process's own mongoose connection (never mongoose's global default one). */
+  connection: Connection;
   embedded?: EmbeddedServer;
   close(): Promise<void>;
 }
@@ -19,35 +21,42 @@ function redactUri(uri: string): string {
   return uri.replace(/\/\/[^@/]*@/, '//***@');
 }
 
-async function tryConnect(uri: string, timeoutMs?: number): Promise<boolean> {
+/** A new mongoose connection (mongoose.createConnection: nothing global), open and pinged. */
+async function openConnection(uri: string, timeoutMs?: number): Promise<Connection> {
+  const connection = mongoose.createConnection(uri, timeoutMs ? { serverSelectionTimeoutMS: timeoutMs } : {});
   try {
-    await mongoose.connect(uri, timeoutMs ? { serverSelectionTimeoutMS: timeoutMs } : {});
-    await mongoose.connection.db!.admin().ping();
-    return true;
-  } catch {
-    await mongoose.disconnect().catch(() => undefined);
-    return false;
+    await connection.asPromise();
+    await connection.db!.admin().ping();
+    return connection;
+  } catch (err) {
+    await connection.close().catch(() => undefined);
+    throw err;
   }
 }
 
+async function tryConnect(uri: string, timeoutMs?: number): Promise<Connection | null> {
+  return openConnection(uri, timeoutMs).catch(() => null);
+}
+
 /**
- * Connects mongoose's default connection. MONGODB_URI wins; otherwise an embedded server
+ * Opens this process's database connection. MONGODB_URI wins; otherwise an embedded server
  * already running on the same data directory (another forum process, `npm run db`) is
  * shared; otherwise this process starts its own embedded server on loopback.
  */
 export async function connectDatabase(config: Config, logger: Logger): Promise<DatabaseConnection> {
   if (config.MONGODB_URI) {
-    await mongoose.connect(config.MONGODB_URI);
+    const connection = await openConnection(config.MONGODB_URI);
     logger.info({ uri: redactUri(config.MONGODB_URI) }, 'database: external MongoDB');
-    return { uri: config.MONGODB_URI, kind: 'external', close: () => mongoose.disconnect() };
+    return { uri: config.MONGODB_URI, kind: 'external', connection, close: () => connection.close() };
   }
 
   const running = readAddressFile(config.dataDir);
   if (running && running.pid !== process.pid && processAlive(running.pid)) {
     const uri = `${running.uri}/${EMBEDDED_DB_NAME}`;
-    if (await tryConnect(uri, 2000)) {
+    const connection = await tryConnect(uri, 2000);
+    if (connection) {
       logger.info({ uri, dataDir: config.dataDir, ownerPid: running.pid }, 'database: shared embedded server of another process');
-      return { uri, kind: 'embedded-shared', close: () => mongoose.disconnect() };
+      return { uri, kind: 'embedded-shared', connection, close: () => connection.close() };
     }
   }
 
@@ -59,8 +68,9 @@ export async function connectDatabase(config: Config, logger: Logger): Promise<D
     logger,
   });
   const uri = `${embedded.uri}/${EMBEDDED_DB_NAME}`;
+  let connection: Connection;
   try {
-    await mongoose.connect(uri);
+    connection = await openConnection(uri);
   } catch (err) {
     await embedded.close();
     throw err;
@@ -69,9 +79,10 @@ export async function connectDatabase(config: Config, logger: Logger): Promise<D
   return {
     uri,
     kind: 'embedded',
+    connection,
     embedded,
     async close() {
-      await mongoose.disconnect();
+      await connection.close();
       await embedded.close();
     },
   };
@@ -80,22 +91,24 @@ export async function connectDatabase(config: Config, logger: Logger): Promise<D
 let testDatabases = 0;
 
 /**
- * For tests: a fresh in-memory embedded server with mongoose's default connection on a
- * database name of its own. close() disconnects mongoose and stops the server.
+ * For tests and benchmarks: a fresh in-memory embedded server and a connection to a database
+ * of its own. close() closes the connection and stops the server.
  */
-export async function startTestDatabase(): Promise<{ uri: string; close(): Promise<void> }> {
+export async function startTestDatabase(): Promise<{ uri: string; connection: Connection; close(): Promise<void> }> {
   const embedded = await startEmbeddedServer({ dataDir: null, logger: createLogger('silent') });
   const uri = `${embedded.uri}/test_${process.pid}_${++testDatabases}`;
+  let connection: Connection;
   try {
-    await mongoose.connect(uri);
+    connection = await openConnection(uri);
   } catch (err) {
     await embedded.close();
     throw err;
   }
   return {
     uri,
+    connection,
     async close() {
-      await mongoose.disconnect();
+      await connection.close();
       await embedded.close();
     },
   };

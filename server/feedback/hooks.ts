@@ -1,11 +1,9 @@
 import { Types } from 'mongoose';
-import { onThreadEvent } from '../threads/events';
-import { BusinessCalendar } from '../support/calendar';
-import { Reply } from '../../models/reply';
-import { Thread } from '../../models/thread';
-import { FirstResponse } from '../../models/vote';
+import type { Models } from '../../models';
+import type { SupportRulesSource } from '../calendar';
+import type { EventBus } from '../kernel/events';
 import { isStaffReply } from './policy';
-import { isDuplicateKey, rowKeys, updateRows } from './totals';
+import { isDuplicateKey, rowKeys, type DailyTotals } from './totals';
 
 /**
  * Keeps the dashboard's running totals of staff replies, accepted answers and first responses
@@ -17,50 +15,52 @@ import { isDuplicateKey, rowKeys, updateRows } from './totals';
  *   answer.accepted   the accepted reply is a staff reply: +1 accepted on that reply's day.
  *   answer.unaccepted -1 the same way.
  * An event lost to a crash leaves the totals short; `npm run forum -- recount` rebuilds them
- * from the replies and threads. Registered once per process, whatever the number of apps.
+ * from the replies and threads. Subscribed once per app, on its own event bus.
  */
-let calendar = new BusinessCalendar();
-let registered = false;
+export function registerFeedbackHooks(deps: {
+  models: Pick<Models, 'Reply' | 'Thread' | 'FirstResponse'>;
+  events: EventBus;
+  rules: SupportRulesSource;
+  totals: DailyTotals;
+}): void {
+  const { events, rules } = deps;
+  const { Reply, Thread, FirstResponse } = deps.models;
+  const { updateRows } = deps.totals;
+  events.on('reply.created', (e) => staffReplied(e));
+  events.on('answer.accepted', (e) => acceptedChanged(e.replyId, 1));
+  events.on('answer.unaccepted', (e) => acceptedChanged(e.replyId, -1));
 
-export function useFeedbackHooks(cal: BusinessCalendar): void {
-  calendar = cal;
-  if (registered) return;
-  registered = true;
-  onThreadEvent('reply.created', (e) => staffReplied(e));
-  onThreadEvent('answer.accepted', (e) => acceptedChanged(e.replyId, 1));
-  onThreadEvent('answer.unaccepted', (e) => acceptedChanged(e.replyId, -1));
-}
-
-async function staffReplied(e: {
-  actor: { id: string };
-  threadId: string;
-  replyId: string;
-  byStaff: boolean;
-  byAsker: boolean;
-  at: Date;
-}): Promise<void> {
-  if (!e.byStaff) return;
-  const thread = await Thread.findById(e.threadId, { products: 1, createdAt: 1 }).lean();
-  if (!thread) return;
-  const moderatorId = new Types.ObjectId(e.actor.id);
-  let minutes: number | null = null;
-  if (!e.byAsker) {
-    const m = calendar.businessMinutesBetween(thread.createdAt, e.at);
-    try {
-      await FirstResponse.create({ _id: thread._id, replyId: new Types.ObjectId(e.replyId), moderatorId, at: e.at, minutes: m });
-      minutes = m;
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
+  async function staffReplied(e: {
+    actor: { id: string };
+    threadId: string;
+    replyId: string;
+    byStaff: boolean;
+    byAsker: boolean;
+    at: Date;
+  }): Promise<void> {
+    if (!e.byStaff) return;
+    const thread = await Thread.findById(e.threadId, { products: 1, createdAt: 1 }).lean();
+    if (!thread) return;
+    const moderatorId = new Types.ObjectId(e.actor.id);
+    let minutes: number | null = null;
+    if (!e.byAsker) {
+      const m = rules.current().calendar.businessMinutesBetween(thread.createdAt, e.at);
+      try {
+        await FirstResponse.create({ _id: thread._id, replyId: new Types.ObjectId(e.replyId), moderatorId, at: e.at, minutes: m });
+        minutes = m;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
     }
+    const update: Record<string, unknown> = { $inc: minutes === null ? { replies: 1 } : { replies: 1, firstResponses: 1 } };
+    if (minutes !== null) update.$push = { frMinutes: minutes };
+    await updateRows(rowKeys(moderatorId, e.at, thread.products), update);
   }
-  const update: Record<string, unknown> = { $inc: minutes === null ? { replies: 1 } : { replies: 1, firstResponses: 1 } };
-  if (minutes !== null) update.$push = { frMinutes: minutes };
-  await updateRows(rowKeys(moderatorId, e.at, thread.products), update);
-}
 
-async function acceptedChanged(replyId: string, delta: 1 | -1): Promise<void> {
-  const reply = await Reply.findById(replyId, { threadId: 1, author: 1, authorRole: 1, system: 1, createdAt: 1 }).lean();
-  if (!reply || !isStaffReply(reply)) return;
-  const thread = await Thread.findById(reply.threadId, { products: 1 }).lean();
-  await updateRows(rowKeys(reply.author!, reply.createdAt, thread?.products ?? []), { $inc: { accepted: delta } });
+  async function acceptedChanged(replyId: string, delta: 1 | -1): Promise<void> {
+    const reply = await Reply.findById(replyId, { threadId: 1, author: 1, authorRole: 1, system: 1, createdAt: 1 }).lean();
+    if (!reply || !isStaffReply(reply)) return;
+    const thread = await Thread.findById(reply.threadId, { products: 1 }).lean();
+    await updateRows(rowKeys(reply.author!, reply.createdAt, thread?.products ?? []), { $inc: { accepted: delta } });
+  }
 }

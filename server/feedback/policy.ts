@@ -1,5 +1,5 @@
-import type { Actor } from '../auth/actor';
-import { isStaff } from '../auth/actor';
+import type { Actor } from '../kernel/actor';
+import { isStaff } from '../kernel/actor';
 
 /**
  * Who may give feedback on a reply, and who may read the support reports. Pure functions;

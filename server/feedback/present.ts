@@ -1,4 +1,4 @@
-import { safeRedirectPath } from '../http/negotiate';
+import { safeRedirectPath } from '../http/redirect';
 
 /**
  * Words and small formatting for the feedback widget and the dashboard, shared by the
@@ -24,9 +24,7 @@ export const SATISFACTION_LABELS = [
   'Very satisfied',
 ];
 
-/** Mean rating to two decimals; null without ratings. */
-export const satisfactionAverage = (sum: number, count: number): number | null =>
-  count > 0 ? Math.round((sum / count) * 100) / 100 : null;
+export { satisfactionAverage } from '../threads';
 
 /** "1 person found this reply helpful" / "3 people ..." / '' for none. */
 export function helpfulText(count: number): string {

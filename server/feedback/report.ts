@@ -1,11 +1,8 @@
 import { Types } from 'mongoose';
-import type { Actor } from '../auth/actor';
-import type { Clock } from '../clock';
-import { Thread } from '../../models/thread';
-import { User } from '../../models/user';
-import { Product } from '../../models/product';
-import { FeedbackDaily } from '../../models/vote';
-import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../http/errors';
+import type { Actor } from '../kernel/actor';
+import type { Clock } from '../kernel/clock';
+import type { Models } from '../../models';
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../kernel/errors';
 import { canViewSupportReports } from './policy';
 import { satisfactionAverage } from './present';
 import { utcDay } from './totals';
@@ -71,6 +68,7 @@ export interface SupportReport {
 
 export interface ReportDeps {
   clock: Clock;
+  models: Pick<Models, 'Thread' | 'User' | 'Product' | 'FeedbackDaily'>;
 }
 
 class Acc {
@@ -168,12 +166,13 @@ const sumSpec = {
 };
 
 /** Sums the daily rows matching `filter` per moderator or per product, in the database. */
-const sumDaily = (filter: Record<string, unknown>, by: 'moderatorId' | 'productId') =>
+const sumDaily = (FeedbackDaily: Models['FeedbackDaily'], filter: Record<string, unknown>, by: 'moderatorId' | 'productId') =>
   FeedbackDaily.aggregate<DailySums>([{ $match: filter }, { $group: { _id: `$${by}`, ...sumSpec } }]);
 
 export async function supportReport(actor: Actor | null, input: ReportQuery, deps: ReportDeps): Promise<SupportReport> {
   if (!actor) throw new UnauthorizedError();
   if (!canViewSupportReports(actor)) throw new ForbiddenError('Only support moderators can see the support dashboard.');
+  const { Thread, User, Product, FeedbackDaily } = deps.models;
   const period = reportPeriod(input, deps.clock.now());
   const { start, end } = period;
 
@@ -203,8 +202,8 @@ export async function supportReport(actor: Actor | null, input: ReportQuery, dep
   // Feedback, replies, accepted answers and first responses: the running totals.
   const dayRange = { $gte: period.from, $lte: period.to };
   const [modSums, productSums] = await Promise.all([
-    sumDaily({ productId: filterId, day: dayRange }, 'moderatorId'),
-    sumDaily({ productId: { $in: shownProducts.map((p) => new Types.ObjectId(p.id)) }, day: dayRange }, 'productId'),
+    sumDaily(FeedbackDaily, { productId: filterId, day: dayRange }, 'moderatorId'),
+    sumDaily(FeedbackDaily, { productId: { $in: shownProducts.map((p) => new Types.ObjectId(p.id)) }, day: dayRange }, 'productId'),
   ]);
   for (const r of modSums) {
     mod(String(r._id)).addDaily(r);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { objectIdString } from '../http/validate';
+import { objectIdString } from '../kernel/validate';
 
 /**
  * Input shapes. The JSON API is strict about types (`{"helpful": "yes"}`, `{"score": "5"}`,

@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import { FeedbackDaily } from '../../models/vote';
+import type { Models } from '../../models';
 
 /**
  * What one feedback write changed, as counter deltas. Computed from the document the
@@ -64,20 +64,6 @@ export function dailyInc(d: FeedbackDelta): Record<string, number> {
 /** UTC calendar day of an instant, 'YYYY-MM-DD'. */
 export const utcDay = (d: Date): string => d.toISOString().slice(0, 10);
 
-/**
- * Adds a staff reply's feedback delta to its daily totals: the moderator's all-products row
- * and one row per product of the thread (its products as they are now).
- */
-export async function addToDailyTotals(
-  reply: { author: Types.ObjectId; createdAt: Date },
-  products: Types.ObjectId[],
-  delta: FeedbackDelta,
-): Promise<void> {
-  const inc = dailyInc(delta);
-  if (!Object.keys(inc).length) return;
-  await updateRows(rowKeys(reply.author, reply.createdAt, products), { $inc: inc });
-}
-
 export interface RowKey {
   productId: Types.ObjectId | null;
   day: string;
@@ -88,40 +74,61 @@ export interface RowKey {
 export const rowKeys = (moderatorId: Types.ObjectId, at: Date, products: Types.ObjectId[]): RowKey[] =>
   [null, ...products].map((productId) => ({ productId, day: utcDay(at), moderatorId }));
 
-/**
- * Applies one update ($inc, $push) to several daily rows, creating them as needed: one bulk
- * write; a duplicate key from a concurrent first upsert of the same row is retried as a plain
- * update of just that row.
- */
-export async function updateRows(keys: RowKey[], update: Record<string, unknown>): Promise<void> {
-  let pending = keys;
-  for (let attempt = 0; pending.length && attempt < 5; attempt++) {
-    const ops = pending.map((filter) => ({ updateOne: { filter, update, upsert: true } }));
-    try {
-      await FeedbackDaily.collection.bulkWrite(ops, { ordered: false });
-      return;
-    } catch (err) {
-      const failed = duplicateKeyIndexes(err);
-      if (!failed) throw err;
-      pending = failed.map((i) => pending[i]!);
-    }
-  }
-  if (pending.length) throw new Error('feedback_daily: could not apply the totals after retries');
-}
-
-/** Indexes of the operations of a bulk write that failed ONLY with duplicate keys, else null. */
-function duplicateKeyIndexes(err: unknown): number[] | null {
-  const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
-  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-  if (!list.length) return null;
-  const out: number[] = [];
-  for (const e of list as Array<{ code?: number; index?: number; err?: { code?: number; index?: number } }>) {
-    const code = e.code ?? e.err?.code;
-    const index = e.index ?? e.err?.index;
-    if (code !== 11000 || typeof index !== 'number') return null;
-    out.push(index);
-  }
-  return out;
-}
-
 export const isDuplicateKey = (err: unknown): boolean => (err as { code?: number })?.code === 11000;
+
+/** The dashboard's running per-day totals (feedback_daily), written with upserts. */
+export function createDailyTotals(FeedbackDaily: Models['FeedbackDaily']) {
+  /**
+   * Adds a staff reply's feedback delta to its daily totals: the moderator's all-products row
+   * and one row per product of the thread (its products as they are now).
+   */
+  async function addToDailyTotals(
+    reply: { author: Types.ObjectId; createdAt: Date },
+    products: Types.ObjectId[],
+    delta: FeedbackDelta,
+  ): Promise<void> {
+    const inc = dailyInc(delta);
+    if (!Object.keys(inc).length) return;
+    await updateRows(rowKeys(reply.author, reply.createdAt, products), { $inc: inc });
+  }
+
+  /**
+   * Applies one update ($inc, $push) to several daily rows, creating them as needed: one bulk
+   * write; a duplicate key from a concurrent first upsert of the same row is retried as a plain
+   * update of just that row.
+   */
+  async function updateRows(keys: RowKey[], update: Record<string, unknown>): Promise<void> {
+    let pending = keys;
+    for (let attempt = 0; pending.length && attempt < 5; attempt++) {
+      const ops = pending.map((filter) => ({ updateOne: { filter, update, upsert: true } }));
+      try {
+        await FeedbackDaily.collection.bulkWrite(ops, { ordered: false });
+        return;
+      } catch (err) {
+        const failed = duplicateKeyIndexes(err);
+        if (!failed) throw err;
+        pending = failed.map((i) => pending[i]!);
+      }
+    }
+    if (pending.length) throw new Error('feedback_daily: could not apply the totals after retries');
+  }
+
+  /** Indexes of the operations of a bulk write that failed ONLY with duplicate keys, else null. */
+  function duplicateKeyIndexes(err: unknown): number[] | null {
+    const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
+    const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+    if (!list.length) return null;
+    const out: number[] = [];
+    for (const e of list as Array<{ code?: number; index?: number; err?: { code?: number; index?: number } }>) {
+      const code = e.code ?? e.err?.code;
+      const index = e.index ?? e.err?.index;
+      if (code !== 11000 || typeof index !== 'number') return null;
+      out.push(index);
+    }
+    return out;
+  }
+
+  return { addToDailyTotals, updateRows };
+}
+
+export type DailyTotals = ReturnType<typeof createDailyTotals>;

@@ -1,6 +1,6 @@
 import { doubleCsrf } from 'csrf-csrf';
 import type { RequestHandler } from 'express';
-import { CsrfError } from './errors';
+import { CsrfError } from '../kernel/errors';
 
 /**
  * CSRF protection on every state-changing request (csrf-csrf, signed double submit

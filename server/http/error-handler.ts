@@ -1,28 +1,19 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, NotFoundError, PayloadTooLargeError, ValidationError, RateLimitedError } from './errors';
-import { wantsJson } from './negotiate';
-
-/**
- * A form page that can be re-rendered with the user's input and the error message.
- * Handlers attach it to the request before validating (`req.formView = {...}`), so
- * nothing a user typed is lost on a validation error.
- */
-export interface FormView {
-  view: string;
-  locals: Record<string, unknown>;
-}
-
-declare module 'express-serve-static-core' {
-  interface Request {
-    formView?: FormView;
-  }
-}
+import { AppError, NotFoundError, PayloadTooLargeError, ValidationError, RateLimitedError } from '../kernel/errors';
+import { isApiRequest } from './endpoint';
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => {
   next(new NotFoundError('That page does not exist.'));
 };
 
-export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+/**
+ * The one error path. AppErrors keep their status and code; body-parser and mongoose errors
+ * become 400/413; anything else is a bug: logged with the request id, shown as a plain 500.
+ * JSON for API requests (server/http/endpoint.ts isApiRequest); for pages, the endpoint's form
+ * again with the person's input when it declares one (any 4xx but 404 and 429), else the
+ * error page.
+ */
+export const errorHandler: ErrorRequestHandler = async (err, req, res, _next) => {
   const appError = toAppError(err);
   const log = req.log;
   if (!appError) {
@@ -46,22 +37,24 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const message = appError?.message ?? `Something went wrong on our side. Reference: ${req.id}`;
   if (appError instanceof RateLimitedError) res.setHeader('Retry-After', String(appError.retryAfterSeconds));
   res.status(status);
-  if (wantsJson(req)) {
+  if (isApiRequest(req)) {
     const body: Record<string, unknown> = { code, message };
     if (appError?.details) Object.assign(body, appError.details);
     res.json({ error: body });
     return;
   }
-  if (appError && status < 500 && req.formView) {
-    const fields = appError instanceof ValidationError ? appError.fields : {};
-    res.render(req.formView.view, {
-      ...req.formView.locals,
-      error: message,
-      errorCode: code,
-      fieldErrors: fields,
-      details: appError.details ?? {},
-    });
-    return;
+  if (appError && status < 500 && status !== 404 && status !== 429 && req.formView) {
+    res.locals.endpointError = appError;
+    try {
+      const form = await req.formView();
+      if (form) {
+        const fields = appError instanceof ValidationError ? appError.fields : {};
+        res.render(form.view, { ...form.locals, error: message, errorCode: code, fieldErrors: fields, details: appError.details ?? {} });
+        return;
+      }
+    } catch (formErr) {
+      log?.error({ err: formErr, reqId: req.id }, 'could not show the form again');
+    }
   }
   res.render('error', { title: status === 404 ? 'Not found' : 'Error', status, code, message });
 };

@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import mongoose from 'mongoose';
+import type { Connection } from 'mongoose';
 
 /**
  * Health checks for load balancers and orchestrators. Mounted before sessions, body
@@ -32,9 +32,9 @@ export class Readiness {
 
 export const PING_TIMEOUT_MS = 1000;
 
-/** Resolves true when the database answers a ping within the timeout. */
-export async function databaseReachable(timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
-  const db = mongoose.connection.readyState === 1 ? mongoose.connection.db : undefined;
+/** Resolves true when this app's database answers a ping within the timeout. */
+export async function databaseReachable(connection: Connection, timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
+  const db = connection.readyState === 1 ? connection.db : undefined;
   if (!db) return false;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => {
@@ -49,14 +49,14 @@ export async function databaseReachable(timeoutMs = PING_TIMEOUT_MS): Promise<bo
   }
 }
 
-export function healthRoutes(readiness: Readiness): Router {
+export function healthRoutes(readiness: Readiness, connection: Connection): Router {
   const r = Router();
   const noCache: RequestHandler = (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     next();
   };
   r.get('/healthz', noCache, async (_req, res) => {
-    const ok = await databaseReachable();
+    const ok = await databaseReachable(connection);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', database: ok ? 'ok' : 'unreachable' });
   });
   r.get('/readyz', noCache, (_req, res) => {

@@ -1,8 +1,9 @@
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
-import type { RateAction } from '../context';
-import { RateLimitedError } from './errors';
+/** The named rate limits (see the table below). */
+export type RateAction = 'post' | 'question' | 'message' | 'vote' | 'login' | 'register';
+import { RateLimitedError } from '../kernel/errors';
 
 /**
  * Rate limits for write actions, keyed by the signed-in user (or the client IP).
@@ -20,12 +21,13 @@ export function rateLimiters(config: Config): (action: RateAction) => RequestHan
     login: { windowMs: config.RATE_LOGIN_WINDOW_MIN * minutes, limit: config.RATE_LOGIN_MAX * 5 },
     register: { windowMs: 60 * minutes, limit: 20 },
   };
-  const cache = new Map<RateAction, RequestHandler>();
-  return (action) => {
-    let handler = cache.get(action);
-    if (!handler) {
-      const { windowMs, limit } = table[action];
-      handler = rateLimit({
+  // Every limiter is built now, at app start (express-rate-limit refuses to be built in a request).
+  const handlers = new Map<RateAction, RequestHandler>();
+  for (const action of Object.keys(table) as RateAction[]) {
+    const { windowMs, limit } = table[action];
+    handlers.set(
+      action,
+      rateLimit({
         windowMs,
         limit,
         standardHeaders: 'draft-7',
@@ -37,9 +39,8 @@ export function rateLimiters(config: Config): (action: RateAction) => RequestHan
         handler: (_req, _res, next, options) => {
           next(new RateLimitedError(Math.ceil(options.windowMs / 1000)));
         },
-      });
-      cache.set(action, handler);
-    }
-    return handler;
-  };
+      }),
+    );
+  }
+  return (action) => handlers.get(action)!;
 }

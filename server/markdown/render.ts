@@ -1,121 +1,88 @@
-import { Marked } from 'marked';
+import { Lexer, Marked, Renderer, type Tokens } from 'marked';
 import sanitizeHtml from 'sanitize-html';
+import { ValidationError } from '../kernel/errors';
+import { limitedTokenizer, resetLimits, trackRuns } from './limits';
+import { neutralizeRawHtml } from './raw-html';
+import { ALLOWED_ELEMENTS, SANITIZE_OPTIONS, TEXT_ONLY_OPTIONS } from './sanitize-policy';
 
 /**
  * Markdown -> "cooked" HTML, run once at write time and stored with the post.
  *
- * Two stages, on purpose: marked only formats, sanitize-html alone decides what may reach a
- * browser. Raw HTML in a post is handed to the sanitizer like everything else, so the few
- * tags on the allow-list (e.g. <details>/<summary>) work and everything else is dropped.
+ * Three stages, on purpose: marked only formats; the member's raw HTML is decided before the
+ * sanitizer sees it (server/markdown/raw-html.ts), so no tag can swallow the text after it;
+ * sanitize-html alone decides what may reach a browser (server/markdown/sanitize-policy.ts).
  *
- * Policy (bump RENDERER_VERSION when any of it changes, so stored posts can be re-cooked):
+ * Policy (bump RENDERER_VERSION when any of it changes, so stored posts can be re-cooked with
+ * `npm run forum -- rebake`):
  * - Headings are shifted down two levels (# -> h3, ## -> h4, ### -> h5, deeper -> h6): the
  *   page owns h1 (thread title) and h2 (sections), and a post keeps its own hierarchy.
  * - Links: http, https, mailto and relative URLs only. Every link gets
  *   rel="nofollow ugc noopener" and no target: opening a new window is the reader's choice.
  * - Images: http/https (or relative) src only, never data:. An image without a src is dropped.
  * - Code blocks keep class="language-xxx" when xxx is a short, plain identifier.
- * - Single newlines become <br> (breaks: true): members paste plain text from e-mails and
- *   error dialogs, and expect their line breaks to survive.
+ * - Single newlines become <br>: members paste plain text from e-mails and error dialogs, and
+ *   expect their line breaks to survive. (Done in the text renderer rather than with marked's
+ *   `breaks` option, whose text rule is quadratic in a run of spaces: 'a' + 19,990 spaces + 'b'
+ *   took 0.25-0.9 s.)
+ * - Raw HTML: allowed elements stay markup; other tags are shown as text or dropped alone,
+ *   code elements (<script>...</script>) go with their content (raw-html.ts has the rules).
+ * - Nesting deeper than 16 quote/list levels or 16 emphasis/link levels is flattened into the
+ *   16th, never a stack overflow (server/markdown/limits.ts).
+ *
+ * Version history: 1 = first release; 2 = raw-HTML rules (text after an unknown or raw-text
+ * tag is no longer lost), depth limits, linear line breaks.
  */
-export const RENDERER_VERSION = 1;
+export const RENDERER_VERSION = 2;
 
-const LINK_REL = 'nofollow ugc noopener';
+/** Thrown when marked fails on an input despite the limits; callers get a 400, never a 500. */
+export class MarkdownRenderError extends ValidationError {
+  constructor(field = 'body', label = 'Body') {
+    const message = `${label}: this text could not be formatted. Simplify deeply nested quotes, lists or emphasis and try again.`;
+    super(message, { [field]: message });
+  }
+}
+
+const renderer = {
+  // Soft line breaks (a newline inside a paragraph) become <br>; spaces around them go.
+  text(this: Renderer, token: Tokens.Text | Tokens.Escape) {
+    if ('tokens' in token && token.tokens) return false;
+    const html = Renderer.prototype.text.call(this, token);
+    return 'escaped' in token && token.escaped ? html : softBreaks(html);
+  },
+};
+
+// Linear on purpose: a regex such as /[ \t]*\n/ rescans a long run of spaces at every position.
+function softBreaks(html: string): string {
+  if (!html.includes('\n')) return html;
+  const lines = html.split('\n');
+  return lines.map((line, i) => (i === 0 ? line.trimEnd() : i === lines.length - 1 ? line.trimStart() : line.trim())).join('<br>');
+}
 
 // A dedicated instance, so extensions registered elsewhere on the global `marked` can never
 // change what gets stored.
-const markdown = new Marked({
-  gfm: true,
-  breaks: true,
-  async: false,
-});
-
-const HEADING_SHIFT: Record<string, string> = { h1: 'h3', h2: 'h4', h3: 'h5', h4: 'h6', h5: 'h6' };
-
-const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
-  allowedTags: [
-    'p',
-    'br',
-    'hr',
-    'h3',
-    'h4',
-    'h5',
-    'h6',
-    'strong',
-    'em',
-    'del',
-    'code',
-    'pre',
-    'blockquote',
-    'ul',
-    'ol',
-    'li',
-    'a',
-    'img',
-    'table',
-    'thead',
-    'tbody',
-    'tr',
-    'th',
-    'td',
-    'details',
-    'summary',
-  ],
-  allowedAttributes: {
-    a: ['href', 'title', 'rel'],
-    img: ['src', 'alt', 'title'],
-    ol: ['start'],
-    th: [{ name: 'align', multiple: false, values: ['left', 'center', 'right'] }],
-    td: [{ name: 'align', multiple: false, values: ['left', 'center', 'right'] }],
-    details: ['open'],
-    code: ['class'],
-  },
-  allowedClasses: { code: [/^language-[a-z0-9][a-z0-9_+-]{0,30}$/] },
-  allowedSchemes: ['http', 'https', 'mailto'],
-  allowedSchemesByTag: { img: ['http', 'https'] },
-  allowedSchemesAppliedToAttributes: ['href', 'src'],
-  allowProtocolRelative: false,
-  disallowedTagsMode: 'discard',
-  // Disallowed tags whose content must go too (not just the tag): raw-text and foreign
-  // content where the "text" is code or markup.
-  nonTextTags: [
-    'script',
-    'style',
-    'textarea',
-    'option',
-    'xmp',
-    'noscript',
-    'noembed',
-    'noframes',
-    'iframe',
-    'plaintext',
-    'template',
-    'title',
-    'svg',
-    'math',
-    'object',
-    'select',
-  ],
-  transformTags: {
-    // Markdown and raw-HTML headings both arrive here as h1-h6: one place shifts them.
-    ...Object.fromEntries(Object.entries(HEADING_SHIFT).map(([from, to]) => [from, sanitizeHtml.simpleTransform(to, {})])),
-    a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: LINK_REL } }),
-  },
-  exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
-};
-
-const TEXT_ONLY_OPTIONS: sanitizeHtml.IOptions = {
-  allowedTags: [],
-  allowedAttributes: {},
-  disallowedTagsMode: 'discard',
-  nonTextTags: SANITIZE_OPTIONS.nonTextTags,
-};
+const markdown = new Marked({ gfm: true, breaks: false, async: false, tokenizer: limitedTokenizer, renderer });
 
 function toHtml(source: string): string {
-  return markdown.parse(source, { async: false });
+  resetLimits();
+  let tokens;
+  try {
+    const lexer = new Lexer(markdown.defaults);
+    trackRuns(lexer);
+    tokens = lexer.lex(source);
+  } catch (err) {
+    // Only a RangeError (stack) or marked's own "infinite loop" guard can land here.
+    if (err instanceof RangeError || (err instanceof Error && /Infinite loop/.test(err.message))) throw new MarkdownRenderError();
+    throw err;
+  }
+  neutralizeRawHtml(tokens, ALLOWED_ELEMENTS);
+  return markdown.parser(tokens);
 }
 
-/** Markdown source -> sanitized HTML, safe to emit unescaped in a page. */
+/**
+ * Markdown source -> sanitized HTML, safe to emit unescaped in a page. Synchronous and pure;
+ * on request paths prefer the time-budgeted renderer (server/markdown/bounded-renderer.ts).
+ * Throws MarkdownRenderError (a 400 ValidationError on field "body") if marked fails anyway.
+ */
 export function renderMarkdown(source: string): string {
   return sanitizeHtml(toHtml(source), SANITIZE_OPTIONS).trim();
 }
@@ -132,7 +99,7 @@ export function renderPlainExcerpt(source: string, maxChars = 200): string {
 }
 
 // sanitize-html re-escapes text with exactly these four entities, so undoing them is exact.
-function decodeSanitizerEntities(s: string): string {
+export function decodeSanitizerEntities(s: string): string {
   return s
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')

@@ -1,5 +1,5 @@
-import type { Actor } from '../auth/actor';
-import { isAdmin, isStaff } from '../auth/actor';
+import type { Actor } from '../kernel/actor';
+import { isAdmin, isStaff } from '../kernel/actor';
 
 /**
  * Who may do what with private conversations. Pure functions of the actor and the facts;

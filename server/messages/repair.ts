@@ -1,6 +1,5 @@
-import { Conversation } from '../../models/conversation';
-import { Message } from '../../models/message';
-import { invalidateAllViewers } from '../http/viewer-cache';
+import type { Models } from '../../models';
+import type { EventBus } from '../kernel/events';
 
 /**
  * Recomputes each conversation's denormalised counters (messageCount, lastMessageAt and
@@ -8,7 +7,11 @@ import { invalidateAllViewers } from '../http/viewer-cache';
  * counters second, so a crash in between leaves counters this repair finishes.
  * Reads every message once; run it from the CLI, not on a request.
  */
-export async function recountConversations(): Promise<{ conversations: number; fixed: number }> {
+export async function recountConversations(
+  models: Pick<Models, 'Conversation' | 'Message'>,
+  events: EventBus,
+): Promise<{ conversations: number; fixed: number }> {
+  const { Conversation, Message } = models;
   let conversations = 0;
   let fixed = 0;
   const cursor = Conversation.find({}, { participantIds: 1, lastReadAt: 1, messageCount: 1, lastMessageAt: 1, unread: 1 }).lean().cursor();
@@ -33,6 +36,6 @@ export async function recountConversations(): Promise<{ conversations: number; f
       fixed += 1;
     }
   }
-  if (fixed) invalidateAllViewers(); // unread badges (viewer-cache.ts)
+  if (fixed) await events.emit('viewers.changed', {}); // unread badges
   return { conversations, fixed };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Message } from '../../models/message';
+import type { Models } from '../../models';
 import type { SecureFieldKind } from '../../models/message';
-import { AppError } from '../http/errors';
+import { AppError } from '../kernel/errors';
 import { DecryptError, SecretBox, maskSecret, type EncryptedValue, type SecretBoxConfig } from './crypto';
 
 /**
@@ -134,7 +134,7 @@ export function openField(box: SecretBox, messageId: string, f: StoredSecureFiel
  * messages. Each message is one conditional update (on the secretsPurgeAt it read), so
  * two processes purging together do the work once and lose nothing.
  */
-export async function purgeExpiredSecureFields(now: Date): Promise<{ messages: number; fields: number }> {
+export async function purgeExpiredSecureFields(Message: Models['Message'], now: Date): Promise<{ messages: number; fields: number }> {
   let messages = 0;
   let fields = 0;
   const due = await Message.find({ secretsPurgeAt: { $lte: now } }, { fields: 1, secretsPurgeAt: 1 })

@@ -1,17 +1,15 @@
 import { Types } from 'mongoose';
-import { Conversation } from '../../models/conversation';
-import { Message, type SecureFieldKind } from '../../models/message';
-import { AuditEntry } from '../../models/audit-entry';
-import { Block } from '../../models/block';
-import { Thread } from '../../models/thread';
-import { User } from '../../models/user';
-import type { Actor } from '../auth/actor';
-import type { Clock } from '../clock';
+import type { SecureFieldKind } from '../../models/message';
+import type { Models } from '../../models';
+import type { AuditLog } from '../audit';
+import type { EventBus } from '../kernel/events';
+import type { Threads } from '../threads';
+import type { Actor } from '../kernel/actor';
+import type { Clock } from '../kernel/clock';
 import type { Config } from '../config';
-import { ForbiddenError, NotFoundError, ValidationError } from '../http/errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors';
 import { RENDERER_VERSION, renderMarkdown } from '../markdown/render';
 import * as policy from './policy';
-import { onAskerResponded } from './hooks';
 import {
   KIND_LABELS,
   fieldView,
@@ -25,13 +23,15 @@ import {
   type StoredSecureField,
 } from './secure-fields';
 import { extractSecrets } from './public-guard';
-import { findSensitive } from './guard';
-import { invalidateThread } from '../threads/page-cache';
-import { invalidateViewer } from '../http/viewer-cache';
+import { findSensitive } from '../privacy';
 
 export interface MessageDeps {
+  models: Pick<Models, 'Conversation' | 'Message' | 'Block' | 'User'>;
   config: Config;
   clock: Clock;
+  events: EventBus;
+  audit: AuditLog;
+  threads: Pick<Threads, 'threadRef' | 'recordAskerResponse' | 'notePrivateMessage'>;
 }
 
 const HOUR_MS = 3600 * 1000;
@@ -159,50 +159,53 @@ type MessageLean = {
   requests: { kind: SecureFieldKind; label: string }[];
 };
 
-/** The conversation if the actor may read it; otherwise a 404, whatever the reason. */
-async function loadReadable(actor: Actor | null, conversationId: string, now: Date) {
-  if (!actor) throw new NotFoundError('That conversation does not exist.');
-  const _id = oid(conversationId);
-  const me = new Types.ObjectId(actor.id);
-  const c = (await Conversation.findOne({
-    _id,
-    $or: [{ participantIds: me }, { accessGrants: { $elemMatch: { userId: me, until: { $gt: now } } } }],
-  }).lean()) as ConvLean | null;
-  const facts = c && {
-    participantIds: c.participantIds.map(String),
-    grantedIds: (c.accessGrants ?? []).filter((g) => g.until > now).map((g) => String(g.userId)),
-  };
-  if (!c || !facts || !policy.canRead(actor, facts)) throw new NotFoundError('That conversation does not exist.');
-  return { c, facts };
-}
-
-/**
- * Linked conversations the actor takes part in, for the thread page (only participants see
- * a link; everyone else sees at most the content-free notice flag on the thread).
- */
-export async function linkedConversationsFor(actor: Actor | null, threadId: string): Promise<{ id: string; subject: string }[]> {
-  if (!actor || !/^[0-9a-fA-F]{24}$/.test(threadId)) return [];
-  const rows = await Conversation.find(
-    { threadId: new Types.ObjectId(threadId), participantIds: new Types.ObjectId(actor.id) },
-    { subject: 1 },
-  )
-    .sort({ createdAt: 1 })
-    .lean();
-  return rows.map((r) => ({ id: String(r._id), subject: r.subject }));
-}
-
-/** Unread messages across the actor's conversations (header badge). 0 for anonymous readers. */
-export async function unreadCountFor(actor: Actor | null): Promise<number> {
-  if (!actor) return 0;
-  const rows = await Conversation.find(
-    { participantIds: new Types.ObjectId(actor.id), [`unread.${actor.id}`]: { $gt: 0 } },
-    { [`unread.${actor.id}`]: 1 },
-  ).lean<{ unread?: Record<string, number> }[]>();
-  return rows.reduce((sum, r) => sum + (mapGet(r.unread, actor.id) ?? 0), 0);
-}
-
 export function createMessageService(deps: MessageDeps) {
-  const { config, clock } = deps;
+  const { config, clock, events, audit, threads } = deps;
+  const { Conversation, Message, Block, User } = deps.models;
+  const changedFor = (...userIds: string[]) => events.emit('viewer.changed', { userIds }); // unread badges
+
+  /** The conversation if the actor may read it; otherwise a 404, whatever the reason. */
+  async function loadReadable(actor: Actor | null, conversationId: string, now: Date) {
+    if (!actor) throw new NotFoundError('That conversation does not exist.');
+    const _id = oid(conversationId);
+    const me = new Types.ObjectId(actor.id);
+    const c = (await Conversation.findOne({
+      _id,
+      $or: [{ participantIds: me }, { accessGrants: { $elemMatch: { userId: me, until: { $gt: now } } } }],
+    }).lean()) as ConvLean | null;
+    const facts = c && {
+      participantIds: c.participantIds.map(String),
+      grantedIds: (c.accessGrants ?? []).filter((g) => g.until > now).map((g) => String(g.userId)),
+    };
+    if (!c || !facts || !policy.canRead(actor, facts)) throw new NotFoundError('That conversation does not exist.');
+    return { c, facts };
+  }
+
+  /**
+   * Linked conversations the actor takes part in, for the thread page (only participants see
+   * a link; everyone else sees at most the content-free notice flag on the thread).
+   */
+  async function linkedConversationsFor(actor: Actor | null, threadId: string): Promise<{ id: string; subject: string }[]> {
+    if (!actor || !/^[0-9a-fA-F]{24}$/.test(threadId)) return [];
+    const rows = await Conversation.find(
+      { threadId: new Types.ObjectId(threadId), participantIds: new Types.ObjectId(actor.id) },
+      { subject: 1 },
+    )
+      .sort({ createdAt: 1 })
+      .lean();
+    return rows.map((r) => ({ id: String(r._id), subject: r.subject }));
+  }
+
+  /** Unread messages across the actor's conversations (header badge). 0 for anonymous readers. */
+  async function unreadCountFor(actor: Actor | null): Promise<number> {
+    if (!actor) return 0;
+    const rows = await Conversation.find(
+      { participantIds: new Types.ObjectId(actor.id), [`unread.${actor.id}`]: { $gt: 0 } },
+      { [`unread.${actor.id}`]: 1 },
+    ).lean<{ unread?: Record<string, number> }[]>();
+    return rows.reduce((sum, r) => sum + (mapGet(r.unread, actor.id) ?? 0), 0);
+  }
+
   const box = () => secretBoxFor(config);
 
   async function usersByName(names: string[]) {
@@ -261,18 +264,9 @@ export function createMessageService(deps: MessageDeps) {
   }
 
   async function loadThreadForLink(threadId: string) {
-    const thread = await Thread.findById(oid(threadId, 'That thread'), { title: 1, author: 1 }).lean();
+    const thread = await threads.threadRef(threadId);
     if (!thread) throw new NotFoundError('That thread does not exist.');
-    return { id: String(thread._id), title: thread.title, askerId: String(thread.author) };
-  }
-
-  /** Sets the thread's public, content-free "Support has sent you a private message" flag once. */
-  async function flagThreadNotice(threadId: string, now: Date) {
-    await Thread.collection.updateOne(
-      { _id: new Types.ObjectId(threadId), privateMessageNoticeAt: null },
-      { $set: { privateMessageNoticeAt: now, updatedAt: now } },
-    );
-    invalidateThread(threadId);
+    return thread;
   }
 
   async function start(actor: Actor | null, input: StartInput): Promise<ConversationView> {
@@ -338,9 +332,9 @@ export function createMessageService(deps: MessageDeps) {
       accessGrants: [],
     };
     await Conversation.create(conv);
-    invalidateViewer(actor.id, ...recipientIds); // unread badges (viewer-cache.ts)
-    if (thread && actor.id !== thread.askerId) await flagThreadNotice(thread.id, now);
-    if (thread && actor.id === thread.askerId) await onAskerResponded(thread.id, now);
+    await changedFor(actor.id, ...recipientIds);
+    if (thread && actor.id !== thread.askerId) await threads.notePrivateMessage(thread.id, now);
+    if (thread && actor.id === thread.askerId) await threads.recordAskerResponse(thread.id, now);
     return toConversationView(conv as unknown as ConvLean, actor.id);
   }
 
@@ -360,9 +354,9 @@ export function createMessageService(deps: MessageDeps) {
         $set: { lastMessageAt: now, [`unread.${me.id}`]: 0, [`lastReadAt.${me.id}`]: now },
       },
     );
-    invalidateViewer(me.id, ...others);
+    await changedFor(me.id, ...others);
     if (c.threadId && c.threadAskerId && String(c.threadAskerId) === me.id) {
-      await onAskerResponded(String(c.threadId), now);
+      await threads.recordAskerResponse(String(c.threadId), now);
     }
     return toMessageView(m, now);
   }
@@ -385,7 +379,7 @@ export function createMessageService(deps: MessageDeps) {
     const me = actor!;
     if (participant && (mapGet(c.unread, me.id) ?? 0) > 0) {
       await Conversation.updateOne({ _id: c._id }, { $set: { [`unread.${me.id}`]: 0, [`lastReadAt.${me.id}`]: now } });
-      invalidateViewer(me.id);
+      await changedFor(me.id);
       c.unread = { ...Object.fromEntries(c.unread instanceof Map ? c.unread : Object.entries(c.unread ?? {})), [me.id]: 0 };
     }
     const rows = (await Message.find({ conversationId: c._id })
@@ -435,9 +429,8 @@ export function createMessageService(deps: MessageDeps) {
     if (!m || !field) throw new NotFoundError('That secure field does not exist.');
     const outcome = openField(box(), String(m._id), field, now);
     if (outcome.ok) {
-      await AuditEntry.create({
-        actorId: new Types.ObjectId(actor!.id),
-        actorUsername: actor!.username,
+      await audit.record({
+        actor: actor!,
         action: 'reveal_secure_field',
         conversationId: c._id,
         messageId: m._id,
@@ -458,14 +451,7 @@ export function createMessageService(deps: MessageDeps) {
     if (!exists) throw new NotFoundError('That conversation does not exist.');
     const until = new Date(now.getTime() + BREAK_GLASS_MS);
     // Audit first: a grant never exists without its record.
-    await AuditEntry.create({
-      actorId: new Types.ObjectId(actor!.id),
-      actorUsername: actor!.username,
-      action: 'break_glass',
-      conversationId: _id,
-      reason: input.reason,
-      at: now,
-    });
+    await audit.record({ actor: actor!, action: 'break_glass', conversationId: _id, reason: input.reason, at: now });
     await Conversation.updateOne({ _id }, { $push: { accessGrants: { userId: new Types.ObjectId(actor!.id), until } } });
     return { until };
   }
@@ -496,14 +482,14 @@ export function createMessageService(deps: MessageDeps) {
   ): Promise<{ to: string; subject: string; threadId: string | null; threadTitle: string | null }> {
     if (!actor) throw new NotFoundError();
     if (!input.threadId) return { to: input.to ?? '', subject: '', threadId: null, threadTitle: null };
-    const thread = await Thread.findById(oid(input.threadId, 'That thread'), { title: 1, author: 1, authorUsername: 1 }).lean();
-    if (!thread) throw new NotFoundError('That thread does not exist.');
-    const isAsker = String(thread.author) === actor.id;
+    oid(input.threadId, 'That thread');
+    const thread = await loadThreadForLink(input.threadId);
+    const isAsker = thread.askerId === actor.id;
     if (!policy.canUseModeratorTemplates(actor) && !isAsker) throw new NotFoundError('That thread does not exist.');
     return {
-      to: isAsker ? (input.to ?? '') : thread.authorUsername,
+      to: isAsker ? (input.to ?? '') : thread.askerUsername,
       subject: `About your question: ${thread.title}`.slice(0, 200),
-      threadId: String(thread._id),
+      threadId: thread.id,
       threadTitle: thread.title,
     };
   }
@@ -511,14 +497,14 @@ export function createMessageService(deps: MessageDeps) {
   /** Moderator template: "Request your certification ID privately". */
   async function requestCertification(actor: Actor | null, input: { threadId: string }): Promise<ConversationView> {
     if (!policy.canUseModeratorTemplates(actor)) throw new ForbiddenError('Only support moderators can do that.');
-    const thread = await Thread.findById(oid(input.threadId, 'That thread'), { title: 1, authorUsername: 1, author: 1 }).lean();
-    if (!thread) throw new NotFoundError('That thread does not exist.');
-    if (String(thread.author) === actor!.id) throw new ValidationError('This is your own question.');
+    oid(input.threadId, 'That thread');
+    const thread = await loadThreadForLink(input.threadId);
+    if (thread.askerId === actor!.id) throw new ValidationError('This is your own question.');
     return start(actor, {
-      to: [thread.authorUsername],
+      to: [thread.askerUsername],
       subject: `About your question: ${thread.title}`.slice(0, 200),
       body: CERTIFICATION_REQUEST_BODY,
-      threadId: String(thread._id),
+      threadId: thread.id,
       requests: [{ kind: 'certification_id', label: KIND_LABELS.certification_id }],
     });
   }
@@ -538,10 +524,10 @@ export function createMessageService(deps: MessageDeps) {
     // Never the title in the subject: it may hold the very secret (subjects are shown in lists).
     let subject = 'Private details for support';
     if (input.threadId) {
-      const thread = await Thread.findById(oid(input.threadId, 'That thread'), { title: 1, author: 1 }).lean();
-      if (!thread) throw new NotFoundError('That thread does not exist.');
-      if (String(thread.author) === actor.id) {
-        threadId = String(thread._id);
+      oid(input.threadId, 'That thread');
+      const thread = await loadThreadForLink(input.threadId);
+      if (thread.askerId === actor.id) {
+        threadId = thread.id;
         subject = `About your question: ${thread.title}`;
       }
     }

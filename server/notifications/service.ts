@@ -1,9 +1,10 @@
 import { Types } from 'mongoose';
-import { Notification, type NotificationDoc, type NotificationKind } from '../../models/notification';
-import type { Actor } from '../auth/actor';
-import type { Clock } from '../clock';
-import { NotFoundError } from '../http/errors';
-import { invalidateViewer } from '../http/viewer-cache';
+import type { NotificationDoc, NotificationKind } from '../../models/notification';
+import type { Models } from '../../models';
+import type { Actor } from '../kernel/actor';
+import type { Clock } from '../kernel/clock';
+import { NotFoundError } from '../kernel/errors';
+import type { EventBus } from '../kernel/events';
 
 /**
  * In-app notifications: the forum tells a member about something that happened to their
@@ -40,26 +41,6 @@ export interface NotificationPage {
 
 const oid = (id: string | Types.ObjectId) => (typeof id === 'string' ? new Types.ObjectId(id) : id);
 
-/** Adds one notification for `userId`, dated `at` (the caller's injected clock). */
-export async function notify(userId: string | Types.ObjectId, input: NotifyInput, at: Date): Promise<string> {
-  const doc = await Notification.create({
-    userId: oid(userId),
-    kind: input.kind,
-    threadId: input.threadId ? oid(input.threadId) : null,
-    text: input.text.slice(0, 500),
-    createdAt: at,
-    readAt: null,
-  });
-  invalidateViewer(userId); // the header bell count (viewer-cache.ts)
-  return String(doc._id);
-}
-
-/** Unread notifications of the actor: one countDocuments on {userId, readAt}. 0 when signed out. */
-export async function unreadCount(actor: Actor | null): Promise<number> {
-  if (!actor) return 0;
-  return Notification.countDocuments({ userId: new Types.ObjectId(actor.id), readAt: null });
-}
-
 function toView(n: Pick<NotificationDoc, '_id' | 'kind' | 'threadId' | 'text' | 'createdAt' | 'readAt'>): NotificationView {
   const threadId = n.threadId ? String(n.threadId) : null;
   return {
@@ -86,8 +67,36 @@ export function notificationJson(n: NotificationView) {
   };
 }
 
-export function createNotificationService(deps: { clock: Clock }) {
-  const { clock } = deps;
+export interface NotificationDeps {
+  models: Pick<Models, 'Notification'>;
+  clock: Clock;
+  events: EventBus;
+}
+
+/** The notifications domain's service: every function takes the actor (or the user to tell) first. */
+export function createNotificationService(deps: NotificationDeps) {
+  const { clock, events } = deps;
+  const { Notification } = deps.models;
+
+  /** Adds one notification for `userId`, dated `at` (the caller's injected clock). */
+  async function notify(userId: string | Types.ObjectId, input: NotifyInput, at: Date): Promise<string> {
+    const doc = await Notification.create({
+      userId: oid(userId),
+      kind: input.kind,
+      threadId: input.threadId ? oid(input.threadId) : null,
+      text: input.text.slice(0, 500),
+      createdAt: at,
+      readAt: null,
+    });
+    await events.emit('viewer.changed', { userIds: [String(userId)] }); // the header bell count
+    return String(doc._id);
+  }
+
+  /** Unread notifications of the actor: one countDocuments on {userId, readAt}. 0 when signed out. */
+  async function unreadCount(actor: Actor | null): Promise<number> {
+    if (!actor) return 0;
+    return Notification.countDocuments({ userId: new Types.ObjectId(actor.id), readAt: null });
+  }
 
   async function listNotifications(actor: Actor | null, input: { page?: number } = {}): Promise<NotificationPage> {
     if (!actor) return { notifications: [], unread: 0, page: 1, hasMore: false };
@@ -123,11 +132,11 @@ export function createNotificationService(deps: { clock: Clock }) {
       filter._id = { $in: ids };
     }
     const res = await Notification.updateMany(filter, { $set: { readAt: now } });
-    invalidateViewer(actor.id);
+    await events.emit('viewer.changed', { userIds: [actor.id] });
     return { marked: res.modifiedCount, unread: await unreadCount(actor) };
   }
 
-  return { listNotifications, unreadCount, markRead };
+  return { notify, unreadCount, listNotifications, markRead };
 }
 
 export type NotificationService = ReturnType<typeof createNotificationService>;

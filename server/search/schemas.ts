@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { pageParam } from '../http/validate';
-import { ValidationError } from '../http/errors';
+import { pageParam } from '../kernel/validate';
+import { ValidationError } from '../kernel/errors';
 import { SEARCH_QUERY_MAX, SEARCH_STATUSES } from './service';
 
 /** Search input (query string). Strict about types: an operator object or array is a 400. */

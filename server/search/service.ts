@@ -1,10 +1,9 @@
 import { Types, type QueryFilter } from 'mongoose';
-import type { Actor } from '../auth/actor';
-import { Thread, type ThreadDoc, type ThreadStatus } from '../../models/thread';
-import { NotFoundError } from '../http/errors';
-import { findProduct } from '../threads/products';
-import { SUMMARY_PROJECTION, THREADS_PER_PAGE, threadUrl, toSummary, type ThreadSummary } from '../threads/present';
-import { pendingViews } from '../threads/views-counter';
+import type { Actor } from '../kernel/actor';
+import type { ThreadDoc, ThreadStatus } from '../../models/thread';
+import type { Models } from '../../models';
+import { NotFoundError } from '../kernel/errors';
+import { SUMMARY_PROJECTION, THREADS_PER_PAGE, threadUrl, toSummary, type Threads, type ThreadSummary } from '../threads';
 import { excerpt, firstMatch, highlight, plainText, queryTerms } from './snippet';
 
 /**
@@ -82,75 +81,99 @@ export function rankOf(t: { score: number; acceptedReplyId: unknown; replyCount:
   return t.score * accepted * replies;
 }
 
-export async function searchThreads(_actor: Actor | null, input: SearchInput): Promise<SearchResults> {
-  const q = input.q.trim();
-  const page = Math.max(1, Math.floor(input.page || 1));
-  let product: SearchResults['product'] = null;
-  if (input.product) {
-    product = await findProduct(input.product);
-    if (!product) throw new NotFoundError('That product does not exist.');
-  }
-  const out: SearchResults = { q, results: [], page, pages: 1, total: 0, perPage: SEARCH_PER_PAGE, status: input.status ?? null, product };
-  if (!q) return out;
-
-  const filter: QueryFilter<ThreadDoc> = { $text: { $search: q } };
-  if (input.status) filter.status = STATUS_FILTER[input.status] as never;
-  if (product) filter.products = new Types.ObjectId(product.id);
-  const docs = (await Thread.find(filter, CANDIDATE_PROJECTION)
-    .sort({ score: { $meta: 'textScore' } })
-    .limit(CANDIDATES)
-    .lean()) as unknown as CandidateDoc[];
-  const ranked = docs.map((d) => ({ d, rank: rankOf(d) })).sort((a, b) => b.rank - a.rank || (String(a.d._id) < String(b.d._id) ? -1 : 1));
-  out.total = docs.length < CANDIDATES ? docs.length : await Thread.countDocuments(filter);
-  out.pages = Math.max(1, Math.ceil(ranked.length / SEARCH_PER_PAGE));
-  const slice = ranked.slice((page - 1) * SEARCH_PER_PAGE, page * SEARCH_PER_PAGE);
-  if (!slice.length) return out;
-
-  // Snippets need the texts of this page's threads only.
-  const texts = await Thread.find({ _id: { $in: slice.map((s) => s.d._id) } }, { bodySource: 1, searchText: 1 }).lean();
-  const byId = new Map(texts.map((t) => [String(t._id), t]));
-  const terms = queryTerms(q);
-  out.results = slice.map(({ d, rank }) => {
-    const t = byId.get(String(d._id));
-    const snip = snippetFor(t?.bodySource ?? '', t?.searchText ?? '', terms);
-    return {
-      ...toSummary(d, pendingViews(String(d._id))),
-      score: Math.round(rank * 1000) / 1000,
-      hasAcceptedAnswer: !!d.acceptedReplyId,
-      titleHtml: highlight(d.title, terms),
-      snippetHtml: snip.html,
-      snippetFrom: snip.from,
-    };
-  });
-  return out;
-}
-
-function snippetFor(bodySource: string, searchText: string, terms: Set<string>): { html: string; from: 'question' | 'replies' } {
-  const body = plainText(bodySource);
-  if (firstMatch(body, terms) < 0 && searchText) {
-    const at = firstMatch(searchText, terms);
-    if (at >= 0) {
-      // Only a window of the (long) replies' text around the match is cleaned and shown.
-      const window = plainText(searchText.slice(Math.max(0, at - 400), at + 600));
-      return { html: excerpt(window, terms), from: 'replies' };
-    }
-  }
-  return { html: excerpt(body, terms), from: 'question' };
-}
-
 /**
- * Up to five threads like a question being typed. The title's words are OR-ed; quotes and
- * leading minus signs are dropped so a title is never read as a phrase or a negation.
+ * Search over the threads' text index. Reads thread documents only (the threads domain owns
+ * every write).
  */
-export async function similarThreads(_actor: Actor | null, input: { title: string }): Promise<SimilarThread[]> {
-  const words = input.title
-    .replace(/"/g, ' ')
-    .replace(/(^|\s)-+/g, '$1')
-    .trim();
-  if (!words || queryTerms(words).size === 0) return [];
-  const docs = await Thread.find({ $text: { $search: words } }, { title: 1, slug: 1, status: 1, score: { $meta: 'textScore' } })
-    .sort({ score: { $meta: 'textScore' } }) // score only: the engine keeps a top-5 instead of sorting every match
-    .limit(5)
-    .lean();
-  return docs.map((d) => ({ id: String(d._id), title: d.title, url: threadUrl(String(d._id), d.slug), status: d.status }));
+export function createSearch(deps: { models: Pick<Models, 'Thread'>; threads: Pick<Threads, 'products'> }) {
+  const { threads } = deps;
+  const { Thread } = deps.models;
+
+  async function searchThreads(_actor: Actor | null, input: SearchInput): Promise<SearchResults> {
+    const q = input.q.trim();
+    const page = Math.max(1, Math.floor(input.page || 1));
+    let product: SearchResults['product'] = null;
+    if (input.product) {
+      product = await threads.products.find(input.product);
+      if (!product) throw new NotFoundError('That product does not exist.');
+    }
+    const out: SearchResults = {
+      q,
+      results: [],
+      page,
+      pages: 1,
+      total: 0,
+      perPage: SEARCH_PER_PAGE,
+      status: input.status ?? null,
+      product,
+    };
+    if (!q) return out;
+
+    const filter: QueryFilter<ThreadDoc> = { $text: { $search: q } };
+    if (input.status) filter.status = STATUS_FILTER[input.status] as never;
+    if (product) filter.products = new Types.ObjectId(product.id);
+    const docs = (await Thread.find(filter, CANDIDATE_PROJECTION)
+      .sort({ score: { $meta: 'textScore' } })
+      .limit(CANDIDATES)
+      .lean()) as unknown as CandidateDoc[];
+    const ranked = docs
+      .map((d) => ({ d, rank: rankOf(d) }))
+      .sort((a, b) => b.rank - a.rank || (String(a.d._id) < String(b.d._id) ? -1 : 1));
+    out.total = docs.length < CANDIDATES ? docs.length : await Thread.countDocuments(filter);
+    out.pages = Math.max(1, Math.ceil(ranked.length / SEARCH_PER_PAGE));
+    const slice = ranked.slice((page - 1) * SEARCH_PER_PAGE, page * SEARCH_PER_PAGE);
+    if (!slice.length) return out;
+
+    // Snippets need the texts of this page's threads only.
+    const texts = await Thread.find({ _id: { $in: slice.map((s) => s.d._id) } }, { bodySource: 1, searchText: 1 }).lean();
+    const byId = new Map(texts.map((t) => [String(t._id), t]));
+    const terms = queryTerms(q);
+    out.results = slice.map(({ d, rank }) => {
+      const t = byId.get(String(d._id));
+      const snip = snippetFor(t?.bodySource ?? '', t?.searchText ?? '', terms);
+      return {
+        ...toSummary(d, 0),
+        score: Math.round(rank * 1000) / 1000,
+        hasAcceptedAnswer: !!d.acceptedReplyId,
+        titleHtml: highlight(d.title, terms),
+        snippetHtml: snip.html,
+        snippetFrom: snip.from,
+      };
+    });
+    return out;
+  }
+
+  function snippetFor(bodySource: string, searchText: string, terms: Set<string>): { html: string; from: 'question' | 'replies' } {
+    const body = plainText(bodySource);
+    if (firstMatch(body, terms) < 0 && searchText) {
+      const at = firstMatch(searchText, terms);
+      if (at >= 0) {
+        // Only a window of the (long) replies' text around the match is cleaned and shown.
+        const window = plainText(searchText.slice(Math.max(0, at - 400), at + 600));
+        return { html: excerpt(window, terms), from: 'replies' };
+      }
+    }
+    return { html: excerpt(body, terms), from: 'question' };
+  }
+
+  /**
+   * Up to five threads like a question being typed. The title's words are OR-ed; quotes and
+   * leading minus signs are dropped so a title is never read as a phrase or a negation.
+   */
+  async function similarThreads(_actor: Actor | null, input: { title: string }): Promise<SimilarThread[]> {
+    const words = input.title
+      .replace(/"/g, ' ')
+      .replace(/(^|\s)-+/g, '$1')
+      .trim();
+    if (!words || queryTerms(words).size === 0) return [];
+    const docs = await Thread.find({ $text: { $search: words } }, { title: 1, slug: 1, status: 1, score: { $meta: 'textScore' } })
+      .sort({ score: { $meta: 'textScore' } }) // score only: the engine keeps a top-5 instead of sorting every match
+      .limit(5)
+      .lean();
+    return docs.map((d) => ({ id: String(d._id), title: d.title, url: threadUrl(String(d._id), d.slug), status: d.status }));
+  }
+
+  return { searchThreads, similarThreads };
 }
+
+export type Search = ReturnType<typeof createSearch>;

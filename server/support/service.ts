@@ -1,11 +1,10 @@
 import type { Types } from 'mongoose';
-import { Thread, type ThreadStatus } from '../../models/thread';
-import { isStaff, type Actor } from '../auth/actor';
-import type { Clock } from '../clock';
-import type { Config } from '../config';
-import { ForbiddenError, UnauthorizedError } from '../http/errors';
-import { formatBusinessDuration } from './calendar';
-import { supportRulesFor, type SupportRules } from './settings';
+import type { ThreadStatus } from '../../models/thread';
+import type { Models } from '../../models';
+import { isStaff, type Actor } from '../kernel/actor';
+import type { Clock } from '../kernel/clock';
+import { ForbiddenError, UnauthorizedError } from '../kernel/errors';
+import { formatBusinessDuration, type SupportRules, type SupportRulesSource } from '../calendar';
 
 /**
  * The moderator queue: what support owes an answer to, most urgent first, and what is
@@ -109,13 +108,18 @@ export function deadlineBadge(
   return { badge: `${kind === 'response' ? 'due in' : 'closes in'} ${span} business time`, minutes, overdue };
 }
 
-export function createSupportService(deps: { config: Config; clock: Clock }) {
-  const rules = supportRulesFor(deps.config);
+/**
+ * The moderator queue. It reads thread documents (the threads domain owns every write to
+ * them): two index range queries per page, due first.
+ */
+export function createSupportService(deps: { models: Pick<Models, 'Thread'>; clock: Clock; rules: SupportRulesSource }) {
   const { clock } = deps;
+  const { Thread } = deps.models;
 
   function toItem(t: QueueDoc, now: Date, kind: 'response' | 'lock'): QueueItem {
     const id = String(t._id);
     const due = (kind === 'response' ? t.firstResponseDueAt : t.lockDueAt) ?? null;
+    const rules = deps.rules.current();
     const { badge, minutes, overdue } = deadlineBadge(rules, now, due, kind);
     return {
       id,
@@ -172,7 +176,7 @@ export function createSupportService(deps: { config: Config; clock: Clock }) {
     };
   }
 
-  return { queue, rules };
+  return { queue, rules: deps.rules };
 }
 
 export type SupportService = ReturnType<typeof createSupportService>;

@@ -1,11 +1,14 @@
-import { Types } from 'mongoose';
-import { Thread } from '../../models/thread';
-import type { Clock } from '../clock';
-import type { Logger } from '../logger';
-import { notify } from '../notifications/service';
-import { addSystemReply, lockThreadAutomatically } from '../threads/service';
-import type { BusinessCalendar } from './calendar';
-import { businessDaysPhrase, currentSupportRules } from './settings';
+import type { Clock } from '../kernel/clock';
+import type { Logger } from '../kernel/logger';
+import type { NotificationService } from '../notifications';
+import type { Threads } from '../threads';
+import { businessDaysPhrase, type BusinessCalendar } from '../calendar';
+
+/** The domains a sweep acts through: threads for every thread write, notifications to tell the asker. */
+export interface SweepDeps {
+  threads: Pick<Threads, 'findDue' | 'lockThreadAutomatically' | 'addSystemReply' | 'markReminderSent'>;
+  notifications: Pick<NotificationService, 'notify'>;
+}
 
 /**
  * The no-response lock job and its reminder (support-policy.md, "The no-response lock job").
@@ -16,9 +19,8 @@ import { businessDaysPhrase, currentSupportRules } from './settings';
  * process whose update matched writes the side effects (system note, counter, notification),
  * so any number of processes may sweep at once and every thread is acted on exactly once.
  *
- * The due lists are read through the driver collection (plain dates, no documents to
- * hydrate). The lock itself and its note go through the threads service, which owns thread
- * writes (page cache, events); the reminder is this domain's own field.
+ * The due lists, the lock, its note and the reminder mark all go through the threads domain,
+ * which owns every thread write (and announces it: page caches listen).
  */
 
 export const SWEEP_BATCH_SIZE = 200;
@@ -36,8 +38,8 @@ export interface LockSweepOptions {
   /** List what would be locked without writing anything. */
   dryRun?: boolean;
   logger?: Logger;
-  /** For the note's wording; defaults to the process's LOCK_AFTER_BUSINESS_DAYS. */
-  lockAfterDays?: number;
+  /** For the note's wording: the rules' LOCK_AFTER_BUSINESS_DAYS. */
+  lockAfterDays: number;
   batchSize?: number;
 }
 
@@ -59,46 +61,6 @@ export interface ReminderSweepResult {
   reminded: DueThread[];
 }
 
-interface DueDoc {
-  _id: Types.ObjectId;
-  title: string;
-  author: Types.ObjectId;
-  lockDueAt: Date;
-  [field: string]: unknown;
-}
-
-/**
- * Due threads in deadline order, in batches, by keyset: each batch starts at the last
- * deadline seen and skips the ids already seen at exactly that deadline. Threads a batch
- * acted on drop out of the filter; a thread another process changed first drops out too;
- * and a dry run, which changes nothing, still moves forward.
- */
-async function* dueThreads(field: 'lockDueAt' | 'reminderDueAt', filter: Record<string, unknown>, now: Date, batchSize: number) {
-  let after: Date | null = null;
-  let seenAtAfter: Types.ObjectId[] = [];
-  for (;;) {
-    const range: Record<string, Date> = after ? { $gte: after, $lte: now } : { $lte: now };
-    const query: Record<string, unknown> = { ...filter, [field]: range };
-    if (seenAtAfter.length) query._id = { $nin: seenAtAfter };
-    const batch = (await Thread.collection
-      .find(query, { projection: { title: 1, author: 1, lockDueAt: 1, [field]: 1 } })
-      .sort({ [field]: 1 })
-      .hint({ [field]: 1 })
-      .limit(batchSize)
-      .toArray()) as unknown as DueDoc[];
-    for (const doc of batch) {
-      const at = doc[field] as Date;
-      if (!after || at.getTime() !== after.getTime()) {
-        after = at;
-        seenAtAfter = [];
-      }
-      seenAtAfter.push(doc._id);
-      yield doc;
-    }
-    if (batch.length < batchSize) return;
-  }
-}
-
 export function lockNoteText(lockAfterDays: number): string {
   return `This thread was closed and locked after ${businessDaysPhrase(lockAfterDays)} without a response from the asker.`;
 }
@@ -108,16 +70,16 @@ export function lockNoteText(lockAfterDays: number): string {
  * before `now`, while support is open. A sweep while closed (night, weekend, holiday) does
  * nothing, even for overdue threads: they lock at the next sweep after opening.
  */
-export async function runLockSweep(opts: LockSweepOptions): Promise<LockSweepResult> {
+export async function runLockSweep(deps: SweepDeps, opts: LockSweepOptions): Promise<LockSweepResult> {
   const { now, calendar, dryRun = false, logger } = opts;
   if (!calendar.isOpen(now)) return { locked: [], skipped: 'closed' };
-  const lockAfterDays = opts.lockAfterDays ?? currentSupportRules().lockAfterDays;
+  const { lockAfterDays } = opts;
   const note = lockNoteText(lockAfterDays);
   const at: Clock = { now: () => now };
   const locked: DueThread[] = [];
   const filter = { status: 'awaiting_asker', acceptedReplyId: null };
 
-  for await (const t of dueThreads('lockDueAt', filter, now, opts.batchSize ?? SWEEP_BATCH_SIZE)) {
+  for await (const t of deps.threads.findDue('lockDueAt', filter, now, opts.batchSize ?? SWEEP_BATCH_SIZE)) {
     const due: DueThread = { threadId: String(t._id), title: t.title, lockDueAt: t.lockDueAt };
     if (dryRun) {
       locked.push(due);
@@ -125,7 +87,7 @@ export async function runLockSweep(opts: LockSweepOptions): Promise<LockSweepRes
     }
     // One conditional update: still awaiting the asker, no accepted answer, deadline due.
     // It also removes the deadlines (lifecycle onLocked, merged in by the threads service).
-    const won = await lockThreadAutomatically(
+    const won = await deps.threads.lockThreadAutomatically(
       due.threadId,
       { reason: 'no_response', note: '', filter: { $and: [{ status: 'awaiting_asker' }, { lockDueAt: { $lte: now } }] } },
       at,
@@ -133,8 +95,8 @@ export async function runLockSweep(opts: LockSweepOptions): Promise<LockSweepRes
     if (!won) continue; // another process, a reply or an accept got there first
     // Only the winner writes the note (+ replyCount) and notifies: a crash in between leaves
     // a locked thread without its note, never two notes.
-    await addSystemReply(due.threadId, { body: note, kind: LOCK_NOTE_KIND }, at);
-    await notify(
+    await deps.threads.addSystemReply(due.threadId, { body: note, kind: LOCK_NOTE_KIND }, at);
+    await deps.notifications.notify(
       t.author,
       {
         kind: 'thread_locked',
@@ -155,23 +117,18 @@ export async function runLockSweep(opts: LockSweepOptions): Promise<LockSweepRes
  * reminderSentAt and removes reminderDueAt in one conditional update; a new staff reply
  * starts a new wait with a new reminder.
  */
-export async function runReminderSweep(opts: ReminderSweepOptions): Promise<ReminderSweepResult> {
+export async function runReminderSweep(deps: SweepDeps, opts: ReminderSweepOptions): Promise<ReminderSweepResult> {
   const { now, calendar, dryRun = false, logger } = opts;
   const reminded: DueThread[] = [];
   const filter = { status: 'awaiting_asker', reminderSentAt: null, lockDueAt: { $gt: now } };
-  for await (const t of dueThreads('reminderDueAt', filter, now, opts.batchSize ?? SWEEP_BATCH_SIZE)) {
+  for await (const t of deps.threads.findDue('reminderDueAt', filter, now, opts.batchSize ?? SWEEP_BATCH_SIZE)) {
     const due: DueThread = { threadId: String(t._id), title: t.title, lockDueAt: t.lockDueAt };
     if (dryRun) {
       reminded.push(due);
       continue;
     }
-    const won = await Thread.collection.findOneAndUpdate(
-      { _id: t._id, status: 'awaiting_asker', reminderSentAt: null, reminderDueAt: { $lte: now }, lockDueAt: t.lockDueAt },
-      { $set: { reminderSentAt: now }, $unset: { reminderDueAt: '' } },
-      { projection: { _id: 1 } },
-    );
-    if (!won) continue;
-    await notify(
+    if (!(await deps.threads.markReminderSent(t._id, t.lockDueAt, now))) continue;
+    await deps.notifications.notify(
       t.author,
       {
         kind: 'lock_reminder',

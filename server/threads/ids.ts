@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { NotFoundError } from '../http/errors';
+import { NotFoundError } from '../kernel/errors';
 
 const HEX24 = /^[0-9a-fA-F]{24}$/;
 

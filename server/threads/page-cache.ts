@@ -1,118 +1,82 @@
-import mongoose from 'mongoose';
+import type { CacheRegistry } from '../kernel/cache';
 
 /**
- * A very short-lived in-process cache of the thread page's raw data (the thread document,
- * one page of replies, the accepted answer, staff signatures), so a popular thread read
- * by many people costs one set of queries per PAGE_CACHE_MS instead of one per reader.
+ * Short-lived caches of what thread and list pages show, so a popular thread read by many
+ * people costs one set of queries per PAGE_CACHE_MS instead of one per reader:
+ *   thread-page   the viewer-independent data of one page of a thread (thread, replies,
+ *                 accepted answer, staff signatures)
+ *   thread-html   the rendered page for anonymous readers (they all see the same page)
+ *   thread-list   one page of the question list per filter
+ *   thread-count  the filtered totals under the list (counting a large status costs more than
+ *                 the page itself: COUNT_CACHE_MS)
  *
- * Freshness rules:
- * - Every write in the threads service calls invalidateThread(id): this process never
- *   shows its own stale data.
- * - Signed-in readers (who act on what they see) also compare the thread's updatedAt with
- *   one small indexed read; anonymous readers accept up to PAGE_CACHE_MS of staleness, e.g.
- *   a reply posted through another app process, or a vote count (feedback can call
- *   invalidateThread() too).
- * - Concurrent misses share one load (no stampede when an entry expires).
- * The entries hold per-viewer-independent data only; permissions are applied per request.
+ * Freshness: every event that changes what a thread shows (server/kernel/events.ts) calls
+ * invalidate(threadId) (wired in server/threads/index.ts), so this process never shows its own
+ * stale data. Signed-in readers also compare the thread's updatedAt with one small indexed
+ * read; anonymous readers accept up to PAGE_CACHE_MS of staleness for writes made by another
+ * process. Entries hold viewer-independent data only; permissions are applied per request.
  */
 export const PAGE_CACHE_MS = 2_000;
-const MAX_ENTRIES = 1_000;
+export const COUNT_CACHE_MS = 10_000;
+const MAX_GENERATIONS = 10_000;
 
-interface Entry<T> {
-  at: number;
-  value: Promise<T>;
-  html?: CachedHtml;
-}
-
-const entries = new Map<string, Entry<unknown>>();
-
-const dbKey = () => {
-  const c = mongoose.connection;
-  return `${c.host}:${c.port}/${c.name}`;
-};
-
-export function cacheKey(threadId: string, page: number): string {
-  return `${dbKey()}|${threadId}|${page}`;
-}
-
-/** The cached value if fresh, else loads it (sharing the load with concurrent callers). */
-export function cached<T>(key: string, load: () => Promise<T>, nowMs = Date.now()): Promise<T> {
-  const hit = entries.get(key) as Entry<T> | undefined;
-  if (hit && nowMs - hit.at < PAGE_CACHE_MS) return hit.value;
-  const value = load();
-  const entry: Entry<T> = { at: nowMs, value };
-  entries.delete(key);
-  entries.set(key, entry);
-  if (entries.size > MAX_ENTRIES) {
-    const oldest = entries.keys().next().value;
-    if (oldest !== undefined) entries.delete(oldest);
-  }
-  // A failed load is not cached.
-  value.catch(() => {
-    if (entries.get(key) === entry) entries.delete(key);
-  });
-  return value;
-}
-
-/** Rendered HTML for anonymous readers, same lifetime and invalidation as the data. */
 export interface CachedHtml {
   html: string;
   slug: string;
 }
 
-let htmlCacheEnabled = true;
-/** Benchmarks compare with and without the HTML cache. */
-export function setHtmlCacheEnabled(on: boolean): void {
-  htmlCacheEnabled = on;
-  if (!on) for (const [k, e] of entries) if (e.html) entries.delete(k);
+export function createPageCache(caches: CacheRegistry) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- values are typed at each get/load site
+  const data = caches.create<any>('thread-page', { max: 1_000, ttlMs: PAGE_CACHE_MS });
+  const html = caches.create<CachedHtml>('thread-html', { max: 1_000, ttlMs: PAGE_CACHE_MS });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const lists = caches.create<any>('thread-list', { max: 1_000, ttlMs: PAGE_CACHE_MS });
+  const counts = caches.create<number>('thread-count', { max: 1_000, ttlMs: COUNT_CACHE_MS });
+  // Bumped by invalidate(): a render that started before a write must not store its
+  // (stale) HTML after the write.
+  const generations = new Map<string, number>();
+  let seq = 0;
+  const generation = (threadId: string): number => generations.get(threadId) ?? 0;
+
+  return {
+    /** Page data of `threadId` page `page`, loaded once per PAGE_CACHE_MS. */
+    pageData<T>(threadId: string, page: number, load: () => Promise<T>): Promise<T> {
+      return data.getOrLoad(`${threadId}|${page}`, load) as Promise<T>;
+    },
+    /** True when page data younger than PAGE_CACHE_MS is cached. */
+    hasPageData: (threadId: string, page: number): boolean => data.get(`${threadId}|${page}`) !== undefined,
+    forgetPageData: (threadId: string, page: number): void => data.delete(`${threadId}|${page}`),
+    html: {
+      get: (threadId: string, page: number): CachedHtml | undefined => html.get(`${threadId}|${page}`),
+      /** Stores a render unless the thread changed since `gen` was read. */
+      set(threadId: string, page: number, value: CachedHtml, gen: number): void {
+        if (generation(threadId) === gen) html.set(`${threadId}|${page}`, value);
+      },
+    },
+    list<T>(key: string, load: () => Promise<T>): Promise<T> {
+      return lists.getOrLoad(key, load) as Promise<T>;
+    },
+    count: (key: string, load: () => Promise<number>): Promise<number> => counts.getOrLoad(key, load),
+    generation,
+    /** Drops every cached page of a thread, and every list (any write may move it in a list). */
+    invalidate(threadId: string): void {
+      generations.set(threadId, ++seq);
+      if (generations.size > MAX_GENERATIONS) generations.clear();
+      const prefix = `${threadId}|`;
+      data.deleteWhere((k) => k.startsWith(prefix));
+      html.deleteWhere((k) => k.startsWith(prefix));
+      lists.clear();
+      counts.clear();
+    },
+    /** Every page of every thread (products renamed, rebake). */
+    invalidateAll(): void {
+      generations.clear();
+      data.clear();
+      html.clear();
+      lists.clear();
+      counts.clear();
+    },
+  };
 }
 
-export function peekHtml(key: string, nowMs = Date.now()): CachedHtml | null {
-  if (!htmlCacheEnabled) return null;
-  const hit = entries.get(key) as { at: number; html?: CachedHtml } | undefined;
-  return hit?.html && nowMs - hit.at < PAGE_CACHE_MS ? hit.html : null;
-}
-
-export function storeHtml(key: string, html: CachedHtml, nowMs = Date.now()): void {
-  if (!htmlCacheEnabled) return;
-  entries.delete(key);
-  entries.set(key, { at: nowMs, value: Promise.resolve(null), html } as Entry<unknown>);
-  if (entries.size > MAX_ENTRIES) {
-    const oldest = entries.keys().next().value;
-    if (oldest !== undefined) entries.delete(oldest);
-  }
-}
-
-/** True when `key` has an entry young enough to be served. */
-export function isFresh(key: string, nowMs = Date.now()): boolean {
-  const hit = entries.get(key);
-  return !!hit && nowMs - hit.at < PAGE_CACHE_MS;
-}
-
-export function forget(key: string): void {
-  entries.delete(key);
-}
-
-const invalidateListeners: Array<(threadId: string) => void> = [];
-/** Other caches that depend on threads (list counts) clear themselves here. */
-export function onInvalidate(fn: (threadId: string) => void): void {
-  invalidateListeners.push(fn);
-}
-
-// Bumped by invalidateThread(): a render that started before a write must not store its
-// (stale) HTML after the write.
-const generations = new Map<string, number>();
-export const generation = (threadId: string): number => generations.get(threadId) ?? 0;
-
-/** Drops every cached page of a thread (call after any write that changes what it shows). */
-export function invalidateThread(threadId: string): void {
-  for (const fn of invalidateListeners) fn(threadId);
-  generations.set(threadId, generation(threadId) + 1);
-  if (generations.size > 10 * MAX_ENTRIES) generations.clear();
-  const marker = `|${threadId}|`;
-  for (const key of entries.keys()) if (key.includes(marker)) entries.delete(key);
-}
-
-export function clearPageCache(): void {
-  entries.clear();
-}
+export type PageCache = ReturnType<typeof createPageCache>;

@@ -1,11 +1,14 @@
 import type { ThreadDoc, ThreadStatus, LockReason } from '../../models/thread';
 import type { ReplyDoc } from '../../models/reply';
-import { satisfactionAverage } from '../feedback/present';
 
 /**
  * The shapes services return: plain objects the ejs views and the JSON API both read.
  * Built from lean documents with projections, so nothing here touches the database.
  */
+
+/** Mean rating to two decimals; null without ratings (feedback's counters, shown on replies). */
+export const satisfactionAverage = (sum: number, count: number): number | null =>
+  count > 0 ? Math.round((sum / count) * 100) / 100 : null;
 
 export const REPLIES_PER_PAGE = 100;
 export const THREADS_PER_PAGE = 20;
@@ -148,7 +151,7 @@ export const REPLY_PROJECTION = {
 } as const;
 
 type SummaryDoc = Pick<ThreadDoc, '_id' | keyof typeof SUMMARY_PROJECTION>;
-type ThreadPageDoc = Pick<ThreadDoc, '_id' | keyof typeof THREAD_PROJECTION>;
+export type ThreadPageDoc = Pick<ThreadDoc, '_id' | keyof typeof THREAD_PROJECTION>;
 export type ReplyPageDoc = Pick<ReplyDoc, '_id' | keyof typeof REPLY_PROJECTION>;
 
 export function toSummary(t: SummaryDoc, extraViews = 0): ThreadSummary {

@@ -1,7 +1,5 @@
 import type { Model } from 'mongoose';
-import { Thread } from '../../models/thread';
-import { Reply } from '../../models/reply';
-import { User } from '../../models/user';
+import type { Models } from '../../models';
 import { renderMarkdown, RENDERER_VERSION } from '../markdown/render';
 
 /**
@@ -18,7 +16,11 @@ export interface RebakeCounts {
 
 const BATCH = 200;
 
-export async function rebake(log: (line: string) => void = () => {}): Promise<RebakeCounts> {
+export async function rebake(
+  models: Pick<Models, 'Thread' | 'Reply' | 'User'>,
+  log: (line: string) => void = () => {},
+): Promise<RebakeCounts> {
+  const { Thread, Reply, User } = models;
   const threads = await rebakeCollection(
     Thread as unknown as Model<Record<string, unknown>>,
     'threads',

@@ -1,22 +1,18 @@
 import { Types } from 'mongoose';
-import type { Actor } from '../auth/actor';
-import { guardPublicPost } from '../messages/public-guard';
-import { isStaff } from '../auth/actor';
-import type { Clock } from '../clock';
-import { Thread, type ThreadStatus } from '../../models/thread';
-import { Reply } from '../../models/reply';
-import { Revision } from '../../models/revision';
+import type { Actor } from '../kernel/actor';
+import { guardPublicPost } from '../privacy';
+import { isStaff } from '../kernel/actor';
+import type { Clock } from '../kernel/clock';
+import type { ThreadStatus } from '../../models/thread';
 import { renderMarkdown, RENDERER_VERSION } from '../markdown/render';
-import { ConflictError, ForbiddenError, LockedError, NotFoundError } from '../http/errors';
+import { ConflictError, ForbiddenError, LockedError, NotFoundError } from '../kernel/errors';
 import * as policy from './policy';
 import { toObjectId } from './ids';
-import { emitThreadEvent } from './events';
 import { REPLIES_PER_PAGE, REPLY_PROJECTION, threadUrl, toReplyView, type ReplyView } from './present';
-import { requireActor, threadFacts } from './thread-service';
-import { invalidateThread } from './page-cache';
-import { appendReplySearchText, rebuildSearchText } from './search-text';
-import { afterReply, mergeLifecycle } from '../support/lifecycle';
-import { currentSupportRules } from '../support/settings';
+import { requireActor, threadFacts } from './facts';
+import { afterReply, mergeLifecycle } from './lifecycle';
+import type { ThreadsContext } from './context';
+import type { SearchText } from './search-text';
 
 export interface CreatedReply {
   reply: ReplyView;
@@ -25,156 +21,171 @@ export interface CreatedReply {
   url: string;
 }
 
-/**
- * Posts a reply. Order of writes: the reply first, then ONE conditional update of the
- * thread (`status != locked`: counter, last activity, status rule). If the thread was
- * locked in between, the reply is deleted again and the caller gets 409 'locked': a reply
- * that races the lock either lands before it or is refused, never half-stored.
- * A crash between the two writes leaves replyCount one short, which the repair recounts.
- */
-export async function createReply(actor: Actor | null, threadId: string, input: { body: string }, clock: Clock): Promise<CreatedReply> {
-  const who = requireActor(actor);
-  const _id = toObjectId(threadId);
-  const t = await Thread.findById(_id, { author: 1, status: 1, acceptedReplyId: 1, slug: 1 }).lean();
-  if (!t) throw new NotFoundError('That thread does not exist.');
-  if (t.status === 'locked') throw new LockedError('This thread is locked, so it cannot be replied to.');
-  if (!policy.canReply(who, threadFacts(t))) throw new ForbiddenError();
-  guardPublicPost(input.body);
+/** Replies: posting, system notes, edits. Shares the threads domain's context. */
+export function createReplyService(ctx: ThreadsContext, searchText: SearchText) {
+  const { models, rules, events, pageCache } = ctx;
+  const { Thread, Reply, Revision } = models;
 
-  const now = clock.now();
-  const byAsker = t.author.equals(who.id);
-  const byStaff = isStaff(who);
-  const reply = await Reply.create({
-    threadId: _id,
-    author: new Types.ObjectId(who.id),
-    authorName: who.displayName,
-    authorUsername: who.username,
-    authorRole: who.role,
-    system: false,
-    bodySource: input.body,
-    bodyHtml: renderMarkdown(input.body),
-    rendererVersion: RENDERER_VERSION,
-    createdAt: now,
-  });
-
-  const base = {
-    lastActivityAt: now,
-    updatedAt: now,
-    lastPosterRole: who.role,
-    lastPosterId: new Types.ObjectId(who.id),
-    lastPosterName: who.displayName,
-    lastPosterIsAsker: byAsker,
-  };
-  let current: ThreadStatus = t.status;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    if (current === 'locked') {
-      await Reply.deleteOne({ _id: reply._id });
-      invalidateThread(threadId);
-      throw new LockedError('This thread was locked before your reply arrived, so it was not posted.');
-    }
-    const next = policy.statusAfterReply(current, byAsker, byStaff);
-    // Conditional on the status the rule was applied to: if an accept or a lock got in
-    // first, we miss, re-read and apply the rule to the new state.
-    // The support lifecycle's deadlines change in the same update (server/support/lifecycle.ts).
-    const deadlines = afterReply(currentSupportRules(), current, { asker: byAsker, staff: byStaff }, now);
-    const updated = await Thread.findOneAndUpdate(
-      { _id, status: current },
-      mergeLifecycle({ $inc: { replyCount: 1 }, $set: next ? { ...base, status: next } : base }, deadlines),
-      { returnDocument: 'after', projection: { replyCount: 1, slug: 1, status: 1 } },
-    ).lean();
-    if (updated) {
-      await appendReplySearchText(_id, input.body);
-      invalidateThread(threadId);
-      const view = toReplyView(reply.toObject());
-      const page = Math.max(1, Math.ceil(updated.replyCount / REPLIES_PER_PAGE));
-      const url = `${threadUrl(threadId, updated.slug)}${page > 1 ? `?page=${page}` : ''}#reply-${view.id}`;
-      await emitThreadEvent('reply.created', { actor: who, threadId, replyId: view.id, status: updated.status, byAsker, byStaff, at: now });
-      return { reply: view, threadStatus: updated.status, url };
-    }
-    const fresh = await Thread.findById(_id, { status: 1 }).lean();
-    if (!fresh) {
-      await Reply.deleteOne({ _id: reply._id });
-      throw new NotFoundError('That thread does not exist.');
-    }
-    current = fresh.status;
-  }
-  await Reply.deleteOne({ _id: reply._id });
-  throw new ConflictError('The thread is changing quickly; your reply was not posted. Please try again.');
-}
-
-/**
- * A note written by the forum itself (lock notices and the like). It counts as a post in
- * replyCount but changes neither the status nor the last poster, and is allowed in a
- * locked thread.
- */
-export async function addSystemReply(threadId: string, input: { body: string; kind: string }, clock: Clock): Promise<ReplyView> {
-  const _id = toObjectId(threadId);
-  const now = clock.now();
-  const reply = await Reply.create({
-    threadId: _id,
-    author: null,
-    system: true,
-    systemKind: input.kind,
-    bodySource: input.body,
-    bodyHtml: renderMarkdown(input.body),
-    rendererVersion: RENDERER_VERSION,
-    createdAt: now,
-  });
-  await Thread.updateOne({ _id }, { $inc: { replyCount: 1 }, $set: { updatedAt: now } });
-  invalidateThread(threadId);
-  return toReplyView(reply.toObject());
-}
-
-async function loadForEdit(who: Actor, replyId: string) {
-  const rid = toObjectId(replyId, 'That reply');
-  const r = await Reply.findById(rid, { threadId: 1, author: 1, authorRole: 1, system: 1, bodySource: 1, editedAt: 1 }).lean();
-  if (!r) throw new NotFoundError('That reply does not exist.');
-  const t = await Thread.findById(r.threadId, { author: 1, status: 1, acceptedReplyId: 1, slug: 1 }).lean();
-  if (!t) throw new NotFoundError('That reply does not exist.');
-  const rf = { authorId: r.author ? String(r.author) : null, authorRole: r.authorRole, system: r.system };
-  if (!policy.canEditReply(who, threadFacts(t), rf)) {
-    if (r.system) throw new ForbiddenError('System notes cannot be edited.');
-    if (t.status === 'locked' && who.id === rf.authorId) throw new LockedError('This thread is locked, so replies cannot be edited.');
-    throw new ForbiddenError('You can only edit your own posts.');
-  }
-  return { r, t };
-}
-
-/** Source text for the edit form. */
-export async function getReplyForEdit(actor: Actor | null, replyId: string) {
-  const { r, t } = await loadForEdit(requireActor(actor), replyId);
-  return { id: String(r._id), body: r.bodySource, threadId: String(t._id), threadUrl: threadUrl(String(t._id), t.slug) };
-}
-
-/** Edits a reply, keeping the previous text as a Revision (written first). */
-export async function editReply(actor: Actor | null, replyId: string, input: { body: string }, clock: Clock): Promise<ReplyView> {
-  const who = requireActor(actor);
-  const { r } = await loadForEdit(who, replyId);
-  if (input.body !== r.bodySource) {
+  /**
+   * Posts a reply. Order of writes: the reply first, then ONE conditional update of the
+   * thread (`status != locked`: counter, last activity, status rule). If the thread was
+   * locked in between, the reply is deleted again and the caller gets 409 'locked': a reply
+   * that races the lock either lands before it or is refused, never half-stored.
+   * A crash between the two writes leaves replyCount one short, which the repair recounts.
+   */
+  async function createReply(
+    actor: Actor | null,
+    threadId: string,
+    input: { body: string },
+    clock: Clock = ctx.clock,
+  ): Promise<CreatedReply> {
+    const who = requireActor(actor);
+    const _id = toObjectId(threadId);
+    const t = await Thread.findById(_id, { author: 1, status: 1, acceptedReplyId: 1, slug: 1 }).lean();
+    if (!t) throw new NotFoundError('That thread does not exist.');
+    if (t.status === 'locked') throw new LockedError('This thread is locked, so it cannot be replied to.');
+    if (!policy.canReply(who, threadFacts(t))) throw new ForbiddenError();
     guardPublicPost(input.body);
+
     const now = clock.now();
-    await Revision.create({
-      targetType: 'reply',
-      targetId: r._id,
-      threadId: r.threadId,
-      editor: new Types.ObjectId(who.id),
-      editorName: who.displayName,
-      title: null,
-      bodySource: r.bodySource,
+    const byAsker = t.author.equals(who.id);
+    const byStaff = isStaff(who);
+    const reply = await Reply.create({
+      threadId: _id,
+      author: new Types.ObjectId(who.id),
+      authorName: who.displayName,
+      authorUsername: who.username,
+      authorRole: who.role,
+      system: false,
+      bodySource: input.body,
+      bodyHtml: renderMarkdown(input.body),
+      rendererVersion: RENDERER_VERSION,
       createdAt: now,
     });
-    const res = await Reply.updateOne(
-      { _id: r._id, editedAt: r.editedAt ?? null },
-      { $set: { bodySource: input.body, bodyHtml: renderMarkdown(input.body), rendererVersion: RENDERER_VERSION, editedAt: now } },
-    );
-    if (!res.matchedCount) throw new ConflictError('Someone else edited this reply at the same time. Reload it and try again.');
-    await rebuildSearchText(r.threadId);
-    // The thread's updatedAt is what signed-in readers' cached pages are checked against.
-    await Thread.updateOne({ _id: r.threadId }, { $set: { updatedAt: now } });
-    invalidateThread(String(r.threadId));
-    await emitThreadEvent('reply.edited', { actor: who, threadId: String(r.threadId), replyId, at: now });
+
+    const base = {
+      lastActivityAt: now,
+      updatedAt: now,
+      lastPosterRole: who.role,
+      lastPosterId: new Types.ObjectId(who.id),
+      lastPosterName: who.displayName,
+      lastPosterIsAsker: byAsker,
+    };
+    let current: ThreadStatus = t.status;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (current === 'locked') {
+        await Reply.deleteOne({ _id: reply._id });
+        pageCache.invalidate(threadId);
+        throw new LockedError('This thread was locked before your reply arrived, so it was not posted.');
+      }
+      const next = policy.statusAfterReply(current, byAsker, byStaff);
+      // Conditional on the status the rule was applied to: if an accept or a lock got in
+      // first, we miss, re-read and apply the rule to the new state.
+      // The support lifecycle's deadlines change in the same update (server/support/lifecycle.ts).
+      const deadlines = afterReply(rules.current(), current, { asker: byAsker, staff: byStaff }, now);
+      const updated = await Thread.findOneAndUpdate(
+        { _id, status: current },
+        mergeLifecycle({ $inc: { replyCount: 1 }, $set: next ? { ...base, status: next } : base }, deadlines),
+        { returnDocument: 'after', projection: { replyCount: 1, slug: 1, status: 1 } },
+      ).lean();
+      if (updated) {
+        await searchText.append(_id, input.body);
+        pageCache.invalidate(threadId);
+        const view = toReplyView(reply.toObject());
+        const page = Math.max(1, Math.ceil(updated.replyCount / REPLIES_PER_PAGE));
+        const url = `${threadUrl(threadId, updated.slug)}${page > 1 ? `?page=${page}` : ''}#reply-${view.id}`;
+        await events.emit('reply.created', { actor: who, threadId, replyId: view.id, status: updated.status, byAsker, byStaff, at: now });
+        return { reply: view, threadStatus: updated.status, url };
+      }
+      const fresh = await Thread.findById(_id, { status: 1 }).lean();
+      if (!fresh) {
+        await Reply.deleteOne({ _id: reply._id });
+        throw new NotFoundError('That thread does not exist.');
+      }
+      current = fresh.status;
+    }
+    await Reply.deleteOne({ _id: reply._id });
+    throw new ConflictError('The thread is changing quickly; your reply was not posted. Please try again.');
   }
-  const fresh = await Reply.findById(r._id, REPLY_PROJECTION).lean();
-  if (!fresh) throw new NotFoundError('That reply does not exist.');
-  return toReplyView(fresh);
+
+  /**
+   * A note written by the forum itself (lock notices and the like). It counts as a post in
+   * replyCount but changes neither the status nor the last poster, and is allowed in a
+   * locked thread.
+   */
+  async function addSystemReply(threadId: string, input: { body: string; kind: string }, clock: Clock = ctx.clock): Promise<ReplyView> {
+    const _id = toObjectId(threadId);
+    const now = clock.now();
+    const reply = await Reply.create({
+      threadId: _id,
+      author: null,
+      system: true,
+      systemKind: input.kind,
+      bodySource: input.body,
+      bodyHtml: renderMarkdown(input.body),
+      rendererVersion: RENDERER_VERSION,
+      createdAt: now,
+    });
+    await Thread.updateOne({ _id }, { $inc: { replyCount: 1 }, $set: { updatedAt: now } });
+    pageCache.invalidate(threadId);
+    return toReplyView(reply.toObject());
+  }
+
+  async function loadForEdit(who: Actor, replyId: string) {
+    const rid = toObjectId(replyId, 'That reply');
+    const r = await Reply.findById(rid, { threadId: 1, author: 1, authorRole: 1, system: 1, bodySource: 1, editedAt: 1 }).lean();
+    if (!r) throw new NotFoundError('That reply does not exist.');
+    const t = await Thread.findById(r.threadId, { author: 1, status: 1, acceptedReplyId: 1, slug: 1 }).lean();
+    if (!t) throw new NotFoundError('That reply does not exist.');
+    const rf = { authorId: r.author ? String(r.author) : null, authorRole: r.authorRole, system: r.system };
+    if (!policy.canEditReply(who, threadFacts(t), rf)) {
+      if (r.system) throw new ForbiddenError('System notes cannot be edited.');
+      if (t.status === 'locked' && who.id === rf.authorId) throw new LockedError('This thread is locked, so replies cannot be edited.');
+      throw new ForbiddenError('You can only edit your own posts.');
+    }
+    return { r, t };
+  }
+
+  /** Source text for the edit form. */
+  async function getReplyForEdit(actor: Actor | null, replyId: string) {
+    const { r, t } = await loadForEdit(requireActor(actor), replyId);
+    return { id: String(r._id), body: r.bodySource, threadId: String(t._id), threadUrl: threadUrl(String(t._id), t.slug) };
+  }
+
+  /** Edits a reply, keeping the previous text as a Revision (written first). */
+  async function editReply(actor: Actor | null, replyId: string, input: { body: string }, clock: Clock = ctx.clock): Promise<ReplyView> {
+    const who = requireActor(actor);
+    const { r } = await loadForEdit(who, replyId);
+    if (input.body !== r.bodySource) {
+      guardPublicPost(input.body);
+      const now = clock.now();
+      await Revision.create({
+        targetType: 'reply',
+        targetId: r._id,
+        threadId: r.threadId,
+        editor: new Types.ObjectId(who.id),
+        editorName: who.displayName,
+        title: null,
+        bodySource: r.bodySource,
+        createdAt: now,
+      });
+      const res = await Reply.updateOne(
+        { _id: r._id, editedAt: r.editedAt ?? null },
+        { $set: { bodySource: input.body, bodyHtml: renderMarkdown(input.body), rendererVersion: RENDERER_VERSION, editedAt: now } },
+      );
+      if (!res.matchedCount) throw new ConflictError('Someone else edited this reply at the same time. Reload it and try again.');
+      await searchText.rebuild(r.threadId);
+      // The thread's updatedAt is what signed-in readers' cached pages are checked against.
+      await Thread.updateOne({ _id: r.threadId }, { $set: { updatedAt: now } });
+      pageCache.invalidate(String(r.threadId));
+      await events.emit('reply.edited', { actor: who, threadId: String(r.threadId), replyId, at: now });
+    }
+    const fresh = await Reply.findById(r._id, REPLY_PROJECTION).lean();
+    if (!fresh) throw new NotFoundError('That reply does not exist.');
+    return toReplyView(fresh);
+  }
+
+  return { createReply, addSystemReply, getReplyForEdit, editReply };
 }
+
+export type ReplyService = ReturnType<typeof createReplyService>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { THREAD_STATUSES } from '../../models/thread';
-import { objectIdString, pageParam, stringList, text } from '../http/validate';
+import { objectIdString, pageParam, stringList, text } from '../kernel/validate';
 
 /** Input shapes for the thread routes (HTML forms and JSON alike). Strict about types. */
 

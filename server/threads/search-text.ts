@@ -1,6 +1,6 @@
-import type { Types } from 'mongoose';
-import { Thread } from '../../models/thread';
-import { Reply } from '../../models/reply';
+import type { Model, Types } from 'mongoose';
+import type { ThreadDoc } from '../../models/thread';
+import type { ReplyDoc } from '../../models/reply';
 
 /**
  * The thread's `searchText`: the Markdown source of its human replies, oldest first, joined
@@ -15,44 +15,52 @@ import { Reply } from '../../models/reply';
  */
 export const SEARCH_TEXT_MAX = 50_000;
 
-/** Appends one reply's source (pipeline update through the driver: mongoose would cast it). */
-export async function appendReplySearchText(threadId: Types.ObjectId, body: string): Promise<void> {
-  await Thread.collection.updateOne({ _id: threadId }, [
-    {
-      $set: {
-        searchText: {
-          $substrCP: [{ $concat: [{ $ifNull: ['$searchText', ''] }, { $literal: '\n\n' }, { $literal: body }] }, 0, SEARCH_TEXT_MAX],
+export function createSearchText(deps: { Thread: Model<ThreadDoc>; Reply: Model<ReplyDoc> }) {
+  const { Thread, Reply } = deps;
+
+  /** Appends one reply's source (pipeline update through the driver: mongoose would cast it). */
+  async function appendReplySearchText(threadId: Types.ObjectId, body: string): Promise<void> {
+    await Thread.collection.updateOne({ _id: threadId }, [
+      {
+        $set: {
+          searchText: {
+            $substrCP: [{ $concat: [{ $ifNull: ['$searchText', ''] }, { $literal: '\n\n' }, { $literal: body }] }, 0, SEARCH_TEXT_MAX],
+          },
         },
       },
-    },
-  ]);
-}
-
-/** The capped text of a thread's human replies, read from the replies themselves. */
-async function replyText(threadId: Types.ObjectId): Promise<string> {
-  const replies = await Reply.find({ threadId, system: { $ne: true } }, { bodySource: 1 })
-    .sort({ createdAt: 1, _id: 1 })
-    .lean();
-  let out = '';
-  for (const r of replies) {
-    out += `\n\n${r.bodySource}`;
-    if (out.length >= SEARCH_TEXT_MAX) break;
+    ]);
   }
-  return out.slice(0, SEARCH_TEXT_MAX);
-}
 
-/** Recomputes one thread's searchText (after a reply edit or redaction). */
-export async function rebuildSearchText(threadId: Types.ObjectId): Promise<void> {
-  await Thread.updateOne({ _id: threadId }, { $set: { searchText: await replyText(threadId) } });
-}
-
-/** Recomputes every thread's searchText (repair, or after upgrading an existing database). */
-export async function backfillSearchText(progress?: (done: number) => void): Promise<number> {
-  let n = 0;
-  for await (const t of Thread.find({}, { _id: 1 }).sort({ _id: 1 }).lean().cursor()) {
-    await rebuildSearchText(t._id);
-    n++;
-    if (progress && n % 1000 === 0) progress(n);
+  /** The capped text of a thread's human replies, read from the replies themselves. */
+  async function replyText(threadId: Types.ObjectId): Promise<string> {
+    const replies = await Reply.find({ threadId, system: { $ne: true } }, { bodySource: 1 })
+      .sort({ createdAt: 1, _id: 1 })
+      .lean();
+    let out = '';
+    for (const r of replies) {
+      out += `\n\n${r.bodySource}`;
+      if (out.length >= SEARCH_TEXT_MAX) break;
+    }
+    return out.slice(0, SEARCH_TEXT_MAX);
   }
-  return n;
+
+  /** Recomputes one thread's searchText (after a reply edit or redaction). */
+  async function rebuildSearchText(threadId: Types.ObjectId): Promise<void> {
+    await Thread.updateOne({ _id: threadId }, { $set: { searchText: await replyText(threadId) } });
+  }
+
+  /** Recomputes every thread's searchText (repair, or after upgrading an existing database). */
+  async function backfillSearchText(progress?: (done: number) => void): Promise<number> {
+    let n = 0;
+    for await (const t of Thread.find({}, { _id: 1 }).sort({ _id: 1 }).lean().cursor()) {
+      await rebuildSearchText(t._id);
+      n++;
+      if (progress && n % 1000 === 0) progress(n);
+    }
+    return n;
+  }
+
+  return { append: appendReplySearchText, rebuild: rebuildSearchText, backfill: backfillSearchText };
 }
+
+export type SearchText = ReturnType<typeof createSearchText>;

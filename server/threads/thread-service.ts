@@ -1,22 +1,16 @@
 import { Types, type QueryFilter } from 'mongoose';
-import type { Actor } from '../auth/actor';
-import { guardPublicPost } from '../messages/public-guard';
-import * as lifecycle from '../support/lifecycle';
-import { currentSupportRules } from '../support/settings';
-import { isStaff } from '../auth/actor';
-import type { Clock } from '../clock';
-import { Thread, type ThreadDoc, type ThreadStatus } from '../../models/thread';
-import { Reply } from '../../models/reply';
-import { Revision } from '../../models/revision';
+import type { Actor } from '../kernel/actor';
+import { guardPublicPost } from '../privacy';
+import * as lifecycle from './lifecycle';
+import { isStaff } from '../kernel/actor';
+import type { Clock } from '../kernel/clock';
+import type { ThreadDoc, ThreadStatus } from '../../models/thread';
 import { renderMarkdown, RENDERER_VERSION } from '../markdown/render';
-import { ConflictError, ForbiddenError, LockedError, NotFoundError, UnauthorizedError, ValidationError } from '../http/errors';
+import { ConflictError, ForbiddenError, LockedError, NotFoundError, ValidationError } from '../kernel/errors';
 import * as policy from './policy';
-import { findProduct, resolveProducts } from './products';
 import { toObjectId } from './ids';
-import { emitThreadEvent } from './events';
-import { countView, pendingViews } from './views-counter';
-import { signaturesFor } from './signatures';
-import { cached, cacheKey, forget, invalidateThread, isFresh, onInvalidate, PAGE_CACHE_MS } from './page-cache';
+import { requireActor, threadFacts } from './facts';
+import type { ThreadsContext } from './context';
 import {
   REPLIES_PER_PAGE,
   REPLY_PROJECTION,
@@ -28,6 +22,7 @@ import {
   toSummary,
   toThreadView,
   type ReplyPageDoc,
+  type ThreadPageDoc,
   type ReplyView,
   type ThreadSummary,
   type ThreadView,
@@ -57,80 +52,6 @@ export interface ThreadList {
   product: { id: string; name: string; slug: string } | null;
 }
 
-/**
- * Filtered totals (for page links) are counted at most every COUNT_CACHE_MS per filter:
- * counting a large status or product costs far more than the page itself. Writes in this
- * process clear them at once (see invalidateThread); other processes' writes show within
- * the TTL.
- */
-const COUNT_CACHE_MS = 10_000;
-const counts = new Map<string, { at: number; db: string; n: Promise<number> }>();
-onInvalidate(() => {
-  counts.clear();
-  lists.clear();
-});
-
-/** List pages: the same short lifetime as thread pages, cleared by any thread write here. */
-const lists = new Map<string, { at: number; docs: Promise<ThreadSummaryDoc[]> }>();
-function listCached(key: string, load: () => Promise<ThreadSummaryDoc[]>): Promise<ThreadSummaryDoc[]> {
-  const hit = lists.get(key);
-  if (hit && Date.now() - hit.at < PAGE_CACHE_MS) return hit.docs;
-  const docs = load();
-  if (lists.size > 1000) lists.clear();
-  lists.set(key, { at: Date.now(), docs });
-  docs.catch(() => lists.delete(key));
-  return docs;
-}
-type ThreadSummaryDoc = Parameters<typeof toSummary>[0];
-
-function countCached(key: string, count: () => Promise<number>): Promise<number> {
-  const db = cacheKey('', 0);
-  const hit = counts.get(key);
-  if (hit && hit.db === db && Date.now() - hit.at < COUNT_CACHE_MS) return hit.n;
-  const n = count();
-  counts.set(key, { at: Date.now(), db, n });
-  n.catch(() => counts.delete(key));
-  return n;
-}
-
-export async function listThreads(_actor: Actor | null, input: ListInput): Promise<ThreadList> {
-  const page = Math.max(1, Math.floor(input.page || 1));
-  const filter: QueryFilter<ThreadDoc> = {};
-  if (input.status) filter.status = input.status;
-  let product: ThreadList['product'] = null;
-  if (input.product) {
-    product = await findProduct(input.product);
-    if (!product) throw new NotFoundError('That product does not exist.');
-    filter.products = new Types.ObjectId(product.id);
-  }
-  const unfiltered = !input.status && !product;
-  const listKey = `${cacheKey('', 0)}|${input.status ?? ''}|${product?.id ?? ''}|${page}`;
-  // The unfiltered total comes from collection metadata (O(1)); filtered totals count
-  // through the same index the page query uses (cached, see countCached).
-  const [total, docs] = await Promise.all([
-    unfiltered
-      ? Thread.estimatedDocumentCount().exec()
-      : countCached(`${input.status ?? ''}|${product?.id ?? ''}`, () => Thread.countDocuments(filter).exec()),
-    listCached(listKey, () =>
-      Thread.find(filter, SUMMARY_PROJECTION)
-        .sort({ lastActivityAt: -1, _id: -1 })
-        .skip((page - 1) * THREADS_PER_PAGE)
-        .limit(THREADS_PER_PAGE)
-        .lean()
-        .exec(),
-    ),
-  ]);
-  return {
-    threads: docs.map((t) => toSummary(t, pendingViews(String(t._id)))),
-    page,
-    pages: Math.max(1, Math.ceil(total / THREADS_PER_PAGE)),
-    total,
-    perPage: THREADS_PER_PAGE,
-    status: input.status ?? null,
-    product,
-  };
-}
-
 export interface ThreadPage {
   thread: ThreadView;
   replies: ReplyView[];
@@ -143,121 +64,10 @@ export interface ThreadPage {
 }
 
 interface PageData {
-  doc: NonNullable<Awaited<ReturnType<typeof loadThreadDoc>>>;
+  doc: ThreadPageDoc;
   replyDocs: ReplyPageDoc[];
   acceptedDoc: ReplyPageDoc | null;
   signatures: Map<string, string | null>;
-}
-
-const loadThreadDoc = (_id: Types.ObjectId) => Thread.findById(_id, THREAD_PROJECTION).lean();
-
-/** The viewer-independent data of one thread page (cached briefly, see page-cache.ts). */
-async function loadPageData(_id: Types.ObjectId, page: number): Promise<PageData> {
-  const [doc, replyDocs] = await Promise.all([
-    loadThreadDoc(_id),
-    Reply.find({ threadId: _id }, REPLY_PROJECTION)
-      .sort({ createdAt: 1, _id: 1 })
-      .skip((page - 1) * REPLIES_PER_PAGE)
-      .limit(REPLIES_PER_PAGE)
-      .lean(),
-  ]);
-  if (!doc) throw new NotFoundError('That thread does not exist.');
-
-  let acceptedDoc: ReplyPageDoc | null = null;
-  if (doc.acceptedReplyId) {
-    acceptedDoc =
-      replyDocs.find((r) => r._id.equals(doc.acceptedReplyId!)) ??
-      (await Reply.findOne({ _id: doc.acceptedReplyId, threadId: _id }, REPLY_PROJECTION).lean());
-  }
-
-  const staffIds = new Map<string, Types.ObjectId>();
-  for (const r of acceptedDoc ? [...replyDocs, acceptedDoc] : replyDocs) {
-    if (!r.system && r.author && (r.authorRole === 'moderator' || r.authorRole === 'admin')) staffIds.set(String(r.author), r.author);
-  }
-  const signatures = staffIds.size ? await signaturesFor([...staffIds.values()]) : new Map<string, string | null>();
-  return { doc, replyDocs, acceptedDoc, signatures };
-}
-
-/**
- * The thread page: the thread by _id and one page of its replies through the
- * {threadId, createdAt} index, in parallel; staff signatures for the page in one more
- * (usually cached) query. No Markdown, no per-reply queries. The raw data is cached for
- * a moment (page-cache.ts); permissions are applied per viewer.
- */
-export async function getThreadPage(actor: Actor | null, id: string, input: { page?: number } = {}): Promise<ThreadPage> {
-  const _id = toObjectId(id);
-  const page = Math.max(1, Math.floor(input.page || 1));
-  const key = cacheKey(id, page);
-  const wasFresh = isFresh(key);
-  let data = await cached(key, () => loadPageData(_id, page));
-  if (actor && wasFresh) {
-    // Signed-in readers act on what they see: make sure the thread has not changed since.
-    const cur = await Thread.findById(_id, { updatedAt: 1 }).lean();
-    if (!cur || cur.updatedAt.getTime() !== data.doc.updatedAt.getTime()) {
-      forget(key);
-      data = await cached(key, () => loadPageData(_id, page));
-    }
-  }
-  const { doc, replyDocs, acceptedDoc, signatures } = data;
-  const thread = toThreadView(doc, pendingViews(id));
-  const facts = threadFacts(thread);
-  const decorate = (r: ReplyPageDoc): ReplyView => {
-    const v = toReplyView(r, r.author ? (signatures.get(String(r.author)) ?? null) : null);
-    const rf = { authorId: v.author?.id ?? null, authorRole: v.author?.role ?? null, system: v.system };
-    v.isAccepted = thread.acceptedReplyId === v.id;
-    v.canEdit = policy.canEditReply(actor, facts, rf);
-    v.canAccept = !thread.acceptedReplyId && policy.canAccept(actor, facts, rf);
-    v.showSolvedPrompt = policy.showSolvedPrompt(actor, facts, rf);
-    return v;
-  };
-  const replies = replyDocs.map(decorate);
-  const accepted = acceptedDoc ? (replies.find((r) => r.isAccepted) ?? decorate(acceptedDoc)) : null;
-  const locked = thread.status === 'locked';
-  return {
-    thread,
-    replies,
-    accepted,
-    page,
-    pages: Math.max(1, Math.ceil(doc.replyCount / REPLIES_PER_PAGE)),
-    perPage: REPLIES_PER_PAGE,
-    can: {
-      reply: policy.canReply(actor, facts),
-      edit: policy.canEditThread(actor, facts),
-      unaccept: policy.canUnaccept(actor, facts),
-      lock: policy.canLock(actor) && !locked,
-      unlock: policy.canLock(actor) && locked,
-    },
-  };
-}
-
-export function threadFacts(t: {
-  author: { id: string } | Types.ObjectId;
-  status: ThreadStatus;
-  acceptedReplyId: unknown;
-}): policy.ThreadFacts {
-  const authorId = t.author instanceof Types.ObjectId ? String(t.author) : String((t.author as { id: string }).id);
-  return { authorId, status: t.status, acceptedReplyId: t.acceptedReplyId ? String(t.acceptedReplyId) : null };
-}
-
-/** Counts a page view (buffered, deduped, bots excluded). Returns whether it counted. */
-export function recordView(actor: Actor | null, threadId: string, input: { ip: string; userAgent?: string }, clock: Clock): boolean {
-  return countView(threadId, { userId: actor?.id ?? null, ip: input.ip, userAgent: input.userAgent }, clock.now().getTime());
-}
-
-async function loadThread(_id: Types.ObjectId) {
-  const t = await Thread.findById(_id, THREAD_PROJECTION).lean();
-  if (!t) throw new NotFoundError('That thread does not exist.');
-  return t;
-}
-
-async function threadView(_id: Types.ObjectId): Promise<ThreadView> {
-  const t = await loadThread(_id);
-  return toThreadView(t, pendingViews(String(_id)));
-}
-
-export function requireActor(actor: Actor | null): Actor {
-  if (!actor) throw new UnauthorizedError();
-  return actor;
 }
 
 export interface ThreadInput {
@@ -266,273 +76,427 @@ export interface ThreadInput {
   products: string[];
 }
 
-export async function createThread(actor: Actor | null, input: ThreadInput, clock: Clock): Promise<ThreadView> {
-  const who = requireActor(actor);
-  if (!policy.canAsk(who)) throw new ForbiddenError();
-  if (!input.products.length) {
-    throw new ValidationError('Choose at least one product.', { products: 'Choose at least one product.' });
-  }
-  // Secrets and personal data never go public: refused with 422 before anything is stored.
-  guardPublicPost({ title: input.title, body: input.body });
-  const products = await resolveProducts(input.products);
-  const now = clock.now();
-  const doc = await Thread.create({
-    title: input.title,
-    slug: titleSlug(input.title),
-    bodySource: input.body,
-    bodyHtml: renderMarkdown(input.body),
-    rendererVersion: RENDERER_VERSION,
-    author: new Types.ObjectId(who.id),
-    authorName: who.displayName,
-    authorUsername: who.username,
-    authorRole: who.role,
-    products: products.map((p) => new Types.ObjectId(p.id)),
-    productNames: products.map((p) => p.name),
-    status: 'open',
-    firstResponseDueAt: lifecycle.firstResponseDue(currentSupportRules(), now),
-    lastActivityAt: now,
-    lastPosterRole: who.role,
-    lastPosterId: new Types.ObjectId(who.id),
-    lastPosterName: who.displayName,
-    lastPosterIsAsker: true,
-    createdAt: now,
-    updatedAt: now,
-  });
-  invalidateThread(String(doc._id));
-  await emitThreadEvent('thread.created', { actor: who, threadId: String(doc._id), at: now });
-  return threadView(doc._id);
-}
+/** Threads and their state changes; replies are in reply-service.ts, which shares the context. */
+export function createThreadService(ctx: ThreadsContext) {
+  const { models, rules, events, pageCache, views, signatures, products } = ctx;
+  const { Thread, Reply, Revision } = models;
 
-/** Source text for the edit form. */
-export async function getThreadForEdit(actor: Actor | null, id: string) {
-  const who = requireActor(actor);
-  const t = await Thread.findById(toObjectId(id), { title: 1, slug: 1, bodySource: 1, author: 1, status: 1, acceptedReplyId: 1 }).lean();
-  if (!t) throw new NotFoundError('That thread does not exist.');
-  if (!policy.canEditThread(who, threadFacts(t))) throw editRefusal(t.status);
-  return { id: String(t._id), title: t.title, body: t.bodySource, slug: t.slug };
-}
-
-function editRefusal(status: ThreadStatus) {
-  return status === 'locked'
-    ? new LockedError('This thread is locked, so it cannot be edited.')
-    : new ForbiddenError('You can only edit your own posts.');
-}
-
-/**
- * Edits the question. The previous version is saved as a Revision first; the update is
- * conditional on nobody having edited since we read it (else 409, edit again).
- */
-export async function editThread(
-  actor: Actor | null,
-  id: string,
-  input: { title?: string; body?: string },
-  clock: Clock,
-): Promise<ThreadView> {
-  const who = requireActor(actor);
-  const _id = toObjectId(id);
-  const t = await Thread.findById(_id, { title: 1, bodySource: 1, author: 1, status: 1, acceptedReplyId: 1, editedAt: 1 }).lean();
-  if (!t) throw new NotFoundError('That thread does not exist.');
-  if (!policy.canEditThread(who, threadFacts(t))) throw editRefusal(t.status);
-  const title = input.title ?? t.title;
-  const body = input.body ?? t.bodySource;
-  if (title === t.title && body === t.bodySource) return threadView(_id);
-  guardPublicPost({ title, body });
-
-  const now = clock.now();
-  await Revision.create({
-    targetType: 'thread',
-    targetId: _id,
-    threadId: _id,
-    editor: new Types.ObjectId(who.id),
-    editorName: who.displayName,
-    title: t.title,
-    bodySource: t.bodySource,
-    createdAt: now,
-  });
-  const set: Partial<ThreadDoc> = { editedAt: now, updatedAt: now };
-  if (title !== t.title) Object.assign(set, { title, slug: titleSlug(title) });
-  if (body !== t.bodySource) Object.assign(set, { bodySource: body, bodyHtml: renderMarkdown(body), rendererVersion: RENDERER_VERSION });
-  const filter: QueryFilter<ThreadDoc> = { _id, editedAt: t.editedAt ?? null };
-  if (!isStaff(who)) filter.status = { $ne: 'locked' };
-  const res = await Thread.updateOne(filter, { $set: set });
-  if (!res.matchedCount) {
-    const now2 = await Thread.findById(_id, { status: 1 }).lean();
-    if (now2?.status === 'locked') throw new LockedError('This thread was locked, so it cannot be edited.');
-    throw new ConflictError('Someone else edited this post at the same time. Reload it and try again.');
-  }
-  invalidateThread(id);
-  await emitThreadEvent('thread.edited', { actor: who, threadId: id, at: now });
-  return threadView(_id);
-}
-
-/**
- * Marks a reply as the accepted answer: one conditional update, so of two concurrent
- * accepts exactly one wins and the other gets 409.
- */
-export async function acceptAnswer(actor: Actor | null, threadId: string, replyId: string, clock: Clock): Promise<ThreadView> {
-  const who = requireActor(actor);
-  const _id = toObjectId(threadId);
-  const rid = toObjectId(replyId, 'That reply');
-  const [t, r] = await Promise.all([
-    loadThread(_id),
-    Reply.findOne({ _id: rid, threadId: _id }, { author: 1, authorRole: 1, system: 1 }).lean(),
-  ]);
-  if (!r) throw new NotFoundError('That reply is not in this thread.');
-  const facts = threadFacts(t);
-  const rf = { authorId: r.author ? String(r.author) : null, authorRole: r.authorRole, system: r.system };
-  if (facts.status === 'locked') throw new LockedError('This thread is locked, so its answer cannot change.');
-  if (!policy.canAccept(who, facts, rf)) {
-    if (r.system) throw new ValidationError('A system note cannot be the answer.');
-    throw new ForbiddenError('Only the asker or a moderator can choose the answer.');
-  }
-  const now = clock.now();
-  const updated = await Thread.findOneAndUpdate(
-    { _id, status: { $ne: 'locked' }, acceptedReplyId: null },
-    lifecycle.mergeLifecycle(
-      { $set: { acceptedReplyId: rid, status: 'answered', acceptedAt: now, acceptedBy: new Types.ObjectId(who.id), updatedAt: now } },
-      lifecycle.onAccepted(),
-    ),
-    { returnDocument: 'after', projection: THREAD_PROJECTION },
-  ).lean();
-  if (!updated) {
-    const cur = await loadThread(_id);
-    if (cur.status === 'locked') throw new LockedError('This thread is locked, so its answer cannot change.');
-    throw new ConflictError(
-      cur.acceptedReplyId?.equals(rid)
-        ? 'This reply is already the accepted answer.'
-        : 'This thread already has an accepted answer. Unaccept it first.',
-      'conflict',
-      { acceptedReplyId: String(cur.acceptedReplyId) },
-    );
-  }
-  invalidateThread(threadId);
-  await emitThreadEvent('answer.accepted', { actor: who, threadId, replyId, at: now });
-  return toThreadView(updated, pendingViews(threadId));
-}
-
-/** Removes the accepted answer; the thread returns to the state its last post implies. */
-export async function unacceptAnswer(actor: Actor | null, threadId: string, clock: Clock): Promise<ThreadView> {
-  const who = requireActor(actor);
-  const _id = toObjectId(threadId);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const t = await loadThread(_id);
-    const facts = threadFacts(t);
-    if (facts.status === 'locked') throw new LockedError('This thread is locked, so its answer cannot change.');
-    if (!policy.canUnaccept(who, facts)) {
-      if (!t.acceptedReplyId) throw new ConflictError('This thread has no accepted answer.');
-      throw new ForbiddenError('Only the asker or a moderator can change the answer.');
+  async function listThreads(_actor: Actor | null, input: ListInput): Promise<ThreadList> {
+    const page = Math.max(1, Math.floor(input.page || 1));
+    const filter: QueryFilter<ThreadDoc> = {};
+    if (input.status) filter.status = input.status;
+    let product: ThreadList['product'] = null;
+    if (input.product) {
+      product = await products.find(input.product);
+      if (!product) throw new NotFoundError('That product does not exist.');
+      filter.products = new Types.ObjectId(product.id);
     }
-    const status = policy.impliedStatus({
-      acceptedReplyId: null,
-      lastPosterRole: t.lastPosterRole,
-      lastPosterIsAsker: t.lastPosterIsAsker,
-    });
-    const now = clock.now();
-    // Conditional on everything the new status was computed from: a reply landing in
-    // between makes this miss, and we compute again.
-    const updated = await Thread.findOneAndUpdate(
-      {
-        _id,
-        status: 'answered',
-        acceptedReplyId: t.acceptedReplyId,
-        lastPosterRole: t.lastPosterRole,
-        lastPosterIsAsker: t.lastPosterIsAsker,
-        lastActivityAt: t.lastActivityAt,
+    const unfiltered = !input.status && !product;
+    const filterKey = `${input.status ?? ''}|${product?.id ?? ''}`;
+    // The unfiltered total comes from collection metadata (O(1)); filtered totals count
+    // through the same index the page query uses (cached briefly, see page-cache.ts).
+    const [total, docs] = await Promise.all([
+      unfiltered ? Thread.estimatedDocumentCount().exec() : pageCache.count(filterKey, () => Thread.countDocuments(filter).exec()),
+      pageCache.list(`${filterKey}|${page}`, () =>
+        Thread.find(filter, SUMMARY_PROJECTION)
+          .sort({ lastActivityAt: -1, _id: -1 })
+          .skip((page - 1) * THREADS_PER_PAGE)
+          .limit(THREADS_PER_PAGE)
+          .lean()
+          .exec(),
+      ),
+    ]);
+    return {
+      threads: docs.map((t) => toSummary(t, views.pending(String(t._id)))),
+      page,
+      pages: Math.max(1, Math.ceil(total / THREADS_PER_PAGE)),
+      total,
+      perPage: THREADS_PER_PAGE,
+      status: input.status ?? null,
+      product,
+    };
+  }
+
+  /** The viewer-independent data of one thread page (cached briefly, see page-cache.ts). */
+  async function loadPageData(_id: Types.ObjectId, page: number): Promise<PageData> {
+    const [doc, replyDocs] = await Promise.all([
+      Thread.findById(_id, THREAD_PROJECTION).lean<ThreadPageDoc>(),
+      Reply.find({ threadId: _id }, REPLY_PROJECTION)
+        .sort({ createdAt: 1, _id: 1 })
+        .skip((page - 1) * REPLIES_PER_PAGE)
+        .limit(REPLIES_PER_PAGE)
+        .lean(),
+    ]);
+    if (!doc) throw new NotFoundError('That thread does not exist.');
+
+    let acceptedDoc: ReplyPageDoc | null = null;
+    if (doc.acceptedReplyId) {
+      acceptedDoc =
+        replyDocs.find((r) => r._id.equals(doc.acceptedReplyId!)) ??
+        (await Reply.findOne({ _id: doc.acceptedReplyId, threadId: _id }, REPLY_PROJECTION).lean());
+    }
+
+    const staffIds = new Map<string, Types.ObjectId>();
+    for (const r of acceptedDoc ? [...replyDocs, acceptedDoc] : replyDocs) {
+      if (!r.system && r.author && (r.authorRole === 'moderator' || r.authorRole === 'admin')) staffIds.set(String(r.author), r.author);
+    }
+    const sigs = staffIds.size ? await signatures.forAuthors([...staffIds.values()]) : new Map<string, string | null>();
+    return { doc, replyDocs, acceptedDoc, signatures: sigs };
+  }
+
+  /**
+   * The thread page: the thread by _id and one page of its replies through the
+   * {threadId, createdAt} index, in parallel; staff signatures for the page in one more
+   * (usually cached) query. No Markdown, no per-reply queries. The raw data is cached for
+   * a moment (page-cache.ts); permissions are applied per viewer.
+   */
+  async function getThreadPage(actor: Actor | null, id: string, input: { page?: number } = {}): Promise<ThreadPage> {
+    const _id = toObjectId(id);
+    const page = Math.max(1, Math.floor(input.page || 1));
+    const load = () => loadPageData(_id, page);
+    const wasFresh = pageCache.hasPageData(id, page);
+    let data = await pageCache.pageData(id, page, load);
+    if (actor && wasFresh) {
+      // Signed-in readers act on what they see: make sure the thread has not changed since.
+      const cur = await Thread.findById(_id, { updatedAt: 1 }).lean();
+      if (!cur || cur.updatedAt.getTime() !== data.doc.updatedAt.getTime()) {
+        pageCache.forgetPageData(id, page);
+        data = await pageCache.pageData(id, page, load);
+      }
+    }
+    const { doc, replyDocs, acceptedDoc, signatures } = data;
+    const thread = toThreadView(doc, views.pending(id));
+    const facts = threadFacts(thread);
+    const decorate = (r: ReplyPageDoc): ReplyView => {
+      const v = toReplyView(r, r.author ? (signatures.get(String(r.author)) ?? null) : null);
+      const rf = { authorId: v.author?.id ?? null, authorRole: v.author?.role ?? null, system: v.system };
+      v.isAccepted = thread.acceptedReplyId === v.id;
+      v.canEdit = policy.canEditReply(actor, facts, rf);
+      v.canAccept = !thread.acceptedReplyId && policy.canAccept(actor, facts, rf);
+      v.showSolvedPrompt = policy.showSolvedPrompt(actor, facts, rf);
+      return v;
+    };
+    const replies = replyDocs.map(decorate);
+    const accepted = acceptedDoc ? (replies.find((r) => r.isAccepted) ?? decorate(acceptedDoc)) : null;
+    const locked = thread.status === 'locked';
+    return {
+      thread,
+      replies,
+      accepted,
+      page,
+      pages: Math.max(1, Math.ceil(doc.replyCount / REPLIES_PER_PAGE)),
+      perPage: REPLIES_PER_PAGE,
+      can: {
+        reply: policy.canReply(actor, facts),
+        edit: policy.canEditThread(actor, facts),
+        unaccept: policy.canUnaccept(actor, facts),
+        lock: policy.canLock(actor) && !locked,
+        unlock: policy.canLock(actor) && locked,
       },
-      // Deadlines count from the last post (lastActivityAt), which decided the implied state.
+    };
+  }
+
+  /** Counts a page view (buffered, deduped, bots excluded). Returns whether it counted. */
+  function recordView(actor: Actor | null, threadId: string, input: { ip: string; userAgent?: string }, clock: Clock = ctx.clock): boolean {
+    return views.count(threadId, { userId: actor?.id ?? null, ip: input.ip, userAgent: input.userAgent }, clock.now().getTime());
+  }
+
+  async function loadThread(_id: Types.ObjectId) {
+    const t = await Thread.findById(_id, THREAD_PROJECTION).lean();
+    if (!t) throw new NotFoundError('That thread does not exist.');
+    return t;
+  }
+
+  async function threadView(_id: Types.ObjectId): Promise<ThreadView> {
+    const t = await loadThread(_id);
+    return toThreadView(t, views.pending(String(_id)));
+  }
+
+  async function createThread(actor: Actor | null, input: ThreadInput, clock: Clock = ctx.clock): Promise<ThreadView> {
+    const who = requireActor(actor);
+    if (!policy.canAsk(who)) throw new ForbiddenError();
+    if (!input.products.length) {
+      throw new ValidationError('Choose at least one product.', { products: 'Choose at least one product.' });
+    }
+    // Secrets and personal data never go public: refused with 422 before anything is stored.
+    guardPublicPost({ title: input.title, body: input.body });
+    const chosen = await products.resolve(input.products);
+    const now = clock.now();
+    const doc = await Thread.create({
+      title: input.title,
+      slug: titleSlug(input.title),
+      bodySource: input.body,
+      bodyHtml: renderMarkdown(input.body),
+      rendererVersion: RENDERER_VERSION,
+      author: new Types.ObjectId(who.id),
+      authorName: who.displayName,
+      authorUsername: who.username,
+      authorRole: who.role,
+      products: chosen.map((p) => new Types.ObjectId(p.id)),
+      productNames: chosen.map((p) => p.name),
+      status: 'open',
+      firstResponseDueAt: lifecycle.firstResponseDue(rules.current(), now),
+      lastActivityAt: now,
+      lastPosterRole: who.role,
+      lastPosterId: new Types.ObjectId(who.id),
+      lastPosterName: who.displayName,
+      lastPosterIsAsker: true,
+      createdAt: now,
+      updatedAt: now,
+    });
+    pageCache.invalidate(String(doc._id));
+    await events.emit('thread.created', { actor: who, threadId: String(doc._id), at: now });
+    return threadView(doc._id);
+  }
+
+  /** Source text for the edit form. */
+  async function getThreadForEdit(actor: Actor | null, id: string) {
+    const who = requireActor(actor);
+    const t = await Thread.findById(toObjectId(id), { title: 1, slug: 1, bodySource: 1, author: 1, status: 1, acceptedReplyId: 1 }).lean();
+    if (!t) throw new NotFoundError('That thread does not exist.');
+    if (!policy.canEditThread(who, threadFacts(t))) throw editRefusal(t.status);
+    return { id: String(t._id), title: t.title, body: t.bodySource, slug: t.slug };
+  }
+
+  function editRefusal(status: ThreadStatus) {
+    return status === 'locked'
+      ? new LockedError('This thread is locked, so it cannot be edited.')
+      : new ForbiddenError('You can only edit your own posts.');
+  }
+
+  /**
+   * Edits the question. The previous version is saved as a Revision first; the update is
+   * conditional on nobody having edited since we read it (else 409, edit again).
+   */
+  async function editThread(
+    actor: Actor | null,
+    id: string,
+    input: { title?: string; body?: string },
+    clock: Clock = ctx.clock,
+  ): Promise<ThreadView> {
+    const who = requireActor(actor);
+    const _id = toObjectId(id);
+    const t = await Thread.findById(_id, { title: 1, bodySource: 1, author: 1, status: 1, acceptedReplyId: 1, editedAt: 1 }).lean();
+    if (!t) throw new NotFoundError('That thread does not exist.');
+    if (!policy.canEditThread(who, threadFacts(t))) throw editRefusal(t.status);
+    const title = input.title ?? t.title;
+    const body = input.body ?? t.bodySource;
+    if (title === t.title && body === t.bodySource) return threadView(_id);
+    guardPublicPost({ title, body });
+
+    const now = clock.now();
+    await Revision.create({
+      targetType: 'thread',
+      targetId: _id,
+      threadId: _id,
+      editor: new Types.ObjectId(who.id),
+      editorName: who.displayName,
+      title: t.title,
+      bodySource: t.bodySource,
+      createdAt: now,
+    });
+    const set: Partial<ThreadDoc> = { editedAt: now, updatedAt: now };
+    if (title !== t.title) Object.assign(set, { title, slug: titleSlug(title) });
+    if (body !== t.bodySource) Object.assign(set, { bodySource: body, bodyHtml: renderMarkdown(body), rendererVersion: RENDERER_VERSION });
+    const filter: QueryFilter<ThreadDoc> = { _id, editedAt: t.editedAt ?? null };
+    if (!isStaff(who)) filter.status = { $ne: 'locked' };
+    const res = await Thread.updateOne(filter, { $set: set });
+    if (!res.matchedCount) {
+      const now2 = await Thread.findById(_id, { status: 1 }).lean();
+      if (now2?.status === 'locked') throw new LockedError('This thread was locked, so it cannot be edited.');
+      throw new ConflictError('Someone else edited this post at the same time. Reload it and try again.');
+    }
+    pageCache.invalidate(id);
+    await events.emit('thread.edited', { actor: who, threadId: id, at: now });
+    return threadView(_id);
+  }
+
+  /**
+   * Marks a reply as the accepted answer: one conditional update, so of two concurrent
+   * accepts exactly one wins and the other gets 409.
+   */
+  async function acceptAnswer(actor: Actor | null, threadId: string, replyId: string, clock: Clock = ctx.clock): Promise<ThreadView> {
+    const who = requireActor(actor);
+    const _id = toObjectId(threadId);
+    const rid = toObjectId(replyId, 'That reply');
+    const [t, r] = await Promise.all([
+      loadThread(_id),
+      Reply.findOne({ _id: rid, threadId: _id }, { author: 1, authorRole: 1, system: 1 }).lean(),
+    ]);
+    if (!r) throw new NotFoundError('That reply is not in this thread.');
+    const facts = threadFacts(t);
+    const rf = { authorId: r.author ? String(r.author) : null, authorRole: r.authorRole, system: r.system };
+    if (facts.status === 'locked') throw new LockedError('This thread is locked, so its answer cannot change.');
+    if (!policy.canAccept(who, facts, rf)) {
+      if (r.system) throw new ValidationError('A system note cannot be the answer.');
+      throw new ForbiddenError('Only the asker or a moderator can choose the answer.');
+    }
+    const now = clock.now();
+    const updated = await Thread.findOneAndUpdate(
+      { _id, status: { $ne: 'locked' }, acceptedReplyId: null },
       lifecycle.mergeLifecycle(
-        { $set: { acceptedReplyId: null, acceptedAt: null, acceptedBy: null, status, updatedAt: now } },
-        lifecycle.onUnaccepted(currentSupportRules(), status, t.lastActivityAt),
+        { $set: { acceptedReplyId: rid, status: 'answered', acceptedAt: now, acceptedBy: new Types.ObjectId(who.id), updatedAt: now } },
+        lifecycle.onAccepted(),
       ),
       { returnDocument: 'after', projection: THREAD_PROJECTION },
     ).lean();
-    if (updated) {
-      invalidateThread(threadId);
-      await emitThreadEvent('answer.unaccepted', { actor: who, threadId, replyId: String(t.acceptedReplyId), status, at: now });
-      return toThreadView(updated, pendingViews(threadId));
+    if (!updated) {
+      const cur = await loadThread(_id);
+      if (cur.status === 'locked') throw new LockedError('This thread is locked, so its answer cannot change.');
+      throw new ConflictError(
+        cur.acceptedReplyId?.equals(rid)
+          ? 'This reply is already the accepted answer.'
+          : 'This thread already has an accepted answer. Unaccept it first.',
+        'conflict',
+        { acceptedReplyId: String(cur.acceptedReplyId) },
+      );
     }
+    pageCache.invalidate(threadId);
+    await events.emit('answer.accepted', { actor: who, threadId, replyId, at: now });
+    return toThreadView(updated, views.pending(threadId));
   }
-  throw new ConflictError('The thread changed while we were updating it. Please try again.');
-}
 
-/** A moderator locks a thread with a note saying why. */
-export async function lockThread(actor: Actor | null, threadId: string, input: { note: string }, clock: Clock): Promise<ThreadView> {
-  const who = requireActor(actor);
-  if (!policy.canLock(who)) throw new ForbiddenError('Only support moderators can lock threads.');
-  const _id = toObjectId(threadId);
-  const now = clock.now();
-  const updated = await Thread.findOneAndUpdate(
-    { _id, status: { $ne: 'locked' } },
-    lifecycle.mergeLifecycle(
-      {
-        $set: {
-          status: 'locked',
-          lockedAt: now,
-          lockReason: 'moderator',
-          lockNote: input.note,
-          lockedBy: new Types.ObjectId(who.id),
-          updatedAt: now,
+  /** Removes the accepted answer; the thread returns to the state its last post implies. */
+  async function unacceptAnswer(actor: Actor | null, threadId: string, clock: Clock = ctx.clock): Promise<ThreadView> {
+    const who = requireActor(actor);
+    const _id = toObjectId(threadId);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const t = await loadThread(_id);
+      const facts = threadFacts(t);
+      if (facts.status === 'locked') throw new LockedError('This thread is locked, so its answer cannot change.');
+      if (!policy.canUnaccept(who, facts)) {
+        if (!t.acceptedReplyId) throw new ConflictError('This thread has no accepted answer.');
+        throw new ForbiddenError('Only the asker or a moderator can change the answer.');
+      }
+      const status = policy.impliedStatus({
+        acceptedReplyId: null,
+        lastPosterRole: t.lastPosterRole,
+        lastPosterIsAsker: t.lastPosterIsAsker,
+      });
+      const now = clock.now();
+      // Conditional on everything the new status was computed from: a reply landing in
+      // between makes this miss, and we compute again.
+      const updated = await Thread.findOneAndUpdate(
+        {
+          _id,
+          status: 'answered',
+          acceptedReplyId: t.acceptedReplyId,
+          lastPosterRole: t.lastPosterRole,
+          lastPosterIsAsker: t.lastPosterIsAsker,
+          lastActivityAt: t.lastActivityAt,
         },
-      },
-      lifecycle.onLocked(now, 'moderator'),
-    ),
-    { returnDocument: 'after', projection: THREAD_PROJECTION },
-  ).lean();
-  if (!updated) {
-    await loadThread(_id); // 404 if missing
-    throw new ConflictError('This thread is already locked.', 'already_locked');
+        // Deadlines count from the last post (lastActivityAt), which decided the implied state.
+        lifecycle.mergeLifecycle(
+          { $set: { acceptedReplyId: null, acceptedAt: null, acceptedBy: null, status, updatedAt: now } },
+          lifecycle.onUnaccepted(rules.current(), status, t.lastActivityAt),
+        ),
+        { returnDocument: 'after', projection: THREAD_PROJECTION },
+      ).lean();
+      if (updated) {
+        pageCache.invalidate(threadId);
+        await events.emit('answer.unaccepted', { actor: who, threadId, replyId: String(t.acceptedReplyId), status, at: now });
+        return toThreadView(updated, views.pending(threadId));
+      }
+    }
+    throw new ConflictError('The thread changed while we were updating it. Please try again.');
   }
-  invalidateThread(threadId);
-  await emitThreadEvent('thread.locked', { actor: who, threadId, reason: 'moderator', at: now });
-  return toThreadView(updated, pendingViews(threadId));
+
+  /** A moderator locks a thread with a note saying why. */
+  async function lockThread(actor: Actor | null, threadId: string, input: { note: string }, clock: Clock = ctx.clock): Promise<ThreadView> {
+    const who = requireActor(actor);
+    if (!policy.canLock(who)) throw new ForbiddenError('Only support moderators can lock threads.');
+    const _id = toObjectId(threadId);
+    const now = clock.now();
+    const updated = await Thread.findOneAndUpdate(
+      { _id, status: { $ne: 'locked' } },
+      lifecycle.mergeLifecycle(
+        {
+          $set: {
+            status: 'locked',
+            lockedAt: now,
+            lockReason: 'moderator',
+            lockNote: input.note,
+            lockedBy: new Types.ObjectId(who.id),
+            updatedAt: now,
+          },
+        },
+        lifecycle.onLocked(now, 'moderator'),
+      ),
+      { returnDocument: 'after', projection: THREAD_PROJECTION },
+    ).lean();
+    if (!updated) {
+      await loadThread(_id); // 404 if missing
+      throw new ConflictError('This thread is already locked.', 'already_locked');
+    }
+    pageCache.invalidate(threadId);
+    await events.emit('thread.locked', { actor: who, threadId, reason: 'moderator', at: now });
+    return toThreadView(updated, views.pending(threadId));
+  }
+
+  /**
+   * Locks a thread on the forum's own behalf (the no-response rule). `filter` adds the
+   * conditions that must still hold (e.g. status 'awaiting_asker' and a due deadline), so
+   * with several processes sweeping, exactly one locks each thread. Returns whether this
+   * call locked it. The caller adds the visible system note (addSystemReply).
+   */
+  async function lockThreadAutomatically(
+    threadId: string,
+    input: { reason: 'no_response'; note: string; filter?: QueryFilter<ThreadDoc> },
+    clock: Clock = ctx.clock,
+  ): Promise<boolean> {
+    const _id = toObjectId(threadId);
+    const now = clock.now();
+    const res = await Thread.updateOne(
+      { ...(input.filter ?? {}), _id, status: { $ne: 'locked' }, acceptedReplyId: null },
+      lifecycle.mergeLifecycle(
+        { $set: { status: 'locked', lockedAt: now, lockReason: input.reason, lockNote: input.note, lockedBy: null, updatedAt: now } },
+        lifecycle.onLocked(now, input.reason),
+      ),
+    );
+    if (!res.modifiedCount) return false;
+    pageCache.invalidate(threadId);
+    await events.emit('thread.locked', { actor: null, threadId, reason: input.reason, at: now });
+    return true;
+  }
+
+  /** A moderator unlocks; the thread returns to the state its posts imply. */
+  async function unlockThread(actor: Actor | null, threadId: string, clock: Clock = ctx.clock): Promise<ThreadView> {
+    const who = requireActor(actor);
+    if (!policy.canLock(who)) throw new ForbiddenError('Only support moderators can unlock threads.');
+    const _id = toObjectId(threadId);
+    const t = await loadThread(_id);
+    if (t.status !== 'locked') throw new ConflictError('This thread is not locked.', 'not_locked');
+    const status = policy.impliedStatus(t);
+    const now = clock.now();
+    const updated = await Thread.findOneAndUpdate(
+      { _id, status: 'locked', lockedAt: t.lockedAt },
+      // Deadlines restart from now: the asker gets the full time again after an unlock.
+      lifecycle.mergeLifecycle(
+        { $set: { status, lockedAt: null, lockReason: null, lockNote: '', lockedBy: null, updatedAt: now } },
+        lifecycle.onUnlocked(rules.current(), status, now),
+      ),
+      { returnDocument: 'after', projection: THREAD_PROJECTION },
+    ).lean();
+    if (!updated) throw new ConflictError('The thread changed while we were updating it. Please try again.');
+    pageCache.invalidate(threadId);
+    await events.emit('thread.unlocked', { actor: who, threadId, status, at: now });
+    return toThreadView(updated, views.pending(threadId));
+  }
+
+  return {
+    listThreads,
+    getThreadPage,
+    recordView,
+    createThread,
+    getThreadForEdit,
+    editThread,
+    acceptAnswer,
+    unacceptAnswer,
+    lockThread,
+    lockThreadAutomatically,
+    unlockThread,
+    loadThread,
+  };
 }
 
-/**
- * Locks a thread on the forum's own behalf (the no-response rule). `filter` adds the
- * conditions that must still hold (e.g. status 'awaiting_asker' and a due deadline), so
- * with several processes sweeping, exactly one locks each thread. Returns whether this
- * call locked it. The caller adds the visible system note (addSystemReply).
- */
-export async function lockThreadAutomatically(
-  threadId: string,
-  input: { reason: 'no_response'; note: string; filter?: QueryFilter<ThreadDoc> },
-  clock: Clock,
-): Promise<boolean> {
-  const _id = toObjectId(threadId);
-  const now = clock.now();
-  const res = await Thread.updateOne(
-    { ...(input.filter ?? {}), _id, status: { $ne: 'locked' }, acceptedReplyId: null },
-    lifecycle.mergeLifecycle(
-      { $set: { status: 'locked', lockedAt: now, lockReason: input.reason, lockNote: input.note, lockedBy: null, updatedAt: now } },
-      lifecycle.onLocked(now, input.reason),
-    ),
-  );
-  if (!res.modifiedCount) return false;
-  invalidateThread(threadId);
-  await emitThreadEvent('thread.locked', { actor: null, threadId, reason: input.reason, at: now });
-  return true;
-}
-
-/** A moderator unlocks; the thread returns to the state its posts imply. */
-export async function unlockThread(actor: Actor | null, threadId: string, clock: Clock): Promise<ThreadView> {
-  const who = requireActor(actor);
-  if (!policy.canLock(who)) throw new ForbiddenError('Only support moderators can unlock threads.');
-  const _id = toObjectId(threadId);
-  const t = await loadThread(_id);
-  if (t.status !== 'locked') throw new ConflictError('This thread is not locked.', 'not_locked');
-  const status = policy.impliedStatus(t);
-  const now = clock.now();
-  const updated = await Thread.findOneAndUpdate(
-    { _id, status: 'locked', lockedAt: t.lockedAt },
-    // Deadlines restart from now: the asker gets the full time again after an unlock.
-    lifecycle.mergeLifecycle(
-      { $set: { status, lockedAt: null, lockReason: null, lockNote: '', lockedBy: null, updatedAt: now } },
-      lifecycle.onUnlocked(currentSupportRules(), status, now),
-    ),
-    { returnDocument: 'after', projection: THREAD_PROJECTION },
-  ).lean();
-  if (!updated) throw new ConflictError('The thread changed while we were updating it. Please try again.');
-  invalidateThread(threadId);
-  await emitThreadEvent('thread.unlocked', { actor: who, threadId, status, at: now });
-  return toThreadView(updated, pendingViews(threadId));
-}
+export type ThreadService = ReturnType<typeof createThreadService>;

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
-import { Thread } from '../../models/thread';
+import type { Model } from 'mongoose';
+import type { ThreadDoc } from '../../models/thread';
+import type { Logger } from '../kernel/logger';
 
 /**
  * Thread view counting, kept off the page's hot path.
@@ -22,14 +24,6 @@ const MAX_SEEN = 100_000;
 export const BOT_UA =
   /bot|crawl|spider|slurp|facebookexternalhit|preview|scrap|fetch|monitor|curl|wget|python-requests|httpclient|go-http|java\/|okhttp|axios|node-fetch|embedly|whatsapp|skypeuripreview|bingpreview|mediapartners/i;
 
-/** viewer+thread key -> expiry (ms). A Map keeps insertion order: the oldest entries come first. */
-const seen = new Map<string, number>();
-/** threadId -> views not yet written. */
-const pending = new Map<string, number>();
-let timer: NodeJS.Timeout | null = null;
-let flushing: Promise<void> | null = null;
-let onError: (err: unknown) => void = (err) => console.error('view counter flush failed', err);
-
 export function isBot(userAgent: string | undefined): boolean {
   return !userAgent || BOT_UA.test(userAgent);
 }
@@ -39,70 +33,75 @@ export function viewerKey(userId: string | null, ip: string, userAgent: string):
   return `a:${createHash('sha256').update(`${ip}\n${userAgent}`).digest('base64url').slice(0, 22)}`;
 }
 
-/**
- * Counts a view if this viewer has not been counted for this thread recently.
- * Synchronous and memory-only; returns whether it counted.
- */
-export function countView(threadId: string, viewer: { userId: string | null; ip: string; userAgent?: string }, nowMs: number): boolean {
-  if (isBot(viewer.userAgent)) return false;
-  const key = `${threadId}|${viewerKey(viewer.userId, viewer.ip, viewer.userAgent ?? '')}`;
-  const until = seen.get(key);
-  if (until !== undefined && until > nowMs) return false;
-  if (until !== undefined) seen.delete(key); // re-insert at the end (newest)
-  seen.set(key, nowMs + DEDUPE_MS);
-  if (seen.size > MAX_SEEN) evict(nowMs);
-  pending.set(threadId, (pending.get(threadId) ?? 0) + 1);
-  if (!timer) {
-    timer = setInterval(() => void flushViews().catch(onError), FLUSH_MS);
-    timer.unref();
-  }
-  return true;
-}
+/** The view counter of one app: its dedupe memory, its buffer and its flush timer. */
+export function createViewCounter(deps: { Thread: Model<ThreadDoc>; logger: Pick<Logger, 'error'> }) {
+  const { Thread, logger } = deps;
+  /** viewer+thread key -> expiry (ms). A Map keeps insertion order: the oldest entries come first. */
+  const seen = new Map<string, number>();
+  /** threadId -> views not yet written. */
+  const pending = new Map<string, number>();
+  let timer: NodeJS.Timeout | null = null;
+  let flushing: Promise<void> | null = null;
 
-function evict(nowMs: number): void {
-  // Oldest first; stop at the first live entry unless we are still over the bound.
-  for (const [key, until] of seen) {
-    if (seen.size <= MAX_SEEN * 0.9 && until > nowMs) break;
-    seen.delete(key);
-  }
-}
-
-/** Views counted but not yet written, so a page can show the reader's own view at once. */
-export function pendingViews(threadId: string): number {
-  return pending.get(threadId) ?? 0;
-}
-
-/** Writes buffered counts: one `$inc` per thread in one bulk write. */
-export async function flushViews(): Promise<void> {
-  if (flushing) await flushing;
-  if (!pending.size) return;
-  const batch = [...pending];
-  pending.clear();
-  flushing = (async () => {
-    try {
-      await Thread.bulkWrite(
-        batch.map(([id, n]) => ({ updateOne: { filter: { _id: new Types.ObjectId(id) }, update: { $inc: { views: n } } } })),
-        { ordered: false },
-      );
-    } finally {
-      flushing = null;
+  /**
+   * Counts a view if this viewer has not been counted for this thread recently.
+   * Synchronous and memory-only; returns whether it counted.
+   */
+  function countView(threadId: string, viewer: { userId: string | null; ip: string; userAgent?: string }, nowMs: number): boolean {
+    if (isBot(viewer.userAgent)) return false;
+    const key = `${threadId}|${viewerKey(viewer.userId, viewer.ip, viewer.userAgent ?? '')}`;
+    const until = seen.get(key);
+    if (until !== undefined && until > nowMs) return false;
+    if (until !== undefined) seen.delete(key); // re-insert at the end (newest)
+    seen.set(key, nowMs + DEDUPE_MS);
+    if (seen.size > MAX_SEEN) evict(nowMs);
+    pending.set(threadId, (pending.get(threadId) ?? 0) + 1);
+    if (!timer) {
+      timer = setInterval(() => void flushViews().catch((err: unknown) => logger.error({ err }, 'view counter flush failed')), FLUSH_MS);
+      timer.unref();
     }
-  })();
-  await flushing;
+    return true;
+  }
+
+  function evict(nowMs: number): void {
+    // Oldest first; stop at the first live entry unless we are still over the bound.
+    for (const [key, until] of seen) {
+      if (seen.size <= MAX_SEEN * 0.9 && until > nowMs) break;
+      seen.delete(key);
+    }
+  }
+
+  /** Views counted but not yet written, so a page can show the reader's own view at once. */
+  function pendingViews(threadId: string): number {
+    return pending.get(threadId) ?? 0;
+  }
+
+  /** Writes buffered counts: one `$inc` per thread in one bulk write. */
+  async function flushViews(): Promise<void> {
+    if (flushing) await flushing;
+    if (!pending.size) return;
+    const batch = [...pending];
+    pending.clear();
+    flushing = (async () => {
+      try {
+        await Thread.bulkWrite(
+          batch.map(([id, n]) => ({ updateOne: { filter: { _id: new Types.ObjectId(id) }, update: { $inc: { views: n } } } })),
+          { ordered: false },
+        );
+      } finally {
+        flushing = null;
+      }
+    })();
+    await flushing;
+  }
+
+  /** Stops the timer (shutdown). Call flushViews() first to keep the last counts. */
+  function stopViewCounter(): void {
+    if (timer) clearInterval(timer);
+    timer = null;
+  }
+
+  return { count: countView, pending: pendingViews, flush: flushViews, stop: stopViewCounter };
 }
 
-/** Stops the timer (shutdown). Call flushViews() first to keep the last counts. */
-export function stopViewCounter(): void {
-  if (timer) clearInterval(timer);
-  timer = null;
-}
-
-export function setViewCounterErrorHandler(fn: (err: unknown) => void): void {
-  onError = fn;
-}
-
-/** Tests: forget who has been seen. */
-export function resetViewCounter(): void {
-  seen.clear();
-  pending.clear();
-}
+export type ViewCounter = ReturnType<typeof createViewCounter>;

@@ -1,7 +1,7 @@
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Document } from 'bson';
-import { createLogger, type Logger } from '../../logger';
+import { createLogger, type Logger } from '../../kernel/logger';
 import { commandName, runCommand, type CommandContext, type ServerInfo } from './commands';
 import { CursorStore, DEFAULT_CURSOR_TIMEOUT_MS } from './cursors';
 import { acquireDataDirLock } from './datadir-lock';

@@ -18,7 +18,7 @@ describe('embedded db: mongoose', () => {
   it('reports a duplicate save as code 11000 with keyPattern', async () => {
     const db = await startTestDatabase();
     try {
-      const Member = mongoose.model('DupMember', new Schema({ username: { type: String, unique: true }, email: String }));
+      const Member = db.connection.model('DupMember', new Schema({ username: { type: String, unique: true }, email: String }));
       await Member.init();
       await new Member({ username: 'ada' }).save();
       await assert.rejects(new Member({ username: 'ada' }).save(), (err: { code?: number; keyPattern?: unknown; keyValue?: unknown }) => {
@@ -33,7 +33,6 @@ describe('embedded db: mongoose', () => {
       const updated = await Member.findOneAndUpdate({ username: 'bob' }, { $set: { email: 'b@x' } }, { new: true }).lean();
       assert.equal(updated?.email, 'b@x');
     } finally {
-      mongoose.deleteModel('DupMember');
       await db.close();
     }
   });

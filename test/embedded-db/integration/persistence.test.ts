@@ -9,9 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
-import mongoose from 'mongoose';
 import { testConfig } from '../../../server/config';
-import { createLogger } from '../../../server/logger';
+import { createLogger } from '../../../server/kernel/logger';
 import { connectDatabase } from '../../../server/db/connect';
 import { startEmbeddedServer } from '../../../server/db/embedded/server';
 
@@ -134,7 +133,7 @@ describe('embedded db: persistence', function () {
       try {
         assert.equal(db.kind, 'embedded-shared');
         assert.equal(db.uri, `${uri}/forum`);
-        await mongoose.connection.collection('shared').insertOne({ ok: true });
+        await db.connection.collection('shared').insertOne({ ok: true });
       } finally {
         await db.close();
       }
@@ -147,7 +146,7 @@ describe('embedded db: persistence', function () {
     const own = await connectDatabase(testConfig({ DATA_DIR: dir }), createLogger('silent'));
     try {
       assert.equal(own.kind, 'embedded');
-      assert.equal(await mongoose.connection.collection('shared').countDocuments(), 1);
+      assert.equal(await own.connection.collection('shared').countDocuments(), 1);
     } finally {
       await own.close();
     }

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { startTestApp, csrfToken, type TestApp } from '../../helpers/app';
-import { collection } from './util';
+import { startForum, csrfToken, type TestForum } from '../../helpers/kit';
 
 describe('auth: register via the JSON API (POST /api/users)', () => {
-  let t: TestApp;
+  let t: TestForum;
   before(async () => {
-    t = await startTestApp();
+    t = await startForum();
   });
   after(() => t.close());
 
-  const users = () => collection('users');
+  const users = () => t.col('users');
 
   it('creates a member, signs them in, and stores an argon2id hash', async () => {
     const agent = t.agent();

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { startTestApp, type TestApp } from '../../helpers/app';
-import { collection, formToken } from './util';
+import { startForum, type TestForum } from '../../helpers/kit';
+import { formToken } from './util';
 
 describe('auth: register via the HTML form (POST /register)', () => {
-  let t: TestApp;
+  let t: TestForum;
   before(async () => {
-    t = await startTestApp();
+    t = await startForum();
   });
   after(() => t.close());
 
-  const users = () => collection('users');
+  const users = () => t.col('users');
 
   async function openForm() {
     const agent = t.agent();

@@ -1,21 +1,23 @@
 import assert from 'node:assert/strict';
-import { startTestApp, csrfToken, type TestApp } from '../../helpers/app';
-import { createUser, signIn, type TestUser } from '../../helpers/users';
-import { getCommand, runCommand, type CliContext } from '../../../server/cli/registry';
-import '../../../server/cli/commands';
-import { defaultSignatureFor, signatureHtmlFor } from '../../../server/auth/signature';
-import { createLogger } from '../../../server/logger';
-import { collection, formToken } from './util';
+import { startForum, csrfToken, type TestForum } from '../../helpers/kit';
+import { signInAgent as signIn, type TestUser } from '../../helpers/kit';
+import { runCommand, type CliContext } from '../../../server/cli/registry';
+import { COMMANDS } from '../../../server/cli/commands';
+import { defaultSignatureFor, signatureHtmlFor, cookDefaultSignature } from '../../../server/auth';
+import { supportRulesFromConfig } from '../../../server/calendar';
+import { createLogger } from '../../../server/kernel/logger';
+import { formToken } from './util';
+import { RENDERER_VERSION } from '../../../server/markdown/render';
 
 describe('auth: roles, staff signatures and the CLI', () => {
-  let t: TestApp;
+  let t: TestForum;
   const people: Record<'member' | 'moderator' | 'admin', TestUser> = {} as never;
-  const agents: Record<string, ReturnType<TestApp['agent']>> = {};
+  const agents: Record<string, ReturnType<TestForum['agent']>> = {};
   before(async () => {
-    t = await startTestApp();
-    people.member = await createUser({ username: 'priya', displayName: 'Priya' });
-    people.moderator = await createUser({ username: 'dana', displayName: 'Dana Whitfield', role: 'moderator' });
-    people.admin = await createUser({ username: 'root', displayName: 'Site Admin', role: 'admin' });
+    t = await startForum();
+    people.member = await t.createUser({ username: 'priya', displayName: 'Priya' });
+    people.moderator = await t.createUser({ username: 'dana', displayName: 'Dana Whitfield', role: 'moderator' });
+    people.admin = await t.createUser({ username: 'root', displayName: 'Site Admin', role: 'admin' });
     for (const role of ['member', 'moderator', 'admin'] as const) {
       agents[role] = t.agent();
       await signIn(agents[role]!, people[role].username, people[role].password);
@@ -59,12 +61,12 @@ describe('auth: roles, staff signatures and the CLI', () => {
         .send({ signature: `**${who}** <script>x()</script>` });
       assert.equal(res.status, status);
       const username = who === 'anonymous' ? null : people[who as 'member'].username;
-      const doc = username ? await collection('users').findOne({ usernameLower: username }) : null;
+      const doc = username ? await t.col('users').findOne({ usernameLower: username }) : null;
       if (status === 200) {
         assert.equal(res.body.signatureHtml, `<p><strong>${who}</strong> </p>`);
         assert.equal(doc?.signature, `**${who}** <script>x()</script>`);
         assert.equal(doc?.signatureHtml, `<p><strong>${who}</strong> </p>`);
-        assert.equal(doc?.signatureRendererVersion, 1);
+        assert.equal(doc?.signatureRendererVersion, RENDERER_VERSION);
       } else if (doc) {
         assert.equal(doc.signature, null, 'nothing stored');
       }
@@ -81,7 +83,7 @@ describe('auth: roles, staff signatures and the CLI', () => {
       .expect(303);
     const saved = await agent.get('/settings/signature?saved=1').expect(200);
     assert.match(saved.text, /Your signature was saved/);
-    assert.equal((await collection('users').findOne({ usernameLower: 'dana' }))?.signatureHtml, '<p>Dana<br />Community Support</p>');
+    assert.equal((await t.col('users').findOne({ usernameLower: 'dana' }))?.signatureHtml, '<p>Dana<br />Community Support</p>');
 
     const tooLong = await agent
       .post('/settings/signature')
@@ -96,13 +98,15 @@ describe('auth: roles, staff signatures and the CLI', () => {
       .type('form')
       .send({ _csrf: formToken(saved.text), signature: '   ' })
       .expect(303);
-    const doc = await collection('users').findOne({ usernameLower: 'dana' });
+    const doc = await t.col('users').findOne({ usernameLower: 'dana' });
     assert.equal(doc?.signature, null);
     assert.equal(doc?.signatureHtml, null);
   });
 
   it('the default moderator signature states the support policy', () => {
-    const text = defaultSignatureFor({ displayName: 'Dana Whitfield' });
+    const rules = supportRulesFromConfig(t.config);
+    const cook = (name: string) => cookDefaultSignature(name, rules);
+    const text = defaultSignatureFor({ displayName: 'Dana Whitfield' }, rules);
     assert.equal(
       text,
       [
@@ -113,13 +117,13 @@ describe('auth: roles, staff signatures and the CLI', () => {
         'If we do not receive a response, the thread will be closed and locked after two business days.',
       ].join('\n'),
     );
-    assert.equal(signatureHtmlFor({ displayName: 'Priya', role: 'member' }), null);
+    assert.equal(signatureHtmlFor({ displayName: 'Priya', role: 'member' }, cook), null);
     // A display name is text, never markup.
     assert.match(
-      signatureHtmlFor({ displayName: '<b>Eve</b>', role: 'moderator' })!,
+      signatureHtmlFor({ displayName: '<b>Eve</b>', role: 'moderator' }, cook)!,
       /^<p>&lt;b&gt;Eve&lt;\/b&gt;<br \/>Community Support<br \/>/,
     );
-    assert.equal(signatureHtmlFor({ displayName: 'J', role: 'admin', signatureHtml: '<p>own</p>' }), '<p>own</p>');
+    assert.equal(signatureHtmlFor({ displayName: 'J', role: 'admin', signatureHtml: '<p>own</p>' }, cook), '<p>own</p>');
   });
 
   describe('CLI (in-process, against the test database)', () => {
@@ -129,53 +133,55 @@ describe('auth: roles, staff signatures and the CLI', () => {
       config: t.config,
       logger: createLogger('silent'),
       clock: t.clock,
+      forum: t.services,
       out: (l) => lines.push(l),
       err: (l) => errors.push(l),
       interactive: false,
     });
 
     it('set-role promotes a member, and their open session sees it at once', async () => {
-      const code = (await getCommand('set-role')!.run(['priya', 'moderator'], cli())) ?? 0;
+      const code = await runCommand(COMMANDS, 'set-role', ['priya', 'moderator'], cli());
       assert.equal(code, 0);
       assert.deepEqual(lines.splice(0), ['priya is now moderator.']);
-      assert.equal((await collection('users').findOne({ usernameLower: 'priya' }))?.role, 'moderator');
+      assert.equal((await t.col('users').findOne({ usernameLower: 'priya' }))?.role, 'moderator');
       await agents.member!.get('/settings/signature').expect(200);
-      await runCommand('set-role', ['priya', 'member'], cli());
+      await runCommand(COMMANDS, 'set-role', ['priya', 'member'], cli());
       await agents.member!.get('/settings/signature').expect(403);
     });
 
     it('set-role refuses an unknown role or user with exit code 1 and changes nothing', async () => {
-      assert.equal(await runCommand('set-role', ['priya', 'superuser'], cli()), 1);
+      assert.equal(await runCommand(COMMANDS, 'set-role', ['priya', 'superuser'], cli()), 1);
       assert.match(errors.join('\n'), /unknown role "superuser"[\s\S]*usage: npm run forum -- set-role <username>/);
       errors.length = 0;
-      assert.equal(await runCommand('set-role', ['nobody', 'admin'], cli()), 1);
+      assert.equal(await runCommand(COMMANDS, 'set-role', ['nobody', 'admin'], cli()), 1);
       assert.match(errors.join('\n'), /There is no user called "nobody"/);
-      assert.equal(await runCommand('set-role', [], cli()), 1);
-      assert.equal((await collection('users').findOne({ usernameLower: 'priya' }))?.role, 'member');
+      assert.equal(await runCommand(COMMANDS, 'set-role', [], cli()), 1);
+      assert.equal((await t.col('users').findOne({ usernameLower: 'priya' }))?.role, 'member');
     });
 
     it('create-admin with flags, then users lists the staff', async () => {
       lines.length = 0;
       errors.length = 0;
       const code = await runCommand(
+        COMMANDS,
         'create-admin',
         ['--username', 'ops', '--email', 'ops@example.test', '--password=ops password 1', '--display-name', 'Ops Team'],
         cli(),
       );
       assert.equal(code, 0, errors.join('\n'));
-      const doc = await collection('users').findOne({ usernameLower: 'ops' });
+      const doc = await t.col('users').findOne({ usernameLower: 'ops' });
       assert.equal(doc?.role, 'admin');
       assert.match(doc?.passwordHash, /^\$argon2id\$/);
 
       assert.equal(
-        await runCommand('create-admin', ['--username', 'half'], cli()),
+        await runCommand(COMMANDS, 'create-admin', ['--username', 'half'], cli()),
         1,
         'missing values are not prompted for without a terminal',
       );
       assert.match(errors.join('\n'), /missing --email, --password/);
 
       lines.length = 0;
-      assert.equal(await runCommand('users', [], cli()), 0);
+      assert.equal(await runCommand(COMMANDS, 'users', [], cli()), 0);
       assert.equal(lines.length, 3);
       assert.match(lines.join('\n'), /admin\s+ops\s+Ops Team/);
       assert.match(lines.join('\n'), /moderator\s+dana/);

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { startTestApp, csrfToken, type TestApp } from '../../helpers/app';
-import { createUser, signIn, type TestUser } from '../../helpers/users';
-import { collection, formToken, sessionCookieFrom, sessionIdFrom } from './util';
+import { startForum, csrfToken, type TestForum } from '../../helpers/kit';
+import { signInAgent as signIn, type TestUser } from '../../helpers/kit';
+import { formToken, sessionCookieFrom, sessionIdFrom } from './util';
 
 describe('auth: sign-in and sign-out', () => {
-  let t: TestApp;
+  let t: TestForum;
   let member: TestUser;
   let second: TestUser;
   before(async () => {
-    t = await startTestApp();
-    member = await createUser({ username: 'Priya', displayName: 'Priya H.' });
-    second = await createUser({ username: 'markus' });
+    t = await startForum();
+    member = await t.createUser({ username: 'Priya', displayName: 'Priya H.' });
+    second = await t.createUser({ username: 'markus' });
   });
   after(() => t.close());
 
@@ -37,17 +37,17 @@ describe('auth: sign-in and sign-out', () => {
     const signedInCookie = sessionCookieFrom(login)!;
     assert.ok(signedInSid);
     assert.notEqual(signedInSid, anonymousSid, 'session id changes at sign-in');
-    assert.equal(await collection('sessions').countDocuments({ _id: anonymousSid as never }), 0, 'pre-login session is gone');
-    assert.equal(await collection('sessions').countDocuments({ _id: signedInSid as never }), 1);
+    assert.equal(await t.col('sessions').countDocuments({ _id: anonymousSid as never }), 0, 'pre-login session is gone');
+    assert.equal(await t.col('sessions').countDocuments({ _id: signedInSid as never }), 1);
 
-    const doc = await collection('users').findOne({ usernameLower: 'priya' });
+    const doc = await t.col('users').findOne({ usernameLower: 'priya' });
     assert.ok(doc?.lastLoginAt instanceof Date);
 
     const me = await agent.get('/api/session').expect(200);
     assert.equal(me.body.user.username, 'Priya');
 
     await agent.delete('/api/session').set('X-CSRF-Token', login.body.csrfToken).expect(204);
-    assert.equal(await collection('sessions').countDocuments({ _id: signedInSid as never }), 0, 'session destroyed');
+    assert.equal(await t.col('sessions').countDocuments({ _id: signedInSid as never }), 0, 'session destroyed');
 
     // Replaying the old cookie from another client finds no session.
     const replay = await request(t.app).get('/api/session').set('Cookie', signedInCookie).expect(200);
@@ -138,7 +138,7 @@ describe('auth: sign-in and sign-out', () => {
       .expect(303);
     assert.equal(out.headers.location, '/');
     assert.match(String(out.headers['set-cookie']), /forum\.sid=;/);
-    assert.equal(await collection('sessions').countDocuments({ _id: after as never }), 0);
+    assert.equal(await t.col('sessions').countDocuments({ _id: after as never }), 0);
     assert.equal((await agent.get('/api/session')).body.user, null);
   });
 

@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
-import { startTestApp, csrfToken, type TestApp } from '../../helpers/app';
-import { createUser, type TestUser } from '../../helpers/users';
-import { collection } from './util';
+import { startForum, csrfToken, type TestForum } from '../../helpers/kit';
+import type { TestUser } from '../../helpers/kit';
 
 // RATE_LOGIN_MAX=3 attempts per account and 9 failures per address, per 15 minutes.
 // TRUST_PROXY lets each test speak from its own client address via X-Forwarded-For.
 describe('auth: sign-in throttling (per account and per address, in MongoDB)', () => {
-  let t: TestApp;
+  let t: TestForum;
   let alice: TestUser;
   let bob: TestUser;
   before(async () => {
-    t = await startTestApp({ env: { RATE_LOGIN_MAX: '3', RATE_LOGIN_WINDOW_MIN: '15', TRUST_PROXY: 'true' } });
-    alice = await createUser({ username: 'alice' });
-    bob = await createUser({ username: 'bob' });
+    t = await startForum({ env: { RATE_LOGIN_MAX: '3', RATE_LOGIN_WINDOW_MIN: '15', TRUST_PROXY: 'true' } });
+    alice = await t.createUser({ username: 'alice' });
+    bob = await t.createUser({ username: 'bob' });
   });
   after(() => t.close());
 
@@ -31,9 +30,9 @@ describe('auth: sign-in throttling (per account and per address, in MongoDB)', (
     assert.ok(retry > 0 && retry <= 15 * 60, `Retry-After ${retry}`);
     assert.equal((await attempt('10.0.1.2', 'ALICE', alice.password)).status, 429, 'per account, whatever the address');
 
-    const counter = await collection('login_attempts').findOne({ _id: 'acct:alice' as never });
+    const counter = await t.col('login_attempts').findOne({ _id: 'acct:alice' as never });
     assert.ok(counter && counter.count >= 4 && counter.expiresAt instanceof Date);
-    assert.equal((await collection('users').findOne({ usernameLower: 'alice' }))?.lastLoginAt, null);
+    assert.equal((await t.col('users').findOne({ usernameLower: 'alice' }))?.lastLoginAt, null);
   });
 
   it('locks a nonexistent account the same way (no enumeration)', async () => {
@@ -45,7 +44,7 @@ describe('auth: sign-in throttling (per account and per address, in MongoDB)', (
   it('opens again once the window has passed, and success resets the account counter', async () => {
     t.clock.advance(15 * 60_000 + 1000);
     assert.equal((await attempt('10.0.3.1', 'alice', alice.password)).status, 200);
-    assert.equal(await collection('login_attempts').countDocuments({ _id: 'acct:alice' as never }), 0);
+    assert.equal(await t.col('login_attempts').countDocuments({ _id: 'acct:alice' as never }), 0);
     // Two failures, a success, then three more failures are all allowed.
     assert.equal((await attempt('10.0.3.1', 'alice', 'wrong password')).status, 401);
     assert.equal((await attempt('10.0.3.1', 'alice', 'wrong password')).status, 401);

@@ -1,4 +1,3 @@
-import mongoose from 'mongoose';
 import type { Response } from 'supertest';
 
 /** The express-session id inside a response's forum.sid cookie (undefined when not set). */
@@ -17,11 +16,4 @@ export function sessionCookieFrom(res: Response): string | undefined {
   return raw?.find((c) => c.startsWith('forum.sid='))?.split(';')[0];
 }
 
-export const collection = (name: string) => mongoose.connection.db!.collection(name);
-
-/** The CSRF token of a rendered form. */
-export function formToken(html: string): string {
-  const m = /name="_csrf" value="([^"]+)"/.exec(html);
-  if (!m) throw new Error('no CSRF field in the page');
-  return m[1]!;
-}
+export { formToken } from '../../helpers/kit';

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { ask, col, oid, reply, startFeedbackWorld, type FeedbackWorld, type Person } from './helpers';
+import { ask, oid, reply, startFeedbackWorld, type FeedbackWorld, type Person } from './helpers';
 import { csvCell, csvLine } from '../../../server/feedback/csv';
-import { recountFeedback } from '../../../server/feedback/recount';
 
 /**
  * The support dashboard over a small, hand-computed dataset (times in UTC; the desk is open
@@ -75,10 +74,9 @@ describe('feedback: the support dashboard', function () {
     at('2026-11-19T16:00:00Z');
     await reply(modA, t4);
     // The lifecycle's no-response lock, as the sweep would leave it.
-    await col('threads').updateOne(
-      { _id: oid(t4) },
-      { $set: { status: 'locked', lockReason: 'no_response', lockedAt: new Date('2026-11-23T16:00:00Z') } },
-    );
+    await w.app
+      .col('threads')
+      .updateOne({ _id: oid(t4) }, { $set: { status: 'locked', lockReason: 'no_response', lockedAt: new Date('2026-11-23T16:00:00Z') } });
 
     at('2026-11-20T21:00:00Z');
     const t2 = (await ask(asker2, [P0, P1], 'Office and certification profile question')).id;
@@ -297,8 +295,8 @@ describe('feedback: the support dashboard', function () {
   });
 
   it('exports CSV with proper escaping and formula neutralisation', async () => {
-    await col('users').updateOne({ _id: oid(modA.user.id) }, { $set: { displayName: '=HYPERLINK("http://x.test","click")' } });
-    await col('users').updateOne({ _id: oid(modB.user.id) }, { $set: { displayName: 'Ana, "the admin"\nSupport' } });
+    await w.app.col('users').updateOne({ _id: oid(modA.user.id) }, { $set: { displayName: '=HYPERLINK("http://x.test","click")' } });
+    await w.app.col('users').updateOne({ _id: oid(modB.user.id) }, { $set: { displayName: 'Ana, "the admin"\nSupport' } });
     const res = await modA.agent.get(`/support/dashboard.csv?${period}`).expect(200);
     assert.match(res.headers['content-type']!, /^text\/csv; charset=utf-8/);
     assert.match(res.headers['content-disposition']!, /attachment; filename="support-dashboard-2026-11-16-to-2026-11-30.csv"/);
@@ -312,8 +310,8 @@ describe('feedback: the support dashboard', function () {
       text,
     );
     assert.ok(text.includes(`moderator,${modB.user.id},"Ana, ""the admin""\nSupport",2026-11-16,`), text);
-    await col('users').updateOne({ _id: oid(modA.user.id) }, { $set: { displayName: 'Dana' } });
-    await col('users').updateOne({ _id: oid(modB.user.id) }, { $set: { displayName: 'Ana' } });
+    await w.app.col('users').updateOne({ _id: oid(modA.user.id) }, { $set: { displayName: 'Dana' } });
+    await w.app.col('users').updateOne({ _id: oid(modB.user.id) }, { $set: { displayName: 'Ana' } });
   });
 
   it('follows an answer being unaccepted and accepted again', async () => {
@@ -326,9 +324,9 @@ describe('feedback: the support dashboard', function () {
 
   it('gives the same numbers after a recount rebuilt the running totals from scratch', async () => {
     const before = (await modA.agent.get(`/api/reports/support?${period}`).expect(200)).body;
-    await col('feedback_daily').deleteMany({});
-    await col('feedback_first_responses').deleteMany({});
-    const r = await recountFeedback();
+    await w.app.col('feedback_daily').deleteMany({});
+    await w.app.col('feedback_first_responses').deleteMany({});
+    const r = await w.app.services.feedback.recount();
     assert.equal(r.repliesFixed, 0);
     const after = (await modA.agent.get(`/api/reports/support?${period}`).expect(200)).body;
     assert.deepEqual(after, before);

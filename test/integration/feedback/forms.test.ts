@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import ejs from 'ejs';
-import { ask, col, oid, reply, startFeedbackWorld, type FeedbackWorld, type Person } from './helpers';
+import { ask, oid, reply, startFeedbackWorld, type FeedbackWorld, type Person } from './helpers';
 import { feedbackReturnUrl, parseFeedbackFlash } from '../../../server/feedback/present';
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
@@ -33,9 +33,9 @@ describe('feedback: without JavaScript (forms) and the widget', function () {
       .send(form({ _csrf: reader.csrf, helpful: 'yes', return: `${thread.url}?page=1` }))
       .expect(303);
     assert.equal(res.headers.location, `${thread.url}?page=1&fb=${replyId}:yes#reply-${replyId}`);
-    const vote = await col('votes').findOne({ replyId: oid(replyId), userId: oid(reader.user.id) });
+    const vote = await w.app.col('votes').findOne({ replyId: oid(replyId), userId: oid(reader.user.id) });
     assert.equal(vote!.helpful, true);
-    assert.equal((await col('replies').findOne({ _id: oid(replyId) }))!.helpfulCount, 1);
+    assert.equal((await w.app.col('replies').findOne({ _id: oid(replyId) }))!.helpfulCount, 1);
 
     const page = await reader.agent.get(res.headers.location!.replace(/#.*$/, '')).expect(200);
     const box = widgetOf(page.text, replyId);
@@ -62,7 +62,7 @@ describe('feedback: without JavaScript (forms) and the widget', function () {
       .send(form({ _csrf: reader.csrf, score: '4', comment: 'Steps worked.', return: thread.url }))
       .expect(303);
     assert.equal(res.headers.location, `${thread.url}?fb=${replyId}:rated#reply-${replyId}`);
-    const vote = await col('votes').findOne({ replyId: oid(replyId), userId: oid(reader.user.id) });
+    const vote = await w.app.col('votes').findOne({ replyId: oid(replyId), userId: oid(reader.user.id) });
     assert.equal(vote!.score, 4);
     assert.equal(vote!.comment, 'Steps worked.');
     page = await reader.agent.get(`${thread.url}?fb=${replyId}:rated`).expect(200);
@@ -84,8 +84,8 @@ describe('feedback: without JavaScript (forms) and the widget', function () {
       .send(form({ _csrf: reader.csrf, return: thread.url }))
       .expect(303);
     assert.equal(res.headers.location, `${thread.url}?fb=${replyId}:unvoted#reply-${replyId}`);
-    assert.equal(await col('votes').countDocuments({ replyId: oid(replyId) }), 0);
-    const r = await col('replies').findOne({ _id: oid(replyId) });
+    assert.equal(await w.app.col('votes').countDocuments({ replyId: oid(replyId) }), 0);
+    const r = await w.app.col('replies').findOne({ _id: oid(replyId) });
     assert.deepEqual([r!.helpfulCount, r!.notHelpfulCount, r!.satisfactionSum, r!.satisfactionCount], [0, 0, 0, 0]);
   });
 

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { ask, col, oid, reply, seeded, startFeedbackWorld, type FeedbackWorld, type Person } from './helpers';
-import * as feedback from '../../../server/feedback/service';
-import { recountFeedback } from '../../../server/feedback/recount';
-import { AppError } from '../../../server/http/errors';
+import { ask, oid, reply, seeded, startFeedbackWorld, type FeedbackWorld, type Person } from './helpers';
+import { AppError } from '../../../server/kernel/errors';
 import { runCommand, type CliContext } from '../../../server/cli/registry';
-import { createLogger } from '../../../server/logger';
-import '../../../server/cli/commands';
+import { COMMANDS } from '../../../server/cli/commands';
+import { createLogger } from '../../../server/kernel/logger';
 
 /** Counters straight from the vote documents, computed here independently of the service. */
-async function countersFromVotes() {
+async function countersFromVotes(w: FeedbackWorld) {
   const out = new Map<string, { helpfulCount: number; notHelpfulCount: number; satisfactionSum: number; satisfactionCount: number }>();
-  for (const v of await col('votes').find({}).toArray()) {
+  for (const v of await w.app.col('votes').find({}).toArray()) {
     const k = String(v.replyId);
     const c = out.get(k) ?? { helpfulCount: 0, notHelpfulCount: 0, satisfactionSum: 0, satisfactionCount: 0 };
     if (v.helpful === true) c.helpfulCount++;
@@ -24,9 +22,9 @@ async function countersFromVotes() {
   return out;
 }
 
-async function replyCounters() {
+async function replyCounters(w: FeedbackWorld) {
   const out = new Map<string, { helpfulCount: number; notHelpfulCount: number; satisfactionSum: number; satisfactionCount: number }>();
-  for (const r of await col('replies').find({}).toArray()) {
+  for (const r of await w.app.col('replies').find({}).toArray()) {
     const c = {
       helpfulCount: r.helpfulCount,
       notHelpfulCount: r.notHelpfulCount,
@@ -40,8 +38,8 @@ async function replyCounters() {
 
 const FIELDS = ['yes', 'no', 'satSum', 'satCount', 's1', 's2', 's3', 's4', 's5', 'replies', 'accepted', 'firstResponses'];
 /** Non-empty daily rows as comparable strings. */
-async function dailyRows(): Promise<string[]> {
-  const rows = await col('feedback_daily').find({}).toArray();
+async function dailyRows(w: FeedbackWorld): Promise<string[]> {
+  const rows = await w.app.col('feedback_daily').find({}).toArray();
   const minutes = (r: Record<string, unknown>) => [...((r.frMinutes as number[] | undefined) ?? [])].sort((a, b) => a - b).join(' ');
   return rows
     .filter((r) => FIELDS.some((f) => r[f]) || minutes(r))
@@ -89,14 +87,14 @@ describe('feedback: counters and the recount', function () {
         const op = Math.floor(rnd() * 6);
         const call =
           op === 0
-            ? feedback.voteHelpful(who, id, { helpful: true }, w.app.clock)
+            ? w.app.services.feedback.voteHelpful(who, id, { helpful: true }, w.app.clock)
             : op === 1
-              ? feedback.voteHelpful(who, id, { helpful: false }, w.app.clock)
+              ? w.app.services.feedback.voteHelpful(who, id, { helpful: false }, w.app.clock)
               : op === 2
-                ? feedback.withdrawHelpful(who, id, w.app.clock)
+                ? w.app.services.feedback.withdrawHelpful(who, id, w.app.clock)
                 : op === 3 || op === 4
-                  ? feedback.rateSatisfaction(who, id, { score: 1 + Math.floor(rnd() * 5), comment: 'ok' }, w.app.clock)
-                  : feedback.withdrawSatisfaction(who, id, w.app.clock);
+                  ? w.app.services.feedback.rateSatisfaction(who, id, { score: 1 + Math.floor(rnd() * 5), comment: 'ok' }, w.app.clock)
+                  : w.app.services.feedback.withdrawSatisfaction(who, id, w.app.clock);
         return call.then(
           () => undefined,
           (err: unknown) => {
@@ -109,32 +107,32 @@ describe('feedback: counters and the recount', function () {
       await Promise.all(batch);
     }
     assert.ok(refused > 0, 'the sequence includes self-votes');
-    assert.ok((await col('votes').countDocuments()) > 5);
+    assert.ok((await w.app.col('votes').countDocuments()) > 5);
 
-    const counted = await countersFromVotes();
-    const stored = await replyCounters();
+    const counted = await countersFromVotes(w);
+    const stored = await replyCounters(w);
     for (const [id, c] of counted) if (!c.helpfulCount && !c.notHelpfulCount && !c.satisfactionCount) counted.delete(id);
     assert.deepEqual(stored, counted);
 
-    const rowsBefore = await dailyRows();
+    const rowsBefore = await dailyRows(w);
     assert.ok(rowsBefore.length > 0);
-    const result = await recountFeedback({ batchSize: 2 });
+    const result = await w.app.services.feedback.recount({ batchSize: 2 });
     assert.equal(result.replies, replyIds.length);
     assert.equal(result.repliesFixed, 0, 'the live counters were already right');
     assert.equal(result.dailyRowsWritten, 0, 'the live daily totals were already right');
-    assert.deepEqual(await replyCounters(), stored);
-    assert.deepEqual(await dailyRows(), rowsBefore);
+    assert.deepEqual(await replyCounters(w), stored);
+    assert.deepEqual(await dailyRows(w), rowsBefore);
   });
 
   it('repairs broken counters and daily totals', async () => {
-    const good = await replyCounters();
-    const goodRows = await dailyRows();
-    await col('replies').updateOne({ _id: oid(replyIds[0]!) }, { $inc: { helpfulCount: 7, satisfactionSum: -2 } });
-    await col('replies').updateOne({ _id: oid(replyIds[3]!) }, { $set: { notHelpfulCount: 99, satisfactionCount: 0 } });
-    await col('feedback_daily').deleteOne({});
-    await col('feedback_daily').updateMany({ productId: null }, { $set: { replies: 0, frMinutes: [1, 2] } });
-    await col('feedback_first_responses').deleteMany({});
-    await col('feedback_daily').insertOne({
+    const good = await replyCounters(w);
+    const goodRows = await dailyRows(w);
+    await w.app.col('replies').updateOne({ _id: oid(replyIds[0]!) }, { $inc: { helpfulCount: 7, satisfactionSum: -2 } });
+    await w.app.col('replies').updateOne({ _id: oid(replyIds[3]!) }, { $set: { notHelpfulCount: 99, satisfactionCount: 0 } });
+    await w.app.col('feedback_daily').deleteOne({});
+    await w.app.col('feedback_daily').updateMany({ productId: null }, { $set: { replies: 0, frMinutes: [1, 2] } });
+    await w.app.col('feedback_first_responses').deleteMany({});
+    await w.app.col('feedback_daily').insertOne({
       productId: null,
       day: '2020-01-01',
       moderatorId: oid(people[1]!.user.id),
@@ -149,12 +147,12 @@ describe('feedback: counters and the recount', function () {
       s5: 0,
     });
     const lines: string[] = [];
-    const result = await recountFeedback({ progress: (l) => lines.push(l) });
+    const result = await w.app.services.feedback.recount({ progress: (l) => lines.push(l) });
     assert.ok(result.repliesFixed >= 2);
     assert.ok(result.dailyRowsRemoved >= 1);
-    assert.deepEqual(await replyCounters(), good);
-    assert.deepEqual(await dailyRows(), goodRows);
-    assert.equal(await col('feedback_first_responses').countDocuments(), 2, 'first-response claims restored');
+    assert.deepEqual(await replyCounters(w), good);
+    assert.deepEqual(await dailyRows(w), goodRows);
+    assert.equal(await w.app.col('feedback_first_responses').countDocuments(), 2, 'first-response claims restored');
     assert.ok(
       lines.some((l) => /^recount: 6\/6 replies, \d+ votes, \d+ fixed$/.test(l)),
       lines.join('\n'),
@@ -166,22 +164,23 @@ describe('feedback: counters and the recount', function () {
   });
 
   it('runs as `npm run forum -- recount` and prints its progress', async () => {
-    await col('replies').updateOne({ _id: oid(replyIds[1]!) }, { $inc: { helpfulCount: 3 } });
+    await w.app.col('replies').updateOne({ _id: oid(replyIds[1]!) }, { $inc: { helpfulCount: 3 } });
     const out: string[] = [];
     const err: string[] = [];
     const ctx: CliContext = {
       config: w.app.config,
       logger: createLogger('silent'),
       clock: w.app.clock,
+      forum: w.app.services,
       out: (l) => out.push(l),
       err: (l) => err.push(l),
       interactive: false,
     };
-    assert.equal(await runCommand('recount', ['--batch', '4'], ctx), 0, err.join('\n'));
+    assert.equal(await runCommand(COMMANDS, 'recount', ['--batch', '4'], ctx), 0, err.join('\n'));
     assert.equal(out[0], `recount: ${replyIds.length} replies`);
     assert.match(out[1]!, /^recount: 4\/6 replies/);
     assert.match(out.at(-1)!, /^done: 6 replies, \d+ votes, 1 reply counters fixed, 2 threads/);
-    assert.equal(await runCommand('recount', ['--batch', 'lots'], ctx), 1);
+    assert.equal(await runCommand(COMMANDS, 'recount', ['--batch', 'lots'], ctx), 1);
     assert.match(err.join('\n'), /--batch must be a whole number/);
   });
 });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { ask, col, oid, replyDoc, reply, startFeedbackWorld, type FeedbackWorld, type Person } from './helpers';
-import { addSystemReply } from '../../../server/threads/service';
+import { ask, oid, replyDoc, reply, startFeedbackWorld, type FeedbackWorld, type Person } from './helpers';
 
 describe('feedback: helpful votes and satisfaction ratings (JSON API)', function () {
   this.timeout(60_000);
@@ -24,7 +23,8 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
   after(() => w?.close());
 
   const votes = (replyId: string) =>
-    col('votes')
+    w.app
+      .col('votes')
       .find({ replyId: oid(replyId) })
       .toArray();
 
@@ -44,7 +44,7 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
     // Withdrawing again is harmless.
     res = await reader.agent.delete(url).set('X-CSRF-Token', reader.csrf).expect(200);
     assert.deepEqual(res.body, { helpfulCount: 0, notHelpfulCount: 0, yourVote: null });
-    const r = await replyDoc(modReplyId);
+    const r = await replyDoc(w, modReplyId);
     assert.equal(r!.helpfulCount, 0);
     assert.equal(r!.notHelpfulCount, 0);
   });
@@ -61,13 +61,13 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
     assert.deepEqual(res.body, { satisfactionAverage: 3.5, satisfactionCount: 2, yourScore: 2 });
     res = await reader2.agent.post(url).set('X-CSRF-Token', reader2.csrf).send({ score: 3 }).expect(200);
     assert.deepEqual(res.body, { satisfactionAverage: 4, satisfactionCount: 2, yourScore: 3 });
-    const mine = await col('votes').findOne({ replyId: oid(modReplyId), userId: oid(reader.user.id) });
+    const mine = await w.app.col('votes').findOne({ replyId: oid(modReplyId), userId: oid(reader.user.id) });
     assert.equal(mine!.score, 5);
     assert.equal(mine!.comment, 'Clear steps, thanks!');
     assert.equal(mine!.helpful, null);
     res = await reader2.agent.delete(url).set('X-CSRF-Token', reader2.csrf).expect(200);
     assert.deepEqual(res.body, { satisfactionAverage: 5, satisfactionCount: 1, yourScore: null });
-    const r = await replyDoc(modReplyId);
+    const r = await replyDoc(w, modReplyId);
     assert.equal(r!.satisfactionSum, 5);
     assert.equal(r!.satisfactionCount, 1);
     res = await reader.agent.delete(url).set('X-CSRF-Token', reader.csrf).expect(200);
@@ -89,7 +89,7 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
     for (const res of results) assert.equal(res.status, 200, JSON.stringify(res.body));
     const docs = await votes(id);
     assert.equal(docs.length, 1);
-    const r = await replyDoc(id);
+    const r = await replyDoc(w, id);
     assert.equal(r!.helpfulCount, docs[0]!.helpful === true ? 1 : 0);
     assert.equal(r!.notHelpfulCount, docs[0]!.helpful === false ? 1 : 0);
   });
@@ -108,7 +108,7 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
     for (const res of results) assert.equal(res.status, 200);
     const docs = await votes(id);
     assert.equal(docs.length, 1);
-    const r = await replyDoc(id);
+    const r = await replyDoc(w, id);
     assert.equal(r!.satisfactionCount, 1);
     assert.equal(r!.satisfactionSum, docs[0]!.score);
   });
@@ -121,13 +121,17 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
       const res = await mod.agent.post(url).set('X-CSRF-Token', mod.csrf).send(body).expect(403);
       assert.equal(res.body.error.code, 'forbidden');
     }
-    assert.equal(await col('votes').countDocuments({ userId: oid(mod.user.id) }), 0);
+    assert.equal(await w.app.col('votes').countDocuments({ userId: oid(mod.user.id) }), 0);
   });
 
   it('refuses votes on notes from the forum (system replies)', async () => {
-    const note = await addSystemReply(threadId, { body: 'This thread was closed and locked.', kind: 'lock_notice' }, w.app.clock);
+    const note = await w.app.services.threads.addSystemReply(
+      threadId,
+      { body: 'This thread was closed and locked.', kind: 'lock_notice' },
+      w.app.clock,
+    );
     await reader.agent.post(`/api/replies/${note.id}/helpful`).set('X-CSRF-Token', reader.csrf).send({ helpful: true }).expect(403);
-    assert.equal(await col('votes').countDocuments({ replyId: oid(note.id) }), 0);
+    assert.equal(await w.app.col('votes').countDocuments({ replyId: oid(note.id) }), 0);
   });
 
   it('answers 401 to anonymous readers', async () => {
@@ -138,16 +142,16 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
   });
 
   it('needs the CSRF token (403) and stores nothing without it', async () => {
-    const before = await col('votes').countDocuments();
+    const before = await w.app.col('votes').countDocuments();
     let res = await reader.agent.post(`/api/replies/${modReplyId}/helpful`).send({ helpful: true }).expect(403);
     assert.equal(res.body.error.code, 'csrf');
     res = await reader.agent.post(`/api/replies/${modReplyId}/helpful`).set('X-CSRF-Token', 'forged').send({ helpful: true }).expect(403);
     await reader.agent.delete(`/api/replies/${modReplyId}/helpful`).expect(403);
-    assert.equal(await col('votes').countDocuments(), before);
+    assert.equal(await w.app.col('votes').countDocuments(), before);
   });
 
   it('rejects bad helpful values with 400 and stores nothing', async () => {
-    const before = await col('votes').countDocuments();
+    const before = await w.app.col('votes').countDocuments();
     for (const body of [
       { helpful: 'yes' },
       { helpful: 1 },
@@ -160,11 +164,11 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(res.body.error.code, 'validation');
     }
-    assert.equal(await col('votes').countDocuments(), before);
+    assert.equal(await w.app.col('votes').countDocuments(), before);
   });
 
   it('rejects bad scores with 400 and stores nothing', async () => {
-    const before = await col('votes').countDocuments();
+    const before = await w.app.col('votes').countDocuments();
     const bad: unknown[] = [
       { score: 0 },
       { score: 6 },
@@ -183,8 +187,8 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
         .send(body as object);
       assert.equal(res.status, 400, JSON.stringify(body));
     }
-    assert.equal(await col('votes').countDocuments(), before);
-    const r = await replyDoc(modReplyId);
+    assert.equal(await w.app.col('votes').countDocuments(), before);
+    const r = await replyDoc(w, modReplyId);
     assert.equal(r!.satisfactionCount, 0);
   });
 
@@ -222,7 +226,7 @@ describe('feedback: helpful votes and satisfaction ratings (JSON API)', function
     const t = (await ask(asker, [w.products[1]!.id], 'Another question that will get locked')).id;
     const { id } = await reply(mod, t);
     await mod.agent.post(`/api/threads/${t}/lock`).set('X-CSRF-Token', mod.csrf).send({ reason: 'Resolved elsewhere' }).expect(200);
-    assert.equal((await col('threads').findOne({ _id: oid(t) }))!.status, 'locked');
+    assert.equal((await w.app.col('threads').findOne({ _id: oid(t) }))!.status, 'locked');
     let res = await reader.agent.post(`/api/replies/${id}/helpful`).set('X-CSRF-Token', reader.csrf).send({ helpful: true }).expect(200);
     assert.equal(res.body.helpfulCount, 1);
     res = await reader.agent.post(`/api/replies/${id}/satisfaction`).set('X-CSRF-Token', reader.csrf).send({ score: 4 }).expect(200);

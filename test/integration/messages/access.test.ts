@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import ejs from 'ejs';
-import { linkedConversationsFor } from '../../../server/messages/service';
-import { askVia, col, oid, replyTo, reveal, sendNew, startMessagesWorld, type MessagesWorld } from './world';
+import { askVia, oid, replyTo, reveal, sendNew, startMessagesWorld, type MessagesWorld } from './world';
 
 /**
  * Only participants (and an admin during an audited break-glass hour) can see a
@@ -27,7 +26,7 @@ describe('messages: access (asker, moderator, stranger, admin)', () => {
     });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     convId = res.body.conversation.id;
-    fieldId = (await col('messages').findOne({ conversationId: oid(convId) }))!.fields[0].fieldId;
+    fieldId = (await w.app.col('messages').findOne({ conversationId: oid(convId) }))!.fields[0].fieldId;
   });
   after(async () => w?.close());
 
@@ -70,27 +69,29 @@ describe('messages: access (asker, moderator, stranger, admin)', () => {
     assert.doesNotMatch(inbox.text, /private subject line/);
     assert.doesNotMatch(inbox.text, /badge-count/);
     for (const res of [r1]) assert.doesNotMatch(JSON.stringify(res.body), /private subject line/);
-    assert.deepEqual(await linkedConversationsFor({ ...s.user, role: 'member' }, threadId), []);
-    assert.equal((await col('conversations').findOne({ _id: oid(convId) }))!.messageCount, 1, 'nothing was written');
+    assert.deepEqual(await w.app.services.messages.linkedConversationsFor({ ...s.user, role: 'member' }, threadId), []);
+    assert.equal((await w.app.col('conversations').findOne({ _id: oid(convId) }))!.messageCount, 1, 'nothing was written');
   });
 
   it('the thread link is for participants only; everyone sees the content-free notice flag', async () => {
-    const forAsker = await linkedConversationsFor({ ...w.asker.user }, threadId);
+    const forAsker = await w.app.services.messages.linkedConversationsFor({ ...w.asker.user }, threadId);
     assert.deepEqual(forAsker, [{ id: convId, subject: SUBJECT }]);
-    assert.deepEqual(await linkedConversationsFor({ ...w.moderator.user }, threadId), [{ id: convId, subject: SUBJECT }]);
-    assert.deepEqual(await linkedConversationsFor(null, threadId), []);
-    const thread = await col('threads').findOne({ _id: oid(threadId) });
+    assert.deepEqual(await w.app.services.messages.linkedConversationsFor({ ...w.moderator.user }, threadId), [
+      { id: convId, subject: SUBJECT },
+    ]);
+    assert.deepEqual(await w.app.services.messages.linkedConversationsFor(null, threadId), []);
+    const thread = await w.app.col('threads').findOne({ _id: oid(threadId) });
     assert.ok(thread!.privateMessageNoticeAt instanceof Date);
   });
 
   it('the thread-page partial: notice for everyone, link for participants, actions for staff', async () => {
-    const thread = await col('threads').findOne({ _id: oid(threadId) });
+    const thread = await w.app.col('threads').findOne({ _id: oid(threadId) });
     const render = async (who: { id: string; username: string; displayName: string; role: 'member' | 'moderator' | 'admin' } | null) =>
       ejs.renderFile(path.resolve('views/messages/thread-panel.ejs'), {
         currentUser: who,
         csrfToken: () => 'tok',
         pmThread: { id: threadId, authorId: String(thread!.author), privateMessageNoticeAt: thread!.privateMessageNoticeAt },
-        pmLinked: await linkedConversationsFor(who, threadId),
+        pmLinked: await w.app.services.messages.linkedConversationsFor(who, threadId),
       });
     const anon = await render(null);
     assert.match(anon, /Support has sent you a private message/);
@@ -127,7 +128,7 @@ describe('messages: access (asker, moderator, stranger, admin)', () => {
   it('opening the conversation marks it read', async () => {
     await w.asker.agent.get(`/messages/${convId}`).expect(200);
     assert.equal((await w.asker.agent.get('/api/messages').expect(200)).body.unread, 0);
-    const doc = await col('conversations').findOne({ _id: oid(convId) });
+    const doc = await w.app.col('conversations').findOne({ _id: oid(convId) });
     assert.equal(doc!.unread[w.asker.user.id], 0);
     assert.ok(doc!.lastReadAt[w.asker.user.id] instanceof Date);
   });
@@ -149,7 +150,8 @@ describe('messages: access (asker, moderator, stranger, admin)', () => {
       .set('X-CSRF-Token', a.csrf)
       .send({ reason: 'Fraud investigation #42' });
     assert.equal(bg.status, 201, JSON.stringify(bg.body));
-    const audit = await col('audit_entries')
+    const audit = await w.app
+      .col('audit_entries')
       .find({ action: 'break_glass', conversationId: oid(convId) })
       .toArray();
     assert.equal(audit.length, 1);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import ejs from 'ejs';
-import { guardPublicPost } from '../../../server/messages/public-guard';
-import { AppError } from '../../../server/http/errors';
+import { guardPublicPost } from '../../../server/privacy';
+import { AppError } from '../../../server/kernel/errors';
 
 const caught = (fn: () => void): AppError => {
   try {

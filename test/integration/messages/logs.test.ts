@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import mongoose from 'mongoose';
 import pino from 'pino';
-import request from 'supertest';
-import { createApp } from '../../../server/app';
-import { testConfig } from '../../../server/config';
-import { FakeClock } from '../../../server/clock';
-import { REDACT_PATHS } from '../../../server/logger';
-import { startTestDatabase } from '../../../server/db/connect';
-import { createUser, signIn } from '../../helpers/users';
+import { startForum, type TestForum } from '../../helpers/kit';
+import { REDACT_PATHS } from '../../../server/kernel/logger';
 
 const SECRETS = ['LOGS-CERT-SECRET-1', '246813579', 'ACCS-CODE-7777', 'FROMPOST-42X'];
 
 describe('messages: logs never hold a secret value', () => {
-  let db: { close(): Promise<void> };
+  let forum: TestForum | undefined;
   const lines: string[] = [];
-  before(async () => {
-    db = await startTestDatabase();
-    await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).init()));
-  });
-  after(async () => db?.close());
+  after(async () => forum?.close());
 
   it('a full flow at level trace, errors included', async () => {
     const sink = new Writable({
@@ -29,13 +19,11 @@ describe('messages: logs never hold a secret value', () => {
       },
     });
     const logger = pino({ level: 'trace', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: undefined }, sink);
-    const app = createApp({ config: testConfig({ LOG_LEVEL: 'trace' }), logger, clock: new FakeClock() });
-    const mod = await createUser({ role: 'moderator' });
-    const member = await createUser();
-    const ma = request.agent(app);
-    const mem = request.agent(app);
-    const modCsrf = (await signIn(ma, mod.username, mod.password)).csrfToken;
-    const memCsrf = (await signIn(mem, member.username, member.password)).csrfToken;
+    forum = await startForum({ env: { LOG_LEVEL: 'trace' }, logger });
+    const modP = await forum.person('moderator');
+    const memP = await forum.person('member');
+    const mod = modP.user;
+    const [ma, mem, modCsrf, memCsrf] = [modP.agent, memP.agent, modP.csrf, memP.csrf];
 
     const start = await mem
       .post('/api/messages')

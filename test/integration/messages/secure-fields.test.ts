@@ -2,24 +2,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import mongoose from 'mongoose';
-import request from 'supertest';
-import { purgeExpiredSecureFields } from '../../../server/messages/secure-fields';
-import { createApp } from '../../../server/app';
-import { testConfig } from '../../../server/config';
-import { createLogger } from '../../../server/logger';
-import { FakeClock } from '../../../server/clock';
-import { connectDatabase } from '../../../server/db/connect';
-import { createUser, signIn } from '../../helpers/users';
-import { col, oid, person, replyTo, reveal, sendNew, startMessagesWorld, formToken, form, type MessagesWorld } from './world';
+import type { Db } from 'mongodb';
+import { startForum } from '../../helpers/kit';
+import { oid, replyTo, reveal, sendNew, startMessagesWorld, formToken, form, type MessagesWorld } from './world';
 
 const DAY = 24 * 3600 * 1000;
 const CERT = '987654321';
 const CODE = 'ZXCV-BNMA-5678';
 
 /** Every document of every collection, as text. */
-async function dumpDatabase(): Promise<string> {
-  const db = mongoose.connection.db!;
+async function dumpDatabase(db: Db): Promise<string> {
   const names = (await db.listCollections().toArray()).map((c) => c.name);
   const parts: string[] = [];
   for (const n of names) parts.push(JSON.stringify(await db.collection(n).find({}).toArray()));
@@ -47,10 +39,10 @@ describe('messages: secure fields', () => {
   after(async () => w?.close());
 
   it('stores no plaintext value anywhere in the database, and the same value encrypts differently', async () => {
-    const messages = await col('messages').find({}).toArray();
+    const messages = await w.app.col('messages').find({}).toArray();
     const text = JSON.stringify(messages);
     assert.doesNotMatch(text, new RegExp(CERT));
-    assert.doesNotMatch(await dumpDatabase(), new RegExp(CERT));
+    assert.doesNotMatch(await dumpDatabase(w.app.db), new RegExp(CERT));
     const [a, b] = messages[0]!.fields;
     assert.ok(a.enc.ct && b.enc.ct);
     assert.notEqual(a.enc.ct, b.enc.ct);
@@ -67,7 +59,7 @@ describe('messages: secure fields', () => {
     );
     assert.doesNotMatch(JSON.stringify(res.body), new RegExp(`${CERT}|${CODE}`));
     assert.match(res.body.message.body, /\[secure field: Certification ID\]/);
-    assert.doesNotMatch(await dumpDatabase(), new RegExp(`${CERT}|${CODE}`));
+    assert.doesNotMatch(await dumpDatabase(w.app.db), new RegExp(`${CERT}|${CODE}`));
   });
 
   it('pages show the mask, never the value', async () => {
@@ -79,12 +71,12 @@ describe('messages: secure fields', () => {
   });
 
   it('reveal shows the value once and writes exactly one audit entry, without the value', async () => {
-    const msg = await col('messages').findOne({ conversationId: oid(convId) }, { sort: { createdAt: 1 } });
+    const msg = await w.app.col('messages').findOne({ conversationId: oid(convId) }, { sort: { createdAt: 1 } });
     const fieldId = msg!.fields[0].fieldId as string;
-    const before = await col('audit_entries').countDocuments({ action: 'reveal_secure_field' });
+    const before = await w.app.col('audit_entries').countDocuments({ action: 'reveal_secure_field' });
     const res = await reveal(w.moderator, convId, fieldId).expect(200);
     assert.deepEqual(res.body, { value: CERT });
-    const entries = await col('audit_entries').find({ action: 'reveal_secure_field' }).toArray();
+    const entries = await w.app.col('audit_entries').find({ action: 'reveal_secure_field' }).toArray();
     assert.equal(entries.length, before + 1);
     const entry = entries[entries.length - 1]!;
     assert.equal(String(entry.actorId), w.moderator.user.id);
@@ -103,18 +95,18 @@ describe('messages: secure fields', () => {
       .expect(200);
     assert.match(html.text, new RegExp(`<code>${CERT}</code>`));
     assert.equal(html.headers['cache-control'], 'no-store');
-    assert.equal(await col('audit_entries').countDocuments({ action: 'reveal_secure_field' }), before + 2);
+    assert.equal(await w.app.col('audit_entries').countDocuments({ action: 'reveal_secure_field' }), before + 2);
     const again = await w.moderator.agent.get(`/messages/${convId}`).expect(200);
     assert.doesNotMatch(again.text, new RegExp(CERT));
   });
 
   it('a tampered ciphertext shows "cannot be decrypted" (200, not 500) and is not audited as revealed', async () => {
-    const msg = await col('messages').findOne({ conversationId: oid(convId) }, { sort: { createdAt: 1 } });
+    const msg = await w.app.col('messages').findOne({ conversationId: oid(convId) }, { sort: { createdAt: 1 } });
     const f = msg!.fields[1];
     const ct = Buffer.from(f.enc.ct, 'base64');
     ct[0] = ct[0]! ^ 0x01;
-    await col('messages').updateOne({ _id: msg!._id }, { $set: { 'fields.1.enc.ct': ct.toString('base64') } });
-    const before = await col('audit_entries').countDocuments({ action: 'reveal_secure_field' });
+    await w.app.col('messages').updateOne({ _id: msg!._id }, { $set: { 'fields.1.enc.ct': ct.toString('base64') } });
+    const before = await w.app.col('audit_entries').countDocuments({ action: 'reveal_secure_field' });
 
     const json = await reveal(w.moderator, convId, f.fieldId);
     assert.equal(json.status, 422);
@@ -126,10 +118,10 @@ describe('messages: secure fields', () => {
       .send(form({ _csrf: formToken(page.text) }))
       .expect(200);
     assert.match(html.text, /cannot be decrypted/);
-    assert.equal(await col('audit_entries').countDocuments({ action: 'reveal_secure_field' }), before);
+    assert.equal(await w.app.col('audit_entries').countDocuments({ action: 'reveal_secure_field' }), before);
 
     // Moving a valid ciphertext to another field fails too (aad binds message and field).
-    await col('messages').updateOne({ _id: msg!._id }, { $set: { 'fields.1.enc': msg!.fields[0].enc } });
+    await w.app.col('messages').updateOne({ _id: msg!._id }, { $set: { 'fields.1.enc': msg!.fields[0].enc } });
     assert.equal((await reveal(w.moderator, convId, f.fieldId)).status, 422);
   });
 
@@ -145,11 +137,11 @@ describe('messages: secure fields', () => {
     });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     const id = res.body.conversation.id;
-    const msg = await col('messages').findOne({ conversationId: oid(id) });
+    const msg = await w.app.col('messages').findOne({ conversationId: oid(id) });
     const [code, short] = msg!.fields;
     assert.equal(code.expiresAt.getTime(), w.app.clock.now().getTime() + 30 * DAY, 'access codes default to 30 days');
     assert.equal(msg!.secretsPurgeAt.getTime(), short.expiresAt.getTime());
-    const untouched = await col('messages').countDocuments({ secretsPurgeAt: { $exists: false } });
+    const untouched = await w.app.col('messages').countDocuments({ secretsPurgeAt: { $exists: false } });
 
     w.app.clock.advance(2 * DAY);
     // Before the purge has run: expired, not shown, not revealed.
@@ -164,23 +156,23 @@ describe('messages: secure fields', () => {
     const html = await w.asker.agent.get(`/messages/${id}`).expect(200);
     assert.match(html.text, /expired - ask for a new one/);
 
-    const first = await purgeExpiredSecureFields(w.app.clock.now());
+    const first = await w.app.services.messages.purgeExpiredSecureFields(w.app.clock.now());
     assert.deepEqual(first, { messages: 1, fields: 1 });
-    const after1 = await col('messages').findOne({ _id: msg!._id });
+    const after1 = await w.app.col('messages').findOne({ _id: msg!._id });
     assert.equal(after1!.fields[1].enc, null);
     assert.ok(after1!.fields[1].purgedAt instanceof Date);
     assert.ok(after1!.fields[0].enc, 'the access code is not due yet');
     assert.equal(after1!.secretsPurgeAt.getTime(), code.expiresAt.getTime());
-    assert.deepEqual(await purgeExpiredSecureFields(w.app.clock.now()), { messages: 0, fields: 0 });
+    assert.deepEqual(await w.app.services.messages.purgeExpiredSecureFields(w.app.clock.now()), { messages: 0, fields: 0 });
 
     w.app.clock.advance(29 * DAY);
     assert.equal((await reveal(w.asker, id, code.fieldId)).status, 410);
     // Also due now: the access code moved out of a message body earlier (same 30 days).
-    assert.deepEqual(await purgeExpiredSecureFields(w.app.clock.now()), { messages: 2, fields: 2 });
-    const after2 = await col('messages').findOne({ _id: msg!._id });
+    assert.deepEqual(await w.app.services.messages.purgeExpiredSecureFields(w.app.clock.now()), { messages: 2, fields: 2 });
+    const after2 = await w.app.col('messages').findOne({ _id: msg!._id });
     assert.equal(after2!.fields[0].enc, null);
     assert.equal(after2!.secretsPurgeAt, undefined);
-    assert.equal(await col('messages').countDocuments({ secretsPurgeAt: { $exists: false } }), untouched + 2);
+    assert.equal(await w.app.col('messages').countDocuments({ secretsPurgeAt: { $exists: false } }), untouched + 2);
     const json = await w.asker.agent.get(`/api/messages/${id}`).expect(200);
     assert.deepEqual(
       json.body.messages[0].fields.map((f: { state: string }) => f.state),
@@ -224,7 +216,7 @@ describe('messages: secure fields', () => {
         }),
       )
       .expect(303);
-    assert.doesNotMatch(await dumpDatabase(), /123 456 789/);
+    assert.doesNotMatch(await dumpDatabase(w.app.db), /123 456 789/);
     const after = await w.asker.agent.get(`/messages/${id}`).expect(200);
     assert.doesNotMatch(after.text, /name="secureKind" value="certification_id">/, 'request answered');
     const json = await w.moderator.agent.get(`/api/messages/${id}`).expect(200);
@@ -234,18 +226,23 @@ describe('messages: secure fields', () => {
   });
 
   it('fails closed with a clear error when the key is missing or invalid', async () => {
-    const config = testConfig({ SECRETS_KEY: 'not-a-valid-key' });
-    const app = createApp({ config, logger: createLogger('silent'), clock: new FakeClock() });
-    const p = await person({ agent: () => request.agent(app) }, 'member', 'nokey');
-    const before = await col('messages').countDocuments();
-    const res = await p.agent
-      .post('/api/messages')
-      .set('X-CSRF-Token', p.csrf)
-      .send({ to: [w.moderator.user.username], subject: 'x', body: 'y', fields: [{ kind: 'other', label: 'Pin', value: '998877' }] });
-    assert.equal(res.status, 503);
-    assert.equal(res.body.error.code, 'secrets_unavailable');
-    assert.match(res.body.error.message, /SECRETS_KEY/);
-    assert.equal(await col('messages').countDocuments(), before, 'nothing stored');
+    const f = await startForum({ env: { SECRETS_KEY: 'not-a-valid-key' } });
+    try {
+      const p = await f.person('member', { name: 'nokey' });
+      const mod = await f.person('moderator');
+      const res = await p.post('/api/messages', {
+        to: [mod.user.username],
+        subject: 'x',
+        body: 'y',
+        fields: [{ kind: 'other', label: 'Pin', value: '998877' }],
+      });
+      assert.equal(res.status, 503);
+      assert.equal(res.body.error.code, 'secrets_unavailable');
+      assert.match(res.body.error.message, /SECRETS_KEY/);
+      assert.equal(await f.col('messages').countDocuments(), 0, 'nothing stored');
+    } finally {
+      await f.close();
+    }
   });
 });
 
@@ -261,27 +258,19 @@ describe('messages: secure fields on disk (embedded database with a data directo
   });
 
   it('the SQLite files never contain the plaintext', async () => {
-    const config = testConfig({ DATA_DIR: dir });
-    const db = await connectDatabase(config, createLogger('silent'));
-    close = () => db.close();
-    await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).init()));
-    const app = createApp({ config, logger: createLogger('silent'), clock: new FakeClock() });
-    const mod = await createUser({ role: 'moderator' });
-    const member = await createUser();
-    const agent = request.agent(app);
-    const { csrfToken } = await signIn(agent, member.username, member.password);
+    const f = await startForum({ dataDir: dir });
+    close = () => f.close();
+    const mod = await f.person('moderator');
+    const member = await f.person('member');
     const secret = 'DISK-SECR-ET42-CHECK';
-    const res = await agent
-      .post('/api/messages')
-      .set('X-CSRF-Token', csrfToken)
-      .send({
-        to: [mod.username],
-        subject: 'Disk check',
-        body: 'see field',
-        fields: [{ kind: 'access_code', label: 'Code', value: secret }],
-      });
+    const res = await member.post('/api/messages', {
+      to: [mod.user.username],
+      subject: 'Disk check',
+      body: 'see field',
+      fields: [{ kind: 'access_code', label: 'Code', value: secret }],
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
-    await db.close();
+    await f.close();
     close = async () => undefined;
     const files = fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
     const sqlite = files.filter((e) => /\.(db|sqlite|sqlite3)(-wal|-shm)?$/.test(e.name) || /sqlite|\.db/.test(e.name));

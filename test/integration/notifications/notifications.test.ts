@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
 import { Types } from 'mongoose';
-import { startTestApp, type TestApp } from '../../helpers/app';
-import { createUser, signIn, type TestUser } from '../../helpers/users';
-import { notify } from '../../../server/notifications/service';
-import { Notification } from '../../../models/notification';
-
-type Agent = ReturnType<TestApp['agent']>;
+import { startForum, signInAgent as signIn, type Agent, type TestForum, type TestUser } from '../../helpers/kit';
 
 /** In-app notifications: list, mark read, the header bell, and nobody else's ids. */
 describe('notifications', function () {
-  let t: TestApp;
+  let t: TestForum;
   let alice: TestUser;
   let bob: TestUser;
   let aliceAgent: Agent;
@@ -19,9 +14,9 @@ describe('notifications', function () {
   const threadId = new Types.ObjectId().toHexString();
 
   before(async () => {
-    t = await startTestApp();
-    alice = await createUser();
-    bob = await createUser();
+    t = await startForum();
+    alice = await t.createUser();
+    bob = await t.createUser();
     aliceAgent = t.agent();
     bobAgent = t.agent();
     aliceCsrf = (await signIn(aliceAgent, alice.username, alice.password)).csrfToken;
@@ -32,14 +27,14 @@ describe('notifications', function () {
   });
 
   beforeEach(async () => {
-    await Notification.deleteMany({});
+    await t.services.models.Notification.deleteMany({});
   });
 
   const seed = async (userId: string, n: number, startMs = Date.UTC(2026, 10, 17, 15)) => {
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
       ids.push(
-        await notify(
+        await t.services.notifications.notify(
           userId,
           { kind: 'lock_reminder', threadId, text: `Your question "Q${i}" will close on Tuesday unless you reply.` },
           new Date(startMs + i * 60_000),
@@ -71,7 +66,7 @@ describe('notifications', function () {
       .send({ ids: [ids[0]] })
       .expect(200);
     assert.deepEqual(one.body, { marked: 1, unread: 2 });
-    const stored = await Notification.findById(ids[0]).lean();
+    const stored = await t.services.models.Notification.findById(ids[0]).lean();
     assert.equal(stored!.readAt!.toISOString(), t.clock.now().toISOString(), 'read time from the injected clock');
 
     const all = await aliceAgent.post('/api/notifications/read').set('X-CSRF-Token', aliceCsrf).send({}).expect(200);
@@ -88,7 +83,7 @@ describe('notifications', function () {
       .send({ ids: [mine, bobs] });
     assert.equal(res.status, 404);
     assert.equal(res.body.error.code, 'not_found');
-    assert.equal(await Notification.countDocuments({ readAt: null }), 2);
+    assert.equal(await t.services.models.Notification.countDocuments({ readAt: null }), 2);
     const unknown = await aliceAgent
       .post('/api/notifications/read')
       .set('X-CSRF-Token', aliceCsrf)

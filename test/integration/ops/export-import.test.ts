@@ -2,21 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import mongoose from 'mongoose';
-import { BSON, type Document } from 'mongodb';
-import { startEmbeddedServer, type EmbeddedServer } from '../../../server/db/embedded';
-import { createLogger } from '../../../server/logger';
-import { testConfig } from '../../../server/config';
-import { FakeClock } from '../../../server/clock';
-import { runCommand, type CliContext } from '../../../server/cli/registry';
-import '../../../server/cli/commands';
-import { ensureDefaultProducts } from '../../../server/threads/service';
-import { startTestApp } from '../../helpers/app';
-import { createUser, signIn } from '../../helpers/users';
+import { BSON, type Db, type Document } from 'mongodb';
+import { startForum, type TestForum } from '../../helpers/kit';
 
 /** Every collection as canonical EJSON strings, sorted: equal iff the documents are equal. */
-async function snapshot(): Promise<Record<string, string[]>> {
-  const db = mongoose.connection.db!;
+async function snapshot(db: Db): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
     if (name.startsWith('system.')) continue;
@@ -26,8 +16,7 @@ async function snapshot(): Promise<Record<string, string[]>> {
   return out;
 }
 
-async function indexSnapshot(): Promise<Record<string, string[]>> {
-  const db = mongoose.connection.db!;
+async function indexSnapshot(db: Db): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
     const ix = await db.collection(name).listIndexes().toArray();
@@ -41,14 +30,12 @@ describe('ops: export -> import round trip into a fresh embedded database', func
   this.timeout(60_000);
   let dir: string;
   const lines: string[] = [];
-  const ctx = (): CliContext => ({
-    config: testConfig(),
-    logger: createLogger('silent'),
-    clock: new FakeClock(),
-    out: (l) => lines.push(l),
-    err: (l) => lines.push(`ERR ${l}`),
-    interactive: false,
-  });
+  /** Runs a CLI command on `f`, collecting its output (errors prefixed ERR) in `lines`. */
+  const cli = async (f: TestForum, name: string, args: string[]) => {
+    const r = await f.cli(name, args);
+    lines.push(...r.out, ...r.err.map((l) => `ERR ${l}`));
+    return r.code;
+  };
   let original: Record<string, string[]>;
   let originalIndexes: Record<string, string[]>;
 
@@ -58,19 +45,11 @@ describe('ops: export -> import round trip into a fresh embedded database', func
   after(() => rmSync(path.dirname(dir), { recursive: true, force: true }));
 
   it('exports a database with forum data and unusual BSON types', async () => {
-    const app = await startTestApp();
+    const app = await startForum();
     try {
-      await ensureDefaultProducts();
-      const asker = await createUser({ username: 'exporter' });
-      const agent = app.agent();
-      const { csrfToken } = await signIn(agent, asker.username, asker.password);
-      const products = (await agent.get('/api/products').expect(200)).body.products;
-      const t = await agent
-        .post('/api/threads')
-        .set('X-CSRF-Token', csrfToken)
-        .send({ title: 'Exported question with a title', body: 'Body **bold**', products: [products[0].id] });
-      assert.equal(t.status, 201);
-      await mongoose.connection.db!.collection<{ _id: unknown; [k: string]: unknown }>('odd_types').insertMany([
+      const asker = await app.person('member', { name: 'exporter' });
+      await asker.ask({ title: 'Exported question with a title', body: 'Body **bold**' });
+      await app.db.collection<{ _id: unknown; [k: string]: unknown }>('odd_types').insertMany([
         {
           _id: new BSON.ObjectId(),
           long: BSON.Long.fromString('9007199254740993'),
@@ -83,15 +62,11 @@ describe('ops: export -> import round trip into a fresh embedded database', func
         },
         { _id: 'string-id', empty: {}, list: [] },
       ]);
-      await mongoose.connection
-        .db!.collection('odd_types')
-        .createIndex({ int: 1, dbl: -1 }, { name: 'int_dbl', unique: true, sparse: true });
-      await mongoose.connection
-        .db!.collection('odd_types')
-        .createIndex({ when: 1 }, { name: 'when_ttl', expireAfterSeconds: 3600 * 24 * 365 * 100 });
-      original = await snapshot();
-      originalIndexes = await indexSnapshot();
-      assert.equal(await runCommand('export', [dir], ctx()), 0, lines.join('\n'));
+      await app.db.collection('odd_types').createIndex({ int: 1, dbl: -1 }, { name: 'int_dbl', unique: true, sparse: true });
+      await app.db.collection('odd_types').createIndex({ when: 1 }, { name: 'when_ttl', expireAfterSeconds: 3600 * 24 * 365 * 100 });
+      original = await snapshot(app.db);
+      originalIndexes = await indexSnapshot(app.db);
+      assert.equal(await cli(app, 'export', [dir]), 0, lines.join('\n'));
     } finally {
       await app.close();
     }
@@ -108,44 +83,53 @@ describe('ops: export -> import round trip into a fresh embedded database', func
       /"\$numberLong":"9007199254740993"/,
     );
     // Refuses to write into a directory that is not empty.
-    assert.equal(await runCommand('export', [dir], ctx()), 1);
+    const again = await startForum();
+    try {
+      assert.equal(await cli(again, 'export', [dir]), 1);
+    } finally {
+      await again.close();
+    }
   });
 
   it('imports into a fresh embedded server: same documents, same indexes', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'forum-import-'));
-    let server: EmbeddedServer | undefined;
+    // A forum on a fresh data directory: its models build their indexes in the empty database,
+    // as the CLI does before every command. Products are not created there, so import finds it empty.
+    let fresh: TestForum | undefined;
     try {
-      server = await startEmbeddedServer({ host: '127.0.0.1', port: 0, dataDir, logger: createLogger('silent') });
-      await mongoose.connect(`${server.uri}/forum`);
-      // As the CLI does before every command: the models build their indexes in the empty database.
-      await Promise.all(mongoose.modelNames().map((m) => mongoose.model(m).init()));
+      fresh = await startForum({ dataDir });
+      await fresh.col('products').deleteMany({});
       lines.length = 0;
-      assert.equal(await runCommand('import', [dir], ctx()), 0, lines.join('\n'));
+      assert.equal(await cli(fresh, 'import', [dir]), 0, lines.join('\n'));
       assert.deepEqual(
         lines.filter((l) => l.startsWith('ERR')),
         [],
       );
-      const after = await snapshot();
+      const after = await snapshot(fresh.db);
       for (const name of Object.keys(original)) assert.deepEqual(after[name], original[name], `documents of ${name}`);
-      const afterIndexes = await indexSnapshot();
+      const afterIndexes = await indexSnapshot(fresh.db);
       for (const name of Object.keys(originalIndexes)) assert.deepEqual(afterIndexes[name], originalIndexes[name], `indexes of ${name}`);
 
       // A second import would mix data: refused unless --drop.
       lines.length = 0;
-      assert.equal(await runCommand('import', [dir], ctx()), 1);
+      assert.equal(await cli(fresh, 'import', [dir]), 1);
       assert.match(lines.join('\n'), /already hold documents/);
-      assert.equal(await runCommand('import', [dir, '--drop'], ctx()), 0, lines.join('\n'));
-      assert.deepEqual((await snapshot()).threads, original.threads);
+      assert.equal(await cli(fresh, 'import', [dir, '--drop']), 0, lines.join('\n'));
+      assert.deepEqual((await snapshot(fresh.db)).threads, original.threads);
     } finally {
-      await mongoose.disconnect();
-      await server?.close();
+      await fresh?.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
   it('import rejects a directory that is not an export', async () => {
     lines.length = 0;
-    assert.equal(await runCommand('import', [path.dirname(dir)], ctx()), 1);
+    const f = await startForum();
+    try {
+      assert.equal(await cli(f, 'import', [path.dirname(dir)]), 1);
+    } finally {
+      await f.close();
+    }
     assert.match(lines.join('\n'), /not a directory written by "export"/);
   });
 });

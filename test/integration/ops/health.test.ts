@@ -1,18 +1,21 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import mongoose from 'mongoose';
 import request from 'supertest';
 import { createApp } from '../../../server/app';
-import { testConfig } from '../../../server/config';
-import { FakeClock } from '../../../server/clock';
-import { REDACT_PATHS } from '../../../server/logger';
-import { startTestDatabase } from '../../../server/db/connect';
+import { REDACT_PATHS } from '../../../server/kernel/logger';
 import { Readiness } from '../../../server/http/health';
+import { startForum, type TestForum } from '../../helpers/kit';
 import { loggableUrl } from '../../../server/http/request-context';
 
 describe('ops: health checks and request logs', () => {
-  let db: Awaited<ReturnType<typeof startTestDatabase>>;
+  const forums: TestForum[] = [];
+  /** A forum with this test's logger (and settings). */
+  const forum = async (env: Record<string, string> = {}) => {
+    const f = await startForum({ env, logger });
+    forums.push(f);
+    return f;
+  };
   const lines: Array<Record<string, unknown>> = [];
   const logger = pino(
     { level: 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: undefined },
@@ -23,14 +26,13 @@ describe('ops: health checks and request logs', () => {
       },
     }),
   );
-  before(async () => {
-    db = await startTestDatabase();
+  after(async () => {
+    for (const f of forums) await f.close().catch(() => undefined);
   });
-  after(async () => db.close());
 
   it('/healthz pings the database; /readyz follows start-up and draining; neither creates a session', async () => {
     const readiness = new Readiness();
-    const app = createApp({ config: testConfig(), logger, clock: new FakeClock(), readiness });
+    const app = createApp((await forum()).services, { readiness });
     const health = await request(app).get('/healthz').expect(200);
     assert.deepEqual(health.body, { status: 'ok', database: 'ok' });
     assert.equal(health.headers['set-cookie'], undefined);
@@ -47,8 +49,7 @@ describe('ops: health checks and request logs', () => {
   });
 
   it('production request logs: info level, path without the query string, status, ms, reqId; secrets redacted', async () => {
-    const config = testConfig({ NODE_ENV: 'production', LOG_LEVEL: 'info' });
-    const app = createApp({ config, logger, clock: new FakeClock() });
+    const { app } = await forum({ NODE_ENV: 'production', LOG_LEVEL: 'info' });
     lines.length = 0;
     await request(app).get('/threads?token=abc123secret&q=my+access+code').set('X-Request-Id', 'req-12345678').expect(200);
     await request(app).post('/api/session').set('X-Forwarded-Proto', 'https').send({ username: 'x', password: 'hunter2-hunter2' });
@@ -76,15 +77,16 @@ describe('ops: health checks and request logs', () => {
   });
 
   it('development logs requests at debug, not info', async () => {
-    const app = createApp({ config: testConfig({ NODE_ENV: 'development' }), logger, clock: new FakeClock() });
+    const { app } = await forum({ NODE_ENV: 'development' });
     lines.length = 0;
     await request(app).get('/threads').expect(200);
     assert.equal(lines.filter((l) => l.msg === 'request').length, 0);
   });
 
-  it('/healthz answers 503 when the database is gone (runs last: it disconnects)', async () => {
-    const app = createApp({ config: testConfig(), logger, clock: new FakeClock() });
-    await mongoose.disconnect();
+  it('/healthz answers 503 when the database is gone', async () => {
+    const f = await forum();
+    const app = f.app;
+    await f.services.db.close();
     const res = await request(app).get('/healthz').expect(503);
     assert.deepEqual(res.body, { status: 'unavailable', database: 'unreachable' });
   });

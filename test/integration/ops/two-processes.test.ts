@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import mongoose from 'mongoose';
+import mongoose, { type Connection } from 'mongoose';
 import { startEmbeddedServer, type EmbeddedServer } from '../../../server/db/embedded';
-import { createLogger } from '../../../server/logger';
-import { createAuthService } from '../../../server/auth/service';
-import { systemClock } from '../../../server/clock';
+import { createLogger } from '../../../server/kernel/logger';
+import { createServices } from '../../../server/compose';
+import { systemClock } from '../../../server/kernel/clock';
 import { testConfig } from '../../../server/config';
-import { BusinessCalendar, DEFAULT_CALENDAR } from '../../../server/support/calendar';
+import { BusinessCalendar, DEFAULT_CALENDAR } from '../../../server/calendar';
 import { childEnv, CookieJar, runCli, startAppProcess, type AppProcess } from './processes';
 
 const SESSION_SECRET = 'two-processes-session-secret-0123456789abcdef';
@@ -31,6 +31,7 @@ describe('ops: two app processes sharing one database (sessions, concurrent lock
   let a: AppProcess | undefined;
   let b: AppProcess | undefined;
   let env: NodeJS.ProcessEnv;
+  let conn: Connection;
   const member = { username: 'asker2p', password: 'two processes asker pass' };
   const moderator = { username: 'mod2p', password: 'two processes moderator pass' };
 
@@ -38,8 +39,11 @@ describe('ops: two app processes sharing one database (sessions, concurrent lock
     dataDir = mkdtempSync(path.join(tmpdir(), 'forum-2p-'));
     db = await startEmbeddedServer({ host: '127.0.0.1', port: 0, dataDir, logger: createLogger('silent') });
     uri = `${db.uri}/forum`;
-    await mongoose.connect(uri);
-    const auth = createAuthService({ clock: systemClock, config: testConfig() });
+    conn = await mongoose.createConnection(uri).asPromise();
+    // Accounts made through the same composition root as the app processes use.
+    const forum = createServices({ config: testConfig(), clock: systemClock, logger: createLogger('silent'), db: conn });
+    await forum.init();
+    const { auth } = forum;
     await auth.register({ username: member.username, email: 'asker2p@example.test', password: member.password });
     await auth.register({ username: moderator.username, email: 'mod2p@example.test', password: moderator.password });
     await auth.setRole(moderator.username, 'moderator');
@@ -65,7 +69,7 @@ describe('ops: two app processes sharing one database (sessions, concurrent lock
 
   after(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
-    await mongoose.disconnect();
+    await conn?.close();
     await db?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
@@ -136,7 +140,7 @@ describe('ops: two app processes sharing one database (sessions, concurrent lock
       assert.equal(r.status, 201);
       ids.push(id);
     }
-    const threads = mongoose.connection.collection('threads');
+    const threads = conn.collection('threads');
     const oids = ids.map((id) => new mongoose.Types.ObjectId(id));
     const due = await threads.find({ _id: { $in: oids } }).toArray();
     assert.ok(due.every((t) => t.status === 'awaiting_asker' && t.lockDueAt instanceof Date));
@@ -166,9 +170,9 @@ describe('ops: two app processes sharing one database (sessions, concurrent lock
     const after = await threads.find({ _id: { $in: oids } }).toArray();
     assert.ok(after.every((t) => t.status === 'locked'));
     for (const oid of oids) {
-      const notes = await mongoose.connection.collection('replies').countDocuments({ threadId: oid, system: true });
+      const notes = await conn.collection('replies').countDocuments({ threadId: oid, system: true });
       assert.equal(notes, 1, `one system note on ${oid}`);
-      const notices = await mongoose.connection.collection('notifications').countDocuments({ threadId: oid, kind: 'thread_locked' });
+      const notices = await conn.collection('notifications').countDocuments({ threadId: oid, kind: 'thread_locked' });
       assert.equal(notices, 1, `one notification for ${oid}`);
     }
   });

@@ -1,6 +1,6 @@
 /** Forum search through the real app: ranking, syntax, filters, pages, replies' text, privacy, input. */
 import assert from 'node:assert/strict';
-import { askVia, col, form, formToken, oid, replyVia, startWorld, type Person, type World } from '../threads/fixture';
+import { askVia, form, formToken, oid, replyVia, startWorld, type Person, type World } from '../threads/fixture';
 
 interface Hit {
   id: string;
@@ -114,7 +114,7 @@ describe('search: results', function () {
   it('keeps the replies text off the thread page data', async () => {
     const page = await w.anon.get(`/api/threads/${t.cafe}`).expect(200);
     assert.ok(!JSON.stringify(page.body).includes('searchText'));
-    const stored = await col('threads').findOne({ _id: oid(t.cafe) });
+    const stored = await w.app.col('threads').findOne({ _id: oid(t.cafe) });
     assert.match(String(stored!.searchText), /quillwort/);
   });
 

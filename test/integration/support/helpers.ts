@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
 import { DateTime } from 'luxon';
-import { Types } from 'mongoose';
 import type request from 'supertest';
-import { startTestApp, type TestApp } from '../../helpers/app';
-import { createUser, signIn, type TestUser } from '../../helpers/users';
-import { Thread } from '../../../models/thread';
-import { Reply } from '../../../models/reply';
-import { clearProductCache, ensureDefaultProducts, listProducts } from '../../../server/threads/products';
-import { supportRulesFor } from '../../../server/support/settings';
+import { startForum, oid, type Person, type TestForum } from '../../helpers/kit';
+import type { BusinessCalendar } from '../../../server/calendar';
+import type { Models } from '../../../models';
+import { runLockSweep, runReminderSweep, type LockSweepOptions, type ReminderSweepOptions } from '../../../server/support/sweep';
 
-type Agent = ReturnType<typeof request.agent>;
+export type { Person };
 
 /** 'YYYY-MM-DD HH:mm' Eastern local time -> instant, so tests read like the policy table. */
 export function et(local: string): Date {
@@ -23,14 +20,8 @@ export function local(d: Date | null | undefined): string | null {
   return d ? DateTime.fromJSDate(d, { zone: 'America/New_York' }).toFormat('yyyy-MM-dd HH:mm') : null;
 }
 
-export interface Person {
-  user: TestUser;
-  agent: Agent;
-  csrf: string;
-}
-
 export interface Forum {
-  t: TestApp;
+  t: TestForum;
   asker: Person;
   other: Person;
   mod: Person;
@@ -41,29 +32,23 @@ export interface Forum {
   reply(who: Person, threadId: string, body?: string): Promise<request.Response>;
   thread(id: string): Promise<Record<string, any>>;
   systemNotes(id: string): Promise<number>;
-  calendar: ReturnType<typeof supportRulesFor>['calendar'];
+  calendar: BusinessCalendar;
+  models: Models;
+  /** The lock sweep with this forum's rules (options as the job passes them). */
+  lockSweep(opts: Omit<LockSweepOptions, 'calendar' | 'lockAfterDays'> & Partial<LockSweepOptions>): ReturnType<typeof runLockSweep>;
+  reminderSweep(opts: Omit<ReminderSweepOptions, 'calendar'> & Partial<ReminderSweepOptions>): ReturnType<typeof runReminderSweep>;
   close(): Promise<void>;
 }
 
 let titles = 0;
 
 /** A fresh app and database with an asker, another member and a moderator, signed in. */
-export async function startForum(env: Record<string, string> = {}): Promise<Forum> {
-  const t = await startTestApp({
-    env: { RATE_POST_MAX: '10000', RATE_QUESTION_MAX: '10000', ...env },
-  });
-  clearProductCache();
-  await ensureDefaultProducts();
-  const [product] = await listProducts();
-  const person = async (role: 'member' | 'moderator'): Promise<Person> => {
-    const user = await createUser({ role });
-    const agent = t.agent();
-    const { csrfToken } = await signIn(agent, user.username, user.password);
-    return { user, agent, csrf: csrfToken };
-  };
-  const asker = await person('member');
-  const other = await person('member');
-  const mod = await person('moderator');
+export async function startSupportForum(env: Record<string, string> = {}): Promise<Forum> {
+  const t = await startForum({ env });
+  const [product] = await t.products();
+  const asker = await t.person('member', { name: 'asker' });
+  const other = await t.person('member', { name: 'other' });
+  const mod = await t.person('moderator', { name: 'mod' });
 
   const forum: Forum = {
     t,
@@ -71,28 +56,28 @@ export async function startForum(env: Record<string, string> = {}): Promise<Foru
     other,
     mod,
     productId: product!.id,
-    calendar: supportRulesFor(t.config).calendar,
+    calendar: t.services.rules.current().calendar,
+    models: t.services.models,
+    lockSweep: (opts) => runLockSweep(t.services.support.sweepDeps, { ...t.services.rules.current(), ...opts }),
+    reminderSweep: (opts) => runReminderSweep(t.services.support.sweepDeps, { calendar: t.services.rules.current().calendar, ...opts }),
     async ask(who, title) {
-      const res = await who.agent
-        .post('/api/threads')
-        .set('X-CSRF-Token', who.csrf)
-        .send({
-          title: title ?? `Activation problem number ${++titles}`,
-          body: 'My product key is not accepted. What can I do?',
-          products: [product!.id],
-        });
+      const res = await who.post('/api/threads', {
+        title: title ?? `Activation problem number ${++titles}`,
+        body: 'My product key is not accepted. What can I do?',
+        products: [product!.id],
+      });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       return res.body.thread.id as string;
     },
     reply(who, threadId, body = 'Here is some more information about it.') {
-      return who.agent.post(`/api/threads/${threadId}/replies`).set('X-CSRF-Token', who.csrf).send({ body });
+      return who.post(`/api/threads/${threadId}/replies`, { body });
     },
     async thread(id) {
-      const doc = await Thread.collection.findOne({ _id: new Types.ObjectId(id) });
+      const doc = await t.col('threads').findOne({ _id: oid(id) });
       assert.ok(doc, `thread ${id} missing`);
       return doc as Record<string, any>;
     },
-    systemNotes: (id) => Reply.countDocuments({ threadId: new Types.ObjectId(id), system: true }),
+    systemNotes: (id) => t.col('replies').countDocuments({ threadId: oid(id), system: true }),
     close: () => t.close(),
   };
   return forum;

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { Types } from 'mongoose';
-import { awaitingThread, et, local, startForum, type Forum } from './helpers';
-import { Conversation } from '../../../models/conversation';
+import { awaitingThread, et, local, startSupportForum, type Forum } from './helpers';
 
 /**
  * The thread lifecycle through the real app: deadlines are set by the service that causes
@@ -10,7 +9,7 @@ import { Conversation } from '../../../models/conversation';
 describe('support lifecycle: deadlines on the thread', function () {
   let f: Forum;
   before(async () => {
-    f = await startForum();
+    f = await startSupportForum();
   });
   after(async () => {
     await f?.close();
@@ -106,7 +105,7 @@ describe('support lifecycle: deadlines on the thread', function () {
       .set('X-CSRF-Token', f.asker.csrf)
       .send({ body: 'It is the Home edition, thanks for looking.' })
       .expect(201);
-    assert.ok(await Conversation.exists({ _id: new Types.ObjectId(conversationId), threadId: new Types.ObjectId(id) }));
+    assert.ok(await f.models.Conversation.exists({ _id: new Types.ObjectId(conversationId), threadId: new Types.ObjectId(id) }));
     const t = await f.thread(id);
     assert.equal(t.status, 'open');
     assert.equal(t.lockDueAt, undefined);

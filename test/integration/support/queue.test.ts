@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { awaitingThread, et, startForum, type Forum } from './helpers';
-import { createUser, signIn } from '../../helpers/users';
+import { awaitingThread, et, startSupportForum, type Forum } from './helpers';
 
 /** The moderator queue: /support/queue and GET /api/support/queue. */
 describe('support lifecycle: the moderator queue', function () {
   let f: Forum;
   const ids: Record<string, string> = {};
   before(async () => {
-    f = await startForum();
+    f = await startSupportForum();
     // Awaiting support, asked at different times: targets one business day later.
     f.t.clock.set(et('2026-11-16 09:00'));
     ids.oldest = await f.ask(f.asker, 'Oldest question, overdue by now');
@@ -91,10 +90,8 @@ describe('support lifecycle: the moderator queue', function () {
   });
 
   it('admins see it too', async () => {
-    const admin = await createUser({ role: 'admin' });
-    const agent = f.t.agent();
-    await signIn(agent, admin.username, admin.password);
-    await agent.get('/api/support/queue').expect(200);
+    const admin = await f.t.person('admin');
+    await admin.get('/api/support/queue').expect(200);
   });
 
   it('pages by 50', async () => {

@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { Types } from 'mongoose';
-import { awaitingThread, et, local, startForum, type Forum } from './helpers';
-import { Reply } from '../../../models/reply';
-import { Notification } from '../../../models/notification';
-import { runLockSweep, runReminderSweep } from '../../../server/support/sweep';
-import { JobRegistry } from '../../../server/support/jobs';
-import { registerSupportJobs } from '../../../server/support/schedule';
-import { createLogger } from '../../../server/logger';
+import { awaitingThread, et, local, startSupportForum, type Forum } from './helpers';
 
 /**
  * The no-response lock job and its reminder against the real database, with the fake
@@ -15,13 +9,13 @@ import { createLogger } from '../../../server/logger';
 describe('support lifecycle: the lock sweep', function () {
   let f: Forum;
   before(async () => {
-    f = await startForum();
+    f = await startSupportForum();
   });
   after(async () => {
     await f?.close();
   });
 
-  const sweep = (at: string) => runLockSweep({ now: et(at), calendar: f.calendar });
+  const sweep = (at: string) => f.lockSweep({ now: et(at) });
   const locked = async (r: Promise<{ locked: { threadId: string }[] }>) => (await r).locked.map((l) => l.threadId);
 
   it('locks at the deadline and not a minute before, with a system note and a notification', async () => {
@@ -42,7 +36,7 @@ describe('support lifecycle: the lock sweep', function () {
     assert.equal(t.lockDueAt, undefined);
     assert.equal(t.reminderDueAt, undefined);
 
-    const notes = await Reply.find({ threadId: new Types.ObjectId(id), system: true }).lean();
+    const notes = await f.models.Reply.find({ threadId: new Types.ObjectId(id), system: true }).lean();
     assert.equal(notes.length, 1);
     assert.equal(notes[0]!.author, null);
     assert.match(notes[0]!.bodySource, /closed and locked after two business days without a response/);
@@ -56,7 +50,7 @@ describe('support lifecycle: the lock sweep', function () {
     assert.ok(note);
     assert.equal(note.author, null);
 
-    const n = await Notification.find({ threadId: new Types.ObjectId(id), kind: 'thread_locked' }).lean();
+    const n = await f.models.Notification.find({ threadId: new Types.ObjectId(id), kind: 'thread_locked' }).lean();
     assert.equal(n.length, 1);
     assert.equal(String(n[0]!.userId), f.asker.user.id);
   });
@@ -69,7 +63,7 @@ describe('support lifecycle: the lock sweep', function () {
     assert.equal(res.status, 409);
     assert.equal(res.body.error.code, 'locked');
     assert.equal((await f.thread(id)).status, 'locked');
-    assert.equal(await Reply.countDocuments({ threadId: new Types.ObjectId(id), system: false }), 1);
+    assert.equal(await f.models.Reply.countDocuments({ threadId: new Types.ObjectId(id), system: false }), 1);
   });
 
   for (const [when, at] of [
@@ -102,7 +96,7 @@ describe('support lifecycle: the lock sweep', function () {
     for (const id of ids) {
       assert.equal((await f.thread(id)).status, 'locked');
       assert.equal(await f.systemNotes(id), 1);
-      assert.equal(await Notification.countDocuments({ threadId: new Types.ObjectId(id), kind: 'thread_locked' }), 1);
+      assert.equal(await f.models.Notification.countDocuments({ threadId: new Types.ObjectId(id), kind: 'thread_locked' }), 1);
     }
     // Running it again changes nothing.
     assert.deepEqual(
@@ -117,10 +111,13 @@ describe('support lifecycle: the lock sweep', function () {
       f.t.clock.set(et('2026-12-09 10:00'));
       const [res, result] = await Promise.all([
         f.reply(f.asker, id, 'Here is the information you asked for.'),
-        runLockSweep({ now: et('2026-12-09 10:00'), calendar: f.calendar }),
+        f.lockSweep({ now: et('2026-12-09 10:00') }),
       ]);
       const t = await f.thread(id);
-      const askerReplies = await Reply.countDocuments({ threadId: new Types.ObjectId(id), author: new Types.ObjectId(f.asker.user.id) });
+      const askerReplies = await f.models.Reply.countDocuments({
+        threadId: new Types.ObjectId(id),
+        author: new Types.ObjectId(f.asker.user.id),
+      });
       const wasLocked = result.locked.some((l) => l.threadId === id);
       if (res.status === 201) {
         assert.equal(wasLocked, false, 'the reply landed first, so the sweep found nothing to lock');
@@ -135,7 +132,7 @@ describe('support lifecycle: the lock sweep', function () {
         assert.equal(askerReplies, 0, 'nothing stored');
         assert.equal(await f.systemNotes(id), 1);
       }
-      assert.equal(t.replyCount, await Reply.countDocuments({ threadId: new Types.ObjectId(id) }));
+      assert.equal(t.replyCount, await f.models.Reply.countDocuments({ threadId: new Types.ObjectId(id) }));
     }
   });
 
@@ -147,7 +144,7 @@ describe('support lifecycle: the lock sweep', function () {
     ];
     const notYet = await awaitingThread(f, '2026-12-14 08:00', '2026-12-21 08:00'); // due Wed 12-23 08:00
     // The app was down from Monday to the next Tuesday; the start-up sweep catches up.
-    const result = await runLockSweep({ now: et('2026-12-22 09:00'), calendar: f.calendar, batchSize: 2 });
+    const result = await f.lockSweep({ now: et('2026-12-22 09:00'), batchSize: 2 });
     const mine = result.locked.filter((l) => ids.includes(l.threadId));
     assert.deepEqual(
       mine.map((l) => l.threadId),
@@ -160,7 +157,7 @@ describe('support lifecycle: the lock sweep', function () {
 
   it('a dry run lists the due threads and changes nothing', async () => {
     const id = await awaitingThread(f, '2027-01-04 08:00', '2027-01-04 09:00'); // due Wed 01-06 09:00
-    const result = await runLockSweep({ now: et('2027-01-06 09:30'), calendar: f.calendar, dryRun: true, batchSize: 1 });
+    const result = await f.lockSweep({ now: et('2027-01-06 09:30'), dryRun: true, batchSize: 1 });
     assert.ok(result.locked.some((l) => l.threadId === id));
     assert.equal((await f.thread(id)).status, 'awaiting_asker');
     assert.equal(await f.systemNotes(id), 0);
@@ -177,14 +174,14 @@ describe('support lifecycle: the lock sweep', function () {
 
   it('reminds the asker once, one business day before the deadline', async () => {
     const id = await awaitingThread(f, '2027-02-01 08:00', '2027-02-01 10:00'); // due Wed 02-03 10:00, remind Tue 10:00
-    const remind = (at: string) => runReminderSweep({ now: et(at), calendar: f.calendar });
+    const remind = (at: string) => f.reminderSweep({ now: et(at) });
     const sent = async (r: ReturnType<typeof remind>) => (await r).reminded.map((x) => x.threadId).filter((x) => x === id);
     assert.deepEqual(await sent(remind('2027-02-02 09:59')), []);
     const [a, b] = await Promise.all([remind('2027-02-02 10:00'), remind('2027-02-02 10:00')]);
     assert.equal([...a.reminded, ...b.reminded].filter((x) => x.threadId === id).length, 1);
     assert.deepEqual(await sent(remind('2027-02-02 10:05')), []);
 
-    const n = await Notification.find({ threadId: new Types.ObjectId(id), kind: 'lock_reminder' }).lean();
+    const n = await f.models.Notification.find({ threadId: new Types.ObjectId(id), kind: 'lock_reminder' }).lean();
     assert.equal(n.length, 1);
     assert.equal(String(n[0]!.userId), f.asker.user.id);
     assert.match(n[0]!.text, /will close on Wednesday, February 3, 2027 at 10:00 AM ET unless you reply/);
@@ -199,8 +196,8 @@ describe('support lifecycle: the lock sweep', function () {
   });
 
   it('registers the lock sweep and the secure-field purge; the job runs reminders and locks with the injected clock', async () => {
-    const jobs = new JobRegistry(createLogger('silent'));
-    registerSupportJobs(jobs, { config: f.t.config, logger: createLogger('silent'), clock: f.t.clock });
+    // The forum registers its jobs at start (tests start none): the same registry main.ts runs.
+    const { jobs } = f.t.services;
     assert.deepEqual(jobs.names().sort(), ['lock-sweep', 'secure-field-purge']);
     const id = await awaitingThread(f, '2027-03-01 08:00', '2027-03-01 09:00'); // due Wed 03-03 09:00
     f.t.clock.set(et('2027-03-03 09:00'));

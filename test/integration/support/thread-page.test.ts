@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { awaitingThread, et, startForum, type Forum } from './helpers';
-import { runLockSweep } from '../../../server/support/sweep';
+import { awaitingThread, et, startSupportForum, type Forum } from './helpers';
 
 /** What the thread page tells people about the lifecycle. */
 describe('support lifecycle: notices on the thread page', function () {
   let f: Forum;
   before(async () => {
-    f = await startForum();
+    f = await startSupportForum();
   });
   after(async () => {
     await f?.close();
@@ -34,7 +33,7 @@ describe('support lifecycle: notices on the thread page', function () {
     const id = await awaitingThread(f, '2026-11-20 09:00', '2026-11-20 16:00');
     // A reader loads the page first (filling the page cache), then the sweep locks it.
     await f.t.agent().get(`/threads/${id}`).redirects(1).expect(200);
-    await runLockSweep({ now: et('2026-11-24 16:00'), calendar: f.calendar });
+    await f.lockSweep({ now: et('2026-11-24 16:00') });
     f.t.clock.set(et('2026-11-24 16:01'));
     for (const agent of [f.t.agent(), f.asker.agent, f.other.agent]) {
       const res = await agent.get(`/threads/${id}`).redirects(1).expect(200);

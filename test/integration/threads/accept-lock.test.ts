@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { startWorld, askVia, replyVia, col, form, formToken, oid, type World, type Person } from './fixture';
+import { startWorld, askVia, replyVia, form, formToken, oid, type World, type Person } from './fixture';
 
 type Who = 'anonymous' | 'asker' | 'other' | 'moderator' | 'admin';
 
@@ -34,7 +34,7 @@ describe('threads: accepted answers and locking', () => {
         const p = as(who);
         const res = await p.agent.post(`/api/threads/${t.id}/accept`).set('X-CSRF-Token', p.csrf).send({ replyId: r.id });
         assert.equal(res.status, status, JSON.stringify(res.body));
-        const doc = await col('threads').findOne({ _id: oid(t.id) });
+        const doc = await w.app.col('threads').findOne({ _id: oid(t.id) });
         if (status === 200) {
           assert.equal(res.body.thread.status, 'answered');
           assert.equal(res.body.thread.acceptedReplyId, r.id);
@@ -59,7 +59,7 @@ describe('threads: accepted answers and locking', () => {
       const loser = x.status === 409 ? x : y;
       assert.equal(loser.body.error.code, 'conflict');
       const winner = x.status === 200 ? a.id : b.id;
-      const doc = await col('threads').findOne({ _id: oid(t.id) });
+      const doc = await w.app.col('threads').findOne({ _id: oid(t.id) });
       assert.equal(String(doc!.acceptedReplyId), winner);
       assert.equal(doc!.status, 'answered');
     });
@@ -77,7 +77,7 @@ describe('threads: accepted answers and locking', () => {
       assert.equal((await post({ replyId: { $ne: '' } })).status, 400);
       assert.equal((await post({})).status, 400);
       assert.equal((await post({ replyId: foreign.id }, false)).status, 403);
-      const doc = await col('threads').findOne({ _id: oid(t.id) });
+      const doc = await w.app.col('threads').findOne({ _id: oid(t.id) });
       assert.equal(doc!.acceptedReplyId, null);
       assert.equal(doc!.status, 'awaiting_asker');
     });
@@ -122,7 +122,7 @@ describe('threads: accepted answers and locking', () => {
         const p = as(who);
         const res = await p.agent.delete(`/api/threads/${t.id}/accept`).set('X-CSRF-Token', p.csrf);
         assert.equal(res.status, status);
-        const doc = await col('threads').findOne({ _id: oid(t.id) });
+        const doc = await w.app.col('threads').findOne({ _id: oid(t.id) });
         if (status === 200) {
           assert.equal(doc!.acceptedReplyId, null);
           assert.equal(doc!.status, 'awaiting_asker'); // last post was the moderator's
@@ -162,7 +162,7 @@ describe('threads: accepted answers and locking', () => {
         const p = as(who);
         const res = await p.agent.post(`/api/threads/${t.id}/lock`).set('X-CSRF-Token', p.csrf).send({ reason: 'Off topic' });
         assert.equal(res.status, status);
-        const doc = await col('threads').findOne({ _id: oid(t.id) });
+        const doc = await w.app.col('threads').findOne({ _id: oid(t.id) });
         if (status === 200) {
           assert.equal(res.body.thread.status, 'locked');
           assert.equal(res.body.thread.lockReason, 'moderator');
@@ -181,7 +181,7 @@ describe('threads: accepted answers and locking', () => {
         const p = as(who);
         const res = await p.agent.delete(`/api/threads/${t.id}/lock`).set('X-CSRF-Token', p.csrf);
         assert.equal(res.status, status);
-        const doc = await col('threads').findOne({ _id: oid(t.id) });
+        const doc = await w.app.col('threads').findOne({ _id: oid(t.id) });
         assert.equal(doc!.status, status === 200 ? 'awaiting_asker' : 'locked');
         if (status === 200) assert.equal(doc!.lockedAt, null);
       });
@@ -225,7 +225,7 @@ describe('threads: accepted answers and locking', () => {
       );
       assert.equal((await m.agent.post(`/api/threads/0123456789abcdef01234567/lock`).set('X-CSRF-Token', m.csrf).send({})).status, 404);
       assert.equal((await m.agent.post(`/api/threads/${t.id}/lock`).send({})).status, 403);
-      assert.equal((await col('threads').findOne({ _id: oid(t.id) }))!.status, 'awaiting_asker');
+      assert.equal((await w.app.col('threads').findOne({ _id: oid(t.id) }))!.status, 'awaiting_asker');
     });
 
     it('HTML: moderators see lock tools, members do not', async () => {
@@ -237,7 +237,7 @@ describe('threads: accepted answers and locking', () => {
         .type('form')
         .send(form({ _csrf: formToken(mod.text), reason: 'Spam' }));
       assert.equal(res.status, 303);
-      assert.equal((await col('threads').findOne({ _id: oid(t.id) }))!.status, 'locked');
+      assert.equal((await w.app.col('threads').findOne({ _id: oid(t.id) }))!.status, 'locked');
       assert.doesNotMatch((await w.asker.agent.get(t.url)).text, /Lock thread|Unlock thread/);
       assert.match((await w.moderator.agent.get(t.url)).text, /Unlock thread/);
     });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { startWorld, askVia, counts, col, form, formToken, oid, type World } from './fixture';
+import { startWorld, askVia, counts, form, formToken, oid, type World } from './fixture';
+import { RENDERER_VERSION } from '../../../server/markdown/render';
 
 describe('threads: asking a question', () => {
   let w: World;
@@ -33,10 +34,10 @@ describe('threads: asking a question', () => {
       assert.equal(t.replyCount, 0);
       assert.equal(t.acceptedReplyId, null);
 
-      const doc = await col('threads').findOne({ _id: oid(t.id) });
+      const doc = await w.app.col('threads').findOne({ _id: oid(t.id) });
       assert.ok(doc);
       assert.equal(doc.bodySource, 'The page says **expired**.\n\nWhat now?');
-      assert.equal(doc.rendererVersion, 1);
+      assert.equal(doc.rendererVersion, RENDERER_VERSION);
       assert.equal(doc.authorUsername, w.asker.user.username);
       assert.deepEqual(doc.productNames, [w.products[0]!.name, w.products[1]!.name]);
       assert.equal(doc.lastActivityAt.toISOString(), w.app.clock.now().toISOString());
@@ -51,7 +52,7 @@ describe('threads: asking a question', () => {
     ] as const;
     for (const [role, status] of roles) {
       it(`${role} -> ${status}`, async () => {
-        const before = await counts();
+        const before = await counts(w);
         const agent = role === 'anonymous' ? w.anon : w[role].agent;
         const csrf = role === 'anonymous' ? 'x' : w[role].csrf;
         const res = await agent
@@ -59,7 +60,7 @@ describe('threads: asking a question', () => {
           .set('X-CSRF-Token', csrf)
           .send({ title: `A question from the ${role} role`, body: 'Some details about the problem.', products: [w.products[0]!.id] });
         assert.equal(res.status, status, JSON.stringify(res.body));
-        const after = await counts();
+        const after = await counts(w);
         assert.equal(after.threads, before.threads + (status === 201 ? 1 : 0));
       });
     }
@@ -79,25 +80,25 @@ describe('threads: asking a question', () => {
     ];
     for (const [name, over, status] of bad) {
       it(`rejects ${name} (${status}) and stores nothing`, async () => {
-        const before = await counts();
+        const before = await counts(w);
         const res = await w.asker.agent
           .post('/api/threads')
           .set('X-CSRF-Token', w.asker.csrf)
           .send({ title: 'A perfectly fine title', body: 'A perfectly fine body.', products: [w.products[0]!.id], ...over });
         assert.equal(res.status, status, JSON.stringify(res.body));
         assert.equal(res.body.error.code, 'validation');
-        assert.deepEqual(await counts(), before);
+        assert.deepEqual(await counts(w), before);
       });
     }
 
     it('missing CSRF token -> 403 and nothing stored', async () => {
-      const before = await counts();
+      const before = await counts(w);
       const res = await w.asker.agent
         .post('/api/threads')
         .send({ title: 'A perfectly fine title', body: 'A perfectly fine body.', products: [w.products[0]!.id] });
       assert.equal(res.status, 403);
       assert.equal(res.body.error.code, 'csrf');
-      assert.deepEqual(await counts(), before);
+      assert.deepEqual(await counts(w), before);
     });
   });
 
@@ -139,7 +140,7 @@ describe('threads: asking a question', () => {
 
     it('Preview renders the Markdown below the filled-in form and stores nothing', async () => {
       const page = await w.asker.agent.get('/ask');
-      const before = await counts();
+      const before = await counts(w);
       const res = await w.asker.agent
         .post('/ask')
         .type('form')
@@ -158,12 +159,12 @@ describe('threads: asking a question', () => {
       assert.match(res.text, /value="Preview title here"/);
       assert.match(res.text, />Some \*\*bold\*\* text<\/textarea>/);
       assert.match(res.text, new RegExp(`value="${w.products[0]!.id}" checked`));
-      assert.deepEqual(await counts(), before);
+      assert.deepEqual(await counts(w), before);
     });
 
     it('re-renders the form with the typed title and body on error', async () => {
       const page = await w.asker.agent.get('/ask');
-      const before = await counts();
+      const before = await counts(w);
       const res = await w.asker.agent
         .post('/ask')
         .type('form')
@@ -174,7 +175,7 @@ describe('threads: asking a question', () => {
       assert.match(res.text, /value="Too short"/);
       assert.match(res.text, /My &lt;b&gt;body&lt;\/b&gt; text that I typed carefully<\/textarea>/);
       assert.match(res.text, /role="alert"/);
-      assert.deepEqual(await counts(), before);
+      assert.deepEqual(await counts(w), before);
     });
 
     it('requires at least one product, keeping the text', async () => {
@@ -204,7 +205,7 @@ describe('threads: asking a question', () => {
         );
       assert.equal(res.status, 303);
       assert.match(res.headers.location!, /^\/threads\/[0-9a-f]{24}\/posted-through-the-form$/);
-      const doc = await col('threads').findOne({ title: 'Posted through the form' });
+      const doc = await w.app.col('threads').findOne({ title: 'Posted through the form' });
       assert.ok(doc);
       assert.equal(doc.products.length, 2);
       const shown = await w.asker.agent.get(res.headers.location!);
@@ -213,13 +214,13 @@ describe('threads: asking a question', () => {
     });
 
     it('without the CSRF field -> 403, nothing stored', async () => {
-      const before = await counts();
+      const before = await counts(w);
       const res = await w.asker.agent
         .post('/ask')
         .type('form')
         .send(form({ title: 'Posted through the form', body: 'Body posted through the form', products: w.products[0]!.id }));
       assert.equal(res.status, 403);
-      assert.deepEqual(await counts(), before);
+      assert.deepEqual(await counts(w), before);
     });
   });
 });

@@ -1,23 +1,20 @@
 import assert from 'node:assert/strict';
-import { startTestApp, type TestApp } from '../../helpers/app';
-import { seedDemoContent } from '../../../server/threads/demo';
-import { rebake } from '../../../server/threads/rebake';
-import { runCommand } from '../../../server/cli/registry';
-import '../../../server/cli/commands';
-import { createLogger } from '../../../server/logger';
-import { col } from './fixture';
+import { startForum, type TestForum } from '../../helpers/kit';
+import { seedDemoContent } from '../../../server/demo';
+import { RENDERER_VERSION } from '../../../server/markdown/render';
 
 describe('threads: demo content and rebake', () => {
-  let app: TestApp;
+  let app: TestForum;
+  const col = (name: string) => app.col(name);
   before(async () => {
-    app = await startTestApp();
+    app = await startForum();
   });
   after(async () => {
     await app.close();
   });
 
   it('seeds an empty forum once: answered, awaiting the asker and open threads', async () => {
-    assert.equal(await seedDemoContent(app.clock), true);
+    assert.equal(await seedDemoContent(app.services), true);
     const threads = await col('threads').find({}).sort({ createdAt: 1 }).toArray();
     assert.equal(threads.length, 4);
     assert.deepEqual(
@@ -30,7 +27,7 @@ describe('threads: demo content and rebake', () => {
     const mod = await col('users').findOne({ role: 'moderator' });
     assert.match(mod!.signatureHtml, /Community Support/);
     // Never again once there is content.
-    assert.equal(await seedDemoContent(app.clock), false);
+    assert.equal(await seedDemoContent(app.services), false);
     assert.equal(await col('threads').countDocuments(), 4);
     // The pages render.
     const list = await app.agent().get('/');
@@ -46,24 +43,16 @@ describe('threads: demo content and rebake', () => {
     await col('threads').updateOne({ _id: t!._id }, { $set: { rendererVersion: 0, bodyHtml: 'stale' } });
     await col('replies').updateMany({ threadId: t!._id }, { $set: { rendererVersion: 0, bodyHtml: 'stale' } });
     const lines: string[] = [];
-    const counts = await rebake((l) => lines.push(l));
+    const counts = await app.services.threads.rebake((l) => lines.push(l));
     assert.equal(counts.threads, 1);
     assert.ok(counts.replies >= 1);
     const fresh = await col('threads').findOne({ _id: t!._id });
     assert.notEqual(fresh!.bodyHtml, 'stale');
-    assert.equal(fresh!.rendererVersion, 1);
+    assert.equal(fresh!.rendererVersion, RENDERER_VERSION);
     assert.equal(await col('replies').countDocuments({ bodyHtml: 'stale' }), 0);
     assert.ok(lines.some((l) => /rebake done/.test(l)));
 
-    const out: string[] = [];
-    const code = await runCommand('rebake', [], {
-      config: app.config,
-      logger: createLogger('silent'),
-      clock: app.clock,
-      out: (l) => out.push(l),
-      err: (l) => out.push(l),
-      interactive: false,
-    });
+    const { code, out } = await app.cli('rebake');
     assert.equal(code, 0);
     assert.ok(out.some((l) => /threads: up to date/.test(l)));
   });

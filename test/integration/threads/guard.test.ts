@@ -9,7 +9,7 @@ describe('threads: the public-post guard', function () {
   after(async () => w.close());
 
   it('refuses a question with an access code (422 sensitive_data), stores nothing, and reports where', async () => {
-    const before = await counts();
+    const before = await counts(w);
     const body = 'My access code: ABCD-EFGH-1234 says expired. What now?';
     const res = await w.asker.agent
       .post('/api/threads')
@@ -20,11 +20,11 @@ describe('threads: the public-post guard', function () {
     const m = res.body.error.matches.find((x: { kind: string }) => x.kind === 'access_code');
     assert.ok(m, 'access code match reported');
     assert.equal(body.slice(m.start, m.end).includes('1234'), true);
-    assert.deepEqual(await counts(), before);
+    assert.deepEqual(await counts(w), before);
   });
 
   it('re-renders the ask form filled in, with the match highlighted and both choices', async () => {
-    const before = await counts();
+    const before = await counts(w);
     const page = await w.asker.agent.get('/ask').expect(200);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
     const res = await w.asker.agent
@@ -41,7 +41,7 @@ describe('threads: the public-post guard', function () {
     assert.match(res.text, /Cannot redeem my voucher code/);
     assert.match(res.text, /<mark data-kind="phone">/);
     assert.match(res.text, /action="\/messages\/from-post"/);
-    assert.deepEqual(await counts(), before);
+    assert.deepEqual(await counts(w), before);
   });
 
   it('refuses a reply with a card number, and ordinary text with versions and prices goes through', async () => {

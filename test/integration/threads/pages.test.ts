@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { startWorld, askVia, replyVia, col, oid, type World } from './fixture';
-import { flushViews } from '../../../server/threads/service';
+import { startWorld, askVia, replyVia, oid, type World } from './fixture';
 
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126 Safari/537.36';
 
@@ -38,7 +37,7 @@ describe('threads: thread page, list and views', () => {
       assert.doesNotMatch(first.text, /Written by another process/);
       await w.anon.get(t.url).expect(200); // warm the anonymous HTML cache too
       // Another process writes straight to the database: no in-process invalidation.
-      await col('replies').insertOne({
+      await w.app.col('replies').insertOne({
         threadId: oid(t.id),
         author: oid(w.moderator.user.id),
         authorName: 'Moderator',
@@ -56,7 +55,9 @@ describe('threads: thread page, list and views', () => {
         createdAt: new Date(),
         editedAt: null,
       });
-      await col('threads').updateOne({ _id: oid(t.id) }, { $inc: { replyCount: 1 }, $set: { updatedAt: new Date(Date.now() + 1000) } });
+      await w.app
+        .col('threads')
+        .updateOne({ _id: oid(t.id) }, { $inc: { replyCount: 1 }, $set: { updatedAt: new Date(Date.now() + 1000) } });
       const second = await w.other.agent.get(t.url);
       assert.match(second.text, /Written by another process/);
     });
@@ -103,14 +104,14 @@ describe('threads: thread page, list and views', () => {
       await w.anon.get(t.url).expect(200); // no user agent at all
       await w.asker.agent.get(t.url).set('User-Agent', BROWSER).expect(200);
       await w.asker.agent.get(t.url).set('User-Agent', 'Other browser/1.0').expect(200); // same user, other UA
-      assert.equal((await col('threads').findOne({ _id: oid(t.id) }))!.views, 0, 'buffered, not written yet');
-      await flushViews();
-      assert.equal((await col('threads').findOne({ _id: oid(t.id) }))!.views, 2);
+      assert.equal((await w.app.col('threads').findOne({ _id: oid(t.id) }))!.views, 0, 'buffered, not written yet');
+      await w.app.services.threads.flushViews();
+      assert.equal((await w.app.col('threads').findOne({ _id: oid(t.id) }))!.views, 2);
 
       w.app.clock.advance(31 * 60_000);
       await w.anon.get(t.url).set('User-Agent', BROWSER).expect(200);
-      await flushViews();
-      assert.equal((await col('threads').findOne({ _id: oid(t.id) }))!.views, 3);
+      await w.app.services.threads.flushViews();
+      assert.equal((await w.app.col('threads').findOne({ _id: oid(t.id) }))!.views, 3);
     });
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { startWorld, askVia, replyVia, counts, col, form, formToken, oid, type World } from './fixture';
+import { startWorld, askVia, replyVia, counts, form, formToken, oid, type World } from './fixture';
 
 describe('threads: replies and the status rule', () => {
   let w: World;
@@ -21,22 +21,22 @@ describe('threads: replies and the status rule', () => {
     assert.equal(r1.body.threadStatus, 'awaiting_asker');
     assert.equal(r1.body.reply.author.role, 'moderator');
     assert.equal(r1.body.reply.system, false);
-    let doc = await col('threads').findOne({ _id: oid(t.id) });
+    let doc = await w.app.col('threads').findOne({ _id: oid(t.id) });
     assert.equal(doc!.status, 'awaiting_asker');
     assert.equal(doc!.replyCount, 1);
     assert.equal(doc!.lastPosterRole, 'moderator');
     assert.equal(doc!.lastActivityAt.toISOString(), w.app.clock.now().toISOString());
 
     await replyVia(w.other, t.id, 'Same problem here, following this.');
-    doc = await col('threads').findOne({ _id: oid(t.id) });
+    doc = await w.app.col('threads').findOne({ _id: oid(t.id) });
     assert.equal(doc!.status, 'awaiting_asker');
     assert.equal(doc!.replyCount, 2);
 
     await replyVia(w.asker, t.id, 'I have sent you a private message.');
-    doc = await col('threads').findOne({ _id: oid(t.id) });
+    doc = await w.app.col('threads').findOne({ _id: oid(t.id) });
     assert.equal(doc!.status, 'open');
     assert.equal(doc!.replyCount, 3);
-    const reply = await col('replies').findOne({ threadId: oid(t.id), bodySource: 'I have sent you a private message.' });
+    const reply = await w.app.col('replies').findOne({ threadId: oid(t.id), bodySource: 'I have sent you a private message.' });
     assert.ok(reply);
     assert.equal(reply.authorUsername, w.asker.user.username);
     assert.equal(reply.bodyHtml, '<p>I have sent you a private message.</p>');
@@ -59,7 +59,7 @@ describe('threads: replies and the status rule', () => {
         .set('X-CSRF-Token', role === 'anonymous' ? 'x' : w[role].csrf)
         .send({ body: 'A reply with enough text.' });
       assert.equal(res.status, status);
-      assert.equal(await col('replies').countDocuments({ threadId: oid(t.id) }), status === 201 ? 1 : 0);
+      assert.equal(await w.app.col('replies').countDocuments({ threadId: oid(t.id) }), status === 201 ? 1 : 0);
     });
   }
 
@@ -74,20 +74,20 @@ describe('threads: replies and the status rule', () => {
   for (const [name, body, status] of bad) {
     it(`rejects ${name} -> ${status}, nothing stored`, async () => {
       const t = await askVia(w.asker, w.products);
-      const before = await counts();
+      const before = await counts(w);
       const res = await w.other.agent
         .post(`/api/threads/${t.id}/replies`)
         .set('X-CSRF-Token', w.other.csrf)
         .send(body as object);
       assert.equal(res.status, status);
       assert.equal(res.body.error.code, 'validation');
-      assert.deepEqual(await counts(), before);
-      assert.equal((await col('threads').findOne({ _id: oid(t.id) }))!.replyCount, 0);
+      assert.deepEqual(await counts(w), before);
+      assert.equal((await w.app.col('threads').findOne({ _id: oid(t.id) }))!.replyCount, 0);
     });
   }
 
   it('unknown thread -> 404, malformed id -> 400, missing CSRF -> 403', async () => {
-    const before = await counts();
+    const before = await counts(w);
     const unknown = await w.other.agent
       .post('/api/threads/0123456789abcdef01234567/replies')
       .set('X-CSRF-Token', w.other.csrf)
@@ -101,7 +101,7 @@ describe('threads: replies and the status rule', () => {
     const t = await askVia(w.asker, w.products);
     const noCsrf = await w.other.agent.post(`/api/threads/${t.id}/replies`).send({ body: 'A reply with enough text.' });
     assert.equal(noCsrf.status, 403);
-    const after = await counts();
+    const after = await counts(w);
     assert.equal(after.replies, before.replies);
   });
 
@@ -117,8 +117,8 @@ describe('threads: replies and the status rule', () => {
       assert.equal(res.status, 409);
       assert.equal(res.body.error.code, 'locked');
     }
-    assert.equal(await col('replies').countDocuments({ threadId: oid(t.id) }), 0);
-    assert.equal((await col('threads').findOne({ _id: oid(t.id) }))!.replyCount, 0);
+    assert.equal(await w.app.col('replies').countDocuments({ threadId: oid(t.id) }), 0);
+    assert.equal((await w.app.col('threads').findOne({ _id: oid(t.id) }))!.replyCount, 0);
   });
 
   it('replies racing a lock either land (counted) or are refused (not stored)', async () => {
@@ -134,10 +134,10 @@ describe('threads: replies and the status rule', () => {
     const landed = results.slice(0, 8).filter((r) => r.status === 201).length;
     for (const r of results.slice(0, 8))
       assert.ok(r.status === 201 || (r.status === 409 && r.body.error.code === 'locked'), String(r.status));
-    const doc = await col('threads').findOne({ _id: oid(t.id) });
+    const doc = await w.app.col('threads').findOne({ _id: oid(t.id) });
     assert.equal(doc!.status, 'locked');
     assert.equal(doc!.replyCount, landed);
-    assert.equal(await col('replies').countDocuments({ threadId: oid(t.id) }), landed);
+    assert.equal(await w.app.col('replies').countDocuments({ threadId: oid(t.id) }), landed);
   });
 
   it('HTML reply form: posts and redirects to the reply anchor', async () => {
@@ -149,7 +149,7 @@ describe('threads: replies and the status rule', () => {
       .type('form')
       .send(form({ _csrf: formToken(page.text), body: 'Reply through the form.' }));
     assert.equal(res.status, 303);
-    const reply = await col('replies').findOne({ threadId: oid(t.id) });
+    const reply = await w.app.col('replies').findOne({ threadId: oid(t.id) });
     assert.ok(reply);
     assert.equal(res.headers.location, `${t.url}#reply-${reply._id}`);
   });
@@ -164,7 +164,7 @@ describe('threads: replies and the status rule', () => {
     assert.equal(res.status, 400);
     assert.match(res.text, />short<\/textarea>/);
     assert.match(res.text, /role="alert"/);
-    assert.equal(await col('replies').countDocuments({ threadId: oid(t.id) }), 0);
+    assert.equal(await w.app.col('replies').countDocuments({ threadId: oid(t.id) }), 0);
   });
 
   it('locked thread page shows the lock note instead of the form', async () => {

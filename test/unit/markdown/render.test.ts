@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { CODE_ELEMENTS } from '../../../server/markdown/raw-html';
 import { RENDERER_VERSION, renderMarkdown, renderPlainExcerpt } from '../../../server/markdown/render';
 
 /** Every tag in the output, as written (attributes included). */
@@ -237,5 +238,174 @@ describe('markdown/render', () => {
     const t0 = performance.now();
     renderMarkdown(post);
     assert.ok(performance.now() - t0 < 2000);
+  });
+});
+
+describe('markdown/render: a post never loses the member’s text (issue 18 item 1)', () => {
+  it('renderer version 2 (stored posts need `npm run forum -- rebake`)', () => {
+    assert.equal(RENDERER_VERSION, 2);
+  });
+
+  it('"The <title> of my portal page ..." keeps the tag as text and the next paragraph', () => {
+    const html = renderMarkdown('The <title> of my portal page shows the old name.\n\nThe favicon is also wrong.');
+    assert.equal(html, '<p>The &lt;title&gt; of my portal page shows the old name.</p>\n<p>The favicon is also wrong.</p>');
+  });
+
+  // Every tag the HTML parser reads as raw text, or the sanitizer drops with its content.
+  const SWALLOWERS = [
+    'title',
+    'textarea',
+    'style',
+    'xmp',
+    'script',
+    'iframe',
+    'noscript',
+    'plaintext',
+    'noembed',
+    'noframes',
+    'template',
+    'select',
+    'option',
+    'svg',
+    'math',
+    'object',
+    'listing',
+  ];
+  for (const tag of SWALLOWERS) {
+    // Code elements (script, style, svg...) without a partner are dropped alone; others are shown.
+    const shown = (t: string) => (CODE_ELEMENTS.has(t) ? '' : `&lt;${t}&gt;`);
+
+    it(`<${tag}> in a sentence, then more text: everything after survives`, () => {
+      const html = renderMarkdown(`Type it into the <${tag}> box first.\n\nThen press **Save** and wait.`);
+      assert.match(html, new RegExp(`Type it into the ${shown(tag)} box first\\.`), html);
+      assert.match(html, /<p>Then press <strong>Save<\/strong> and wait\.<\/p>/, html);
+    });
+
+    it(`<${tag}> at the start of a line, then more text and Markdown: everything after survives`, () => {
+      const html = renderMarkdown(`<${tag}>\nmy notes here\n\n- first step\n- second step`);
+      assert.match(html, new RegExp(shown(tag)), html);
+      assert.match(html, /my notes here/, html);
+      assert.match(html, /<ul>\s*<li>first step<\/li>\s*<li>second step<\/li>\s*<\/ul>/, html);
+    });
+
+    it(`upper-case <${tag.toUpperCase()}> with a stray closing tag keeps the text between`, () => {
+      const html = renderMarkdown(`before </${tag}> middle <${tag.toUpperCase()}> after`);
+      assert.match(renderPlainExcerpt(`before </${tag}> middle <${tag.toUpperCase()}> after`), /before.*middle.*after/);
+      assert.match(html, /before .*middle .*after/, html);
+    });
+  }
+
+  it('an unclosed comment does not hide the rest of the post', () => {
+    assert.equal(renderMarkdown('note <!-- draft\n\nThe rest.'), '<p>note &lt;!-- draft</p>\n<p>The rest.</p>');
+    assert.equal(renderMarkdown('<!-- draft\n\nThe rest.'), '<p>&lt;!-- draft</p>\n<p>The rest.</p>');
+    assert.equal(renderMarkdown('kept <!-- a closed comment --> too'), '<p>kept  too</p>');
+  });
+
+  it('unknown tags are shown as text: placeholders, key names, paths', () => {
+    assert.equal(
+      renderMarkdown('Open %AppData%/<username>/Settings, press <Enter>, then <Ctrl>+<S>.'),
+      '<p>Open %AppData%/&lt;username&gt;/Settings, press &lt;Enter&gt;, then &lt;Ctrl&gt;+&lt;S&gt;.</p>',
+    );
+  });
+
+  it('a disallowed tag with attributes is dropped alone, the text after it stays', () => {
+    assert.equal(renderMarkdown('<input type="checkbox" checked> remember me'), '<p> remember me</p>');
+    assert.equal(renderMarkdown('<svg onload=alert(1)> and then text'), '<p> and then text</p>');
+  });
+
+  it('pairs of other elements lose their tags but keep their text', () => {
+    assert.equal(renderMarkdown('<kbd>Ctrl</kbd> + <u>S</u> and <font color=red>red</font>'), '<p>Ctrl + S and red</p>');
+    assert.equal(renderMarkdown('Notes: <textarea>typed text</textarea> after'), '<p>Notes: typed text after</p>');
+    assert.equal(renderMarkdown('<textarea>typed text</textarea> after'), 'typed text after'); // an HTML block: no <p>
+  });
+
+  it('pairs of code elements go with their content (unchanged policy)', () => {
+    assert.equal(renderMarkdown('a <script>alert(1)</script> b'), '<p>a  b</p>');
+    assert.equal(renderMarkdown('a <style>p{color:red}</style> b'), '<p>a  b</p>');
+    assert.equal(renderMarkdown('<svg>\n<circle r="5"/>\n</svg>\n\nafter'), '<p>after</p>');
+  });
+
+  it('code spans and blocks still show tags literally', () => {
+    assert.equal(renderMarkdown('use `<title>` here'), '<p>use <code>&lt;title&gt;</code> here</p>');
+    assert.match(renderMarkdown('```\n<textarea>\n```\n\nafter'), /<pre><code>&lt;textarea&gt;\n<\/code><\/pre>\s*<p>after<\/p>/);
+  });
+
+  it('text after an inline <code> or <pre> is escaped, never read as tags', () => {
+    const html = renderMarkdown('x <code>a <title b</code> and more text');
+    assert.match(html, /a &lt;title b/);
+    assert.match(html, /and more text/);
+  });
+
+  it('allowed raw HTML still works', () => {
+    assert.equal(renderMarkdown('<details><summary>Log</summary>lines</details>'), '<details><summary>Log</summary>lines</details>');
+    assert.equal(renderMarkdown('a <strong>b</strong> <em>c</em>'), '<p>a <strong>b</strong> <em>c</em></p>');
+  });
+});
+
+describe('markdown/render: nesting and cost are bounded (issue 18 items 2 and 3)', () => {
+  const depthOf = (html: string, tag: string) => {
+    let depth = 0;
+    let max = 0;
+    for (const m of html.matchAll(new RegExp(`<(/?)${tag}\\b`, 'g'))) {
+      depth += m[1] ? -1 : 1;
+      max = Math.max(max, depth);
+    }
+    return max;
+  };
+
+  it("'>'.repeat(2000) renders, flattened past 16 levels, with the rest shown as text", () => {
+    const html = renderMarkdown('>'.repeat(2000));
+    assert.equal(depthOf(html, 'blockquote'), 16);
+    assert.equal((html.match(/&gt;/g) ?? []).length, 2000 - 16);
+  });
+
+  it('"> " x 5000 and ">\\t" x 5000 render', () => {
+    assert.equal(depthOf(renderMarkdown('> '.repeat(5000) + 'deep'), 'blockquote'), 16);
+    assert.match(renderMarkdown('> '.repeat(5000) + 'deep'), /deep/);
+    assert.equal(depthOf(renderMarkdown('>\t'.repeat(5000)), 'blockquote'), 16);
+  });
+
+  it('deeply nested lists render, flattened past 16 levels, keeping every item', () => {
+    const indented = Array.from({ length: 120 }, (_, i) => `${'  '.repeat(i)}- item ${i}`).join('\n');
+    const html = renderMarkdown(indented);
+    assert.ok(depthOf(html, 'ul') <= 16);
+    for (let i = 0; i < 120; i++) assert.match(html, new RegExp(`item ${i}\\b`));
+    assert.ok(depthOf(renderMarkdown('- '.repeat(5000) + 'x'), 'ul') <= 16);
+    assert.ok(depthOf(renderMarkdown('1. '.repeat(5000) + 'x'), 'ol') <= 16);
+    assert.ok(depthOf(renderMarkdown('> - '.repeat(3000) + 'x'), 'blockquote') <= 16);
+  });
+
+  it('deeply nested emphasis, strikethrough and links render', () => {
+    const em = renderMarkdown('*a **a '.repeat(1500) + 'b' + ' a** a*'.repeat(1500));
+    assert.ok(depthOf(em, 'strong') + depthOf(em, 'em') <= 32);
+    assert.match(em, /b/);
+    assert.doesNotThrow(() => renderMarkdown('~~a '.repeat(5000)));
+    const links = renderMarkdown('['.repeat(5000) + 'x' + '](u)'.repeat(5000));
+    assert.ok(depthOf(links, 'a') <= 1);
+    assert.doesNotThrow(() => renderMarkdown('['.repeat(10000) + 'x' + ']'.repeat(10000)));
+  });
+
+  it("'a' + 19,990 spaces + 'b' renders as one paragraph", () => {
+    assert.equal(renderMarkdown('a' + ' '.repeat(19990) + 'b'), `<p>a${' '.repeat(19990)}b</p>`);
+  });
+
+  it('single newlines still become <br>, hard breaks too, with spaces around them removed', () => {
+    assert.equal(renderMarkdown('one  \ntwo\nthree \n four\\\nfive'), '<p>one<br />two<br />three<br />four<br />five</p>');
+    assert.equal(
+      renderMarkdown('*a\nb* [c\nd](https://x.example)'),
+      '<p><em>a<br />b</em> <a href="https://x.example" rel="nofollow ugc noopener">c<br />d</a></p>',
+    );
+  });
+
+  it('a character reference in a long run without spaces is not cut in two', () => {
+    const html = renderMarkdown('x'.repeat(1020) + '&amp;' + 'y'.repeat(20));
+    assert.match(html, /x&amp;y/);
+    assert.doesNotMatch(html, /&amp;amp;/);
+  });
+
+  it('e-mail addresses and URLs next to long runs are still linked', () => {
+    const html = renderMarkdown(`${'a_b_'.repeat(3000)} mail me@example.com or https://example.com/x`);
+    assert.match(html, /href="mailto:me@example.com"/);
+    assert.match(html, /href="https:\/\/example.com\/x"/);
   });
 });

@@ -225,6 +225,12 @@ export class Collection {
     }
   }
 
+  /** If the write is undone, the text index's cached rows of the document may be stale. */
+  private forgetTextOnUndo(rid: number, txn: WriteTxn): void {
+    const text = this.text;
+    if (text) txn.record(() => text.forget(rid));
+  }
+
   private counts(dDocs: number, dBytes: number, txn: WriteTxn): void {
     this.count += dDocs;
     this.dataBytes += dBytes;
@@ -257,6 +263,7 @@ export class Collection {
     this.idIndex.add(rid, idKeys, txn);
     this.indexes.forEach((ix, i) => keysets[i] && ix.add(rid, keysets[i]!, txn));
     this.text?.insert(rid, doc);
+    this.forgetTextOnUndo(rid, txn);
     this.counts(1, bytes.length, txn);
     const key = this.cacheKey(rid);
     this.cache.setIfRoom(key, doc, bytes.length); // a bulk load does not flush the cache
@@ -289,6 +296,7 @@ export class Collection {
     if (reindexText) {
       this.text!.remove(rid);
       this.text!.insert(rid, newDoc);
+      this.forgetTextOnUndo(rid, txn);
     }
     this.counts(0, bytes.length - oldSize, txn);
     const key = this.cacheKey(rid);
@@ -305,6 +313,7 @@ export class Collection {
       if (keys) ix.remove(rid, keys, txn);
     }
     this.text?.remove(rid);
+    this.forgetTextOnUndo(rid, txn);
     this.counts(-1, -size, txn);
     const key = this.cacheKey(rid);
     this.cache.delete(key);

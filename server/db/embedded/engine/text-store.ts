@@ -18,6 +18,7 @@
 import type { Document } from 'bson';
 import type { IndexSpec } from '../engine-api';
 import { TextAnalyzer, textIndexOptionsFromSpec, type ParsedSearch, type TextQuery } from '../text';
+import { LRUCache } from 'lru-cache';
 import type { SqliteStore } from './sqlite-store';
 
 const LEVELS_PER_OCTAVE = 32;
@@ -95,6 +96,9 @@ function scoreIn(blob: Buffer, hash: number): number {
   return 0;
 }
 
+/** Memory for the term scores of recently scored documents (per text index). */
+const TERMS_CACHE_BYTES = 8 * 1024 * 1024;
+
 /** One score level of a term: its FTS5 token, how many documents it holds, a score bound. */
 export interface Level {
   token: string;
@@ -111,6 +115,12 @@ export class SqlTextIndex {
   private readonly fts: string;
   private readonly vocab: string;
   private readonly terms: string;
+  /**
+   * Term-score rows of recently scored documents: a repeated search reads no row again.
+   * A row changes only through insert/remove here, which evict it (and a rolled-back write
+   * evicts it again through `forget`).
+   */
+  private readonly termRows = new LRUCache<number, Buffer>({ maxSize: TERMS_CACHE_BYTES, sizeCalculation: (b) => b.length + 32 });
 
   constructor(
     private readonly store: SqliteStore,
@@ -158,11 +168,18 @@ export class SqlTextIndex {
     for (const [term, score] of scores) byTerm.set(indexTerm(term), (byTerm.get(indexTerm(term)) ?? 0) + score);
     let tokens = '';
     for (const [term, score] of byTerm) tokens += (tokens ? ' ' : '') + tokenOf(term, levelOf(score));
+    this.termRows.delete(rid);
     this.sql(this.fts, 'ins', `INSERT INTO ${this.fts} (rowid, tok) VALUES (?, ?)`).run(rid, tokens);
     this.sql(this.terms, 'ins', `INSERT INTO ${this.terms} (rid, terms) VALUES (?, ?)`).run(rid, encodeTerms(byTerm));
   }
 
+  /** Drops what is cached about a document (its write was undone). */
+  forget(rid: number): void {
+    this.termRows.delete(rid);
+  }
+
   remove(rid: number): void {
+    this.termRows.delete(rid);
     const gone = this.sql(this.terms, 'del', `DELETE FROM ${this.terms} WHERE rid = ?`).run(rid);
     if (gone.changes) this.sql(this.fts, 'del', `DELETE FROM ${this.fts} WHERE rowid = ?`).run(rid);
   }
@@ -171,31 +188,36 @@ export class SqlTextIndex {
     return this.analyzer.parseQuery(query as unknown as TextQuery);
   }
 
-  /** A document's stored scores for the given term hashes (null: not in the index). */
-  scoresOf(rid: number, hashes: readonly number[]): number[] | null {
-    const blob = this.sql(this.terms, 'get', `SELECT terms FROM ${this.terms} WHERE rid = ?`, 'pluck').get(rid) as Buffer | undefined;
-    if (!blob) return null;
-    return hashes.map((h) => scoreIn(blob, h));
-  }
-
   /**
    * Stored scores for the given term hashes of many documents at once (one SQLite query):
    * rid -> scores; a document not in the index is missing from the result.
    */
   scoresOfMany(rids: readonly number[], hashes: readonly number[]): Map<number, number[]> {
     const out = new Map<number, number[]>();
-    if (!rids.length) return out;
+    const missing: number[] = [];
+    for (const rid of rids) {
+      const blob = this.termRows.get(rid);
+      if (blob)
+        out.set(
+          rid,
+          hashes.map((h) => scoreIn(blob, h)),
+        );
+      else missing.push(rid);
+    }
+    if (!missing.length) return out;
     const rows = this.sql(
       this.terms,
       'getMany',
       `SELECT rid, terms FROM ${this.terms} WHERE rid IN (SELECT value FROM json_each(?))`,
       'raw',
-    ).all(JSON.stringify(rids)) as [number, Buffer][];
-    for (const [rid, blob] of rows)
+    ).all(JSON.stringify(missing)) as [number, Buffer][];
+    for (const [rid, blob] of rows) {
+      this.termRows.set(rid, blob);
       out.set(
         rid,
         hashes.map((h) => scoreIn(blob, h)),
       );
+    }
     return out;
   }
 

@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import type { Logger } from '../../../logger';
+import type { Logger } from '../../../kernel/logger';
 import type { CursorStore } from '../cursors';
 import type { Engine } from '../engine-api';
 import { commandError } from '../errors';

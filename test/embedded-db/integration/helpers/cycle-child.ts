@@ -3,11 +3,11 @@
  * cycle on the embedded server, then nothing. With no leaked handle the process exits
  * by itself; if it does not, the unref'd timer reports what is still open.
  */
-import mongoose, { Schema } from 'mongoose';
+import { Schema } from 'mongoose';
 import { startTestDatabase } from '../../../../server/db/connect';
 
 const db = await startTestDatabase();
-const Note = mongoose.model('CycleNote', new Schema({ text: { type: String, index: true } }));
+const Note = db.connection.model('CycleNote', new Schema({ text: { type: String, index: true } }));
 await Note.init();
 await Note.create({ text: 'hello' });
 if ((await Note.findOne({ text: 'hello' }).lean())?.text !== 'hello') throw new Error('read back failed');

@@ -1,0 +1,39 @@
+import type { Connection } from 'mongoose';
+import { auditEntrySchema } from './audit-entry';
+import { blockSchema } from './block';
+import { conversationSchema } from './conversation';
+import { loginAttemptSchema } from './login-attempt';
+import { messageSchema } from './message';
+import { notificationSchema, type NotificationDoc } from './notification';
+import { productSchema, type ProductDoc } from './product';
+import { replySchema, type ReplyDoc } from './reply';
+import { revisionSchema, type RevisionDoc } from './revision';
+import { threadSchema, type ThreadDoc } from './thread';
+import { userSchema } from './user';
+import { feedbackDailySchema, firstResponseSchema, voteSchema, type FeedbackDailyDoc, type FirstResponseDoc, type VoteDoc } from './vote';
+
+/**
+ * Binds every schema to one mongoose connection. The composition root (server/compose.ts)
+ * calls it once per connection, so two apps in one process (tests, benchmarks) never share
+ * models, and nothing registers models on mongoose's global default connection.
+ */
+export function createModels(db: Connection) {
+  return {
+    AuditEntry: db.model('AuditEntry', auditEntrySchema),
+    Block: db.model('Block', blockSchema),
+    Conversation: db.model('Conversation', conversationSchema),
+    LoginAttempt: db.model('LoginAttempt', loginAttemptSchema),
+    Message: db.model('Message', messageSchema),
+    Notification: db.model<NotificationDoc>('Notification', notificationSchema),
+    Product: db.model<ProductDoc>('Product', productSchema),
+    Reply: db.model<ReplyDoc>('Reply', replySchema),
+    Revision: db.model<RevisionDoc>('Revision', revisionSchema),
+    Thread: db.model<ThreadDoc>('Thread', threadSchema),
+    User: db.model('User', userSchema),
+    Vote: db.model<VoteDoc>('Vote', voteSchema),
+    FeedbackDaily: db.model<FeedbackDailyDoc>('FeedbackDaily', feedbackDailySchema),
+    FirstResponse: db.model<FirstResponseDoc>('FirstResponse', firstResponseSchema),
+  };
+}
+
+export type Models = ReturnType<typeof createModels>;

@@ -1,0 +1,121 @@
+/**
+ * The composition root: the one place that builds every service of the forum with its
+ * dependencies. main.ts, the CLI, the test kit (test/helpers/) and the browser tests' server
+ * all boot through createServices(), so they run the same wiring. Nothing is module-level
+ * state: two forums built in one process (tests, benchmarks) share nothing, not even models
+ * (each is bound to its own database connection).
+ */
+import type { Connection } from 'mongoose';
+import { createModels } from '../models';
+import type { Config } from './config';
+import { createAudit } from './audit';
+import { createAuth } from './auth';
+import { fixedRules, supportRulesFromConfig } from './calendar';
+import { seedDemoContent } from './demo';
+import { createFeedback } from './feedback';
+import { CacheRegistry } from './kernel/cache';
+import type { Clock } from './kernel/clock';
+import type { CoreDeps } from './kernel/deps';
+import { EventBus } from './kernel/events';
+import { JobRegistry } from './kernel/jobs';
+import type { Logger } from './kernel/logger';
+import { createMessages } from './messages';
+import { createNotificationService } from './notifications';
+import { createSearch } from './search';
+import { createSupport } from './support';
+import { createThreads } from './threads';
+
+export interface ServiceDeps {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  /** This forum's database connection (server/db/connect.ts); models are bound to it. */
+  db: Connection;
+}
+
+/** How long the header's unread counts are taken from memory (the 'viewer-counts' cache). */
+export const VIEWER_COUNTS_MS = 3_000;
+
+export function createServices(deps: ServiceDeps) {
+  const { config, clock, logger, db } = deps;
+  const events = new EventBus(logger);
+  const caches = new CacheRegistry(clock);
+  const models = createModels(db);
+  const core: CoreDeps = { config, clock, logger, models, events, caches };
+  const rules = fixedRules(supportRulesFromConfig(config));
+
+  const audit = createAudit(models);
+  const notifications = createNotificationService({ models, clock, events });
+  const auth = createAuth(core, { rules });
+  const threads = createThreads(core, { rules, audit });
+  const support = createSupport(core, { rules, threads, notifications });
+  const messages = createMessages(core, { audit, threads });
+  const feedback = createFeedback(core, { rules });
+  const search = createSearch({ models, threads });
+  const jobs = new JobRegistry(logger);
+
+  // The header's badges: one short cache per person, dropped when what it counts changes.
+  const viewerCounts = caches.create<{ notifications: number; messages: number }>('viewer-counts', {
+    max: 10_000,
+    ttlMs: VIEWER_COUNTS_MS,
+  });
+  events.on('viewer.changed', (e) => e.userIds.forEach((id) => viewerCounts.delete(id)));
+  events.on('viewers.changed', () => viewerCounts.clear());
+
+  const services = {
+    config,
+    clock,
+    logger,
+    db,
+    models,
+    events,
+    caches,
+    rules,
+    jobs,
+    audit,
+    auth,
+    notifications,
+    threads,
+    support,
+    messages,
+    feedback,
+    search,
+    /** Unread notifications and messages for the header (cached briefly per person). */
+    headerCounts: (actor: { id: string; username: string; displayName: string; role: 'member' | 'moderator' | 'admin' }) =>
+      viewerCounts.getOrLoad(actor.id, async () => {
+        const [n, m] = await Promise.all([notifications.unreadCount(actor), messages.unreadCount(actor)]);
+        return { notifications: n, messages: m };
+      }),
+
+    /**
+     * Work done once per process after the database is connected, before serving: indexes,
+     * the default products, demo content on an empty database (DEMO_CONTENT), and the
+     * scheduled jobs (JOBS_ENABLED, unless `jobs: false`).
+     */
+    /** Builds the indexes of every model (idempotent): the CLI needs no more than this. */
+    async init(): Promise<void> {
+      await Promise.all(Object.values(models).map((m) => m.init()));
+    },
+
+    async start(opts: { jobs?: boolean; demo?: boolean } = {}): Promise<void> {
+      await services.init();
+      await threads.products.ensureDefaults();
+      if (opts.demo ?? config.DEMO_CONTENT) {
+        if (await seedDemoContent(services)) logger.info('empty database: demo content created');
+      }
+      support.registerJobs(jobs);
+      messages.registerJobs(jobs, rules.current().calendar.settings.zone);
+      if (opts.jobs ?? config.JOBS_ENABLED) await jobs.start();
+    },
+
+    /** Graceful stop, before the database closes: jobs finish, buffered view counts are written. */
+    async stop(): Promise<void> {
+      await jobs.stop();
+      await threads.flushViews().catch((err: unknown) => logger.error({ err }, 'could not write the buffered view counts'));
+      threads.stop();
+    },
+  };
+  return services;
+}
+
+export type Services = ReturnType<typeof createServices>;

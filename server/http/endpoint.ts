@@ -1,0 +1,186 @@
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { isAdmin, isStaff, type Actor } from '../kernel/actor';
+import { AppError, ForbiddenError, UnauthorizedError } from '../kernel/errors';
+import type { RateAction } from './rate-limit';
+import { noStore } from './security';
+
+/**
+ * One declaration per endpoint: the page route and its `/api/...` JSON twin, who may call it,
+ * its rate limit, how the request becomes the service input, the one service call, and how
+ * the result is shown as HTML and as JSON. `mountEndpoints` registers both routes with the
+ * guards ALWAYS in this order:
+ *
+ *   1. access  anonymous -> sign-in page (HTML GET) or 401; signed in but not allowed -> 403
+ *   2. CSRF    every state change (any method but GET/HEAD) -> 403 `csrf` when the token is bad
+ *   3. limit   the named rate limit -> 429 with Retry-After
+ *   4. input   parse and validate -> 400 `validation`, nothing changed
+ *   5. run     the service call (which checks object access: someone else's object is a 404)
+ *   6. answer  HTML (render or redirect) or JSON (`status`, body)
+ *
+ * Errors take one path (server/http/error-handler.ts): JSON `{error: {code, message, ...}}`
+ * for the API twin, an error page for pages, or, when the endpoint declares `form`, the form
+ * again with what the person typed and the message (nothing a user typed is lost).
+ */
+export type Access = 'public' | 'user' | 'staff' | 'admin';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type RouteSpec = `${Method} /${string}`;
+
+export interface Call<I> {
+  actor: Actor | null;
+  input: I;
+  req: Request;
+  res: Response;
+}
+
+/** A page to show again after a 4xx, with the person's input and the error. */
+export interface FormView {
+  view: string;
+  locals: Record<string, unknown>;
+}
+
+export interface Endpoint<I = unknown, R = unknown> {
+  /** The HTML route, e.g. `POST /threads/:id/replies` (or several paths for one page). */
+  page?: RouteSpec | RouteSpec[];
+  /** The JSON twin, e.g. `POST /api/threads/:id/replies`. */
+  api?: RouteSpec;
+  access: Access;
+  /** A named rate limit, or a function choosing one per request (undefined: none). */
+  limit?: RateAction | ((req: Request) => RateAction | undefined);
+  /** The service input from params, query and body; throws ValidationError. */
+  input?: (req: Request, kind: 'page' | 'api') => I;
+  /** The one service call. */
+  run: (call: Call<I>) => Promise<R> | R;
+  /** HTML answer: render or redirect. Required when `page` is set. */
+  html?: (res: Response, result: R, call: Call<I>) => void | Promise<void>;
+  /** JSON body (default: the result itself). Undefined -> 204. */
+  json?: (result: R, call: Call<I>) => unknown;
+  /** JSON success status (default 200). */
+  status?: number;
+  /** Built only after a 4xx on the page route: the form to render again. */
+  form?: (req: Request, err: AppError) => FormView | Promise<FormView>;
+  /** Responses may hold a secret: `Cache-Control: no-store`. */
+  noStore?: boolean;
+}
+
+/** An endpoint of any input and result type, for lists of declarations. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyEndpoint = Endpoint<any, any>;
+
+/** What the helper needs from the app: CSRF verification and the named rate limiters. */
+export interface EndpointPlumbing {
+  csrf: RequestHandler;
+  limit: (action: RateAction) => RequestHandler;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set by mountEndpoints: this route answers JSON (the API twin). */
+    api?: boolean;
+    /** Set by mountEndpoints on a page route: the form to show again after a 4xx. */
+    formView?: () => Promise<FormView | null>;
+  }
+}
+
+/** JSON for API twins, and for any other `/api/` path (404s, body parse errors). */
+export function isApiRequest(req: Request): boolean {
+  return req.api ?? req.originalUrl.startsWith('/api/');
+}
+
+/** The actor for a request (or null). */
+export const actorOf = (req: { user?: Express.User }): Actor | null => (req.user ? { ...req.user } : null);
+
+function accessGuard(access: Access, kind: 'page' | 'api'): RequestHandler {
+  return (req, res, next) => {
+    if (access === 'public') return next();
+    const actor = req.user;
+    if (!actor) {
+      if (kind === 'page' && req.method === 'GET') return res.redirect(`/login?next=${encodeURIComponent(req.originalUrl)}`);
+      return next(new UnauthorizedError());
+    }
+    if (access === 'staff' && !isStaff(actor)) return next(new ForbiddenError('Only support moderators can do that.'));
+    if (access === 'admin' && !isAdmin(actor)) return next(new ForbiddenError('Only administrators can do that.'));
+    next();
+  };
+}
+
+function limitGuard(limit: Endpoint['limit'], plumbing: EndpointPlumbing): RequestHandler | null {
+  if (!limit) return null;
+  if (typeof limit === 'string') return plumbing.limit(limit);
+  return (req, res, next) => {
+    const action = limit(req);
+    return action ? plumbing.limit(action)(req, res, next) : next();
+  };
+}
+
+function handler<I, R>(e: Endpoint<I, R>, kind: 'page' | 'api'): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    if (kind === 'page' && e.form) {
+      const form = e.form;
+      // The router resets req.params once the error leaves this route: keep this route's.
+      const params = req.params;
+      req.formView = async () => {
+        const err = res.locals.endpointError as AppError | undefined;
+        req.params = params;
+        return err ? form(req, err) : null;
+      };
+    }
+    try {
+      const input = (e.input ? e.input(req, kind) : undefined) as I;
+      const call: Call<I> = { actor: actorOf(req), input, req, res };
+      const result = await e.run(call);
+      if (kind === 'page') {
+        await e.html!(res, result, call);
+        return;
+      }
+      const body = e.json ? e.json(result, call) : result;
+      if (body === undefined) res.status(204).end();
+      else res.status(e.status ?? 200).json(body);
+    } catch (err) {
+      if (err instanceof AppError) res.locals.endpointError = err;
+      next(err);
+    }
+  };
+}
+
+/**
+ * Registers every endpoint's page route and API twin on a new router, guards in the order
+ * documented above. Throws at start-up on a declaration that cannot work (a page without an
+ * HTML renderer, an API twin outside /api/).
+ */
+export function mountEndpoints(endpoints: readonly AnyEndpoint[], plumbing: EndpointPlumbing): Router {
+  const router = Router();
+  for (const e of endpoints) {
+    const routes: Array<['page' | 'api', RouteSpec]> = [
+      ...[e.page ?? []].flat().map((r) => ['page', r] as ['page', RouteSpec]),
+      ...(e.api ? [['api', e.api] as ['api', RouteSpec]] : []),
+    ];
+    for (const [kind, spec] of routes) {
+      const [method, path] = spec.split(' ') as [Method, string];
+      if (kind === 'page' && !e.html) throw new Error(`endpoint ${spec} has a page route but no html renderer`);
+      if (kind === 'api' && !path.startsWith('/api/')) throw new Error(`endpoint ${spec}: an API twin lives under /api/`);
+      const chain: RequestHandler[] = [];
+      if (kind === 'api') chain.push(markApi);
+      if (e.noStore) chain.push(noStore);
+      chain.push(accessGuard(e.access, kind));
+      if (method !== 'GET') chain.push(plumbing.csrf);
+      const limit = limitGuard(e.limit, plumbing);
+      if (limit) chain.push(limit);
+      chain.push(handler(e, kind));
+      router[method.toLowerCase() as Lowercase<Method>](path, ...chain);
+    }
+  }
+  return router;
+}
+
+const markApi: RequestHandler = (req, _res, next) => {
+  req.api = true;
+  next();
+};
+
+/**
+ * Declares one endpoint with its types inferred (input from `input`, result from `run`).
+ * The identity function: it exists so each declaration is checked on its own.
+ */
+export function endpoint<I, R>(e: Endpoint<I, R>): Endpoint<I, R> {
+  return e;
+}

@@ -1,0 +1,26 @@
+import { ROLES, type Role } from '../../models/user';
+
+export { ROLES, type Role };
+
+/**
+ * The signed-in person as services see it. Services take `(actor, input)`; they never
+ * see `req`. `null` is an anonymous reader.
+ */
+export interface Actor {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface User extends Actor {}
+  }
+}
+
+/** Moderators and administrators: the support team. */
+export const isStaff = (actor: Actor | null | undefined): boolean => !!actor && (actor.role === 'moderator' || actor.role === 'admin');
+
+export const isAdmin = (actor: Actor | null | undefined): boolean => !!actor && actor.role === 'admin';

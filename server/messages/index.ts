@@ -1,0 +1,38 @@
+/**
+ * Private messages: conversations between members and support, linked to threads; secure
+ * fields (encrypted, masked, audited reveals, purged after expiry). The public entry of the
+ * messages domain.
+ */
+import type { AuditLog } from '../audit';
+import type { CoreDeps } from '../kernel/deps';
+import type { JobRegistry } from '../kernel/jobs';
+import type { Threads } from '../threads';
+import { recountConversations } from './repair';
+import { purgeExpiredSecureFields } from './secure-fields';
+import { createMessageService } from './service';
+
+/** Daily at 03:15 in the desk's zone, when nobody is waiting for anything. */
+export const SECURE_FIELD_PURGE_SCHEDULE = '15 3 * * *';
+
+export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads: Threads }) {
+  const { models, events, clock } = core;
+  const service = createMessageService({ models, config: core.config, clock, events, audit: deps.audit, threads: deps.threads });
+  const purge = (now: Date = clock.now()) => purgeExpiredSecureFields(models.Message, now);
+
+  function registerJobs(jobs: JobRegistry, timezone: string): void {
+    jobs.register({ name: 'secure-field-purge', schedule: SECURE_FIELD_PURGE_SCHEDULE, timezone, run: () => purge() });
+  }
+
+  return {
+    ...service,
+    /** Removes expired secure-field ciphertexts (the daily job; CLI `purge-secure-fields`). */
+    purgeExpiredSecureFields: purge,
+    /** Recomputes conversation counters (CLI `recount-messages`). */
+    recount: () => recountConversations(models, events),
+    registerJobs,
+  };
+}
+
+export type Messages = ReturnType<typeof createMessages>;
+
+export { messageEndpoints } from './endpoints';

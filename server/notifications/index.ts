@@ -1,0 +1,3 @@
+/** In-app notifications: the public entry of the notifications domain. */
+export { createNotificationService, notificationJson, type NotificationService, type NotifyInput, type NotificationView } from './service';
+export { notificationEndpoints } from './endpoints';

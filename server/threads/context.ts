@@ -1,0 +1,22 @@
+import type { Models } from '../../models';
+import type { SupportRulesSource } from '../calendar';
+import type { Clock } from '../kernel/clock';
+import type { EventBus } from '../kernel/events';
+import type { Logger } from '../kernel/logger';
+import type { PageCache } from './page-cache';
+import type { Products } from './products';
+import type { Signatures } from './signatures';
+import type { ViewCounter } from './views-counter';
+
+/** What the threads domain's services share: built once in server/threads/index.ts. */
+export interface ThreadsContext {
+  models: Pick<Models, 'Thread' | 'Reply' | 'Revision' | 'User' | 'Product'>;
+  clock: Clock;
+  logger: Logger;
+  rules: SupportRulesSource;
+  events: EventBus;
+  pageCache: PageCache;
+  views: ViewCounter;
+  signatures: Signatures;
+  products: Products;
+}

@@ -1,0 +1,350 @@
+import type { Request } from 'express';
+import type { Actor } from '../kernel/actor';
+import { NotFoundError } from '../kernel/errors';
+import { z } from 'zod';
+import { objectIdString, parseId, parseInput } from '../kernel/validate';
+import { safeRedirectPath } from '../http/redirect';
+import { endpoint, type AnyEndpoint } from '../http/endpoint';
+import { renderMarkdown } from '../markdown/render';
+import type { Threads } from './index';
+import {
+  acceptBody,
+  askForm,
+  askJson,
+  BODY_MAX,
+  BODY_MIN,
+  listQuery,
+  lockBody,
+  productBody,
+  replyBody,
+  threadEdit,
+  threadPageQuery,
+  TITLE_MAX,
+  TITLE_MIN,
+} from './schemas';
+import { replyJson, threadJson, threadSummaryJson, threadUrl, STATUS_LABELS } from './present';
+
+const HEX24 = /^[0-9a-fA-F]{24}$/;
+const redactionSchema = z.object({
+  postType: z.enum(['thread', 'reply']),
+  postId: objectIdString,
+  text: z.string().min(3).max(2000),
+});
+const limits = { TITLE_MIN, TITLE_MAX, BODY_MIN, BODY_MAX };
+
+/** What other domains add to thread pages (wired in server/compose.ts; threads imports none of them). */
+export interface ThreadPageExtras {
+  /** Per-viewer locals of a thread page: linked conversations, the reader's own votes, flash messages. */
+  viewerLocals(actor: Actor | null, threadId: string, replyIds: string[], query: Request['query']): Promise<Record<string, unknown>>;
+  /** "Similar questions" for the ask form's preview (no-JS path). */
+  similar(actor: Actor | null, title: string): Promise<Array<{ id: string; title: string; url: string; status: string }>>;
+}
+
+type AskForm = { title: string; body: string; products: string[] };
+type AskIn = { preview: AskForm; ask?: undefined } | { ask: { title: string; body: string; products: string[] }; preview?: undefined };
+
+/** A form field as typed, for showing it again: strings only, never an object a client sent. */
+const typed = (v: unknown, max: number): string => (typeof v === 'string' ? v.slice(0, max) : '');
+
+/**
+ * Thread, reply and product routes: each page with its JSON twin where one exists. Page
+ * locals shared by every page (fmt, now, STATUS_LABELS, the support deadline formatter) come
+ * from server/app.ts.
+ */
+export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): AnyEndpoint[] {
+  const askLocals = async (
+    form: { title: string; body: string; products: string[] },
+    preview: string | null = null,
+    similar: unknown[] = [],
+  ) => ({
+    title: 'Ask a question',
+    form,
+    products: await threads.products.list(),
+    preview,
+    limits,
+    similar,
+  });
+  const askFormOf = (req: Request) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    return {
+      title: typed(b.title, TITLE_MAX * 2),
+      body: typed(b.body, BODY_MAX * 2),
+      products: (Array.isArray(b.products) ? b.products : [b.products]).filter((p): p is string => typeof p === 'string'),
+    };
+  };
+  const productsLocals = async (form: { name: string } = { name: '' }) => ({
+    title: 'Products',
+    products: await threads.products.list(),
+    form,
+  });
+  const editThreadLocals = (id: string, form: { title: string; body: string }, back: string) => ({
+    title: 'Edit question',
+    kind: 'thread',
+    form: { id, ...form },
+    action: `/threads/${id}/edit`,
+    back,
+    limits,
+  });
+  const editReplyLocals = (id: string, body: string, back: string) => ({
+    title: 'Edit reply',
+    kind: 'reply',
+    form: { id, body },
+    action: `/replies/${id}/edit`,
+    back,
+    limits,
+  });
+
+  /** The thread page for one reader: cached HTML for anonymous readers, per-viewer locals otherwise. */
+  async function threadPageLocals(actor: Actor | null, id: string, page: number, query: Request['query']) {
+    const data = await threads.getThreadPage(actor, id, { page });
+    const viewer = await extras.viewerLocals(
+      actor,
+      id,
+      data.replies.map((r) => r.id),
+      query,
+    );
+    return { title: data.thread.title, page: data, replyDraft: '', ...viewer };
+  }
+
+  return [
+    endpoint({
+      page: ['GET /', 'GET /threads'],
+      api: 'GET /api/threads',
+      access: 'public',
+      input: (req) => parseInput(listQuery, req.query),
+      run: ({ actor, input }) => Promise.all([threads.listThreads(actor, input), threads.products.list()]),
+      html: (res, [list, products]) =>
+        res.render('threads/list', { title: list.status ? STATUS_LABELS[list.status] : 'Questions', list, products }),
+      json: ([list]) => ({ threads: list.threads.map(threadSummaryJson), page: list.page, pages: list.pages, total: list.total }),
+    }),
+    endpoint({
+      page: 'GET /ask',
+      access: 'user',
+      run: () => askLocals({ title: '', body: '', products: [] }),
+      html: (res, locals) => res.render('threads/ask', locals),
+    }),
+    // "Preview" stores nothing, so it is not counted against the question limit.
+    endpoint({
+      page: 'POST /ask',
+      api: 'POST /api/threads',
+      access: 'user',
+      limit: (req: Request) => (req.body?.intent === 'preview' ? undefined : 'question'),
+      input: (req, kind): AskIn => {
+        if (kind === 'page' && req.body?.intent === 'preview') return { preview: askFormOf(req) };
+        return { ask: parseInput(kind === 'api' ? askJson : askForm, req.body) };
+      },
+      run: async ({ actor, input }) => {
+        if (input.preview) {
+          const form = input.preview;
+          const preview = form.body.trim() ? renderMarkdown(form.body.slice(0, BODY_MAX)) : '';
+          // No-JS users get the "Similar questions" list here (public/js/similar.js does it live).
+          return { preview: await askLocals(form, preview, await extras.similar(actor, form.title.slice(0, TITLE_MAX))) };
+        }
+        return { thread: await threads.createThread(actor, input.ask!) };
+      },
+      html: (res, out) => ('preview' in out ? res.render('threads/ask', out.preview) : res.redirect(303, out.thread!.url)),
+      json: (out) => ({ thread: threadJson(out.thread!) }),
+      status: 201,
+      form: async (req) => ({ view: 'threads/ask', locals: await askLocals(askFormOf(req)) }),
+    }),
+    endpoint({
+      page: 'GET /threads/:id/edit',
+      access: 'user',
+      input: (req) => parseId(req.params.id),
+      run: ({ actor, input }) => threads.getThreadForEdit(actor, input),
+      html: (res, t) => res.render('threads/edit', editThreadLocals(t.id, { title: t.title, body: t.body }, threadUrl(t.id, t.slug))),
+    }),
+    endpoint({
+      page: 'POST /threads/:id/edit',
+      api: 'PATCH /api/threads/:id',
+      access: 'user',
+      limit: 'post',
+      input: (req) => ({ id: parseId(req.params.id), edit: parseInput(threadEdit, { title: req.body?.title, body: req.body?.body }) }),
+      run: ({ actor, input }) => threads.editThread(actor, input.id, input.edit),
+      html: (res, thread) => res.redirect(303, thread.url),
+      json: (thread) => ({ thread: threadJson(thread) }),
+      form: (req) => {
+        const id = String(req.params.id);
+        return {
+          view: 'threads/edit',
+          locals: editThreadLocals(
+            id,
+            { title: typed(req.body?.title, TITLE_MAX * 2), body: typed(req.body?.body, BODY_MAX * 2) },
+            `/threads/${id}`,
+          ),
+        };
+      },
+    }),
+    endpoint({
+      page: 'GET /threads/:id{/:slug}',
+      access: 'public',
+      input: (req) => {
+        const id = String(req.params.id);
+        if (!HEX24.test(id)) throw new NotFoundError('That thread does not exist.');
+        return { id: id.toLowerCase(), slug: req.params.slug as string | undefined, ...parseInput(threadPageQuery, req.query) };
+      },
+      run: async ({ actor, input, req }) => {
+        const countView = () => threads.recordView(actor, input.id, { ip: req.ip ?? '', userAgent: req.get('user-agent') });
+        // Anonymous readers all see the same page: served from the short-lived HTML cache
+        // (page-cache.ts; dropped on every event that changes the thread).
+        if (!actor) {
+          const hit = threads.pageCache.html.get(input.id, input.page);
+          if (hit && (input.slug === undefined || input.slug === hit.slug)) {
+            countView();
+            return { cached: hit.html };
+          }
+        }
+        const gen = threads.pageCache.generation(input.id);
+        const locals = await threadPageLocals(actor, input.id, input.page, req.query);
+        const t = locals.page.thread;
+        if (input.slug !== undefined && input.slug !== t.slug) {
+          return { redirect: `${t.url}${input.page > 1 ? `?page=${input.page}` : ''}` };
+        }
+        if (countView()) t.views += 1;
+        return { locals, gen, slug: t.slug };
+      },
+      html: (res, out, { actor, input, req }) => {
+        if ('cached' in out) return void res.type('html').send(out.cached);
+        if ('redirect' in out) return res.redirect(301, out.redirect!);
+        res.render('threads/thread', out.locals, (err: Error | null, html: string) => {
+          if (err) return req.next?.(err);
+          if (!actor) threads.pageCache.html.set(input.id, input.page, { html, slug: out.slug! }, out.gen!);
+          res.type('html').send(html);
+        });
+      },
+    }),
+    endpoint({
+      api: 'GET /api/threads/:id',
+      access: 'public',
+      input: (req) => ({ id: parseId(req.params.id), ...parseInput(threadPageQuery, req.query) }),
+      run: async ({ actor, input, req }) => {
+        const page = await threads.getThreadPage(actor, input.id, { page: input.page });
+        if (threads.recordView(actor, input.id, { ip: req.ip ?? '', userAgent: req.get('user-agent') })) page.thread.views += 1;
+        return page;
+      },
+      json: (page) => ({ thread: threadJson(page.thread), replies: page.replies.map(replyJson), page: page.page, pages: page.pages }),
+    }),
+    // On a refused reply the thread page comes back with the draft and the message.
+    endpoint({
+      page: 'POST /threads/:id/replies',
+      api: 'POST /api/threads/:id/replies',
+      access: 'user',
+      limit: 'post',
+      input: (req) => ({ id: parseId(req.params.id), reply: parseInput(replyBody, req.body) }),
+      run: ({ actor, input }) => threads.createReply(actor, input.id, input.reply),
+      html: (res, created) => res.redirect(303, created.url),
+      json: (created) => ({ reply: replyJson(created.reply), threadStatus: created.threadStatus }),
+      status: 201,
+      form: async (req) => {
+        const locals = await threadPageLocals(req.user ?? null, parseId(req.params.id), 1, {});
+        return { view: 'threads/thread', locals: { ...locals, replyDraft: typed(req.body?.body, BODY_MAX * 2) } };
+      },
+    }),
+    endpoint({
+      page: 'POST /threads/:id/accept',
+      api: 'POST /api/threads/:id/accept',
+      access: 'user',
+      input: (req) => ({ id: parseId(req.params.id), ...parseInput(acceptBody, req.body) }),
+      run: ({ actor, input }) => threads.acceptAnswer(actor, input.id, input.replyId),
+      html: (res, thread, { input }) => res.redirect(303, `${thread.url}#reply-${input.replyId}`),
+      json: (thread) => ({ thread: threadJson(thread) }),
+    }),
+    endpoint({
+      page: 'POST /threads/:id/unaccept',
+      api: 'DELETE /api/threads/:id/accept',
+      access: 'user',
+      input: (req) => parseId(req.params.id),
+      run: ({ actor, input }) => threads.unacceptAnswer(actor, input),
+      html: (res, thread) => res.redirect(303, thread.url),
+      json: (thread) => ({ thread: threadJson(thread) }),
+    }),
+    endpoint({
+      page: 'POST /threads/:id/lock',
+      api: 'POST /api/threads/:id/lock',
+      access: 'staff',
+      input: (req) => ({ id: parseId(req.params.id), ...parseInput(lockBody, req.body) }),
+      run: ({ actor, input }) => threads.lockThread(actor, input.id, { note: input.reason }),
+      html: (res, thread) => res.redirect(303, thread.url),
+      json: (thread) => ({ thread: threadJson(thread) }),
+    }),
+    endpoint({
+      page: 'POST /threads/:id/unlock',
+      api: 'DELETE /api/threads/:id/lock',
+      access: 'staff',
+      input: (req) => parseId(req.params.id),
+      run: ({ actor, input }) => threads.unlockThread(actor, input),
+      html: (res, thread) => res.redirect(303, thread.url),
+      json: (thread) => ({ thread: threadJson(thread) }),
+    }),
+    endpoint({
+      page: 'GET /replies/:id/edit',
+      access: 'user',
+      input: (req) => parseId(req.params.id),
+      run: ({ actor, input }) => threads.getReplyForEdit(actor, input),
+      html: (res, r) => res.render('threads/edit', editReplyLocals(r.id, r.body, `${r.threadUrl}#reply-${r.id}`)),
+    }),
+    endpoint({
+      page: 'POST /replies/:id/edit',
+      api: 'PATCH /api/replies/:id',
+      access: 'user',
+      limit: 'post',
+      input: (req) => ({ id: parseId(req.params.id), reply: parseInput(replyBody, { body: req.body?.body }) }),
+      run: ({ actor, input }) => threads.editReply(actor, input.id, input.reply),
+      html: (res, reply) => res.redirect(303, `/threads/${reply.threadId}#reply-${reply.id}`),
+      json: (reply) => ({ reply: replyJson(reply) }),
+      form: (req) => ({ view: 'threads/edit', locals: editReplyLocals(String(req.params.id), typed(req.body?.body, BODY_MAX * 2), '/') }),
+    }),
+    endpoint({
+      page: 'GET /admin/products',
+      access: 'admin',
+      run: () => productsLocals(),
+      html: (res, locals) => res.render('admin/products', locals),
+    }),
+    endpoint({
+      api: 'GET /api/products',
+      access: 'public',
+      run: () => threads.products.list(),
+      json: (list) => ({ products: list.map((p) => ({ id: p.id, name: p.name, slug: p.slug })) }),
+    }),
+    endpoint({
+      page: 'POST /admin/products',
+      api: 'POST /api/products',
+      access: 'admin',
+      input: (req) => parseInput(productBody, req.body),
+      run: ({ actor, input }) => threads.products.create(actor, input),
+      html: (res) => res.redirect(303, '/admin/products'),
+      json: (product) => ({ product }),
+      status: 201,
+      form: async (req) => ({ view: 'admin/products', locals: await productsLocals({ name: typed(req.body?.name, 200) }) }),
+    }),
+    endpoint({
+      page: 'POST /admin/products/:id',
+      api: 'PATCH /api/products/:id',
+      access: 'admin',
+      input: (req) => ({ id: parseId(req.params.id), ...parseInput(productBody, req.body) }),
+      run: ({ actor, input }) => threads.products.rename(actor, input.id, { name: input.name }),
+      html: (res) => res.redirect(303, '/admin/products'),
+      json: (product) => ({ product }),
+      form: async () => ({ view: 'admin/products', locals: await productsLocals() }),
+    }),
+    endpoint({
+      page: 'POST /admin/products/:id/delete',
+      api: 'DELETE /api/products/:id',
+      access: 'admin',
+      input: (req) => parseId(req.params.id),
+      run: ({ actor, input }) => threads.products.remove(actor, input),
+      html: (res) => res.redirect(303, '/admin/products'),
+      json: () => undefined,
+      form: async () => ({ view: 'admin/products', locals: await productsLocals() }),
+    }),
+    endpoint({
+      page: 'POST /redactions',
+      api: 'POST /api/redactions',
+      access: 'staff',
+      input: (req) => ({ redaction: parseInput(redactionSchema, req.body), next: req.body?.next as unknown }),
+      run: ({ actor, input }) => threads.redact(actor, input.redaction),
+      html: (res, _out, { input }) => res.redirect(303, safeRedirectPath(input.next, '/')),
+      json: (out) => ({ redaction: out }),
+    }),
+  ];
+}

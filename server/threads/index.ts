@@ -1,0 +1,96 @@
+/**
+ * The threads domain: questions, replies, accepted answers, locking, products, the thread
+ * lifecycle's deadlines, redactions. Its public entry: other domains and the app use only
+ * what is exported here. Every write to a thread or reply document happens inside this
+ * domain, which announces it on the event bus (server/kernel/events.ts).
+ */
+import type { AuditLog } from '../audit';
+import type { SupportRulesSource } from '../calendar';
+import type { CoreDeps } from '../kernel/deps';
+import type { ThreadsContext } from './context';
+import { createLifecycleOps } from './lifecycle-ops';
+import { createPageCache } from './page-cache';
+import { createProducts } from './products';
+import { rebake } from './rebake';
+import { createRedactionService } from './redactions';
+import { createReplyService } from './reply-service';
+import { createSearchText } from './search-text';
+import { createSignatures } from './signatures';
+import { createThreadService } from './thread-service';
+import { createViewCounter } from './views-counter';
+
+export interface ThreadsDeps {
+  rules: SupportRulesSource;
+  audit: AuditLog;
+}
+
+export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
+  const { models, events, caches, logger } = core;
+  const pageCache = createPageCache(caches);
+  const ctx: ThreadsContext = {
+    models,
+    clock: core.clock,
+    logger,
+    rules: deps.rules,
+    events,
+    pageCache,
+    views: createViewCounter({ Thread: models.Thread, logger }),
+    signatures: createSignatures({ User: models.User, caches, rules: deps.rules }),
+    products: createProducts({ Product: models.Product, Thread: models.Thread, caches, events }),
+  };
+  const searchText = createSearchText(models);
+  const threads = createThreadService(ctx);
+  const replies = createReplyService(ctx, searchText);
+  const redactions = createRedactionService(ctx, searchText, deps.audit);
+
+  // Whatever changes what a thread page shows drops its cached pages in this process.
+  for (const name of [
+    'thread.created',
+    'thread.edited',
+    'thread.changed',
+    'reply.created',
+    'reply.edited',
+    'answer.accepted',
+    'answer.unaccepted',
+    'thread.locked',
+    'thread.unlocked',
+  ] as const) {
+    events.on(name, (e) => pageCache.invalidate(e.threadId));
+  }
+  events.on('products.changed', () => pageCache.invalidateAll());
+  events.on('viewer.changed', (e) => e.userIds.forEach((id) => ctx.signatures.forget(id)));
+
+  return {
+    ...threads,
+    ...replies,
+    ...createLifecycleOps(ctx),
+    redact: redactions.redact,
+    products: ctx.products,
+    pageCache,
+    searchText,
+    /** Re-renders stored Markdown after a renderer change (CLI `rebake`). */
+    rebake: (log?: (line: string) => void) => rebake(models, log),
+    /** Writes buffered view counts (shutdown, tests). */
+    flushViews: () => ctx.views.flush(),
+    /** Stops the view counter's timer; call flushViews() first. */
+    stop: () => ctx.views.stop(),
+  };
+}
+
+export type Threads = ReturnType<typeof createThreads>;
+
+export { threadEndpoints, type ThreadPageExtras } from './endpoints';
+export {
+  satisfactionAverage,
+  STATUS_LABELS,
+  THREADS_PER_PAGE,
+  SUMMARY_PROJECTION,
+  threadUrl,
+  toSummary,
+  threadSummaryJson,
+  type ThreadSummary,
+  type ThreadView,
+} from './present';
+export { fmt } from './format';
+export { DEFAULT_PRODUCTS, type ProductView } from './products';
+export type { DueDoc } from './lifecycle-ops';

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { ValidationError } from '../../../server/kernel/errors';
+import { renderMarkdown } from '../../../server/markdown/render';
+import { hasVisibleText, noVisibleTextMessage, requireVisibleText } from '../../../server/markdown/visible';
+
+describe('markdown/visible: bodies that render to nothing (issue 18 item 4)', () => {
+  const EMPTY = [
+    '<b></b><i></i><p></p>',
+    '<script>',
+    '<script>alert(1)</script>',
+    '<style>body{}</style>',
+    '   \n\t  \n',
+    '\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b',
+    '\u200b \u200c \u200d \u2060 \ufeff \u00ad',
+    '\u3164\u3164\u3164\u3164\u3164\u3164\u3164\u3164\u3164\u3164', // Hangul filler
+    '\u2800\u2800\u2800\u2800\u2800\u2800\u2800\u2800\u2800\u2800', // braille blank
+    '&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;',
+    '<p>&#8203;&#8203;</p><div></div>',
+    '---\n\n***\n\n___',
+    '![](https://img.example/screenshot.png)',
+    '<details><summary></summary></details>',
+    '<!-- only a comment -->',
+    '\u202e\u202e\u202e\u202e\u202e\u202e\u202e\u202e\u202e\u202e',
+    '\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301', // combining marks alone
+    '- \n- \n- ',
+    '#\n##\n###',
+  ];
+  for (const body of EMPTY) {
+    it(`no visible text: ${JSON.stringify(body).slice(0, 60)}`, () => {
+      const html = renderMarkdown(body);
+      assert.equal(hasVisibleText(html), false, html);
+      assert.throws(
+        () => requireVisibleText(html),
+        (err: unknown) =>
+          err instanceof ValidationError &&
+          err.status === 400 &&
+          err.message === 'Body: write your question in words; it contains no visible text.' &&
+          err.fields.body === err.message,
+      );
+    });
+  }
+
+  const VISIBLE = [
+    'Why?',
+    '?',
+    '42',
+    '`x`',
+    '<b>bold</b>',
+    '&lt;script&gt;',
+    'The <title> tag',
+    '漢字',
+    'مرحبا',
+    '😀',
+    '- a',
+    '> quoted',
+    '[link](https://x.example)',
+    '```\ncode\n```',
+    '\u200bword\u200b',
+  ];
+  for (const body of VISIBLE) {
+    it(`visible: ${JSON.stringify(body)}`, () => {
+      const html = renderMarkdown(body);
+      assert.equal(hasVisibleText(html), true, html);
+      assert.doesNotThrow(() => requireVisibleText(html));
+    });
+  }
+
+  it('names the field and the kind of post it is told', () => {
+    assert.throws(
+      () => requireVisibleText('', { field: 'signature', label: 'Signature', what: 'signature' }),
+      (err: unknown) =>
+        err instanceof ValidationError && err.fields.signature === 'Signature: write your signature in words; it contains no visible text.',
+    );
+    assert.equal(noVisibleTextMessage({ label: 'Body', what: 'reply' }), 'Body: write your reply in words; it contains no visible text.');
+  });
+});
