@@ -18,10 +18,11 @@ import { excerpt, firstMatch, highlight, plainText, queryTerms } from './snippet
  * them in the app and pages through that list: rank desc, then _id, so pages are stable and
  * disjoint. Chosen over an aggregation with $addFields because the query stays cheap (no
  * document copies, no bodies) and runs the same on MongoDB. The cost: only the CANDIDATES best
- * text matches are reachable (10 pages). So `total` counts exactly those and `more` says that
- * further, weaker matches exist (the page asks to narrow the search): totals and pages agree
- * and every counted result is on a page (issue 18 item 15). Knowing `more` costs one extra
- * candidate, not a count of every match.
+ * text matches are reachable (10 pages); `total` counts matches up to TOTAL_CAP (the engine
+ * stops counting there: "1,000+ found" costs 1,000 matches, not every posting of a common word).
+ * `shown` is how many of them are on the pages and `more` says that the total exceeds it: the
+ * page then says that only the best `shown` are listed and asks to narrow the search, so the
+ * count and the pages never disagree (issue 18 item 15).
  */
 
 export const SEARCH_STATUSES = ['answered', 'unanswered', 'locked'] as const;
@@ -29,6 +30,8 @@ export type SearchStatus = (typeof SEARCH_STATUSES)[number];
 export const SEARCH_PER_PAGE = THREADS_PER_PAGE;
 export const SEARCH_QUERY_MAX = 200;
 const CANDIDATES = 200;
+/** Matches are counted up to this many; past it the page says "1,000+". */
+export const TOTAL_CAP = 1000;
 const ACCEPTED_BOOST = 1.5;
 
 const STATUS_FILTER: Record<SearchStatus, ThreadStatus | { $in: ThreadStatus[] }> = {
@@ -64,7 +67,11 @@ export interface SearchResults {
   pages: number;
   /** Matches on the pages (at most CANDIDATES). */
   total: number;
-  /** True when weaker matches exist beyond the CANDIDATES shown. */
+  /** `total` stopped at TOTAL_CAP: there are at least that many matches. */
+  totalCapped: boolean;
+  /** Matches on the pages (at most CANDIDATES): `pages` is ceil(shown / perPage). */
+  shown: number;
+  /** True when `total` exceeds `shown`: weaker matches exist that no page lists. */
   more: boolean;
   perPage: number;
   status: SearchStatus | null;
@@ -109,6 +116,8 @@ export function createSearch(deps: { models: Pick<Models, 'Thread'>; threads: Pi
       page,
       pages: 1,
       total: 0,
+      totalCapped: false,
+      shown: 0,
       more: false,
       perPage: SEARCH_PER_PAGE,
       status: input.status ?? null,
@@ -121,14 +130,15 @@ export function createSearch(deps: { models: Pick<Models, 'Thread'>; threads: Pi
     if (product) filter.products = new Types.ObjectId(product.id);
     const docs = (await Thread.find(filter, CANDIDATE_PROJECTION)
       .sort({ score: { $meta: 'textScore' } })
-      .limit(CANDIDATES + 1)
+      .limit(CANDIDATES)
       .lean()) as unknown as CandidateDoc[];
-    out.more = docs.length > CANDIDATES;
     const ranked = docs
-      .slice(0, CANDIDATES)
       .map((d) => ({ d, rank: rankOf(d) }))
       .sort((a, b) => b.rank - a.rank || (String(a.d._id) < String(b.d._id) ? -1 : 1));
-    out.total = ranked.length;
+    out.total = docs.length < CANDIDATES ? docs.length : await Thread.countDocuments(filter, { limit: TOTAL_CAP });
+    out.totalCapped = out.total >= TOTAL_CAP;
+    out.shown = ranked.length;
+    out.more = out.total > out.shown;
     out.pages = Math.max(1, Math.ceil(ranked.length / SEARCH_PER_PAGE));
     const slice = ranked.slice((page - 1) * SEARCH_PER_PAGE, page * SEARCH_PER_PAGE);
     if (!slice.length) return out;
