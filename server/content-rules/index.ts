@@ -5,7 +5,6 @@
  *   const { value, problems } = checkDisplayName(input.displayName);
  *   if (problems.length) throw new ValidationError(problems[0].message, fieldMessages(problems));
  */
-export { BIDI_CONTROLS, hasVisibleCharacter, withoutInvisible } from './characters';
 export { CONFUSABLES_DATA, confusableKeys, skeleton } from './confusables';
 export {
   CONTAINED_NAME_MIN,
