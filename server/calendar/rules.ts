@@ -81,6 +81,18 @@ function holidaysName(country: string, region?: string): string {
  * (docs/support-policy.md).
  */
 export function supportPolicyText(rules: SupportRules): { hours: string; response: string; lock: string } {
+  // Every page shows it: worded once per rules object (Intl formatters cost ~0.3 ms to build).
+  const known = POLICY_TEXTS.get(rules);
+  if (known) return known;
+  const text = wordPolicy(rules);
+  POLICY_TEXTS.set(rules, text);
+  return text;
+}
+
+/** Pure memo of supportPolicyText per rules object (rules are replaced, never mutated). */
+const POLICY_TEXTS = new WeakMap<SupportRules, { hours: string; response: string; lock: string }>();
+
+function wordPolicy(rules: SupportRules): { hours: string; response: string; lock: string } {
   const s = rules.calendar.settings;
   return {
     hours: `Support hours: ${describeDays(s.days)} ${clockTime(s.open)} – ${clockTime(s.close)} ${zoneName(s.zone)} (except ${holidaysName(s.holidayCountry, s.holidayRegion)})`,
