@@ -84,7 +84,7 @@ describe('messages: access (asker, moderator, stranger, admin)', () => {
     assert.ok(thread!.privateMessageNoticeAt instanceof Date);
   });
 
-  it('the thread-page partial: notice for everyone, link for participants, actions for staff', async () => {
+  it('the thread-page partial: notice for the asker only, link for participants, actions for staff', async () => {
     const thread = await w.app.col('threads').findOne({ _id: oid(threadId) });
     const render = async (who: { id: string; username: string; displayName: string; role: 'member' | 'moderator' | 'admin' } | null) =>
       ejs.renderFile(path.resolve('views/messages/thread-panel.ejs'), {
@@ -94,10 +94,11 @@ describe('messages: access (asker, moderator, stranger, admin)', () => {
         pmLinked: await w.app.services.messages.linkedConversationsFor(who, threadId),
       });
     const anon = await render(null);
-    assert.match(anon, /Support has sent you a private message/);
+    assert.doesNotMatch(anon, /Support has sent you a private message/);
+    assert.match(await render({ ...w.asker.user }), /Support has sent you a private message/);
     assert.doesNotMatch(anon, /private subject line|\/messages\//);
     const stranger = await render({ ...w.stranger.user });
-    assert.doesNotMatch(stranger, /private subject line|\/messages\//);
+    assert.doesNotMatch(stranger, /private subject line|\/messages\/|Support has sent you/);
     const asker = await render({ ...w.asker.user });
     assert.match(asker, new RegExp(`href="/messages/${convId}">About your question: private subject line`));
     assert.doesNotMatch(asker, /request-certification/);
