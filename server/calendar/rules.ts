@@ -40,11 +40,6 @@ export function supportRulesFrom(calendar: CalendarSettings, lockAfterDays: numb
   return Object.freeze({ calendar: new BusinessCalendar(calendar), lockAfterDays, firstResponseDays: 1 });
 }
 
-/** A source that always answers the same rules (the environment's, or a test's). */
-export function fixedRules(rules: SupportRules): SupportRulesSource {
-  return { current: () => rules };
-}
-
 /** "two business days", "one business day", "12 business days": for notes and notices. */
 export function businessDaysPhrase(days: number): string {
   const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];

@@ -48,5 +48,4 @@ export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads:
 export type Messages = ReturnType<typeof createMessages>;
 
 export { messageEndpoints } from './endpoints';
-export { SUPPORT_FILTERS, type SupportFilter } from './support';
 export type { ReviewMessage } from './moderation';

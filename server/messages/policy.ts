@@ -28,7 +28,6 @@ export const canRead = (actor: Actor | null, c: ConversationFacts): boolean =>
 export const canReply = (actor: Actor | null, c: ConversationFacts): boolean => isParticipant(actor, c) || isSupportStaff(actor, c);
 
 /** Internal notes, assignment, closing: the support team on its own conversations. */
-export const canManageSupport = isSupportStaff;
 
 /** Anyone who may read may reveal; every reveal is audited. */
 export const canReveal = canRead;

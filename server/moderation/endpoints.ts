@@ -123,7 +123,7 @@ export function moderationEndpoints(moderation: Moderation): AnyEndpoint[] {
       run: ({ actor, input }) => actions.handle(actor, input.id, input.body),
       html: (res, _out, { input }) => res.redirect(303, input.next),
       json: (handled) => ({ handled }),
-      form: async (req) => ({ view: 'moderation/queue', locals: queueLocals(await flags.queue({})) }),
+      form: async () => ({ view: 'moderation/queue', locals: queueLocals(await flags.queue({})) }),
     }),
     endpoint({
       page: 'POST /moderation/posts/:postType/:id',
