@@ -150,4 +150,30 @@ describe('moderation: flags and the queue', function () {
     assert.equal(queue.body.items[0].postId, t.id);
     assert.equal(queue.body.items[0].privateInformation, true);
   });
+
+  it('a private-information flag offers the quoted span; "redact" removes it from the post and its history', async () => {
+    const t = await asker.ask({
+      title: 'A question naming a private person',
+      body: 'Ask Jim Private about the exam, he knows the answer.',
+    });
+    await asker.patch(`/api/threads/${t.id}`, { body: 'Ask Jim Private about the exam again, he knows the answer.' }).expect(200);
+    await flagger.post('/api/flags', { postType: 'thread', postId: t.id, reason: 'private_information', text: 'Jim Private' }).expect(201);
+    const queue = await moderator.get('/api/moderation/queue').expect(200);
+    const item = queue.body.items.find((i: { postId: string }) => i.postId === t.id);
+    assert.deepEqual(item.redactionSuggestions, ['Jim Private']);
+    const bad = await moderator.post(`/api/moderation/flags/${item.flagId}`, { action: 'redact', text: 'Not in the post at all' });
+    assert.equal(bad.status, 422, JSON.stringify(bad.body));
+    assert.equal(bad.body.error.code, 'text_not_found');
+    assert.match((await thread(t.id))!.bodySource, /Jim Private/);
+    assert.equal(await forum.col('flags').countDocuments({ postId: oid(t.id), status: 'open' }), 1, 'the flag stays open');
+    await moderator.post(`/api/moderation/flags/${item.flagId}`, { action: 'redact', text: 'Jim Private' }).expect(200);
+    assert.doesNotMatch(JSON.stringify(await thread(t.id)), /Jim Private/);
+    const revisions = await forum
+      .col('revisions')
+      .find({ targetId: oid(t.id) })
+      .toArray();
+    assert.ok(revisions.length >= 1);
+    assert.doesNotMatch(JSON.stringify(revisions), /Jim Private/);
+    assert.equal(await forum.col('flags').countDocuments({ postId: oid(t.id), status: 'open' }), 0);
+  });
 });
