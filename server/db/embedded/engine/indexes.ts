@@ -16,7 +16,7 @@ import { IndexSummary } from './index-summary';
 import type { SqliteStore } from './sqlite-store';
 import type { WriteTxn } from './write-txn';
 
-export { ID_INDEX_SPEC, isTextSpec, normalizeSpec, sameKey, sameOptions, defaultIndexName } from './index-specs';
+export { ID_INDEX_SPEC, isTextSpec, normalizeSpec, sameKey, sameOptions } from './index-specs';
 
 const EMPTY = Buffer.alloc(0);
 

@@ -22,7 +22,7 @@ import { projectDocs } from './projection';
 import { alive, plan, sortFields, type Plan, type PlanStats } from './planner';
 import { countMatching } from './count';
 import { TextQueryRun, type TextHit } from './text-read';
-import { addScores, assertNoScoreWithoutText, isScoreMeta, SCORE_FIELD, splitMetaProjection } from './text-search';
+import { addScores, assertNoScoreWithoutText, isScoreMeta, splitMetaProjection } from './text-search';
 
 const TOPK_MAX = 1000;
 
@@ -512,4 +512,4 @@ export function distinct(
     .sort((a, b) => compareValues(a, b, q.strCmp));
 }
 
-export { filterOf, SCORE_FIELD };
+export { filterOf };
