@@ -8,9 +8,10 @@
 import type { Connection } from 'mongoose';
 import { createModels } from '../models';
 import type { Config } from './config';
+import { createAdmin, createSupportSettings } from './admin';
 import { createAudit } from './audit';
 import { createAuth } from './auth';
-import { fixedRules, supportRulesFromConfig } from './calendar';
+import { formatInZone } from './calendar';
 import { seedDemoContent } from './demo';
 import { createFeedback } from './feedback';
 import { CacheRegistry } from './kernel/cache';
@@ -21,6 +22,7 @@ import { JobRegistry } from './kernel/jobs';
 import type { Logger } from './kernel/logger';
 import { createRenderer } from './markdown/bounded-renderer';
 import { createMessages } from './messages';
+import { createModeration, createStanding } from './moderation';
 import { createNotificationService } from './notifications';
 import { createSearch } from './search';
 import { createSupport } from './support';
@@ -43,19 +45,36 @@ export function createServices(deps: ServiceDeps) {
   const caches = new CacheRegistry(clock);
   const models = createModels(db);
   const core: CoreDeps = { config, clock, logger, models, events, caches };
-  const rules = fixedRules(supportRulesFromConfig(config));
-
   // One Markdown renderer per app: worker threads with a time budget (MARKDOWN_WORKERS,
   // MARKDOWN_BUDGET_MS) for posts, edits, previews, private messages and signatures; started
   // on the first render, closed in stop().
   const renderer = createRenderer({ workers: config.MARKDOWN_WORKERS, timeoutMs: config.MARKDOWN_BUDGET_MS });
 
   const audit = createAudit(models);
+  // The support rules: the environment's, overridden by an administrator's stored settings.
+  const settings = createSupportSettings({ models, audit, config, clock, logger, events });
+  const rules = settings.rules;
+  // Restrictions and new-account limits: asked by threads and messages before every write.
+  // Restriction end times read like every other absolute time (server/calendar/display-time.ts), in the desk's zone.
+  const standing = createStanding({
+    models,
+    config,
+    clock,
+    caches,
+    events,
+    formatDate: (d) => formatInZone(d, rules.current().calendar.settings.zone),
+  });
   const notifications = createNotificationService({ models, clock, events });
   const auth = createAuth(core, { rules, renderer });
-  const threads = createThreads(core, { rules, audit, renderer });
+  const threads = createThreads(core, { rules, audit, renderer, gate: standing.gate });
   const support = createSupport(core, { rules, threads, notifications });
-  const messages = createMessages(core, { audit, threads, renderer });
+  const messages = createMessages(core, { audit, threads, renderer, gate: standing.gate });
+  const moderation = createModeration(core, { standing, threads, messages, notifications, audit, auth });
+  const admin = createAdmin(core, { settings, audit });
+  // The process where an administrator changed the rules recomputes the stored deadlines.
+  events.on('support.rules.changed', async (e) => {
+    if (e.changedHere) await threads.recomputeDeadlines();
+  });
   const feedback = createFeedback(core, { rules });
   const search = createSearch({ models, threads });
   const jobs = new JobRegistry(logger);
@@ -86,6 +105,8 @@ export function createServices(deps: ServiceDeps) {
     threads,
     support,
     messages,
+    moderation,
+    admin,
     feedback,
     search,
     /** Unread notifications and messages for the header (cached briefly per person). */

@@ -9,7 +9,9 @@ import type { CoreDeps } from '../kernel/deps';
 import type { MarkdownRenderer } from '../markdown/bounded-renderer';
 import { rebakeCollection } from '../markdown/rebake';
 import type { JobRegistry } from '../kernel/jobs';
+import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import type { Threads } from '../threads';
+import { createMessageModeration } from './moderation';
 import { recountConversations } from './repair';
 import { encryptStoredHints, purgeExpiredSecureFields, secretBoxFor } from './secure-fields';
 import { createMessageService } from './service';
@@ -17,7 +19,10 @@ import { createMessageService } from './service';
 /** Daily at 03:15 in the desk's zone, when nobody is waiting for anything. */
 export const SECURE_FIELD_PURGE_SCHEDULE = '15 3 * * *';
 
-export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads: Threads; renderer: MarkdownRenderer }) {
+export function createMessages(
+  core: CoreDeps,
+  deps: { audit: AuditLog; threads: Threads; renderer: MarkdownRenderer; gate?: StandingGate },
+) {
   const { models, events, clock } = core;
   const service = createMessageService({
     models,
@@ -27,6 +32,7 @@ export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads:
     audit: deps.audit,
     threads: deps.threads,
     renderer: deps.renderer,
+    gate: deps.gate ?? OPEN_GATE,
   });
   const purge = (now: Date = clock.now()) => purgeExpiredSecureFields(models.Message, now);
 
@@ -36,6 +42,8 @@ export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads:
 
   return {
     ...service,
+    /** Flagging, reviewing and hiding messages (the moderation domain's side). */
+    moderation: createMessageModeration({ models, clock, events }),
     /** Removes expired secure-field ciphertexts (the daily job; CLI `purge-secure-fields`). */
     purgeExpiredSecureFields: purge,
     /** Re-renders stored message bodies after a renderer change (CLI `rebake`). */
@@ -60,3 +68,4 @@ export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads:
 export type Messages = ReturnType<typeof createMessages>;
 
 export { messageEndpoints } from './endpoints';
+export type { ReviewMessage } from './moderation';

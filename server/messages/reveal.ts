@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import type { Models } from '../../models';
 import type { RevealGrantOutcome } from '../../models/reveal-grant';
 import type { AuditLog } from '../audit';
-import type { Actor } from '../kernel/actor';
+import { isStaff, type Actor } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import { NotFoundError } from '../kernel/errors';
 import type { SecretBox } from './crypto';
@@ -37,7 +37,7 @@ export interface RevealDeps {
     actor: Actor | null,
     conversationId: string,
     now: Date,
-  ): Promise<{ c: { _id: Types.ObjectId }; facts: { participantIds: string[]; grantedIds: string[] } }>;
+  ): Promise<{ c: { _id: Types.ObjectId }; facts: policy.ConversationFacts }>;
 }
 
 /** What one page view shows in clear: values by field id, and the reasons others could not be. */
@@ -48,6 +48,10 @@ export interface TakenReveals {
 
 const MAX_GRANTS_PER_VIEW = 20;
 
+/** A message moderation took out of view is shown only to staff and its author (server/messages/views.ts). */
+const hiddenFrom = (actor: Actor, m: { authorId: Types.ObjectId; visibility?: unknown }): boolean =>
+  !!m.visibility && !isStaff(actor) && String(m.authorId) !== actor.id;
+
 export function createReveals(deps: RevealDeps) {
   const { clock, audit } = deps;
   const { Message, RevealGrant } = deps.models;
@@ -55,9 +59,9 @@ export function createReveals(deps: RevealDeps) {
   async function findField(actor: Actor | null, conversationId: string, fieldId: string, now: Date) {
     const { c, facts } = await deps.loadReadable(actor, conversationId, now);
     if (!policy.canReveal(actor, facts)) throw new NotFoundError('That conversation does not exist.');
-    const m = await Message.findOne({ conversationId: c._id, 'fields.fieldId': fieldId }, { fields: 1 }).lean();
+    const m = await Message.findOne({ conversationId: c._id, 'fields.fieldId': fieldId }, { fields: 1, authorId: 1, visibility: 1 }).lean();
     const field = (m?.fields as unknown as StoredSecureField[] | undefined)?.find((f) => f.fieldId === fieldId);
-    if (!m || !field) throw new NotFoundError('That secure field does not exist.');
+    if (!m || !field || hiddenFrom(actor!, m)) throw new NotFoundError('That secure field does not exist.');
     return { c, messageId: m._id, field };
   }
 
@@ -114,8 +118,10 @@ export function createReveals(deps: RevealDeps) {
         out.errors[grant.fieldId] = grant.outcome;
         continue;
       }
-      const m = await Message.findOne({ _id: grant.messageId, conversationId: c._id }, { fields: 1 }).lean();
-      const field = (m?.fields as unknown as StoredSecureField[] | undefined)?.find((f) => f.fieldId === grant.fieldId);
+      const m = await Message.findOne({ _id: grant.messageId, conversationId: c._id }, { fields: 1, authorId: 1, visibility: 1 }).lean();
+      // Hidden by moderation since the POST: as if it were gone.
+      const field =
+        m && !hiddenFrom(actor, m) ? (m.fields as unknown as StoredSecureField[]).find((f) => f.fieldId === grant.fieldId) : undefined;
       // Expired or purged since the POST: the page says so, the value stays hidden.
       const opened: RevealOutcome = field ? openField(deps.box(), String(grant.messageId), field, now) : { ok: false, reason: 'expired' };
       if (opened.ok) out.revealed[grant.fieldId] = opened.value;

@@ -299,6 +299,51 @@ describe('messages: secure fields', () => {
     assert.equal((await reveal(w.moderator, id, field.fieldId).expect(200)).body.value, '123 456 789');
   });
 
+  it('staff reveal in a support conversation by role (not participants); a message moderation hid is not revealed to the other side', async () => {
+    // The asker wrote to the moderator: a shared-inbox conversation whose participants are the member alone.
+    const conv = await w.app.col('conversations').findOne({ _id: oid(convId) });
+    assert.equal(conv!.support, true);
+    assert.deepEqual(conv!.participantIds.map(String), [w.asker.user.id]);
+    const msg = await w.app.col('messages').findOne({ conversationId: oid(convId) }, { sort: { createdAt: 1 } });
+    const fieldId = msg!.fields[0].fieldId as string;
+
+    // Another moderator, never assigned, reveals through the page's POST-redirect-GET.
+    const helper = await w.app.person('moderator', { name: 'helper' });
+    const before = await w.app.col('audit_entries').countDocuments({ action: 'reveal_secure_field', actorId: oid(helper.user.id) });
+    const page = await helper.agent.get(`/messages/${convId}`).expect(200);
+    const posted = await helper.agent
+      .post(`/messages/${convId}/fields/${fieldId}/reveal`)
+      .type('form')
+      .send(form({ _csrf: formToken(page.text) }))
+      .expect(303);
+    assert.equal(posted.headers.location, `/messages/${convId}#f-${fieldId}`);
+    assert.match((await helper.agent.get(`/messages/${convId}`).expect(200)).text, new RegExp(`<code>${CERT}</code>`));
+    assert.doesNotMatch((await helper.agent.get(`/messages/${convId}`).expect(200)).text, new RegExp(CERT));
+    assert.equal(
+      await w.app.col('audit_entries').countDocuments({ action: 'reveal_secure_field', actorId: oid(helper.user.id) }),
+      before + 1,
+    );
+
+    // A field the moderator sent, then hidden by moderation: the member gets 404 (API and page), the author still reveals.
+    const sent = await replyTo(w.moderator, convId, {
+      body: 'Your temporary PIN is below.',
+      fields: [{ kind: 'other', label: 'Temporary PIN', value: '55443322' }],
+    });
+    assert.equal(sent.status, 201, JSON.stringify(sent.body));
+    const hiddenId = sent.body.message.id as string;
+    const hiddenField = sent.body.message.fields[0].fieldId as string;
+    assert.equal((await w.admin.post(`/api/moderation/posts/message/${hiddenId}`, { action: 'hide' })).status, 200);
+    assert.equal((await reveal(w.asker, convId, hiddenField)).status, 404);
+    const askerPage = await w.asker.agent.get(`/messages/${convId}`).expect(200);
+    await w.asker.agent
+      .post(`/messages/${convId}/fields/${hiddenField}/reveal`)
+      .type('form')
+      .send(form({ _csrf: formToken(askerPage.text) }))
+      .expect(404);
+    assert.equal(await w.app.col('reveal_grants').countDocuments({ userId: oid(w.asker.user.id) }), 0);
+    assert.equal((await reveal(w.moderator, convId, hiddenField).expect(200)).body.value, '55443322');
+  });
+
   it('fails closed with a clear error when the key is missing or invalid', async () => {
     const f = await startForum({ env: { SECRETS_KEY: 'not-a-valid-key' } });
     try {
