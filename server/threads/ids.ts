@@ -9,4 +9,3 @@ export function toObjectId(id: string, what = 'That thread'): Types.ObjectId {
   return new Types.ObjectId(id);
 }
 
-export const idString = (v: unknown): string | null => (v == null ? null : String(v));
