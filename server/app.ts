@@ -3,9 +3,9 @@ import session from 'express-session';
 import cookieParser from 'cookie-parser';
 import { MongoStore } from 'connect-mongo';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import type { Services } from './compose';
+import { PROJECT_ROOT } from './kernel/paths';
 import { requestContext } from './http/request-context';
 import { Readiness, closeConnectionsWhileDraining, healthRoutes } from './http/health';
 import { securityHeaders } from './http/security';
@@ -23,7 +23,7 @@ import { feedbackEndpoints, parseFeedbackFlash } from './feedback';
 import { messageEndpoints } from './messages';
 import { searchEndpoints } from './search';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = PROJECT_ROOT;
 
 /**
  * Builds the express app from the services of one forum (server/compose.ts). No listening,

@@ -8,7 +8,7 @@ import type { CoreDeps } from '../kernel/deps';
 import type { JobRegistry } from '../kernel/jobs';
 import type { Threads } from '../threads';
 import { recountConversations } from './repair';
-import { purgeExpiredSecureFields } from './secure-fields';
+import { checkSecretsKey, purgeExpiredSecureFields } from './secure-fields';
 import { createMessageService } from './service';
 
 /** Daily at 03:15 in the desk's zone, when nobody is waiting for anything. */
@@ -30,6 +30,8 @@ export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads:
     /** Recomputes conversation counters (CLI `recount-messages`). */
     recount: () => recountConversations(models, events),
     registerJobs,
+    /** Start-up check of the secure-field key (main.ts): throws a message for the operator. */
+    checkSecretsKey: () => checkSecretsKey(core.config, models.Message, core.logger),
   };
 }
 
