@@ -6,6 +6,7 @@ import { loginAttemptSchema } from './login-attempt';
 import { messageSchema } from './message';
 import { notificationSchema, type NotificationDoc } from './notification';
 import { productSchema, type ProductDoc } from './product';
+import { rateLimitSchema } from './rate-limit';
 import { replySchema, type ReplyDoc } from './reply';
 import { revisionSchema, type RevisionDoc } from './revision';
 import { threadSchema, type ThreadDoc } from './thread';
@@ -26,6 +27,7 @@ export function createModels(db: Connection) {
     Message: db.model('Message', messageSchema),
     Notification: db.model<NotificationDoc>('Notification', notificationSchema),
     Product: db.model<ProductDoc>('Product', productSchema),
+    RateLimit: db.model('RateLimit', rateLimitSchema),
     Reply: db.model<ReplyDoc>('Reply', replySchema),
     Revision: db.model<RevisionDoc>('Revision', revisionSchema),
     Thread: db.model<ThreadDoc>('Thread', threadSchema),

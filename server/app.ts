@@ -96,7 +96,7 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
     next();
   });
 
-  const plumbing: EndpointPlumbing = { csrf: csrf.verify, limit: rateLimiters(config) };
+  const plumbing: EndpointPlumbing = { csrf: csrf.verify, limit: rateLimiters(config, services.db.db!) };
   const extras: ThreadPageExtras = {
     async viewerLocals(actor, threadId, replyIds, query) {
       if (!actor) return { pmLinked: [], feedbackVotes: new Map(), feedbackFlash: null };
