@@ -216,6 +216,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     JOBS_ENABLED: 'false',
     SESSION_SECRET: 'test-session-secret-test-session-secret',
     SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
+    // In-process tests share one busy event loop: no shedding or timeouts unless a test asks.
+    SHED_EVENT_LOOP_DELAY_MS: '0',
+    SHED_MAX_IN_FLIGHT: '0',
+    REQUEST_TIMEOUT_MS: '0',
     ...overrides,
   });
 }
