@@ -153,6 +153,7 @@ export async function connectDatabase(config: Config, logger: Logger, opts: Conn
           port: 0,
           ...address,
           dataDir: config.dataDir,
+          cacheMB: config.EMBEDDED_CACHE_MB,
           logger,
         });
         return await ownEmbedded(config, logger, embedded, timings);
@@ -212,7 +213,7 @@ function shareEmbedded(config: Config, logger: Logger, uri: string, connection: 
     if (!dial) return;
     starting = true;
     try {
-      embedded = await startEmbeddedServer({ ...dial, dataDir: config.dataDir, logger });
+      embedded = await startEmbeddedServer({ ...dial, dataDir: config.dataDir, cacheMB: config.EMBEDDED_CACHE_MB, logger });
       logger.warn(
         { uri, dataDir: config.dataDir },
         'database: the owner of the shared embedded server is gone; this process serves it now',
