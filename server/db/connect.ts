@@ -73,6 +73,7 @@ async function openWithRetry(uri: string, timings: DriverTimings, deadline: numb
       if (Date.now() >= deadline) {
         throw new Error(
           `Cannot reach the database at ${redactUri(uri)}: ${(err as Error).message}. Check MONGODB_URI and that the database is running.`,
+          { cause: err },
         );
       }
       if (attempt === 1) logger.warn({ uri: redactUri(uri), err: (err as Error).message }, 'database unreachable at start-up; retrying');
