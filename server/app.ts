@@ -25,6 +25,8 @@ import { notificationEndpoints } from './notifications';
 import { feedbackEndpoints, parseFeedbackFlash } from './feedback';
 import { messageEndpoints } from './messages';
 import { searchEndpoints } from './search';
+import { moderationEndpoints } from './moderation';
+import { adminEndpoints } from './admin';
 
 const root = PROJECT_ROOT;
 
@@ -135,6 +137,8 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
     feedbackEndpoints(services.feedback),
     messageEndpoints(services.messages),
     searchEndpoints(services.search, services.threads),
+    moderationEndpoints(services.moderation),
+    adminEndpoints(services.admin),
   ]) {
     app.use(mountEndpoints(endpoints, plumbing));
   }

@@ -8,9 +8,9 @@
 import type { Connection } from 'mongoose';
 import { createModels } from '../models';
 import type { Config } from './config';
+import { createAdmin, createSupportSettings } from './admin';
 import { createAudit } from './audit';
 import { createAuth } from './auth';
-import { fixedRules, supportRulesFromConfig } from './calendar';
 import { seedDemoContent } from './demo';
 import { createFeedback } from './feedback';
 import { CacheRegistry } from './kernel/cache';
@@ -22,10 +22,11 @@ import type { Logger } from './kernel/logger';
 import { createMetrics } from './kernel/metrics';
 import { watchDatabase } from './db/health';
 import { createMessages } from './messages';
+import { createModeration, createStanding } from './moderation';
 import { createNotificationService } from './notifications';
 import { createSearch } from './search';
 import { createSupport } from './support';
-import { createThreads } from './threads';
+import { createThreads, fmt } from './threads';
 
 export interface ServiceDeps {
   config: Config;
@@ -44,14 +45,23 @@ export function createServices(deps: ServiceDeps) {
   const caches = new CacheRegistry(clock);
   const models = createModels(db);
   const core: CoreDeps = { config, clock, logger, models, events, caches };
-  const rules = fixedRules(supportRulesFromConfig(config));
-
   const audit = createAudit(models);
+  // The support rules: the environment's, overridden by an administrator's stored settings.
+  const settings = createSupportSettings({ models, audit, config, clock, logger, events });
+  const rules = settings.rules;
+  // Restrictions and new-account limits: asked by threads and messages before every write.
+  const standing = createStanding({ models, config, clock, caches, events, formatDate: fmt.dateTime });
   const notifications = createNotificationService({ models, clock, events });
   const auth = createAuth(core, { rules });
-  const threads = createThreads(core, { rules, audit });
+  const threads = createThreads(core, { rules, audit, gate: standing.gate });
   const support = createSupport(core, { rules, threads, notifications });
-  const messages = createMessages(core, { audit, threads });
+  const messages = createMessages(core, { audit, threads, gate: standing.gate });
+  const moderation = createModeration(core, { standing, threads, messages, notifications, audit, auth });
+  const admin = createAdmin(core, { settings, audit });
+  // The process where an administrator changed the rules recomputes the stored deadlines.
+  events.on('support.rules.changed', async (e) => {
+    if (e.changedHere) await threads.recomputeDeadlines();
+  });
   const feedback = createFeedback(core, { rules });
   const search = createSearch({ models, threads });
   // Operability: one metrics registry per forum, fed by the jobs, the database driver and the
@@ -90,6 +100,8 @@ export function createServices(deps: ServiceDeps) {
     threads,
     support,
     messages,
+    moderation,
+    admin,
     feedback,
     search,
     /** Unread notifications and messages for the header (cached briefly per person). */

@@ -6,7 +6,9 @@
 import type { AuditLog } from '../audit';
 import type { CoreDeps } from '../kernel/deps';
 import type { JobRegistry } from '../kernel/jobs';
+import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import type { Threads } from '../threads';
+import { createMessageModeration } from './moderation';
 import { recountConversations } from './repair';
 import { checkSecretsKey, purgeExpiredSecureFields } from './secure-fields';
 import { createMessageService } from './service';
@@ -14,9 +16,17 @@ import { createMessageService } from './service';
 /** Daily at 03:15 in the desk's zone, when nobody is waiting for anything. */
 export const SECURE_FIELD_PURGE_SCHEDULE = '15 3 * * *';
 
-export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads: Threads }) {
+export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads: Threads; gate?: StandingGate }) {
   const { models, events, clock } = core;
-  const service = createMessageService({ models, config: core.config, clock, events, audit: deps.audit, threads: deps.threads });
+  const service = createMessageService({
+    models,
+    config: core.config,
+    clock,
+    events,
+    audit: deps.audit,
+    threads: deps.threads,
+    gate: deps.gate ?? OPEN_GATE,
+  });
   const purge = (now: Date = clock.now()) => purgeExpiredSecureFields(models.Message, now);
 
   function registerJobs(jobs: JobRegistry, timezone: string): void {
@@ -25,6 +35,8 @@ export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads:
 
   return {
     ...service,
+    /** Flagging, reviewing and hiding messages (the moderation domain's side). */
+    moderation: createMessageModeration({ models, clock, events }),
     /** Removes expired secure-field ciphertexts (the daily job; CLI `purge-secure-fields`). */
     purgeExpiredSecureFields: purge,
     /** Recomputes conversation counters (CLI `recount-messages`). */
@@ -38,3 +50,4 @@ export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads:
 export type Messages = ReturnType<typeof createMessages>;
 
 export { messageEndpoints } from './endpoints';
+export type { ReviewMessage } from './moderation';
