@@ -5,9 +5,19 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { isDataDirLocked, processAlive, startEmbeddedServer } from '../../../server/db/embedded';
+import { isDataDirLocked, startEmbeddedServer } from '../../../server/db/embedded';
 import { createLogger } from '../../../server/kernel/logger';
 import { buildOnce, childEnv, CookieJar, runAppProcessToExit, startAppProcess, type AppProcess } from './processes';
+
+/** True while a process with this pid exists (EPERM: it exists but belongs to someone else). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /**
  * The server as a service (issue: run it as a service): started as users start it, `npm start`
