@@ -10,7 +10,7 @@ import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import type { Threads } from '../threads';
 import { createMessageModeration } from './moderation';
 import { recountConversations } from './repair';
-import { purgeExpiredSecureFields } from './secure-fields';
+import { checkSecretsKey, purgeExpiredSecureFields } from './secure-fields';
 import { createMessageService } from './service';
 
 /** Daily at 03:15 in the desk's zone, when nobody is waiting for anything. */
@@ -42,6 +42,8 @@ export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads:
     /** Recomputes conversation counters (CLI `recount-messages`). */
     recount: () => recountConversations(models, events),
     registerJobs,
+    /** Start-up check of the secure-field key (main.ts): throws a message for the operator. */
+    checkSecretsKey: () => checkSecretsKey(core.config, models.Message, core.logger),
   };
 }
 
