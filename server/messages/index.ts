@@ -13,7 +13,7 @@ import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import type { Threads } from '../threads';
 import { createMessageModeration } from './moderation';
 import { recountConversations } from './repair';
-import { encryptStoredHints, purgeExpiredSecureFields, secretBoxFor } from './secure-fields';
+import { checkSecretsKey, encryptStoredHints, purgeExpiredSecureFields, secretBoxFor } from './secure-fields';
 import { createMessageService } from './service';
 
 /** Daily at 03:15 in the desk's zone, when nobody is waiting for anything. */
@@ -62,6 +62,8 @@ export function createMessages(
     /** Recomputes conversation counters (CLI `recount-messages`). */
     recount: () => recountConversations(models, events),
     registerJobs,
+    /** Start-up check of the secure-field key (main.ts): throws a message for the operator. */
+    checkSecretsKey: () => checkSecretsKey(core.config, models.Message, core.logger),
   };
 }
 

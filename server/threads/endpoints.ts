@@ -140,13 +140,15 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       run: () => askLocals({ title: '', body: '', products: [] }),
       html: (res, locals) => res.render('threads/ask', locals),
     }),
-    // "Preview" stores nothing, so it has its own limit rather than the question limit; the form
-    // comes back with the draft after a 429 too (it costs one cached products list).
+    // "Preview" (the page form's button) stores nothing, so it is not counted against the
+    // question limit; it renders Markdown, so it has a limit of its own, and the form comes back
+    // with the draft after a 429 too (it costs one cached products list). The API twin has no
+    // preview: whatever its body says, it asks a question.
     endpoint({
       page: 'POST /ask',
       api: 'POST /api/threads',
       access: 'user',
-      limit: (req: Request) => (req.body?.intent === 'preview' ? 'preview' : 'question'),
+      limit: (req: Request) => (!req.api && req.body?.intent === 'preview' ? 'preview' : 'question'),
       formOnLimit: true,
       input: (req, kind): AskIn => {
         if (kind === 'page' && req.body?.intent === 'preview') return { preview: askFormOf(req) };

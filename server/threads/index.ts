@@ -115,7 +115,7 @@ export {
   type ThreadSummary,
   type ThreadView,
 } from './present';
-export { DEFAULT_PRODUCTS, type ProductView } from './products';
+export { type ProductView } from './products';
 export type { DueDoc } from './lifecycle-ops';
 export type { ReviewPost, PostType } from './moderation-ops';
 export type { PostHistory, DiffSegment } from './history';
