@@ -9,6 +9,7 @@ import { productSchema, type ProductDoc } from './product';
 import { replySchema, type ReplyDoc } from './reply';
 import { revisionSchema, type RevisionDoc } from './revision';
 import { threadSchema, type ThreadDoc } from './thread';
+import { uploadSchema } from './upload';
 import { userSchema } from './user';
 import { feedbackDailySchema, firstResponseSchema, voteSchema, type FeedbackDailyDoc, type FirstResponseDoc, type VoteDoc } from './vote';
 
@@ -29,6 +30,7 @@ export function createModels(db: Connection) {
     Reply: db.model<ReplyDoc>('Reply', replySchema),
     Revision: db.model<RevisionDoc>('Revision', revisionSchema),
     Thread: db.model<ThreadDoc>('Thread', threadSchema),
+    Upload: db.model('Upload', uploadSchema),
     User: db.model('User', userSchema),
     Vote: db.model<VoteDoc>('Vote', voteSchema),
     FeedbackDaily: db.model<FeedbackDailyDoc>('FeedbackDaily', feedbackDailySchema),

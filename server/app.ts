@@ -22,6 +22,7 @@ import { notificationEndpoints } from './notifications';
 import { feedbackEndpoints, parseFeedbackFlash } from './feedback';
 import { messageEndpoints } from './messages';
 import { searchEndpoints } from './search';
+import { formAttachments, uploadEndpoints } from './uploads';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -96,7 +97,12 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
     next();
   });
 
-  const plumbing: EndpointPlumbing = { csrf: csrf.verify, limit: rateLimiters(config) };
+  const plumbing: EndpointPlumbing = {
+    csrf: csrf.verify,
+    limit: rateLimiters(config),
+    // The post and message forms take a file without JavaScript (multipart; server/uploads).
+    attach: formAttachments(services.uploads, services.uploads.multipart),
+  };
   const extras: ThreadPageExtras = {
     async viewerLocals(actor, threadId, replyIds, query) {
       if (!actor) return { pmLinked: [], feedbackVotes: new Map(), feedbackFlash: null };
@@ -117,6 +123,7 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
     feedbackEndpoints(services.feedback),
     messageEndpoints(services.messages),
     searchEndpoints(services.search, services.threads),
+    uploadEndpoints(services.uploads, services.uploads.multipart),
   ]) {
     app.use(mountEndpoints(endpoints, plumbing));
   }

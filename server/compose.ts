@@ -24,6 +24,8 @@ import { createNotificationService } from './notifications';
 import { createSearch } from './search';
 import { createSupport } from './support';
 import { createThreads } from './threads';
+import { createUploads } from './uploads';
+import type { OcrPool } from './ocr';
 
 export interface ServiceDeps {
   config: Config;
@@ -31,6 +33,8 @@ export interface ServiceDeps {
   logger: Logger;
   /** This forum's database connection (server/db/connect.ts); models are bound to it. */
   db: Connection;
+  /** The screenshot guard's OCR pool; default: one from configuration (OCR_WORKERS), closed by stop(). */
+  ocrPool?: OcrPool | null;
 }
 
 /** How long the header's unread counts are taken from memory (the 'viewer-counts' cache). */
@@ -47,9 +51,16 @@ export function createServices(deps: ServiceDeps) {
   const audit = createAudit(models);
   const notifications = createNotificationService({ models, clock, events });
   const auth = createAuth(core, { rules });
-  const threads = createThreads(core, { rules, audit });
+  // Uploads sit below threads and messages; who may read a conversation is messages' rule,
+  // asked at request time (messages is built below).
+  const uploads = createUploads(core, {
+    audit,
+    conversationAccess: (actor, conversationId) => messages.conversationAccess(actor, conversationId),
+    ...(deps.ocrPool !== undefined ? { ocrPool: deps.ocrPool } : {}),
+  });
+  const threads = createThreads(core, { rules, audit, guardPost: uploads.guardPost });
   const support = createSupport(core, { rules, threads, notifications });
-  const messages = createMessages(core, { audit, threads });
+  const messages = createMessages(core, { audit, threads, uploads });
   const feedback = createFeedback(core, { rules });
   const search = createSearch({ models, threads });
   const jobs = new JobRegistry(logger);
@@ -80,6 +91,7 @@ export function createServices(deps: ServiceDeps) {
     messages,
     feedback,
     search,
+    uploads,
     /** Unread notifications and messages for the header (cached briefly per person). */
     headerCounts: (actor: { id: string; username: string; displayName: string; role: 'member' | 'moderator' | 'admin' }) =>
       viewerCounts.getOrLoad(actor.id, async () => {
@@ -108,9 +120,13 @@ export function createServices(deps: ServiceDeps) {
       if (opts.jobs ?? config.JOBS_ENABLED) await jobs.start();
     },
 
-    /** Graceful stop, before the database closes: jobs finish, buffered view counts are written. */
+    /**
+     * Graceful stop, before the database closes: jobs finish, buffered view counts are
+     * written, the OCR workers stop (scans in flight record that they did not finish).
+     */
     async stop(): Promise<void> {
       await jobs.stop();
+      await uploads.stop().catch((err: unknown) => logger.error({ err }, 'could not stop the OCR workers cleanly'));
       await threads.flushViews().catch((err: unknown) => logger.error({ err }, 'could not write the buffered view counts'));
       threads.stop();
     },

@@ -2,7 +2,7 @@ import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
 /** The named rate limits (see the table below). */
-export type RateAction = 'post' | 'question' | 'message' | 'vote' | 'login' | 'register';
+export type RateAction = 'post' | 'question' | 'message' | 'vote' | 'login' | 'register' | 'upload';
 import { RateLimitedError } from '../kernel/errors';
 
 /**
@@ -18,6 +18,8 @@ export function rateLimiters(config: Config): (action: RateAction) => RequestHan
     question: { windowMs: config.RATE_QUESTION_WINDOW_MIN * minutes, limit: config.RATE_QUESTION_MAX },
     message: { windowMs: config.RATE_MESSAGE_WINDOW_MIN * minutes, limit: config.RATE_MESSAGE_MAX },
     vote: { windowMs: 1 * minutes, limit: 60 },
+    // Bursts of pasted screenshots; the daily quota (UPLOAD_DAILY_MAX) bounds the rest.
+    upload: { windowMs: 1 * minutes, limit: 30 },
     login: { windowMs: config.RATE_LOGIN_WINDOW_MIN * minutes, limit: config.RATE_LOGIN_MAX * 5 },
     register: { windowMs: 60 * minutes, limit: 20 },
   };

@@ -7,6 +7,7 @@ import type { AuditLog } from '../audit';
 import type { CoreDeps } from '../kernel/deps';
 import type { JobRegistry } from '../kernel/jobs';
 import type { Threads } from '../threads';
+import type { Uploads } from '../uploads';
 import { recountConversations } from './repair';
 import { purgeExpiredSecureFields } from './secure-fields';
 import { createMessageService } from './service';
@@ -14,9 +15,20 @@ import { createMessageService } from './service';
 /** Daily at 03:15 in the desk's zone, when nobody is waiting for anything. */
 export const SECURE_FIELD_PURGE_SCHEDULE = '15 3 * * *';
 
-export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads: Threads }) {
+export function createMessages(
+  core: CoreDeps,
+  deps: { audit: AuditLog; threads: Threads; uploads: Pick<Uploads, 'checkMessage' | 'attachToConversation'> },
+) {
   const { models, events, clock } = core;
-  const service = createMessageService({ models, config: core.config, clock, events, audit: deps.audit, threads: deps.threads });
+  const service = createMessageService({
+    models,
+    config: core.config,
+    clock,
+    events,
+    audit: deps.audit,
+    threads: deps.threads,
+    uploads: deps.uploads,
+  });
   const purge = (now: Date = clock.now()) => purgeExpiredSecureFields(models.Message, now);
 
   function registerJobs(jobs: JobRegistry, timezone: string): void {

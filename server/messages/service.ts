@@ -4,6 +4,7 @@ import type { Models } from '../../models';
 import type { AuditLog } from '../audit';
 import type { EventBus } from '../kernel/events';
 import type { Threads } from '../threads';
+import type { Uploads } from '../uploads';
 import type { Actor } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import type { Config } from '../config';
@@ -32,6 +33,8 @@ export interface MessageDeps {
   events: EventBus;
   audit: AuditLog;
   threads: Pick<Threads, 'threadRef' | 'recordAskerResponse' | 'notePrivateMessage'>;
+  /** Uploaded files shown in a message: the per-message limit, and attaching them to the conversation. */
+  uploads: Pick<Uploads, 'checkMessage' | 'attachToConversation'>;
 }
 
 const HOUR_MS = 3600 * 1000;
@@ -160,7 +163,7 @@ type MessageLean = {
 };
 
 export function createMessageService(deps: MessageDeps) {
-  const { config, clock, events, audit, threads } = deps;
+  const { config, clock, events, audit, threads, uploads } = deps;
   const { Conversation, Message, Block, User } = deps.models;
   const changedFor = (...userIds: string[]) => events.emit('viewer.changed', { userIds }); // unread badges
 
@@ -179,6 +182,22 @@ export function createMessageService(deps: MessageDeps) {
     };
     if (!c || !facts || !policy.canRead(actor, facts)) throw new NotFoundError('That conversation does not exist.');
     return { c, facts };
+  }
+
+  /**
+   * What `actor` may do in a conversation: 'participant' (read and write), 'reader' (an admin
+   * during a break-glass hour: read only) or null (nothing; shown as not existing). Uploaded
+   * files of the conversation follow it (server/uploads/access.ts).
+   */
+  async function conversationAccess(actor: Actor, conversationId: string): Promise<'participant' | 'reader' | null> {
+    const now = clock.now();
+    try {
+      const { facts } = await loadReadable(actor, conversationId, now);
+      return policy.isParticipant(actor, facts) ? 'participant' : 'reader';
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
   }
 
   /**
@@ -243,6 +262,7 @@ export function createMessageService(deps: MessageDeps) {
     if (!body.trim() && inputs.length === 0 && requests.length === 0) {
       throw new ValidationError('Write a message or add a secure field.', { body: 'Write a message or add a secure field.' });
     }
+    uploads.checkMessage(body);
     const _id = new Types.ObjectId();
     const fields = inputs.length ? sealFields(box(), String(_id), inputs, now) : [];
     const purgeAt = nextPurgeAt(fields);
@@ -311,7 +331,7 @@ export function createMessageService(deps: MessageDeps) {
     const requests = (input.requests ?? []).map((r) => ({ kind: r.kind, label: r.label || KIND_LABELS[r.kind] }));
     // Message first: a crash before the conversation insert leaves an invisible orphan,
     // never an empty conversation in someone's inbox.
-    await insertMessage(actor, conversationId, input.body, input.fields ?? [], requests, now);
+    const first = await insertMessage(actor, conversationId, input.body, input.fields ?? [], requests, now);
     const people = [
       { userId: new Types.ObjectId(actor.id), username: actor.username, displayName: actor.displayName, role: actor.role },
       ...recipients.map((u) => ({ userId: u._id, username: u.username, displayName: u.displayName, role: u.role })),
@@ -332,6 +352,7 @@ export function createMessageService(deps: MessageDeps) {
       accessGrants: [],
     };
     await Conversation.create(conv);
+    await uploads.attachToConversation(actor, String(conversationId), first.body);
     await changedFor(actor.id, ...recipientIds);
     if (thread && actor.id !== thread.askerId) await threads.notePrivateMessage(thread.id, now);
     if (thread && actor.id === thread.askerId) await threads.recordAskerResponse(thread.id, now);
@@ -346,6 +367,7 @@ export function createMessageService(deps: MessageDeps) {
     }
     const me = actor!;
     const m = await insertMessage(me, c._id, input.body, input.fields ?? [], [], now);
+    await uploads.attachToConversation(me, String(c._id), m.body);
     const others = facts.participantIds.filter((id) => id !== me.id);
     await Conversation.updateOne(
       { _id: c._id },
@@ -549,6 +571,7 @@ export function createMessageService(deps: MessageDeps) {
     sendFromPost,
     unreadCount: unreadCountFor,
     linkedConversationsFor,
+    conversationAccess,
   };
 }
 

@@ -3,6 +3,7 @@ import type { SupportRulesSource } from '../calendar';
 import type { Clock } from '../kernel/clock';
 import type { EventBus } from '../kernel/events';
 import type { Logger } from '../kernel/logger';
+import type { PublicPostGuard } from '../uploads';
 import type { PageCache } from './page-cache';
 import type { Products } from './products';
 import type { Signatures } from './signatures';
@@ -19,4 +20,6 @@ export interface ThreadsContext {
   views: ViewCounter;
   signatures: Signatures;
   products: Products;
+  /** The public-post guard, text and images (the uploads domain's, from server/compose.ts). */
+  guardPost: PublicPostGuard;
 }

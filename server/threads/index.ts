@@ -7,6 +7,7 @@
 import type { AuditLog } from '../audit';
 import type { SupportRulesSource } from '../calendar';
 import type { CoreDeps } from '../kernel/deps';
+import type { PublicPostGuard } from '../uploads';
 import type { ThreadsContext } from './context';
 import { createLifecycleOps } from './lifecycle-ops';
 import { createPageCache } from './page-cache';
@@ -22,6 +23,8 @@ import { createViewCounter } from './views-counter';
 export interface ThreadsDeps {
   rules: SupportRulesSource;
   audit: AuditLog;
+  /** Checks a post's text and images before it is published (uploads' guardPost). */
+  guardPost: PublicPostGuard;
 }
 
 export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
@@ -37,6 +40,7 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
     views: createViewCounter({ Thread: models.Thread, logger }),
     signatures: createSignatures({ User: models.User, caches, rules: deps.rules }),
     products: createProducts({ Product: models.Product, Thread: models.Thread, caches, events }),
+    guardPost: deps.guardPost,
   };
   const searchText = createSearchText(models);
   const threads = createThreadService(ctx);

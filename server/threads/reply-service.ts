@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Actor } from '../kernel/actor';
-import { guardPublicPost } from '../privacy';
+import type { PostImageOptions } from '../uploads';
 import { isStaff } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import type { ThreadStatus } from '../../models/thread';
@@ -36,7 +36,7 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
   async function createReply(
     actor: Actor | null,
     threadId: string,
-    input: { body: string },
+    input: { body: string; images?: PostImageOptions },
     clock: Clock = ctx.clock,
   ): Promise<CreatedReply> {
     const who = requireActor(actor);
@@ -45,7 +45,7 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
     if (!t) throw new NotFoundError('That thread does not exist.');
     if (t.status === 'locked') throw new LockedError('This thread is locked, so it cannot be replied to.');
     if (!policy.canReply(who, threadFacts(t))) throw new ForbiddenError();
-    guardPublicPost(input.body);
+    const { body } = await ctx.guardPost(who, { body: input.body }, input.images);
 
     const now = clock.now();
     const byAsker = t.author.equals(who.id);
@@ -57,8 +57,8 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
       authorUsername: who.username,
       authorRole: who.role,
       system: false,
-      bodySource: input.body,
-      bodyHtml: renderMarkdown(input.body),
+      bodySource: body,
+      bodyHtml: renderMarkdown(body),
       rendererVersion: RENDERER_VERSION,
       createdAt: now,
     });
@@ -89,7 +89,7 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
         { returnDocument: 'after', projection: { replyCount: 1, slug: 1, status: 1 } },
       ).lean();
       if (updated) {
-        await searchText.append(_id, input.body);
+        await searchText.append(_id, body);
         pageCache.invalidate(threadId);
         const view = toReplyView(reply.toObject());
         const page = Math.max(1, Math.ceil(updated.replyCount / REPLIES_PER_PAGE));
@@ -153,11 +153,16 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
   }
 
   /** Edits a reply, keeping the previous text as a Revision (written first). */
-  async function editReply(actor: Actor | null, replyId: string, input: { body: string }, clock: Clock = ctx.clock): Promise<ReplyView> {
+  async function editReply(
+    actor: Actor | null,
+    replyId: string,
+    input: { body: string; images?: PostImageOptions },
+    clock: Clock = ctx.clock,
+  ): Promise<ReplyView> {
     const who = requireActor(actor);
     const { r } = await loadForEdit(who, replyId);
     if (input.body !== r.bodySource) {
-      guardPublicPost(input.body);
+      const { body } = await ctx.guardPost(who, { body: input.body }, input.images);
       const now = clock.now();
       await Revision.create({
         targetType: 'reply',
@@ -171,7 +176,7 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
       });
       const res = await Reply.updateOne(
         { _id: r._id, editedAt: r.editedAt ?? null },
-        { $set: { bodySource: input.body, bodyHtml: renderMarkdown(input.body), rendererVersion: RENDERER_VERSION, editedAt: now } },
+        { $set: { bodySource: body, bodyHtml: renderMarkdown(body), rendererVersion: RENDERER_VERSION, editedAt: now } },
       );
       if (!res.matchedCount) throw new ConflictError('Someone else edited this reply at the same time. Reload it and try again.');
       await searchText.rebuild(r.threadId);

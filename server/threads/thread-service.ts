@@ -1,6 +1,6 @@
 import { Types, type QueryFilter } from 'mongoose';
 import type { Actor } from '../kernel/actor';
-import { guardPublicPost } from '../privacy';
+import type { PostImageOptions } from '../uploads';
 import * as lifecycle from './lifecycle';
 import { isStaff } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
@@ -74,6 +74,8 @@ export interface ThreadInput {
   title: string;
   body: string;
   products: string[];
+  /** The author's answers to a post held for its images (blur areas, post anyway). */
+  images?: PostImageOptions;
 }
 
 /** Threads and their state changes; replies are in reply-service.ts, which shares the context. */
@@ -218,15 +220,16 @@ export function createThreadService(ctx: ThreadsContext) {
     if (!input.products.length) {
       throw new ValidationError('Choose at least one product.', { products: 'Choose at least one product.' });
     }
-    // Secrets and personal data never go public: refused with 422 before anything is stored.
-    guardPublicPost({ title: input.title, body: input.body });
+    // Secrets and personal data never go public, in the text or in its images: refused with
+    // 422 before anything is stored. Blurring an image rewrites its references in the body.
+    const { body } = await ctx.guardPost(who, { title: input.title, body: input.body }, input.images);
     const chosen = await products.resolve(input.products);
     const now = clock.now();
     const doc = await Thread.create({
       title: input.title,
       slug: titleSlug(input.title),
-      bodySource: input.body,
-      bodyHtml: renderMarkdown(input.body),
+      bodySource: body,
+      bodyHtml: renderMarkdown(body),
       rendererVersion: RENDERER_VERSION,
       author: new Types.ObjectId(who.id),
       authorName: who.displayName,
@@ -271,7 +274,7 @@ export function createThreadService(ctx: ThreadsContext) {
   async function editThread(
     actor: Actor | null,
     id: string,
-    input: { title?: string; body?: string },
+    input: { title?: string; body?: string; images?: PostImageOptions },
     clock: Clock = ctx.clock,
   ): Promise<ThreadView> {
     const who = requireActor(actor);
@@ -280,9 +283,8 @@ export function createThreadService(ctx: ThreadsContext) {
     if (!t) throw new NotFoundError('That thread does not exist.');
     if (!policy.canEditThread(who, threadFacts(t))) throw editRefusal(t.status);
     const title = input.title ?? t.title;
-    const body = input.body ?? t.bodySource;
-    if (title === t.title && body === t.bodySource) return threadView(_id);
-    guardPublicPost({ title, body });
+    if (title === t.title && (input.body ?? t.bodySource) === t.bodySource) return threadView(_id);
+    const { body } = await ctx.guardPost(who, { title, body: input.body ?? t.bodySource }, input.images);
 
     const now = clock.now();
     await Revision.create({
