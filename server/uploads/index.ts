@@ -97,6 +97,5 @@ export type Uploads = ReturnType<typeof createUploads>;
 
 export { uploadEndpoints, formAttachments };
 export { parsePostImageOptions, type PostImageOptions, type PublicPostGuard } from './post-guard';
-export { UPLOAD_BUCKET } from './store';
 export type { UploadPolicy } from './context';
 export type { ConversationAccess } from './access';
