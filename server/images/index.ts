@@ -5,7 +5,7 @@
  */
 export { UploadError, type UploadErrorCode } from './errors';
 export { DEFAULT_IMAGE_LIMITS, DEFAULT_ATTACHMENT_LIMITS, type ImageLimits, type AttachmentLimits } from './limits';
-export { sniffType, decodeText, type SniffedType, type TextCharset } from './sniff';
+export { sniffType, type SniffedType, type TextCharset } from './sniff';
 export { IMAGE_TYPES, type ImageType, type StoredImageType, type EncodedImage } from './encode';
 export { inspectAndNormalize, formatBytes, type NormalizedImage } from './normalize';
 export { identifyAttachment, type IdentifiedAttachment, type AttachmentType } from './attachments';

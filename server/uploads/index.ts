@@ -9,7 +9,7 @@
  */
 import type { AuditLog } from '../audit';
 import type { CoreDeps } from '../kernel/deps';
-import { DEFAULT_IMAGE_LIMITS } from '../images';
+import { DEFAULT_ATTACHMENT_LIMITS, DEFAULT_IMAGE_LIMITS } from '../images';
 import { createOcrPool, type OcrPool } from '../ocr';
 import type { ConversationAccess } from './access';
 import type { UploadLimits, UploadPolicy, UploadsContext } from './context';
@@ -39,7 +39,7 @@ export function createUploads(core: CoreDeps, deps: UploadsDeps) {
       maxPixels: config.UPLOAD_IMAGE_MAX_PIXELS,
       maxEdge: config.UPLOAD_IMAGE_MAX_EDGE,
     },
-    attachment: { maxBytes: config.UPLOAD_ATTACHMENT_MAX_BYTES },
+    attachment: { ...DEFAULT_ATTACHMENT_LIMITS, maxBytes: config.UPLOAD_ATTACHMENT_MAX_BYTES },
     dailyCount: config.UPLOAD_DAILY_MAX,
     dailyBytes: config.UPLOAD_DAILY_MAX_MB * 1024 * 1024,
     perPost: config.UPLOAD_PER_POST_MAX,
