@@ -124,6 +124,24 @@ describe('uploads: the screenshot guard on public posts', function () {
     const reply = await forum.col('replies').findOne({ bodySource: again.markdown });
     await asker.patch(`/api/replies/${reply!._id}`, { body: `${again.markdown}\n\nEdited.` }).expect(200);
   });
+
+  it('"Send privately to support": the held image moves into the new conversation, readable by support only, and nothing is posted', async () => {
+    const moderator = await forum.person('moderator', { name: 'mod' });
+    const shot = (await upload(asker, await accessCodeScreenshot('P3XN-7RT2-QZ8K'), 'voucher-3.png').expect(201)).body.upload;
+    const body = `The voucher page again:\n\n${shot.markdown}`;
+    await asker.post(`/api/threads/${threadId}/replies`, { body }).expect(422);
+    const before = await replies();
+    const sent = await asker.post('/api/messages/from-post', { body, threadId }).expect(201);
+    const conversationId = sent.body.conversation.id as string;
+    const doc = await forum.col('uploads').findOne({ _id: oid(shot.id) });
+    assert.deepEqual([doc!.scope, String(doc!.conversationId), doc!.publishedAt], ['private', conversationId, null]);
+    assert.equal(await replies(), before);
+    const seen = await fetchFile(moderator.agent, shot.url).expect(200);
+    assert.equal(seen.headers['cache-control'], 'private, no-store');
+    await fetchFile(asker.agent, shot.url).expect(200);
+    await other.get(shot.url).expect(404);
+    await forum.agent().get(shot.url).expect(404);
+  });
 });
 
 describe('uploads: when images cannot be checked, the post is held', function () {
