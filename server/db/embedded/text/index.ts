@@ -2,7 +2,8 @@
 import { parseSearchWith, tokenize as tokenizeWith, type ParsedSearch } from '../../../text-analysis';
 import { queryLanguage } from './language';
 
-export { TextIndex, termScore, type TextQuery, type TextIndexStats } from './text-index';
+export { TextIndex, type TextIndexStats } from './text-index';
+export { TextAnalyzer, termScore, type TextQuery } from './analyzer';
 export { textIndexOptionsFromSpec, validateTextIndexOptions, WILDCARD, type TextIndexOptions } from './options';
 export { normalizeText, ENGLISH_STOP_WORDS, type ParsedSearch } from '../../../text-analysis';
 export { SUPPORTED_LANGUAGES } from './language';
