@@ -2,12 +2,15 @@ import type { Connection } from 'mongoose';
 import { auditEntrySchema } from './audit-entry';
 import { blockSchema } from './block';
 import { conversationSchema } from './conversation';
+import { flagSchema, type FlagDoc } from './flag';
 import { loginAttemptSchema } from './login-attempt';
 import { messageSchema } from './message';
+import { moderationItemSchema, type ModerationItemDoc } from './moderation-item';
 import { notificationSchema, type NotificationDoc } from './notification';
 import { productSchema, type ProductDoc } from './product';
 import { replySchema, type ReplyDoc } from './reply';
 import { revisionSchema, type RevisionDoc } from './revision';
+import { settingSchema, type SettingDoc } from './setting';
 import { threadSchema, type ThreadDoc } from './thread';
 import { uploadSchema } from './upload';
 import { userSchema } from './user';
@@ -23,12 +26,15 @@ export function createModels(db: Connection) {
     AuditEntry: db.model('AuditEntry', auditEntrySchema),
     Block: db.model('Block', blockSchema),
     Conversation: db.model('Conversation', conversationSchema),
+    Flag: db.model<FlagDoc>('Flag', flagSchema),
     LoginAttempt: db.model('LoginAttempt', loginAttemptSchema),
     Message: db.model('Message', messageSchema),
+    ModerationItem: db.model<ModerationItemDoc>('ModerationItem', moderationItemSchema),
     Notification: db.model<NotificationDoc>('Notification', notificationSchema),
     Product: db.model<ProductDoc>('Product', productSchema),
     Reply: db.model<ReplyDoc>('Reply', replySchema),
     Revision: db.model<RevisionDoc>('Revision', revisionSchema),
+    Setting: db.model<SettingDoc>('Setting', settingSchema),
     Thread: db.model<ThreadDoc>('Thread', threadSchema),
     Upload: db.model('Upload', uploadSchema),
     User: db.model('User', userSchema),

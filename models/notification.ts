@@ -1,6 +1,6 @@
 import { Schema, type Types } from 'mongoose';
 
-export const NOTIFICATION_KINDS = ['lock_reminder', 'thread_locked'] as const;
+export const NOTIFICATION_KINDS = ['lock_reminder', 'thread_locked', 'flag_handled'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /**

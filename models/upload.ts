@@ -32,7 +32,8 @@ const scanMatchSchema = new Schema(
  * this document holds who, where, what and the guard's findings.
  *
  * Visibility (server/uploads/access.ts): a public image is shown to everyone once a post of
- * its owner cleared it (`publishedAt`), before that to its owner and staff only; a private
+ * its owner cleared it (`publishedAt`) and no moderator withholds it (`withheldAt`), otherwise
+ * to its owner and staff only; a private
  * file to the readers of `conversationId`, before it is attached to one to its owner only.
  * The matches hold boxes and kinds, never the text that was read.
  */
@@ -61,6 +62,11 @@ export const uploadSchema = new Schema(
     createdAt: { type: Date, required: true },
     /** Set when a public post of its owner was allowed to show it; from then on, public. */
     publishedAt: { type: Date, default: null },
+    /**
+     * Set while the post that published it is held, hidden or deleted by moderation: its owner
+     * and staff still see it, nobody else (server/uploads/access.ts). Cleared on approval or restore.
+     */
+    withheldAt: { type: Date, default: null },
     /** The upload this one was made from by blurring (whose bytes were then deleted). */
     blurredFrom: { type: Schema.Types.ObjectId, default: null },
     scan: {

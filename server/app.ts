@@ -23,6 +23,8 @@ import { feedbackEndpoints, parseFeedbackFlash } from './feedback';
 import { messageEndpoints } from './messages';
 import { searchEndpoints } from './search';
 import { formAttachments, uploadEndpoints } from './uploads';
+import { moderationEndpoints } from './moderation';
+import { adminEndpoints } from './admin';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -124,6 +126,8 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
     messageEndpoints(services.messages),
     searchEndpoints(services.search, services.threads),
     uploadEndpoints(services.uploads, services.uploads.multipart),
+    moderationEndpoints(services.moderation),
+    adminEndpoints(services.admin),
   ]) {
     app.use(mountEndpoints(endpoints, plumbing));
   }

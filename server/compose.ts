@@ -8,9 +8,9 @@
 import type { Connection } from 'mongoose';
 import { createModels } from '../models';
 import type { Config } from './config';
+import { createAdmin, createSupportSettings } from './admin';
 import { createAudit } from './audit';
 import { createAuth } from './auth';
-import { fixedRules, supportRulesFromConfig } from './calendar';
 import { seedDemoContent } from './demo';
 import { createFeedback } from './feedback';
 import { CacheRegistry } from './kernel/cache';
@@ -20,10 +20,11 @@ import { EventBus } from './kernel/events';
 import { JobRegistry } from './kernel/jobs';
 import type { Logger } from './kernel/logger';
 import { createMessages } from './messages';
+import { createModeration, createStanding } from './moderation';
 import { createNotificationService } from './notifications';
 import { createSearch } from './search';
 import { createSupport } from './support';
-import { createThreads } from './threads';
+import { createThreads, fmt } from './threads';
 import { createUploads } from './uploads';
 import type { OcrPool } from './ocr';
 
@@ -46,21 +47,40 @@ export function createServices(deps: ServiceDeps) {
   const caches = new CacheRegistry(clock);
   const models = createModels(db);
   const core: CoreDeps = { config, clock, logger, models, events, caches };
-  const rules = fixedRules(supportRulesFromConfig(config));
-
   const audit = createAudit(models);
+  // The support rules: the environment's, overridden by an administrator's stored settings.
+  const settings = createSupportSettings({ models, audit, config, clock, logger, events });
+  const rules = settings.rules;
+  // Restrictions and new-account limits: asked by threads and messages before every write.
+  const standing = createStanding({ models, config, clock, caches, events, formatDate: fmt.dateTime });
   const notifications = createNotificationService({ models, clock, events });
   const auth = createAuth(core, { rules });
   // Uploads sit below threads and messages; who may read a conversation is messages' rule,
-  // asked at request time (messages is built below).
+  // asked at request time (messages is built below). Moderation's restrictions apply to
+  // uploading too: a suspended or banned account uploads nothing, a silenced one only for
+  // private messages (Support stays reachable). A new account may upload; its public posts
+  // showing images are held for review like posts with links (server/markdown/render.ts containsLink).
   const uploads = createUploads(core, {
     audit,
     conversationAccess: (actor, conversationId) => messages.conversationAccess(actor, conversationId),
+    policy: (actor, request) => standing.gate.assert(actor, request.scope === 'public' ? 'post' : 'message_support'),
     ...(deps.ocrPool !== undefined ? { ocrPool: deps.ocrPool } : {}),
   });
-  const threads = createThreads(core, { rules, audit, guardPost: uploads.guardPost });
+  const threads = createThreads(core, {
+    rules,
+    audit,
+    guardPost: uploads.guardPost,
+    postImagesVisible: uploads.setPostImagesVisible,
+    gate: standing.gate,
+  });
   const support = createSupport(core, { rules, threads, notifications });
-  const messages = createMessages(core, { audit, threads, uploads });
+  const messages = createMessages(core, { audit, threads, uploads, gate: standing.gate });
+  const moderation = createModeration(core, { standing, threads, messages, notifications, audit, auth });
+  const admin = createAdmin(core, { settings, audit });
+  // The process where an administrator changed the rules recomputes the stored deadlines.
+  events.on('support.rules.changed', async (e) => {
+    if (e.changedHere) await threads.recomputeDeadlines();
+  });
   const feedback = createFeedback(core, { rules });
   const search = createSearch({ models, threads });
   const jobs = new JobRegistry(logger);
@@ -89,6 +109,8 @@ export function createServices(deps: ServiceDeps) {
     threads,
     support,
     messages,
+    moderation,
+    admin,
     feedback,
     search,
     uploads,

@@ -105,6 +105,15 @@ export function renderPlainExcerpt(source: string, maxChars = 200): string {
   return truncate(text, Math.max(1, Math.floor(maxChars)));
 }
 
+/**
+ * Whether HTML made by renderMarkdown (sanitized, so its tags are the policy's and well formed)
+ * links anywhere: a link, an autolinked URL or an image. New accounts' posts with links are held
+ * for review (docs/moderation.md).
+ */
+export function containsLink(renderedHtml: string): boolean {
+  return /<a\s[^>]*\bhref=|<img\s/i.test(renderedHtml);
+}
+
 function truncate(text: string, maxChars: number): string {
   const chars = Array.from(text); // code points, so an emoji is never cut in half
   if (chars.length <= maxChars) return text;

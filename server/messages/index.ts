@@ -6,8 +6,10 @@
 import type { AuditLog } from '../audit';
 import type { CoreDeps } from '../kernel/deps';
 import type { JobRegistry } from '../kernel/jobs';
+import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import type { Threads } from '../threads';
 import type { Uploads } from '../uploads';
+import { createMessageModeration } from './moderation';
 import { recountConversations } from './repair';
 import { purgeExpiredSecureFields } from './secure-fields';
 import { createMessageService } from './service';
@@ -17,7 +19,7 @@ export const SECURE_FIELD_PURGE_SCHEDULE = '15 3 * * *';
 
 export function createMessages(
   core: CoreDeps,
-  deps: { audit: AuditLog; threads: Threads; uploads: Pick<Uploads, 'checkMessage' | 'attachToConversation'> },
+  deps: { audit: AuditLog; threads: Threads; uploads: Pick<Uploads, 'checkMessage' | 'attachToConversation'>; gate?: StandingGate },
 ) {
   const { models, events, clock } = core;
   const service = createMessageService({
@@ -28,6 +30,7 @@ export function createMessages(
     audit: deps.audit,
     threads: deps.threads,
     uploads: deps.uploads,
+    gate: deps.gate ?? OPEN_GATE,
   });
   const purge = (now: Date = clock.now()) => purgeExpiredSecureFields(models.Message, now);
 
@@ -37,6 +40,8 @@ export function createMessages(
 
   return {
     ...service,
+    /** Flagging, reviewing and hiding messages (the moderation domain's side). */
+    moderation: createMessageModeration({ models, clock, events }),
     /** Removes expired secure-field ciphertexts (the daily job; CLI `purge-secure-fields`). */
     purgeExpiredSecureFields: purge,
     /** Recomputes conversation counters (CLI `recount-messages`). */
@@ -48,3 +53,4 @@ export function createMessages(
 export type Messages = ReturnType<typeof createMessages>;
 
 export { messageEndpoints } from './endpoints';
+export type { ReviewMessage } from './moderation';

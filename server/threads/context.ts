@@ -1,4 +1,6 @@
 import type { Models } from '../../models';
+import type { AuditLog } from '../audit';
+import type { StandingGate } from '../kernel/standing';
 import type { SupportRulesSource } from '../calendar';
 import type { Clock } from '../kernel/clock';
 import type { EventBus } from '../kernel/events';
@@ -22,4 +24,9 @@ export interface ThreadsContext {
   products: Products;
   /** The public-post guard, text and images (the uploads domain's, from server/compose.ts). */
   guardPost: PublicPostGuard;
+  /** Whether a post's own images are public or withheld with it (uploads' setPostImagesVisible). */
+  postImagesVisible: (authorId: string, body: string, visible: boolean) => Promise<void>;
+  /** May this account post now, and is its post held for review (server/kernel/standing.ts). */
+  gate: StandingGate;
+  audit: AuditLog;
 }

@@ -1,4 +1,4 @@
-import type { ThreadDoc, ThreadStatus, LockReason } from '../../models/thread';
+import type { ThreadDoc, ThreadStatus, LockReason, Visibility, VisibilityReason } from '../../models/thread';
 import type { ReplyDoc } from '../../models/reply';
 
 /**
@@ -60,6 +60,13 @@ export interface ThreadView extends ThreadSummary {
   awaitingSince: Date | null;
   lockDueAt: Date | null;
   firstResponseDueAt: Date | null;
+  /** null: public. Otherwise only staff and (unless deleted) the author see it. */
+  visibility: Visibility | null;
+  visibilityReason: VisibilityReason | null;
+  /** The support moderator who owns the question. */
+  assignee: { id: string; displayName: string } | null;
+  /** Closed as a duplicate of this thread. */
+  duplicateOf: string | null;
 }
 
 export interface ReplyView {
@@ -71,6 +78,8 @@ export interface ReplyView {
   systemKind: string | null;
   createdAt: Date;
   editedAt: Date | null;
+  visibility: Visibility | null;
+  visibilityReason: VisibilityReason | null;
   isStaff: boolean;
   signatureHtml: string | null;
   helpfulCount: number;
@@ -131,6 +140,11 @@ export const THREAD_PROJECTION = {
   awaitingSince: 1,
   lockDueAt: 1,
   firstResponseDueAt: 1,
+  visibility: 1,
+  visibilityReason: 1,
+  assigneeId: 1,
+  assigneeName: 1,
+  duplicateOf: 1,
 } as const;
 
 export const REPLY_PROJECTION = {
@@ -144,6 +158,8 @@ export const REPLY_PROJECTION = {
   bodyHtml: 1,
   createdAt: 1,
   editedAt: 1,
+  visibility: 1,
+  visibilityReason: 1,
   helpfulCount: 1,
   notHelpfulCount: 1,
   satisfactionSum: 1,
@@ -186,6 +202,10 @@ export function toThreadView(t: ThreadPageDoc, extraViews = 0): ThreadView {
     awaitingSince: t.awaitingSince ?? null,
     lockDueAt: t.lockDueAt ?? null,
     firstResponseDueAt: t.firstResponseDueAt ?? null,
+    visibility: t.visibility ?? null,
+    visibilityReason: t.visibilityReason ?? null,
+    assignee: t.assigneeId ? { id: String(t.assigneeId), displayName: t.assigneeName ?? '' } : null,
+    duplicateOf: t.duplicateOf ? String(t.duplicateOf) : null,
   };
 }
 
@@ -203,6 +223,8 @@ export function toReplyView(r: ReplyPageDoc, signatureHtml: string | null = null
     systemKind: r.systemKind ?? null,
     createdAt: r.createdAt,
     editedAt: r.editedAt ?? null,
+    visibility: r.visibility ?? null,
+    visibilityReason: r.visibilityReason ?? null,
     isStaff,
     signatureHtml: isStaff ? signatureHtml : null,
     helpfulCount: r.helpfulCount ?? 0,
@@ -240,6 +262,9 @@ export function threadJson(t: ThreadView) {
     awaitingSince: t.awaitingSince,
     lockDueAt: t.lockDueAt,
     firstResponseDueAt: t.firstResponseDueAt,
+    visibility: t.visibility,
+    assignee: t.assignee,
+    duplicateOf: t.duplicateOf,
   };
 }
 
@@ -273,5 +298,6 @@ export function replyJson(r: ReplyView) {
     satisfactionCount: r.satisfactionCount,
     createdAt: r.createdAt,
     editedAt: r.editedAt,
+    visibility: r.visibility,
   };
 }

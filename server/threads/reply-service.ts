@@ -4,7 +4,7 @@ import type { PostImageOptions } from '../uploads';
 import { isStaff } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import type { ThreadStatus } from '../../models/thread';
-import { renderMarkdown, RENDERER_VERSION } from '../markdown/render';
+import { containsLink, renderMarkdown, RENDERER_VERSION } from '../markdown/render';
 import { ConflictError, ForbiddenError, LockedError, NotFoundError } from '../kernel/errors';
 import * as policy from './policy';
 import { toObjectId } from './ids';
@@ -17,13 +17,15 @@ import type { SearchText } from './search-text';
 export interface CreatedReply {
   reply: ReplyView;
   threadStatus: ThreadStatus;
+  /** Stored held for review (a new account's reply with links): only its author and staff see it. */
+  held: boolean;
   /** Where the new reply is: `/threads/:id/:slug?page=N#reply-<id>`. */
   url: string;
 }
 
 /** Replies: posting, system notes, edits. Shares the threads domain's context. */
 export function createReplyService(ctx: ThreadsContext, searchText: SearchText) {
-  const { models, rules, events, pageCache } = ctx;
+  const { models, rules, events, pageCache, gate } = ctx;
   const { Thread, Reply, Revision } = models;
 
   /**
@@ -41,15 +43,20 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
   ): Promise<CreatedReply> {
     const who = requireActor(actor);
     const _id = toObjectId(threadId);
-    const t = await Thread.findById(_id, { author: 1, status: 1, acceptedReplyId: 1, slug: 1 }).lean();
-    if (!t) throw new NotFoundError('That thread does not exist.');
+    const t = await Thread.findById(_id, { author: 1, status: 1, acceptedReplyId: 1, slug: 1, visibility: 1 }).lean();
+    if (!t || !policy.canSeePost(who, { authorId: String(t.author), visibility: t.visibility })) {
+      throw new NotFoundError('That thread does not exist.');
+    }
     if (t.status === 'locked') throw new LockedError('This thread is locked, so it cannot be replied to.');
     if (!policy.canReply(who, threadFacts(t))) throw new ForbiddenError();
+    await gate.assert(who, 'post');
     const { body } = await ctx.guardPost(who, { body: input.body }, input.images);
 
     const now = clock.now();
     const byAsker = t.author.equals(who.id);
     const byStaff = isStaff(who);
+    const bodyHtml = renderMarkdown(body);
+    const hold = await gate.holdReason(who, { hasLinks: containsLink(bodyHtml) });
     const reply = await Reply.create({
       threadId: _id,
       author: new Types.ObjectId(who.id),
@@ -58,10 +65,13 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
       authorRole: who.role,
       system: false,
       bodySource: body,
-      bodyHtml: renderMarkdown(body),
+      bodyHtml,
       rendererVersion: RENDERER_VERSION,
+      ...(hold ? { visibility: 'held', visibilityReason: hold, visibilityChangedAt: now } : {}),
       createdAt: now,
     });
+    // Its images wait with it: the guard cleared them, a moderator has not yet.
+    if (hold) await ctx.postImagesVisible(who.id, body, false);
 
     const base = {
       lastActivityAt: now,
@@ -89,13 +99,16 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
         { returnDocument: 'after', projection: { replyCount: 1, slug: 1, status: 1 } },
       ).lean();
       if (updated) {
-        await searchText.append(_id, body);
+        // Held replies stay out of search until a moderator approves them.
+        if (!hold) await searchText.append(_id, body);
         pageCache.invalidate(threadId);
         const view = toReplyView(reply.toObject());
         const page = Math.max(1, Math.ceil(updated.replyCount / REPLIES_PER_PAGE));
         const url = `${threadUrl(threadId, updated.slug)}${page > 1 ? `?page=${page}` : ''}#reply-${view.id}`;
-        await events.emit('reply.created', { actor: who, threadId, replyId: view.id, status: updated.status, byAsker, byStaff, at: now });
-        return { reply: view, threadStatus: updated.status, url };
+        if (hold) await events.emit('post.held', { actor: who, postType: 'reply', postId: view.id, threadId, at: now });
+        else
+          await events.emit('reply.created', { actor: who, threadId, replyId: view.id, status: updated.status, byAsker, byStaff, at: now });
+        return { reply: view, threadStatus: updated.status, url, held: !!hold };
       }
       const fresh = await Thread.findById(_id, { status: 1 }).lean();
       if (!fresh) {
@@ -133,8 +146,18 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
 
   async function loadForEdit(who: Actor, replyId: string) {
     const rid = toObjectId(replyId, 'That reply');
-    const r = await Reply.findById(rid, { threadId: 1, author: 1, authorRole: 1, system: 1, bodySource: 1, editedAt: 1 }).lean();
-    if (!r) throw new NotFoundError('That reply does not exist.');
+    const r = await Reply.findById(rid, {
+      threadId: 1,
+      author: 1,
+      authorRole: 1,
+      system: 1,
+      bodySource: 1,
+      editedAt: 1,
+      visibility: 1,
+    }).lean();
+    if (!r || !policy.canSeePost(who, { authorId: r.author ? String(r.author) : null, visibility: r.visibility })) {
+      throw new NotFoundError('That reply does not exist.');
+    }
     const t = await Thread.findById(r.threadId, { author: 1, status: 1, acceptedReplyId: 1, slug: 1 }).lean();
     if (!t) throw new NotFoundError('That reply does not exist.');
     const rf = { authorId: r.author ? String(r.author) : null, authorRole: r.authorRole, system: r.system };
@@ -162,6 +185,7 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
     const who = requireActor(actor);
     const { r } = await loadForEdit(who, replyId);
     if (input.body !== r.bodySource) {
+      await gate.assert(who, 'post');
       const { body } = await ctx.guardPost(who, { body: input.body }, input.images);
       const now = clock.now();
       await Revision.create({
@@ -179,6 +203,8 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
         { $set: { bodySource: body, bodyHtml: renderMarkdown(body), rendererVersion: RENDERER_VERSION, editedAt: now } },
       );
       if (!res.matchedCount) throw new ConflictError('Someone else edited this reply at the same time. Reload it and try again.');
+      // New images in a held or hidden reply wait with it.
+      if (r.visibility && r.author) await ctx.postImagesVisible(String(r.author), body, false);
       await searchText.rebuild(r.threadId);
       // The thread's updatedAt is what signed-in readers' cached pages are checked against.
       await Thread.updateOne({ _id: r.threadId }, { $set: { updatedAt: now } });

@@ -6,6 +6,8 @@ export interface UploadFacts {
   scope: 'public' | 'private';
   conversationId: string | null;
   publishedAt: Date | null;
+  /** Set while the post showing it is held, hidden or deleted. */
+  withheldAt: Date | null;
 }
 
 /**
@@ -25,16 +27,18 @@ export type UploadVisibility = 'public' | 'private' | null;
 
 /**
  * The rules (docs/uploads.md "Who sees an upload"):
- * - a public-post image once a post of its owner cleared it (publishedAt): everyone;
- * - before that: its owner and staff (the guard panel shows it to the owner; moderators review);
+ * - a public-post image once a post of its owner cleared it (publishedAt): everyone, unless
+ *   moderation holds, hides or deletes that post (withheldAt);
+ * - before that, or while withheld: its owner and staff (the guard panel shows it to the owner; moderators review);
  * - a private-message file attached to a conversation: whoever may read the conversation
- *   (its participants, and an admin during an audited break-glass hour), never cached;
+ *   (its participants, the support team on a support conversation, and an admin during an
+ *   audited break-glass hour), never cached;
  * - a private file not attached yet (a new message being written): its owner only.
  */
 export async function visibilityOf(actor: Actor | null, u: UploadFacts, conversationAccess: ConversationAccess): Promise<UploadVisibility> {
   const owner = !!actor && actor.id === u.ownerId;
   if (u.scope === 'public') {
-    if (u.publishedAt) return 'public';
+    if (u.publishedAt && !u.withheldAt) return 'public';
     return owner || isStaff(actor) ? 'private' : null;
   }
   if (!actor) return null;

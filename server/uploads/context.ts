@@ -65,6 +65,8 @@ export interface UploadDoc {
   thumbnailId: Types.ObjectId | null;
   createdAt: Date;
   publishedAt: Date | null;
+  /** Its post is held, hidden or deleted (models/upload.ts); absent on documents made before. */
+  withheldAt?: Date | null;
   blurredFrom: Types.ObjectId | null;
   scan: ScanState & { at?: Date | null; ms?: number | null };
   postedAnywayAt: Date | null;

@@ -205,5 +205,20 @@ export function createPostGuard(ctx: UploadsContext, service: UploadService) {
     );
   }
 
-  return { guardPost, checkMessage, attachToConversation };
+  /**
+   * Moderation changed whether a public post of `authorId` is visible: its author's public
+   * images it shows are withheld (owner and staff only) while it is held, hidden or deleted,
+   * and public again when it is approved or restored. A response served before as public may
+   * still sit in a browser's cache (it was sent `immutable`).
+   */
+  async function setPostImagesVisible(authorId: string, body: string, visible: boolean): Promise<void> {
+    const ids = referencedUploadIds(body);
+    if (!ids.length) return;
+    await Upload.updateMany(
+      { _id: { $in: ids.map((id) => new Types.ObjectId(id)) }, ownerId: new Types.ObjectId(authorId), scope: 'public' },
+      { $set: { withheldAt: visible ? null : clock.now() } },
+    );
+  }
+
+  return { guardPost, checkMessage, attachToConversation, setPostImagesVisible };
 }

@@ -190,6 +190,7 @@ export function createUploadService(ctx: UploadsContext) {
       scope: u.scope,
       conversationId: u.conversationId ? String(u.conversationId) : null,
       publishedAt: u.publishedAt,
+      withheldAt: u.withheldAt ?? null,
     };
     const visibility = await visibilityOf(actor, facts, ctx.conversationAccess);
     if (!visibility) throw new NotFoundError('That file does not exist.');

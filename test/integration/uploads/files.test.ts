@@ -210,21 +210,28 @@ describe('uploads: files, types, limits and access', function () {
 
   it('private-message files: only the conversation’s readers see them, never cached; files are downloads', async () => {
     const asker = await forum.person('member', { name: 'pmasker' });
+    // Writing to a moderator opens a support conversation: the support team reads it by role.
     const conv = await conversation(asker, moderator);
     const image = await upload(asker, await photoPng(50, 50), 'error.png', { conversationId: conv }).expect(201);
     const url = image.body.upload.url as string;
-    for (const p of [asker, moderator]) {
+    const otherModerator = await forum.person('moderator', { name: 'othermod' });
+    for (const p of [asker, moderator, otherModerator, admin]) {
       const r = await p.get(url).expect(200);
       assert.equal(r.headers['cache-control'], 'private, no-store');
     }
     await forum.agent().get(url).expect(404);
     await other.get(url).expect(404);
-    const otherModerator = await forum.person('moderator', { name: 'othermod' });
-    await otherModerator.get(url).expect(404);
-    await admin.get(url).expect(404);
-    // An admin's audited break-glass hour reads the conversation, its files included.
-    await admin.post(`/api/messages/${conv}/break-glass`, { reason: 'Investigating a reported phishing message.' }).expect(201);
-    await admin.get(url).expect(200);
+    // Between two members: staff do not read it, except an admin's audited break-glass hour.
+    const pal = await forum.person('member', { name: 'pmpal' });
+    const between = await conversation(asker, pal);
+    const shared = (await upload(pal, await photoPng(20, 20), 'shared.png', { conversationId: between }).expect(201)).body.upload.url;
+    await asker.get(shared).expect(200);
+    await moderator.get(shared).expect(404);
+    await admin.get(shared).expect(404);
+    await admin.post(`/api/messages/${between}/break-glass`, { reason: 'Investigating a reported phishing message.' }).expect(201);
+    await admin.get(shared).expect(200);
+    // A break-glass reader reads, and cannot upload into the conversation.
+    await upload(admin, await photoPng(10, 10), 'x.png', { conversationId: between }).expect(404);
     // Someone else's conversation: as if it did not exist.
     await upload(other, await photoPng(10, 10), 'x.png', { conversationId: conv }).expect(404);
 

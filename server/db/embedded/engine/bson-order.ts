@@ -362,10 +362,6 @@ function encBytes(bytes: Uint8Array): string {
 const TC: string[] = [];
 for (let t = 0; t <= 16; t++) TC[t] = String.fromCharCode(TYPE_BASE + t);
 
-export function typeChar(t: number): string {
-  return TC[t];
-}
-
 /**
  * Ascending encoding of one value: equal values (1, 1.0, Long 1) encode the same. `ordered`
  * (index keys and their bounds, see encodeKey) also makes string order code point order.
@@ -429,11 +425,6 @@ export function complement(s: string): string {
 /** The encoding of a value in index keys and index bounds: sorts like compareValues. */
 export function encodeKey(v: unknown): string {
   return encodeValue(v, true);
-}
-
-export function encodeDir(v: unknown, dir: 1 | -1): string {
-  const e = v === UNDEFINED_KEY ? TC[T_UNDEFINED] : encodeKey(v);
-  return dir === 1 ? e : complement(e);
 }
 
 /** Marker for an empty array in an index key (MongoDB indexes it as `undefined`). */

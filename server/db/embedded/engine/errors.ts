@@ -12,7 +12,6 @@ export const immutableField = (msg: string) => mongoError('ImmutableField', msg)
 export const conflictingOps = (msg: string) => mongoError('ConflictingUpdateOperators', msg);
 export const internalError = (msg: string) => mongoError('InternalError', msg);
 export const queryPlanKilled = (msg: string) => mongoError(175, msg);
-export { maxTimeExpired } from './deadline';
 
 /**
  * mingo's messages for what MongoDB answers with a code of its own (the rest are BadValue):

@@ -48,9 +48,6 @@ import { EmbeddedEngine } from './engine';
 import type { MigrationOptions } from './migrate';
 import { SqliteStore } from './sqlite-store';
 
-export { EmbeddedEngine } from './engine';
-export { DEFAULT_CACHE_MB } from './doc-cache';
-
 const silent: Logger = { info() {}, warn() {} };
 
 export interface OpenEngineOptions {

@@ -313,11 +313,6 @@ export function ridOf(entry: Uint8Array): number {
   );
 }
 
-/** The key part of an index entry (without the record id). */
-export function keyOfEntry(entry: Buffer): Buffer {
-  return entry.subarray(0, entry.length - 8);
-}
-
 /**
  * The smallest byte string greater than every string that starts with `p`, or null when
  * there is none (`p` is empty or all 0xFF).

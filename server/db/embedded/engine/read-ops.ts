@@ -22,7 +22,7 @@ import { projectDocs } from './projection';
 import { alive, plan, sortFields, type Plan, type PlanStats } from './planner';
 import { countMatching } from './count';
 import { TextQueryRun, type TextHit } from './text-read';
-import { addScores, assertNoScoreWithoutText, isScoreMeta, SCORE_FIELD, splitMetaProjection } from './text-search';
+import { addScores, assertNoScoreWithoutText, isScoreMeta, splitMetaProjection } from './text-search';
 
 const TOPK_MAX = 1000;
 
@@ -213,6 +213,17 @@ function selectPlain(
     }
   }
   const unsorted = !o.sort || Object.keys(o.sort).length === 0;
+  if ((p.sortCovered || unsorted) && skip > 0 && p.exact && p.candidatesAfter) {
+    // Every index entry is a match: skip entries inside SQLite instead of reading documents.
+    const after = p.candidatesAfter;
+    const skipped = (function* () {
+      for (const r of after(skip)) {
+        deadline.tick();
+        yield r;
+      }
+    })();
+    return { hits: skipLimit(skipped, 0, limit), plan: p };
+  }
   if (p.sortCovered || unsorted) return { hits: skipLimit(matching(), skip, limit), plan: p };
   if (limit > 0 && skip + limit <= TOPK_MAX) {
     return { hits: lazy(() => topK(matching(), o.sort!, skip + limit, q.strCmp).slice(skip)), plan: p };
@@ -512,4 +523,4 @@ export function distinct(
     .sort((a, b) => compareValues(a, b, q.strCmp));
 }
 
-export { filterOf, SCORE_FIELD };
+export { filterOf };

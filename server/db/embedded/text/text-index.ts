@@ -25,7 +25,7 @@
 import { TextAnalyzer, type TextQuery } from './analyzer';
 import type { TextIndexOptions } from './options';
 
-export { termScore, type TextQuery } from './analyzer';
+export { type TextQuery } from './analyzer';
 
 interface Posting {
   docs: number[];
