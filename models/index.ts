@@ -8,6 +8,7 @@ import { messageSchema } from './message';
 import { moderationItemSchema, type ModerationItemDoc } from './moderation-item';
 import { notificationSchema, type NotificationDoc } from './notification';
 import { productSchema, type ProductDoc } from './product';
+import { rateLimitSchema } from './rate-limit';
 import { replySchema, type ReplyDoc } from './reply';
 import { revisionSchema, type RevisionDoc } from './revision';
 import { settingSchema, type SettingDoc } from './setting';
@@ -32,6 +33,7 @@ export function createModels(db: Connection) {
     ModerationItem: db.model<ModerationItemDoc>('ModerationItem', moderationItemSchema),
     Notification: db.model<NotificationDoc>('Notification', notificationSchema),
     Product: db.model<ProductDoc>('Product', productSchema),
+    RateLimit: db.model('RateLimit', rateLimitSchema),
     Reply: db.model<ReplyDoc>('Reply', replySchema),
     Revision: db.model<RevisionDoc>('Revision', revisionSchema),
     Setting: db.model<SettingDoc>('Setting', settingSchema),

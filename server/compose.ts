@@ -19,6 +19,8 @@ import type { CoreDeps } from './kernel/deps';
 import { EventBus } from './kernel/events';
 import { JobRegistry } from './kernel/jobs';
 import type { Logger } from './kernel/logger';
+import { createMetrics } from './kernel/metrics';
+import { watchDatabase } from './db/health';
 import { createMessages } from './messages';
 import { createModeration, createStanding } from './moderation';
 import { createNotificationService } from './notifications';
@@ -83,7 +85,14 @@ export function createServices(deps: ServiceDeps) {
   });
   const feedback = createFeedback(core, { rules });
   const search = createSearch({ models, threads });
-  const jobs = new JobRegistry(logger);
+  // Operability: one metrics registry per forum, fed by the jobs, the database driver and the
+  // caches here, by the HTTP layer in app.ts. The mail outbox depth joins through
+  // metrics.watchOutbox(() => mailer.stats()) once the mail system is part of the services.
+  const metrics = createMetrics();
+  const dbHealth = watchDatabase(db);
+  metrics.observeDatabase(db.getClient(), dbHealth);
+  metrics.watchCaches(() => caches.stats());
+  const jobs = new JobRegistry(logger, metrics);
 
   // The header's badges: one short cache per person, dropped when what it counts changes.
   const viewerCounts = caches.create<{ notifications: number; messages: number }>('viewer-counts', {
@@ -103,6 +112,9 @@ export function createServices(deps: ServiceDeps) {
     caches,
     rules,
     jobs,
+    metrics,
+    /** Whether the database is reachable, as the driver sees it (server/db/health.ts). */
+    dbHealth,
     audit,
     auth,
     notifications,

@@ -24,4 +24,4 @@ export type Auth = ReturnType<typeof createAuth>;
 
 export { authEndpoints } from './endpoints';
 export { cookDefaultSignature, defaultSignatureFor, signatureHtmlFor } from './signature';
-export { registerSchema, type Profile, type RegisterInput } from './service';
+export { type Profile, type RegisterInput } from './service';

@@ -116,7 +116,7 @@ export {
   type ThreadView,
 } from './present';
 export { fmt } from './format';
-export { DEFAULT_PRODUCTS, type ProductView } from './products';
+export { type ProductView } from './products';
 export type { DueDoc } from './lifecycle-ops';
 export type { ReviewPost, PostType } from './moderation-ops';
 export type { PostHistory, DiffSegment } from './history';
