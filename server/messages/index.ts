@@ -19,7 +19,12 @@ export const SECURE_FIELD_PURGE_SCHEDULE = '15 3 * * *';
 
 export function createMessages(
   core: CoreDeps,
-  deps: { audit: AuditLog; threads: Threads; uploads: Pick<Uploads, 'checkMessage' | 'attachToConversation'>; gate?: StandingGate },
+  deps: {
+    audit: AuditLog;
+    threads: Threads;
+    uploads: Pick<Uploads, 'checkMessage' | 'attachToConversation' | 'setMessageFilesVisible'>;
+    gate?: StandingGate;
+  },
 ) {
   const { models, events, clock } = core;
   const service = createMessageService({
@@ -41,7 +46,7 @@ export function createMessages(
   return {
     ...service,
     /** Flagging, reviewing and hiding messages (the moderation domain's side). */
-    moderation: createMessageModeration({ models, clock, events }),
+    moderation: createMessageModeration({ models, clock, events, filesVisible: deps.uploads.setMessageFilesVisible }),
     /** Removes expired secure-field ciphertexts (the daily job; CLI `purge-secure-fields`). */
     purgeExpiredSecureFields: purge,
     /** Recomputes conversation counters (CLI `recount-messages`). */

@@ -33,6 +33,7 @@ export type UploadVisibility = 'public' | 'private' | null;
  * - a private-message file attached to a conversation: whoever may read the conversation
  *   (its participants, the support team on a support conversation, and an admin during an
  *   audited break-glass hour), never cached;
+ *   while the message showing it is hidden or deleted, only its owner and staff among them;
  * - a private file not attached yet (a new message being written): its owner only.
  */
 export async function visibilityOf(actor: Actor | null, u: UploadFacts, conversationAccess: ConversationAccess): Promise<UploadVisibility> {
@@ -43,5 +44,7 @@ export async function visibilityOf(actor: Actor | null, u: UploadFacts, conversa
   }
   if (!actor) return null;
   if (!u.conversationId) return owner ? 'private' : null;
+  // A hidden or deleted message's files: like its text, its author and staff only.
+  if (u.withheldAt && !owner && !isStaff(actor)) return null;
   return (await conversationAccess(actor, u.conversationId)) ? 'private' : null;
 }

@@ -220,5 +220,24 @@ export function createPostGuard(ctx: UploadsContext, service: UploadService) {
     );
   }
 
-  return { guardPost, checkMessage, attachToConversation, setPostImagesVisible };
+  /**
+   * Moderation hid, deleted or restored a private message of `authorId`: the files it shows in
+   * its conversation are withheld from everyone but their owner and staff while it is hidden,
+   * like its text (server/messages/views.ts).
+   */
+  async function setMessageFilesVisible(authorId: string, conversationId: string, body: string, visible: boolean): Promise<void> {
+    const ids = referencedUploadIds(body);
+    if (!ids.length) return;
+    await Upload.updateMany(
+      {
+        _id: { $in: ids.map((id) => new Types.ObjectId(id)) },
+        ownerId: new Types.ObjectId(authorId),
+        scope: 'private',
+        conversationId: new Types.ObjectId(conversationId),
+      },
+      { $set: { withheldAt: visible ? null : clock.now() } },
+    );
+  }
+
+  return { guardPost, checkMessage, attachToConversation, setPostImagesVisible, setMessageFilesVisible };
 }

@@ -63,6 +63,27 @@ describe('uploads: moderation and the support inbox', function () {
     await upload(other, await photoPng(10, 10), 'x.png', { conversationId: conv }).expect(404);
   });
 
+  it("a hidden or deleted message's files: only its author and staff, like its text; restoring shows them again", async () => {
+    const writer = member; // an established account (a new one writes to Support only)
+    const reader = await forum.person('member', { name: 'pmreader' });
+    const draft = (await upload(writer, await photoPng(20, 20), 'pic.png', { scope: 'private' }).expect(201)).body.upload;
+    const sent = await writer.post('/api/messages', { to: [reader.user.username], subject: 'A picture', body: draft.markdown });
+    assert.equal(sent.status, 201, JSON.stringify(sent.body));
+    const message = await forum.col('messages').findOne({ conversationId: oid(sent.body.conversation.id) });
+    await reader.get(draft.url).expect(200);
+
+    for (const action of ['hide', 'delete'] as const) {
+      await moderator.post(`/api/moderation/posts/message/${String(message!._id)}`, { action }).expect(200);
+      assert.ok((await forum.col('uploads').findOne({ _id: oid(draft.id) }))!.withheldAt);
+      await reader.get(draft.url).expect(404);
+      await writer.get(draft.url).expect(200);
+      await moderator.post(`/api/moderation/posts/message/${String(message!._id)}`, { action: 'restore' }).expect(200);
+      assert.equal((await forum.col('uploads').findOne({ _id: oid(draft.id) }))!.withheldAt, null);
+      await reader.get(draft.url).expect(200);
+    }
+    await other.get(draft.url).expect(404);
+  });
+
   it('a suspended member cannot upload (403, nothing stored); a silenced one only for private messages', async () => {
     const suspended = await forum.person('member', { name: 'suspended' });
     await moderator.post(`/api/users/${suspended.user.username}/suspend`, { days: 3, reason: 'Spamming links' }).expect(200);
