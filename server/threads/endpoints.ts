@@ -138,6 +138,7 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
         page: list.page,
         pages: list.pages,
         total: list.total,
+        totalCapped: list.totalCapped,
         next: list.next,
       }),
     }),

@@ -51,6 +51,8 @@ export interface ThreadList {
   pages: number;
   total: number;
   perPage: number;
+  /** The filtered total reached LIST_COUNT_CAP: `total` is the cap, the list is longer. */
+  totalCapped: boolean;
   /** Keyset cursor of the page after this one (null: this is the last page). */
   next: string | null;
   status: ThreadStatus | null;
@@ -108,6 +110,9 @@ export const escapeMarkdown = (s: string): string => s.replace(/[\\`*_{}[\]()#+\
 export const LOCK_NOTE_KIND = 'moderator_lock';
 export const UNLOCK_NOTE_KIND = 'moderator_unlock';
 
+/** Filtered list totals are counted up to this many threads (see listThreads). */
+const LIST_COUNT_CAP = 10_000;
+
 /** Threads and their state changes; replies are in reply-service.ts, which shares the context. */
 export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
   const { models, rules, events, pageCache, views, signatures, products, gate } = ctx;
@@ -133,7 +138,7 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
         .exec();
     }
     const skip = (page - 1) * THREADS_PER_PAGE;
-    if (page > 1 && page > pages / 2 && skip < total) {
+    if (page > 1 && page > pages / 2 && skip < total && Number.isFinite(total)) {
       const fromEnd = total - skip - THREADS_PER_PAGE; // rows after this page, oldest first
       return Thread.find(filter, SUMMARY_PROJECTION)
         .sort({ lastActivityAt: 1, _id: 1 })
@@ -160,19 +165,31 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
     const unfiltered = !input.status && !product;
     const filterKey = `${input.status ?? ''}|${product?.id ?? ''}`;
     // The unfiltered total comes from collection metadata (O(1)); filtered totals count
-    // through the same index the page query uses (cached briefly, see page-cache.ts).
-    const total = await (unfiltered
+    // through the same index the page query uses, at most LIST_COUNT_CAP + 1 entries, so the
+    // count costs the same at 1k and 1M threads (cached briefly, see page-cache.ts). Past
+    // the cap the list says "10,000+" and Next links (keyset) go on beyond the numbered pages.
+    const counted = await (unfiltered
       ? Thread.estimatedDocumentCount().exec()
-      : pageCache.count(filterKey, () => Thread.countDocuments(filter).exec()));
+      : pageCache.count(filterKey, () =>
+          Thread.countDocuments(filter)
+            .limit(LIST_COUNT_CAP + 1)
+            .exec(),
+        ));
+    const totalCapped = !unfiltered && counted > LIST_COUNT_CAP;
+    const total = totalCapped ? LIST_COUNT_CAP : counted;
     const pages = Math.max(1, Math.ceil(total / THREADS_PER_PAGE));
-    const docs = await pageCache.list(`${filterKey}|${page}|${input.after ?? ''}`, () => listPage(filter, page, pages, total, input.after));
+    const docs = await pageCache.list(`${filterKey}|${page}|${input.after ?? ''}`, () =>
+      listPage(filter, page, pages, totalCapped ? Infinity : total, input.after),
+    );
     const last = docs[docs.length - 1];
+    const more = docs.length === THREADS_PER_PAGE && (page < pages || totalCapped);
     return {
       threads: docs.map((t) => toSummary(t, views.pending(String(t._id)))),
       page,
       pages,
-      next: last && docs.length === THREADS_PER_PAGE && page < pages ? `${last.lastActivityAt.getTime()}.${String(last._id)}` : null,
+      next: last && more ? `${last.lastActivityAt.getTime()}.${String(last._id)}` : null,
       total,
+      totalCapped,
       perPage: THREADS_PER_PAGE,
       status: input.status ?? null,
       product,
