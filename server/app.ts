@@ -25,6 +25,7 @@ import { notificationEndpoints } from './notifications';
 import { feedbackEndpoints, parseFeedbackFlash } from './feedback';
 import { messageEndpoints } from './messages';
 import { searchEndpoints } from './search';
+import { formAttachments, uploadEndpoints } from './uploads';
 import { moderationEndpoints } from './moderation';
 import { adminEndpoints } from './admin';
 
@@ -116,7 +117,12 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
     next();
   });
 
-  const plumbing: EndpointPlumbing = { csrf: csrf.verify, limit: rateLimiters(config, services.db.db!) };
+  const plumbing: EndpointPlumbing = {
+    csrf: csrf.verify,
+    limit: rateLimiters(config, services.db.db!),
+    // The post and message forms take a file without JavaScript (multipart; server/uploads).
+    attach: formAttachments(services.uploads, services.uploads.multipart),
+  };
   const extras: ThreadPageExtras = {
     async viewerLocals(actor, threadId, replyIds, query) {
       if (!actor) return { pmLinked: [], feedbackVotes: new Map(), feedbackFlash: null };
@@ -137,6 +143,7 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
     feedbackEndpoints(services.feedback),
     messageEndpoints(services.messages),
     searchEndpoints(services.search, services.threads),
+    uploadEndpoints(services.uploads, services.uploads.multipart),
     moderationEndpoints(services.moderation),
     adminEndpoints(services.admin),
   ]) {

@@ -8,6 +8,7 @@ import type { CoreDeps } from '../kernel/deps';
 import type { JobRegistry } from '../kernel/jobs';
 import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import type { Threads } from '../threads';
+import type { Uploads } from '../uploads';
 import { createMessageModeration } from './moderation';
 import { recountConversations } from './repair';
 import { checkSecretsKey, purgeExpiredSecureFields } from './secure-fields';
@@ -16,7 +17,15 @@ import { createMessageService } from './service';
 /** Daily at 03:15 in the desk's zone, when nobody is waiting for anything. */
 export const SECURE_FIELD_PURGE_SCHEDULE = '15 3 * * *';
 
-export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads: Threads; gate?: StandingGate }) {
+export function createMessages(
+  core: CoreDeps,
+  deps: {
+    audit: AuditLog;
+    threads: Threads;
+    uploads: Pick<Uploads, 'checkMessage' | 'attachToConversation' | 'setMessageFilesVisible'>;
+    gate?: StandingGate;
+  },
+) {
   const { models, events, clock } = core;
   const service = createMessageService({
     models,
@@ -25,6 +34,7 @@ export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads:
     events,
     audit: deps.audit,
     threads: deps.threads,
+    uploads: deps.uploads,
     gate: deps.gate ?? OPEN_GATE,
   });
   const purge = (now: Date = clock.now()) => purgeExpiredSecureFields(models.Message, now);
@@ -36,7 +46,7 @@ export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads:
   return {
     ...service,
     /** Flagging, reviewing and hiding messages (the moderation domain's side). */
-    moderation: createMessageModeration({ models, clock, events }),
+    moderation: createMessageModeration({ models, clock, events, filesVisible: deps.uploads.setMessageFilesVisible }),
     /** Removes expired secure-field ciphertexts (the daily job; CLI `purge-secure-fields`). */
     purgeExpiredSecureFields: purge,
     /** Recomputes conversation counters (CLI `recount-messages`). */

@@ -1,6 +1,6 @@
 import { Types, type QueryFilter } from 'mongoose';
 import type { Actor } from '../kernel/actor';
-import { guardPublicPost } from '../privacy';
+import type { PostImageOptions } from '../uploads';
 import * as lifecycle from './lifecycle';
 import { isStaff } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
@@ -96,6 +96,8 @@ export interface ThreadInput {
   title: string;
   body: string;
   products: string[];
+  /** The author's answers to a post held for its images (blur areas, post anyway). */
+  images?: PostImageOptions;
 }
 
 /** A system note in a thread (reply-service.ts addSystemReply). */
@@ -315,16 +317,17 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
     if (!input.products.length) {
       throw new ValidationError('Choose at least one product.', { products: 'Choose at least one product.' });
     }
-    // Secrets and personal data never go public: refused with 422 before anything is stored.
-    guardPublicPost({ title: input.title, body: input.body });
+    // Secrets and personal data never go public, in the text or in its images: refused with
+    // 422 before anything is stored. Blurring an image rewrites its references in the body.
+    const { body } = await ctx.guardPost(who, { title: input.title, body: input.body }, input.images);
     const chosen = await products.resolve(input.products);
     const now = clock.now();
-    const bodyHtml = renderMarkdown(input.body);
+    const bodyHtml = renderMarkdown(body);
     const hold = await gate.holdReason(who, { hasLinks: containsLink(bodyHtml) });
     const doc = await Thread.create({
       title: input.title,
       slug: titleSlug(input.title),
-      bodySource: input.body,
+      bodySource: body,
       bodyHtml,
       rendererVersion: RENDERER_VERSION,
       ...(hold ? { visibility: 'held', visibilityReason: hold, visibilityChangedAt: now } : {}),
@@ -347,6 +350,8 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
     });
     pageCache.invalidate(String(doc._id));
     const threadId = String(doc._id);
+    // Its images wait with it: the guard cleared them, a moderator has not yet.
+    if (hold) await ctx.postImagesVisible(who.id, body, false);
     if (hold) await events.emit('post.held', { actor: who, postType: 'thread', postId: threadId, threadId, at: now });
     else await events.emit('thread.created', { actor: who, threadId, at: now });
     return threadView(doc._id);
@@ -384,7 +389,7 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
   async function editThread(
     actor: Actor | null,
     id: string,
-    input: { title?: string; body?: string },
+    input: { title?: string; body?: string; images?: PostImageOptions },
     clock: Clock = ctx.clock,
   ): Promise<ThreadView> {
     const who = requireActor(actor);
@@ -404,9 +409,8 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
     if (!policy.canEditThread(who, threadFacts(t))) throw editRefusal(t.status);
     await gate.assert(who, 'post');
     const title = input.title ?? t.title;
-    const body = input.body ?? t.bodySource;
-    if (title === t.title && body === t.bodySource) return threadView(_id);
-    guardPublicPost({ title, body });
+    if (title === t.title && (input.body ?? t.bodySource) === t.bodySource) return threadView(_id);
+    const { body } = await ctx.guardPost(who, { title, body: input.body ?? t.bodySource }, input.images);
 
     const now = clock.now();
     await Revision.create({
@@ -430,6 +434,8 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
       if (now2?.status === 'locked') throw new LockedError('This thread was locked, so it cannot be edited.');
       throw new ConflictError('Someone else edited this post at the same time. Reload it and try again.');
     }
+    // New images in a held or hidden question wait with it.
+    if (t.visibility && body !== t.bodySource) await ctx.postImagesVisible(String(t.author), body, false);
     pageCache.invalidate(id);
     await events.emit('thread.edited', { actor: who, threadId: id, at: now });
     return threadView(_id);
