@@ -29,6 +29,8 @@ import { createNotificationService } from './notifications';
 import { createSearch } from './search';
 import { createSupport } from './support';
 import { createThreads } from './threads';
+import { createUploads } from './uploads';
+import type { OcrPool } from './ocr';
 
 export interface ServiceDeps {
   config: Config;
@@ -36,6 +38,8 @@ export interface ServiceDeps {
   logger: Logger;
   /** This forum's database connection (server/db/connect.ts); models are bound to it. */
   db: Connection;
+  /** The screenshot guard's OCR pool; default: one from configuration (OCR_WORKERS), closed by stop(). */
+  ocrPool?: OcrPool | null;
 }
 
 /** How long the header's unread counts are taken from memory (the 'viewer-counts' cache). */
@@ -68,9 +72,27 @@ export function createServices(deps: ServiceDeps) {
   });
   const notifications = createNotificationService({ models, clock, events });
   const auth = createAuth(core, { rules, renderer });
-  const threads = createThreads(core, { rules, audit, renderer, gate: standing.gate });
+  // Uploads sit below threads and messages; who may read a conversation is messages' rule,
+  // asked at request time (messages is built below). Moderation's restrictions apply to
+  // uploading too: a suspended or banned account uploads nothing, a silenced one only for
+  // private messages (Support stays reachable). A new account may upload; its public posts
+  // showing images are held for review like posts with links (server/markdown/render.ts containsLink).
+  const uploads = createUploads(core, {
+    audit,
+    conversationAccess: (actor, conversationId) => messages.conversationAccess(actor, conversationId),
+    policy: (actor, request) => standing.gate.assert(actor, request.scope === 'public' ? 'post' : 'message_support'),
+    ...(deps.ocrPool !== undefined ? { ocrPool: deps.ocrPool } : {}),
+  });
+  const threads = createThreads(core, {
+    rules,
+    audit,
+    renderer,
+    guardPost: uploads.guardPost,
+    postImagesVisible: uploads.setPostImagesVisible,
+    gate: standing.gate,
+  });
   const support = createSupport(core, { rules, threads, notifications });
-  const messages = createMessages(core, { audit, threads, renderer, gate: standing.gate });
+  const messages = createMessages(core, { audit, threads, renderer, uploads, gate: standing.gate });
   const moderation = createModeration(core, { standing, threads, messages, notifications, audit, auth });
   const admin = createAdmin(core, { settings, audit });
   // The process where an administrator changed the rules recomputes the stored deadlines.
@@ -121,6 +143,7 @@ export function createServices(deps: ServiceDeps) {
     admin,
     feedback,
     search,
+    uploads,
     /** Unread notifications and messages for the header (cached briefly per person). */
     headerCounts: (actor: { id: string; username: string; displayName: string; role: 'member' | 'moderator' | 'admin' }) =>
       viewerCounts.getOrLoad(actor.id, async () => {
@@ -149,9 +172,13 @@ export function createServices(deps: ServiceDeps) {
       if (opts.jobs ?? config.JOBS_ENABLED) await jobs.start();
     },
 
-    /** Graceful stop, before the database closes: jobs finish, buffered view counts are written. */
+    /**
+     * Graceful stop, before the database closes: jobs finish, buffered view counts are
+     * written, the OCR workers stop (scans in flight record that they did not finish).
+     */
     async stop(): Promise<void> {
       await jobs.stop();
+      await uploads.stop().catch((err: unknown) => logger.error({ err }, 'could not stop the OCR workers cleanly'));
       await threads.flushViews().catch((err: unknown) => logger.error({ err }, 'could not write the buffered view counts'));
       threads.stop();
       await renderer.close();

@@ -11,6 +11,7 @@ import { rebakeCollection } from '../markdown/rebake';
 import type { JobRegistry } from '../kernel/jobs';
 import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import type { Threads } from '../threads';
+import type { Uploads } from '../uploads';
 import { createMessageModeration } from './moderation';
 import { recountConversations } from './repair';
 import { checkSecretsKey, encryptStoredHints, purgeExpiredSecureFields, secretBoxFor } from './secure-fields';
@@ -21,7 +22,13 @@ export const SECURE_FIELD_PURGE_SCHEDULE = '15 3 * * *';
 
 export function createMessages(
   core: CoreDeps,
-  deps: { audit: AuditLog; threads: Threads; renderer: MarkdownRenderer; gate?: StandingGate },
+  deps: {
+    audit: AuditLog;
+    threads: Threads;
+    renderer: MarkdownRenderer;
+    uploads: Pick<Uploads, 'checkMessage' | 'attachToConversation' | 'setMessageFilesVisible'>;
+    gate?: StandingGate;
+  },
 ) {
   const { models, events, clock } = core;
   const service = createMessageService({
@@ -32,6 +39,7 @@ export function createMessages(
     audit: deps.audit,
     threads: deps.threads,
     renderer: deps.renderer,
+    uploads: deps.uploads,
     gate: deps.gate ?? OPEN_GATE,
   });
   const purge = (now: Date = clock.now()) => purgeExpiredSecureFields(models.Message, now);
@@ -43,7 +51,7 @@ export function createMessages(
   return {
     ...service,
     /** Flagging, reviewing and hiding messages (the moderation domain's side). */
-    moderation: createMessageModeration({ models, clock, events }),
+    moderation: createMessageModeration({ models, clock, events, filesVisible: deps.uploads.setMessageFilesVisible }),
     /** Removes expired secure-field ciphertexts (the daily job; CLI `purge-secure-fields`). */
     purgeExpiredSecureFields: purge,
     /** Re-renders stored message bodies after a renderer change (CLI `rebake`). */

@@ -4,6 +4,7 @@ import type { Models } from '../../models';
 import type { AuditLog } from '../audit';
 import type { EventBus } from '../kernel/events';
 import type { Threads } from '../threads';
+import type { Uploads } from '../uploads';
 import { isStaff, type Actor } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import type { Config } from '../config';
@@ -39,6 +40,8 @@ export interface MessageDeps {
   gate: StandingGate;
   /** Renders message bodies (the app's bounded renderer, server/compose.ts). */
   renderer: MarkdownRenderer;
+  /** Uploaded files shown in a message: the per-message limit, and attaching them to the conversation. */
+  uploads: Pick<Uploads, 'checkMessage' | 'attachToConversation'>;
 }
 
 const HOUR_MS = 3600 * 1000;
@@ -92,9 +95,9 @@ export class NewAccountError extends AppError {
 }
 
 export function createMessageService(deps: MessageDeps) {
-  const { config, clock, events, audit, threads, gate } = deps;
+  const { config, clock, events, audit, threads, gate, uploads } = deps;
   const { Conversation, Message, Block, User } = deps.models;
-  const store = createMessageStore({ models: deps.models, config, renderer: deps.renderer });
+  const store = createMessageStore({ models: deps.models, config, renderer: deps.renderer, checkMessage: uploads.checkMessage });
   const changedFor = (...userIds: string[]) => events.emit('viewer.changed', { userIds }); // unread badges
   const support = createSupportInbox({ ...deps, store, changedFor });
 
@@ -118,6 +121,22 @@ export function createMessageService(deps: MessageDeps) {
     };
     if (!c || !facts || !policy.canRead(actor, facts)) throw new NotFoundError('That conversation does not exist.');
     return { c, facts };
+  }
+
+  /**
+   * What `actor` may do in a conversation: 'participant' (read and write: its members, and the
+   * support team on a support conversation, who read it by role), 'reader' (an admin during a
+   * break-glass hour: read only) or null (nothing; shown as not existing). Uploaded files of the
+   * conversation follow it (server/uploads/access.ts).
+   */
+  async function conversationAccess(actor: Actor, conversationId: string): Promise<'participant' | 'reader' | null> {
+    try {
+      const { facts } = await loadReadable(actor, conversationId, clock.now());
+      return policy.canReply(actor, facts) ? 'participant' : 'reader';
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
   }
 
   /**
@@ -253,7 +272,7 @@ export function createMessageService(deps: MessageDeps) {
     const conversationId = new Types.ObjectId();
     // Message first: a crash before the conversation insert leaves an invisible orphan,
     // never an empty conversation in someone's inbox.
-    await store.insert(actor, conversationId, message, now);
+    const first = await store.insert(actor, conversationId, message, now);
     const people = [
       { userId: new Types.ObjectId(actor.id), username: actor.username, displayName: actor.displayName, role: actor.role },
       ...recipients.map((u) => ({ userId: u._id, username: u.username, displayName: u.displayName, role: u.role })),
@@ -275,6 +294,7 @@ export function createMessageService(deps: MessageDeps) {
       accessGrants: [],
     };
     await Conversation.create(conv);
+    await uploads.attachToConversation(actor, String(conversationId), first.body);
     await changedFor(actor.id, ...recipientIds);
     if (thread && actor.id !== thread.askerId) await threads.notePrivateMessage(thread.id, now);
     if (thread && actor.id === thread.askerId) await threads.recordAskerResponse(thread.id, now);
@@ -303,6 +323,7 @@ export function createMessageService(deps: MessageDeps) {
       }
     }
     const m = await store.insert(me, c._id, { body: input.body, fields: input.fields ?? [], requests: [] }, now);
+    await uploads.attachToConversation(me, String(c._id), m.body);
     await Conversation.updateOne(
       { _id: c._id },
       {
@@ -463,6 +484,7 @@ export function createMessageService(deps: MessageDeps) {
     unreadCount: unreadCountFor,
     linkedConversationsFor,
     loadReadable,
+    conversationAccess,
   };
 }
 

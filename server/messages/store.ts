@@ -6,24 +6,28 @@ import type { Actor } from '../kernel/actor';
 import { NotFoundError, ValidationError } from '../kernel/errors';
 import { RENDERER_VERSION } from '../markdown/render';
 import type { MarkdownRenderer } from '../markdown/bounded-renderer';
-import { hasVisibleText, noVisibleTextMessage } from '../markdown/visible';
+import { hasVisibleContent, noVisibleTextMessage, type VisibleTextField } from '../markdown/visible';
 import type { SecretBox } from './crypto';
 import { extractSecrets } from './public-guard';
 import { nextPurgeAt, sealFields, secretBoxFor, type SecureFieldInput } from './secure-fields';
 import type { MessageLean } from './views';
 
-const MESSAGE_FIELD = { field: 'body', label: 'Message', what: 'message' };
+const MESSAGE_FIELD: VisibleTextField = { field: 'body', label: 'Message', what: 'message', imageIsEnough: true };
 
 /**
  * Writing messages, shared by the conversation service (service.ts) and the support inbox
  * (support.ts): secrets typed into a body become secure fields, fields are sealed before
  * anything reaches mongoose, and the message is inserted with its author's name and role.
+ * `checkMessage` (the uploads domain's, from server/compose.ts) refuses a body showing more
+ * uploaded files than one message may (400) before anything is stored.
  */
 export function createMessageStore(deps: {
   models: Pick<Models, 'Message'>;
   config: Config;
   /** Renders message bodies (the app's bounded renderer, server/compose.ts). */
   renderer: MarkdownRenderer;
+  /** Refuses a body showing more files than one message may (uploads' checkMessage). */
+  checkMessage: (body: string) => void;
 }) {
   const { Message } = deps.models;
 
@@ -61,8 +65,9 @@ export function createMessageStore(deps: {
   ): Promise<MessageLean> {
     const { body, fields: inputs } = separateSecrets(input.body, input.fields);
     const html = body.trim() ? await deps.renderer.render(body, MESSAGE_FIELD) : '';
-    // A body a reader would not see ("<b></b>", only <script>) counts as no body.
-    const visible = hasVisibleText(html);
+    // A body a reader would not see ("<b></b>", only <script>) counts as no body; a private
+    // message may be only a screenshot (MESSAGE_FIELD.imageIsEnough).
+    const visible = html !== '' && hasVisibleContent(html, MESSAGE_FIELD);
     if (!visible && inputs.length === 0 && input.requests.length === 0) {
       const message = body.trim() ? noVisibleTextMessage(MESSAGE_FIELD) : 'Write a message or add a secure field.';
       throw new ValidationError(message, { body: message });
@@ -71,6 +76,7 @@ export function createMessageStore(deps: {
       const msg = 'Internal notes cannot hold secure fields: send them in the conversation instead.';
       throw new ValidationError(msg, { fields: msg });
     }
+    deps.checkMessage(body);
     const _id = new Types.ObjectId();
     const fields = inputs.length ? sealFields(secretBoxFor(deps.config), String(_id), inputs, now) : [];
     const purgeAt = nextPurgeAt(fields);

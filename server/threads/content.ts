@@ -9,7 +9,7 @@ import { TITLE_MIN } from './schemas';
  * thread.ejs), so a message names the field the member sees.
  */
 export const QUESTION_BODY: VisibleTextField = { field: 'body', label: 'Details', what: 'question' };
-export const REPLY_BODY: VisibleTextField = { field: 'body', label: 'Reply', what: 'reply' };
+export const REPLY_BODY: VisibleTextField = { field: 'body', label: 'Reply', what: 'reply', imageIsEnough: true };
 
 /**
  * The title to store: NFC, invisible formatting removed, whitespace collapsed

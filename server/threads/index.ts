@@ -8,6 +8,7 @@ import type { AuditLog } from '../audit';
 import type { SupportRulesSource } from '../calendar';
 import type { CoreDeps } from '../kernel/deps';
 import type { MarkdownRenderer } from '../markdown/bounded-renderer';
+import type { PublicPostGuard } from '../uploads';
 import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import type { ThreadsContext } from './context';
 import { createHistory } from './history';
@@ -29,6 +30,10 @@ export interface ThreadsDeps {
   audit: AuditLog;
   /** Renders posts, edits, previews and redacted bodies (one per app, server/compose.ts). */
   renderer: MarkdownRenderer;
+  /** Checks a post's text and images before it is published (uploads' guardPost). */
+  guardPost: PublicPostGuard;
+  /** Withholds a held, hidden or deleted post's images and shows them again (uploads' setPostImagesVisible). */
+  postImagesVisible?: (authorId: string, body: string, visible: boolean) => Promise<void>;
   /** May an account post now; is its post held for review (the moderation domain's answer). */
   gate?: StandingGate;
 }
@@ -47,6 +52,8 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
     signatures: createSignatures({ User: models.User, caches, rules: deps.rules }),
     products: createProducts({ Product: models.Product, Thread: models.Thread, caches, events }),
     renderer: deps.renderer,
+    guardPost: deps.guardPost,
+    postImagesVisible: deps.postImagesVisible ?? (async () => undefined),
     gate: deps.gate ?? OPEN_GATE,
     audit: deps.audit,
   };

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Actor } from '../kernel/actor';
-import { guardPublicPost } from '../privacy';
+import type { PostImageOptions } from '../uploads';
 import { isStaff } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import type { ThreadStatus } from '../../models/thread';
@@ -41,7 +41,7 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
   async function createReply(
     actor: Actor | null,
     threadId: string,
-    input: { body: string },
+    input: { body: string; images?: PostImageOptions },
     clock: Clock = ctx.clock,
   ): Promise<CreatedReply> {
     const who = requireActor(actor);
@@ -53,8 +53,10 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
     if (t.status === 'locked') throw new LockedError('This thread is locked, so it cannot be replied to.');
     if (!policy.canReply(who, threadFacts(t))) throw new ForbiddenError();
     await gate.assert(who, 'post');
-    guardPublicPost(input.body);
-    const bodyHtml = await renderVisible(ctx.renderer, input.body, REPLY_BODY);
+    // The guard first (it may rewrite the body when it blurs an image), then the bounded render
+    // of the body that is stored: its HTML is what the link check and readers see.
+    const { body } = await ctx.guardPost(who, { body: input.body }, input.images);
+    const bodyHtml = await renderVisible(ctx.renderer, body, REPLY_BODY);
 
     const now = clock.now();
     const byAsker = t.author.equals(who.id);
@@ -67,12 +69,14 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
       authorUsername: who.username,
       authorRole: who.role,
       system: false,
-      bodySource: input.body,
+      bodySource: body,
       bodyHtml,
       rendererVersion: RENDERER_VERSION,
       ...(hold ? { visibility: 'held', visibilityReason: hold, visibilityChangedAt: now } : {}),
       createdAt: now,
     });
+    // Its images wait with it: the guard cleared them, a moderator has not yet.
+    if (hold) await ctx.postImagesVisible(who.id, body, false);
 
     const base = {
       lastActivityAt: now,
@@ -105,7 +109,7 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
       }).lean();
       if (updated) {
         // Held replies stay out of search until a moderator approves them.
-        if (!hold) await searchText.append(_id, input.body);
+        if (!hold) await searchText.append(_id, body);
         pageCache.invalidate(threadId);
         const view = toReplyView(reply.toObject());
         const page = Math.max(1, Math.ceil(updated.replyCount / REPLIES_PER_PAGE));
@@ -184,13 +188,18 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
    * Edits a reply, keeping the previous text as a Revision (written first; removed again when
    * the conditional update misses, so a revision exists only for an edit that happened).
    */
-  async function editReply(actor: Actor | null, replyId: string, input: { body: string }, clock: Clock = ctx.clock): Promise<ReplyView> {
+  async function editReply(
+    actor: Actor | null,
+    replyId: string,
+    input: { body: string; images?: PostImageOptions },
+    clock: Clock = ctx.clock,
+  ): Promise<ReplyView> {
     const who = requireActor(actor);
     const { r } = await loadForEdit(who, replyId);
     if (input.body !== r.bodySource) {
       await gate.assert(who, 'post');
-      guardPublicPost(input.body);
-      const bodyHtml = await renderVisible(ctx.renderer, input.body, REPLY_BODY);
+      const { body } = await ctx.guardPost(who, { body: input.body }, input.images);
+      const bodyHtml = await renderVisible(ctx.renderer, body, REPLY_BODY);
       const now = clock.now();
       const revision = await Revision.create({
         targetType: 'reply',
@@ -204,12 +213,14 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
       });
       const res = await Reply.updateOne(
         { _id: r._id, editedAt: r.editedAt ?? null, bodySource: r.bodySource },
-        { $set: { bodySource: input.body, bodyHtml, rendererVersion: RENDERER_VERSION, editedAt: now } },
+        { $set: { bodySource: body, bodyHtml, rendererVersion: RENDERER_VERSION, editedAt: now } },
       );
       if (!res.matchedCount) {
         await Revision.deleteOne({ _id: revision._id });
         throw new ConflictError('Someone else edited this reply at the same time. Reload it and try again.');
       }
+      // New images in a held or hidden reply wait with it.
+      if (r.visibility && r.author) await ctx.postImagesVisible(String(r.author), body, false);
       await searchText.rebuild(r.threadId);
       // The thread's updatedAt is what signed-in readers' cached pages are checked against.
       await Thread.updateOne({ _id: r.threadId }, { $set: { updatedAt: now } });

@@ -1,6 +1,6 @@
 import { Types, type QueryFilter } from 'mongoose';
 import type { Actor } from '../kernel/actor';
-import { guardPublicPost } from '../privacy';
+import type { PostImageOptions } from '../uploads';
 import * as lifecycle from './lifecycle';
 import { isStaff } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
@@ -98,6 +98,8 @@ export interface ThreadInput {
   title: string;
   body: string;
   products: string[];
+  /** The author's answers to a post held for its images (blur areas, post anyway). */
+  images?: PostImageOptions;
 }
 
 /** A system note in a thread (reply-service.ts addSystemReply). */
@@ -319,16 +321,18 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
       throw new ValidationError('Choose at least one product.', { products: 'Choose at least one product.' });
     }
     const title = checkedTitle(input.title);
-    // Secrets and personal data never go public: refused with 422 before anything is stored.
-    guardPublicPost({ title, body: input.body });
-    const bodyHtml = await renderVisible(ctx.renderer, input.body, QUESTION_BODY);
+    // Secrets and personal data never go public, in the text or in its images: refused with
+    // 422 before anything is stored. Blurring an image rewrites its references in the body,
+    // so the bounded render (and its "no visible text" check) runs on the guard's body.
+    const { body } = await ctx.guardPost(who, { title, body: input.body }, input.images);
+    const bodyHtml = await renderVisible(ctx.renderer, body, QUESTION_BODY);
     const chosen = await products.resolve(input.products);
     const now = clock.now();
     const hold = await gate.holdReason(who, { hasLinks: containsLink(bodyHtml) });
     const doc = await Thread.create({
       title,
       slug: titleSlug(title),
-      bodySource: input.body,
+      bodySource: body,
       bodyHtml,
       rendererVersion: RENDERER_VERSION,
       ...(hold ? { visibility: 'held', visibilityReason: hold, visibilityChangedAt: now } : {}),
@@ -351,6 +355,8 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
     });
     pageCache.invalidate(String(doc._id));
     const threadId = String(doc._id);
+    // Its images wait with it: the guard cleared them, a moderator has not yet.
+    if (hold) await ctx.postImagesVisible(who.id, body, false);
     if (hold) await events.emit('post.held', { actor: who, postType: 'thread', postId: threadId, threadId, at: now });
     else await events.emit('thread.created', { actor: who, threadId, at: now });
     return threadView(doc._id);
@@ -390,7 +396,7 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
   async function editThread(
     actor: Actor | null,
     id: string,
-    input: { title?: string; body?: string },
+    input: { title?: string; body?: string; images?: PostImageOptions },
     clock: Clock = ctx.clock,
   ): Promise<ThreadView> {
     const who = requireActor(actor);
@@ -411,9 +417,10 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
     await gate.assert(who, 'post');
     // A title is checked when it changes: an old title stored before the rules never blocks a body edit.
     const title = input.title === undefined || input.title === t.title ? t.title : checkedTitle(input.title);
-    const body = input.body ?? t.bodySource;
+    if (title === t.title && (input.body ?? t.bodySource) === t.bodySource) return threadView(_id);
+    // The guard may rewrite the body (blurring an image changes its references): render that one.
+    const { body } = await ctx.guardPost(who, { title, body: input.body ?? t.bodySource }, input.images);
     if (title === t.title && body === t.bodySource) return threadView(_id);
-    guardPublicPost({ title, body });
     const set: Partial<ThreadDoc> = {};
     if (title !== t.title) Object.assign(set, { title, slug: titleSlug(title) });
     if (body !== t.bodySource) {
@@ -445,6 +452,8 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
       if (now2?.status === 'locked') throw new LockedError('This thread was locked, so it cannot be edited.');
       throw new ConflictError('Someone else edited this post at the same time. Reload it and try again.');
     }
+    // New images in a held or hidden question wait with it.
+    if (t.visibility && body !== t.bodySource) await ctx.postImagesVisible(String(t.author), body, false);
     pageCache.invalidate(id);
     await events.emit('thread.edited', { actor: who, threadId: id, at: now });
     return threadView(_id);

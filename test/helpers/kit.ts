@@ -19,6 +19,7 @@ import { FakeClock } from '../../server/kernel/clock';
 import { createLogger, type Logger } from '../../server/kernel/logger';
 import { runCommand } from '../../server/cli/registry';
 import { COMMANDS } from '../../server/cli/commands';
+import type { OcrPool } from '../../server/ocr';
 
 export type Agent = ReturnType<typeof request.agent>;
 
@@ -139,7 +140,15 @@ let counter = 0;
  * the injected clock), and the express app. Call close() in after().
  */
 export async function startForum(
-  opts: { env?: Record<string, string>; clock?: FakeClock; start?: string | Date; logger?: Logger; dataDir?: string } = {},
+  opts: {
+    env?: Record<string, string>;
+    clock?: FakeClock;
+    start?: string | Date;
+    logger?: Logger;
+    dataDir?: string;
+    /** The screenshot guard's OCR pool (default: one from the configuration, OCR_WORKERS). */
+    ocrPool?: OcrPool | null;
+  } = {},
 ): Promise<TestForum> {
   const config = testConfig({ ...GENEROUS_LIMITS, ...opts.env, ...(opts.dataDir ? { DATA_DIR: opts.dataDir } : {}) });
   const logger = opts.logger ?? createLogger('silent');
@@ -147,7 +156,13 @@ export async function startForum(
   const database = opts.dataDir ? await connectDatabase(config, logger) : await startTestDatabase();
   const clock = opts.clock ?? new FakeClock();
   if (opts.start) clock.set(opts.start);
-  const services = createServices({ config, clock, logger, db: database.connection });
+  const services = createServices({
+    config,
+    clock,
+    logger,
+    db: database.connection,
+    ...(opts.ocrPool !== undefined ? { ocrPool: opts.ocrPool } : {}),
+  });
   await services.start({ jobs: false, demo: false });
   const app = createApp(services);
   const db = database.connection.db!;
