@@ -4,12 +4,23 @@ import { blockSchema } from './block';
 import { conversationSchema } from './conversation';
 import { loginAttemptSchema } from './login-attempt';
 import { messageSchema } from './message';
-import { notificationSchema, type NotificationDoc } from './notification';
+import { ACCOUNT_TOKEN_MODEL, accountTokenSchema, type AccountTokenDoc } from './account-token';
+import { inboundReplySchema, type InboundReplyDoc } from './inbound-reply';
+import {
+  digestEntrySchema,
+  notificationSchema,
+  notificationSettingsSchema,
+  type DigestEntryDoc,
+  type NotificationDoc,
+  type NotificationSettingsDoc,
+} from './notification';
+import { OUTBOUND_MAIL_MODEL, outboundMailSchema, type OutboundMailDoc } from './outbound-mail';
 import { productSchema, type ProductDoc } from './product';
 import { replySchema, type ReplyDoc } from './reply';
 import { revisionSchema, type RevisionDoc } from './revision';
 import { threadSchema, type ThreadDoc } from './thread';
 import { userSchema } from './user';
+import { watchSchema, type WatchDoc } from './watch';
 import { feedbackDailySchema, firstResponseSchema, voteSchema, type FeedbackDailyDoc, type FirstResponseDoc, type VoteDoc } from './vote';
 
 /**
@@ -25,6 +36,13 @@ export function createModels(db: Connection) {
     LoginAttempt: db.model('LoginAttempt', loginAttemptSchema),
     Message: db.model('Message', messageSchema),
     Notification: db.model<NotificationDoc>('Notification', notificationSchema),
+    NotificationSettings: db.model<NotificationSettingsDoc>('NotificationSettings', notificationSettingsSchema),
+    DigestEntry: db.model<DigestEntryDoc>('DigestEntry', digestEntrySchema),
+    Watch: db.model<WatchDoc>('Watch', watchSchema),
+    InboundReply: db.model<InboundReplyDoc>('InboundReply', inboundReplySchema),
+    // The mail library's models (server/mail/index.ts bindMailModels finds them bound here).
+    OutboundMail: db.model<OutboundMailDoc>(OUTBOUND_MAIL_MODEL, outboundMailSchema),
+    AccountToken: db.model<AccountTokenDoc>(ACCOUNT_TOKEN_MODEL, accountTokenSchema),
     Product: db.model<ProductDoc>('Product', productSchema),
     Reply: db.model<ReplyDoc>('Reply', replySchema),
     Revision: db.model<RevisionDoc>('Revision', revisionSchema),

@@ -71,6 +71,14 @@ export const threadSchema = new Schema(
     /** Set once support writes privately about this thread: a public, content-free notice. */
     privateMessageNoticeAt: { type: Date, default: null },
 
+    /** People who pressed "I have the same question" (server/notifications/watching.ts), by $inc. */
+    sameQuestionCount: { type: Number, default: 0 },
+    /**
+     * The asker wrote again after an accepted answer ("it broke again"): the thread is back in
+     * the moderator queue until support replies. Exists only while it applies (sparse index).
+     */
+    followUpAt: { type: Date },
+
     editedAt: { type: Date, default: null },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
@@ -90,6 +98,8 @@ threadSchema.index({ author: 1, createdAt: -1 });
 threadSchema.index({ lockDueAt: 1 }, { sparse: true });
 threadSchema.index({ reminderDueAt: 1 }, { sparse: true });
 threadSchema.index({ status: 1, firstResponseDueAt: 1, _id: 1 });
+// The queue's follow-ups: only threads with a follow-up waiting carry the field.
+threadSchema.index({ followUpAt: 1 }, { sparse: true });
 // Search (server/search/): a title word counts five times a body word, ten times a reply word.
 threadSchema.index(
   { title: 'text', bodySource: 'text', searchText: 'text' },
@@ -130,6 +140,8 @@ export interface ThreadDoc {
   lockNote: string;
   lockedBy: Types.ObjectId | null;
   privateMessageNoticeAt: Date | null;
+  sameQuestionCount?: number;
+  followUpAt?: Date;
   searchText?: string;
   editedAt: Date | null;
   createdAt: Date;

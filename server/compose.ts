@@ -6,8 +6,10 @@
  * (each is bound to its own database connection).
  */
 import type { Connection } from 'mongoose';
+import type { MailSystemDeps } from './mail';
 import { createModels } from '../models';
 import type { Config } from './config';
+import { createAccounts } from './accounts';
 import { createAudit } from './audit';
 import { createAuth } from './auth';
 import { fixedRules, supportRulesFromConfig } from './calendar';
@@ -19,8 +21,9 @@ import type { CoreDeps } from './kernel/deps';
 import { EventBus } from './kernel/events';
 import { JobRegistry } from './kernel/jobs';
 import type { Logger } from './kernel/logger';
+import { createMailSystem } from './mail';
 import { createMessages } from './messages';
-import { createNotificationService } from './notifications';
+import { createNotifications } from './notifications';
 import { createSearch } from './search';
 import { createSupport } from './support';
 import { createThreads } from './threads';
@@ -36,7 +39,7 @@ export interface ServiceDeps {
 /** How long the header's unread counts are taken from memory (the 'viewer-counts' cache). */
 export const VIEWER_COUNTS_MS = 3_000;
 
-export function createServices(deps: ServiceDeps) {
+export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSystemDeps, 'transport' | 'outbox'>> }) {
   const { config, clock, logger, db } = deps;
   const events = new EventBus(logger);
   const caches = new CacheRegistry(clock);
@@ -45,11 +48,15 @@ export function createServices(deps: ServiceDeps) {
   const rules = fixedRules(supportRulesFromConfig(config));
 
   const audit = createAudit(models);
-  const notifications = createNotificationService({ models, clock, events });
   const auth = createAuth(core, { rules });
   const threads = createThreads(core, { rules, audit });
+  // The mail system (docs/email.md): SMTP or .eml files, the durable outbox, signed links,
+  // account tokens, the reply-by-e-mail listener. Closed in stop().
+  const mail = createMailSystem({ config, clock, logger, connection: db, ...deps.mail });
+  const notifications = createNotifications(core, { threads, auth, mail });
   const support = createSupport(core, { rules, threads, notifications });
-  const messages = createMessages(core, { audit, threads });
+  const messages = createMessages(core, { audit, threads, notifications, isEmailVerified: (id) => auth.isEmailVerified(id) });
+  const accounts = createAccounts(core, { auth, notifications, mail });
   const feedback = createFeedback(core, { rules });
   const search = createSearch({ models, threads });
   const jobs = new JobRegistry(logger);
@@ -74,12 +81,16 @@ export function createServices(deps: ServiceDeps) {
     jobs,
     audit,
     auth,
+    mail,
     notifications,
+    accounts,
     threads,
     support,
     messages,
     feedback,
     search,
+    /** The outbox's depth and failures (issue 17 exports it on /metrics). */
+    mailStats: () => notifications.mailStats(),
     /** Unread notifications and messages for the header (cached briefly per person). */
     headerCounts: (actor: { id: string; username: string; displayName: string; role: 'member' | 'moderator' | 'admin' }) =>
       viewerCounts.getOrLoad(actor.id, async () => {
@@ -94,10 +105,12 @@ export function createServices(deps: ServiceDeps) {
      */
     /** Builds the indexes of every model (idempotent): the CLI needs no more than this. */
     async init(): Promise<void> {
+      await auth.migrateIndexes();
       await Promise.all(Object.values(models).map((m) => m.init()));
+      await accounts.init();
     },
 
-    async start(opts: { jobs?: boolean; demo?: boolean } = {}): Promise<void> {
+    async start(opts: { jobs?: boolean; demo?: boolean; inbound?: boolean } = {}): Promise<void> {
       await services.init();
       await threads.products.ensureDefaults();
       if (opts.demo ?? config.DEMO_CONTENT) {
@@ -105,14 +118,19 @@ export function createServices(deps: ServiceDeps) {
       }
       support.registerJobs(jobs);
       messages.registerJobs(jobs, rules.current().calendar.settings.zone);
+      notifications.registerJobs(jobs, rules.current().calendar.settings.zone);
       if (opts.jobs ?? config.JOBS_ENABLED) await jobs.start();
+      // Reply by e-mail, when INBOUND_SMTP_PORT and INBOUND_DOMAIN are set (docs/email.md).
+      if (opts.inbound ?? true) await notifications.startInbound();
     },
 
-    /** Graceful stop, before the database closes: jobs finish, buffered view counts are written. */
+    /** Graceful stop, before the database closes: jobs and account mail finish, view counts are written, mail closes. */
     async stop(): Promise<void> {
       await jobs.stop();
+      await accounts.idle();
       await threads.flushViews().catch((err: unknown) => logger.error({ err }, 'could not write the buffered view counts'));
       threads.stop();
+      await mail.close();
     },
   };
   return services;

@@ -12,6 +12,7 @@ import { noStore } from './security';
  *
  *   1. access  anonymous -> sign-in page (HTML GET) or 401; signed in but not allowed -> 403
  *   2. CSRF    every state change (any method but GET/HEAD) -> 403 `csrf` when the token is bad
+ *              (an endpoint may opt out with `csrf: false`: RFC 8058 one-click unsubscribe only)
  *   3. limit   the named rate limit -> 429 with Retry-After
  *   4. input   parse and validate -> 400 `validation`, nothing changed
  *   5. run     the service call (which checks object access: someone else's object is a 404)
@@ -60,6 +61,11 @@ export interface Endpoint<I = unknown, R = unknown> {
   form?: (req: Request, err: AppError) => FormView | Promise<FormView>;
   /** Responses may hold a secret: `Cache-Control: no-store`. */
   noStore?: boolean;
+  /**
+   * `false` skips the CSRF guard. Only for RFC 8058 one-click unsubscribe, which mail
+   * providers POST without any token: the signed URL itself is the credential.
+   */
+  csrf?: false;
 }
 
 /** An endpoint of any input and result type, for lists of declarations. */
@@ -162,7 +168,7 @@ export function mountEndpoints(endpoints: readonly AnyEndpoint[], plumbing: Endp
       if (kind === 'api') chain.push(markApi);
       if (e.noStore) chain.push(noStore);
       chain.push(accessGuard(e.access, kind));
-      if (method !== 'GET') chain.push(plumbing.csrf);
+      if (method !== 'GET' && e.csrf !== false) chain.push(plumbing.csrf);
       const limit = limitGuard(e.limit, plumbing);
       if (limit) chain.push(limit);
       chain.push(handler(e, kind));

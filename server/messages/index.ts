@@ -6,6 +6,7 @@
 import type { AuditLog } from '../audit';
 import type { CoreDeps } from '../kernel/deps';
 import type { JobRegistry } from '../kernel/jobs';
+import type { NotificationService } from '../notifications';
 import type { Threads } from '../threads';
 import { recountConversations } from './repair';
 import { purgeExpiredSecureFields } from './secure-fields';
@@ -14,9 +15,26 @@ import { createMessageService } from './service';
 /** Daily at 03:15 in the desk's zone, when nobody is waiting for anything. */
 export const SECURE_FIELD_PURGE_SCHEDULE = '15 3 * * *';
 
-export function createMessages(core: CoreDeps, deps: { audit: AuditLog; threads: Threads }) {
+export function createMessages(
+  core: CoreDeps,
+  deps: {
+    audit: AuditLog;
+    threads: Threads;
+    notifications: Pick<NotificationService, 'notifyMany'>;
+    isEmailVerified(userId: string): Promise<boolean>;
+  },
+) {
   const { models, events, clock } = core;
-  const service = createMessageService({ models, config: core.config, clock, events, audit: deps.audit, threads: deps.threads });
+  const service = createMessageService({
+    models,
+    config: core.config,
+    clock,
+    events,
+    audit: deps.audit,
+    threads: deps.threads,
+    notifications: deps.notifications,
+    isEmailVerified: deps.isEmailVerified,
+  });
   const purge = (now: Date = clock.now()) => purgeExpiredSecureFields(models.Message, now);
 
   function registerJobs(jobs: JobRegistry, timezone: string): void {

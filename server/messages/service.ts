@@ -4,10 +4,12 @@ import type { Models } from '../../models';
 import type { AuditLog } from '../audit';
 import type { EventBus } from '../kernel/events';
 import type { Threads } from '../threads';
+import type { NotificationService } from '../notifications';
 import type { Actor } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import type { Config } from '../config';
 import { ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors';
+import { isStaff } from '../kernel/actor';
 import { RENDERER_VERSION, renderMarkdown } from '../markdown/render';
 import * as policy from './policy';
 import {
@@ -32,10 +34,16 @@ export interface MessageDeps {
   events: EventBus;
   audit: AuditLog;
   threads: Pick<Threads, 'threadRef' | 'recordAskerResponse' | 'notePrivateMessage'>;
+  /** Tells recipients a message is waiting (never its text): the notifications domain. */
+  notifications: Pick<NotificationService, 'notifyMany'>;
+  /** Whether the person confirmed their e-mail address (unconfirmed members cannot write privately to members). */
+  isEmailVerified(userId: string): Promise<boolean>;
 }
 
 const HOUR_MS = 3600 * 1000;
 export const BREAK_GLASS_MS = HOUR_MS;
+export const UNVERIFIED_MEMBER_MESSAGE =
+  'Confirm your e-mail address (see your account page) before writing privately to members. You can always write to support.';
 export const CERTIFICATION_REQUEST_BODY =
   'To look into this we need your certification ID. Please send it using the secure field below: ' +
   'it is encrypted, shown only to you and support, and never appears in the public thread.';
@@ -160,7 +168,7 @@ type MessageLean = {
 };
 
 export function createMessageService(deps: MessageDeps) {
-  const { config, clock, events, audit, threads } = deps;
+  const { config, clock, events, audit, threads, notifications } = deps;
   const { Conversation, Message, Block, User } = deps.models;
   const changedFor = (...userIds: string[]) => events.emit('viewer.changed', { userIds }); // unread badges
 
@@ -207,6 +215,31 @@ export function createMessageService(deps: MessageDeps) {
   }
 
   const box = () => secretBoxFor(config);
+
+  /**
+   * An unconfirmed member may write to support but not to other members (issue 14: spam
+   * and impersonation need a verified address first). Staff roles are granted by an admin.
+   */
+  async function checkMayWriteTo(actor: Actor, recipientRoles: string[]): Promise<void> {
+    if (isStaff(actor) || !recipientRoles.includes('member')) return;
+    if (!(await deps.isEmailVerified(actor.id))) throw new ForbiddenError(UNVERIFIED_MEMBER_MESSAGE);
+  }
+
+  /** "You have a new private message from Support" (or the member's name): never the subject or the text. */
+  async function tellRecipients(author: Actor, conversationId: string, recipientIds: string[], messageId: string, at: Date) {
+    const from = isStaff(author) ? 'Support' : author.displayName;
+    await notifications.notifyMany(
+      recipientIds,
+      {
+        kind: 'private_message',
+        conversationId,
+        text: `You have a new private message from ${from}.`,
+        mail: { kind: 'private_message', conversationId, from },
+        eventId: messageId,
+      },
+      at,
+    );
+  }
 
   async function usersByName(names: string[]) {
     const wanted = [...new Set(names.map((n) => n.trim().toLowerCase()).filter(Boolean))];
@@ -297,6 +330,10 @@ export function createMessageService(deps: MessageDeps) {
     ) {
       throw new ForbiddenError('You cannot start a conversation with this member.');
     }
+    await checkMayWriteTo(
+      actor,
+      recipients.map((u) => u.role),
+    );
     const participantIds = [actor.id, ...recipientIds];
     let thread: { id: string; title: string; askerId: string } | null = null;
     if (input.threadId) {
@@ -311,7 +348,7 @@ export function createMessageService(deps: MessageDeps) {
     const requests = (input.requests ?? []).map((r) => ({ kind: r.kind, label: r.label || KIND_LABELS[r.kind] }));
     // Message first: a crash before the conversation insert leaves an invisible orphan,
     // never an empty conversation in someone's inbox.
-    await insertMessage(actor, conversationId, input.body, input.fields ?? [], requests, now);
+    const first = await insertMessage(actor, conversationId, input.body, input.fields ?? [], requests, now);
     const people = [
       { userId: new Types.ObjectId(actor.id), username: actor.username, displayName: actor.displayName, role: actor.role },
       ...recipients.map((u) => ({ userId: u._id, username: u.username, displayName: u.displayName, role: u.role })),
@@ -333,6 +370,7 @@ export function createMessageService(deps: MessageDeps) {
     };
     await Conversation.create(conv);
     await changedFor(actor.id, ...recipientIds);
+    await tellRecipients(actor, String(conversationId), recipientIds, String(first._id), now);
     if (thread && actor.id !== thread.askerId) await threads.notePrivateMessage(thread.id, now);
     if (thread && actor.id === thread.askerId) await threads.recordAskerResponse(thread.id, now);
     return toConversationView(conv as unknown as ConvLean, actor.id);
@@ -345,6 +383,10 @@ export function createMessageService(deps: MessageDeps) {
       throw new ForbiddenError('Break-glass access is read-only.');
     }
     const me = actor!;
+    await checkMayWriteTo(
+      me,
+      c.participants.filter((p) => String(p.userId) !== me.id).map((p) => p.role),
+    );
     const m = await insertMessage(me, c._id, input.body, input.fields ?? [], [], now);
     const others = facts.participantIds.filter((id) => id !== me.id);
     await Conversation.updateOne(
@@ -355,6 +397,7 @@ export function createMessageService(deps: MessageDeps) {
       },
     );
     await changedFor(me.id, ...others);
+    await tellRecipients(me, String(c._id), others, String(m._id), now);
     if (c.threadId && c.threadAskerId && String(c.threadAskerId) === me.id) {
       await threads.recordAskerResponse(String(c.threadId), now);
     }

@@ -7,6 +7,7 @@
 import type { AuditLog } from '../audit';
 import type { SupportRulesSource } from '../calendar';
 import type { CoreDeps } from '../kernel/deps';
+import { createActivity } from './activity';
 import type { ThreadsContext } from './context';
 import { createLifecycleOps } from './lifecycle-ops';
 import { createPageCache } from './page-cache';
@@ -64,6 +65,7 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
     ...threads,
     ...replies,
     ...createLifecycleOps(ctx),
+    ...createActivity(ctx),
     redact: redactions.redact,
     products: ctx.products,
     pageCache,
@@ -91,6 +93,8 @@ export {
   type ThreadSummary,
   type ThreadView,
 } from './present';
-export { fmt } from './format';
+export { fmt, fmtIn } from './format';
+export { replyBody } from './schemas';
+export type { Activity } from './activity';
 export { DEFAULT_PRODUCTS, type ProductView } from './products';
 export type { DueDoc } from './lifecycle-ops';

@@ -60,6 +60,10 @@ export interface ThreadView extends ThreadSummary {
   awaitingSince: Date | null;
   lockDueAt: Date | null;
   firstResponseDueAt: Date | null;
+  /** People who pressed "I have the same question". */
+  sameQuestionCount: number;
+  /** The asker wrote after the accepted answer and support has not replied since. */
+  followUpAt: Date | null;
 }
 
 export interface ReplyView {
@@ -131,6 +135,8 @@ export const THREAD_PROJECTION = {
   awaitingSince: 1,
   lockDueAt: 1,
   firstResponseDueAt: 1,
+  sameQuestionCount: 1,
+  followUpAt: 1,
 } as const;
 
 export const REPLY_PROJECTION = {
@@ -186,6 +192,8 @@ export function toThreadView(t: ThreadPageDoc, extraViews = 0): ThreadView {
     awaitingSince: t.awaitingSince ?? null,
     lockDueAt: t.lockDueAt ?? null,
     firstResponseDueAt: t.firstResponseDueAt ?? null,
+    sameQuestionCount: t.sameQuestionCount ?? 0,
+    followUpAt: t.followUpAt ?? null,
   };
 }
 
@@ -240,6 +248,8 @@ export function threadJson(t: ThreadView) {
     awaitingSince: t.awaitingSince,
     lockDueAt: t.lockDueAt,
     firstResponseDueAt: t.firstResponseDueAt,
+    sameQuestionCount: t.sameQuestionCount,
+    followUpAt: t.followUpAt,
   };
 }
 

@@ -117,10 +117,23 @@ export interface TestForum {
   agent(): Agent;
   /** A new anonymous browser with a CSRF token (for sign-in and join forms). */
   anon(): Promise<Client>;
-  /** Registers an account through the auth service, gives it `role`, and signs it in over HTTP. */
-  person(role?: Role, opts?: { name?: string; displayName?: string; email?: string; password?: string }): Promise<Person>;
+  /**
+   * Registers an account through the auth service, gives it `role`, and signs it in over HTTP.
+   * `verified`: the address is confirmed (as if the verification link was followed).
+   */
+  person(
+    role?: Role,
+    opts?: { name?: string; displayName?: string; email?: string; password?: string; verified?: boolean },
+  ): Promise<Person>;
   /** Creates an account without signing it in. */
-  createUser(opts?: { username?: string; role?: Role; password?: string; displayName?: string; email?: string }): Promise<TestUser>;
+  createUser(opts?: {
+    username?: string;
+    role?: Role;
+    password?: string;
+    displayName?: string;
+    email?: string;
+    verified?: boolean;
+  }): Promise<TestUser>;
   products(): Promise<Array<{ id: string; name: string; slug: string }>>;
   /** Runs a CLI command (`npm run forum -- <name> <args>`) on this forum; captures what it prints. */
   cli(name: string, args?: string[]): Promise<{ code: number; out: string[]; err: string[] }>;
@@ -164,13 +177,10 @@ export async function startForum(
     async createUser(o = {}) {
       const username = o.username ?? `user${process.pid % 1000}_${++counter}`;
       const password = o.password ?? `pass-${username}-secret`;
-      let user = await services.auth.register({
-        username,
-        email: o.email ?? `${username.toLowerCase()}@example.test`,
-        password,
-        displayName: o.displayName,
-      });
+      const email = (o.email ?? `${username}@example.test`).toLowerCase();
+      let user = await services.auth.register({ username, email, password, displayName: o.displayName });
       if (o.role && o.role !== 'member') user = await services.auth.setRole(user.username, o.role);
+      if (o.verified) await services.auth.confirmEmail(user.id, email);
       return { id: user.id, username: user.username, password, displayName: user.displayName, role: user.role };
     },
     async person(role = 'member', o = {}) {
@@ -181,6 +191,7 @@ export async function startForum(
         displayName: o.displayName ?? name[0]!.toUpperCase() + name.slice(1),
         email: o.email,
         password: o.password,
+        verified: o.verified,
       });
       const { agent, csrfToken } = await signIn(forum, user.username, user.password);
       return new Person(agent, csrfToken, user, forum);
