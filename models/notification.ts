@@ -75,7 +75,7 @@ export const notificationSchema = new Schema(
 );
 
 // The list page (latest first) and the bell count (unread = readAt null).
-notificationSchema.index({ userId: 1, updatedAt: -1 });
+notificationSchema.index({ userId: 1, updatedAt: -1, _id: -1 });
 notificationSchema.index({ userId: 1, readAt: 1 });
 // At most one open group per person and thread: concurrent events upsert into the same one.
 notificationSchema.index({ userId: 1, groupKey: 1 }, { unique: true, partialFilterExpression: { open: true }, name: 'open_group' });

@@ -214,7 +214,7 @@ export function createNotificationStore(deps: { models: Pick<Models, 'Notificati
     const page = Math.max(1, input.page ?? 1);
     const userId = new Types.ObjectId(actor.id);
     const rows = await Notification.find({ userId }, PROJECTION)
-      .sort({ userId: 1, updatedAt: -1 })
+      .sort({ userId: 1, updatedAt: -1, _id: -1 })
       .skip((page - 1) * NOTIFICATIONS_PER_PAGE)
       .limit(NOTIFICATIONS_PER_PAGE + 1)
       .lean<StoredRow[]>();

@@ -6,6 +6,9 @@
  *
  * Domain helpers (test/integration/<domain>/) add only domain verbs on top of this.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
 import { Types } from 'mongoose';
 import type { Express } from 'express';
@@ -150,7 +153,11 @@ let counter = 0;
 export async function startForum(
   opts: { env?: Record<string, string>; clock?: FakeClock; start?: string | Date; logger?: Logger; dataDir?: string } = {},
 ): Promise<TestForum> {
-  const config = testConfig({ ...GENEROUS_LIMITS, ...opts.env, ...(opts.dataDir ? { DATA_DIR: opts.dataDir } : {}) });
+  // Without a data directory, files the forum writes (mail as .eml when no SMTP is configured)
+  // go to a temporary one removed at close, never into the repository.
+  const scratch = opts.dataDir || opts.env?.DATA_DIR ? null : mkdtempSync(path.join(tmpdir(), 'forum-test-'));
+  const dataDir = opts.dataDir ?? scratch ?? undefined;
+  const config = testConfig({ ...GENEROUS_LIMITS, ...opts.env, ...(dataDir ? { DATA_DIR: dataDir } : {}) });
   const logger = opts.logger ?? createLogger('silent');
   // With a data directory: the embedded database on disk, as `npm start` opens it.
   const database = opts.dataDir ? await connectDatabase(config, logger) : await startTestDatabase();
@@ -215,6 +222,7 @@ export async function startForum(
     async close() {
       await services.stop();
       await database.close();
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
     },
   };
   return forum;
