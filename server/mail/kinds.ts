@@ -83,6 +83,8 @@ export interface Recipient {
   /** addr-spec. */
   email: string;
   displayName: string;
+  /** The person's IANA zone for times in their digest (default: the support calendar's). */
+  timeZone?: string | null;
 }
 
 export interface Presented {
@@ -251,7 +253,7 @@ function presentFields(input: MailInput, recipient: Recipient, ctx: PresentConte
             ? links.conversation(String(it.conversationId))
             : links.notifications();
         const label = it.label ? ([oneLine(it.label[0], 80), oneLine(it.label[1], 80)] as const) : undefined;
-        return { kind: it.kind, label, thread, count, url, when: formatWhen(it.at, timeZone) };
+        return { kind: it.kind, label, thread, count, url, when: formatWhen(it.at, recipient.timeZone || timeZone) };
       });
       const total = items.reduce((n, it) => n + it.count, 0);
       return {

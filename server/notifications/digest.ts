@@ -72,7 +72,7 @@ export function createDigestJob(deps: DigestDeps) {
         try {
           const res = await mailer.enqueue({
             key: `digest:${key}`,
-            recipient: { userId, email: person.email, displayName: person.displayName },
+            recipient: { userId, email: person.email, displayName: person.displayName, timeZone: person.timeZone },
             mail: { kind: 'digest', items: wanted.sort((a, b) => b.lastAt.getTime() - a.lastAt.getTime()).map(toItem) },
           });
           if (res.created) result.queued++;
