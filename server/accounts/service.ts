@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Types } from 'mongoose';
 import type { Models } from '../../models';
+import { DELIVERIES, NOTIFICATION_KINDS } from '../../models/notification';
 import {
   PASSWORD_MAX,
   PASSWORD_MIN,
@@ -14,7 +15,7 @@ import {
 import type { Actor } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import type { EventBus } from '../kernel/events';
-import { AppError, ConflictError, UnauthorizedError } from '../kernel/errors';
+import { AppError, ConflictError, UnauthorizedError, ValidationError } from '../kernel/errors';
 import type { Logger } from '../kernel/logger';
 import { parseInput } from '../kernel/validate';
 import { hashToken, type MailSystem } from '../mail';
@@ -190,7 +191,7 @@ export function createAccountsService(deps: AccountsDeps) {
   async function update(actor: Actor | null, input: unknown): Promise<AccountPage & { verificationSentTo: string | null }> {
     if (!actor) throw new UnauthorizedError();
     const patch = parseInput(accountPatchSchema, input);
-    if (patch.notifications) parseInput(notifications.preferences.schema, patch.notifications);
+    if (patch.notifications) checkPreferences(patch.notifications);
     let verificationSentTo: string | null = null;
     if (patch.email !== undefined) {
       verificationSentTo = await auth.requestEmailChange(actor, { email: patch.email, currentPassword: patch.currentPassword });
@@ -200,6 +201,19 @@ export function createAccountsService(deps: AccountsDeps) {
     if (patch.timeZone !== undefined) await auth.setTimeZone(actor, patch.timeZone);
     if (patch.notifications) await notifications.preferences.set(actor.id, patch.notifications);
     return { ...(await page(actor)), verificationSentTo };
+  }
+
+  /** Checks the preferences part of a PATCH; each mistake is reported under `notifications.<kind>`. */
+  function checkPreferences(prefs: Record<string, unknown>): void {
+    const known = new Set<string>(NOTIFICATION_KINDS);
+    const fields: Record<string, string> = {};
+    for (const [kind, delivery] of Object.entries(prefs)) {
+      if (!known.has(kind)) fields[`notifications.${kind}`] = `${kind} is not a notification kind.`;
+      else if (!(DELIVERIES as readonly unknown[]).includes(delivery))
+        fields[`notifications.${kind}`] = `${kind} must be one of: ${DELIVERIES.join(', ')}.`;
+    }
+    const first = Object.values(fields)[0];
+    if (first) throw new ValidationError(first, fields);
   }
 
   /** Changes the password (the current one required); the person's other sessions end. */

@@ -152,7 +152,8 @@ export function createAccountOps(deps: { User: Models['User']; clock: Clock; eve
   /** Sets (or with null clears) the time zone of displayed times. @throws ValidationError for an unknown zone. */
   async function setTimeZone(actor: Actor | null, zone: string | null): Promise<void> {
     const who = requireSelf(actor);
-    const timeZone = parseInput(timeZoneSchema, zone);
+    // parseInput reads a missing input as {}: null (clear) is checked here, not by the schema.
+    const timeZone = zone === null ? null : parseInput(timeZoneSchema, zone);
     await User.updateOne({ _id: who.id }, { $set: { timeZone: timeZone || null } });
     await changed(who.id);
   }

@@ -27,10 +27,7 @@ export type UnsubscribeScope = NotificationKind | 'digest' | 'all';
 export const DEFAULT_PREFERENCES = Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, NOTIFICATION_KIND_TABLE[k].email])) as Preferences;
 
 /** PATCH input: any subset of kinds, each one of the deliveries. Unknown kinds are a 400. */
-export const preferencesSchema = z.partialRecord(
-  z.enum(NOTIFICATION_KINDS as [NotificationKind, ...NotificationKind[]]),
-  z.enum(DELIVERIES),
-);
+const preferencesSchema = z.partialRecord(z.enum(NOTIFICATION_KINDS as [NotificationKind, ...NotificationKind[]]), z.enum(DELIVERIES));
 
 export interface PreferenceRow {
   kind: NotificationKind;
@@ -111,7 +108,7 @@ export function createPreferences(deps: { models: Pick<Models, 'NotificationSett
     return set(userId, Object.fromEntries(kinds.map((k) => [k, 'off'])));
   }
 
-  return { of, ofMany, rowsFor, set, unsubscribe, schema: preferencesSchema };
+  return { of, ofMany, rowsFor, set, unsubscribe };
 }
 
 export type PreferenceStore = ReturnType<typeof createPreferences>;

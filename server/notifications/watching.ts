@@ -80,7 +80,7 @@ export function createWatching(deps: {
     const now = clock.now();
     const _threadId = oid(threadId);
     const userId = oid(who.id);
-    let flipped = false;
+    let flipped: boolean;
     if (on) {
       // An existing document whose flag is off: flip it, and watch unless the person muted the thread.
       const mine = { threadId: _threadId, userId, sameQuestion: { $ne: true } };
