@@ -187,13 +187,6 @@ export async function seedDemoContent(forum: Services): Promise<boolean> {
   );
 
   // A little history for the counters, as a long-running forum would have.
-  await Thread.bulkWrite(
-    [
-      { updateOne: { filter: { _id: cert.id }, update: { $inc: { views: 42 } } } },
-      { updateOne: { filter: { _id: outlook.id }, update: { $inc: { views: 17 } } } },
-      { updateOne: { filter: { _id: billing.id }, update: { $inc: { views: 9 } } } },
-    ],
-    { ordered: false },
-  );
+  await forum.threads.addViews({ [cert.id]: 42, [outlook.id]: 17, [billing.id]: 9 });
   return true;
 }

@@ -72,6 +72,8 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
     searchText,
     /** Re-renders stored Markdown after a renderer change (CLI `rebake`). */
     rebake: (log?: (line: string) => void) => rebake(models, log),
+    /** Adds view counts in one bulk write (imports and demo content: `{ threadId: views }`). */
+    addViews: (counts: Record<string, number>) => ctx.views.add(counts),
     /** Writes buffered view counts (shutdown, tests). */
     flushViews: () => ctx.views.flush(),
     /** Stops the view counter's timer; call flushViews() first. */

@@ -101,7 +101,17 @@ export function createViewCounter(deps: { Thread: Model<ThreadDoc>; logger: Pick
     timer = null;
   }
 
-  return { count: countView, pending: pendingViews, flush: flushViews, stop: stopViewCounter };
+  /** Adds views straight to the stored counts, one `$inc` per thread in one bulk write. */
+  async function addViews(counts: Record<string, number>): Promise<void> {
+    const entries = Object.entries(counts).filter(([, n]) => n > 0);
+    if (!entries.length) return;
+    await Thread.bulkWrite(
+      entries.map(([id, n]) => ({ updateOne: { filter: { _id: new Types.ObjectId(id) }, update: { $inc: { views: n } } } })),
+      { ordered: false },
+    );
+  }
+
+  return { count: countView, pending: pendingViews, flush: flushViews, add: addViews, stop: stopViewCounter };
 }
 
 export type ViewCounter = ReturnType<typeof createViewCounter>;

@@ -206,9 +206,11 @@ describe('e2e: the support story in a real browser (member, moderator, reader)',
     await member.locator('.nav-bell .badge-count').waitFor();
     await screenshot(member, 'list');
     await member.locator('.nav-bell').click();
-    const note = member.locator('.notification', { hasText: /Transcript does not show my Excel exam/ });
+    // The sweep sent the close reminder first (it was due), then locked the thread.
+    const reminder = member.locator('.notification', { hasText: /Transcript does not show my Excel exam" will close on/ });
+    await reminder.waitFor();
+    const note = member.locator('.notification', { hasText: /Transcript does not show my Excel exam" was closed and locked/ });
     await note.waitFor();
-    assert.match(await note.innerText(), /lock|clos/i);
     await screenshot(member, 'notifications');
     await note.getByRole('link').click();
     await member.waitForURL(/\/threads\//);
@@ -222,9 +224,8 @@ describe('e2e: the support story in a real browser (member, moderator, reader)',
     assert.equal(await member.locator('.question-meta .status').innerText(), 'Answered');
   });
 
-  it('search finds the answered thread (when the search page exists)', async function () {
+  it('search finds the answered thread', async () => {
     const res = await reader.goto('/search?q=access+code');
-    if (res?.status() === 404) return this.skip();
     assert.equal(res?.status(), 200);
     await reader
       .getByRole('link', { name: /Expired access code for my cloud admin certification/ })

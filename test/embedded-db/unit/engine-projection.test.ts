@@ -16,7 +16,8 @@ const doc = fc.dictionary(
 const projection = fc.dictionary(field, fc.constantFrom<number | boolean>(1, 0, true, false, 2, -1), { minKeys: 1, maxKeys: 4 });
 
 describe('embedded engine: simple projections', () => {
-  it('match mingo on top-level inclusion/exclusion projections (property)', () => {
+  it('match mingo on top-level inclusion/exclusion projections (property), and the fast path is taken', () => {
+    let fastTaken = 0;
     fc.assert(
       fc.property(fc.array(doc, { maxLength: 5 }), projection, (docs, proj) => {
         const rows: Document[] = docs.map((d, i) => ({ _id: i, ...d }));
@@ -32,6 +33,7 @@ describe('embedded engine: simple projections', () => {
           return;
         }
         if (fast === null) return; // mingo's own path
+        fastTaken++;
         assert.deepEqual(
           fast.map((d) => Object.entries(d)),
           expected.map((d) => Object.entries(d)),
@@ -40,6 +42,8 @@ describe('embedded engine: simple projections', () => {
       }),
       { numRuns: 500 },
     );
+    // Without this the property could pass with the fast path never taken at all.
+    assert.ok(fastTaken >= 100, `the simple projection path was taken in only ${fastTaken} of 500 runs`);
   });
 
   it('leaves dotted, $-operators and expressions to mingo, and never touches stored documents', () => {

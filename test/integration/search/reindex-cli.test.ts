@@ -1,7 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { runCommand, type CliContext } from '../../../server/cli/registry';
-import { COMMANDS } from '../../../server/cli/commands';
-import { createLogger } from '../../../server/kernel/logger';
 import { startWorld, askVia, replyVia, oid, type World } from '../threads/fixture';
 
 describe('search: reindex-search CLI command', function () {
@@ -15,22 +12,13 @@ describe('search: reindex-search CLI command', function () {
     const t = await askVia(w.asker, w.products);
     await replyVia(w.moderator, t.id, 'Try clearing the zyzzogeton cache first.');
     await w.app.col('threads').updateOne({ _id: oid(t.id) }, { $set: { searchText: '' } });
-    const lines: string[] = [];
-    const ctx: CliContext = {
-      config: w.app.config,
-      logger: createLogger('silent'),
-      clock: w.app.clock,
-      forum: w.app.services,
-      out: (l) => lines.push(l),
-      err: (l) => lines.push(l),
-      interactive: false,
-    };
-    assert.equal(await runCommand(COMMANDS, 'reindex-search', [], ctx), 0, lines.join('\n'));
-    assert.match(lines.join('\n'), /reindexed 1 threads/);
+    const run = await w.app.cli('reindex-search');
+    assert.equal(run.code, 0, run.err.join('\n'));
+    assert.match(run.out.join('\n'), /reindexed 1 threads/);
     const stored = await w.app.col('threads').findOne({ _id: oid(t.id) });
     assert.match(String(stored!.searchText), /zyzzogeton/);
     const found = await w.anon.get('/api/search').query({ q: 'zyzzogeton' }).expect(200);
     assert.equal(found.body.results[0]?.id, t.id);
-    assert.equal(await runCommand(COMMANDS, 'reindex-search', ['extra'], ctx), 1);
+    assert.equal((await w.app.cli('reindex-search', ['extra'])).code, 1);
   });
 });

@@ -14,7 +14,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const tracked = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
 const trackedSet = new Set(tracked);
 const SELF = 'test/unit/repo/references.test.ts';
-const sources = tracked.filter((f) => f !== SELF).filter((f) => /^(server|models|test|bench|views|public\/js|docs)\/.*\.(ts|mjs|js|ejs|md)$/.test(f) || f === 'README.md');
+const sources = tracked
+  .filter((f) => f !== SELF)
+  .filter((f) => /^(server|models|test|bench|views|public\/js|docs)\/.*\.(ts|mjs|js|ejs|md)$/.test(f) || f === 'README.md');
 
 /** Repository paths under the top-level folders, with an extension. */
 const PATH = /(?<![\w./@-])((?:server|models|test|bench|views|public|docs)\/[\w./-]*\w\.(?:ts|mjs|js|ejs|md|json|css))(?![\w/])/g;
