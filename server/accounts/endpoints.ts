@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { NOTIFICATION_KINDS } from '../../models/notification';
 import { endpoint, type AnyEndpoint } from '../http/endpoint';
+import { MAIL_PATHS } from '../mail';
 import type { Actor } from '../kernel/actor';
 import { AppError } from '../kernel/errors';
 import { parseInput } from '../kernel/validate';
@@ -118,7 +119,7 @@ export function accountEndpoints(accounts: Accounts): AnyEndpoint[] {
       form: accountForm('email'),
     }),
     endpoint({
-      page: 'GET /verify-email/:token',
+      page: `GET ${MAIL_PATHS.verifyEmail}`,
       access: 'public',
       noStore: true,
       input: (req) => parseInput(tokenParam, req.params.token),
@@ -126,7 +127,7 @@ export function accountEndpoints(accounts: Accounts): AnyEndpoint[] {
       html: (res, token) => res.render('accounts/verify', { title: 'Confirm your e-mail address', token, outcome: null }),
     }),
     endpoint({
-      page: 'POST /verify-email/:token',
+      page: `POST ${MAIL_PATHS.verifyEmail}`,
       api: 'POST /api/verify-email/:token',
       access: 'public',
       noStore: true,
@@ -167,7 +168,7 @@ export function accountEndpoints(accounts: Accounts): AnyEndpoint[] {
       }),
     }),
     endpoint({
-      page: 'GET /password-reset/:token',
+      page: `GET ${MAIL_PATHS.passwordReset}`,
       access: 'public',
       noStore: true,
       input: (req) => parseInput(tokenParam, req.params.token),
@@ -175,7 +176,7 @@ export function accountEndpoints(accounts: Accounts): AnyEndpoint[] {
       html: (res, token) => res.render('accounts/reset', { title: 'Choose a new password', token, done: false }),
     }),
     endpoint({
-      page: 'POST /password-reset/:token',
+      page: `POST ${MAIL_PATHS.passwordReset}`,
       api: 'POST /api/password-reset/:token',
       access: 'public',
       limit: 'login',

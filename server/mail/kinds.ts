@@ -74,9 +74,6 @@ export const MAIL_KINDS: readonly MailKind[] = [
   'password_reset',
 ];
 
-/** Account mail: never unsubscribable, carries a single-use secret link. */
-export const ACCOUNT_KINDS: ReadonlySet<MailKind> = new Set(['verify_email', 'password_reset']);
-
 export interface Recipient {
   /** ObjectId hex. */
   userId: string;

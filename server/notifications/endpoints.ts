@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { NOTIFICATION_KIND_TABLE } from '../../models/notification';
 import { WATCH_LEVELS } from '../../models/watch';
 import { endpoint, type AnyEndpoint } from '../http/endpoint';
+import { MAIL_PATHS } from '../mail';
 import { objectIdString, pageParam, parseId, parseInput } from '../kernel/validate';
 import type { Notifications } from './index';
 import type { UnsubscribeScope } from './preferences';
@@ -87,7 +88,7 @@ export function notificationEndpoints(service: Notifications): AnyEndpoint[] {
       json: (state) => ({ watch: watchJson(state) }),
     }),
     endpoint({
-      page: 'GET /unsubscribe/:token',
+      page: `GET ${MAIL_PATHS.unsubscribe}`,
       access: 'public',
       noStore: true,
       input: (req) => parseInput(tokenParam, req.params.token),
@@ -98,7 +99,7 @@ export function notificationEndpoints(service: Notifications): AnyEndpoint[] {
     // RFC 8058 §3.2: the mail provider POSTs "List-Unsubscribe=One-Click" here with no cookies
     // and no token; a 2xx answer is the confirmation it needs.
     endpoint({
-      page: 'POST /unsubscribe/:token',
+      page: `POST ${MAIL_PATHS.unsubscribe}`,
       access: 'public',
       csrf: false,
       noStore: true,

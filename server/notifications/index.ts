@@ -157,5 +157,5 @@ export type Notifications = ReturnType<typeof createNotifications>;
 export type NotificationService = Pick<Notifications, 'notify' | 'notifyMany'>;
 
 export { notificationEndpoints } from './endpoints';
-export { notificationJson, type NotifyInput, type NotificationView } from './store';
-export { DEFAULT_PREFERENCES, type Preferences, type PreferenceRow } from './preferences';
+export type { NotifyInput, NotificationView } from './store';
+export type { Preferences, PreferenceRow } from './preferences';
