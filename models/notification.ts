@@ -13,6 +13,12 @@ export interface NotificationKindSpec {
   noun: readonly [string, string];
   /** Shown only to support staff on the account page. */
   staffOnly?: boolean;
+  /**
+   * Always its own in-app entry, never merged into the thread's group: a deadline ("will close
+   * on …") and the thread's state changing must each stay visible, not be replaced by the next
+   * event's text.
+   */
+  alone?: boolean;
 }
 
 /**
@@ -31,9 +37,14 @@ export const NOTIFICATION_KIND_TABLE = {
     noun: ['accepted answer', 'accepted answers'],
   },
   private_message: { label: 'New private messages', email: 'immediately', noun: ['private message', 'private messages'] },
-  lock_reminder: { label: 'Reminder before your question closes', email: 'immediately', noun: ['close reminder', 'close reminders'] },
-  thread_locked: { label: 'Your question was closed', email: 'immediately', noun: ['closing', 'closings'] },
-  thread_unlocked: { label: 'Your question was reopened', email: 'digest', noun: ['reopening', 'reopenings'] },
+  lock_reminder: {
+    label: 'Reminder before your question closes',
+    email: 'immediately',
+    noun: ['close reminder', 'close reminders'],
+    alone: true,
+  },
+  thread_locked: { label: 'Your question was closed', email: 'immediately', noun: ['closing', 'closings'], alone: true },
+  thread_unlocked: { label: 'Your question was reopened', email: 'digest', noun: ['reopening', 'reopenings'], alone: true },
   follow_up: { label: 'An asker followed up after your answer', email: 'immediately', noun: ['follow-up', 'follow-ups'], staffOnly: true },
   reply_held: { label: 'A reply you sent by e-mail was held', email: 'off', noun: ['held reply', 'held replies'] },
 } as const satisfies Record<string, NotificationKindSpec>;

@@ -1,5 +1,5 @@
 import { Types, type AnyBulkWriteOperation } from 'mongoose';
-import { NOTIFICATION_KIND_TABLE, type NotificationDoc, type NotificationKind } from '../../models/notification';
+import { NOTIFICATION_KIND_TABLE, type NotificationDoc, type NotificationKind, type NotificationKindSpec } from '../../models/notification';
 import type { Models } from '../../models';
 import type { Actor } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
@@ -12,7 +12,8 @@ import type { MailInput } from '../mail';
  * a thread (or a private conversation) is unread, every new event for it updates that entry
  * (one upsert on {userId, groupKey, open: true}, a unique partial index) instead of adding
  * one, so ten replies are one entry saying "10 updates". Reading an entry closes its group;
- * the next event starts a new one.
+ * the next event starts a new one. Kinds marked `alone` in models/notification.ts (the close
+ * reminder, lock, unlock) always get an entry of their own.
  *
  * Read and marked read by their owner only: someone else's notification does not exist for
  * you (404), as with private conversations.
@@ -67,6 +68,12 @@ export function groupKeyOf(input: Pick<NotifyInput, 'threadId' | 'conversationId
   if (input.threadId) return `thread:${String(input.threadId)}`;
   if (input.conversationId) return `conversation:${String(input.conversationId)}`;
   return `single:${new Types.ObjectId().toHexString()}`;
+}
+
+/** The in-app entry an event joins: its group, or a new entry of its own for kinds marked `alone`. */
+function entryKeyOf(input: Pick<NotifyInput, 'kind' | 'threadId' | 'conversationId'>): string {
+  const spec: NotificationKindSpec = NOTIFICATION_KIND_TABLE[input.kind];
+  return spec.alone ? `single:${new Types.ObjectId().toHexString()}` : groupKeyOf(input);
 }
 
 const oid = (id: string | Types.ObjectId) => (typeof id === 'string' ? new Types.ObjectId(id) : id);
@@ -162,7 +169,7 @@ export function createNotificationStore(deps: { models: Pick<Models, 'Notificati
    * events race on the unique partial index; the loser joins the winner's entry.
    */
   async function addToGroup(userId: string | Types.ObjectId, input: NotifyInput, at: Date): Promise<{ id: string; count: number }> {
-    const filter = { userId: oid(userId), groupKey: groupKeyOf(input), open: true };
+    const filter = { userId: oid(userId), groupKey: entryKeyOf(input), open: true };
     for (let attempt = 0; ; attempt++) {
       try {
         const doc = await Notification.findOneAndUpdate(filter, groupUpdate(input, at), {
@@ -185,7 +192,7 @@ export function createNotificationStore(deps: { models: Pick<Models, 'Notificati
    */
   async function addToGroups(userIds: readonly string[], input: NotifyInput, at: Date): Promise<void> {
     if (!userIds.length) return;
-    const groupKey = groupKeyOf(input);
+    const groupKey = entryKeyOf(input);
     const ops: AnyBulkWriteOperation<NotificationDoc>[] = userIds.map((id) => ({
       updateOne: { filter: { userId: oid(id), groupKey, open: true }, update: groupUpdate(input, at), upsert: true },
     }));
