@@ -8,6 +8,8 @@ declare module 'autocannon' {
       method?: string;
       headers?: Record<string, string>;
       body?: string;
+      /** Request templates; setupRequest may change each request (e.g. its path) before it is sent. */
+      requests?: { method?: string; path?: string; setupRequest?: (req: { path?: string }) => { path?: string } }[];
     }
     interface Histogram {
       average: number;

@@ -1,201 +1,179 @@
 /**
- * Embedded database micro-benchmark through the official driver on loopback.
- * Prints numbers; asserts nothing. `npx tsx bench/db.ts` (about a minute).
+ * Indexed queries and inserts of the embedded database at several data sizes, through the
+ * official driver, against separate `npm run db` server processes. Prints numbers; asserts
+ * nothing.
  *
- * For 1k and 100k documents: insertOne, findOne by _id, find by an indexed field, find
- * sorted by an indexed field (limit 20), updateOne $inc, countDocuments on an indexed
- * field, countDocuments on an indexed range, and insertOne with 32 in flight. Then the write
- * path: insertOne sequential and with 8/32/64 in flight, with the server's group commit on
- * and off, each against raw better-sqlite3 inserts (one per transaction, WAL,
- * synchronous=NORMAL) measured just before and after it; and the start-up time of a server
- * with 100k documents.
+ *   npx tsx bench/db.ts [--sizes 1k,100k,1m] [--rounds 3] [--ms 1500]
+ *                       [--baseline <data dir> --baseline-root <checkout>]
+ *
+ * Data: forum-shaped directories made by bench/gen-forum.ts, /work/bench-data/forum-<size>
+ * (threads, replies, votes with the forum's own indexes; `--dir-<size> <path>` overrides).
+ * The baseline is the same kind of directory served by another checkout's `npm run db` (for
+ * example the in-memory engine before storage format 2, generated with
+ * `gen-forum.ts --root <that checkout>`); it is reported as "base".
+ *
+ * Queries (random thread numbers below the size; every query returns the same number of
+ * documents at every size):
+ *   findOne by _id            threads.findOne({_id})
+ *   find by indexed field     replies.find({threadId}) (1-5 documents)
+ *   sorted + limit 20         threads.find({lastActivityAt: {$lt: t}}).sort({lastActivityAt: -1, _id: -1}).limit(20)
+ *   countDocuments range      threads.countDocuments({lastActivityAt: {$gte: t, $lt: t + 105 min}}) (~100 documents)
+ *   countDocuments 10% range  the same over a tenth of the threads (grows with the data)
+ *   insertOne reply           replies.insertOne (removed again at the end)
+ * Each measurement runs `--ms` after a warm-up; the servers are measured one after the other
+ * within each round, rounds repeat, and the spread of each ratio over the rounds is printed.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import { BSON } from 'bson';
-import { MongoClient, type Collection } from 'mongodb';
-import { startEmbeddedServer } from '../server/db/embedded';
+import { MongoClient, type Db, type ObjectId } from 'mongodb';
+import { oid, START_MS, threadBundle } from './forum-data';
+import { startProcess, stopProcess } from './gen-forum';
 
-const BUDGET_MS = Number(process.env.BENCH_MS ?? 1500);
+const arg = (name: string, def: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : def;
+};
+const SIZES = arg('sizes', '1k,100k,1m').split(',');
+const ROUNDS = Number(arg('rounds', '3'));
+const BUDGET_MS = Number(arg('ms', '1500'));
 const WARMUP_MS = 300;
-const SIZES = [1_000, 100_000];
-const CATEGORIES = 10;
+const BASELINE = process.argv.includes('--baseline') ? arg('baseline', '') : '';
+const BASELINE_ROOT = arg('baseline-root', '/work/bench-data/old-engine');
+const STEP = 63_000; // ms between two threads (forum-data.ts)
 
-interface Doc {
-  _id: number;
-  k: number;
-  cat: number;
-  title: string;
-  body: string;
-  votes: number;
+const threadsOf = (size: string) => Number(size.replace(/k$/i, '000').replace(/m$/i, '000000'));
+const dirOf = (size: string) => arg(`dir-${size}`, `/work/bench-data/forum-${size}`);
+
+interface Target {
+  name: string;
+  threads: number;
+  db: Db;
+  client: MongoClient;
+  stop: () => Promise<void>;
+  inserted: ObjectId[];
 }
 
-const makeDoc = (i: number): Doc => ({
-  _id: i,
-  k: i,
-  cat: i % CATEGORIES,
-  title: `Thread ${i}: printer does not wake from sleep`,
-  body: 'After the last firmware update the printer stays asleep until it is power cycled. '.repeat(3),
-  votes: 0,
-});
-
-/** Keeps `inFlight` operations running for the time budget; returns operations per second. */
-async function rateConcurrent(inFlight: number, op: (i: number) => Promise<unknown>): Promise<number> {
-  let i = 0;
-  const run = async (until: number) => {
-    let n = 0;
-    while (performance.now() < until) {
-      await op(i++);
-      n++;
-    }
-    return n;
-  };
-  const all = (ms: number) => {
-    const until = performance.now() + ms;
-    return Promise.all(Array.from({ length: inFlight }, () => run(until)));
-  };
-  await all(WARMUP_MS);
-  const start = performance.now();
-  const counts = await all(BUDGET_MS);
-  return (counts.reduce((a, b) => a + b, 0) * 1000) / (performance.now() - start);
+async function open(name: string, dir: string, threads: number, root?: string): Promise<Target> {
+  const t0 = performance.now();
+  const { child, match } = await startProcess(
+    'server/db/cli.ts',
+    ['--port', '0', '--dbpath', dir],
+    { LOG_LEVEL: 'warn' },
+    /^(mongodb:\/\/\S+)$/m,
+    root,
+  );
+  const client = new MongoClient(match[1]!);
+  const db = client.db('forum');
+  await db.collection('threads').findOne({});
+  console.log(`${name}: ${dir}, ${threads} threads, first answer after ${(performance.now() - t0).toFixed(0)} ms`);
+  return { name, threads, db, client, stop: () => stopProcess(child), inserted: [] };
 }
 
-/** Runs `op` back to back for the time budget; returns operations per second. */
-async function rate(op: (i: number) => Promise<unknown>): Promise<number> {
+const tid = (i: number) => oid(Math.floor((START_MS + i * STEP) / 1000), 2, i);
+const at = (i: number) => new Date(START_MS + i * STEP);
+const rand = (n: number) => Math.floor(Math.random() * n);
+
+type Query = (t: Target) => Promise<unknown>;
+const PRODUCTS = [{ _id: oid(0, 9, 1), name: 'Bench' }];
+let seq = 0;
+
+const QUERIES: Record<string, Query> = {
+  'findOne by _id': (t) => t.db.collection('threads').findOne({ _id: tid(rand(t.threads)) }),
+  'find by indexed field': (t) =>
+    t.db
+      .collection('replies')
+      .find({ threadId: tid(rand(t.threads)) })
+      .toArray(),
+  'sorted + limit 20': (t) =>
+    t.db
+      .collection('threads')
+      .find({ lastActivityAt: { $lt: at(20 + rand(t.threads - 20)) } }, { projection: { title: 1, status: 1, lastActivityAt: 1 } })
+      .sort({ lastActivityAt: -1, _id: -1 })
+      .limit(20)
+      .toArray(),
+  'countDocuments range': (t) => {
+    const i = rand(Math.max(1, t.threads - 100));
+    return t.db.collection('threads').countDocuments({ lastActivityAt: { $gte: at(i), $lt: at(i + 100) } });
+  },
+  'countDocuments 10% range': (t) => {
+    const i = rand(Math.ceil(t.threads * 0.9));
+    return t.db.collection('threads').countDocuments({ lastActivityAt: { $gte: at(i), $lt: at(i + Math.ceil(t.threads / 10)) } });
+  },
+  'insertOne reply': async (t) => {
+    const r = threadBundle(10_000_000 + seq++, PRODUCTS).replies[0]!;
+    r.threadId = tid(rand(t.threads));
+    await t.db.collection('replies').insertOne(r);
+    t.inserted.push(r._id as ObjectId);
+  },
+};
+
+async function rate(t: Target, q: Query): Promise<number> {
   const warm = performance.now();
-  for (let i = 0; performance.now() - warm < WARMUP_MS; i++) await op(i);
+  while (performance.now() - warm < WARMUP_MS) await q(t);
   const start = performance.now();
   let n = 0;
-  while (performance.now() - start < BUDGET_MS) await op(n++);
+  while (performance.now() - start < BUDGET_MS) {
+    await q(t);
+    n++;
+  }
   return (n * 1000) / (performance.now() - start);
 }
 
-const rand = (n: number) => Math.floor(Math.random() * n);
-
-async function benchSize(coll: Collection<Doc>, size: number, quiet = false): Promise<Record<string, number>> {
-  const load = performance.now();
-  for (let i = 0; i < size; i += 1000) {
-    await coll.insertMany(Array.from({ length: Math.min(1000, size - i) }, (_, j) => makeDoc(i + j)));
-  }
-  await coll.createIndex({ k: 1 });
-  await coll.createIndex({ cat: 1 });
-  const loadMs = performance.now() - load;
-  let next = size;
-  const r: Record<string, number> = {};
-  r.insertOne = await rate(() => coll.insertOne(makeDoc(next++)));
-  r['insertOne, 32 in flight'] = await rateConcurrent(32, () => coll.insertOne(makeDoc(next++)));
-  r['findOne by _id'] = await rate(() => coll.findOne({ _id: rand(size) }));
-  r['find by indexed field'] = await rate(() => coll.find({ k: rand(size) }).toArray());
-  r['find sorted by index, limit 20'] = await rate(() =>
-    coll
-      .find({ k: { $lt: rand(size) } })
-      .sort({ k: -1 })
-      .limit(20)
-      .toArray(),
-  );
-  r['updateOne $inc'] = await rate(() => coll.updateOne({ _id: rand(size) }, { $inc: { votes: 1 } }));
-  r['countDocuments on indexed field'] = await rate(() => coll.countDocuments({ cat: rand(CATEGORIES) }));
-  r['count on indexed range'] = await rate(() => coll.countDocuments({ k: { $gte: rand(size), $lt: rand(size) + size / 10 } }));
-  if (!quiet) console.log(`  loaded ${size} docs (insertMany of 1000, 2 indexes) in ${loadMs.toFixed(0)} ms`);
-  return r;
-}
-
-function sqliteInsertRate(dir: string, run = 0): number {
-  const db = new Database(path.join(dir, `raw${run}.sqlite`));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec('CREATE TABLE docs (id INTEGER PRIMARY KEY, body BLOB)');
-  const insert = db.prepare('INSERT INTO docs (id, body) VALUES (?, ?)');
-  const tx = db.transaction((i: number) => insert.run(i, BSON.serialize(makeDoc(i))));
-  for (let i = 0; i < 50; i++) tx(i);
-  const start = performance.now();
-  let n = 50;
-  while (performance.now() - start < BUDGET_MS) tx(n++);
-  const ops = ((n - 50) * 1000) / (performance.now() - start);
-  db.close();
-  return ops;
-}
-
-const fmt = (n: number) => n.toFixed(0).padStart(9);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (n: number) => n.toFixed(0).padStart(8);
 
 async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-db-'));
+  console.log(
+    `bench/db.ts: ${ROUNDS} rounds, ${BUDGET_MS} ms per measurement, node ${process.version}, ${os.cpus().length} cpus, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const targets: Target[] = [];
   try {
-    let server = await startEmbeddedServer({ dataDir: path.join(dir, 'data') });
-    let client = new MongoClient(server.uri);
-    console.log(
-      `embedded server ${server.uri}, data in ${dir}, ${BUDGET_MS} ms per measurement, node ${process.version}, ${os.cpus().length} cpus`,
-    );
-    // One discarded pass so the 1k numbers are not measured on cold (unoptimised) code.
-    await benchSize(client.db('bench').collection<Doc>('warmup'), 1000, true);
-    const results: Record<string, number>[] = [];
-    for (const size of SIZES) {
-      console.log(`${size} documents:`);
-      results.push(await benchSize(client.db('bench').collection<Doc>(`docs${size}`), size));
-    }
-    await client.close();
-    await server.close();
-
-    console.log('\nops/s                                1k        100k   100k/1k');
-    for (const name of Object.keys(results[0])) {
-      const [a, b] = [results[0][name], results[1][name]];
-      console.log(`${name.padEnd(32)} ${fmt(a)}   ${fmt(b)}   ${(b / a).toFixed(2)}`);
-    }
-
-    // The write path against raw SQLite, interleaved in this process: raw, embedded, raw, ...
-    // (sequential = one insertOne at a time; N in flight = N concurrent insertOne over the
-    // driver's pool), with the server's group commit on and off.
-    console.log('\nwrite path (ops/s; each embedded rate is divided by the mean of the raw SQLite runs just before and after it):');
-    const servers = {
-      on: await startEmbeddedServer({ dataDir: path.join(dir, 'w-on') }),
-      off: await startEmbeddedServer({ dataDir: path.join(dir, 'w-off'), groupCommit: false }),
-    };
-    const clients = {
-      on: new MongoClient(servers.on.uri, { maxPoolSize: 100 }),
-      off: new MongoClient(servers.off.uri, { maxPoolSize: 100 }),
-    };
-    let seq = 0;
-    let rawPrev = sqliteInsertRate(dir, seq++);
-    const raws = [rawPrev];
-    const line = async (name: string, measure: () => Promise<number>) => {
-      const ops = await measure();
-      const rawNext = sqliteInsertRate(dir, seq++);
-      raws.push(rawNext);
-      const raw = (rawPrev + rawNext) / 2;
-      rawPrev = rawNext;
-      console.log(`  ${name.padEnd(40)} ${fmt(ops)}   / raw ${fmt(raw)} = ${(ops / raw).toFixed(2)}`);
-    };
-    for (const mode of ['off', 'on'] as const) {
-      const c = clients[mode].db('bench').collection<Doc>('w');
-      let next = 0;
-      await c.insertOne(makeDoc(next++));
-      await line(`insertOne sequential, group commit ${mode}`, () => rate(() => c.insertOne(makeDoc(next++))));
-      for (const n of [8, 32, 64]) {
-        await line(`insertOne ${n} in flight, group commit ${mode}`, () => rateConcurrent(n, () => c.insertOne(makeDoc(next++))));
+    for (const s of SIZES) targets.push(await open(s, dirOf(s), threadsOf(s)));
+    if (BASELINE) targets.push(await open('base', BASELINE, threadsOf(arg('baseline-size', '100k')), path.resolve(BASELINE_ROOT)));
+    const results = new Map<string, Map<string, number[]>>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, q] of Object.entries(QUERIES)) {
+        for (const t of targets) {
+          const r = await rate(t, q);
+          let m = results.get(name);
+          if (!m) results.set(name, (m = new Map()));
+          m.set(t.name, [...(m.get(t.name) ?? []), r]);
+        }
       }
+      console.log(`round ${round + 1} done, load ${os.loadavg()[0]!.toFixed(2)}`);
     }
-    console.log(`  raw better-sqlite3 insert (1 per transaction, WAL, NORMAL): ${raws.map((r) => r.toFixed(0)).join(', ')} ops/s`);
-    for (const mode of ['on', 'off'] as const) {
-      await clients[mode].close();
-      await servers[mode].close();
-    }
-
-    const t0 = performance.now();
-    server = await startEmbeddedServer({ dataDir: path.join(dir, 'data') });
-    const listening = performance.now() - t0;
-    client = new MongoClient(server.uri);
-    await client.db('bench').collection<Doc>('docs100000').findOne({ _id: 1 });
-    const firstQuery = performance.now() - t0;
-    const stats = await client.db('bench').command({ dbStats: 1 });
+    const names = targets.map((t) => t.name);
+    const first = names[0]!;
     console.log(
-      `\nstart-up with ${stats.objects} documents on disk: listening after ${listening.toFixed(0)} ms, first query answered after ${firstQuery.toFixed(0)} ms`,
+      `\nops/s (median of ${ROUNDS} rounds)`.padEnd(30) +
+        names.map((n) => n.padStart(8)).join(' ') +
+        '   ratios to ' +
+        first +
+        ' (min-max over rounds)',
     );
-    await client.close();
-    await server.close();
+    for (const [q, m] of results) {
+      const base = m.get(first)!;
+      const ratios = names.slice(1).map((n) => {
+        const rs = m.get(n)!.map((v, i) => v / base[i]!);
+        return `${n}/${first} ${median(rs).toFixed(2)} (${Math.min(...rs).toFixed(2)}-${Math.max(...rs).toFixed(2)})`;
+      });
+      if (BASELINE && names.includes('100k')) {
+        const rs = m.get('100k')!.map((v, i) => v / m.get('base')![i]!);
+        ratios.push(`100k/base ${median(rs).toFixed(2)} (${Math.min(...rs).toFixed(2)}-${Math.max(...rs).toFixed(2)})`);
+      }
+      console.log(q.padEnd(30) + names.map((n) => fmt(median(m.get(n)!))).join(' ') + '   ' + ratios.join('  '));
+    }
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    for (const t of targets) {
+      for (let i = 0; i < t.inserted.length; i += 500) {
+        await t.db.collection('replies').deleteMany({ _id: { $in: t.inserted.slice(i, i + 500) } });
+      }
+      await t.client.close();
+      await t.stop();
+    }
   }
 }
 

@@ -17,6 +17,8 @@ const schema = z.object({
   MONGODB_URI: z.string().url().optional(),
   /** Where the embedded database keeps its files (and the generated secrets key). */
   DATA_DIR: z.string().default('./data'),
+  /** Memory budget (MiB) of the embedded database's cache of decoded documents. */
+  EMBEDDED_CACHE_MB: int(64, 0),
   SESSION_SECRET: z.string().min(32).optional(),
   /** base64 of 32 bytes: AES-256-GCM key for secure fields in private messages. */
   SECRETS_KEY: z.string().optional(),

@@ -47,7 +47,14 @@ async function main(): Promise<void> {
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     logger.warn({ host }, 'the embedded server has no authentication: anyone who can reach this address can read and write every database');
   }
-  const server = await startEmbeddedServer({ host, port, dataDir: values.dbpath ?? config.dataDir, logger, maxConnections });
+  const server = await startEmbeddedServer({
+    host,
+    port,
+    dataDir: values.dbpath ?? config.dataDir,
+    cacheMB: config.EMBEDDED_CACHE_MB,
+    logger,
+    maxConnections,
+  });
   console.log(server.uri);
 
   let stopping = false;

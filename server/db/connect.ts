@@ -61,7 +61,13 @@ export async function connectDatabase(config: Config, logger: Logger): Promise<D
     }
   }
 
-  const embedded = await startEmbeddedServer({ host: '127.0.0.1', port: 0, dataDir: config.dataDir, logger });
+  const embedded = await startEmbeddedServer({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: config.dataDir,
+    cacheMB: config.EMBEDDED_CACHE_MB,
+    logger,
+  });
   const uri = `${embedded.uri}/${EMBEDDED_DB_NAME}`;
   let connection: Connection;
   try {

@@ -18,7 +18,8 @@ import { excerpt, firstMatch, highlight, plainText, queryTerms } from './snippet
  * them in the app and pages through that list: rank desc, then _id, so pages are stable and
  * disjoint. Chosen over an aggregation with $addFields because the query stays cheap (no
  * document copies, no bodies) and runs the same on MongoDB. The cost: only the CANDIDATES best
- * text matches are reachable (10 pages); `total` still counts every match.
+ * text matches are reachable (10 pages); `total` counts matches up to TOTAL_CAP (the engine
+ * stops counting there: "1,000+ found" costs 1,000 matches, not every posting of a common word).
  */
 
 export const SEARCH_STATUSES = ['answered', 'unanswered', 'locked'] as const;
@@ -26,6 +27,8 @@ export type SearchStatus = (typeof SEARCH_STATUSES)[number];
 export const SEARCH_PER_PAGE = THREADS_PER_PAGE;
 export const SEARCH_QUERY_MAX = 200;
 const CANDIDATES = 200;
+/** Matches are counted up to this many; past it the page says "1,000+". */
+export const TOTAL_CAP = 1000;
 const ACCEPTED_BOOST = 1.5;
 
 const STATUS_FILTER: Record<SearchStatus, ThreadStatus | { $in: ThreadStatus[] }> = {
@@ -60,6 +63,8 @@ export interface SearchResults {
   page: number;
   pages: number;
   total: number;
+  /** `total` stopped at TOTAL_CAP: there are at least that many matches. */
+  totalCapped: boolean;
   perPage: number;
   status: SearchStatus | null;
   product: { id: string; name: string; slug: string } | null;
@@ -103,6 +108,7 @@ export function createSearch(deps: { models: Pick<Models, 'Thread'>; threads: Pi
       page,
       pages: 1,
       total: 0,
+      totalCapped: false,
       perPage: SEARCH_PER_PAGE,
       status: input.status ?? null,
       product,
@@ -119,7 +125,8 @@ export function createSearch(deps: { models: Pick<Models, 'Thread'>; threads: Pi
     const ranked = docs
       .map((d) => ({ d, rank: rankOf(d) }))
       .sort((a, b) => b.rank - a.rank || (String(a.d._id) < String(b.d._id) ? -1 : 1));
-    out.total = docs.length < CANDIDATES ? docs.length : await Thread.countDocuments(filter);
+    out.total = docs.length < CANDIDATES ? docs.length : await Thread.countDocuments(filter, { limit: TOTAL_CAP });
+    out.totalCapped = out.total >= TOTAL_CAP;
     out.pages = Math.max(1, Math.ceil(ranked.length / SEARCH_PER_PAGE));
     const slice = ranked.slice((page - 1) * SEARCH_PER_PAGE, page * SEARCH_PER_PAGE);
     if (!slice.length) return out;

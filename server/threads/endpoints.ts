@@ -115,7 +115,13 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       run: ({ actor, input }) => Promise.all([threads.listThreads(actor, input), threads.products.list()]),
       html: (res, [list, products]) =>
         res.render('threads/list', { title: list.status ? STATUS_LABELS[list.status] : 'Questions', list, products }),
-      json: ([list]) => ({ threads: list.threads.map(threadSummaryJson), page: list.page, pages: list.pages, total: list.total }),
+      json: ([list]) => ({
+        threads: list.threads.map(threadSummaryJson),
+        page: list.page,
+        pages: list.pages,
+        total: list.total,
+        next: list.next,
+      }),
     }),
     endpoint({
       page: 'GET /ask',

@@ -24,6 +24,12 @@ export const listQuery = z.object({
     .or(z.literal('').transform(() => undefined)),
   product: z.string().max(100).optional(),
   page: pageParam,
+  /** Keyset cursor of the "Next" link: `<lastActivityAt ms>.<thread id>` of the previous page's last row. */
+  after: z
+    .string()
+    .regex(/^\d{1,15}\.[0-9a-f]{24}$/, 'after must be a cursor from a Next link')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
 });
 
 export const threadPageQuery = z.object({ page: pageParam });

@@ -48,6 +48,8 @@ export interface ListInput {
   /** Product id or slug. */
   product?: string;
   page: number;
+  /** Keyset cursor (`<lastActivityAt ms>.<thread id>`) of the previous page's last row; see listThreads. */
+  after?: string;
 }
 
 export interface ThreadList {
@@ -56,6 +58,8 @@ export interface ThreadList {
   pages: number;
   total: number;
   perPage: number;
+  /** Keyset cursor of the page after this one (null: this is the last page). */
+  next: string | null;
   status: ThreadStatus | null;
   product: { id: string; name: string; slug: string } | null;
 }
@@ -89,6 +93,39 @@ export function createThreadService(ctx: ThreadsContext) {
   const { models, rules, events, pageCache, views, signatures, products } = ctx;
   const { Thread, Reply, Revision } = models;
 
+  /**
+   * One page of the list, newest activity first, over the index {…, lastActivityAt: -1, _id: -1}.
+   * With a keyset cursor (`after`, from the Next link) the page starts right after that row, so
+   * every page reached by Next costs one index seek whatever its depth (rows tied on
+   * lastActivityAt and not after the cursor are skipped by the `$nor`). A page number jumped to
+   * directly skips from the nearer end: pages in the second half read the list backwards, so
+   * the last pages cost what the first ones do (issue 20: the last page took 104 ms at 100k).
+   */
+  function listPage(filter: QueryFilter<ThreadDoc>, page: number, pages: number, total: number, after?: string) {
+    if (after) {
+      const [ms, id] = after.split('.');
+      const at = new Date(Number(ms));
+      const keyset = { ...filter, lastActivityAt: { $lte: at }, $nor: [{ lastActivityAt: at, _id: { $gte: new Types.ObjectId(id) } }] };
+      return Thread.find(keyset as QueryFilter<ThreadDoc>, SUMMARY_PROJECTION)
+        .sort({ lastActivityAt: -1, _id: -1 })
+        .limit(THREADS_PER_PAGE)
+        .lean()
+        .exec();
+    }
+    const skip = (page - 1) * THREADS_PER_PAGE;
+    if (page > 1 && page > pages / 2 && skip < total) {
+      const fromEnd = total - skip - THREADS_PER_PAGE; // rows after this page, oldest first
+      return Thread.find(filter, SUMMARY_PROJECTION)
+        .sort({ lastActivityAt: 1, _id: 1 })
+        .skip(Math.max(0, fromEnd))
+        .limit(THREADS_PER_PAGE + Math.min(0, fromEnd))
+        .lean()
+        .exec()
+        .then((rows) => rows.reverse());
+    }
+    return Thread.find(filter, SUMMARY_PROJECTION).sort({ lastActivityAt: -1, _id: -1 }).skip(skip).limit(THREADS_PER_PAGE).lean().exec();
+  }
+
   async function listThreads(_actor: Actor | null, input: ListInput): Promise<ThreadList> {
     const page = Math.max(1, Math.floor(input.page || 1));
     const filter: QueryFilter<ThreadDoc> = {};
@@ -103,21 +140,17 @@ export function createThreadService(ctx: ThreadsContext) {
     const filterKey = `${input.status ?? ''}|${product?.id ?? ''}`;
     // The unfiltered total comes from collection metadata (O(1)); filtered totals count
     // through the same index the page query uses (cached briefly, see page-cache.ts).
-    const [total, docs] = await Promise.all([
-      unfiltered ? Thread.estimatedDocumentCount().exec() : pageCache.count(filterKey, () => Thread.countDocuments(filter).exec()),
-      pageCache.list(`${filterKey}|${page}`, () =>
-        Thread.find(filter, SUMMARY_PROJECTION)
-          .sort({ lastActivityAt: -1, _id: -1 })
-          .skip((page - 1) * THREADS_PER_PAGE)
-          .limit(THREADS_PER_PAGE)
-          .lean()
-          .exec(),
-      ),
-    ]);
+    const total = await (unfiltered
+      ? Thread.estimatedDocumentCount().exec()
+      : pageCache.count(filterKey, () => Thread.countDocuments(filter).exec()));
+    const pages = Math.max(1, Math.ceil(total / THREADS_PER_PAGE));
+    const docs = await pageCache.list(`${filterKey}|${page}|${input.after ?? ''}`, () => listPage(filter, page, pages, total, input.after));
+    const last = docs[docs.length - 1];
     return {
       threads: docs.map((t) => toSummary(t, views.pending(String(t._id)))),
       page,
-      pages: Math.max(1, Math.ceil(total / THREADS_PER_PAGE)),
+      pages,
+      next: last && docs.length === THREADS_PER_PAGE && page < pages ? `${last.lastActivityAt.getTime()}.${String(last._id)}` : null,
       total,
       perPage: THREADS_PER_PAGE,
       status: input.status ?? null,

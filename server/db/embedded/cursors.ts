@@ -1,4 +1,6 @@
 import { calculateObjectSize, Long, type Document } from 'bson';
+import type { DocCursor } from './engine-api';
+import { ArrayCursor } from './engine/doc-cursor';
 import { commandError } from './errors';
 
 /** A reply batch stops growing once adding a document would pass this many bytes. */
@@ -8,7 +10,9 @@ export const DEFAULT_CURSOR_TIMEOUT_MS = 10 * 60 * 1000;
 
 interface ServerCursor {
   ns: string;
-  docs: Document[];
+  source: DocCursor;
+  /** documents read from the source that did not fit the previous reply's byte cap: pending[pos..] */
+  pending: Document[];
   pos: number;
   lastUsed: number;
   noTimeout: boolean;
@@ -16,8 +20,9 @@ interface ServerCursor {
 
 /**
  * Open cursors of the whole server (a pooled driver may send getMore on any connection).
- * A cursor holds the rest of an already computed result; reading never blocks, and each
- * reply is capped in bytes so a batch of large documents stays far below 16 MiB.
+ * A cursor holds an engine DocCursor and pulls from it only what a reply carries: each
+ * reply holds at most the batch size and is capped in bytes (so a batch of large documents
+ * stays far below 16 MiB); the rest of the result is not computed until asked for.
  */
 export class CursorStore {
   private readonly open = new Map<number, ServerCursor>();
@@ -31,19 +36,26 @@ export class CursorStore {
   }
 
   /**
-   * Builds the first reply for `docs`. Unless everything fits (or `singleBatch`), the
-   * remainder stays open under a new id.
+   * Builds the first reply from `source`. Unless the result ends within it (or
+   * `singleBatch`), the cursor stays open under a new id.
    */
-  firstBatch(ns: string, docs: Document[], batchSize: number | undefined, singleBatch = false, noTimeout = false): Document {
+  firstBatch(ns: string, result: DocCursor | Document[], batchSize: number | undefined, singleBatch = false, noTimeout = false): Document {
+    const source = Array.isArray(result) ? new ArrayCursor(result) : result;
     const max = batchSize === undefined || batchSize < 0 ? DEFAULT_FIRST_BATCH : batchSize;
-    const end = batchEnd(docs, 0, max);
-    const batch = end === docs.length ? docs : docs.slice(0, end);
-    let id = Long.ZERO;
-    if (!singleBatch && end < docs.length) {
-      const n = this.nextId++;
-      this.open.set(n, { ns, docs, pos: end, lastUsed: Date.now(), noTimeout });
-      id = Long.fromNumber(n);
+    const open: ServerCursor = { ns, source, pending: [], pos: 0, lastUsed: Date.now(), noTimeout };
+    let batch: Document[];
+    try {
+      batch = takeBatch(open, max);
+    } catch (err) {
+      source.close();
+      throw err;
     }
+    let id = Long.ZERO;
+    if (!singleBatch && !isDone(open)) {
+      const n = this.nextId++;
+      this.open.set(n, open);
+      id = Long.fromNumber(n);
+    } else source.close();
     return { cursor: { firstBatch: batch, id, ns }, ok: 1 };
   }
 
@@ -55,13 +67,19 @@ export class CursorStore {
       throw commandError(2, `cursor ${n} belongs to namespace '${cursor.ns}', not '${db}.${String(cmd.collection)}'`);
     }
     const batchSize = typeof cmd.batchSize === 'number' && cmd.batchSize > 0 ? cmd.batchSize : Infinity;
-    const end = batchEnd(cursor.docs, cursor.pos, batchSize);
-    const batch = cursor.docs.slice(cursor.pos, end);
-    let id = Long.ZERO;
-    if (end >= cursor.docs.length) {
+    let batch: Document[];
+    try {
+      batch = takeBatch(cursor, batchSize);
+    } catch (err) {
       this.open.delete(n);
+      cursor.source.close();
+      throw err;
+    }
+    let id = Long.ZERO;
+    if (isDone(cursor)) {
+      this.open.delete(n);
+      cursor.source.close();
     } else {
-      cursor.pos = end;
       cursor.lastUsed = Date.now();
       id = Long.fromNumber(n);
     }
@@ -74,8 +92,12 @@ export class CursorStore {
     for (const raw of ids) {
       const n = cursorNumber(raw);
       if (n === undefined) continue;
-      if (this.open.delete(n)) killed.push(Long.fromNumber(n));
-      else notFound.push(Long.fromNumber(n));
+      const c = this.open.get(n);
+      if (c) {
+        this.open.delete(n);
+        c.source.close();
+        killed.push(Long.fromNumber(n));
+      } else notFound.push(Long.fromNumber(n));
     }
     return { cursorsKilled: killed, cursorsNotFound: notFound, cursorsAlive: [], cursorsUnknown: [], ok: 1 };
   }
@@ -86,6 +108,7 @@ export class CursorStore {
     for (const [n, c] of this.open) {
       if (!c.noTimeout && now - c.lastUsed > this.timeoutMs) {
         this.open.delete(n);
+        c.source.close();
         closed++;
       }
     }
@@ -93,20 +116,44 @@ export class CursorStore {
   }
 
   clear(): void {
+    for (const c of this.open.values()) c.source.close();
     this.open.clear();
   }
 }
 
-/** Index after the last document of a batch starting at `pos`: at most `max` documents, capped in bytes. */
-function batchEnd(docs: Document[], pos: number, max: number): number {
-  const end = Math.min(docs.length, pos + max);
-  if (end - pos <= 1) return end;
+function isDone(c: ServerCursor): boolean {
+  return c.pos >= c.pending.length && c.source.exhausted;
+}
+
+/**
+ * The next reply's documents: at most `max`, and no more once they pass BATCH_BYTES (a
+ * reply always carries at least one document). Documents are pulled from the source in
+ * chunks sized from the documents seen so far, so large documents are not over-read.
+ */
+function takeBatch(c: ServerCursor, max: number): Document[] {
+  const out: Document[] = [];
   let bytes = 0;
-  for (let i = pos; i < end; i++) {
-    bytes += calculateObjectSize(docs[i]);
-    if (bytes > BATCH_BYTES && i > pos) return i;
+  let avg = 0;
+  while (out.length < max) {
+    if (c.pos >= c.pending.length) {
+      if (c.source.exhausted) break;
+      const room = avg > 0 ? Math.max(1, Math.floor((BATCH_BYTES - bytes) / avg)) : 16;
+      const want = Math.min(max - out.length, room, 1000);
+      c.pending = c.source.next(want);
+      c.pos = 0;
+      if (!c.pending.length) break;
+    }
+    const doc = c.pending[c.pos];
+    if (max > 1) {
+      const size = calculateObjectSize(doc);
+      if (out.length > 0 && bytes + size > BATCH_BYTES) break;
+      bytes += size;
+      avg = bytes / (out.length + 1);
+    }
+    out.push(doc);
+    c.pos++;
   }
-  return end;
+  return out;
 }
 
 function cursorNumber(raw: unknown): number | undefined {

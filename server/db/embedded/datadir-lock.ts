@@ -43,17 +43,6 @@ export interface EmbeddedAddress {
   pid: number;
 }
 
-/** True when a process with this pid exists (EPERM: it exists but belongs to someone else). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export function readAddressFile(dataDir: string): EmbeddedAddress | null {
   try {
     const parsed = JSON.parse(fs.readFileSync(path.join(dataDir, ADDRESS_FILE), 'utf8')) as Partial<EmbeddedAddress>;

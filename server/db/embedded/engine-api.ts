@@ -57,6 +57,33 @@ export interface FindOptions extends OperationSpec {
   limit?: number; // 0 or undefined = no limit
   hint?: Document | string;
   maxTimeMS?: number;
+  /**
+   * false: a sort that no index serves fails with 292 QueryExceededMemoryLimitNoDiskUseAllowed
+   * once the documents it orders pass 100 MB (MongoDB's limit); otherwise it proceeds.
+   */
+  allowDiskUse?: boolean;
+}
+
+export interface AggregateOptions {
+  maxTimeMS?: number;
+  hint?: unknown;
+  allowDiskUse?: boolean;
+}
+
+/**
+ * A result read batch by batch (find, aggregate): the engine produces documents only as the
+ * client asks for them, so a large result is never held whole. Between two calls other
+ * commands may run; the cursor then continues from where it stopped, seeing their effects
+ * like a MongoDB cursor without snapshot isolation does. maxTimeMS counts the time spent
+ * inside next().
+ */
+export interface DocCursor {
+  /** Up to `n` more documents (n >= 1); fewer only when the result is exhausted. */
+  next(n: number): Document[];
+  /** True once every document was handed out. */
+  readonly exhausted: boolean;
+  /** Releases what the cursor holds; later next() calls return nothing. */
+  close(): void;
 }
 
 export interface UpdateStatement {
@@ -146,6 +173,9 @@ export interface Engine {
   dropIndexes(db: string, coll: string, index: string | string[] | Document): { nIndexesWas: number };
 
   insert(db: string, coll: string, docs: Document[], opts?: WriteOptions): { n: number; writeErrors: WriteError[] };
+  /** The result of a find, read batch by batch (the wire layer's cursors). */
+  findCursor(db: string, coll: string, opts: FindOptions): DocCursor;
+  /** Every document a find returns, at once (tools and tests; holds the whole result). */
   find(db: string, coll: string, opts: FindOptions): Document[];
   update(
     db: string,
@@ -161,12 +191,16 @@ export interface Engine {
   delete(db: string, coll: string, deletes: DeleteStatement[], opts?: WriteOptions): { n: number; writeErrors: WriteError[] };
   findAndModify(db: string, coll: string, args: FindAndModifyArgs): FindAndModifyResult;
   /**
-   * coll === null for collection-less aggregates ({aggregate: 1}). A last `$out` or `$merge`
-   * stage writes its result through this same interface and returns no documents.
+   * The result of an aggregation, read batch by batch. coll === null for `{aggregate: 1}`. A
+   * last `$out` or `$merge` stage writes its result through this same interface and returns
+   * no documents.
    */
+  aggregateCursor(db: string, coll: string | null, pipeline: Document[], opts?: AggregateOptions): DocCursor;
+  /** Every document an aggregation returns, at once (tools and tests). */
   aggregate(db: string, coll: string | null, pipeline: Document[], opts?: AggregateOptions): Document[];
+  /** Documents matching `opts.query`; with `limit`, counting stops once it reaches skip + limit. */
   count(db: string, coll: string, opts: CountOptions): number;
-  distinct(db: string, coll: string, key: string, query?: Document, opts?: OperationSpec): unknown[];
+  distinct(db: string, coll: string, key: string, query?: Document, opts?: OperationSpec & { maxTimeMS?: number }): unknown[];
 
   dbStats(db: string): Document;
   collStats(db: string, coll: string): Document;

@@ -2,7 +2,7 @@ import type { Document } from 'bson';
 import { MongoCommandError } from './engine-api';
 import { codeNameOf, mongoError } from './error-codes';
 
-export { ERROR_CODES, codeNameOf, mongoError, unknownField, type ErrorName } from './error-codes';
+export { type ErrorName } from './error-codes';
 
 /** A command error by code (see error-codes.ts for the table of names). */
 export function commandError(code: number, message: string, extra?: Document): MongoCommandError {

@@ -28,6 +28,11 @@ export interface StartEmbeddedServerOptions {
   port?: number;
   /** null or absent: in memory only. */
   dataDir?: string | null;
+  /**
+   * Memory budget of the cache of decoded documents, in MiB (the forum's EMBEDDED_CACHE_MB);
+   * default 64. Documents live in SQLite; this is all the engine keeps of them in memory.
+   */
+  cacheMB?: number;
   logger?: Logger;
   /** Period of the TTL sweep; default 60 s. */
   ttlIntervalMs?: number;
@@ -68,7 +73,7 @@ export async function startEmbeddedServer(opts: StartEmbeddedServerOptions = {})
   const lock = dataDir ? acquireDataDirLock(dataDir) : null;
   let engine: Engine;
   try {
-    engine = opts.engine ?? openEngine({ dataDir, logger });
+    engine = opts.engine ?? openEngine({ dataDir, logger, cacheMB: opts.cacheMB });
   } catch (err) {
     lock?.release();
     throw err;

@@ -68,7 +68,9 @@ describe('embedded db: driver against the storage engine', () => {
     const all = await c.find({}, { batchSize: 50 }).sort({ _id: -1 }).toArray();
     assert.equal(all.length, 250);
     assert.equal(all[0]._id, 249);
-    assert.equal(getMores, 4);
+    // the batch that takes the last documents may not know it (finding out could mean scanning
+    // on), so, as with mongod, one empty batch can follow
+    assert.ok(getMores === 4 || getMores === 5, `${getMores} getMores`);
     let n = 0;
     for await (const doc of c.find({ group: 'g1' }).batchSize(7)) {
       assert.equal(doc.group, 'g1');

@@ -39,22 +39,17 @@ describe('embedded db: group commit', function () {
     const engine = openEngine({ dataDir: dir }) as EmbeddedEngine;
     const store = engine.catalog.store!;
     const commit = store.commit.bind(store);
-    const commits: number[] = [];
-    store.commit = (ops, durable) => {
-      commits.push(ops.length);
-      commit(ops, durable);
+    let commits = 0;
+    store.commit = (durable) => {
+      if (store.inTransaction) commits++;
+      commit(durable);
     };
     const coll = await start(engine);
     await coll.insertOne({ _id: -1 }); // connection warm-up
-    commits.length = 0;
+    commits = 0;
     await Promise.all(Array.from({ length: 64 }, (_, i) => coll.insertOne({ _id: i, v: i })));
     await Promise.all(Array.from({ length: 64 }, (_, i) => coll.updateOne({ _id: i }, { $inc: { v: 1 } })));
-    assert.equal(
-      commits.reduce((a, b) => a + b, 0),
-      128,
-      'every write committed once',
-    );
-    assert.ok(commits.length < 128, `writes were grouped (${commits.length} commits for 128 writes)`);
+    assert.ok(commits >= 2 && commits < 128, `writes were grouped (${commits} commits for 128 writes)`);
     await client!.close();
     await server!.close();
     const coll2 = await start();
@@ -102,16 +97,22 @@ describe('embedded db: group commit', function () {
     const store = engine.catalog.store!;
     const commit = store.commit.bind(store);
     let committed = 0;
-    store.commit = (ops, durable) => {
-      commit(ops, durable);
-      committed += ops.length;
+    store.commit = (durable) => {
+      const open = store.inTransaction;
+      commit(durable);
+      if (open) committed++;
     };
-    const find = engine.find.bind(engine);
+    const findCursor = engine.findCursor.bind(engine);
     const seenUncommitted: number[] = [];
-    engine.find = (db, c, o) => {
-      const docs = find(db, c, o);
-      if (docs.length && committed === 0) seenUncommitted.push(docs.length);
-      return docs;
+    engine.findCursor = (db, c, o) => {
+      const cursor = findCursor(db, c, o);
+      const next = cursor.next.bind(cursor);
+      cursor.next = (n) => {
+        const docs = next(n);
+        if (docs.length && committed === 0) seenUncommitted.push(docs.length);
+        return docs;
+      };
+      return cursor;
     };
     for (let i = 0; i < 20 && committed === 0; i++) {
       await Promise.all([coll.insertOne({ _id: 7 }), coll.findOne({ _id: 7 }), coll.findOne({ _id: 7 })]);

@@ -115,14 +115,15 @@ describe('embedded engine: persistence (SQLite)', () => {
     ]);
   });
 
-  it('a failing SQLite commit undoes the in-memory change and reports code 1', () => {
+  it('a storage failure halfway through a write leaves nothing of it, in SQLite or in the cache, and reports code 1', () => {
     const eng = reopen() as EmbeddedEngine;
     eng.createIndexes(DB, 'c', [{ key: { a: 1 }, name: 'a_1', unique: true }]);
     eng.insert(DB, 'c', [{ _id: 1, a: 1 }]);
-    // make the documents table refuse writes behind the engine's back
+    // make the a_1 index table refuse new entries behind the engine's back: the document row
+    // and the _id entry are written before it fails
     const side = new Database(path.join(dir, 'embedded.sqlite'));
-    side.exec("CREATE TRIGGER no_writes BEFORE INSERT ON documents BEGIN SELECT RAISE(ABORT, 'disk says no'); END;");
-    side.exec("CREATE TRIGGER no_updates BEFORE UPDATE ON documents BEGIN SELECT RAISE(ABORT, 'disk says no'); END;");
+    const ix = side.prepare("SELECT id FROM catalog_indexes WHERE name = 'a_1'").pluck().get() as number;
+    side.exec(`CREATE TRIGGER no_writes BEFORE INSERT ON x${ix} BEGIN SELECT RAISE(ABORT, 'disk says no'); END;`);
     side.close();
     assert.throws(
       () => eng.insert(DB, 'c', [{ _id: 2, a: 2 }]),

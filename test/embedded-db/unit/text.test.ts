@@ -4,12 +4,12 @@ import { MongoCommandError } from '../../../server/db/embedded/engine-api';
 import {
   TextIndex,
   parseSearch,
-  termScore,
   textIndexOptionsFromSpec,
   tokenize,
   normalizeText,
   type TextIndexOptions,
 } from '../../../server/db/embedded/text/index';
+import { termScore } from '../../../server/db/embedded/text/analyzer';
 
 type Doc = Record<string, unknown>;
 

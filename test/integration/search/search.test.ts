@@ -246,3 +246,32 @@ describe('search: pages and input', function () {
     assert.equal(json.total, 0);
   });
 });
+
+describe('search: a word in more threads than are counted', function () {
+  this.timeout(60_000);
+  let w: World;
+  before(async () => {
+    w = await startWorld();
+    const first = await askVia(w.asker, w.products, { title: 'Zanzibar printer offline', body: 'It stopped printing.' });
+    const doc = await w.app.col('threads').findOne({ _id: oid(first.id) });
+    const copies = Array.from({ length: 1100 }, (_, i) => {
+      const { _id, ...rest } = doc!;
+      void _id;
+      return { ...rest, title: `Zanzibar printer offline ${i}`, slug: `zanzibar-printer-offline-${i}`, bodySource: 'A copy.' };
+    });
+    await w.app.col('threads').insertMany(copies);
+  });
+  after(() => w.close());
+
+  it('says "1,000+" instead of counting every match', async () => {
+    const json = (await w.anon.get('/api/search').query({ q: 'zanzibar' }).expect(200)).body;
+    assert.equal(json.total, 1000);
+    assert.equal(json.totalCapped, true);
+    assert.equal(json.results.length, 20);
+    const page = await w.anon.get('/search').query({ q: 'zanzibar' }).expect(200);
+    assert.match(page.text, /1,000\+ questions found/);
+    const few = (await w.anon.get('/api/search').query({ q: 'stopped' }).expect(200)).body;
+    assert.equal(few.total, 1);
+    assert.equal(few.totalCapped, false);
+  });
+});

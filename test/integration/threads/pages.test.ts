@@ -202,7 +202,58 @@ describe('threads: thread page, list and views', () => {
       assert.equal(p3.body.threads[4].title, 'Paged question number 00');
       const html = await w.anon.get(`/?product=${product.id}&page=2`);
       assert.match(html.text, /aria-current="page">2<\/a>/);
-      assert.match(html.text, new RegExp(`href="/\\?product=${product.id}&amp;page=3" rel="next"`));
+      const next = html.text.match(/href="([^"]+)" rel="next"/);
+      assert.ok(next, 'page 2 links to page 3');
+      assert.match(next[1], new RegExp(`^/\\?product=${product.id}&amp;page=3&amp;after=\\d+\\.[0-9a-f]{24}$`));
+      const viaNext = await w.anon.get(`/api/threads?${next[1].slice(2).replace(/&amp;/g, '&')}`);
+      assert.deepEqual(
+        viaNext.body.threads.map((t: { id: string }) => t.id),
+        p3.body.threads.map((t: { id: string }) => t.id),
+      );
+      assert.equal(viaNext.body.next, null);
+    });
+
+    it('Next links walk the list by keyset without losing or repeating rows tied on their activity time', async () => {
+      const p = await w.admin.agent.post('/api/products').set('X-CSRF-Token', w.admin.csrf).send({ name: 'Keyset Product' });
+      const product = p.body.product;
+      w.app.clock.advance(1000);
+      for (let i = 0; i < 50; i++) {
+        if (i % 7 === 0) w.app.clock.advance(1000); // runs of up to 7 threads share one lastActivityAt
+        await askVia(w.other, [product], { title: `Keyset question number ${String(i).padStart(2, '0')}` });
+      }
+      const walked: string[] = [];
+      let url = `/api/threads?product=${product.id}`;
+      for (let page = 1; page <= 3; page++) {
+        const res = await w.anon.get(url).expect(200);
+        assert.equal(res.body.page, page);
+        walked.push(...res.body.threads.map((t: { id: string }) => t.id));
+        if (page < 3) url = `/api/threads?product=${product.id}&page=${page + 1}&after=${res.body.next}`;
+        else assert.equal(res.body.next, null);
+      }
+      const rows = await w.app
+        .col('threads')
+        .find({ products: oid(product.id) })
+        .sort({ lastActivityAt: -1, _id: -1 })
+        .toArray();
+      assert.deepEqual(
+        walked,
+        rows.map((r) => String(r._id)),
+      );
+      // Jumping to the last page by number (read from the far end) gives the same rows.
+      const last = await w.anon.get(`/api/threads?product=${product.id}&page=3`).expect(200);
+      assert.deepEqual(
+        last.body.threads.map((t: { id: string }) => t.id),
+        walked.slice(40),
+      );
+      const second = await w.anon.get(`/api/threads?product=${product.id}&page=2`).expect(200);
+      assert.deepEqual(
+        second.body.threads.map((t: { id: string }) => t.id),
+        walked.slice(20, 40),
+      );
+      // A cursor that is not one is a clear 400.
+      const bad = await w.anon.get(`/api/threads?after=yesterday`);
+      assert.equal(bad.status, 400);
+      assert.match(JSON.stringify(bad.body), /after/);
     });
   });
 });

@@ -229,7 +229,9 @@ describe('messages/guard', () => {
     for (const text of inputs) {
       const t0 = performance.now();
       findSensitive(text);
-      assert.ok(performance.now() - t0 < 3000, `${text.slice(0, 20)}... took too long`);
+      // Catches catastrophic backtracking (minutes or never on these sizes), not speed, which
+      // bench/ measures: the bound leaves room for a machine shared by other work.
+      assert.ok(performance.now() - t0 < 15000, `${text.slice(0, 20)}... took too long`);
     }
   });
 });

@@ -1,14 +1,15 @@
 /**
- * MongoDB's cross-type value order, value equality, and an order-preserving string encoding
- * of values for index keys.
+ * MongoDB's cross-type value order and value equality. Index keys encode this order as
+ * bytes (keystring.ts).
  *
  * Type order (lowest first): MinKey < null/missing < numbers < strings < objects < arrays <
  * binData < ObjectId < bool < Date < Timestamp < regex < code < MaxKey.
  *
  * Strings compare by UTF-8 bytes (the same as Unicode code point order), as MongoDB's simple
  * collation does; under a collation (collation.ts) a string comparator replaces that order.
- * Limit (documented): in this file's index-key encoding, Long values beyond 2^53 are ordered
- * by their nearest double and strings by UTF-16 code units (exact comparisons elsewhere).
+ * Numbers compare by value across int32, int64 and double, a Long beyond 2^53 exactly.
+ * Index keys use the binary encoding of keystring.ts; encodeValue below is only an equality
+ * key for hashing values ($in sets, $group ids).
  */
 import { Long } from 'bson';
 
@@ -361,10 +362,6 @@ function encBytes(bytes: Uint8Array): string {
 const TC: string[] = [];
 for (let t = 0; t <= 16; t++) TC[t] = String.fromCharCode(TYPE_BASE + t);
 
-export function typeChar(t: number): string {
-  return TC[t];
-}
-
 /**
  * Ascending encoding of one value: equal values (1, 1.0, Long 1) encode the same. `ordered`
  * (index keys and their bounds, see encodeKey) also makes string order code point order.
@@ -430,20 +427,5 @@ export function encodeKey(v: unknown): string {
   return encodeValue(v, true);
 }
 
-export function encodeDir(v: unknown, dir: 1 | -1): string {
-  const e = v === UNDEFINED_KEY ? TC[T_UNDEFINED] : encodeKey(v);
-  return dir === 1 ? e : complement(e);
-}
-
 /** Marker for an empty array in an index key (MongoDB indexes it as `undefined`). */
 export const UNDEFINED_KEY = Symbol('undefined-key');
-
-/** The canonical key of an `_id` value: equal ids (1, 1.0, Long 1) share a key. */
-export function idKeyOf(id: unknown): string {
-  return encodeValue(id);
-}
-
-/** A text-safe form of an id key for SQLite (lone surrogates would not survive UTF-8). */
-export function sqlIdKey(idKey: string): string {
-  return Buffer.from(idKey, 'utf16le').toString('base64');
-}

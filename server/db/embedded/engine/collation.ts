@@ -14,7 +14,7 @@
  * collections with a non-simple default collation are refused (ddl.ts, handlers/catalog.ts).
  */
 import type { Document } from 'bson';
-import { compareUtf8, type StringCompare } from './bson-order';
+import type { StringCompare } from './bson-order';
 import { isPlainObject } from './doc-utils';
 import { badValue, mongoError } from './errors';
 
@@ -106,10 +106,3 @@ export function collationCompare(spec: unknown): StringCompare | undefined {
   cache.set(key, cmp);
   return cmp;
 }
-
-/** True when a collation spec means something other than byte order. */
-export function isNonSimple(spec: unknown): boolean {
-  return collationCompare(spec) !== undefined;
-}
-
-export { compareUtf8 };

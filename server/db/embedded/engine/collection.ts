@@ -1,17 +1,32 @@
 /**
- * One collection in memory: documents by canonical `_id` key, the `_id` B+ tree, declared
- * indexes, and the three mutation primitives (insert, replace, delete). Each primitive
- * checks every unique rule before touching anything and records an undo step and a
- * persistence op on the caller's WriteTxn.
+ * One collection: its documents (BSON in the SQLite table `c<id>(rid INTEGER PRIMARY KEY,
+ * doc BLOB)`, decoded documents in the shared DocCache), its `_id` index and declared indexes
+ * (indexes.ts), its text index (text-store.ts), and the three mutation primitives (insert,
+ * replace, delete). Each primitive checks every rule that can refuse the write (unique keys,
+ * parallel arrays, the text index's language field) before it writes anything, so a refused
+ * statement leaves nothing behind; what it changes in memory is recorded on the WriteTxn.
  */
-import type { Document } from 'bson';
+import { UUID, type Document } from 'bson';
 import type { IndexSpec } from '../engine-api';
-import { idKeyOf } from './bson-order';
-import { formatValue } from './doc-utils';
+import { deserializeStored } from './codec';
+import { DocCache } from './doc-cache';
+import { formatValue, plainDbRefsInPlace } from './doc-utils';
 import { MongoCommandError } from './errors';
 import type { IndexKey } from './index-keys';
-import { BTreeIndex, ID_INDEX_SPEC, type PluggableIndex } from './indexes';
+import { ID_INDEX_SPEC, SqlIndex } from './indexes';
+import { encodeKey } from './keystring';
+import type { SqliteStore } from './sqlite-store';
+import type { SqlTextIndex } from './text-store';
 import type { WriteTxn } from './write-txn';
+
+/** the `$ref` element name as it appears in BSON: only such documents can hold a DBRef */
+const REF_MARK = Buffer.from('$ref\0', 'latin1');
+
+/** A stored document from its BSON bytes (DBRefs kept as plain `{$ref, $id}` documents). */
+export function decodeStored(blob: Buffer): Document {
+  const doc = deserializeStored(blob);
+  return blob.indexOf(REF_MARK) === -1 ? doc : (plainDbRefsInPlace(doc) as Document);
+}
 
 export class DuplicateKeyError extends MongoCommandError {
   constructor(ns: string, index: string, keyPattern: Document, keyValue: Document) {
@@ -28,55 +43,160 @@ export class DuplicateKeyError extends MongoCommandError {
 function sameKeys(a: IndexKey[] | null, b: IndexKey[] | null): boolean {
   if (a === null || b === null) return a === b;
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i].enc !== b[i].enc) return false;
+  for (let i = 0; i < a.length; i++) if (!a[i].enc.equals(b[i].enc)) return false;
   return true;
 }
 
+/** A document together with its record id and its BSON size. */
+export interface Rec {
+  rid: number;
+  doc: Document;
+  bytes: number;
+}
+
 export class Collection {
-  readonly docs = new Map<string, Document>();
-  /** approximate BSON size per document, for stats */
-  readonly sizes = new Map<string, number>();
-  dataBytes = 0;
-  /** the `_id` index as a B+ tree, for range scans and sorts on `_id` */
-  readonly idTree: BTreeIndex;
+  readonly table: string;
+  /** documents and their BSON bytes, kept current by every write (persisted at commit) */
+  count: number;
+  dataBytes: number;
+  nextRid = 1;
+  /** counts changed since they were last written to catalog_collections */
+  countsDirty = false;
+  /** set when the collection is dropped: open cursors on it stop (QueryPlanKilled) */
+  dropped = false;
+  idIndex!: SqlIndex;
   /** declared indexes in creation order (without `_id_`) */
-  indexes: BTreeIndex[] = [];
-  text: PluggableIndex | null = null;
-  /** creation sequence per index name, so listIndexes keeps creation order */
-  private readonly created = new Map<string, number>();
-  private seq = 0;
+  indexes: SqlIndex[] = [];
+  text: SqlTextIndex | null = null;
 
   constructor(
+    private readonly store: SqliteStore,
+    private readonly cache: DocCache,
+    readonly id: number,
     readonly db: string,
     readonly name: string,
-    public options: Document = {},
+    public options: Document,
+    readonly uuid: UUID,
+    counts: { docs: number; bytes: number } = { docs: 0, bytes: 0 },
   ) {
-    this.idTree = new BTreeIndex(ID_INDEX_SPEC, false);
+    this.table = `c${id}`;
+    this.count = counts.docs;
+    this.dataBytes = counts.bytes;
   }
 
   get ns(): string {
     return `${this.db}.${this.name}`;
   }
 
+  createTable(): void {
+    this.store.db.exec(`CREATE TABLE ${this.table} (rid INTEGER PRIMARY KEY, doc BLOB NOT NULL)`);
+  }
+
+  dropTables(): void {
+    for (const ix of [this.idIndex, ...this.indexes]) ix.dropTable();
+    this.text?.dropTables();
+    this.store.forget(this.table);
+    this.store.db.exec(`DROP TABLE IF EXISTS ${this.table}`);
+  }
+
+  /** Continues record ids after the highest one on disk (a B-tree seek, no scan). */
+  loadNextRid(): void {
+    const max = this.sql('maxRid', 'SELECT max(rid) FROM $T', 'pluck').get() as number | null;
+    this.nextRid = (max ?? 0) + 1;
+  }
+
+  private sql(purpose: string, sql: string, mode?: 'pluck' | 'raw') {
+    return this.store.stmt(`${this.table}:${purpose}`, () => sql.replaceAll('$T', this.table), mode);
+  }
+
   /** Index specs as listIndexes shows them: `_id_` first, then in creation order. */
   specs(): IndexSpec[] {
-    const rest: IndexSpec[] = this.indexes.map((ix) => ix.spec);
-    if (this.text) rest.push(this.text.spec);
-    rest.sort((a, b) => (this.created.get(a.name) ?? 0) - (this.created.get(b.name) ?? 0));
-    return [ID_INDEX_SPEC, ...rest];
+    const all: { id: number; spec: IndexSpec }[] = this.indexes.map((ix) => ({ id: ix.id, spec: ix.spec }));
+    if (this.text) all.push({ id: this.text.id, spec: this.text.spec });
+    all.sort((a, b) => a.id - b.id);
+    return [ID_INDEX_SPEC, ...all.map((x) => x.spec)];
   }
 
-  noteCreated(name: string): void {
-    this.created.set(name, ++this.seq);
-  }
-
-  findIndex(name: string): BTreeIndex | PluggableIndex | null {
-    if (name === '_id_') return this.idTree;
+  findIndex(name: string): SqlIndex | SqlTextIndex | null {
+    if (name === '_id_') return this.idIndex;
     if (this.text?.name === name) return this.text;
     return this.indexes.find((i) => i.name === name) ?? null;
   }
 
-  dupError(ix: BTreeIndex, key: IndexKey): DuplicateKeyError {
+  cacheKey(rid: number): string {
+    return DocCache.key(this.id, rid);
+  }
+
+  /**
+   * The document with record id `rid` (undefined: gone), from the cache or SQLite; a
+   * document read from SQLite is cached (`remember` 'room': only into free space, for scans).
+   */
+  getDoc(rid: number, remember: boolean | 'room' = true): Document | undefined {
+    return this.getRec(rid, remember)?.doc;
+  }
+
+  /** getDoc with the record id and BSON size. */
+  getRec(rid: number, remember: boolean | 'room' = true): Rec | undefined {
+    const key = this.cacheKey(rid);
+    const hit = this.cache.get(key);
+    if (hit) return { rid, doc: hit, bytes: this.cache.bytesOf(key)! };
+    const blob = this.sql('get', 'SELECT doc FROM $T WHERE rid = ?', 'pluck').get(rid) as Buffer | undefined;
+    if (!blob) return undefined;
+    this.store.docsRead++;
+    const doc = decodeStored(blob);
+    if (remember === 'room') this.cache.setIfRoom(key, doc, blob.length);
+    else if (remember) this.cache.set(key, doc, blob.length);
+    return { rid, doc, bytes: blob.length };
+  }
+
+  /** Record ids from `after` on, in record order (or reversed). */
+  scanRids(after: number | null, reverse: boolean, limit: number): number[] {
+    if (!reverse)
+      return this.sql('ridsF', 'SELECT rid FROM $T WHERE rid > ? ORDER BY rid LIMIT ?', 'pluck').all(after ?? 0, limit) as number[];
+    return (
+      after === null
+        ? this.sql('ridsB0', 'SELECT rid FROM $T ORDER BY rid DESC LIMIT ?', 'pluck').all(limit)
+        : this.sql('ridsB', 'SELECT rid FROM $T WHERE rid < ? ORDER BY rid DESC LIMIT ?', 'pluck').all(after, limit)
+    ) as number[];
+  }
+
+  /** Whether the document is in the cache (no recency update). */
+  isCached(rid: number): boolean {
+    return this.cache.bytesOf(this.cacheKey(rid)) !== undefined;
+  }
+
+  /** Documents by record id from `after` on, in record order (or reversed), with their BSON. */
+  scanRecords(after: number | null, reverse: boolean, limit: number): { rid: number; doc: Buffer }[] {
+    let rows: { rid: number; doc: Buffer }[];
+    if (!reverse) {
+      rows = this.sql('scanF', 'SELECT rid, doc FROM $T WHERE rid > ? ORDER BY rid LIMIT ?').all(after ?? 0, limit) as typeof rows;
+    } else {
+      rows = (
+        after === null
+          ? this.sql('scanB0', 'SELECT rid, doc FROM $T ORDER BY rid DESC LIMIT ?').all(limit)
+          : this.sql('scanB', 'SELECT rid, doc FROM $T WHERE rid < ? ORDER BY rid DESC LIMIT ?').all(after, limit)
+      ) as typeof rows;
+    }
+    this.store.docsRead += rows.length;
+    return rows;
+  }
+
+  /** A scanned record's document: the cached one, else decoded (and cached only into free space). */
+  docOfRecord(rid: number, blob: Buffer): Document {
+    const key = this.cacheKey(rid);
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const doc = decodeStored(blob);
+    this.cache.setIfRoom(key, doc, blob.length);
+    return doc;
+  }
+
+  /** The record id of the document with this `_id`. */
+  ridOfId(id: unknown): number | undefined {
+    return this.idIndex.ridOfKey(encodeKey(id));
+  }
+
+  dupError(ix: SqlIndex, key: IndexKey): DuplicateKeyError {
     const keyPattern: Document = {};
     const keyValue: Document = {};
     ix.fields.forEach((f, i) => {
@@ -87,116 +207,161 @@ export class Collection {
     return new DuplicateKeyError(this.ns, ix.name, keyPattern, keyValue);
   }
 
-  insert(doc: Document, bytes: Buffer, txn: WriteTxn): string {
-    const idKey = idKeyOf(doc._id);
-    if (this.docs.has(idKey)) {
+  /** Keys of `doc` in `ix`; `multi` lists the indexes for which an array was expanded. */
+  private keysOf(ix: SqlIndex, doc: Document, multi: SqlIndex[]): IndexKey[] | null {
+    const flag = { value: false };
+    const keys = ix.keysFor(doc, flag);
+    if (flag.value && keys && !ix.multikey.value) multi.push(ix);
+    return keys;
+  }
+
+  /** Persists the multikey flag of indexes that just met their first array (after all checks). */
+  private markMultikey(multi: SqlIndex[], txn: WriteTxn): void {
+    for (const ix of multi) {
+      if (ix.multikey.value) continue;
+      ix.multikey.value = true;
+      txn.record(() => (ix.multikey.value = false));
+      this.store.stmt('catalog:multikey', 'UPDATE catalog_indexes SET multikey = 1 WHERE id = ?').run(ix.id);
+    }
+  }
+
+  /** If the write is undone, the text index's cached rows of the document may be stale. */
+  private forgetTextOnUndo(rid: number, txn: WriteTxn): void {
+    const text = this.text;
+    if (text) txn.record(() => text.forget(rid));
+  }
+
+  private counts(dDocs: number, dBytes: number, txn: WriteTxn): void {
+    this.count += dDocs;
+    this.dataBytes += dBytes;
+    this.countsDirty = true;
+    txn.record(() => {
+      this.count -= dDocs;
+      this.dataBytes -= dBytes;
+    });
+  }
+
+  insert(doc: Document, bytes: Buffer, txn: WriteTxn): number {
+    const rid = this.nextRid;
+    const idKeys = this.idIndex.keysFor(doc)!;
+    if (this.idIndex.ridOfKey(idKeys[0].enc) !== undefined) {
       throw new DuplicateKeyError(this.ns, '_id_', { _id: 1 }, { _id: doc._id });
     }
-    const idKeys = this.idTree.keysFor(doc)!;
-    const keysets = this.indexes.map((ix) => ix.keysFor(doc));
+    const multi: SqlIndex[] = [];
+    const keysets = this.indexes.map((ix) => this.keysOf(ix, doc, multi));
     this.indexes.forEach((ix, i) => {
       const keys = keysets[i];
       if (keys) {
-        const c = ix.conflict(keys, idKey);
+        const c = ix.conflict(keys, rid);
         if (c) throw this.dupError(ix, c);
       }
     });
-    this.text?.validate?.(doc);
-    this.docs.set(idKey, doc);
-    this.idTree.add(idKey, idKeys);
-    this.indexes.forEach((ix, i) => keysets[i] && ix.add(idKey, keysets[i]!));
-    this.text?.insert(idKey, doc);
-    this.sizes.set(idKey, bytes.length);
-    this.dataBytes += bytes.length;
-    txn.record(
-      () => {
-        this.docs.delete(idKey);
-        this.idTree.remove(idKey, idKeys);
-        this.indexes.forEach((ix, i) => keysets[i] && ix.remove(idKey, keysets[i]!));
-        this.text?.remove(idKey, doc);
-        this.sizes.delete(idKey);
-        this.dataBytes -= bytes.length;
-      },
-      { kind: 'put', ns: this.ns, idKey, bytes },
-    );
-    return idKey;
+    this.text?.validate(doc);
+    this.markMultikey(multi, txn);
+    this.nextRid++;
+    this.sql('ins', 'INSERT INTO $T (rid, doc) VALUES (?, ?)').run(rid, bytes);
+    this.idIndex.add(rid, idKeys, txn);
+    this.indexes.forEach((ix, i) => keysets[i] && ix.add(rid, keysets[i]!, txn));
+    this.text?.insert(rid, doc);
+    this.forgetTextOnUndo(rid, txn);
+    this.counts(1, bytes.length, txn);
+    const key = this.cacheKey(rid);
+    this.cache.setIfRoom(key, doc, bytes.length); // a bulk load does not flush the cache
+    txn.touch(key);
+    return rid;
   }
 
-  replace(idKey: string, oldDoc: Document, newDoc: Document, bytes: Buffer, txn: WriteTxn): void {
-    const changes: { ix: BTreeIndex; oldKeys: IndexKey[] | null; newKeys: IndexKey[] | null }[] = [];
+  replace(rid: number, oldDoc: Document, newDoc: Document, bytes: Buffer, txn: WriteTxn): void {
+    const changes: { ix: SqlIndex; oldKeys: IndexKey[] | null; newKeys: IndexKey[] | null }[] = [];
+    const multi: SqlIndex[] = [];
     for (const ix of this.indexes) {
       const oldKeys = ix.keysFor(oldDoc);
-      const newKeys = ix.keysFor(newDoc);
+      const newKeys = this.keysOf(ix, newDoc, multi);
       if (sameKeys(oldKeys, newKeys)) continue;
       if (newKeys) {
-        const c = ix.conflict(newKeys, idKey);
+        const c = ix.conflict(newKeys, rid);
         if (c) throw this.dupError(ix, c);
       }
       changes.push({ ix, oldKeys, newKeys });
     }
-    this.text?.validate?.(newDoc);
-    const apply = (from: Document, to: Document, forward: boolean) => {
-      for (const { ix, oldKeys, newKeys } of changes) {
-        const rm = forward ? oldKeys : newKeys;
-        const add = forward ? newKeys : oldKeys;
-        if (rm) ix.remove(idKey, rm);
-        if (add) ix.add(idKey, add);
-      }
-      if (this.text) {
-        this.text.remove(idKey, from);
-        this.text.insert(idKey, to);
-      }
-      this.docs.set(idKey, to);
-    };
-    const oldSize = this.sizes.get(idKey) ?? 0;
-    apply(oldDoc, newDoc, true);
-    this.sizes.set(idKey, bytes.length);
-    this.dataBytes += bytes.length - oldSize;
-    txn.record(
-      () => {
-        apply(newDoc, oldDoc, false);
-        this.sizes.set(idKey, oldSize);
-        this.dataBytes -= bytes.length - oldSize;
-      },
-      { kind: 'put', ns: this.ns, idKey, bytes },
-    );
+    const reindexText = this.text !== null && !this.text.sameText(oldDoc, newDoc);
+    if (reindexText) this.text!.validate(newDoc);
+    this.markMultikey(multi, txn);
+    const oldSize = this.sizeOf(rid);
+    this.sql('upd', 'UPDATE $T SET doc = ? WHERE rid = ?').run(bytes, rid);
+    for (const { ix, oldKeys, newKeys } of changes) {
+      if (oldKeys) ix.remove(rid, oldKeys, txn);
+      if (newKeys) ix.add(rid, newKeys, txn);
+    }
+    if (reindexText) {
+      this.text!.remove(rid);
+      this.text!.insert(rid, newDoc);
+      this.forgetTextOnUndo(rid, txn);
+    }
+    this.counts(0, bytes.length - oldSize, txn);
+    const key = this.cacheKey(rid);
+    this.cache.set(key, newDoc, bytes.length);
+    txn.touch(key);
   }
 
-  delete(idKey: string, txn: WriteTxn): Document | null {
-    const doc = this.docs.get(idKey);
-    if (!doc) return null;
-    const idKeys = this.idTree.keysFor(doc)!;
-    const keysets = this.indexes.map((ix) => ix.keysFor(doc));
-    this.docs.delete(idKey);
-    this.idTree.remove(idKey, idKeys);
-    this.indexes.forEach((ix, i) => keysets[i] && ix.remove(idKey, keysets[i]!));
-    this.text?.remove(idKey, doc);
-    const size = this.sizes.get(idKey) ?? 0;
-    this.sizes.delete(idKey);
-    this.dataBytes -= size;
-    txn.record(
-      () => {
-        this.docs.set(idKey, doc);
-        this.idTree.add(idKey, idKeys);
-        this.indexes.forEach((ix, i) => keysets[i] && ix.add(idKey, keysets[i]!));
-        this.text?.insert(idKey, doc);
-        this.sizes.set(idKey, size);
-        this.dataBytes += size;
-      },
-      { kind: 'del', ns: this.ns, idKey },
+  delete(rid: number, doc: Document, txn: WriteTxn): void {
+    const size = this.sizeOf(rid);
+    this.sql('del', 'DELETE FROM $T WHERE rid = ?').run(rid);
+    this.idIndex.remove(rid, this.idIndex.keysFor(doc)!, txn);
+    for (const ix of this.indexes) {
+      const keys = ix.keysFor(doc);
+      if (keys) ix.remove(rid, keys, txn);
+    }
+    this.text?.remove(rid);
+    this.forgetTextOnUndo(rid, txn);
+    this.counts(-1, -size, txn);
+    const key = this.cacheKey(rid);
+    this.cache.delete(key);
+    txn.touch(key);
+  }
+
+  private sizeOf(rid: number): number {
+    return (
+      this.cache.bytesOf(this.cacheKey(rid)) ??
+      ((this.sql('len', 'SELECT length(doc) FROM $T WHERE rid = ?', 'pluck').get(rid) as number) || 0)
     );
-    return doc;
   }
 
   /**
-   * Build a new index over the existing documents. Throws (leaving nothing behind) on a
-   * duplicate for a unique index or on parallel arrays.
+   * Adds the documents after record `after` (at most `limit`, in record order) to `ix`.
+   * Returns the last record id indexed, or null when there was none left. Throws on a
+   * duplicate for a unique index or on parallel arrays (the caller undoes the build).
    */
-  buildIndex(ix: BTreeIndex): void {
-    ix.bulkBuild(this.docs, (k) => this.dupError(ix, k));
+  indexRecords(ix: SqlIndex, after: number | null, limit: number, txn: WriteTxn): number | null {
+    const rows = this.scanRecords(after, false, limit);
+    for (const r of rows) {
+      const multi: SqlIndex[] = [];
+      const keys = this.keysOf(ix, this.docOfRecord(r.rid, r.doc), multi);
+      if (!keys) continue;
+      const c = ix.conflict(keys, r.rid);
+      if (c) throw this.dupError(ix, c);
+      this.markMultikey(multi, txn);
+      ix.add(r.rid, keys, txn);
+    }
+    return rows.length ? rows[rows.length - 1].rid : null;
   }
 
-  buildText(tx: PluggableIndex): void {
-    for (const [idKey, doc] of this.docs) tx.insert(idKey, doc);
+  /** Adds the documents after record `after` to a text index (see indexRecords). */
+  textRecords(tx: SqlTextIndex, after: number | null, limit: number): number | null {
+    const rows = this.scanRecords(after, false, limit);
+    for (const r of rows) tx.insert(r.rid, this.docOfRecord(r.rid, r.doc));
+    return rows.length ? rows[rows.length - 1].rid : null;
+  }
+
+  /** Builds a new index over every existing document, in the caller's transaction. */
+  buildIndex(ix: SqlIndex, txn: WriteTxn): void {
+    for (let after = this.indexRecords(ix, null, 1000, txn); after !== null;) after = this.indexRecords(ix, after, 1000, txn);
+  }
+
+  /** Builds a new text index over every existing document, in the caller's transaction. */
+  buildText(tx: SqlTextIndex): void {
+    for (let after = this.textRecords(tx, null, 500); after !== null;) after = this.textRecords(tx, after, 500);
   }
 }
+
+export { UUID };

@@ -5,39 +5,46 @@
  *
  * When the planner says the index keys answer the filter exactly (plan.countKeys: the
  * filter is nothing but equality/range bounds on a non-multikey, non-sparse, non-partial
- * index, or single equalities on a multikey index; see planner.ts countable), the count is the number of index keys in the scan's intervals, counted leaf by leaf in the
- * B+ tree (no document is fetched, copied or re-checked). Otherwise the plan's candidates
- * are tested with mingo one by one and only counted (no result array, no copies).
- * A `$text` filter goes the ordinary way (select), so text search keeps its own semantics.
+ * index, or single equalities on a multikey index; see planner.ts countable), SQLite counts
+ * the index entries in the scan's intervals (no document is read). Otherwise the plan's
+ * candidates are tested with mingo one by one and only counted. A `$text` filter counts its
+ * matches (text-read.ts). With a cap (skip + limit of the command) counting stops there: a
+ * "more than 200" answer costs 200 matches, however many there are.
  */
 import type { Document } from 'bson';
+import type { Catalog } from './catalog';
 import type { Collection } from './collection';
+import type { Deadline } from './deadline';
 import { isPlainObject } from './doc-utils';
-import type { Deadline } from './errors';
 import type { Matcher } from './mingo-context';
 import { plan } from './planner';
+import { TextQueryRun } from './text-read';
 
-/** Documents of `coll` matching `filter`, or null when the caller must use select() ($text). */
+/** Documents of `coll` matching `filter`, counting at most `cap` when cap > 0. */
 export function countMatching(
+  cat: Catalog,
   coll: Collection | undefined,
   filter: Document,
   q: Matcher,
   hint: unknown,
   deadline: Deadline,
-): number | null {
-  if (q.text) return null;
+  cap = 0,
+): number {
   if (!coll) return 0;
-  const p = plan(coll, filter, undefined, hint, q.strCmp !== undefined);
+  if (q.text) {
+    return coll.text ? new TextQueryRun(coll, coll.text, q, deadline).count(cap) : 0;
+  }
+  const p = plan(coll, filter, undefined, hint, { collated: q.strCmp !== undefined, epoch: () => cat.epoch });
   if (p.countKeys) {
-    const n = p.countKeys();
-    if (n !== null) return n;
+    const k = p.countKeys(cap);
+    if (k !== null) return k;
   }
   const testAll = Object.keys(filter).length === 0 || !!p.exact;
   if (!testAll) q.compile();
   let n = 0;
-  for (const d of p.candidates()) {
+  for (const r of p.candidates()) {
     deadline.tick();
-    if (testAll || q.test(d)) n++;
+    if ((testAll || q.test(r.doc)) && ++n === cap) break;
   }
   deadline.check();
   return n;

@@ -5,7 +5,8 @@ import type { Catalog } from './catalog';
 import { collationCompare } from './collation';
 import { isPlainObject } from './doc-utils';
 import { badValue, indexNotFound, invalidOptions, mongoError } from './errors';
-import { BTreeIndex, ID_INDEX_SPEC, isTextSpec, makeTextIndex, normalizeSpec, sameKey, sameOptions } from './indexes';
+import { ID_INDEX_SPEC, SqlIndex, isTextSpec, normalizeSpec, sameKey, sameOptions } from './indexes';
+import { SqlTextIndex } from './text-store';
 
 /** Command fields a caller may leave in the options; they are not collection options. */
 const GENERIC_FIELDS = new Set([
@@ -142,27 +143,22 @@ export function createIndexes(cat: Catalog, db: string, coll: string, specs: Ind
             `An equivalent index already exists with a different name and options. Requested index: ${show(spec)}, existing index: ${show(c.text.spec)} (only one text index per collection)`,
           );
         }
-        const t = makeTextIndex(spec);
+        const t = new SqlTextIndex(cat.store, cat.addIndexRow(c, spec), spec);
+        t.createTables();
         c.buildText(t);
         c.text = t;
-        txn.record(
-          () => {
-            c.text = null;
-          },
-          { kind: 'putIndex', ns: c.ns, name: spec.name, spec },
-        );
+        txn.record(() => {
+          c.text = null;
+        });
       } else {
-        const ix = new BTreeIndex(spec);
-        c.buildIndex(ix);
+        const ix = new SqlIndex(cat.store, cat.addIndexRow(c, spec), spec, false);
+        ix.createTable();
+        c.buildIndex(ix, txn);
         c.indexes.push(ix);
-        txn.record(
-          () => {
-            c.indexes = c.indexes.filter((x) => x !== ix);
-          },
-          { kind: 'putIndex', ns: c.ns, name: spec.name, spec },
-        );
+        txn.record(() => {
+          c.indexes = c.indexes.filter((x) => x !== ix);
+        });
       }
-      c.noteCreated(spec.name);
       made++;
     }
     const result: { numIndexesBefore: number; numIndexesAfter: number; createdCollectionAutomatically: boolean; note?: string } = {
@@ -208,22 +204,25 @@ export function dropIndexes(cat: Catalog, db: string, coll: string, index: strin
     for (const n of names) {
       if (c.text?.name === n) {
         const t = c.text;
+        t.dropTables();
+        cat.removeIndexRow(t.id);
         c.text = null;
-        txn.record(
-          () => {
-            c.text = t;
-          },
-          { kind: 'dropIndex', ns: c.ns, name: n },
-        );
+        t.dropped = true;
+        txn.record(() => {
+          t.dropped = false;
+          c.text = t;
+        });
       } else {
         const prev = c.indexes;
-        c.indexes = c.indexes.filter((x) => x.name !== n);
-        txn.record(
-          () => {
-            c.indexes = prev;
-          },
-          { kind: 'dropIndex', ns: c.ns, name: n },
-        );
+        const ix = prev.find((x) => x.name === n)!;
+        ix.dropTable();
+        cat.removeIndexRow(ix.id);
+        c.indexes = prev.filter((x) => x !== ix);
+        ix.dropped = true;
+        txn.record(() => {
+          ix.dropped = false;
+          c.indexes = prev;
+        });
       }
     }
   });

@@ -153,22 +153,6 @@ export function prepareNewDoc(doc: unknown): Document {
   return out;
 }
 
-/** Value at a dotted path without array traversal (numeric parts index arrays). */
-export function getPathStrict(doc: unknown, path: string): unknown {
-  let cur: unknown = doc;
-  for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    if (Array.isArray(cur)) {
-      if (!/^\d+$/.test(part)) return undefined;
-      cur = cur[Number(part)];
-    } else {
-      if (!Object.prototype.hasOwnProperty.call(cur, part)) return undefined;
-      cur = (cur as Record<string, unknown>)[part];
-    }
-  }
-  return cur;
-}
-
 /** Set a dotted path, creating documents on the way (used to build upsert seeds). */
 export function setPath(doc: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');

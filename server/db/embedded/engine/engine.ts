@@ -6,6 +6,7 @@ import type {
   CountOptions,
   OperationSpec,
   DeleteStatement,
+  DocCursor,
   Engine,
   FindAndModifyArgs,
   FindOptions,
@@ -13,9 +14,11 @@ import type {
   UpdateStatement,
   WriteOptions,
 } from '../engine-api';
-import { idKeyOf } from './bson-order';
+import { aggregateCursor, checkPipeline } from './aggregate';
 import { Catalog, type Logger } from './catalog';
 import * as ddl from './ddl';
+import type { DocCache } from './doc-cache';
+import { ArrayCursor, drain } from './doc-cursor';
 import { fieldValues } from './index-keys';
 import { ID_INDEX_SPEC } from './indexes';
 import { compileFilter } from './mingo-context';
@@ -24,17 +27,31 @@ import { plan } from './planner';
 import * as reads from './read-ops';
 import type { SqliteStore } from './sqlite-store';
 import * as writes from './write-ops';
+import type { MigrationOptions } from './migrate';
 import { mongoError } from './errors';
 
+/** Estimated bytes per index entry for stats (key string + record id + B-tree overhead). */
 const INDEX_ENTRY_BYTES = 48;
+/** Expired documents removed per transaction by the TTL sweep. */
+const TTL_BATCH = 5000;
 
 export class EmbeddedEngine implements Engine {
   readonly catalog: Catalog;
   private closed = false;
 
-  constructor(store: SqliteStore | null, logger: Logger) {
-    this.catalog = new Catalog(store, logger);
-    this.catalog.load();
+  constructor(
+    readonly store: SqliteStore,
+    readonly cache: DocCache,
+    logger: Logger,
+    migration?: MigrationOptions,
+  ) {
+    this.catalog = new Catalog(store, cache, logger);
+    try {
+      this.catalog.open(migration);
+    } catch (e) {
+      store.close();
+      throw e;
+    }
   }
 
   private get cat(): Catalog {
@@ -95,6 +112,10 @@ export class EmbeddedEngine implements Engine {
     return writes.insert(this.cat, db, coll, docs, opts);
   }
 
+  findCursor(db: string, coll: string, opts: FindOptions): DocCursor {
+    return reads.findCursor(this.cat, db, coll, opts ?? {});
+  }
+
   find(db: string, coll: string, opts: FindOptions): Document[] {
     return reads.find(this.cat, db, coll, opts ?? {});
   }
@@ -106,7 +127,19 @@ export class EmbeddedEngine implements Engine {
 
   /** explain of a find / count / distinct / aggregate command document. */
   explain(db: string, command: Document, verbosity: string): Document {
-    return reads.explainCommand(this.cat, db, command, verbosity);
+    return reads.explainCommand(
+      this.cat,
+      db,
+      command,
+      verbosity,
+      (pl) =>
+        this.aggregate(db, typeof command.aggregate === 'string' ? command.aggregate : null, pl, {
+          hint: command.hint,
+          maxTimeMS: command.maxTimeMS as number | undefined,
+          collation: command.collation as Document | undefined,
+          let: command.let as Document | undefined,
+        }).length,
+    );
   }
 
   update(db: string, coll: string, updates: UpdateStatement[], opts?: WriteOptions) {
@@ -121,15 +154,19 @@ export class EmbeddedEngine implements Engine {
     return writes.findAndModify(this.cat, db, coll, args);
   }
 
-  aggregate(db: string, coll: string | null, pipeline: Document[], opts?: AggregateOptions) {
-    reads.checkPipeline(pipeline);
+  aggregateCursor(db: string, coll: string | null, pipeline: Document[], opts?: AggregateOptions): DocCursor {
+    checkPipeline(pipeline);
     const stage = writeStage(pipeline);
-    if (!stage) return reads.aggregate(this.cat, db, coll, pipeline, opts);
-    const docs = reads.aggregate(this.cat, db, coll, pipeline.slice(0, -1), opts);
+    if (!stage) return aggregateCursor(this.cat, db, coll, pipeline, opts);
+    const docs = drain(aggregateCursor(this.cat, db, coll, pipeline.slice(0, -1), opts));
     const spec = pipeline[pipeline.length - 1][stage];
     if (stage === '$out') runOut(this, db, spec, docs);
     else runMerge(this, db, spec, docs);
-    return [];
+    return new ArrayCursor([]);
+  }
+
+  aggregate(db: string, coll: string | null, pipeline: Document[], opts?: AggregateOptions): Document[] {
+    return drain(this.aggregateCursor(db, coll, pipeline, opts));
   }
 
   count(db: string, coll: string, opts: CountOptions): number {
@@ -143,15 +180,16 @@ export class EmbeddedEngine implements Engine {
   collStats(db: string, coll: string): Document {
     const c = this.cat.get(db, coll);
     if (!c) throw mongoError(26, `Collection [${db}.${coll}] not found.`);
-    const indexSizes: Document = { _id_: c.docs.size * INDEX_ENTRY_BYTES };
+    // Estimates from the document count (counting index entries would read whole indexes).
+    const indexSizes: Document = { _id_: c.count * INDEX_ENTRY_BYTES };
     let totalIndexSize = indexSizes._id_ as number;
     for (const ix of c.indexes) {
-      const s = ix.tree.size * INDEX_ENTRY_BYTES;
+      const s = c.count * INDEX_ENTRY_BYTES;
       indexSizes[ix.name] = s;
       totalIndexSize += s;
     }
     if (c.text) indexSizes[c.text.name] = 0;
-    const count = c.docs.size;
+    const count = c.count;
     const size = c.dataBytes;
     return {
       ns: c.ns,
@@ -214,18 +252,28 @@ export class EmbeddedEngine implements Engine {
           if (ix.ttlSeconds === null || ix.fields.length !== 1) continue;
           const cutoff = new Date(now.getTime() - ix.ttlSeconds * 1000);
           const field = ix.fields[0];
-          const p = plan(c, { [field.path]: { $lt: cutoff } }, undefined, ix.name);
-          const expired: string[] = [];
-          for (const d of p.candidates()) {
-            const dates = fieldValues(d, field).values.filter((v): v is Date => v instanceof Date);
-            if (dates.length && Math.min(...dates.map((x) => x.getTime())) < cutoff.getTime()) expired.push(idKeyOf(d._id));
+          const p = plan(c, { [field.path]: { $lt: cutoff } }, undefined, ix.name, { epoch: () => cat.epoch });
+          let expired: number[] = [];
+          const flush = () => {
+            const rids = expired;
+            expired = [];
+            removed += cat.write(false, (txn) => {
+              let n = 0;
+              for (const rid of rids) {
+                const doc = c.getDoc(rid);
+                if (!doc) continue;
+                c.delete(rid, doc, txn);
+                n++;
+              }
+              return n;
+            });
+          };
+          for (const r of p.candidates()) {
+            const dates = fieldValues(r.doc, field).values.filter((v): v is Date => v instanceof Date);
+            if (dates.length && Math.min(...dates.map((x) => x.getTime())) < cutoff.getTime()) expired.push(r.rid);
+            if (expired.length >= TTL_BATCH) flush(); // one bounded transaction at a time
           }
-          if (!expired.length) continue;
-          removed += cat.write(false, (txn) => {
-            let n = 0;
-            for (const k of expired) if (c.delete(k, txn)) n++;
-            return n;
-          });
+          if (expired.length) flush();
         }
       }
     }
@@ -235,6 +283,7 @@ export class EmbeddedEngine implements Engine {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.catalog.store?.close();
+    this.cache.clear();
+    this.catalog.store.close();
   }
 }

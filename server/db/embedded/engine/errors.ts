@@ -11,7 +11,7 @@ export const indexNotFound = (msg: string) => mongoError('IndexNotFound', msg);
 export const immutableField = (msg: string) => mongoError('ImmutableField', msg);
 export const conflictingOps = (msg: string) => mongoError('ConflictingUpdateOperators', msg);
 export const internalError = (msg: string) => mongoError('InternalError', msg);
-export const maxTimeExpired = () => mongoError('MaxTimeMSExpired', 'operation exceeded time limit');
+export const queryPlanKilled = (msg: string) => mongoError(175, msg);
 
 /**
  * mingo's messages for what MongoDB answers with a code of its own (the rest are BadValue):
@@ -34,18 +34,4 @@ export function asCommandError(e: unknown): MongoCommandError {
   return mongoError('BadValue', msg);
 }
 
-/** A deadline for maxTimeMS; check() is cheap enough to call every few hundred docs. */
-export class Deadline {
-  private readonly until: number;
-  private n = 0;
-  constructor(maxTimeMS?: number) {
-    this.until = maxTimeMS && maxTimeMS > 0 ? Date.now() + maxTimeMS : Infinity;
-  }
-  tick(): void {
-    if (this.until === Infinity) return;
-    if ((++this.n & 63) === 0 && Date.now() > this.until) throw maxTimeExpired();
-  }
-  check(): void {
-    if (this.until !== Infinity && Date.now() > this.until) throw maxTimeExpired();
-  }
-}
+export { Deadline } from './deadline';

@@ -16,7 +16,7 @@ import * as accumulatorOps from 'mingo/operators/accumulator';
 import * as expressionOps from 'mingo/operators/expression';
 import { compareValues, encodeValue, typeRank, T_MINKEY, type StringCompare } from './bson-order';
 import { typeName } from './bson-types';
-import { badValue, mongoError } from './errors';
+import { mongoError } from './errors';
 import { NumericSum, arith, isNumeric, makeDouble, makeLong, numKind, toBigInt, toDouble, truthy, widen, type NumKind } from './numeric';
 import { stringCompareOf } from './query-ops';
 
@@ -429,5 +429,3 @@ export const ACCUMULATOR_OPERATORS: Record<string, AccOp> = {
 export function exprQueryOp(_selector: string, expr: unknown, options: Options) {
   return (obj: unknown) => truthy(evalExpr(obj as never, expr as never, options));
 }
-
-export { badValue };

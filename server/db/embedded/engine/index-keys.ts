@@ -1,11 +1,12 @@
 /**
  * Index key extraction: the values a document contributes to an index, multikey expansion
- * over arrays, and the order-preserving encoding of the resulting key tuples.
+ * over arrays, and the key strings (keystring.ts) of the resulting key tuples.
  */
 import type { Document } from 'bson';
-import { encodeDir, UNDEFINED_KEY } from './bson-order';
+import { UNDEFINED_KEY } from './bson-order';
 import { isPlainObject } from './doc-utils';
 import { MongoCommandError } from './errors';
+import { encodeKey, encodeTuple, keyId } from './keystring';
 
 export interface KeyField {
   path: string;
@@ -14,8 +15,8 @@ export interface KeyField {
 }
 
 export interface IndexKey {
-  /** concatenated encodings of the key tuple */
-  enc: string;
+  /** the key string of the key tuple (without the record id) */
+  enc: Buffer;
   /** the raw values (for E11000 messages) */
   values: unknown[];
 }
@@ -77,7 +78,7 @@ export function fieldValues(doc: Document, f: KeyField): PathValues {
   if (st.values.length > 1) {
     const seen = new Set<string>();
     st.values = st.values.filter((v) => {
-      const e = encodeDir(v, 1);
+      const e = keyId(encodeKey(v));
       if (seen.has(e)) return false;
       seen.add(e);
       return true;
@@ -96,7 +97,7 @@ export function extractKeys(doc: Document, fields: KeyField[], sparse: boolean, 
     if (sparse && !pv.present) return null;
     if (pv.multi) multikey.value = true;
     const dir = fields[0].dir;
-    return pv.values.map((v) => ({ enc: encodeDir(v, dir), values: [v] }));
+    return pv.values.map((v) => ({ enc: encodeKey(v, dir), values: [v] }));
   }
   const per = fields.map((f) => fieldValues(doc, f));
   if (sparse && !per.some((p) => p.present)) return null;
@@ -105,23 +106,17 @@ export function extractKeys(doc: Document, fields: KeyField[], sparse: boolean, 
     throw new MongoCommandError(171, 'CannotIndexParallelArrays', `cannot index parallel arrays [${arrays[1]}] [${arrays[0]}]`);
   }
   if (arrays.length) multikey.value = true;
-  let keys: IndexKey[] = [{ enc: '', values: [] }];
+  const dirs = fields.map((f) => f.dir);
+  let tuples: unknown[][] = [[]];
   for (let i = 0; i < fields.length; i++) {
     const vals = per[i].values;
-    const dir = fields[i].dir;
     if (vals.length === 1) {
-      const e = encodeDir(vals[0], dir);
-      for (const k of keys) {
-        k.enc += e;
-        k.values.push(vals[0]);
-      }
+      for (const t of tuples) t.push(vals[0]);
     } else {
-      const next: IndexKey[] = [];
-      for (const k of keys) {
-        for (const v of vals) next.push({ enc: k.enc + encodeDir(v, dir), values: [...k.values, v] });
-      }
-      keys = next;
+      const next: unknown[][] = [];
+      for (const t of tuples) for (const v of vals) next.push([...t, v]);
+      tuples = next;
     }
   }
-  return keys;
+  return tuples.map((values) => ({ enc: encodeTuple(values, dirs), values }));
 }

@@ -1,271 +1,190 @@
 /**
- * Index specs (validation, normalisation, comparison) and the in-memory index structures:
- * B+ trees for declared indexes, and a pluggable slot for the text index (text-search.ts).
+ * An ascending/descending index (single field, compound, multikey, unique, sparse, partial,
+ * TTL, and the `_id` index) as one SQLite table `x<index id>(k BLOB PRIMARY KEY) WITHOUT
+ * ROWID`. Each entry is `keystring(key tuple) || record id` (keystring.ts), so SQLite's
+ * memcmp order of BLOBs is MongoDB's index order, the entries of one key are one contiguous
+ * range, and a scan can resume after any entry. Uniqueness is checked against the table
+ * itself (conflict) before a write; nothing else holds index state.
  */
 import type { Document } from 'bson';
 import type { IndexSpec } from '../engine-api';
-import { BTree, bulkLoad, compareStrings } from './btree';
-import { valuesEqual } from './bson-order';
-import { isPlainObject } from './doc-utils';
-import { MongoCommandError, badValue } from './errors';
 import { extractKeys, type IndexKey, type KeyField } from './index-keys';
-import { compileFilter } from './mingo-context';
-import type { Matcher } from './mingo-context';
-import { TextSearchIndex } from './text-search';
+import { entryOf, prefixEnd, ridOf } from './keystring';
+import { compileFilter, type Matcher } from './mingo-context';
+import { isNumericDir } from './index-specs';
+import { IndexSummary } from './index-summary';
+import type { SqliteStore } from './sqlite-store';
+import type { WriteTxn } from './write-txn';
 
-export const ID_INDEX_SPEC: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' };
+export { ID_INDEX_SPEC, isTextSpec, normalizeSpec, sameKey, sameOptions } from './index-specs';
 
-const cannotCreate = (msg: string) => new MongoCommandError(67, 'CannotCreateIndex', msg);
+const EMPTY = Buffer.alloc(0);
 
-const COMMON_OPTIONS = new Set([
-  'v',
-  'key',
-  'name',
-  'unique',
-  'sparse',
-  'partialFilterExpression',
-  'expireAfterSeconds',
-  'background',
-  'hidden',
-  'ns',
-  'storageEngine',
-]);
-const TEXT_OPTIONS = new Set(['weights', 'default_language', 'language_override', 'textIndexVersion']);
-
-export function defaultIndexName(key: Document): string {
-  return Object.keys(key)
-    .map((k) => `${k}_${String(key[k])}`)
-    .join('_');
-}
-
-function isNumericDir(v: unknown): number | null {
-  if (typeof v === 'number') return v;
-  if (v && typeof v === 'object' && typeof (v as { valueOf(): unknown }).valueOf() === 'number') {
-    return (v as { valueOf(): number }).valueOf();
-  }
-  return null;
-}
-
-export function isTextSpec(spec: IndexSpec): boolean {
-  return Object.values(spec.key).some((v) => v === 'text');
-}
-
-/** Validates a createIndexes spec and returns the stored (echoed) form: `{v: 2, ...spec}`. */
-export function normalizeSpec(raw: IndexSpec): IndexSpec {
-  if (!isPlainObject(raw)) throw badValue('index specification must be an object');
-  const key = raw.key;
-  if (!isPlainObject(key) || Object.keys(key).length === 0) {
-    throw cannotCreate('Index keys cannot be an empty object');
-  }
-  let text = false;
-  for (const [f, v] of Object.entries(key)) {
-    if (f === '') throw cannotCreate('Index key field names cannot be empty');
-    if (f.startsWith('$') && f !== '$**') throw cannotCreate(`Index key contains an illegal field name: ${f}`);
-    if (v === 'text') text = true;
-    else if (typeof v === 'string') {
-      throw cannotCreate(`Index type '${v}' is not supported by this server (only ascending, descending and text indexes)`);
-    } else {
-      const n = isNumericDir(v);
-      if (n === null || n === 0 || Number.isNaN(n)) {
-        throw cannotCreate(`Values in the index key pattern can only be numbers > 0, numbers < 0 or 'text'; found ${String(v)} for '${f}'`);
-      }
-    }
-    if (f.includes('$**')) throw cannotCreate('wildcard indexes are not supported by this server');
-  }
-  for (const opt of Object.keys(raw)) {
-    if (COMMON_OPTIONS.has(opt)) continue;
-    if (TEXT_OPTIONS.has(opt) && text) continue;
-    if (opt === 'collation') throw badValue('collation is not supported by this server');
-    throw new MongoCommandError(
-      197,
-      'InvalidIndexSpecificationOption',
-      `The field '${opt}' is not valid for an index specification. Specification: ${JSON.stringify(raw)}`,
-    );
-  }
-  const name = raw.name === undefined ? defaultIndexName(key) : raw.name;
-  if (typeof name !== 'string' || name === '') throw cannotCreate('index name must be a non-empty string');
-  if (raw.sparse && raw.partialFilterExpression) {
-    throw cannotCreate('cannot mix "partialFilterExpression" and "sparse" options');
-  }
-  if (raw.partialFilterExpression !== undefined) {
-    if (!isPlainObject(raw.partialFilterExpression)) throw cannotCreate('partialFilterExpression must be an object');
-    compileFilter(raw.partialFilterExpression).compile();
-  }
-  if (raw.expireAfterSeconds !== undefined) {
-    const n = isNumericDir(raw.expireAfterSeconds);
-    if (n === null || n < 0 || Number.isNaN(n)) {
-      throw cannotCreate('expireAfterSeconds must be a non-negative number');
-    }
-    if (text || Object.keys(key).length !== 1)
-      throw cannotCreate('TTL indexes are single-field indexes, compound indexes do not support TTL');
-  }
-  const isId = Object.keys(key).length === 1 && key._id !== undefined;
-  if (isId && name === '_id_' && raw.unique !== undefined) {
-    throw new MongoCommandError(197, 'InvalidIndexSpecificationOption', "The field 'unique' is not valid for an _id index specification");
-  }
-  if (text && raw.unique) throw cannotCreate('text indexes cannot be unique');
-  const out: IndexSpec = { v: 2, key, name };
-  for (const [k, v] of Object.entries(raw)) {
-    if (k === 'v' || k === 'key' || k === 'name' || k === 'ns') continue;
-    out[k] = v;
-  }
-  return out;
-}
-
-function optionsOf(spec: IndexSpec): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(spec)) {
-    if (k === 'v' || k === 'key' || k === 'name' || k === 'background') continue;
-    o[k] = v;
-  }
-  return o;
-}
-
-export function sameKey(a: Document, b: Document): boolean {
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k, i) => k === kb[i] && valuesEqual(a[k], b[k]));
-}
-
-export function sameOptions(a: IndexSpec, b: IndexSpec): boolean {
-  const oa = optionsOf(a);
-  const ob = optionsOf(b);
-  const ka = Object.keys(oa).sort();
-  const kb = Object.keys(ob).sort();
-  if (ka.length !== kb.length) return false;
-  return ka.every((k, i) => k === kb[i] && valuesEqual(oa[k], ob[k]));
-}
-
-// ---------------------------------------------------------------------------------------
-
-/** A declared ascending/descending (compound, multikey) index held in a B+ tree. */
-export class BTreeIndex {
+export class SqlIndex {
   readonly kind = 'btree' as const;
   readonly name: string;
+  readonly table: string;
   readonly fields: KeyField[];
   readonly unique: boolean;
   readonly sparse: boolean;
   readonly partial: Matcher | null;
   readonly ttlSeconds: number | null;
-  /** entry key = encoded key tuple + id key (see idSuffix); value = id key */
-  tree: BTree<string, string> = new BTree<string, string>(undefined, compareStrings);
-  readonly multikey = { value: false };
+  /** Once a document has had several keys in this index (persisted in catalog_indexes). */
+  readonly multikey: { value: boolean };
+  /** set when the index is dropped: open scans of it stop (QueryPlanKilled) */
+  dropped = false;
+  /** entry counts by key range (index-summary.ts) */
+  readonly summary: IndexSummary;
 
   /**
-   * @param idSuffix entries are `key + idKey`, so equal keys of different documents stay
-   * distinct; the `_id` tree's keys are unique already and go without it.
+   * @param id the catalog id (catalog_indexes.id): the table is `x<id>`
+   * @param isId the collection's `_id` index: unique without saying so
    */
   constructor(
+    private readonly store: SqliteStore,
+    readonly id: number,
     readonly spec: IndexSpec,
-    private readonly idSuffix = true,
+    multikey: boolean,
+    isId = false,
   ) {
     this.name = spec.name;
+    this.table = `x${id}`;
     this.fields = Object.entries(spec.key).map(([path, d]) => ({
       path,
       parts: path.split('.'),
       dir: (isNumericDir(d) ?? 1) < 0 ? -1 : 1,
     }));
-    this.unique = !!spec.unique;
+    this.unique = isId || !!spec.unique;
     this.sparse = !!spec.sparse;
     this.partial = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression as Document) : null;
-    const ttl = spec.expireAfterSeconds === undefined ? null : isNumericDir(spec.expireAfterSeconds);
-    this.ttlSeconds = ttl;
+    this.ttlSeconds = spec.expireAfterSeconds === undefined ? null : isNumericDir(spec.expireAfterSeconds);
+    this.multikey = { value: multikey };
+    this.summary = new IndexSummary(store, this.table);
   }
 
-  /** Keys of `doc`, or null when the index does not cover it (sparse / partial). */
-  keysFor(doc: Document): IndexKey[] | null {
+  createTable(): void {
+    this.store.db.exec(`CREATE TABLE ${this.table} (k BLOB PRIMARY KEY) WITHOUT ROWID`);
+    this.summary.startEmpty();
+  }
+
+  dropTable(): void {
+    this.store.forget(this.table);
+    this.store.db.exec(`DROP TABLE IF EXISTS ${this.table}`);
+  }
+
+  private sql(purpose: string, sql: string, mode?: 'pluck' | 'raw') {
+    return this.store.stmt(`${this.table}:${purpose}`, () => sql.replaceAll('$T', this.table), mode);
+  }
+
+  /**
+   * Keys of `doc`, or null when the index does not cover it (sparse / partial). `multikey`
+   * is set when an array was expanded (the caller persists the flag).
+   */
+  keysFor(doc: Document, multikey: { value: boolean } = { value: false }): IndexKey[] | null {
     if (this.partial && !this.partial.test(doc)) return null;
-    return extractKeys(doc, this.fields, this.sparse, this.multikey);
+    return extractKeys(doc, this.fields, this.sparse, multikey);
   }
 
-  add(idKey: string, keys: IndexKey[]): void {
-    for (const k of keys) this.tree.set(this.idSuffix ? k.enc + idKey : k.enc, idKey);
+  add(rid: number, keys: IndexKey[], txn: WriteTxn): void {
+    const st = this.sql('ins', 'INSERT INTO $T (k) VALUES (?)');
+    for (const k of keys) {
+      const e = entryOf(k.enc, rid);
+      st.run(e);
+      if (this.summary.ready) {
+        this.summary.added(e);
+        txn.logSummary(this.summary, e, 1);
+      }
+    }
   }
 
-  remove(idKey: string, keys: IndexKey[]): void {
-    for (const k of keys) this.tree.delete(this.idSuffix ? k.enc + idKey : k.enc);
+  remove(rid: number, keys: IndexKey[], txn: WriteTxn): void {
+    const st = this.sql('del', 'DELETE FROM $T WHERE k = ?');
+    for (const k of keys) {
+      const e = entryOf(k.enc, rid);
+      st.run(e);
+      if (this.summary.ready) {
+        this.summary.removed(e);
+        txn.logSummary(this.summary, e, -1);
+      }
+    }
   }
 
-  /** The first key of `keys` already held by another document, for unique indexes. */
-  conflict(keys: IndexKey[], idKey: string): IndexKey | null {
+  /** The first of `keys` another record already holds, for unique indexes (E11000). */
+  conflict(keys: IndexKey[], rid: number): IndexKey | null {
     if (!this.unique) return null;
     for (const k of keys) {
-      for (const [entry, owner] of this.tree.entries(k.enc)) {
-        if (!entry.startsWith(k.enc)) break;
-        if (owner !== idKey) return k;
-      }
+      const owner = this.ridOfKey(k.enc, rid);
+      if (owner !== undefined) return k;
     }
     return null;
   }
 
-  clear(): void {
-    this.tree = new BTree<string, string>(undefined, compareStrings);
-    this.multikey.value = false;
+  /** The record holding key `key` (other than `except`), if any. */
+  ridOfKey(key: Buffer, except = -1): number | undefined {
+    const end = prefixEnd(key);
+    const rows = (
+      end
+        ? this.sql('probe', 'SELECT k FROM $T WHERE k >= ? AND k < ? LIMIT 2', 'pluck').all(key, end)
+        : this.sql('probeOpen', 'SELECT k FROM $T WHERE k >= ? LIMIT 2', 'pluck').all(key)
+    ) as Buffer[];
+    for (const e of rows) {
+      const r = ridOf(e);
+      if (r !== except) return r;
+    }
+    return undefined;
   }
 
   /**
-   * Builds the tree from scratch over `docs` (sort + bulk load, much faster than one insert
-   * at a time). `onDup` turns a unique violation into the error to throw.
+   * Up to `limit` entries in [start, end) (end null: unbounded), in order or reversed,
+   * continuing strictly after / before `from` when given (a resumed scan).
    */
-  bulkBuild(docs: Iterable<[string, Document]>, onDup: (key: IndexKey) => Error): void {
-    const keys: string[] = [];
-    const owner = new Map<string, string>();
-    const seen = this.unique ? new Map<string, string>() : null;
-    for (const [idKey, doc] of docs) {
-      const ks = this.keysFor(doc);
-      if (!ks) continue;
-      for (const k of ks) {
-        if (seen) {
-          const prev = seen.get(k.enc);
-          if (prev !== undefined && prev !== idKey) {
-            this.clear();
-            throw onDup(k);
-          }
-          seen.set(k.enc, idKey);
-        }
-        const full = this.idSuffix ? k.enc + idKey : k.enc;
-        keys.push(full);
-        owner.set(full, idKey);
-      }
+  scan(start: Buffer, end: Buffer | null, reverse: boolean, limit: number, from: Buffer | null): Buffer[] {
+    let rows: unknown[];
+    if (!reverse) {
+      const lo = from ?? start;
+      const op = from ? '>' : '>=';
+      rows = end
+        ? this.sql(`f${op}e`, `SELECT k FROM $T WHERE k ${op} ? AND k < ? ORDER BY k LIMIT ?`, 'pluck').all(lo, end, limit)
+        : this.sql(`f${op}`, `SELECT k FROM $T WHERE k ${op} ? ORDER BY k LIMIT ?`, 'pluck').all(lo, limit);
+    } else {
+      const hi = from ?? end;
+      rows = hi
+        ? this.sql('b<', 'SELECT k FROM $T WHERE k < ? AND k >= ? ORDER BY k DESC LIMIT ?', 'pluck').all(hi, start, limit)
+        : this.sql('b', 'SELECT k FROM $T WHERE k >= ? ORDER BY k DESC LIMIT ?', 'pluck').all(start, limit);
     }
-    keys.sort();
-    const values = keys.map((k) => owner.get(k)!);
-    this.tree = bulkLoad(keys, values, 64, compareStrings) as BTree<string, string>;
+    return rows as Buffer[];
   }
 
-  approxBytes(): number {
-    let n = 0;
-    for (const k of this.tree.keys()) n += k.length * 2 + 16;
-    return n;
+  /**
+   * Entries in [start, end), counting at most `cap` (0: no cap) without reading past it.
+   * Long ranges are counted from the index summary (index-summary.ts): about their length
+   * / 1000 steps.
+   */
+  count(start: Buffer, end: Buffer | null, cap = 0): number {
+    if (cap === 0) {
+      const n = this.summary.count(start, end, (s, e) => this.countExact(s, e, 0));
+      if (n !== null) return n;
+    }
+    return this.countExact(start, end, cap);
   }
-}
 
-/**
- * The extension point for full-text search: an index kind fed every insert and removal.
- * `search` answers a `$text` clause with matching id keys and their scores; `getDoc` gives
- * the stored document of a candidate (phrases are checked on the text itself). `validate`
- * refuses a document before the collection changes anything (e.g. a bad language field).
- */
-export interface PluggableIndex {
-  readonly kind: 'text';
-  readonly name: string;
-  readonly spec: IndexSpec;
-  insert(idKey: string, doc: Document): void;
-  remove(idKey: string, doc: Document): void;
-  clear(): void;
-  validate?(doc: Document): void;
-  search?(text: Document, getDoc?: (idKey: string) => Document | undefined): Map<string, number>;
-}
+  private countExact(start: Buffer, end: Buffer | null, cap: number): number {
+    if (cap > 0) {
+      return (
+        end
+          ? this.sql('ncap', 'SELECT count(*) FROM (SELECT 1 FROM $T WHERE k >= ? AND k < ? LIMIT ?)', 'pluck').get(start, end, cap)
+          : this.sql('ncapo', 'SELECT count(*) FROM (SELECT 1 FROM $T WHERE k >= ? LIMIT ?)', 'pluck').get(start, cap)
+      ) as number;
+    }
+    return (
+      end
+        ? this.sql('n', 'SELECT count(*) FROM $T WHERE k >= ? AND k < ?', 'pluck').get(start, end)
+        : this.sql('no', 'SELECT count(*) FROM $T WHERE k >= ?', 'pluck').get(start)
+    ) as number;
+  }
 
-export type TextIndexFactory = (spec: IndexSpec) => PluggableIndex;
-let textFactory: TextIndexFactory = (spec) => new TextSearchIndex(spec);
-
-/** Lets the text-search module plug in its index implementation. */
-export function setTextIndexFactory(f: TextIndexFactory): void {
-  textFactory = f;
-}
-
-export function makeTextIndex(spec: IndexSpec): PluggableIndex {
-  return textFactory(spec);
+  /** Entries in the whole index. */
+  size(): number {
+    return this.count(EMPTY, null);
+  }
 }

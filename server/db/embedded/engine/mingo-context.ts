@@ -242,6 +242,25 @@ function aggregatorOptions(op: OperationOptions | undefined): Partial<typeof MIN
   return { ...MINGO_OPTIONS, collation, variables: op?.variables };
 }
 
+/**
+ * Like runAggregator, but lazy: stages that can stream ($match, $project, $unwind, $limit,
+ * ...) pull documents from `docs` only as the result is read; blocking stages ($group,
+ * $sort, ...) read their whole input when first asked.
+ */
+export function streamAggregator(
+  pipeline: Document[],
+  docs: Iterable<Document>,
+  resolver?: Resolver,
+  op?: OperationOptions,
+): Iterator<Document> {
+  try {
+    const it = new Aggregator(pipeline, { ...aggregatorOptions(op), collectionResolver: resolver } as never).stream(docs);
+    return { next: () => it.next() as IteratorResult<Document> };
+  } catch (e) {
+    throw asCommandError(e);
+  }
+}
+
 /** Re-orders `out`'s fields to follow `src` (MongoDB keeps document order), extras last. */
 function reorderLike(out: unknown, src: unknown): unknown {
   if (!isPlain(out) || !isPlain(src)) return out;

@@ -190,10 +190,3 @@ export function truthy(v: unknown): boolean {
   if (isZero(v)) return false;
   return true;
 }
-
-/** An integral value of an int/long/double (for positions, sizes, ...), or null. */
-export function integralValue(v: unknown): number | null {
-  if (numKind(v) === null) return null;
-  const x = toDouble(v);
-  return Number.isInteger(x) ? x : null;
-}

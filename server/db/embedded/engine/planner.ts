@@ -1,32 +1,18 @@
 /**
  * Query planner: turns a filter (+ sort, hint) into candidate documents. `_id` equality is
- * a Map lookup; otherwise the best B+ tree index is scanned over key intervals built from
- * equality/`$in` prefixes and a range on the next field; a sort matching an index order is
- * served by walking that index so `limit` stops early. Mingo re-checks every candidate, so
- * an index only ever narrows.
+ * a probe of the `_id` index (IDHACK); otherwise the best index is scanned over key
+ * intervals built from equality/`$in` prefixes and a range on the next field, as SQLite
+ * range scans of the index table (indexes.ts), in chunks that grow from a few entries, so a
+ * `limit` stops early and nothing is materialised. A sort matching an index order is served
+ * by walking that index. Mingo re-checks every candidate, so an index only ever narrows.
  */
 import type { Document } from 'bson';
-import {
-  T_ARRAY,
-  T_BINARY,
-  T_BOOL,
-  T_DATE,
-  T_NULL,
-  T_NUMBER,
-  T_OBJECT,
-  T_OBJECTID,
-  T_STRING,
-  T_TIMESTAMP,
-  complement,
-  encodeKey,
-  idKeyOf,
-  typeChar,
-  typeRank,
-} from './bson-order';
-import type { Collection } from './collection';
+import { T_ARRAY, T_BINARY, T_BOOL, T_DATE, T_NULL, T_NUMBER, T_OBJECT, T_OBJECTID, T_STRING, T_TIMESTAMP, typeRank } from './bson-order';
+import type { Collection, Rec } from './collection';
 import { isPlainObject } from './doc-utils';
-import { badValue } from './errors';
-import type { BTreeIndex } from './indexes';
+import { badValue, queryPlanKilled } from './errors';
+import type { SqlIndex } from './indexes';
+import { encodeKey, keyId, prefixEnd, ridOf, typeByte } from './keystring';
 
 interface Bound {
   v: unknown;
@@ -57,9 +43,9 @@ export interface Plan {
    * IXSCAN only, and only when the index keys answer the filter exactly (see countable):
    * how many documents match, counted from the index keys alone (null: cannot after all).
    */
-  countKeys?(): number | null;
+  countKeys?(cap?: number): number | null;
   stats: PlanStats;
-  candidates(): Iterable<Document>;
+  candidates(): Iterable<Rec>;
 }
 
 const RANGE_TYPES = new Set([T_NUMBER, T_STRING, T_DATE, T_OBJECTID, T_BOOL, T_TIMESTAMP, T_BINARY]);
@@ -102,39 +88,32 @@ export function extractPreds(filter: Document, out = new Map<string, FieldPred>(
   return out;
 }
 
-/** Smallest string greater than every string starting with `p` (null: none). */
-export function prefixEnd(p: string): string | null {
-  let i = p.length - 1;
-  while (i >= 0 && p.charCodeAt(i) === 0xffff) i--;
-  if (i < 0) return null;
-  return p.slice(0, i) + String.fromCharCode(p.charCodeAt(i) + 1);
-}
-
+/** A key range [start, end) of an index (end null: to the end). */
 interface Interval {
-  start: string;
-  end: string | null;
+  start: Buffer;
+  end: Buffer | null;
 }
 
-function enc(v: unknown, dir: 1 | -1): string {
-  const e = encodeKey(v);
-  return dir === 1 ? e : complement(e);
-}
-
-function typeStart(t: number, dir: 1 | -1): string {
-  return dir === 1 ? typeChar(t) : complement(typeChar(t));
-}
+const EMPTY: Buffer = Buffer.alloc(0);
+const cat = (a: Buffer, b: Buffer) => (a.length ? Buffer.concat([a, b]) : b);
 
 /** Interval for a range on one field after prefix `p` (encoded space, end exclusive). */
-function rangeInterval(p: string, pred: FieldPred, dir: 1 | -1, useBoth: boolean): Interval {
-  const lo = pred.lo;
+function rangeInterval(p: Buffer, pred: FieldPred, dir: 1 | -1, useBoth: boolean): Interval {
+  let lo = pred.lo;
   let hi = pred.hi;
   if (lo && hi && (!useBoth || typeRank(lo.v) !== typeRank(hi.v))) hi = undefined;
   const t = typeRank((lo ?? hi)!.v);
-  const tStart = p + typeStart(t, dir);
+  // Numbers: an open side stops at -Infinity / +Infinity, so NaN (below every number in the
+  // index order, matched by no range) stays out. Other types: the type's whole bracket.
+  if (t === T_NUMBER) {
+    lo ??= { v: -Infinity, incl: true };
+    hi ??= { v: Infinity, incl: true };
+  }
+  const tStart = cat(p, typeByte(t, dir));
   const tEnd = prefixEnd(tStart);
   // value-space lower/upper -> encoded-space start/end
-  const vLow = lo ? { s: p + enc(lo.v, dir), incl: lo.incl } : null;
-  const vHigh = hi ? { s: p + enc(hi.v, dir), incl: hi.incl } : null;
+  const vLow = lo ? { s: cat(p, encodeKey(lo.v, dir)), incl: lo.incl } : null;
+  const vHigh = hi ? { s: cat(p, encodeKey(hi.v, dir)), incl: hi.incl } : null;
   const encLow = dir === 1 ? vLow : vHigh;
   const encHigh = dir === 1 ? vHigh : vLow;
   const start = encLow ? (encLow.incl ? encLow.s : (prefixEnd(encLow.s) ?? encLow.s)) : tStart;
@@ -156,19 +135,15 @@ function sortFields(sort: Document | undefined): [string, 1 | -1][] {
   });
 }
 
-const SAFE_INT = 2 ** 53;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Values whose index encoding decides equality exactly (huge int64 values are approximated). */
+/**
+ * Values whose key string decides equality exactly. A string with a lone surrogate is not
+ * one: UTF-8 cannot hold it, so such strings share a key string with U+FFFD.
+ */
 function exactValue(v: unknown): boolean {
   if (!usableEq(v)) return false;
-  if (typeof v === 'bigint') return false;
-  // Past 2^53 the key encoding rounds int64 values to a double: a double key there may
-  // stand for several Longs, so those keys only narrow and the filter re-checks.
-  if (typeof v === 'number') return !(Math.abs(v) >= SAFE_INT);
-  const bt = (v as { _bsontype?: string } | null)?._bsontype;
-  if (bt === 'Long') return Math.abs((v as { toNumber(): number }).toNumber()) < SAFE_INT;
-  if (bt === 'Double') return Math.abs((v as { value: number }).value) < SAFE_INT;
-  return true;
+  return typeof v !== 'string' || !LONE_SURROGATE.test(v);
 }
 
 type Shape = 'eq' | 'range' | null;
@@ -192,7 +167,7 @@ function shapeOf(val: unknown): Shape {
 }
 
 /** True when scanning `ix` with these bounds yields exactly the documents matching `filter`. */
-function coversExactly(filter: Document, ix: BTreeIndex, eqCount: number, hasRange: boolean): boolean {
+function coversExactly(filter: Document, ix: SqlIndex, eqCount: number, hasRange: boolean): boolean {
   if (ix.multikey.value || ix.partial || ix.sparse) return false;
   const keys = Object.keys(filter);
   if (keys.length === 0) return false;
@@ -210,7 +185,7 @@ function coversExactly(filter: Document, ix: BTreeIndex, eqCount: number, hasRan
 }
 
 interface Candidate {
-  ix: BTreeIndex;
+  ix: SqlIndex;
   score: number;
   intervals: Interval[];
   reverse: boolean;
@@ -220,10 +195,10 @@ interface Candidate {
 }
 
 /** Intervals and sort coverage of one index for the given predicates. */
-function evaluate(ix: BTreeIndex, preds: Map<string, FieldPred>, sort: [string, 1 | -1][], forced: boolean): Candidate | null {
+function evaluate(ix: SqlIndex, preds: Map<string, FieldPred>, sort: [string, 1 | -1][], forced: boolean): Candidate | null {
   if (ix.partial && !forced) return null;
   const fields = ix.fields;
-  let prefixes = [''];
+  let prefixes = [EMPTY];
   let eqCount = 0;
   let single = true;
   const singleUpTo: boolean[] = [];
@@ -232,9 +207,14 @@ function evaluate(ix: BTreeIndex, preds: Map<string, FieldPred>, sort: [string, 
     if (!p?.eq) break;
     if (ix.sparse && p.eq.some((v) => typeRank(v) === T_NULL)) break;
     if (prefixes.length * p.eq.length > MAX_POINTS) break;
-    const next: string[] = [];
-    for (const pre of prefixes) for (const v of p.eq) next.push(pre + enc(v, f.dir));
-    prefixes = [...new Set(next)];
+    const next = new Map<string, Buffer>();
+    for (const pre of prefixes) {
+      for (const v of p.eq) {
+        const k = cat(pre, encodeKey(v, f.dir));
+        next.set(keyId(k), k);
+      }
+    }
+    prefixes = [...next.values()];
     singleUpTo.push(single);
     single = single && p.eq.length === 1;
     eqCount++;
@@ -248,13 +228,18 @@ function evaluate(ix: BTreeIndex, preds: Map<string, FieldPred>, sort: [string, 
     hasRange = true;
     intervals = prefixes.map((pre) => rangeInterval(pre, rp, rangeField.dir, !ix.multikey.value));
   } else {
-    intervals = prefixes.map((pre) => ({ start: pre, end: pre === '' ? null : prefixEnd(pre) }));
+    intervals = prefixes.map((pre) => ({ start: pre, end: pre.length === 0 ? null : prefixEnd(pre) }));
   }
-  intervals.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  intervals.sort((a, b) => Buffer.compare(a.start, b.start));
 
   let sortCovered = false;
   let reverse = false;
-  if (sort.length && !(ix.sparse && eqCount === 0 && !hasRange) && !sort.some(([k]) => k === '$natural')) {
+  // A multikey index orders a document by its first entry in scan order: its smallest
+  // (ascending) or largest (descending) element, MongoDB's sort key, only when the scan covers
+  // every entry of the sort fields; with bounds on a sort field, the element that sorts it
+  // may lie outside them.
+  const multikeyBound = ix.multikey.value && sort.some(([k]) => preds.has(k));
+  if (sort.length && !multikeyBound && !(ix.sparse && eqCount === 0 && !hasRange) && !sort.some(([k]) => k === '$natural')) {
     const j = fields.findIndex((f) => f.path === sort[0][0]);
     if (j >= 0 && j <= eqCount && singleUpTo[j] && j + sort.length <= fields.length) {
       const same = sort.every(([k, d], i) => fields[j + i].path === k && fields[j + i].dir === d);
@@ -274,7 +259,7 @@ function evaluate(ix: BTreeIndex, preds: Map<string, FieldPred>, sort: [string, 
 }
 
 /** One index scan per `$or` branch, or null when some branch has no usable index. */
-function planOr(coll: Collection, branches: unknown[], pool: BTreeIndex[], collated: boolean): Candidate[] | null {
+function planOr(coll: Collection, branches: unknown[], pool: SqlIndex[], collated: boolean): Candidate[] | null {
   const out: Candidate[] = [];
   for (const b of branches) {
     if (!isPlainObject(b)) return null;
@@ -291,24 +276,52 @@ function planOr(coll: Collection, branches: unknown[], pool: BTreeIndex[], colla
   return out;
 }
 
-function* scanIndex(coll: Collection, c: Candidate, stats: PlanStats): Iterable<Document> {
-  const seen = new Set<string>();
+/** Stops a scan whose collection or index was dropped since it started (MongoDB: 175). */
+export function alive(coll: Collection, ix: { dropped: boolean; name: string } | null): void {
+  if (coll.dropped) throw queryPlanKilled(`collection dropped: ${coll.ns}`);
+  if (ix?.dropped) throw queryPlanKilled(`index '${ix.name}' dropped`);
+}
+
+/** Index entries fetched per SQLite query: small first (a limit of 1 reads a few), then larger. */
+const FIRST_CHUNK = 16;
+const MAX_CHUNK = 1024;
+
+/**
+ * The documents under the candidate's intervals in index order, read in chunks. A chunk is
+ * re-read from the last entry handed out when a write happened meanwhile (`epoch`), so a
+ * cursor resumed after other commands never hands out a stale entry. Multikey indexes can
+ * hold one document several times: it is handed out once.
+ */
+function* scanIndex(coll: Collection, c: Candidate, stats: PlanStats, epoch: () => number): Iterable<Rec> {
+  const seen = c.ix.multikey.value ? new Set<number>() : null;
   const list = c.reverse ? [...c.intervals].reverse() : c.intervals;
-  const tree = c.ix.tree;
   for (const iv of list) {
-    if (iv.end !== null && iv.end <= iv.start) continue;
-    const it = c.reverse ? tree.entriesReversed(iv.end ?? undefined, undefined, true) : tree.entries(iv.start);
-    for (const [k, idKey] of it) {
-      if (c.reverse ? k < iv.start : iv.end !== null && k >= iv.end) break;
-      if (c.reverse && iv.end !== null && k >= iv.end) continue;
-      stats.keysExamined++;
-      if (seen.has(idKey)) continue;
-      seen.add(idKey);
-      const doc = coll.docs.get(idKey);
-      if (doc) {
+    if (iv.end !== null && Buffer.compare(iv.end, iv.start) <= 0) continue;
+    let from: Buffer | null = null;
+    let chunk = FIRST_CHUNK;
+    for (;;) {
+      alive(coll, c.ix);
+      const entries = c.ix.scan(iv.start, iv.end, c.reverse, chunk, from);
+      const at = epoch();
+      let i = 0;
+      for (; i < entries.length; i++) {
+        const e = entries[i];
+        from = e;
+        stats.keysExamined++;
+        const rid = ridOf(e);
+        if (seen) {
+          if (seen.has(rid)) continue;
+          seen.add(rid);
+        }
+        const rec = coll.getRec(rid);
+        if (!rec) continue;
         stats.docsExamined++;
-        yield doc;
+        yield rec;
+        if (epoch() !== at) break;
       }
+      if (i < entries.length - 1) continue; // a write happened: re-read after `from`
+      if (entries.length < chunk) break;
+      chunk = Math.min(chunk * 4, MAX_CHUNK);
     }
   }
 }
@@ -336,87 +349,74 @@ function countable(filter: Document, c: Candidate): boolean {
   return true;
 }
 
-interface RankNode {
-  keys: string[];
-  children?: RankNode[];
-  size(): number;
-}
-
 /**
- * How many entries of `tree` are below `key`, in O(height x node size): sorted-btree's
- * internal nodes cache their subtree sizes, and an internal node's keys[i] is the largest
- * key under children[i]. This reads sorted-btree's node layout (pinned version 2.1.x);
- * null when the layout is not the expected one, and the caller then counts with forRange.
+ * The number of entries in the candidate's intervals, counted by SQLite without reading a
+ * document (at most `cap` when cap > 0). Null when intervals overlap or a multikey document
+ * could sit in several of them: then the entries are not one per document and only
+ * scanIndex (which dedupes) is right.
  */
-function rankOf(tree: BTreeIndex['tree'], key: string): number | null {
-  let node = (tree as unknown as { _root?: RankNode })._root;
-  let below = 0;
-  for (let depth = 0; node && depth < 64; depth++) {
-    const keys = node.keys;
-    if (!Array.isArray(keys)) return null;
-    let lo = 0;
-    let hi = keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (keys[mid] < key) lo = mid + 1;
-      else hi = mid;
-    }
-    const children = node.children;
-    if (children === undefined) return below + lo;
-    if (!Array.isArray(children) || children.length !== keys.length) return null;
-    for (let i = 0; i < lo; i++) below += children[i].size();
-    if (lo === children.length) return below;
-    node = children[lo];
-  }
-  return null;
-}
-
-/**
- * The number of entries in the candidate's intervals, from the entries' ranks (rankOf), or
- * else leaf by leaf (forRange without a callback adds up index ranges per leaf). Null
- * when intervals overlap or a multikey document could sit in several of them: then the
- * entries are not one per document and only scanIndex (which dedupes) is right.
- */
-function countIndexKeys(c: Candidate, stats: PlanStats): number | null {
+function countIndexKeys(c: Candidate, stats: PlanStats, cap: number): number | null {
   if (c.ix.multikey.value && c.intervals.length !== 1) return null;
-  const tree = c.ix.tree;
-  const max = tree.maxKey();
-  if (max === undefined) return 0;
   let n = 0;
-  let prevEnd: string | null | undefined;
+  let prevEnd: Buffer | null | undefined;
   for (const iv of c.intervals) {
-    if (prevEnd === null || (prevEnd !== undefined && iv.start < prevEnd)) return null;
+    if (prevEnd === null || (prevEnd !== undefined && Buffer.compare(iv.start, prevEnd) < 0)) return null;
     prevEnd = iv.end;
-    if (iv.end !== null ? iv.end <= iv.start : iv.start > max) continue;
-    const below = rankOf(tree, iv.start);
-    if (below === null) n += iv.end === null ? tree.forRange(iv.start, max, true) : tree.forRange(iv.start, iv.end, false);
-    else n += (iv.end === null ? tree.size : rankOf(tree, iv.end)!) - below;
+    if (iv.end !== null && Buffer.compare(iv.end, iv.start) <= 0) continue;
+    n += c.ix.count(iv.start, iv.end, cap > 0 ? cap - n : 0);
+    if (cap > 0 && n >= cap) break;
   }
   stats.keysExamined += n;
   return n;
 }
 
-function* scanAll(coll: Collection, reverse: boolean, stats: PlanStats): Iterable<Document> {
-  if (!reverse) {
-    for (const d of coll.docs.values()) {
-      stats.docsExamined++;
-      yield d;
+/**
+ * Every document in record (insertion) order, or reversed, in chunks. While most documents
+ * of a chunk were cached, the next chunk reads record ids only and takes documents from the
+ * cache (reading the rest one by one); otherwise it reads the documents with the ids.
+ * Documents read here are cached only into free space.
+ */
+function* scanAll(coll: Collection, reverse: boolean, stats: PlanStats): Iterable<Rec> {
+  let after: number | null = null;
+  let chunk = FIRST_CHUNK;
+  let mostlyCached = false;
+  for (;;) {
+    alive(coll, null);
+    let n: number;
+    let cached = 0;
+    if (mostlyCached) {
+      const rids = coll.scanRids(after, reverse, chunk);
+      n = rids.length;
+      for (const rid of rids) {
+        after = rid;
+        if (coll.isCached(rid)) cached++;
+        const rec = coll.getRec(rid, 'room');
+        if (!rec) continue;
+        stats.docsExamined++;
+        yield rec;
+      }
+    } else {
+      const rows = coll.scanRecords(after, reverse, chunk);
+      n = rows.length;
+      for (const r of rows) {
+        after = r.rid;
+        if (coll.isCached(r.rid)) cached++;
+        stats.docsExamined++;
+        yield { rid: r.rid, doc: coll.docOfRecord(r.rid, r.doc), bytes: r.doc.length };
+      }
     }
-  } else {
-    const all = [...coll.docs.values()];
-    for (let i = all.length - 1; i >= 0; i--) {
-      stats.docsExamined++;
-      yield all[i];
-    }
+    if (n < chunk) return;
+    mostlyCached = cached * 2 > n;
+    chunk = Math.min(chunk * 4, MAX_CHUNK);
   }
 }
 
-function resolveHint(coll: Collection, hint: unknown): BTreeIndex | 'natural' | null {
+function resolveHint(coll: Collection, hint: unknown): SqlIndex | 'natural' | null {
   if (hint === undefined || hint === null || hint === '') return null;
   if (isPlainObject(hint) && Object.keys(hint).length === 0) return null;
   if (isPlainObject(hint) && '$natural' in hint) return 'natural';
-  const all = [coll.idTree, ...coll.indexes];
-  let found: BTreeIndex | undefined;
+  const all = [coll.idIndex, ...coll.indexes];
+  let found: SqlIndex | undefined;
   if (typeof hint === 'string') found = all.find((i) => i.name === hint);
   else if (isPlainObject(hint)) {
     const hk = JSON.stringify(hint);
@@ -447,11 +447,18 @@ function withoutCollatedValues(preds: Map<string, FieldPred>): Map<string, Field
   return preds;
 }
 
-/**
- * The plan for `filter` (+ `sort`, `hint`). `collated`: the operation has a non-simple
- * collation, so string bounds and index order are not used (see withoutCollatedValues).
- */
-export function plan(coll: Collection | undefined, filter: Document, sort?: Document, hint?: unknown, collated = false): Plan {
+/** Options of a plan beyond filter, sort and hint. */
+export interface PlanOptions {
+  /** The operation has a non-simple collation: string bounds and index order are not used (see withoutCollatedValues). */
+  collated?: boolean;
+  /** Changes whenever a write commits (Catalog.epoch); index scans use it to notice writes between two batches of a cursor. */
+  epoch?: () => number;
+}
+
+/** The plan for `filter` (+ sort, hint) on `coll`. */
+export function plan(coll: Collection | undefined, filter: Document, sort?: Document, hint?: unknown, opts: PlanOptions = {}): Plan {
+  const collated = opts.collated ?? false;
+  const epoch = opts.epoch ?? (() => 0);
   const stats: PlanStats = { keysExamined: 0, docsExamined: 0 };
   const sf = sortFields(sort);
   if (!coll) return { stage: 'EOF', sortCovered: true, stats, candidates: () => [] };
@@ -481,16 +488,17 @@ export function plan(coll: Collection | undefined, filter: Document, sort?: Docu
       exact: Object.keys(filter).length === 1 && shapeOf(filter._id) === 'eq',
       stats,
       *candidates() {
-        const seen = new Set<string>();
+        const seen = new Set<number>();
         for (const v of values) {
-          const k = idKeyOf(v);
-          if (seen.has(k)) continue;
-          seen.add(k);
+          alive(coll, null);
           stats.keysExamined++;
-          const d = coll.docs.get(k);
-          if (d) {
+          const rid = coll.ridOfId(v);
+          if (rid === undefined || seen.has(rid)) continue;
+          seen.add(rid);
+          const rec = coll.getRec(rid);
+          if (rec) {
             stats.docsExamined++;
-            yield d;
+            yield rec;
           }
         }
       },
@@ -498,7 +506,7 @@ export function plan(coll: Collection | undefined, filter: Document, sort?: Docu
   }
 
   let best: Candidate | null = null;
-  const pool = hinted ? [hinted] : [coll.idTree, ...coll.indexes];
+  const pool = hinted ? [hinted] : [coll.idIndex, ...coll.indexes];
   for (const ix of pool) {
     const c = evaluate(ix, preds, collated ? [] : sf, !!hinted);
     if (c && (!best || c.score > best.score)) best = c;
@@ -513,13 +521,12 @@ export function plan(coll: Collection | undefined, filter: Document, sort?: Docu
         sortCovered: !sf.length,
         stats,
         *candidates() {
-          const seen = new Set<string>();
+          const seen = new Set<number>();
           for (const c of union) {
-            for (const d of scanIndex(coll, c, stats)) {
-              const k = idKeyOf(d._id);
-              if (seen.has(k)) continue;
-              seen.add(k);
-              yield d;
+            for (const r of scanIndex(coll, c, stats, epoch)) {
+              if (seen.has(r.rid)) continue;
+              seen.add(r.rid);
+              yield r;
             }
           }
         },
@@ -537,8 +544,8 @@ export function plan(coll: Collection | undefined, filter: Document, sort?: Docu
       sortCovered: b.sortCovered || !sf.length,
       exact: coversExactly(filter, b.ix, b.eqCount, b.hasRange),
       stats,
-      candidates: () => scanIndex(coll, b, stats),
-      countKeys: countable(filter, b) ? () => countIndexKeys(b, stats) : undefined,
+      candidates: () => scanIndex(coll, b, stats, epoch),
+      countKeys: countable(filter, b) ? (cap = 0) => countIndexKeys(b, stats, cap) : undefined,
     };
   }
   return { stage: 'COLLSCAN', direction: 'forward', sortCovered: !sf.length, stats, candidates: () => scanAll(coll, false, stats) };

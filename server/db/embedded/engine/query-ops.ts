@@ -14,7 +14,7 @@
  * the query has one (`options.collation`).
  */
 import type { Document } from 'bson';
-import { compareValues, encodeValue, typeRank, T_ARRAY, T_MAXKEY, T_MINKEY, T_NULL, T_OBJECT, type StringCompare } from './bson-order';
+import { compareValues, encodeValue, typeRank, T_MAXKEY, T_MINKEY, T_NULL, type StringCompare } from './bson-order';
 import { collationCompare } from './collation';
 import { isPlainObject } from './doc-utils';
 import { badValue } from './errors';
@@ -351,5 +351,3 @@ export function queryOperators(makeQuery: QueryFactory) {
     $bitsAnyClear: fieldOp(bitsTest('$bitsAnyClear', false, false)),
   };
 }
-
-export { T_ARRAY, T_OBJECT };

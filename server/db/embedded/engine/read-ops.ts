@@ -1,38 +1,98 @@
-/** find, count, distinct, aggregate and explain over the planner and mingo. */
+/**
+ * find, count, distinct and explain over the planner and mingo. Results stream: select()
+ * yields documents in their final order as they are read, so a cursor's first batch costs
+ * what it returns, not the whole result. Only a sort no index serves holds anything: the
+ * k best documents for a small limit (topK), else one sort key per match (sortKeysOf).
+ */
 import type { Document } from 'bson';
-import type { AggregateOptions, CountOptions, FindOptions, OperationSpec } from '../engine-api';
+import type { CountOptions, DocCursor, FindOptions, OperationSpec } from '../engine-api';
 import { compareValues, type StringCompare } from './bson-order';
 import type { Catalog } from './catalog';
-import type { Collection } from './collection';
-import { cloneDeep, isPlainObject, normalizeFilter } from './doc-utils';
-import { Deadline, asCommandError, badValue, mongoError } from './errors';
-import { compileFilter, evaluateLet, isKnownStage, runAggregator, scanForRefused } from './mingo-context';
+import type { Collection, Rec } from './collection';
+import { Deadline } from './deadline';
+import { StreamCursor, drain } from './doc-cursor';
+import { isPlainObject, normalizeFilter } from './doc-utils';
+import { asCommandError, badValue, MongoCommandError } from './errors';
+import { fieldValues, type KeyField } from './index-keys';
+import { encodeKey, encodeTuple, keyId } from './keystring';
+import { compileFilter, evaluateLet } from './mingo-context';
 import type { Matcher, OperationOptions } from './mingo-context';
+import { groupByValue } from './stage-ops';
 import { projectDocs } from './projection';
-import { plan, type Plan } from './planner';
-import { documentComparator, groupByValue, sortDocuments } from './stage-ops';
-import { countMatching, countPipelineShape } from './count';
-import { selectText } from './text-read';
-import { addScores, assertNoScoreWithoutText, rewriteScoreMeta, SCORE_FIELD, splitMetaProjection } from './text-search';
+import { alive, plan, sortFields, type Plan, type PlanStats } from './planner';
+import { countMatching } from './count';
+import { TextQueryRun, type TextHit } from './text-read';
+import { addScores, assertNoScoreWithoutText, isScoreMeta, splitMetaProjection } from './text-search';
 
-function toCount(v: unknown, what: string): number {
+const TOPK_MAX = 1000;
+
+export function toCount(v: unknown, what: string): number {
   if (v === undefined || v === null) return 0;
   const n = typeof v === 'number' ? v : Number((v as { valueOf(): unknown }).valueOf());
   if (!Number.isFinite(n)) throw badValue(`${what} must be a number`);
   return Math.trunc(n);
 }
 
-/** Sorts documents in place the way MongoDB does (stable: ties keep natural order). */
-export function sortDocs(docs: Document[], sort: Document, strCmp?: StringCompare): void {
-  sortDocuments(docs, sort, strCmp);
+interface SortKeyed {
+  hit: Hit;
+  keys: unknown[];
 }
 
-/** The first `need` documents in sort order, keeping only `need` candidates at a time. */
-function topK(docs: Iterable<Document>, sort: Document, need: number, strCmp?: StringCompare): Document[] {
-  const { keyed, cmp } = documentComparator(sort, strCmp);
-  const best: ReturnType<typeof keyed>[] = [];
-  for (const d of docs) {
-    const item = keyed(d);
+/** MongoDB's sort key of one field: arrays sort by their smallest (asc) / largest (desc) element. */
+function sortKeyOf(d: Document, f: KeyField, strCmp?: StringCompare): unknown {
+  if (f.parts.length === 1) {
+    const v = Object.prototype.hasOwnProperty.call(d, f.path) ? d[f.path] : undefined;
+    if (!Array.isArray(v)) return v === undefined ? null : v;
+  }
+  const vals = fieldValues(d, f).values; // an empty array gives UNDEFINED_KEY: below null
+  let best = vals[0];
+  for (let i = 1; i < vals.length; i++) {
+    const c = compareValues(vals[i], best, strCmp);
+    if (f.dir === 1 ? c < 0 : c > 0) best = vals[i];
+  }
+  return best;
+}
+
+function sortFieldsOf(sort: Document): KeyField[] {
+  return sortFields(sort)
+    .filter(([k]) => k !== '$natural')
+    .map(([path, dir]) => ({ path, parts: path.split('.'), dir }));
+}
+
+/** A selected document, with its text score when the query has `$text`. */
+export interface Hit extends Rec {
+  score?: number;
+}
+
+/** Sort key of a hit; `{$meta: 'textScore'}` keys read the hit's score (best first). */
+function keyOfField(h: Hit, f: KeyField, meta: boolean, strCmp?: StringCompare): unknown {
+  return meta ? (h.score ?? 0) : sortKeyOf(h.doc, f, strCmp);
+}
+
+/** Sort keys and their comparator; `strCmp`: the operation's collation (none: simple). */
+function sorter(sort: Document, strCmp?: StringCompare) {
+  const metaKeys = new Set(Object.keys(sort).filter((k) => isScoreMeta(sort[k])));
+  const plain: Document = {};
+  for (const k of Object.keys(sort)) plain[k] = metaKeys.has(k) ? -1 : sort[k];
+  const fields = sortFieldsOf(plain);
+  const meta = fields.map((f) => metaKeys.has(f.path));
+  const keyed = (h: Hit): SortKeyed => ({ hit: h, keys: fields.map((f, i) => keyOfField(h, f, meta[i], strCmp)) });
+  const cmp = (a: SortKeyed, b: SortKeyed) => {
+    for (let i = 0; i < fields.length; i++) {
+      const c = compareValues(a.keys[i], b.keys[i], strCmp);
+      if (c) return fields[i].dir * c;
+    }
+    return 0;
+  };
+  return { fields, meta, keyed, cmp };
+}
+
+/** The first `need` hits in sort order, keeping only `need` candidates at a time (ties: arrival order). */
+function topK(hits: Iterable<Hit>, sort: Document, need: number, strCmp?: StringCompare): Hit[] {
+  const { keyed, cmp } = sorter(sort, strCmp);
+  const best: SortKeyed[] = [];
+  for (const h of hits) {
+    const item = keyed(h);
     if (best.length === need && cmp(item, best[need - 1]) >= 0) continue;
     let lo = 0;
     let hi = best.length;
@@ -44,73 +104,191 @@ function topK(docs: Iterable<Document>, sort: Document, need: number, strCmp?: S
     best.splice(lo, 0, item);
     if (best.length > need) best.pop();
   }
-  return best.map((x) => x.d);
+  return best.map((x) => x.hit);
+}
+
+/**
+ * Every hit in sort order without holding the documents: one key string (keystring.ts,
+ * ordered like compareValues) per match, then the documents are read again as the cursor
+ * advances. The documents sorted may not pass SORT_MEMORY_LIMIT when allowDiskUse is false.
+ */
+function* sortedByKeys(
+  coll: Collection,
+  hits: Iterable<Hit>,
+  sort: Document,
+  allowDiskUse: boolean | undefined,
+  memoryLimit: number,
+): Generator<Hit> {
+  const { fields, meta } = sorter(sort);
+  const dirs = fields.map((f) => f.dir);
+  const rows: { k: Buffer; seq: number; rid: number; score?: number }[] = [];
+  let bytes = 0;
+  for (const h of hits) {
+    bytes += h.bytes;
+    if (allowDiskUse === false && bytes > memoryLimit) {
+      throw new MongoCommandError(
+        292,
+        'QueryExceededMemoryLimitNoDiskUseAllowed',
+        `Sort exceeded memory limit of ${memoryLimit} bytes, but did not opt in to external sorting.`,
+      );
+    }
+    const values = fields.map((f, i) => keyOfField(h, f, meta[i]));
+    rows.push({ k: encodeTuple(values, dirs), seq: rows.length, rid: h.rid, score: h.score });
+  }
+  rows.sort((a, b) => Buffer.compare(a.k, b.k) || a.seq - b.seq);
+  for (const r of rows) {
+    alive(coll, null);
+    const rec = coll.getRec(r.rid);
+    if (rec) yield { ...rec, score: r.score };
+  }
+}
+
+/** `src` without its first `skip` items, at most `limit` (0: all); reads nothing past the last. */
+function* skipLimit<T>(src: Iterable<T>, skip: number, limit: number): Generator<T> {
+  if (limit === 0 && skip === 0) {
+    yield* src;
+    return;
+  }
+  const end = limit === 0 ? Infinity : skip + limit;
+  if (end === 0) return;
+  let i = 0;
+  for (const x of src) {
+    if (i++ >= skip) yield x;
+    if (i >= end) return;
+  }
+}
+
+export interface SelectOptions {
+  sort?: Document;
+  skip?: number;
+  limit?: number;
+  hint?: unknown;
+  allowDiskUse?: boolean;
+  /** scores are wanted (projection or pipeline); a score sort implies it */
+  scores?: boolean;
 }
 
 export interface Selection {
-  docs: Document[];
+  hits: Iterable<Hit>;
   plan: Plan;
-  /** `$text` queries: each selected (stored) document's text score */
-  scores?: Map<Document, number>;
+  text?: TextQueryRun;
 }
 
-/** Matching documents after sort/skip/limit, without projection. */
+/**
+ * The documents matching `filter` after sort/skip/limit, without projection, as a lazy
+ * sequence (read when iterated). Errors in the filter surface here, before any reading.
+ */
 export function select(
+  cat: Catalog,
   coll: Collection | undefined,
   filter: Document,
   q: Matcher,
-  o: { sort?: Document; skip?: number; limit?: number; hint?: unknown },
+  o: SelectOptions,
   deadline: Deadline,
 ): Selection {
   try {
-    return selectUnguarded(coll, filter, q, o, deadline);
+    return q.text ? selectText(coll, q, o, deadline) : selectPlain(cat, coll, filter, q, o, deadline);
   } catch (e) {
     throw asCommandError(e); // a query must never crash the server
   }
 }
 
-function selectUnguarded(
+function selectPlain(
+  cat: Catalog,
   coll: Collection | undefined,
   filter: Document,
   q: Matcher,
-  o: { sort?: Document; skip?: number; limit?: number; hint?: unknown },
+  o: SelectOptions,
   deadline: Deadline,
 ): Selection {
-  if (q.text) return selectText(coll, q, o, deadline, (docs, sort) => sortDocs(docs, sort, q.strCmp));
-  const p = plan(coll, filter, o.sort, o.hint, q.strCmp !== undefined);
+  const p = plan(coll, filter, o.sort, o.hint, { collated: q.strCmp !== undefined, epoch: () => cat.epoch });
   const skip = Math.max(0, toCount(o.skip, 'skip'));
   const limit = Math.abs(toCount(o.limit, 'limit'));
   const testAll = Object.keys(filter).length === 0 || !!p.exact;
   if (!testAll) q.compile(); // errors in the filter surface even when nothing is scanned
-  const out: Document[] = [];
-  if (p.sortCovered) {
-    const need = limit > 0 ? skip + limit : Infinity;
-    for (const d of p.candidates()) {
+  function* matching(): Generator<Hit> {
+    for (const r of p.candidates()) {
       deadline.tick();
-      if (testAll || q.test(d)) {
-        out.push(d);
-        if (out.length >= need) break;
-      }
+      if (testAll || q.test(r.doc)) yield r;
     }
-    return { docs: skip ? out.slice(skip) : out, plan: p };
   }
-  if (limit > 0 && skip + limit <= 1000) {
-    const matches = (function* () {
-      for (const d of p.candidates()) {
-        deadline.tick();
-        if (testAll || q.test(d)) yield d;
-      }
-    })();
-    const top = topK(matches, o.sort!, skip + limit, q.strCmp);
-    return { docs: top.slice(skip), plan: p };
+  const unsorted = !o.sort || Object.keys(o.sort).length === 0;
+  if (p.sortCovered || unsorted) return { hits: skipLimit(matching(), skip, limit), plan: p };
+  if (limit > 0 && skip + limit <= TOPK_MAX) {
+    return { hits: lazy(() => topK(matching(), o.sort!, skip + limit, q.strCmp).slice(skip)), plan: p };
   }
-  for (const d of p.candidates()) {
-    deadline.tick();
-    if (testAll || q.test(d)) out.push(d);
+  if (q.strCmp) {
+    // Key strings order strings by code point, not by a collation: sort the documents themselves.
+    return {
+      hits: skipLimit(
+        lazy(() => sortHits([...matching()], o.sort!, q.strCmp)),
+        skip,
+        limit,
+      ),
+      plan: p,
+    };
   }
-  deadline.check();
-  sortDocs(out, o.sort!, q.strCmp);
-  return { docs: out.slice(skip, limit > 0 ? skip + limit : undefined), plan: p };
+  return { hits: skipLimit(sortedByKeys(coll!, matching(), o.sort!, o.allowDiskUse, cat.sortMemoryLimit), skip, limit), plan: p };
+}
+
+/** An iterable computed on first iteration. */
+function lazy<T>(make: () => T[]): Iterable<T> {
+  return {
+    *[Symbol.iterator]() {
+      yield* make();
+    },
+  };
+}
+
+function selectText(coll: Collection | undefined, q: Matcher, o: SelectOptions, deadline: Deadline): Selection {
+  const stats: PlanStats = { keysExamined: 0, docsExamined: 0 };
+  const p: Plan = { stage: 'TEXT', indexName: coll?.text?.name, sortCovered: false, stats, candidates: () => [] };
+  if (o.sort !== undefined && !isPlainObject(o.sort)) throw badValue('sort must be an object');
+  if (!coll?.text) return { hits: [], plan: p };
+  const run = new TextQueryRun(coll, coll.text, q, deadline);
+  const skip = Math.max(0, toCount(o.skip, 'skip'));
+  const limit = Math.abs(toCount(o.limit, 'limit'));
+  const keys = o.sort ? Object.keys(o.sort) : [];
+  const metaOnly = keys.length > 0 && keys.every((k) => isScoreMeta(o.sort![k]));
+  const track = <T>(it: Iterable<T>): Iterable<T> =>
+    lazy(() => {
+      const out = [...it];
+      stats.keysExamined = run.keys;
+      stats.docsExamined = run.examined;
+      return out;
+    });
+  let hits: Iterable<Hit>;
+  if (metaOnly && limit > 0) hits = track(lazy(() => run.topByScore(skip + limit).slice(skip)));
+  else if (keys.length) {
+    const all = (): TextHit[] => [...run.matches(true)];
+    hits = track(
+      skipLimit(
+        lazy(() => sortHits(all(), o.sort!, q.strCmp)),
+        skip,
+        limit,
+      ),
+    );
+  } else hits = streamWithStats(skipLimit(run.matches(!!o.scores), skip, limit), run, stats);
+  return { hits, plan: p, text: run };
+}
+
+function* streamWithStats(src: Iterable<TextHit>, run: TextQueryRun, stats: PlanStats): Generator<Hit> {
+  for (const h of src) {
+    stats.keysExamined = run.keys;
+    stats.docsExamined = run.examined;
+    yield h;
+  }
+  stats.keysExamined = run.keys;
+  stats.docsExamined = run.examined;
+}
+
+/** Hits in `sort` order (stable). */
+function sortHits(hits: Hit[], sort: Document, strCmp?: StringCompare): Hit[] {
+  const { fields, keyed, cmp } = sorter(sort, strCmp);
+  if (!fields.length) return hits;
+  const k = hits.map(keyed);
+  k.sort(cmp);
+  return k.map((x) => x.hit);
 }
 
 function filterOf(f: unknown): Document {
@@ -128,26 +306,55 @@ export function operationOptions(collation: unknown, letDoc: unknown): Operation
   return op;
 }
 
-export function find(cat: Catalog, db: string, coll: string, o: FindOptions): Document[] {
-  return findWithPlan(cat, db, coll, o).docs;
-}
-
-export function findWithPlan(cat: Catalog, db: string, coll: string, o: FindOptions): Selection {
+/** The query of a find, ready to run: its selection and how each batch is finished. */
+function prepareFind(cat: Catalog, db: string, coll: string, o: FindOptions, deadline: Deadline) {
   const c = cat.get(db, coll);
   const filter = filterOf(o.filter);
   const op = operationOptions(o.collation, o.let);
   const q = compileFilter(filter, { hasTextIndex: !!c?.text }, op);
-  const deadline = new Deadline(o.maxTimeMS);
   if (o.sort !== undefined && !isPlainObject(o.sort)) throw badValue('sort must be an object');
   if (!q.text) assertNoScoreWithoutText(o.sort, o.projection);
-  const sel = select(c, filter, q, o, deadline);
   const meta = splitMetaProjection(o.projection);
-  const selected = sel.docs;
-  if (meta.rest && isPlainObject(meta.rest) && Object.keys(meta.rest).length) {
-    sel.docs = projectDocs(sel.docs, meta.rest, q.filter, op);
+  const sel = select(cat, c, filter, q, { ...o, scores: meta.names.length > 0 }, deadline);
+  const rest = meta.rest && isPlainObject(meta.rest) && Object.keys(meta.rest).length ? meta.rest : null;
+  const finish = (hits: Hit[]): Document[] => {
+    let docs = hits.map((h) => h.doc);
+    if (rest) docs = projectDocs(docs, rest, q.filter, op);
+    if (meta.names.length && q.text)
+      docs = addScores(
+        docs,
+        hits.map((h) => h.score ?? 0),
+        meta.names,
+      );
+    return docs;
+  };
+  return { sel, finish };
+}
+
+export function findCursor(cat: Catalog, db: string, coll: string, o: FindOptions): DocCursor {
+  const deadline = new Deadline(o.maxTimeMS);
+  const { sel, finish } = prepareFind(cat, db, coll, o ?? {}, deadline);
+  deadline.pause();
+  return new StreamCursor(sel.hits[Symbol.iterator](), finish, deadline);
+}
+
+export function find(cat: Catalog, db: string, coll: string, o: FindOptions): Document[] {
+  return drain(findCursor(cat, db, coll, o));
+}
+
+/**
+ * The record ids matching a write (update, delete, findAndModify), all read before any is
+ * changed (a document moved by the write is never met twice); only the ids are kept.
+ */
+export function selectForWrite(cat: Catalog, c: Collection, filter: Document, q: Matcher, o: SelectOptions): number[] {
+  const deadline = new Deadline();
+  try {
+    const rids: number[] = [];
+    for (const h of select(cat, c, filter, q, o, deadline).hits) rids.push(h.rid);
+    return rids;
+  } catch (e) {
+    throw asCommandError(e);
   }
-  if (meta.names.length && sel.scores) sel.docs = addScores(sel.docs, selected, sel.scores, meta.names);
-  return sel;
 }
 
 function describePlan(p: Plan): Document {
@@ -181,35 +388,32 @@ function explainOf(ns: string, filter: Document, p: Plan, run: (() => number) | 
 
 /** explain for a find: plan plus execution counters. */
 export function explain(cat: Catalog, db: string, coll: string, o: FindOptions): Document {
-  const started = Date.now();
-  const sel: Selection | null = findWithPlan(cat, db, coll, o);
-  const out = explainOf(`${db}.${coll}`, filterOf(o.filter), sel.plan, null);
-  out.executionStats = {
-    executionSuccess: true,
-    nReturned: sel.docs.length,
-    executionTimeMillis: Date.now() - started,
-    totalKeysExamined: sel.plan.stats.keysExamined,
-    totalDocsExamined: sel.plan.stats.docsExamined,
-  };
-  return out;
+  const deadline = new Deadline(o.maxTimeMS);
+  const { sel } = prepareFind(cat, db, coll, o ?? {}, deadline);
+  return explainOf(`${db}.${coll}`, filterOf(o.filter), sel.plan, () => [...sel.hits].length);
 }
 
 /** explain of a find / count / distinct / aggregate command document. */
-export function explainCommand(cat: Catalog, db: string, cmd: Document, verbosity: string): Document {
+export function explainCommand(
+  cat: Catalog,
+  db: string,
+  cmd: Document,
+  verbosity: string,
+  runAggregate: (pipeline: Document[]) => number,
+): Document {
   const name = Object.keys(cmd)[0];
   const execute = verbosity !== 'queryPlanner';
   const coll = typeof cmd[name] === 'string' ? (cmd[name] as string) : null;
   const c = coll === null ? undefined : cat.get(db, coll);
   const ns = `${db}.${coll ?? '$cmd.aggregate'}`;
   let filter: Document = {};
-  let o: { sort?: Document; skip?: number; limit?: number; hint?: unknown } = {};
+  let o: SelectOptions = {};
   let run: (() => number) | null = null;
   switch (name) {
-    case 'find': {
+    case 'find':
       filter = filterOf(cmd.filter);
       o = { sort: cmd.sort, skip: cmd.skip, limit: cmd.limit, hint: cmd.hint };
       break;
-    }
     case 'count':
       filter = filterOf(cmd.query);
       o = { skip: cmd.skip, limit: cmd.limit, hint: cmd.hint };
@@ -224,40 +428,18 @@ export function explainCommand(cat: Catalog, db: string, cmd: Document, verbosit
         if (pl.length > 1 && isPlainObject(pl[1]?.$sort)) o.sort = pl[1].$sort as Document;
       }
       o.hint = cmd.hint;
-      if (execute) {
-        run = () =>
-          aggregate(cat, db, coll, pl, { hint: cmd.hint, maxTimeMS: cmd.maxTimeMS as number, collation: cmd.collation, let: cmd.let })
-            .length;
-      }
+      if (execute) run = () => runAggregate(pl);
       break;
     }
     default:
       throw badValue(`cannot explain '${name}'`);
   }
   const q = compileFilter(filter, { hasTextIndex: !!c?.text }, operationOptions(cmd.collation, cmd.let));
-  if (q.text) {
-    const sel = select(c, filter, q, o, new Deadline(cmd.maxTimeMS as number | undefined));
-    return explainOf(ns, filter, sel.plan, execute ? (run ?? (() => sel.docs.length)) : null);
-  }
-  const p = plan(c, filter, o.sort, o.hint, q.strCmp !== undefined);
-  if (execute && !run) {
-    run = () => {
-      const deadline = new Deadline(cmd.maxTimeMS as number | undefined);
-      const testAll = Object.keys(filter).length === 0;
-      let n = 0;
-      const skip = Math.max(0, toCount(o.skip, 'skip'));
-      const limit = Math.abs(toCount(o.limit, 'limit'));
-      for (const d of p.candidates()) {
-        deadline.tick();
-        if (testAll || q.test(d)) n++;
-      }
-      n = Math.max(0, n - skip);
-      return limit ? Math.min(n, limit) : n;
-    };
-  }
-  return explainOf(ns, filter, p, run);
+  const sel = select(cat, c, filter, q, o, new Deadline(cmd.maxTimeMS as number | undefined));
+  return explainOf(ns, filter, sel.plan, execute ? (run ?? (() => [...sel.hits].length)) : null);
 }
 
+/** count: documents matching `o.query` after skip, at most limit; counting stops at skip + limit. */
 export function count(cat: Catalog, db: string, coll: string, o: CountOptions): number {
   const op = operationOptions(o.collation, o.let);
   const c = cat.get(db, coll);
@@ -266,34 +448,13 @@ export function count(cat: Catalog, db: string, coll: string, o: CountOptions): 
   const skip = Math.max(0, toCount(o.skip, 'skip'));
   const limit = Math.abs(toCount(o.limit, 'limit'));
   if (Object.keys(filter).length === 0 && o.hint === undefined) {
-    const n = Math.max(0, c.docs.size - skip);
+    const n = Math.max(0, c.count - skip);
     return limit > 0 ? Math.min(n, limit) : n;
   }
   const q = compileFilter(filter, { hasTextIndex: !!c.text }, op);
-  const deadline = new Deadline(o.maxTimeMS);
-  const counted = countMatching(c, filter, q, o.hint, deadline); // count.ts: no result array
-  if (counted !== null) {
-    const n = Math.max(0, counted - skip);
-    return limit > 0 ? Math.min(n, limit) : n;
-  }
-  return select(c, filter, q, { skip, limit, hint: o.hint }, deadline).docs.length;
-}
-
-/** countDocuments' pipeline answered by countMatching (count.ts); null: not that shape. */
-function countByPipeline(c: Collection | undefined, pipeline: Document[], opts: AggregateOptions, op: OperationOptions): Document[] | null {
-  const shape = countPipelineShape(pipeline);
-  if (!shape) return null;
-  const skip = shape.skip === undefined ? 0 : shape.skip;
-  const limit = shape.limit === undefined ? 0 : shape.limit;
-  if (typeof skip !== 'number' || !Number.isInteger(skip) || skip < 0) return null;
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0 || (shape.limit !== undefined && limit === 0)) return null;
-  const filter = filterOf(shape.match);
-  const q = compileFilter(filter, { hasTextIndex: !!c?.text }, op);
-  const counted = countMatching(c, filter, q, opts.hint, new Deadline(opts.maxTimeMS));
-  if (counted === null) return null;
-  let n = Math.max(0, counted - skip);
-  if (limit > 0) n = Math.min(n, limit);
-  return n > 0 ? [{ _id: shape.id, [shape.field]: n }] : [];
+  const counted = countMatching(cat, c, filter, q, o.hint, new Deadline(o.maxTimeMS), limit > 0 ? skip + limit : 0);
+  const n = Math.max(0, counted - skip);
+  return limit > 0 ? Math.min(n, limit) : n;
 }
 
 function distinctValues(v: unknown, parts: string[], i: number, out: unknown[]): void {
@@ -314,6 +475,7 @@ function distinctValues(v: unknown, parts: string[], i: number, out: unknown[]):
   }
 }
 
+/** Distinct values of `key` among the matching documents (read one by one, values kept once). */
 export function distinct(
   cat: Catalog,
   db: string,
@@ -328,125 +490,26 @@ export function distinct(
   const filter = filterOf(query);
   const q = compileFilter(filter, { hasTextIndex: !!c?.text }, op);
   if (!c) return [];
-  const { docs } = select(c, filter, q, {}, new Deadline(opts.maxTimeMS));
   const parts = key.split('.');
-  const vals: unknown[] = [];
-  for (const d of docs) distinctValues(d, parts, 0, vals);
-  // values equal by value (or under the collation) appear once, as first seen
-  return groupByValue(vals, (v) => v, q.strCmp)
+  const seen = new Map<string, unknown>();
+  try {
+    for (const h of select(cat, c, filter, q, {}, new Deadline(opts.maxTimeMS)).hits) {
+      const vals: unknown[] = [];
+      distinctValues(h.doc, parts, 0, vals);
+      for (const v of vals) {
+        const k = keyId(encodeKey(v));
+        if (!seen.has(k)) seen.set(k, v);
+      }
+    }
+  } catch (e) {
+    throw asCommandError(e);
+  }
+  const values = [...seen.values()];
+  if (!q.strCmp) return values.sort((a, b) => compareValues(a, b));
+  // values equal under the collation appear once, as first seen
+  return groupByValue(values, (v) => v, q.strCmp)
     .map((g) => g.id)
     .sort((a, b) => compareValues(a, b, q.strCmp));
 }
 
-/**
- * Every stage is a one-field object naming a stage the engine knows (40323 / 40324 as in
- * MongoDB) and not one it refuses; `$out` and `$merge` only last (the engine runs them).
- */
-export function checkPipeline(pipeline: unknown): asserts pipeline is Document[] {
-  if (!Array.isArray(pipeline)) throw mongoError(14, "'pipeline' option must be specified as an array");
-  pipeline.forEach((st, i) => {
-    if (!isPlainObject(st) || Object.keys(st).length !== 1) {
-      throw mongoError(40323, 'A pipeline stage specification object must contain exactly one field.');
-    }
-    const name = Object.keys(st)[0];
-    if (REFUSED_STAGES[name]) throw badValue(REFUSED_STAGES[name]);
-    if (!isKnownStage(name)) throw mongoError(40324, `Unrecognized pipeline stage name: '${name}'`);
-    if ((name === '$out' || name === '$merge') && i !== pipeline.length - 1) {
-      throw mongoError(40601, `${name} can only be the final stage in the pipeline`);
-    }
-  });
-}
-
-const READ_ONLY_STAGES = new Set(['$match', '$sort', '$skip', '$limit', '$count', '$group', '$sortByCount']);
-
-const REFUSED_STAGES: Record<string, string> = {
-  $geoNear: '$geoNear: geospatial queries are not supported by this server',
-  $search: '$search is not supported by this server',
-  $searchMeta: '$searchMeta is not supported by this server',
-  $vectorSearch: '$vectorSearch is not supported by this server',
-  $changeStream: 'change streams are not supported by this server',
-  $collStats: '$collStats is not supported by this server; use the collStats command',
-  $indexStats: '$indexStats is not supported by this server',
-  $currentOp: '$currentOp is not supported by this server',
-  $listSessions: '$listSessions is not supported by this server',
-  $listLocalSessions: '$listLocalSessions is not supported by this server',
-  $planCacheStats: '$planCacheStats is not supported by this server',
-};
-
-export function aggregate(cat: Catalog, db: string, coll: string | null, pipeline: Document[], opts: AggregateOptions = {}): Document[] {
-  checkPipeline(pipeline);
-  const op = operationOptions(opts.collation, opts.let);
-  const c = coll === null ? undefined : cat.get(db, coll);
-  if (coll !== null) {
-    const counted = countByPipeline(c, pipeline, opts, op);
-    if (counted) return counted;
-  }
-  pipeline = cloneDeep(pipeline);
-  // $text: only in a $match that is the first stage (the filter checks the rest).
-  pipeline.forEach((st, i) => {
-    if (scanForRefused(st) && !(i === 0 && st.$match !== undefined)) {
-      throw badValue('$text is only allowed in a $match that is the first stage of a pipeline');
-    }
-  });
-  let scores: Map<Document, number> | undefined;
-  const deadline = new Deadline(opts.maxTimeMS);
-  let rest = pipeline;
-  let source: Document[] | Iterable<Document>;
-  if (coll === null) {
-    source = [];
-  } else if (rest.length && rest[0].$match !== undefined) {
-    const filter = filterOf(rest[0].$match);
-    const q = compileFilter(filter, { hasTextIndex: !!c?.text }, op);
-    rest = rest.slice(1);
-    const o: { sort?: Document; skip?: number; limit?: number; hint?: unknown } = { hint: opts.hint };
-    if (!q.text && rest.length && isPlainObject(rest[0].$sort)) {
-      o.sort = rest[0].$sort;
-      rest = rest.slice(1);
-      if (rest.length && rest[0].$skip !== undefined) {
-        o.skip = toCount(rest[0].$skip, '$skip');
-        rest = rest.slice(1);
-      }
-      if (rest.length && rest[0].$limit !== undefined) {
-        o.limit = toCount(rest[0].$limit, '$limit');
-        if (o.limit <= 0) throw badValue('the limit must be positive');
-        rest = rest.slice(1);
-      }
-    }
-    const sel = select(c, filter, q, o, deadline);
-    source = sel.docs;
-    scores = sel.scores;
-  } else {
-    source = c ? c.docs.values() : [];
-  }
-  rest = rewriteScoreMeta(rest, !!scores);
-  if (scores) {
-    // The score rides along as a hidden field of copies; see text-search.ts.
-    const s = scores;
-    source = (source as Document[]).map((d) => ({ ...d, [SCORE_FIELD]: s.get(d) }));
-  }
-  // mingo reshapes documents in place in several stages: unless the rest of the pipeline
-  // only filters, orders or groups, it works on copies so stored documents stay immutable.
-  const copy = rest.some((st) => !READ_ONLY_STAGES.has(Object.keys(st)[0]));
-  const resolver = (name: string) => {
-    const other = cat.get(db, name);
-    if (!other) return [];
-    const docs = [...other.docs.values()];
-    return copy ? docs.map(cloneDeep) : docs;
-  };
-  if (!rest.length) return scores ? hideScores(source as Document[]) : Array.isArray(source) ? source : [...source];
-  function* ticking(src: Iterable<Document>) {
-    for (const d of src) {
-      deadline.tick();
-      yield copy ? cloneDeep(d) : d;
-    }
-  }
-  const out = runAggregator(rest, ticking(source), resolver, op);
-  deadline.check();
-  return scores ? hideScores(out) : out;
-}
-
-/** Removes the hidden score field from aggregation output (top level; the docs are copies). */
-function hideScores(docs: Document[]): Document[] {
-  for (const d of docs) if (isPlainObject(d) && Object.hasOwn(d, SCORE_FIELD)) delete d[SCORE_FIELD];
-  return docs;
-}
+export { filterOf };

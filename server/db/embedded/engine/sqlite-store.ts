@@ -1,129 +1,197 @@
 /**
- * Write-through persistence in SQLite (better-sqlite3, WAL, synchronous=NORMAL). Each write
- * command commits its ops in one transaction; `durable` commits with synchronous=FULL.
+ * The SQLite database behind the engine (better-sqlite3; see STORAGE.md): opening it (WAL,
+ * synchronous=NORMAL, a bounded page cache, owner-only file modes), the catalog tables, a
+ * cache of prepared statements per table, and transaction control (one open transaction
+ * that a group of write commands shares, savepoints per command and statement).
  *
- * Documents are stored as BSON and read back with `promoteLongs: false` (an int64 stays a
- * Long; int32 and double become JS numbers, as the wire layer hands them in), Binary keeps
- * its subtype, RegExp flags round-trip as far as BSON regex options allow.
+ * `dataDir` null opens a private in-memory database (tests, `dataDir: null`).
  */
-import { deserializeStored } from './codec';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { BSON, type Document } from 'bson';
-import { sqlIdKey } from './bson-order';
-import { plainDbRefsInPlace } from './doc-utils';
-import type { StoreOp } from './write-txn';
 
-/** the `$ref` element name as it appears in BSON: only such documents can hold a DBRef */
-const REF_MARK = Buffer.from('$ref\0', 'latin1');
+/** The on-disk format this engine writes (meta.format). Format 1 (no meta table) is migrated. */
+export const STORAGE_FORMAT = 2;
 
-export interface LoadedCollection {
+export const DB_FILE = 'embedded.sqlite';
+
+/** SQLite's own page cache, outside the document cache (KiB; negative = KiB for cache_size). */
+const PAGE_CACHE_KIB = 32 * 1024;
+
+export interface CollectionRow {
+  id: number;
   ns: string;
-  options: Document;
-  indexes: Document[];
-  docs: Document[];
-  sizes: number[];
+  options: Buffer;
+  uuid: Buffer;
+  doc_count: number;
+  data_bytes: number;
 }
 
+export interface IndexRow {
+  id: number;
+  coll_id: number;
+  name: string;
+  spec: Buffer;
+  multikey: number;
+}
+
+type Statement = Database.Statement<unknown[], unknown>;
+
 export class SqliteStore {
-  private readonly db: Database.Database;
-  private readonly stmts;
-  private readonly commitTx: (ops: StoreOp[]) => void;
+  readonly db: Database.Database;
+  readonly file: string | null;
+  /** Documents read from their tables since the store opened (tests, stats). */
+  docsRead = 0;
+  private readonly statements = new Map<string, Statement>();
+  private readonly control;
 
-  constructor(dataDir: string) {
-    fs.mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(path.join(dataDir, 'embedded.sqlite'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS collections (ns TEXT PRIMARY KEY, options BLOB NOT NULL);
-      CREATE TABLE IF NOT EXISTS indexes (ns TEXT NOT NULL, name TEXT NOT NULL, spec BLOB NOT NULL, PRIMARY KEY (ns, name));
-      CREATE TABLE IF NOT EXISTS documents (ns TEXT NOT NULL, id_key TEXT NOT NULL, doc BLOB NOT NULL, PRIMARY KEY (ns, id_key));
-    `);
-    this.stmts = {
-      put: this.db.prepare(
-        'INSERT INTO documents (ns, id_key, doc) VALUES (?, ?, ?) ON CONFLICT (ns, id_key) DO UPDATE SET doc = excluded.doc',
-      ),
-      del: this.db.prepare('DELETE FROM documents WHERE ns = ? AND id_key = ?'),
-      createColl: this.db.prepare('INSERT OR REPLACE INTO collections (ns, options) VALUES (?, ?)'),
-      dropColl: this.db.prepare('DELETE FROM collections WHERE ns = ?'),
-      dropCollDocs: this.db.prepare('DELETE FROM documents WHERE ns = ?'),
-      dropCollIndexes: this.db.prepare('DELETE FROM indexes WHERE ns = ?'),
-      putIndex: this.db.prepare('INSERT OR REPLACE INTO indexes (ns, name, spec) VALUES (?, ?, ?)'),
-      dropIndex: this.db.prepare('DELETE FROM indexes WHERE ns = ? AND name = ?'),
-    };
-    const s = this.stmts;
-    this.commitTx = this.db.transaction((ops: StoreOp[]) => {
-      for (const op of ops) {
-        switch (op.kind) {
-          case 'put':
-            s.put.run(op.ns, sqlIdKey(op.idKey), op.bytes);
-            break;
-          case 'del':
-            s.del.run(op.ns, sqlIdKey(op.idKey));
-            break;
-          case 'createColl':
-            s.createColl.run(op.ns, BSON.serialize(op.options));
-            break;
-          case 'dropColl':
-            s.dropColl.run(op.ns);
-            s.dropCollDocs.run(op.ns);
-            s.dropCollIndexes.run(op.ns);
-            break;
-          case 'putIndex':
-            s.putIndex.run(op.ns, op.name, BSON.serialize(op.spec));
-            break;
-          case 'dropIndex':
-            s.dropIndex.run(op.ns, op.name);
-            break;
-        }
-      }
-    });
-  }
-
-  commit(ops: StoreOp[], durable: boolean): void {
-    if (ops.length === 0) return;
-    if (!durable) {
-      this.commitTx(ops);
-      return;
-    }
-    this.db.pragma('synchronous = FULL');
-    try {
-      this.commitTx(ops);
-    } finally {
+  constructor(dataDir: string | null) {
+    if (dataDir) {
+      fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      this.file = path.join(dataDir, DB_FILE);
+      // Created owner-only before SQLite opens it; SQLite gives the -wal and -shm files the
+      // same mode as the database file. An existing file is tightened too: it holds
+      // password hashes, e-mail addresses and sessions.
+      fs.closeSync(fs.openSync(this.file, 'a', 0o600));
+      fs.chmodSync(this.file, 0o600);
+      this.db = new Database(this.file);
+      this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
+      this.db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
+    } else {
+      this.file = null;
+      this.db = new Database(':memory:');
     }
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) ;
+      CREATE TABLE IF NOT EXISTS catalog_collections (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, ns TEXT NOT NULL UNIQUE, options BLOB NOT NULL, uuid BLOB NOT NULL,
+        doc_count INTEGER NOT NULL DEFAULT 0, data_bytes INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS catalog_indexes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, coll_id INTEGER NOT NULL, name TEXT NOT NULL, spec BLOB NOT NULL,
+        multikey INTEGER NOT NULL DEFAULT 0, UNIQUE (coll_id, name));
+    `);
+    const p = (sql: string) => this.db.prepare(sql);
+    this.control = {
+      begin: p('BEGIN'),
+      commit: p('COMMIT'),
+      rollback: p('ROLLBACK'),
+      savepoint: p('SAVEPOINT sp'),
+      release: p('RELEASE sp'),
+      rollbackTo: p('ROLLBACK TO sp'),
+    };
   }
 
-  /** Everything on disk, collection by collection, documents in write order. */
-  load(): LoadedCollection[] {
-    const byNs = new Map<string, LoadedCollection>();
-    const get = (ns: string) => {
-      let c = byNs.get(ns);
-      if (!c) {
-        c = { ns, options: {}, indexes: [], docs: [], sizes: [] };
-        byNs.set(ns, c);
+  get inMemory(): boolean {
+    return this.file === null;
+  }
+
+  /**
+   * A prepared statement, cached under `key` (by convention `<table>:<purpose>`); `sql` is
+   * only built on a miss. `mode` 'pluck' returns the first column, 'raw' rows as arrays.
+   */
+  stmt(key: string, sql: string | (() => string), mode?: 'pluck' | 'raw'): Statement {
+    let s = this.statements.get(key);
+    if (!s) {
+      s = this.db.prepare(typeof sql === 'string' ? sql : sql());
+      if (mode === 'pluck') s.pluck();
+      else if (mode === 'raw') s.raw();
+      this.statements.set(key, s);
+    }
+    return s;
+  }
+
+  /** Forgets the cached statements of a table (after it is dropped). */
+  forget(table: string): void {
+    const prefix = `${table}:`;
+    for (const k of this.statements.keys()) if (k.startsWith(prefix)) this.statements.delete(k);
+  }
+
+  getMeta(key: string): unknown {
+    const row = this.stmt('meta:get', 'SELECT value FROM meta WHERE key = ?').get(key) as { value: unknown } | undefined;
+    return row?.value;
+  }
+
+  setMeta(key: string, value: unknown): void {
+    this.stmt('meta:set', 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
+      key,
+      value,
+    );
+  }
+
+  deleteMeta(key: string): void {
+    this.stmt('meta:del', 'DELETE FROM meta WHERE key = ?').run(key);
+  }
+
+  tableExists(name: string): boolean {
+    return !!this.stmt('schema:table', "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(name);
+  }
+
+  collections(): CollectionRow[] {
+    return this.db.prepare('SELECT * FROM catalog_collections ORDER BY id').all() as CollectionRow[];
+  }
+
+  indexes(): IndexRow[] {
+    return this.db.prepare('SELECT * FROM catalog_indexes ORDER BY id').all() as IndexRow[];
+  }
+
+  // ---- transactions ------------------------------------------------------------------------
+
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
+  begin(): void {
+    if (!this.db.inTransaction) this.control.begin.run();
+  }
+
+  /**
+   * Commits the open transaction. `durable` (a write with `j: true`) also flushes the WAL to
+   * the disk before returning, as synchronous=FULL would: SQLite does not let that setting
+   * change inside a transaction, and a group's transaction is open before anyone knows
+   * whether one of its writes asks for it.
+   */
+  commit(durable: boolean): void {
+    if (!this.db.inTransaction) return;
+    this.control.commit.run();
+    if (durable && this.file) this.syncWal();
+  }
+
+  private walFd: number | null = null;
+
+  /** fsync of the WAL file (an fsync on any descriptor flushes the file's pages). */
+  private syncWal(): void {
+    if (this.walFd === null) {
+      const wal = `${this.file}-wal`;
+      if (!fs.existsSync(wal)) return; // nothing written through the WAL yet
+      this.walFd = fs.openSync(wal, 'r');
+      const dir = fs.openSync(path.dirname(wal), 'r');
+      try {
+        fs.fsyncSync(dir); // the WAL file's directory entry, once
+      } finally {
+        fs.closeSync(dir);
       }
-      return c;
-    };
-    for (const row of this.db.prepare('SELECT ns, options FROM collections').raw().iterate() as Iterable<[string, Buffer]>) {
-      get(row[0]).options = deserializeStored(row[1]);
     }
-    for (const row of this.db.prepare('SELECT ns, spec FROM indexes ORDER BY rowid').raw().iterate() as Iterable<[string, Buffer]>) {
-      get(row[0]).indexes.push(deserializeStored(row[1]));
-    }
-    // streamed row by row so start-up memory stays bounded by the documents themselves
-    let last: LoadedCollection | null = null;
-    for (const [ns, blob] of this.db.prepare('SELECT ns, doc FROM documents ORDER BY rowid').raw().iterate() as Iterable<
-      [string, Buffer]
-    >) {
-      if (last?.ns !== ns) last = get(ns);
-      const doc = deserializeStored(blob);
-      last.docs.push(blob.indexOf(REF_MARK) === -1 ? doc : (plainDbRefsInPlace(doc) as Document));
-      last.sizes.push(blob.length);
-    }
-    return [...byNs.values()];
+    fs.fsyncSync(this.walFd);
+  }
+
+  /** Rolls the open transaction back (no-op when SQLite already did). */
+  rollback(): void {
+    if (this.db.inTransaction) this.control.rollback.run();
+  }
+
+  savepoint(): void {
+    this.control.savepoint.run();
+  }
+
+  release(): void {
+    this.control.release.run();
+  }
+
+  /** Undoes everything since the newest savepoint and removes it. */
+  rollbackToSavepoint(): void {
+    this.control.rollbackTo.run();
+    this.control.release.run();
   }
 
   fileSize(): number {
@@ -137,10 +205,14 @@ export class SqliteStore {
 
   close(): void {
     try {
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      if (this.db.inTransaction) this.control.rollback.run();
+      if (!this.inMemory) this.db.pragma('wal_checkpoint(TRUNCATE)');
     } catch {
       /* closing anyway */
     }
+    this.statements.clear();
+    if (this.walFd !== null) fs.closeSync(this.walFd);
+    this.walFd = null;
     this.db.close();
   }
 }

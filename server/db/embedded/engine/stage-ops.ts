@@ -22,7 +22,7 @@ import { Lazy, type Iterator as LazyIterator } from 'mingo/lazy';
 import * as pipelineOps from 'mingo/operators/pipeline';
 import { compareValues, encodeValue, type StringCompare } from './bson-order';
 import { isPlainObject, setField } from './doc-utils';
-import { badValue, mongoError } from './errors';
+import { mongoError } from './errors';
 import { fieldValues, type KeyField } from './index-keys';
 import { sortFields } from './planner';
 import { stringCompareOf, visitPath } from './query-ops';
@@ -397,5 +397,3 @@ export const PIPELINE_STAGES: Record<string, StageOp> = {
   $out: lastStageOnly('$out'),
   $merge: lastStageOnly('$merge'),
 };
-
-export { badValue };

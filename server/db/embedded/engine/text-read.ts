@@ -1,112 +1,226 @@
 /**
- * Selecting documents for a filter holding `$text` (see text-search.ts): candidates and
- * scores from the text index, the rest of the filter tested by mingo, then sort (the score
- * included; top-k when a limit is small), skip and limit.
+ * Reading through a text index (text-store.ts): the documents matching a `$text` clause, the
+ * rest of the filter, and their scores.
+ *
+ * A document matches when it holds at least one positive term and no negated term (both
+ * from its stored term scores), every positive phrase and no negated phrase (its text), and
+ * the rest of the filter (mingo). Its score is the sum of its scores for the positive terms.
+ *
+ * - topByScore: `sort: {score: {$meta: 'textScore'}}` with a limit. A threshold algorithm
+ *   over score levels: each term's levels are read best first (the term whose next level
+ *   could add the most goes next); every new document gets its exact score; the search stops
+ *   once the k-th best exact score reaches the sum of the terms' next level bounds, which no
+ *   unread document can beat. A broad term costs about the documents of its best levels, not
+ *   its whole posting list.
+ * - matches: every match, streamed (terms' levels best first, each document once), for
+ *   counts (which stop at a cap), other sorts and pipelines.
  */
-import type { Document } from 'bson';
-import type { Collection } from './collection';
+import type { Collection, Rec } from './collection';
 import type { Deadline } from './errors';
-import { badValue } from './errors';
 import type { Matcher } from './mingo-context';
-import type { Plan, PlanStats } from './planner';
-import { isScoreMeta, SCORE_FIELD } from './text-search';
-import { isPlainObject } from './doc-utils';
+import type { ParsedSearch } from '../text';
+import { alive } from './planner';
+import { indexTerm, termHash, type Level, type SqlTextIndex } from './text-store';
 
-export interface TextSelection {
-  docs: Document[];
-  plan: Plan;
-  scores: Map<Document, number>;
+const LEVEL_CHUNK = 64;
+const FIRST_RIDS = 64;
+const MAX_RIDS = 2048;
+
+export interface TextHit extends Rec {
+  score: number;
 }
 
-type SortDocs = (docs: Document[], sort: Document) => void;
+/** A parsed `$text` clause against one collection's text index. */
+export class TextQueryRun {
+  readonly parsed: ParsedSearch;
+  private readonly terms: string[];
+  private readonly hashes: number[];
+  private readonly all: number[];
+  private readonly negated: boolean;
+  private readonly testRest: boolean;
+  /** documents must be read to decide a match (phrases, the rest of the filter) */
+  private readonly needDocs: boolean;
+  /** documents looked at (explain: docsExamined) and index entries read (keysExamined) */
+  examined = 0;
+  keys = 0;
 
-function toCount(v: unknown, what: string): number {
-  if (v === undefined || v === null) return 0;
-  const n = typeof v === 'number' ? v : Number((v as { valueOf(): unknown }).valueOf());
-  if (!Number.isFinite(n)) throw badValue(`${what} must be a number`);
-  return Math.trunc(n);
-}
+  constructor(
+    private readonly coll: Collection,
+    private readonly index: SqlTextIndex,
+    private readonly q: Matcher,
+    private readonly deadline: Deadline,
+  ) {
+    this.parsed = index.parse(q.text!);
+    this.terms = [...new Set(this.parsed.terms.map(indexTerm))];
+    this.hashes = this.terms.map(termHash);
+    const neg = [...new Set(this.parsed.negatedTerms.map(indexTerm))].map(termHash);
+    this.all = [...this.hashes, ...neg];
+    this.negated = neg.length > 0;
+    this.testRest = Object.keys(q.filter).length > 0;
+    if (this.testRest) q.compile();
+    this.needDocs = this.testRest || this.parsed.phrases.length > 0 || this.parsed.negatedPhrases.length > 0;
+  }
 
-interface Hit {
-  d: Document;
-  s: number;
-}
-
-/** The `need` best hits by score, best first (ties keep hit order), keeping `need` at a time. */
-function topByScore(hits: Hit[], need: number): Hit[] {
-  const best: Hit[] = [];
-  for (const h of hits) {
-    if (best.length === need && h.s <= best[need - 1]!.s) continue;
-    let lo = 0;
-    let hi = best.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (best[mid]!.s >= h.s) lo = mid + 1;
-      else hi = mid;
+  /**
+   * Exact scores of records for the query, read together (one query per batch): null for a
+   * record holding a negated term (or gone from the index).
+   */
+  private scoresOf(rids: number[]): Map<number, number | null> {
+    const stored = this.index.scoresOfMany(rids, this.all);
+    const out = new Map<number, number | null>();
+    for (const rid of rids) {
+      const s = stored.get(rid);
+      let score: number | null = null;
+      if (s) {
+        score = 0;
+        for (let i = 0; i < this.hashes.length; i++) score += s[i];
+        for (let i = this.hashes.length; i < s.length; i++) if (s[i] > 0) score = null;
+        if (score === 0) score = null;
+      }
+      out.set(rid, score);
     }
-    best.splice(lo, 0, h);
-    if (best.length > need) best.pop();
+    return out;
   }
-  return best;
-}
 
-/**
- * Orders hits by `sort` (`{$meta: 'textScore'}` keys: best score first) and applies skip and
- * limit. No sort: hit order, as MongoDB promises no particular order either.
- */
-function orderHits(hits: Hit[], sort: Document | undefined, skip: number, limit: number, sortDocs: SortDocs): Hit[] {
-  const keys = sort ? Object.keys(sort) : [];
-  const cut = (list: Hit[]) => (skip || limit ? list.slice(skip, limit > 0 ? skip + limit : undefined) : list);
-  if (!keys.length) return cut(hits);
-  const metaKeys = keys.filter((k) => isScoreMeta(sort![k]));
-  if (metaKeys.length === keys.length) {
-    if (limit > 0 && skip + limit <= 1000) return topByScore(hits, skip + limit).slice(skip);
-    return cut([...hits].sort((a, b) => b.s - a.s));
+  /** The record when its document passes phrases and the rest of the filter. */
+  private accept(rid: number): Rec | null {
+    const rec = this.coll.getRec(rid);
+    if (!rec) return null;
+    if (!this.index.analyzer.phrasesMatch(rec.doc, this.parsed)) return null;
+    if (this.testRest && !this.q.test(rec.doc)) return null;
+    return rec;
   }
-  // Other keys too: sort wrappers carrying the score as a plain field, then unwrap.
-  const spec: Document = {};
-  for (const k of keys) {
-    if (isScoreMeta(sort![k])) spec[SCORE_FIELD] = -1;
-    else spec[k] = sort![k];
-  }
-  const back = new Map<Document, Hit>();
-  const wrapped = hits.map((h) => {
-    const w: Document = { ...h.d, [SCORE_FIELD]: h.s };
-    back.set(w, h);
-    return w;
-  });
-  sortDocs(wrapped, spec);
-  return cut(wrapped.map((w) => back.get(w)!));
-}
 
-export function selectText(
-  coll: Collection | undefined,
-  q: Matcher,
-  o: { sort?: Document; skip?: number; limit?: number },
-  deadline: Deadline,
-  sortDocs: SortDocs,
-): TextSelection {
-  const stats: PlanStats = { keysExamined: 0, docsExamined: 0 };
-  const plan: Plan = { stage: 'TEXT', indexName: coll?.text?.name, sortCovered: false, stats, candidates: () => [] };
-  const index = coll?.text;
-  if (!coll || !index?.search) return { docs: [], plan, scores: new Map() };
-  if (o.sort !== undefined && !isPlainObject(o.sort)) throw badValue('sort must be an object');
-  const found = index.search(q.text!, (k) => coll.docs.get(k));
-  const testAll = Object.keys(q.filter).length === 0;
-  const hits: Hit[] = [];
-  for (const [idKey, s] of found) {
-    deadline.tick();
-    stats.keysExamined++;
-    const d = coll.docs.get(idKey);
-    if (!d) continue;
-    stats.docsExamined++;
-    if (testAll || q.test(d)) hits.push({ d, s });
+  /** A term's score levels, best first, read in chunks. */
+  private *levels(term: string): Generator<Level> {
+    let after: string | null = null;
+    for (;;) {
+      alive(this.coll, this.index);
+      const chunk = this.index.levels(term, after, LEVEL_CHUNK);
+      for (const l of chunk) yield l;
+      if (chunk.length < LEVEL_CHUNK) return;
+      after = chunk[chunk.length - 1].token;
+    }
   }
-  deadline.check();
-  const skip = Math.max(0, toCount(o.skip, 'skip'));
-  const limit = Math.abs(toCount(o.limit, 'limit'));
-  const out = orderHits(hits, o.sort, skip, limit, sortDocs);
-  const scores = new Map<Document, number>();
-  for (const h of out) scores.set(h.d, h.s);
-  return { docs: out.map((h) => h.d), plan, scores };
+
+  /** Record ids holding `token` that were not seen before, in growing chunks. */
+  private *fresh(token: string, seen: Set<number>): Generator<number[]> {
+    let after = 0;
+    let size = FIRST_RIDS;
+    for (;;) {
+      alive(this.coll, this.index);
+      const rids = this.index.ridsOf(token, after, size);
+      this.keys += rids.length;
+      const out: number[] = [];
+      for (const r of rids) {
+        if (seen.has(r)) continue;
+        seen.add(r);
+        out.push(r);
+      }
+      if (out.length) yield out;
+      if (rids.length < size) return;
+      after = rids[rids.length - 1];
+      size = Math.min(size * 4, MAX_RIDS);
+    }
+  }
+
+  /** Every match, each once, with its score (0 unless `needScores` or a term is negated). */
+  *matches(needScores: boolean): Generator<TextHit> {
+    const seen = new Set<number>();
+    for (const term of this.terms) {
+      for (const level of this.levels(term)) {
+        for (const rids of this.fresh(level.token, seen)) {
+          const scores = needScores || this.negated ? this.scoresOf(rids) : null;
+          for (const rid of rids) {
+            this.deadline.tick();
+            this.examined++;
+            const s = scores ? scores.get(rid) : 0;
+            if (s === null || s === undefined) continue;
+            const rec = this.accept(rid);
+            if (rec) yield { ...rec, score: s };
+          }
+        }
+      }
+    }
+  }
+
+  /** How many documents match (at most `cap` when cap > 0); reads documents only for phrases or the rest of the filter. */
+  count(cap: number): number {
+    const seen = new Set<number>();
+    let n = 0;
+    for (const term of this.terms) {
+      for (const level of this.levels(term)) {
+        for (const rids of this.fresh(level.token, seen)) {
+          const scores = this.negated ? this.scoresOf(rids) : null;
+          for (const rid of rids) {
+            this.deadline.tick();
+            if (scores && scores.get(rid) == null) continue;
+            if (this.needDocs) {
+              this.examined++;
+              if (!this.accept(rid)) continue;
+            }
+            if (++n === cap) return n;
+          }
+        }
+      }
+    }
+    return n;
+  }
+
+  /**
+   * The `need` best matches by score, best first. Per level read, the documents that could
+   * still enter the k best get their exact scores in one batch; without phrases or a rest
+   * of the filter, documents are read only for the final k.
+   */
+  topByScore(need: number): TextHit[] {
+    if (!this.terms.length || need <= 0) return [];
+    const cursors = this.terms.map((t) => ({ it: this.levels(t), next: null as Level | null }));
+    const advance = (c: (typeof cursors)[number]) => {
+      const r = c.it.next();
+      c.next = r.done ? null : r.value;
+    };
+    cursors.forEach(advance);
+    // ascending by score: best[0] is the weakest kept
+    const best: { rid: number; score: number; rec: Rec | null }[] = [];
+    const seen = new Set<number>();
+    const full = () => best.length >= need;
+    for (;;) {
+      let threshold = 0;
+      let pick: (typeof cursors)[number] | null = null;
+      for (const c of cursors) {
+        if (!c.next) continue;
+        threshold += c.next.bound;
+        if (!pick || c.next.bound > pick.next!.bound) pick = c;
+      }
+      // no unread document can score above `threshold`
+      if (!pick || (full() && best[0].score >= threshold)) break;
+      for (const rids of this.fresh(pick.next!.token, seen)) {
+        if (full() && best[0].score >= threshold) break;
+        const scores = this.scoresOf(rids);
+        for (const rid of rids) {
+          this.deadline.tick();
+          this.examined++;
+          const score = scores.get(rid);
+          if (score == null || (full() && score <= best[0].score)) continue;
+          let rec: Rec | null = null;
+          if (this.needDocs) {
+            rec = this.accept(rid);
+            if (!rec) continue;
+          }
+          let i = 0;
+          while (i < best.length && best[i].score < score) i++;
+          best.splice(i, 0, { rid, score, rec });
+          if (best.length > need) best.shift();
+        }
+      }
+      advance(pick);
+    }
+    this.deadline.check();
+    const out: TextHit[] = [];
+    for (let i = best.length - 1; i >= 0; i--) {
+      const rec = best[i].rec ?? this.coll.getRec(best[i].rid);
+      if (rec) out.push({ ...rec, score: best[i].score });
+    }
+    return out;
+  }
 }

@@ -1,58 +1,18 @@
 /**
- * `$text` in the engine: the text index behind the PluggableIndex slot, where a `$text`
- * clause may stand in a filter, and `{$meta: 'textScore'}` in find projections and sorts and
- * in aggregation stages.
+ * `$text` in the engine: where a `$text` clause may stand in a filter, and
+ * `{$meta: 'textScore'}` in find projections and sorts and in aggregation stages. The index
+ * itself is text-store.ts; reading through it, text-read.ts.
  *
  * How a `$text` query runs: the clause is taken out of the filter (top level, or a branch of
- * a top-level `$and`); the text index answers it with candidate id keys and scores; the rest
- * of the filter is then tested by mingo on those candidates only (text-read.ts). Scores travel
- * beside the documents (a Map keyed by the stored document object), never inside them, except
- * in an aggregation, where the candidates are copies carrying a hidden `__textScore` field
- * that `{$meta: 'textScore'}` is rewritten to, and which is removed from the output.
+ * a top-level `$and`); the text index answers it with candidates and scores; the rest of the
+ * filter is tested by mingo on those candidates only. Scores travel beside the documents
+ * (by record id), never inside them, except in an aggregation, where the candidates are
+ * copies carrying a hidden `__textScore` field that `{$meta: 'textScore'}` is rewritten to,
+ * and which is removed from the output.
  */
 import type { Document } from 'bson';
-import type { IndexSpec } from '../engine-api';
-import { TextIndex, textIndexOptionsFromSpec, type TextQuery } from '../text';
 import { isPlainObject } from './doc-utils';
 import { badValue } from './errors';
-import type { PluggableIndex } from './indexes';
-
-/** The stored text index of a collection: a TextIndex keyed by canonical `_id` keys. */
-export class TextSearchIndex implements PluggableIndex {
-  readonly kind = 'text' as const;
-  readonly name: string;
-  private readonly index: TextIndex;
-
-  constructor(readonly spec: IndexSpec) {
-    this.name = spec.name;
-    this.index = new TextIndex(textIndexOptionsFromSpec(spec));
-  }
-
-  /** Throws (17261 / 17262) for a document the index cannot hold; called before any change. */
-  validate(doc: Document): void {
-    this.index.validateDocument(doc);
-  }
-
-  insert(idKey: string, doc: Document): void {
-    this.index.add(idKey, doc);
-  }
-
-  remove(idKey: string): void {
-    this.index.remove(idKey);
-  }
-
-  clear(): void {
-    this.index.clear();
-  }
-
-  search(text: Document, getDoc?: (idKey: string) => Document | undefined): Map<string, number> {
-    return this.index.search(text as unknown as TextQuery, (k) => getDoc?.(k));
-  }
-
-  stats() {
-    return this.index.stats();
-  }
-}
 
 /** The hidden field carrying the score through an aggregation pipeline. */
 export const SCORE_FIELD = '__textScore';
@@ -151,11 +111,10 @@ export function assertNoScoreWithoutText(sort: Document | undefined, projection:
 }
 
 /** Adds the score under each requested name to (shallow copies of) projected documents. */
-export function addScores(projected: Document[], sources: Document[], scores: Map<Document, number>, names: string[]): Document[] {
+export function addScores(projected: Document[], scores: number[], names: string[]): Document[] {
   return projected.map((p, i) => {
     const out: Document = { ...p };
-    const s = scores.get(sources[i]) ?? 0;
-    for (const n of names) out[n] = s;
+    for (const n of names) out[n] = scores[i] ?? 0;
     return out;
   });
 }

@@ -1,18 +1,24 @@
 /** insert, update, delete and findAndModify: one Catalog.write transaction per command. */
+import Database from 'better-sqlite3';
 import type { Document } from 'bson';
 import type { DeleteStatement, FindAndModifyArgs, FindAndModifyResult, UpdateStatement, WriteError, WriteOptions } from '../engine-api';
-import { idKeyOf, sameStoredValue } from './bson-order';
+import { sameStoredValue } from './bson-order';
 import { serializeDoc, type Catalog } from './catalog';
-import type { Collection } from './collection';
+import type { Collection, Rec } from './collection';
 import { isPlainObject, normalizeFilter, prepareNewDoc } from './doc-utils';
-import { Deadline, MongoCommandError, asCommandError, badValue, failedToParse } from './errors';
+import { MongoCommandError, asCommandError, badValue, failedToParse } from './errors';
 import { compileFilter } from './mingo-context';
 import { projectDocs } from './projection';
-import { operationOptions, select } from './read-ops';
+import { operationOptions, selectForWrite } from './read-ops';
 import { buildUpsertDoc, computeUpdated, prepareUpdate } from './updates';
 import type { WriteTxn } from './write-txn';
 
+/**
+ * A statement's failure as a write error. Anything that is not a command error (a storage
+ * failure) aborts the whole command instead: it is rethrown.
+ */
 export function toWriteError(index: number, e: unknown): WriteError {
+  if (e instanceof Database.SqliteError) throw e;
   if (e instanceof MongoCommandError) {
     const we: WriteError = { index, code: e.code, errmsg: e.message, codeName: e.codeName };
     if (e.extra.keyPattern) we.keyPattern = e.extra.keyPattern;
@@ -58,16 +64,10 @@ function insertUpsert(cat: Catalog, db: string, coll: string, doc: Document, txn
 }
 
 /** Applies an update to one stored document; returns the new version, or null if unchanged. */
-function updateOne(
-  c: Collection,
-  old: Document,
-  prepared: ReturnType<typeof prepareUpdate>,
-  filter: Document,
-  txn: WriteTxn,
-): Document | null {
-  const next = computeUpdated(old, prepared, filter);
-  if (sameStoredValue(old, next)) return null;
-  c.replace(idKeyOf(old._id), old, next, serializeDoc(next), txn);
+function updateOne(c: Collection, old: Rec, prepared: ReturnType<typeof prepareUpdate>, filter: Document, txn: WriteTxn): Document | null {
+  const next = computeUpdated(old.doc, prepared, filter);
+  if (sameStoredValue(old.doc, next)) return null;
+  c.replace(old.rid, old.doc, next, serializeDoc(next), txn);
   return next;
 }
 
@@ -92,10 +92,12 @@ export function update(cat: Catalog, db: string, coll: string, updates: UpdateSt
         }
         const c = cat.get(db, coll);
         const q = compileFilter(filter, { hasTextIndex: !!c?.text }, op);
-        const matched = c ? select(c, filter, q, { limit: st.multi ? 0 : 1, hint: st.hint }, new Deadline()).docs : [];
+        const matched = c ? selectForWrite(cat, c, filter, q, { limit: st.multi ? 0 : 1, hint: st.hint }) : [];
         let sn = 0;
         let sm = 0;
-        for (const old of matched) {
+        for (const rid of matched) {
+          const old = c!.getRec(rid);
+          if (!old) continue;
           sn++;
           if (updateOne(c!, old, prepared, filter, txn)) sm++;
         }
@@ -106,6 +108,7 @@ export function update(cat: Catalog, db: string, coll: string, updates: UpdateSt
         }
         n += sn;
         nModified += sm;
+        txn.release(mark);
       } catch (e) {
         txn.rollbackTo(mark);
         writeErrors.push(toWriteError(i, e));
@@ -132,11 +135,17 @@ export function remove(cat: Catalog, db: string, coll: string, deletes: DeleteSt
         const filter = filterOf(st.q);
         const c = cat.get(db, coll);
         const q = compileFilter(filter, { hasTextIndex: !!c?.text }, operationOptions(st.collation, opts.let));
-        if (!c) continue;
-        const matched = select(c, filter, q, { limit, hint: st.hint }, new Deadline()).docs;
-        let sn = 0;
-        for (const d of matched) if (c.delete(idKeyOf(d._id), txn)) sn++;
-        n += sn;
+        if (!c) {
+          txn.release(mark);
+          continue;
+        }
+        for (const rid of selectForWrite(cat, c, filter, q, { limit, hint: st.hint })) {
+          const doc = c.getDoc(rid);
+          if (!doc) continue;
+          c.delete(rid, doc, txn);
+          n++;
+        }
+        txn.release(mark);
       } catch (e) {
         txn.rollbackTo(mark);
         writeErrors.push(toWriteError(i, e));
@@ -172,15 +181,16 @@ function findAndModifyUnguarded(cat: Catalog, db: string, coll: string, a: FindA
   return cat.write(a.durable, (txn) => {
     const c = cat.get(db, coll);
     const q = compileFilter(filter, { hasTextIndex: !!c?.text }, op);
-    const [doc] = c ? select(c, filter, q, { sort: a.sort ?? undefined, limit: 1, hint: a.hint }, new Deadline()).docs : [];
+    const [rid] = c ? selectForWrite(cat, c, filter, q, { sort: a.sort ?? undefined, limit: 1, hint: a.hint }) : [];
+    const rec = rid === undefined ? undefined : c!.getRec(rid);
     if (a.remove) {
-      if (!doc) return { lastErrorObject: { n: 0 }, value: null };
-      c!.delete(idKeyOf(doc._id), txn);
-      return { lastErrorObject: { n: 1 }, value: projectOne(doc, a.fields) };
+      if (!rec) return { lastErrorObject: { n: 0 }, value: null };
+      c!.delete(rec.rid, rec.doc, txn);
+      return { lastErrorObject: { n: 1 }, value: projectOne(rec.doc, a.fields) };
     }
-    if (doc) {
-      const next = updateOne(c!, doc, prepared!, filter, txn) ?? doc;
-      return { lastErrorObject: { n: 1, updatedExisting: true }, value: projectOne(a.new ? next : doc, a.fields) };
+    if (rec) {
+      const next = updateOne(c!, rec, prepared!, filter, txn) ?? rec.doc;
+      return { lastErrorObject: { n: 1, updatedExisting: true }, value: projectOne(a.new ? next : rec.doc, a.fields) };
     }
     if (a.upsert) {
       const { doc: inserted, id } = insertUpsert(cat, db, coll, buildUpsertDoc(filter, prepared!), txn);

@@ -194,6 +194,7 @@ function findArgs(cmd: Document, ctx: CommandContext) {
       hint: cmd.hint as Document | string | undefined,
       maxTimeMS: optionalNumber(cmd, 'maxTimeMS'),
       ...operationSpec(cmd),
+      allowDiskUse: typeof cmd.allowDiskUse === 'boolean' ? cmd.allowDiskUse : undefined,
     },
     batchSize,
     singleBatch,
@@ -203,8 +204,8 @@ function findArgs(cmd: Document, ctx: CommandContext) {
 const find: CommandHandler = (cmd, db, ctx) => {
   const coll = collectionName(cmd, 'find');
   const { options, batchSize, singleBatch } = findArgs(cmd, ctx);
-  const docs = ctx.engine.find(db, coll, options);
-  return ctx.cursors.firstBatch(`${db}.${coll}`, docs, batchSize, singleBatch, cmd.noCursorTimeout === true);
+  const cursor = ctx.engine.findCursor(db, coll, options);
+  return ctx.cursors.firstBatch(`${db}.${coll}`, cursor, batchSize, singleBatch, cmd.noCursorTimeout === true);
 };
 
 const getMore: CommandHandler = (cmd, db, ctx) => {
@@ -247,12 +248,13 @@ const aggregate: CommandHandler = (cmd, db, ctx) => {
   const pipeline = requiredArray(cmd, 'pipeline');
   if (cmd.explain === true) return explainOf(cmd, 'aggregate', db, 'queryPlanner', ctx);
   ctx.server.opcounters.command++;
-  const docs = ctx.engine.aggregate(db, coll, pipeline, {
+  const cursor = ctx.engine.aggregateCursor(db, coll, pipeline, {
     maxTimeMS: optionalNumber(cmd, 'maxTimeMS'),
     hint: cmd.hint,
+    allowDiskUse: typeof cmd.allowDiskUse === 'boolean' ? cmd.allowDiskUse : undefined,
     ...operationSpec(cmd),
   });
-  return ctx.cursors.firstBatch(coll === null ? `${db}.$cmd.aggregate` : `${db}.${coll}`, docs, cursorBatchSize(cmd));
+  return ctx.cursors.firstBatch(coll === null ? `${db}.$cmd.aggregate` : `${db}.${coll}`, cursor, cursorBatchSize(cmd));
 };
 
 const EXPLAINABLE = new Set(['find', 'aggregate', 'count', 'distinct']);

@@ -2,10 +2,10 @@
 import { parseSearchWith, tokenize as tokenizeWith, type ParsedSearch } from '../../../text-analysis';
 import { queryLanguage } from './language';
 
-export { TextIndex, termScore, type TextQuery, type TextIndexStats } from './text-index';
-export { textIndexOptionsFromSpec, validateTextIndexOptions, WILDCARD, type TextIndexOptions } from './options';
-export { normalizeText, ENGLISH_STOP_WORDS, type ParsedSearch } from '../../../text-analysis';
-export { SUPPORTED_LANGUAGES } from './language';
+export { TextIndex, type TextIndexStats } from './text-index';
+export { TextAnalyzer, type TextQuery } from './analyzer';
+export { textIndexOptionsFromSpec, type TextIndexOptions } from './options';
+export { normalizeText, type ParsedSearch } from '../../../text-analysis';
 
 /** Parse a `$search` string; `language` defaults to english (unsupported: BadValue, code 2). */
 export function parseSearch(search: string, language?: string): ParsedSearch {

@@ -6,6 +6,7 @@
 import { ObjectId, type Document } from 'bson';
 import { aggregate, find, Query, update as applyUpdate } from 'mingo';
 import { MongoCommandError, type Engine, type IndexSpec } from '../../../../server/db/embedded/engine-api';
+import { ArrayCursor } from '../../../../server/db/embedded/engine/doc-cursor';
 
 interface Coll {
   docs: Document[];
@@ -89,6 +90,12 @@ export function createStubEngine(): Engine & { closed: boolean } {
         n++;
       }
       return { n, writeErrors };
+    },
+    findCursor(db, name, o) {
+      return new ArrayCursor(this.find(db, name, o));
+    },
+    aggregateCursor(db, name, pipeline) {
+      return new ArrayCursor(this.aggregate(db, name, pipeline));
     },
     find(db, name, o) {
       const c = coll(db, name);
