@@ -1,7 +1,12 @@
 import { Schema, type InferSchemaType, type HydratedDocument } from 'mongoose';
 
 /**
- * A private conversation between a member and one or more moderators (or two members).
+ * A private conversation between members, or between a member and the support team.
+ *
+ * A support conversation (`support: true`, docs/support-team.md) is the shared inbox: its
+ * `participantIds` hold the member side only, and every moderator and administrator may read
+ * and answer it by role. It has an assignee, a status, and internal notes (messages with
+ * `internal: true`) that only staff ever see.
  *
  * Per-participant state lives in two maps keyed by user id (`unread.<userId>`,
  * `lastReadAt.<userId>`), so a new message is one `$inc` per recipient path and marking
@@ -45,12 +50,35 @@ export const conversationSchema = new Schema(
     unread: { type: Map, of: Number, default: {} },
     lastReadAt: { type: Map, of: Date, default: {} },
     accessGrants: { type: [grantSchema], default: [] },
+
+    // The shared support inbox (support conversations only).
+    support: { type: Boolean, default: false },
+    /** 'open' until a moderator closes it; "Request the certification ID" reuses the open one. */
+    status: { type: String, enum: ['open', 'closed'], default: 'open' },
+    assigneeId: { type: Schema.Types.ObjectId, default: null },
+    assigneeName: { type: String, default: null },
+    /** The member wrote last (internal notes do not count): support owes an answer. */
+    awaitingSupport: { type: Boolean, default: false },
+    /**
+     * `<threadId>:<memberId>` while an open support conversation is linked to a thread, unset
+     * otherwise: the unique sparse index allows one open support conversation per thread and
+     * member, so two clicks of "Request the certification ID" cannot create two.
+     */
+    openThreadKey: { type: String, default: undefined },
+    /** Participants' usernames and display names, for the inbox search (text index). */
+    participantNames: { type: [String], default: [] },
   },
   { collection: 'conversations', versionKey: false, minimize: false },
 );
 
-conversationSchema.index({ participantIds: 1, lastMessageAt: -1 });
+// Inboxes are keyset-paged newest first: (lastMessageAt, _id) is the cursor.
+conversationSchema.index({ participantIds: 1, lastMessageAt: -1, _id: -1 });
 conversationSchema.index({ threadId: 1 }, { sparse: true });
+conversationSchema.index({ support: 1, lastMessageAt: -1, _id: -1 });
+conversationSchema.index({ support: 1, assigneeId: 1, lastMessageAt: -1, _id: -1 });
+conversationSchema.index({ support: 1, awaitingSupport: 1, lastMessageAt: -1, _id: -1 });
+conversationSchema.index({ openThreadKey: 1 }, { unique: true, sparse: true });
+conversationSchema.index({ subject: 'text', participantNames: 'text' }, { name: 'conversation_search', default_language: 'none' });
 
 export type ConversationAttrs = InferSchemaType<typeof conversationSchema>;
 export type ConversationDoc = HydratedDocument<ConversationAttrs>;

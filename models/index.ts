@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import { auditEntrySchema } from './audit-entry';
 import { blockSchema } from './block';
 import { conversationSchema } from './conversation';
+import { flagSchema, type FlagDoc } from './flag';
 import { loginAttemptSchema } from './login-attempt';
 import { messageSchema } from './message';
 import { ACCOUNT_TOKEN_MODEL, accountTokenSchema, type AccountTokenDoc } from './account-token';
@@ -15,9 +16,11 @@ import {
   type NotificationSettingsDoc,
 } from './notification';
 import { OUTBOUND_MAIL_MODEL, outboundMailSchema, type OutboundMailDoc } from './outbound-mail';
+import { moderationItemSchema, type ModerationItemDoc } from './moderation-item';
 import { productSchema, type ProductDoc } from './product';
 import { replySchema, type ReplyDoc } from './reply';
 import { revisionSchema, type RevisionDoc } from './revision';
+import { settingSchema, type SettingDoc } from './setting';
 import { threadSchema, type ThreadDoc } from './thread';
 import { userSchema } from './user';
 import { watchSchema, type WatchDoc } from './watch';
@@ -33,8 +36,10 @@ export function createModels(db: Connection) {
     AuditEntry: db.model('AuditEntry', auditEntrySchema),
     Block: db.model('Block', blockSchema),
     Conversation: db.model('Conversation', conversationSchema),
+    Flag: db.model<FlagDoc>('Flag', flagSchema),
     LoginAttempt: db.model('LoginAttempt', loginAttemptSchema),
     Message: db.model('Message', messageSchema),
+    ModerationItem: db.model<ModerationItemDoc>('ModerationItem', moderationItemSchema),
     Notification: db.model<NotificationDoc>('Notification', notificationSchema),
     NotificationSettings: db.model<NotificationSettingsDoc>('NotificationSettings', notificationSettingsSchema),
     DigestEntry: db.model<DigestEntryDoc>('DigestEntry', digestEntrySchema),
@@ -46,6 +51,7 @@ export function createModels(db: Connection) {
     Product: db.model<ProductDoc>('Product', productSchema),
     Reply: db.model<ReplyDoc>('Reply', replySchema),
     Revision: db.model<RevisionDoc>('Revision', revisionSchema),
+    Setting: db.model<SettingDoc>('Setting', settingSchema),
     Thread: db.model<ThreadDoc>('Thread', threadSchema),
     User: db.model('User', userSchema),
     Vote: db.model<VoteDoc>('Vote', voteSchema),

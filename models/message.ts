@@ -1,4 +1,5 @@
 import { Schema, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { visibilityFields } from './thread';
 
 export const SECURE_FIELD_KINDS = ['certification_id', 'access_code', 'other'] as const;
 export type SecureFieldKind = (typeof SECURE_FIELD_KINDS)[number];
@@ -36,6 +37,11 @@ export const messageSchema = new Schema(
     conversationId: { type: Schema.Types.ObjectId, required: true },
     authorId: { type: Schema.Types.ObjectId, required: true },
     authorUsername: { type: String, required: true },
+    /** Display name and role at the time of writing (support conversations show "Support · name"). */
+    authorName: { type: String, default: '' },
+    authorRole: { type: String, default: 'member' },
+    /** A staff-only note in a support conversation: never shown to, counted for or sent to the member. */
+    internal: { type: Boolean, default: false },
     body: { type: String, default: '' },
     html: { type: String, default: '' },
     rendererVersion: { type: Number, default: 1 },
@@ -44,6 +50,8 @@ export const messageSchema = new Schema(
     requests: { type: [fieldRequestSchema], default: [] },
     /** Earliest expiresAt among fields not yet purged; unset when nothing is due. */
     secretsPurgeAt: { type: Date, default: undefined },
+    /** Hidden or deleted by moderation after a flag (models/thread.ts VISIBILITIES). */
+    ...visibilityFields,
   },
   { collection: 'messages', versionKey: false },
 );

@@ -47,6 +47,8 @@ export const NOTIFICATION_KIND_TABLE = {
   thread_unlocked: { label: 'Your question was reopened', email: 'digest', noun: ['reopening', 'reopenings'], alone: true },
   follow_up: { label: 'An asker followed up after your answer', email: 'immediately', noun: ['follow-up', 'follow-ups'], staffOnly: true },
   reply_held: { label: 'A reply you sent by e-mail was held', email: 'off', noun: ['held reply', 'held replies'] },
+  // Told to each member whose flag a moderator handled (server/moderation/actions.ts), from public facts only.
+  flag_handled: { label: 'What happened to a post you flagged', email: 'digest', noun: ['handled flag', 'handled flags'] },
 } as const satisfies Record<string, NotificationKindSpec>;
 
 export type NotificationKind = keyof typeof NOTIFICATION_KIND_TABLE;

@@ -1,5 +1,5 @@
 import { Schema, type Types } from 'mongoose';
-import { POSTER_ROLES } from './thread';
+import { POSTER_ROLES, visibilityFields, type Visibility, type VisibilityReason } from './thread';
 
 /**
  * A reply in a thread. `system` replies are notes written by the forum itself (e.g. "closed
@@ -25,6 +25,8 @@ export const replySchema = new Schema(
     notHelpfulCount: { type: Number, default: 0 },
     satisfactionSum: { type: Number, default: 0 },
     satisfactionCount: { type: Number, default: 0 },
+
+    ...visibilityFields,
 
     createdAt: { type: Date, required: true },
     editedAt: { type: Date, default: null },
@@ -52,6 +54,10 @@ export interface ReplyDoc {
   notHelpfulCount: number;
   satisfactionSum: number;
   satisfactionCount: number;
+  visibility?: Visibility | null;
+  visibilityReason?: VisibilityReason | null;
+  visibilityChangedAt?: Date | null;
+  visibilityChangedBy?: Types.ObjectId | null;
   createdAt: Date;
   editedAt: Date | null;
 }

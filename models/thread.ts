@@ -2,9 +2,29 @@ import { Schema, type Types } from 'mongoose';
 
 export const THREAD_STATUSES = ['open', 'awaiting_asker', 'answered', 'locked'] as const;
 export type ThreadStatus = (typeof THREAD_STATUSES)[number];
-export const LOCK_REASONS = ['no_response', 'moderator'] as const;
+export const LOCK_REASONS = ['no_response', 'moderator', 'duplicate'] as const;
 export type LockReason = (typeof LOCK_REASONS)[number];
 export const POSTER_ROLES = ['member', 'moderator', 'admin'] as const;
+
+/**
+ * Who may see a post besides staff (docs/moderation.md). null (or missing): everyone.
+ * `held`: a new account's post with links, waiting for review (its author sees it);
+ * `hidden`: hidden pending review by flags, or hidden by a moderator (its author sees it);
+ * `deleted`: soft-deleted by a moderator, restorable (staff only).
+ */
+export const VISIBILITIES = ['held', 'hidden', 'deleted'] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
+/** Why a post is not visible: a new account's links, members' flags, a moderator's decision. */
+export const VISIBILITY_REASONS = ['new_account_links', 'flags', 'moderator'] as const;
+export type VisibilityReason = (typeof VISIBILITY_REASONS)[number];
+
+/** The moderation fields threads and replies share. */
+export const visibilityFields = {
+  visibility: { type: String, enum: [...VISIBILITIES, null], default: null },
+  visibilityReason: { type: String, enum: [...VISIBILITY_REASONS, null], default: null },
+  visibilityChangedAt: { type: Date, default: null },
+  visibilityChangedBy: { type: Schema.Types.ObjectId, ref: 'User', default: null },
+} as const;
 
 /**
  * A question thread. The question itself lives on the thread (not as reply #0), so the
@@ -51,6 +71,8 @@ export const threadSchema = new Schema(
     // and are $unset otherwise, so the sparse indexes below hold only the threads a sweep or
     // the moderator queue may need: lockDueAt/reminderDueAt only on awaiting_asker threads.
     awaitingSince: { type: Date },
+    /** Start of the current wait for support (question or asker response); firstResponseDueAt counts from it. */
+    openSince: { type: Date },
     lockDueAt: { type: Date },
     reminderDueAt: { type: Date },
     reminderSentAt: { type: Date },
@@ -68,7 +90,7 @@ export const threadSchema = new Schema(
      */
     searchText: { type: String, default: '', select: false },
 
-    /** Set once support writes privately about this thread: a public, content-free notice. */
+    /** Set once support writes privately about this thread: a content-free notice shown to the asker only. */
     privateMessageNoticeAt: { type: Date, default: null },
 
     /** People who pressed "I have the same question" (server/notifications/watching.ts), by $inc. */
@@ -78,6 +100,12 @@ export const threadSchema = new Schema(
      * the moderator queue until support replies. Exists only while it applies (sparse index).
      */
     followUpAt: { type: Date },
+    ...visibilityFields,
+    /** The support moderator who owns this question (support queue filters "mine", "unassigned"). */
+    assigneeId: { type: Schema.Types.ObjectId, ref: 'User', default: null },
+    assigneeName: { type: String, default: null },
+    /** Closed as a duplicate of this thread (lockReason 'duplicate'). */
+    duplicateOf: { type: Schema.Types.ObjectId, ref: 'Thread', default: null },
 
     editedAt: { type: Date, default: null },
     createdAt: { type: Date, required: true },
@@ -100,6 +128,9 @@ threadSchema.index({ reminderDueAt: 1 }, { sparse: true });
 threadSchema.index({ status: 1, firstResponseDueAt: 1, _id: 1 });
 // The queue's follow-ups: only threads with a follow-up waiting carry the field.
 threadSchema.index({ followUpAt: 1 }, { sparse: true });
+// The support queue filtered by assignee ("mine", "unassigned": assigneeId null).
+threadSchema.index({ assigneeId: 1, status: 1, firstResponseDueAt: 1, _id: 1 });
+threadSchema.index({ assigneeId: 1, status: 1, lockDueAt: 1, _id: 1 });
 // Search (server/search/): a title word counts five times a body word, ten times a reply word.
 threadSchema.index(
   { title: 'text', bodySource: 'text', searchText: 'text' },
@@ -131,6 +162,7 @@ export interface ThreadDoc {
   lastPosterName: string;
   lastPosterIsAsker: boolean;
   awaitingSince?: Date;
+  openSince?: Date;
   lockDueAt?: Date;
   reminderDueAt?: Date;
   reminderSentAt?: Date;
@@ -142,6 +174,13 @@ export interface ThreadDoc {
   privateMessageNoticeAt: Date | null;
   sameQuestionCount?: number;
   followUpAt?: Date;
+  visibility?: Visibility | null;
+  visibilityReason?: VisibilityReason | null;
+  visibilityChangedAt?: Date | null;
+  visibilityChangedBy?: Types.ObjectId | null;
+  assigneeId?: Types.ObjectId | null;
+  assigneeName?: string | null;
+  duplicateOf?: Types.ObjectId | null;
   searchText?: string;
   editedAt: Date | null;
   createdAt: Date;

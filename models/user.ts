@@ -36,6 +36,17 @@ export const userSchema = new Schema(
     /** IANA time zone for times shown to this person; null: UTC on pages, the desk's zone for deadlines. */
     timeZone: { type: String, default: null },
     passwordChangedAt: { type: Date, default: null },
+
+    // Moderation restrictions (docs/moderation.md). Each exists only while it applies to the
+    // member: `suspendedUntil` (no posting, no messages), `silencedUntil` (no public posts, no
+    // messages to members; support stays reachable), `bannedAt` (cannot sign in). The reason
+    // is shown to the member; who set it is in the audit log.
+    suspendedUntil: { type: Date, default: null },
+    suspendReason: { type: String, default: null, maxlength: 500 },
+    silencedUntil: { type: Date, default: null },
+    silenceReason: { type: String, default: null, maxlength: 500 },
+    bannedAt: { type: Date, default: null },
+    banReason: { type: String, default: null, maxlength: 500 },
   },
   { collection: 'users', versionKey: false },
 );

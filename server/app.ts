@@ -23,6 +23,8 @@ import { notificationEndpoints } from './notifications';
 import { feedbackEndpoints, parseFeedbackFlash } from './feedback';
 import { messageEndpoints } from './messages';
 import { searchEndpoints } from './search';
+import { moderationEndpoints } from './moderation';
+import { adminEndpoints } from './admin';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -127,6 +129,8 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
     feedbackEndpoints(services.feedback),
     messageEndpoints(services.messages),
     searchEndpoints(services.search, services.threads),
+    moderationEndpoints(services.moderation),
+    adminEndpoints(services.admin),
   ]) {
     app.use(mountEndpoints(endpoints, plumbing));
   }

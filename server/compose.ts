@@ -10,9 +10,9 @@ import type { MailSystemDeps } from './mail';
 import { createModels } from '../models';
 import type { Config } from './config';
 import { createAccounts } from './accounts';
+import { createAdmin, createSupportSettings } from './admin';
 import { createAudit } from './audit';
 import { createAuth } from './auth';
-import { fixedRules, supportRulesFromConfig } from './calendar';
 import { seedDemoContent } from './demo';
 import { createFeedback } from './feedback';
 import { CacheRegistry } from './kernel/cache';
@@ -24,9 +24,10 @@ import type { Logger } from './kernel/logger';
 import { createMailSystem } from './mail';
 import { createMessages } from './messages';
 import { createNotifications } from './notifications';
+import { createModeration, createStanding } from './moderation';
 import { createSearch } from './search';
 import { createSupport } from './support';
-import { createThreads } from './threads';
+import { createThreads, fmt } from './threads';
 
 export interface ServiceDeps {
   config: Config;
@@ -45,18 +46,33 @@ export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSys
   const caches = new CacheRegistry(clock);
   const models = createModels(db);
   const core: CoreDeps = { config, clock, logger, models, events, caches };
-  const rules = fixedRules(supportRulesFromConfig(config));
-
   const audit = createAudit(models);
+  // The support rules: the environment's, overridden by an administrator's stored settings.
+  const settings = createSupportSettings({ models, audit, config, clock, logger, events });
+  const rules = settings.rules;
+  // Restrictions and new-account limits: asked by threads and messages before every write.
+  const standing = createStanding({ models, config, clock, caches, events, formatDate: fmt.dateTime });
   const auth = createAuth(core, { rules });
-  const threads = createThreads(core, { rules, audit });
+  const threads = createThreads(core, { rules, audit, gate: standing.gate });
   // The mail system (docs/email.md): SMTP or .eml files, the durable outbox, signed links,
   // account tokens, the reply-by-e-mail listener. Closed in stop().
   const mail = createMailSystem({ config, clock, logger, connection: db, ...deps.mail });
   const notifications = createNotifications(core, { threads, auth, mail });
   const support = createSupport(core, { rules, threads, notifications });
-  const messages = createMessages(core, { audit, threads, notifications, isEmailVerified: (id) => auth.isEmailVerified(id) });
+  const messages = createMessages(core, {
+    audit,
+    threads,
+    notifications,
+    isEmailVerified: (id) => auth.isEmailVerified(id),
+    gate: standing.gate,
+  });
   const accounts = createAccounts(core, { auth, notifications, mail });
+  const moderation = createModeration(core, { standing, threads, messages, notifications, audit, auth });
+  const admin = createAdmin(core, { settings, audit });
+  // The process where an administrator changed the rules recomputes the stored deadlines.
+  events.on('support.rules.changed', async (e) => {
+    if (e.changedHere) await threads.recomputeDeadlines();
+  });
   const feedback = createFeedback(core, { rules });
   const search = createSearch({ models, threads });
   const jobs = new JobRegistry(logger);
@@ -87,6 +103,8 @@ export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSys
     threads,
     support,
     messages,
+    moderation,
+    admin,
     feedback,
     search,
     /** The outbox's depth and failures (issue 17 exports it on /metrics). */

@@ -67,6 +67,23 @@ const schema = z.object({
   /** Extra closed dates, comma separated YYYY-MM-DD. */
   SUPPORT_CLOSED_DATES: z.string().default(''),
   LOCK_AFTER_BUSINESS_DAYS: int(2, 1),
+  /**
+   * How often each app process checks the database for support settings an administrator
+   * changed (docs/administration.md); a change made in this process applies at once.
+   */
+  SETTINGS_REFRESH_SECONDS: int(5, 1),
+
+  // Moderation (docs/moderation.md): who counts as a new or a trusted member.
+  /** An account is new while it is younger than this many days ... */
+  NEW_ACCOUNT_DAYS: int(3, 0),
+  /** ... or has fewer than this many visible public posts. 0 and 0: no account is new. */
+  NEW_ACCOUNT_POSTS: int(3, 0),
+  /** A member is trusted once the account is this many days old ... */
+  TRUSTED_ACCOUNT_DAYS: int(30, 0),
+  /** ... and has this many visible public posts, and is not restricted. */
+  TRUSTED_ACCOUNT_POSTS: int(10, 0),
+  /** Flags from this many different trusted members hide a post until a moderator reviews it. */
+  FLAGS_TO_HIDE: int(3, 1),
 
   // E-mail (docs/email.md; server/mail/settings.ts turns these into the mail module's settings).
   /**

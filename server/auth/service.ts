@@ -3,7 +3,7 @@ import { toActor, toPublicUser, type PublicUser } from '../../models/user';
 import type { Models } from '../../models';
 import type { EventBus } from '../kernel/events';
 import type { SupportRulesSource } from '../calendar';
-import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../kernel/errors';
+import { ConflictError, ForbiddenError, NotFoundError, RestrictedError, UnauthorizedError } from '../kernel/errors';
 import { parseInput } from '../kernel/validate';
 import { renderMarkdown, RENDERER_VERSION } from '../markdown/render';
 import type { Clock } from '../kernel/clock';
@@ -118,13 +118,24 @@ export function createAuthService(deps: AuthDeps) {
    */
   async function authenticate(username: string, password: string): Promise<Actor> {
     const user = await User.findOne({ usernameLower: String(username).trim().toLowerCase() })
-      .select({ username: 1, displayName: 1, role: 1, passwordHash: 1 })
+      .select({ username: 1, displayName: 1, role: 1, passwordHash: 1, bannedAt: 1, banReason: 1 })
       .lean();
     if (!user) {
       await verifyAgainstDummy(password);
       throw new UnauthorizedError(INCORRECT_LOGIN);
     }
     if (!(await verifyPassword(user.passwordHash, password))) throw new UnauthorizedError(INCORRECT_LOGIN);
+    // A ban (docs/moderation.md) is told only to someone who knows the password.
+    if (user.bannedAt) {
+      throw new RestrictedError(
+        'banned',
+        `This account is banned and cannot sign in.${user.banReason ? ` Reason: ${user.banReason}` : ''}`,
+        {
+          until: null,
+          reason: user.banReason ?? '',
+        },
+      );
+    }
     const update: Record<string, unknown> = { lastLoginAt: clock.now() };
     if (needsRehash(user.passwordHash)) update.passwordHash = await hashPassword(password);
     await User.updateOne({ _id: user._id }, { $set: update });
@@ -206,12 +217,13 @@ export function createAuthService(deps: AuthDeps) {
 
   /**
    * The session's user: one indexed _id lookup (the app caches it briefly per person,
-   * invalidated by 'viewer.changed'). Null when the id is malformed or the account is gone.
+   * invalidated by 'viewer.changed'). Null when the id is malformed, the account is gone or banned.
    */
   async function findActor(id: unknown): Promise<Actor | null> {
     if (typeof id !== 'string' || !/^[0-9a-f]{24}$/i.test(id)) return null;
-    const user = await User.findById(id).select({ username: 1, displayName: 1, role: 1, timeZone: 1 }).lean();
-    return user ? toActor(user) : null;
+    const user = await User.findById(id).select({ username: 1, displayName: 1, role: 1, timeZone: 1, bannedAt: 1 }).lean();
+    // A banned account's sessions end with the ban (within the viewer cache's few seconds elsewhere).
+    return user && !user.bannedAt ? toActor(user) : null;
   }
 
   return {

@@ -329,6 +329,16 @@ export function closesOffices(h: Pick<HolidaysTypes.Holiday, 'type' | 'substitut
   return h.substitute === true && h.type === 'bank';
 }
 
+/** Countries date-holidays knows, code -> English name (for the support settings form). */
+export function holidayCountries(): Record<string, string> {
+  return new Holidays().getCountries('en') ?? {};
+}
+
+/** A country's regions date-holidays knows, code -> name ({} when it has none or is unknown). */
+export function holidayRegions(country: string): Record<string, string> {
+  return new Holidays().getStates(country, 'en') ?? {};
+}
+
 function createHolidays(country: string, region: string | undefined): Holidays {
   const probe = new Holidays();
   const countries = probe.getCountries('en') ?? {};

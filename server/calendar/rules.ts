@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { BusinessCalendar, calendarFromConfig } from './business-calendar';
+import { BusinessCalendar, calendarFromConfig, type CalendarSettings } from './business-calendar';
 
 /**
  * The support rules a forum enforces: its business calendar and how long a thread may wait
@@ -25,16 +25,19 @@ export interface SupportRulesSource {
 
 /** The rules from the environment (SUPPORT_* and LOCK_AFTER_BUSINESS_DAYS). */
 export function supportRulesFromConfig(config: Config): SupportRules {
-  return Object.freeze({
-    calendar: new BusinessCalendar(calendarFromConfig(config)),
-    lockAfterDays: config.LOCK_AFTER_BUSINESS_DAYS,
-    firstResponseDays: 1,
-  });
+  return supportRulesFrom(calendarFromConfig(config), config.LOCK_AFTER_BUSINESS_DAYS);
 }
 
-/** A source that always answers the same rules (the environment's, or a test's). */
-export function fixedRules(rules: SupportRules): SupportRulesSource {
-  return { current: () => rules };
+/**
+ * The rules from calendar settings and a lock rule (an administrator's support settings,
+ * server/admin/support-settings.ts). Throws RangeError, naming the setting, for a value the
+ * calendar refuses (unknown zone, holiday country or region, closing before opening...).
+ */
+export function supportRulesFrom(calendar: CalendarSettings, lockAfterDays: number): SupportRules {
+  if (!Number.isInteger(lockAfterDays) || lockAfterDays < 1) {
+    throw new RangeError(`Support rules: business days before a lock must be a whole number of at least 1, got ${lockAfterDays}`);
+  }
+  return Object.freeze({ calendar: new BusinessCalendar(calendar), lockAfterDays, firstResponseDays: 1 });
 }
 
 /** "two business days", "one business day", "12 business days": for notes and notices. */
@@ -81,6 +84,18 @@ function holidaysName(country: string, region?: string): string {
  * (docs/support-policy.md).
  */
 export function supportPolicyText(rules: SupportRules): { hours: string; response: string; lock: string } {
+  // Every page shows it: worded once per rules object (Intl formatters cost ~0.3 ms to build).
+  const known = POLICY_TEXTS.get(rules);
+  if (known) return known;
+  const text = wordPolicy(rules);
+  POLICY_TEXTS.set(rules, text);
+  return text;
+}
+
+/** Pure memo of supportPolicyText per rules object (rules are replaced, never mutated). */
+const POLICY_TEXTS = new WeakMap<SupportRules, { hours: string; response: string; lock: string }>();
+
+function wordPolicy(rules: SupportRules): { hours: string; response: string; lock: string } {
   const s = rules.calendar.settings;
   return {
     hours: `Support hours: ${describeDays(s.days)} ${clockTime(s.open)} – ${clockTime(s.close)} ${zoneName(s.zone)} (except ${holidaysName(s.holidayCountry, s.holidayRegion)})`,

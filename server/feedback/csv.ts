@@ -1,22 +1,8 @@
+import { csvCell, csvLine, type Cell } from '../http/csv';
 import type { Metrics, SupportReport } from './report';
 
-/**
- * The dashboard as CSV (RFC 4180: CRLF lines, fields with a comma, quote or line break are
- * quoted, quotes doubled). Text that a spreadsheet would run as a formula (starting with
- * = + - @, or a tab / carriage return) gets a leading apostrophe first: moderator display
- * names are user input.
- */
-export type Cell = string | number | null;
-
-export function csvCell(value: Cell): string {
-  if (value === null) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  let s = value;
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export const csvLine = (cells: Cell[]): string => cells.map(csvCell).join(',');
+/** The dashboard as CSV (server/http/csv.ts: RFC 4180, formulas neutralised). */
+export { csvCell, csvLine, type Cell };
 
 const HEADER = [
   'section',

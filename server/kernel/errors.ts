@@ -40,6 +40,17 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/**
+ * The account is restricted by a moderator (docs/moderation.md): `suspended` (no posting, no
+ * messages), `silenced` (no public posts, no messages to members) or `banned`. The message carries the
+ * reason and the end, which the member is meant to read.
+ */
+export class RestrictedError extends AppError {
+  constructor(code: 'suspended' | 'silenced' | 'banned', message: string, details: { until: Date | null; reason: string }) {
+    super(403, code, message, { until: details.until ? details.until.toISOString() : null, reason: details.reason });
+  }
+}
+
 export class NotFoundError extends AppError {
   constructor(message = 'Not found.') {
     super(404, 'not_found', message);

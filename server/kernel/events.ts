@@ -36,6 +36,18 @@ export interface DomainEventMap {
   'thread.unlocked': { actor: Actor; threadId: string; status: ThreadStatus; at: Date };
   /** A new account was created (registration, CLI): the accounts domain sends its verification mail. */
   'account.registered': { userId: string; at: Date };
+  /**
+   * A new account's post with links was stored held for review (docs/moderation.md): nobody but
+   * its author and staff sees it. `thread.created` / `reply.created` follow when a moderator
+   * approves it, not before, so nothing announces a post the public cannot see.
+   */
+  'post.held': { actor: Actor; postType: 'thread' | 'reply'; postId: string; threadId: string; at: Date };
+  /**
+   * The support rules in force changed; `rules.current()` already answers the new ones here.
+   * `changedHere`: this process made the change (an administrator's request), so it is the one
+   * that recomputes the stored deadlines; false when this process learned of it on a refresh.
+   */
+  'support.rules.changed': { version: number; changedHere: boolean };
   /** Products were created, renamed or removed. */
   'products.changed': Record<string, never>;
   /** What the header shows a person changed: their role or name, unread notifications or messages. */

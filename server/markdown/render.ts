@@ -98,6 +98,15 @@ export function renderPlainExcerpt(source: string, maxChars = 200): string {
   return truncate(text, Math.max(1, Math.floor(maxChars)));
 }
 
+/**
+ * Whether HTML made by renderMarkdown (sanitized, so its tags are the policy's and well formed)
+ * links anywhere: a link, an autolinked URL or an image. New accounts' posts with links are held
+ * for review (docs/moderation.md).
+ */
+export function containsLink(renderedHtml: string): boolean {
+  return /<a\s[^>]*\bhref=|<img\s/i.test(renderedHtml);
+}
+
 // sanitize-html re-escapes text with exactly these four entities, so undoing them is exact.
 export function decodeSanitizerEntities(s: string): string {
   return s

@@ -7,6 +7,7 @@ import { safeRedirectPath } from '../http/redirect';
 import { SECURE_FIELD_KINDS } from '../../models/message';
 import type { MessageService } from './service';
 import type { SecureFieldInput } from './secure-fields';
+import { SUPPORT_FILTERS } from './support';
 
 /**
  * Private message routes: pages and their JSON twins. Every response may hold a secure
@@ -29,21 +30,43 @@ const fieldSchema = z
     path: ['label'],
   });
 
-const startSchema = z.object({
-  to: z.preprocess(
-    (v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v),
-    z.array(username).min(1, { message: 'needs at least one recipient' }).max(10),
-  ),
-  subject: z.string().trim().min(1).max(200),
-  body: z.string().trim().max(20_000).default(''),
-  threadId: optionalId,
-  fields: z.array(fieldSchema).max(5).optional(),
-});
+/** A form checkbox ("1", "on") or a JSON boolean. */
+const flag = z.preprocess((v) => v === true || v === '1' || v === 'on' || v === 'true', z.boolean());
+
+const startSchema = z
+  .object({
+    to: z.preprocess((v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : (v ?? [])), z.array(username).max(10)),
+    /** Write to the support team (the shared inbox) instead of named people. */
+    toSupport: flag.default(false),
+    subject: z.string().trim().min(1).max(200),
+    body: z.string().trim().max(20_000).default(''),
+    threadId: optionalId,
+    fields: z.array(fieldSchema).max(5).optional(),
+  })
+  .refine((v) => v.toSupport || v.to.length > 0, { message: 'needs at least one recipient, or Support', path: ['to'] });
 
 const replySchema = z.object({
   body: z.string().trim().max(20_000).default(''),
   fields: z.array(fieldSchema).max(5).optional(),
+  /** Staff on a support conversation: a note only the team sees. */
+  internal: flag.default(false),
 });
+
+const inboxQuery = z.object({
+  q: z.string().trim().max(100).default(''),
+  before: z.string().max(60).optional(),
+});
+const supportInboxQuery = inboxQuery.extend({ filter: z.enum(SUPPORT_FILTERS).default('all') });
+const assignSchema = z.object({
+  username: z
+    .string()
+    .trim()
+    .max(30)
+    .nullable()
+    .default(null)
+    .transform((v) => v || null),
+});
+const statusSchema = z.object({ status: z.enum(['open', 'closed']) });
 
 const fromPostSchema = z.object({
   title: z.string().trim().max(200).optional(),
@@ -107,8 +130,38 @@ export function messageEndpoints(svc: MessageService): AnyEndpoint[] {
       ...common,
       page: 'GET /messages',
       api: 'GET /api/messages',
-      run: ({ actor }) => svc.list(actor),
+      input: (req) => parseInput(inboxQuery, req.query),
+      run: ({ actor, input }) => svc.list(actor, input),
       html: (res, result) => res.render('messages/inbox', { title: 'Messages', ...result, unreadMessages: result.unread }),
+    }),
+    endpoint({
+      ...common,
+      access: 'staff',
+      page: 'GET /support/inbox',
+      api: 'GET /api/support/inbox',
+      input: (req) => parseInput(supportInboxQuery, req.query),
+      run: ({ actor, input }) => svc.supportInbox(actor, input),
+      html: (res, result) => res.render('messages/support-inbox', { title: 'Support inbox', ...result }),
+    }),
+    endpoint({
+      ...common,
+      access: 'staff',
+      page: 'POST /messages/:id/assign',
+      api: 'POST /api/messages/:id/assign',
+      input: (req) => ({ id: parseId(req.params.id), ...parseInput(assignSchema, bodyOf(req)) }),
+      run: ({ actor, input }) => svc.assignConversation(actor, input.id, { username: input.username }),
+      html: (res, conversation) => res.redirect(303, `/messages/${conversation.id}`),
+      json: (conversation) => ({ conversation }),
+    }),
+    endpoint({
+      ...common,
+      access: 'staff',
+      page: 'POST /messages/:id/status',
+      api: 'POST /api/messages/:id/status',
+      input: (req) => ({ id: parseId(req.params.id), ...parseInput(statusSchema, bodyOf(req)) }),
+      run: ({ actor, input }) => svc.setConversationStatus(actor, input.id, input.status),
+      html: (res, conversation) => res.redirect(303, `/messages/${conversation.id}`),
+      json: (conversation) => ({ conversation }),
     }),
     endpoint({
       ...common,
@@ -157,7 +210,7 @@ export function messageEndpoints(svc: MessageService): AnyEndpoint[] {
       input: (req) => parseInput(threadRefSchema, bodyOf(req)),
       run: ({ actor, input }) => svc.requestCertification(actor, input),
       html: (res, conversation) => res.redirect(303, `/messages/${conversation.id}`),
-      json: (conversation) => ({ conversation }),
+      json: ({ reused, ...conversation }) => ({ conversation, reused }),
       status: 201,
     }),
     endpoint({
@@ -183,7 +236,7 @@ export function messageEndpoints(svc: MessageService): AnyEndpoint[] {
       input: (req) => parseId(req.params.id),
       run: ({ actor, input }) => svc.open(actor, { conversationId: input }),
       html: (res, page) => res.render('messages/conversation', conversationLocals(page)),
-      json: (page) => ({ conversation: page.conversation, messages: page.messages }),
+      json: (page) => ({ conversation: page.conversation, messages: page.messages, readOnly: page.readOnly }),
     }),
     endpoint({
       ...common,

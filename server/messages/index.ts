@@ -7,7 +7,9 @@ import type { AuditLog } from '../audit';
 import type { CoreDeps } from '../kernel/deps';
 import type { JobRegistry } from '../kernel/jobs';
 import type { NotificationService } from '../notifications';
+import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import type { Threads } from '../threads';
+import { createMessageModeration } from './moderation';
 import { recountConversations } from './repair';
 import { purgeExpiredSecureFields } from './secure-fields';
 import { createMessageService } from './service';
@@ -22,6 +24,7 @@ export function createMessages(
     threads: Threads;
     notifications: Pick<NotificationService, 'notifyMany'>;
     isEmailVerified(userId: string): Promise<boolean>;
+    gate?: StandingGate;
   },
 ) {
   const { models, events, clock } = core;
@@ -34,6 +37,7 @@ export function createMessages(
     threads: deps.threads,
     notifications: deps.notifications,
     isEmailVerified: deps.isEmailVerified,
+    gate: deps.gate ?? OPEN_GATE,
   });
   const purge = (now: Date = clock.now()) => purgeExpiredSecureFields(models.Message, now);
 
@@ -43,6 +47,8 @@ export function createMessages(
 
   return {
     ...service,
+    /** Flagging, reviewing and hiding messages (the moderation domain's side). */
+    moderation: createMessageModeration({ models, clock, events }),
     /** Removes expired secure-field ciphertexts (the daily job; CLI `purge-secure-fields`). */
     purgeExpiredSecureFields: purge,
     /** Recomputes conversation counters (CLI `recount-messages`). */
@@ -54,3 +60,4 @@ export function createMessages(
 export type Messages = ReturnType<typeof createMessages>;
 
 export { messageEndpoints } from './endpoints';
+export type { ReviewMessage } from './moderation';

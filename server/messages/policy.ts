@@ -11,16 +11,23 @@ export interface ConversationFacts {
   participantIds: string[];
   /** Live break-glass grants: admin user ids whose read access has not yet expired. */
   grantedIds: string[];
+  /** A conversation with the support team: every moderator and administrator reads and answers it. */
+  support: boolean;
 }
 
 export const isParticipant = (actor: Actor | null, c: ConversationFacts): boolean => !!actor && c.participantIds.includes(actor.id);
 
-/** Participants, and an admin during an audited break-glass hour. */
-export const canRead = (actor: Actor | null, c: ConversationFacts): boolean =>
-  isParticipant(actor, c) || (isAdmin(actor) && c.grantedIds.includes(actor!.id));
+/** Staff on a support conversation: the shared inbox (docs/support-team.md). */
+export const isSupportStaff = (actor: Actor | null, c: ConversationFacts): boolean => c.support && isStaff(actor);
 
-/** Only participants write, mark read, or see it in their inbox. Break-glass is read-only. */
-export const canReply = (actor: Actor | null, c: ConversationFacts): boolean => isParticipant(actor, c);
+/** Participants, staff on a support conversation, and an admin during an audited break-glass hour. */
+export const canRead = (actor: Actor | null, c: ConversationFacts): boolean =>
+  isParticipant(actor, c) || isSupportStaff(actor, c) || (isAdmin(actor) && c.grantedIds.includes(actor!.id));
+
+/** Participants and, on a support conversation, staff write. Break-glass is read-only. */
+export const canReply = (actor: Actor | null, c: ConversationFacts): boolean => isParticipant(actor, c) || isSupportStaff(actor, c);
+
+/** Internal notes, assignment, closing: the support team on its own conversations. */
 
 /** Anyone who may read may reveal; every reveal is audited. */
 export const canReveal = canRead;

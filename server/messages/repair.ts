@@ -17,7 +17,8 @@ export async function recountConversations(
   const cursor = Conversation.find({}, { participantIds: 1, lastReadAt: 1, messageCount: 1, lastMessageAt: 1, unread: 1 }).lean().cursor();
   for await (const c of cursor) {
     conversations += 1;
-    const msgs = await Message.find({ conversationId: c._id }, { authorId: 1, createdAt: 1 }).lean();
+    // Internal notes (support conversations) never count for the member.
+    const msgs = await Message.find({ conversationId: c._id, internal: { $ne: true } }, { authorId: 1, createdAt: 1 }).lean();
     if (msgs.length === 0) continue;
     const lastReadAt = (c.lastReadAt ?? {}) as unknown as Record<string, Date>;
     const unread = (c.unread ?? {}) as unknown as Record<string, number>;

@@ -5,27 +5,27 @@ import type { AuditLog } from '../audit';
 import type { EventBus } from '../kernel/events';
 import type { Threads } from '../threads';
 import type { NotificationService } from '../notifications';
-import type { Actor } from '../kernel/actor';
+import { isStaff, type Actor } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import type { Config } from '../config';
-import { ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors';
-import { isStaff } from '../kernel/actor';
-import { RENDERER_VERSION, renderMarkdown } from '../markdown/render';
+import type { StandingGate } from '../kernel/standing';
+import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors';
 import * as policy from './policy';
-import {
-  KIND_LABELS,
-  fieldView,
-  nextPurgeAt,
-  openField,
-  sealFields,
-  secretBoxFor,
-  type FieldView,
-  type RevealOutcome,
-  type SecureFieldInput,
-  type StoredSecureField,
-} from './secure-fields';
-import { extractSecrets } from './public-guard';
+import { KIND_LABELS, openField, secretBoxFor, type RevealOutcome, type SecureFieldInput } from './secure-fields';
 import { findSensitive } from '../privacy';
+import { afterCursor, createMessageStore, encodeCursor, literalPattern, oid } from './store';
+import { createSupportInbox } from './support';
+import {
+  mapGet,
+  toConversationView,
+  toMessageView,
+  type ConvLean,
+  type ConversationView,
+  type MessageLean,
+  type MessageView,
+} from './views';
+
+export type { ConversationView, MessageView, ParticipantView } from './views';
 
 export interface MessageDeps {
   models: Pick<Models, 'Conversation' | 'Message' | 'Block' | 'User'>;
@@ -38,52 +38,24 @@ export interface MessageDeps {
   notifications: Pick<NotificationService, 'notifyMany'>;
   /** Whether the person confirmed their e-mail address (unconfirmed members cannot write privately to members). */
   isEmailVerified(userId: string): Promise<boolean>;
+  /** May this account message now; is it new (server/kernel/standing.ts). */
+  gate: StandingGate;
 }
 
 const HOUR_MS = 3600 * 1000;
 export const BREAK_GLASS_MS = HOUR_MS;
 export const UNVERIFIED_MEMBER_MESSAGE =
   'Confirm your e-mail address (see your account page) before writing privately to members. You can always write to support.';
-export const CERTIFICATION_REQUEST_BODY =
-  'To look into this we need your certification ID. Please send it using the secure field below: ' +
-  'it is encrypted, shown only to you and support, and never appears in the public thread.';
-
-// ---- shapes returned to handlers (HTML and JSON use the same) ----
-
-export interface ParticipantView {
-  id: string;
-  username: string;
-  displayName: string;
-  role: string;
-}
-
-export interface ConversationView {
-  id: string;
-  subject: string;
-  threadId: string | null;
-  participants: ParticipantView[];
-  createdAt: Date;
-  lastMessageAt: Date;
-  messageCount: number;
-  unread: number;
-}
-
-export interface MessageView {
-  id: string;
-  conversationId: string;
-  author: { id: string; username: string };
-  body: string;
-  html: string;
-  createdAt: Date;
-  fields: FieldView[];
-  requests: { kind: SecureFieldKind; label: string }[];
-}
+/** Conversations per inbox page (keyset-paged: any depth costs the same). */
+export const INBOX_PAGE_SIZE = 30;
 
 export interface ConversationPage {
   conversation: ConversationView;
   messages: MessageView[];
   /** A break-glass reader: can read, cannot reply. */
   readOnly: boolean;
+  /** Staff on a support conversation: may write internal notes, assign, close. */
+  supportStaff: boolean;
   /** Secure fields the other side asked this actor for and that were not sent yet. */
   openRequests: { kind: SecureFieldKind; label: string }[];
 }
@@ -95,82 +67,39 @@ export interface StartInput {
   threadId?: string;
   fields?: SecureFieldInput[];
   requests?: { kind: SecureFieldKind; label?: string }[];
+  /** Write to the support team (the shared inbox) instead of named people. */
+  toSupport?: boolean;
 }
 
 export interface ReplyInput {
   conversationId: string;
   body: string;
   fields?: SecureFieldInput[];
+  /** A staff-only note in a support conversation. */
+  internal?: boolean;
 }
 
-type ConvLean = {
-  _id: Types.ObjectId;
-  subject: string;
-  participants: { userId: Types.ObjectId; username: string; displayName: string; role: string }[];
-  participantIds: Types.ObjectId[];
-  threadId: Types.ObjectId | null;
-  threadAskerId: Types.ObjectId | null;
-  createdAt: Date;
-  lastMessageAt: Date;
-  messageCount: number;
-  unread?: Record<string, number> | Map<string, number>;
-  accessGrants?: { userId: Types.ObjectId; until: Date }[];
-};
-
-const oid = (id: string, what = 'That conversation'): Types.ObjectId => {
-  if (typeof id !== 'string' || !/^[0-9a-fA-F]{24}$/.test(id)) throw new NotFoundError(`${what} does not exist.`);
-  return new Types.ObjectId(id);
-};
-
-const mapGet = <T>(m: Record<string, T> | Map<string, T> | undefined, k: string): T | undefined => (m instanceof Map ? m.get(k) : m?.[k]);
-
-function toConversationView(c: ConvLean, viewerId: string | null): ConversationView {
-  return {
-    id: String(c._id),
-    subject: c.subject,
-    threadId: c.threadId ? String(c.threadId) : null,
-    participants: c.participants.map((p) => ({
-      id: String(p.userId),
-      username: p.username,
-      displayName: p.displayName || p.username,
-      role: p.role,
-    })),
-    createdAt: c.createdAt,
-    lastMessageAt: c.lastMessageAt,
-    messageCount: c.messageCount,
-    unread: viewerId ? (mapGet(c.unread, viewerId) ?? 0) : 0,
-  };
+export interface InboxPage {
+  conversations: ConversationView[];
+  unread: number;
+  /** Cursor of the next (older) page, or null. */
+  next: string | null;
+  q: string;
 }
 
-function toMessageView(m: MessageLean, now: Date): MessageView {
-  return {
-    id: String(m._id),
-    conversationId: String(m.conversationId),
-    author: { id: String(m.authorId), username: m.authorUsername },
-    body: m.body,
-    html: m.html,
-    createdAt: m.createdAt,
-    fields: (m.fields ?? []).map((f) => fieldView(f, now)),
-    requests: (m.requests ?? []).map((r) => ({ kind: r.kind, label: r.label })),
-  };
+/** New accounts reach support only (docs/moderation.md): member-to-member messages wait. */
+export class NewAccountError extends AppError {
+  constructor(message: string) {
+    super(403, 'new_account', message);
+  }
 }
-
-type MessageLean = {
-  _id: Types.ObjectId;
-  conversationId: Types.ObjectId;
-  authorId: Types.ObjectId;
-  authorUsername: string;
-  body: string;
-  html: string;
-  createdAt: Date;
-  fields: StoredSecureField[];
-  requests: { kind: SecureFieldKind; label: string }[];
-};
 
 export function createMessageService(deps: MessageDeps) {
-  const { config, clock, events, audit, threads, notifications } = deps;
+  const { config, clock, events, audit, threads, gate, notifications } = deps;
   const { Conversation, Message, Block, User } = deps.models;
+  const store = createMessageStore({ models: deps.models, config });
   const changedFor = (...userIds: string[]) => events.emit('viewer.changed', { userIds }); // unread badges
+  const support = createSupportInbox({ ...deps, store, changedFor, tell: tellRecipients });
 
   /** The conversation if the actor may read it; otherwise a 404, whatever the reason. */
   async function loadReadable(actor: Actor | null, conversationId: string, now: Date) {
@@ -179,24 +108,31 @@ export function createMessageService(deps: MessageDeps) {
     const me = new Types.ObjectId(actor.id);
     const c = (await Conversation.findOne({
       _id,
-      $or: [{ participantIds: me }, { accessGrants: { $elemMatch: { userId: me, until: { $gt: now } } } }],
+      $or: [
+        { participantIds: me },
+        { accessGrants: { $elemMatch: { userId: me, until: { $gt: now } } } },
+        ...(isStaff(actor) ? [{ support: true }] : []),
+      ],
     }).lean()) as ConvLean | null;
     const facts = c && {
       participantIds: c.participantIds.map(String),
       grantedIds: (c.accessGrants ?? []).filter((g) => g.until > now).map((g) => String(g.userId)),
+      support: !!c.support,
     };
     if (!c || !facts || !policy.canRead(actor, facts)) throw new NotFoundError('That conversation does not exist.');
     return { c, facts };
   }
 
   /**
-   * Linked conversations the actor takes part in, for the thread page (only participants see
-   * a link; everyone else sees at most the content-free notice flag on the thread).
+   * Linked conversations the actor may open, for the thread page: the member's own, and for
+   * staff every support conversation about the thread. Everyone else sees nothing (the asker
+   * alone sees the content-free notice that a private message is waiting).
    */
   async function linkedConversationsFor(actor: Actor | null, threadId: string): Promise<{ id: string; subject: string }[]> {
     if (!actor || !/^[0-9a-fA-F]{24}$/.test(threadId)) return [];
+    const me = new Types.ObjectId(actor.id);
     const rows = await Conversation.find(
-      { threadId: new Types.ObjectId(threadId), participantIds: new Types.ObjectId(actor.id) },
+      { threadId: new Types.ObjectId(threadId), $or: [{ participantIds: me }, ...(isStaff(actor) ? [{ support: true }] : [])] },
       { subject: 1 },
     )
       .sort({ createdAt: 1 })
@@ -204,17 +140,19 @@ export function createMessageService(deps: MessageDeps) {
     return rows.map((r) => ({ id: String(r._id), subject: r.subject }));
   }
 
-  /** Unread messages across the actor's conversations (header badge). 0 for anonymous readers. */
+  /**
+   * Unread messages across the actor's conversations (header badge), plus for staff the support
+   * conversations assigned to them that await an answer. 0 for anonymous readers.
+   */
   async function unreadCountFor(actor: Actor | null): Promise<number> {
     if (!actor) return 0;
     const rows = await Conversation.find(
       { participantIds: new Types.ObjectId(actor.id), [`unread.${actor.id}`]: { $gt: 0 } },
       { [`unread.${actor.id}`]: 1 },
     ).lean<{ unread?: Record<string, number> }[]>();
-    return rows.reduce((sum, r) => sum + (mapGet(r.unread, actor.id) ?? 0), 0);
+    const own = rows.reduce((sum, r) => sum + (mapGet(r.unread, actor.id) ?? 0), 0);
+    return isStaff(actor) ? own + (await support.awaitingFor(actor)) : own;
   }
-
-  const box = () => secretBoxFor(config);
 
   /**
    * An unconfirmed member may write to support but not to other members (issue 14: spam
@@ -251,57 +189,21 @@ export function createMessageService(deps: MessageDeps) {
     return users;
   }
 
-  /**
-   * Secrets typed into a message body are moved into secure fields, so a value pasted in
-   * the wrong box is still encrypted and never stored in the clear.
-   */
-  function separateSecrets(body: string, fields: SecureFieldInput[]): { body: string; fields: SecureFieldInput[] } {
-    const { text, secrets } = extractSecrets(body);
-    return { body: text, fields: [...fields, ...secrets] };
-  }
-
-  /**
-   * Writes one message. Its id is chosen first so each field's ciphertext is bound to
-   * (messageId, fieldId). Sealing happens here, before anything reaches mongoose.
-   */
-  async function insertMessage(
-    author: Actor,
-    conversationId: Types.ObjectId,
-    rawBody: string,
-    rawFields: SecureFieldInput[],
-    requests: { kind: SecureFieldKind; label: string }[],
-    now: Date,
-  ) {
-    const { body, fields: inputs } = separateSecrets(rawBody, rawFields);
-    if (!body.trim() && inputs.length === 0 && requests.length === 0) {
-      throw new ValidationError('Write a message or add a secure field.', { body: 'Write a message or add a secure field.' });
-    }
-    const _id = new Types.ObjectId();
-    const fields = inputs.length ? sealFields(box(), String(_id), inputs, now) : [];
-    const purgeAt = nextPurgeAt(fields);
-    const doc = {
-      _id,
-      conversationId,
-      authorId: new Types.ObjectId(author.id),
-      authorUsername: author.username,
-      body,
-      html: body ? renderMarkdown(body) : '',
-      rendererVersion: RENDERER_VERSION,
-      createdAt: now,
-      fields,
-      requests,
-      ...(purgeAt ? { secretsPurgeAt: purgeAt } : {}),
-    };
-    await Message.create(doc);
-    return doc as unknown as MessageLean;
-  }
-
   async function loadThreadForLink(threadId: string) {
     const thread = await threads.threadRef(threadId);
     if (!thread) throw new NotFoundError('That thread does not exist.');
     return thread;
   }
 
+  /**
+   * Starts a conversation. Where it goes (docs/support-team.md):
+   * - `toSupport`, or a member writing only to staff: a support conversation (the shared inbox),
+   *   assigned to the one staff member named, if any;
+   * - a staff member writing to one member: a support conversation on behalf of support,
+   *   assigned to the writer;
+   * - anything else: a conversation between the named people. A new account may not start one
+   *   with other members (403 'new_account'); restricted accounts are refused by the gate.
+   */
   async function start(actor: Actor | null, input: StartInput): Promise<ConversationView> {
     if (!actor) throw new NotFoundError();
     if (findSensitive(input.subject).length) {
@@ -309,18 +211,53 @@ export function createMessageService(deps: MessageDeps) {
       const msg = 'The subject looks like it contains private information. Put it in the message or a secure field instead.';
       throw new ValidationError(msg, { subject: msg });
     }
-    const now = clock.now();
+    const requests = (input.requests ?? []).map((r) => ({ kind: r.kind, label: r.label || KIND_LABELS[r.kind] }));
+    const message = { body: input.body, fields: input.fields ?? [], requests };
+    if (input.toSupport) {
+      if (isStaff(actor)) {
+        const msg = 'You are on the support team: write to a member instead.';
+        throw new ValidationError(msg, { to: msg });
+      }
+      return support.open(actor, { member: actor, subject: input.subject, threadId: input.threadId, assignee: null, message });
+    }
     const recipients = await usersByName(input.to);
     const recipientIds = recipients.map((u) => String(u._id));
-    // Support stays reachable: only members' blocks count (a moderator cannot be blocked
-    // out of a member's case, nor block a member from asking support).
-    const blocks = await Block.find(
-      { blockerId: { $in: recipients.filter((u) => u.role === 'member').map((u) => u._id) }, blockedId: new Types.ObjectId(actor.id) },
-      { blockerId: 1 },
-    ).lean();
     if (recipientIds.includes(actor.id)) {
       throw new ValidationError('You cannot send a private message to yourself.', { to: 'You cannot send a private message to yourself.' });
     }
+    const staffRecipients = recipients.filter((u) => u.role === 'moderator' || u.role === 'admin');
+    const memberRecipients = recipients.filter((u) => u.role === 'member');
+    if (!isStaff(actor) && memberRecipients.length === 0) {
+      const assignee =
+        staffRecipients.length === 1 ? { id: String(staffRecipients[0]!._id), displayName: staffRecipients[0]!.displayName } : null;
+      return support.open(actor, { member: actor, subject: input.subject, threadId: input.threadId, assignee, message });
+    }
+    if (isStaff(actor) && recipients.length === 1 && memberRecipients.length === 1) {
+      const m = memberRecipients[0]!;
+      const member: Actor = { id: String(m._id), username: m.username, displayName: m.displayName, role: 'member' };
+      return support.open(actor, {
+        member,
+        subject: input.subject,
+        threadId: input.threadId,
+        assignee: { id: actor.id, displayName: actor.displayName },
+        message,
+      });
+    }
+
+    if (!isStaff(actor) && memberRecipients.length) {
+      await gate.assert(actor, 'message_member');
+      if (await gate.isNew(actor)) {
+        throw new NewAccountError(
+          'New accounts can write to Support only for now; messages to other members open up after a few days of taking part.',
+        );
+      }
+    }
+    // Support stays reachable: only members' blocks count (a moderator cannot be blocked
+    // out of a member's case, nor block a member from asking support).
+    const blocks = await Block.find(
+      { blockerId: { $in: memberRecipients.map((u) => u._id) }, blockedId: new Types.ObjectId(actor.id) },
+      { blockerId: 1 },
+    ).lean();
     if (
       !policy.canStart(
         actor,
@@ -344,11 +281,11 @@ export function createMessageService(deps: MessageDeps) {
         });
       }
     }
+    const now = clock.now();
     const conversationId = new Types.ObjectId();
-    const requests = (input.requests ?? []).map((r) => ({ kind: r.kind, label: r.label || KIND_LABELS[r.kind] }));
     // Message first: a crash before the conversation insert leaves an invisible orphan,
     // never an empty conversation in someone's inbox.
-    const first = await insertMessage(actor, conversationId, input.body, input.fields ?? [], requests, now);
+    const first = await store.insert(actor, conversationId, message, now);
     const people = [
       { userId: new Types.ObjectId(actor.id), username: actor.username, displayName: actor.displayName, role: actor.role },
       ...recipients.map((u) => ({ userId: u._id, username: u.username, displayName: u.displayName, role: u.role })),
@@ -358,6 +295,7 @@ export function createMessageService(deps: MessageDeps) {
       subject: input.subject,
       participants: people,
       participantIds: people.map((p) => p.userId),
+      participantNames: people.flatMap((p) => [p.username, p.displayName]),
       startedBy: new Types.ObjectId(actor.id),
       threadId: thread ? new Types.ObjectId(thread.id) : null,
       threadAskerId: thread ? new Types.ObjectId(thread.askerId) : null,
@@ -383,12 +321,25 @@ export function createMessageService(deps: MessageDeps) {
       throw new ForbiddenError('Break-glass access is read-only.');
     }
     const me = actor!;
+    if (facts.support) return support.reply(me, c, facts, input, now);
+    if (input.internal) {
+      const msg = 'Internal notes belong to support conversations.';
+      throw new ValidationError(msg, { internal: msg });
+    }
     await checkMayWriteTo(
       me,
       c.participants.filter((p) => String(p.userId) !== me.id).map((p) => p.role),
     );
-    const m = await insertMessage(me, c._id, input.body, input.fields ?? [], [], now);
     const others = facts.participantIds.filter((id) => id !== me.id);
+    if (!isStaff(me)) {
+      await gate.assert(me, 'message_member');
+      // Secrets typed into the body become fields too: the rule holds for them as well.
+      const { fields } = store.separateSecrets(input.body, input.fields ?? []);
+      if (fields.length && others.length && (await gate.isNew(me))) {
+        throw new NewAccountError('New accounts cannot send secure fields to other members. Write to Support instead.');
+      }
+    }
+    const m = await store.insert(me, c._id, { body: input.body, fields: input.fields ?? [], requests: [] }, now);
     await Conversation.updateOne(
       { _id: c._id },
       {
@@ -401,17 +352,33 @@ export function createMessageService(deps: MessageDeps) {
     if (c.threadId && c.threadAskerId && String(c.threadAskerId) === me.id) {
       await threads.recordAskerResponse(String(c.threadId), now);
     }
-    return toMessageView(m, now);
+    return toMessageView(m, now, false, { id: me.id, staff: isStaff(me) });
   }
 
-  async function list(actor: Actor | null): Promise<{ conversations: ConversationView[]; unread: number }> {
-    if (!actor) return { conversations: [], unread: 0 };
-    const rows = (await Conversation.find({ participantIds: new Types.ObjectId(actor.id) }, { accessGrants: 0, lastReadAt: 0 })
-      .sort({ lastMessageAt: -1 })
-      .limit(200)
+  /**
+   * The actor's inbox, newest first, keyset-paged by `before` (a cursor from the previous page):
+   * their conversations, and for staff the support conversations assigned to them. `q` narrows
+   * by subject or name (a literal, case-insensitive match over this person's conversations).
+   */
+  async function list(actor: Actor | null, input: { q?: string; before?: string } = {}): Promise<InboxPage> {
+    const q = (input.q ?? '').trim();
+    if (!actor) return { conversations: [], unread: 0, next: null, q };
+    const me = new Types.ObjectId(actor.id);
+    const mine = isStaff(actor) ? { $or: [{ participantIds: me }, { support: true, assigneeId: me }] } : { participantIds: me };
+    const filter: Record<string, unknown> = { $and: [mine, afterCursor(input.before)] };
+    if (q) (filter.$and as unknown[]).push({ $or: [{ subject: literalPattern(q) }, { participantNames: literalPattern(q) }] });
+    const rows = (await Conversation.find(filter, { accessGrants: 0, lastReadAt: 0 })
+      .sort({ lastMessageAt: -1, _id: -1 })
+      .limit(INBOX_PAGE_SIZE + 1)
       .lean()) as unknown as ConvLean[];
-    const conversations = rows.map((r) => toConversationView(r, actor.id));
-    return { conversations, unread: conversations.reduce((s, c) => s + c.unread, 0) };
+    const page = rows.slice(0, INBOX_PAGE_SIZE);
+    const conversations = page.map((r) => support.viewFor(r, actor));
+    return {
+      conversations,
+      unread: await unreadCountFor(actor),
+      next: rows.length > INBOX_PAGE_SIZE ? encodeCursor(page[page.length - 1]!) : null,
+      q,
+    };
   }
 
   /** The conversation page. Opening it marks it read for a participant. */
@@ -419,21 +386,25 @@ export function createMessageService(deps: MessageDeps) {
     const now = clock.now();
     const { c, facts } = await loadReadable(actor, input.conversationId, now);
     const participant = policy.isParticipant(actor, facts);
+    const supportStaff = policy.isSupportStaff(actor, facts) && !participant;
     const me = actor!;
     if (participant && (mapGet(c.unread, me.id) ?? 0) > 0) {
       await Conversation.updateOne({ _id: c._id }, { $set: { [`unread.${me.id}`]: 0, [`lastReadAt.${me.id}`]: now } });
       await changedFor(me.id);
       c.unread = { ...Object.fromEntries(c.unread instanceof Map ? c.unread : Object.entries(c.unread ?? {})), [me.id]: 0 };
     }
-    const rows = (await Message.find({ conversationId: c._id })
+    // Internal notes never leave the support team, not even as a count.
+    const rows = (await Message.find({ conversationId: c._id, ...(supportStaff ? {} : { internal: { $ne: true } }) })
       .sort({ createdAt: 1, _id: 1 })
       .limit(1000)
       .lean()) as unknown as MessageLean[];
-    const messages = rows.map((m) => toMessageView(m, now));
+    const viewer = { id: me.id, staff: isStaff(me) && (supportStaff || !participant) };
+    const messages = rows.map((m) => toMessageView(m, now, !!c.support, viewer));
     return {
-      conversation: toConversationView(c, participant ? me.id : null),
+      conversation: toConversationView(c, participant ? me.id : null, supportStaff),
       messages,
-      readOnly: !participant,
+      readOnly: !participant && !supportStaff,
+      supportStaff,
       openRequests: participant ? openRequestsFor(me.id, rows) : [],
     };
   }
@@ -469,8 +440,9 @@ export function createMessageService(deps: MessageDeps) {
     if (!policy.canReveal(actor, facts)) throw new NotFoundError('That conversation does not exist.');
     const m = (await Message.findOne({ conversationId: c._id, 'fields.fieldId': input.fieldId }).lean()) as unknown as MessageLean | null;
     const field = m?.fields.find((f) => f.fieldId === input.fieldId);
-    if (!m || !field) throw new NotFoundError('That secure field does not exist.');
-    const outcome = openField(box(), String(m._id), field, now);
+    const hiddenFromMe = m?.visibility && !isStaff(actor) && String(m.authorId) !== actor!.id;
+    if (!m || !field || hiddenFromMe) throw new NotFoundError('That secure field does not exist.');
+    const outcome = openField(secretBoxFor(config), String(m._id), field, now);
     if (outcome.ok) {
       await audit.record({
         actor: actor!,
@@ -502,20 +474,20 @@ export function createMessageService(deps: MessageDeps) {
   async function block(actor: Actor | null, input: { username: string }): Promise<{ blocked: string }> {
     if (!actor) throw new NotFoundError();
     const [user] = await usersByName([input.username]);
-    if (String(user._id) === actor.id) throw new ValidationError('You cannot block yourself.');
+    if (String(user!._id) === actor.id) throw new ValidationError('You cannot block yourself.');
     await Block.updateOne(
-      { blockerId: new Types.ObjectId(actor.id), blockedId: user._id },
+      { blockerId: new Types.ObjectId(actor.id), blockedId: user!._id },
       { $setOnInsert: { createdAt: clock.now() } },
       { upsert: true },
     );
-    return { blocked: user.username };
+    return { blocked: user!.username };
   }
 
   async function unblock(actor: Actor | null, input: { username: string }): Promise<{ unblocked: string }> {
     if (!actor) throw new NotFoundError();
     const [user] = await usersByName([input.username]);
-    await Block.deleteOne({ blockerId: new Types.ObjectId(actor.id), blockedId: user._id });
-    return { unblocked: user.username };
+    await Block.deleteOne({ blockerId: new Types.ObjectId(actor.id), blockedId: user!._id });
+    return { unblocked: user!.username };
   }
 
   /** Prefill for `/messages/new?thread=<id>`: staff write to the asker about the question. */
@@ -537,47 +509,6 @@ export function createMessageService(deps: MessageDeps) {
     };
   }
 
-  /** Moderator template: "Request your certification ID privately". */
-  async function requestCertification(actor: Actor | null, input: { threadId: string }): Promise<ConversationView> {
-    if (!policy.canUseModeratorTemplates(actor)) throw new ForbiddenError('Only support moderators can do that.');
-    oid(input.threadId, 'That thread');
-    const thread = await loadThreadForLink(input.threadId);
-    if (thread.askerId === actor!.id) throw new ValidationError('This is your own question.');
-    return start(actor, {
-      to: [thread.askerUsername],
-      subject: `About your question: ${thread.title}`.slice(0, 200),
-      body: CERTIFICATION_REQUEST_BODY,
-      threadId: thread.id,
-      requests: [{ kind: 'certification_id', label: KIND_LABELS.certification_id }],
-    });
-  }
-
-  /**
-   * "Send privately to support" from a public post the guard stopped: every current
-   * moderator becomes a participant (a shared support inbox); the detected values become
-   * secure fields and the body keeps the rest. Linked to the thread only for its asker.
-   */
-  async function sendFromPost(actor: Actor | null, input: { title?: string; body: string; threadId?: string }): Promise<ConversationView> {
-    if (!actor) throw new NotFoundError();
-    let staff = await User.find({ role: 'moderator' }, { username: 1 }).lean();
-    if (staff.length === 0) staff = await User.find({ role: 'admin' }, { username: 1 }).lean();
-    const to = staff.map((u) => u.username).filter((n) => n.toLowerCase() !== actor.username.toLowerCase());
-    if (to.length === 0) throw new ValidationError('There is no support moderator to write to yet.');
-    let threadId: string | undefined;
-    // Never the title in the subject: it may hold the very secret (subjects are shown in lists).
-    let subject = 'Private details for support';
-    if (input.threadId) {
-      oid(input.threadId, 'That thread');
-      const thread = await loadThreadForLink(input.threadId);
-      if (thread.askerId === actor.id) {
-        threadId = thread.id;
-        subject = `About your question: ${thread.title}`;
-      }
-    }
-    const body = input.title ? `**${input.title}**\n\n${input.body}` : input.body;
-    return start(actor, { to, subject: subject.slice(0, 200), body, threadId });
-  }
-
   return {
     list,
     open,
@@ -588,10 +519,14 @@ export function createMessageService(deps: MessageDeps) {
     block,
     unblock,
     draftFor,
-    requestCertification,
-    sendFromPost,
+    requestCertification: support.requestCertification,
+    sendFromPost: support.sendFromPost,
+    supportInbox: support.inbox,
+    assignConversation: support.assign,
+    setConversationStatus: support.setStatus,
     unreadCount: unreadCountFor,
     linkedConversationsFor,
+    loadReadable,
   };
 }
 

@@ -19,7 +19,9 @@ import type { Watching } from './watching';
  *
  * Nobody is told about their own action, a person is told once per event (the most specific
  * kind wins), and muted threads stay silent (except the reminder and the lock, which are not
- * sent from here).
+ * sent from here). Nothing is told about a post the public cannot see (held, hidden or
+ * deleted, docs/moderation.md): a held post's `reply.created` / `thread.created` arrive when a
+ * moderator approves it, and it is told then.
  */
 export interface FanoutDeps {
   events: EventBus;
@@ -46,7 +48,7 @@ export function subscribeFanout(deps: FanoutDeps): void {
   events.on('reply.created', async (e) => {
     await watching.autoWatch(e.actor.id, e.threadId, 'replied', e.at);
     const [facts, reply] = await Promise.all([threads.noticeFacts(e.threadId), threads.replyRef(e.replyId)]);
-    if (!facts || !reply) return;
+    if (!facts || !reply || !facts.visible || !reply.visible) return;
     const thread = { id: facts.id, title: facts.title };
     const replyRef = { id: reply.id, authorName: reply.authorName, text: reply.text };
     const told = new Set<string>([e.actor.id]);
@@ -98,7 +100,7 @@ export function subscribeFanout(deps: FanoutDeps): void {
 
   events.on('answer.accepted', async (e) => {
     const [facts, reply] = await Promise.all([threads.noticeFacts(e.threadId), threads.replyRef(e.replyId)]);
-    if (!facts || !reply) return;
+    if (!facts || !reply || !facts.visible || !reply.visible) return;
     const thread = { id: facts.id, title: facts.title };
     const told = new Set<string>([e.actor.id]);
     if (reply.authorId && !told.has(reply.authorId)) {
@@ -137,7 +139,7 @@ export function subscribeFanout(deps: FanoutDeps): void {
   events.on('thread.locked', async (e) => {
     if (!e.actor) return;
     const facts = await threads.noticeFacts(e.threadId);
-    if (!facts || facts.askerId === e.actor.id) return;
+    if (!facts || !facts.visible || facts.askerId === e.actor.id) return;
     await notifyMany(
       [facts.askerId],
       {
@@ -154,7 +156,7 @@ export function subscribeFanout(deps: FanoutDeps): void {
 
   events.on('thread.unlocked', async (e) => {
     const facts = await threads.noticeFacts(e.threadId);
-    if (!facts || facts.askerId === e.actor.id) return;
+    if (!facts || !facts.visible || facts.askerId === e.actor.id) return;
     await notifyMany(
       [facts.askerId],
       {

@@ -1,4 +1,6 @@
 import type { Models } from '../../models';
+import type { AuditLog } from '../audit';
+import type { StandingGate } from '../kernel/standing';
 import type { SupportRulesSource } from '../calendar';
 import type { Clock } from '../kernel/clock';
 import type { EventBus } from '../kernel/events';
@@ -19,4 +21,7 @@ export interface ThreadsContext {
   views: ViewCounter;
   signatures: Signatures;
   products: Products;
+  /** May this account post now, and is its post held for review (server/kernel/standing.ts). */
+  gate: StandingGate;
+  audit: AuditLog;
 }

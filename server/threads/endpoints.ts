@@ -13,14 +13,19 @@ import {
   askJson,
   BODY_MAX,
   BODY_MIN,
+  assignBody,
+  duplicateBody,
   listQuery,
   lockBody,
+  moveBody,
+  postTypeParam,
   productBody,
   replyBody,
   threadEdit,
   threadPageQuery,
   TITLE_MAX,
   TITLE_MIN,
+  unlockBody,
 } from './schemas';
 import { replyJson, threadJson, threadSummaryJson, threadUrl, STATUS_LABELS } from './present';
 
@@ -103,7 +108,9 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       data.replies.map((r) => r.id),
       query,
     );
-    return { title: data.thread.title, page: data, replyDraft: '', ...viewer };
+    // Staff get the product list for "Move to other products".
+    const allProducts = data.can.manage ? await threads.products.list() : [];
+    return { title: data.thread.title, page: data, replyDraft: '', allProducts, ...viewer };
   }
 
   return [
@@ -277,10 +284,53 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       page: 'POST /threads/:id/unlock',
       api: 'DELETE /api/threads/:id/lock',
       access: 'staff',
-      input: (req) => parseId(req.params.id),
-      run: ({ actor, input }) => threads.unlockThread(actor, input),
+      input: (req) => ({ id: parseId(req.params.id), ...parseInput(unlockBody, req.body ?? {}) }),
+      run: ({ actor, input }) => threads.unlockThread(actor, input.id, { reason: input.reason }),
       html: (res, thread) => res.redirect(303, thread.url),
       json: (thread) => ({ thread: threadJson(thread) }),
+    }),
+    endpoint({
+      page: 'POST /threads/:id/assign',
+      api: 'POST /api/threads/:id/assign',
+      access: 'staff',
+      input: (req) => ({ id: parseId(req.params.id), ...parseInput(assignBody, req.body ?? {}) }),
+      run: ({ actor, input }) => threads.assign(actor, input.id, { username: input.username }),
+      html: (res, _out, { input }) => res.redirect(303, `/threads/${input.id}`),
+    }),
+    endpoint({
+      page: 'POST /threads/:id/duplicate',
+      api: 'POST /api/threads/:id/duplicate',
+      access: 'staff',
+      input: (req) => ({ id: parseId(req.params.id), ...parseInput(duplicateBody, req.body ?? {}) }),
+      run: ({ actor, input }) => threads.closeAsDuplicate(actor, input.id, { of: input.of, note: input.note }),
+      html: (res, out) => res.redirect(303, `/threads/${out.threadId}`),
+    }),
+    endpoint({
+      page: 'POST /threads/:id/products',
+      api: 'PATCH /api/threads/:id/products',
+      access: 'staff',
+      input: (req) => ({ id: parseId(req.params.id), ...parseInput(moveBody, req.body ?? {}) }),
+      run: ({ actor, input }) => threads.moveProducts(actor, input.id, { products: input.products }),
+      html: (res, _out, { input }) => res.redirect(303, `/threads/${input.id}`),
+    }),
+    endpoint({
+      page: 'GET /posts/:postType/:id/revisions',
+      api: 'GET /api/posts/:postType/:id/revisions',
+      access: 'user',
+      input: (req) => ({ postType: parseInput(postTypeParam, req.params.postType), id: parseId(req.params.id) }),
+      run: ({ actor, input }) => threads.history(actor, input.postType, input.id),
+      html: (res, history) => res.render('threads/history', { title: 'Edit history', history }),
+      json: (history) => ({
+        post: history.post,
+        revisions: history.versions.map((v) => ({
+          number: v.number,
+          title: v.title,
+          body: v.body,
+          by: v.by,
+          at: v.at,
+          diff: { title: v.titleDiff, body: v.bodyDiff },
+        })),
+      }),
     }),
     endpoint({
       page: 'GET /replies/:id/edit',

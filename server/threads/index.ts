@@ -8,8 +8,11 @@ import type { AuditLog } from '../audit';
 import type { SupportRulesSource } from '../calendar';
 import type { CoreDeps } from '../kernel/deps';
 import { createActivity } from './activity';
+import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import type { ThreadsContext } from './context';
+import { createHistory } from './history';
 import { createLifecycleOps } from './lifecycle-ops';
+import { createModerationOps } from './moderation-ops';
 import { createPageCache } from './page-cache';
 import { createProducts } from './products';
 import { rebake } from './rebake';
@@ -23,6 +26,8 @@ import { createViewCounter } from './views-counter';
 export interface ThreadsDeps {
   rules: SupportRulesSource;
   audit: AuditLog;
+  /** May an account post now; is its post held for review (the moderation domain's answer). */
+  gate?: StandingGate;
 }
 
 export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
@@ -38,11 +43,14 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
     views: createViewCounter({ Thread: models.Thread, logger }),
     signatures: createSignatures({ User: models.User, caches, rules: deps.rules }),
     products: createProducts({ Product: models.Product, Thread: models.Thread, caches, events }),
+    gate: deps.gate ?? OPEN_GATE,
+    audit: deps.audit,
   };
   const searchText = createSearchText(models);
-  const threads = createThreadService(ctx);
   const replies = createReplyService(ctx, searchText);
+  const threads = createThreadService(ctx, replies.addSystemReply);
   const redactions = createRedactionService(ctx, searchText, deps.audit);
+  const moderation = createModerationOps(ctx, { searchText, addNote: replies.addSystemReply });
 
   // Whatever changes what a thread page shows drops its cached pages in this process.
   for (const name of [
@@ -60,12 +68,19 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
   }
   events.on('products.changed', () => pageCache.invalidateAll());
   events.on('viewer.changed', (e) => e.userIds.forEach((id) => ctx.signatures.forget(id)));
+  // New support rules: default signatures and lock banners are worded from them.
+  events.on('support.rules.changed', () => {
+    ctx.signatures.clear();
+    pageCache.invalidateAll();
+  });
 
   return {
     ...threads,
     ...replies,
     ...createLifecycleOps(ctx),
     ...createActivity(ctx),
+    ...moderation,
+    history: createHistory(ctx).history,
     redact: redactions.redact,
     products: ctx.products,
     pageCache,
@@ -100,3 +115,6 @@ export { replyBody } from './schemas';
 export type { Activity } from './activity';
 export { DEFAULT_PRODUCTS, type ProductView } from './products';
 export type { DueDoc } from './lifecycle-ops';
+export type { ReviewPost, PostType } from './moderation-ops';
+export type { PostHistory, DiffSegment } from './history';
+export { REDACTION_MARK } from './redactions';

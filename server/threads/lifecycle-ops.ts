@@ -112,11 +112,12 @@ export function createLifecycleOps(ctx: ThreadsContext) {
 
   /**
    * What notifications need to know about a thread: its title, asker, state and who gave the
-   * accepted answer (the accepted reply's author and role, and who accepted it). Null if missing.
+   * accepted answer (the accepted reply's author and role, and who accepted it), and whether the
+   * public sees it (`visible`: false while held, hidden or deleted, docs/moderation.md). Null if missing.
    */
   async function noticeFacts(threadId: string) {
     if (!/^[0-9a-fA-F]{24}$/.test(threadId)) return null;
-    const t = await Thread.findById(threadId, { title: 1, author: 1, status: 1, acceptedReplyId: 1, acceptedBy: 1 }).lean();
+    const t = await Thread.findById(threadId, { title: 1, author: 1, status: 1, acceptedReplyId: 1, acceptedBy: 1, visibility: 1 }).lean();
     if (!t) return null;
     const accepted = t.acceptedReplyId
       ? await ctx.models.Reply.findOne({ _id: t.acceptedReplyId, threadId: t._id }, { author: 1, authorRole: 1 }).lean()
@@ -130,10 +131,14 @@ export function createLifecycleOps(ctx: ThreadsContext) {
       acceptedReplyAuthorId: accepted?.author ? String(accepted.author) : null,
       acceptedReplyAuthorRole: accepted?.authorRole ?? null,
       acceptedById: t.acceptedBy ? String(t.acceptedBy) : null,
+      visible: !t.visibility,
     };
   }
 
-  /** A reply's public facts for a notification or its e-mail (the Markdown source is public text). Null if missing. */
+  /**
+   * A reply's public facts for a notification or its e-mail (the Markdown source is public text),
+   * and whether the public sees it (`visible`: false while held, hidden or deleted). Null if missing.
+   */
   async function replyRef(replyId: string) {
     if (!/^[0-9a-fA-F]{24}$/.test(replyId)) return null;
     const r = await ctx.models.Reply.findById(replyId, {
@@ -143,6 +148,7 @@ export function createLifecycleOps(ctx: ThreadsContext) {
       authorRole: 1,
       system: 1,
       bodySource: 1,
+      visibility: 1,
     }).lean();
     if (!r) return null;
     return {
@@ -153,6 +159,7 @@ export function createLifecycleOps(ctx: ThreadsContext) {
       authorRole: r.authorRole,
       system: r.system,
       text: r.bodySource,
+      visible: !r.visibility,
     };
   }
 

@@ -12,7 +12,14 @@ import type { SupportRules } from '../calendar';
  * `lockDueAt` and `reminderDueAt` exist only on awaiting_asker threads, which keeps their
  * sparse indexes as small as the set of threads the sweeps may have to act on.
  */
-export const LIFECYCLE_FIELDS = ['awaitingSince', 'lockDueAt', 'reminderDueAt', 'reminderSentAt', 'firstResponseDueAt'] as const;
+export const LIFECYCLE_FIELDS = [
+  'awaitingSince',
+  'lockDueAt',
+  'reminderDueAt',
+  'reminderSentAt',
+  'firstResponseDueAt',
+  'openSince',
+] as const;
 export type LifecycleField = (typeof LIFECYCLE_FIELDS)[number];
 
 export interface LifecycleChange {
@@ -42,8 +49,9 @@ const except = (...keep: string[]) => LIFECYCLE_FIELDS.filter((f) => !keep.inclu
 function openFrom(rules: SupportRules, since: Date): LifecycleChange {
   return {
     status: 'open',
-    set: { status: 'open', firstResponseDueAt: firstResponseDue(rules, since) },
-    unset: except('firstResponseDueAt'),
+    // openSince: what the target counts from, so a change of the support rules can recompute it.
+    set: { status: 'open', openSince: since, firstResponseDueAt: firstResponseDue(rules, since) },
+    unset: except('firstResponseDueAt', 'openSince'),
   };
 }
 

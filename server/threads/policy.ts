@@ -1,6 +1,6 @@
 import type { Actor } from '../kernel/actor';
 import { isAdmin, isStaff } from '../kernel/actor';
-import type { ThreadStatus } from '../../models/thread';
+import type { ThreadStatus, Visibility } from '../../models/thread';
 
 /**
  * Who may do what with threads and replies. Pure functions of the actor and the facts
@@ -44,6 +44,16 @@ export const canUnaccept = (actor: Actor | null, thread: ThreadFacts): boolean =
   (isAsker(actor, thread) || isStaff(actor)) && !isLocked(thread) && thread.acceptedReplyId !== null;
 
 export const canLock = (actor: Actor | null): boolean => isStaff(actor);
+
+/**
+ * Who sees a post that moderation took out of public view (docs/moderation.md): staff always;
+ * its author while it is held or hidden (with a notice), not once it is deleted; nobody else.
+ */
+export const canSeePost = (actor: Actor | null, post: { authorId: string | null; visibility: Visibility | null | undefined }): boolean =>
+  !post.visibility || isStaff(actor) || (!!actor && post.visibility !== 'deleted' && actor.id === post.authorId);
+
+/** Support-team tools on a thread: assign, close as duplicate, move to other products. */
+export const canManageThread = (actor: Actor | null): boolean => isStaff(actor);
 
 export const canManageProducts = (actor: Actor | null): boolean => isAdmin(actor);
 

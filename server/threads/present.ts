@@ -1,4 +1,4 @@
-import type { ThreadDoc, ThreadStatus, LockReason } from '../../models/thread';
+import type { ThreadDoc, ThreadStatus, LockReason, Visibility, VisibilityReason } from '../../models/thread';
 import type { ReplyDoc } from '../../models/reply';
 
 /**
@@ -64,6 +64,13 @@ export interface ThreadView extends ThreadSummary {
   sameQuestionCount: number;
   /** The asker wrote after the accepted answer and support has not replied since. */
   followUpAt: Date | null;
+  /** null: public. Otherwise only staff and (unless deleted) the author see it. */
+  visibility: Visibility | null;
+  visibilityReason: VisibilityReason | null;
+  /** The support moderator who owns the question. */
+  assignee: { id: string; displayName: string } | null;
+  /** Closed as a duplicate of this thread. */
+  duplicateOf: string | null;
 }
 
 export interface ReplyView {
@@ -75,6 +82,8 @@ export interface ReplyView {
   systemKind: string | null;
   createdAt: Date;
   editedAt: Date | null;
+  visibility: Visibility | null;
+  visibilityReason: VisibilityReason | null;
   isStaff: boolean;
   signatureHtml: string | null;
   helpfulCount: number;
@@ -137,6 +146,11 @@ export const THREAD_PROJECTION = {
   firstResponseDueAt: 1,
   sameQuestionCount: 1,
   followUpAt: 1,
+  visibility: 1,
+  visibilityReason: 1,
+  assigneeId: 1,
+  assigneeName: 1,
+  duplicateOf: 1,
 } as const;
 
 export const REPLY_PROJECTION = {
@@ -150,6 +164,8 @@ export const REPLY_PROJECTION = {
   bodyHtml: 1,
   createdAt: 1,
   editedAt: 1,
+  visibility: 1,
+  visibilityReason: 1,
   helpfulCount: 1,
   notHelpfulCount: 1,
   satisfactionSum: 1,
@@ -194,6 +210,10 @@ export function toThreadView(t: ThreadPageDoc, extraViews = 0): ThreadView {
     firstResponseDueAt: t.firstResponseDueAt ?? null,
     sameQuestionCount: t.sameQuestionCount ?? 0,
     followUpAt: t.followUpAt ?? null,
+    visibility: t.visibility ?? null,
+    visibilityReason: t.visibilityReason ?? null,
+    assignee: t.assigneeId ? { id: String(t.assigneeId), displayName: t.assigneeName ?? '' } : null,
+    duplicateOf: t.duplicateOf ? String(t.duplicateOf) : null,
   };
 }
 
@@ -211,6 +231,8 @@ export function toReplyView(r: ReplyPageDoc, signatureHtml: string | null = null
     systemKind: r.systemKind ?? null,
     createdAt: r.createdAt,
     editedAt: r.editedAt ?? null,
+    visibility: r.visibility ?? null,
+    visibilityReason: r.visibilityReason ?? null,
     isStaff,
     signatureHtml: isStaff ? signatureHtml : null,
     helpfulCount: r.helpfulCount ?? 0,
@@ -250,6 +272,9 @@ export function threadJson(t: ThreadView) {
     firstResponseDueAt: t.firstResponseDueAt,
     sameQuestionCount: t.sameQuestionCount,
     followUpAt: t.followUpAt,
+    visibility: t.visibility,
+    assignee: t.assignee,
+    duplicateOf: t.duplicateOf,
   };
 }
 
@@ -283,5 +308,6 @@ export function replyJson(r: ReplyView) {
     satisfactionCount: r.satisfactionCount,
     createdAt: r.createdAt,
     editedAt: r.editedAt,
+    visibility: r.visibility,
   };
 }

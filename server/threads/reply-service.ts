@@ -4,7 +4,7 @@ import { guardPublicPost } from '../privacy';
 import { isStaff } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import type { ThreadStatus } from '../../models/thread';
-import { renderMarkdown, RENDERER_VERSION } from '../markdown/render';
+import { containsLink, renderMarkdown, RENDERER_VERSION } from '../markdown/render';
 import { ConflictError, ForbiddenError, LockedError, NotFoundError } from '../kernel/errors';
 import * as policy from './policy';
 import { toObjectId } from './ids';
@@ -17,13 +17,15 @@ import type { SearchText } from './search-text';
 export interface CreatedReply {
   reply: ReplyView;
   threadStatus: ThreadStatus;
+  /** Stored held for review (a new account's reply with links): only its author and staff see it. */
+  held: boolean;
   /** Where the new reply is: `/threads/:id/:slug?page=N#reply-<id>`. */
   url: string;
 }
 
 /** Replies: posting, system notes, edits. Shares the threads domain's context. */
 export function createReplyService(ctx: ThreadsContext, searchText: SearchText) {
-  const { models, rules, events, pageCache } = ctx;
+  const { models, rules, events, pageCache, gate } = ctx;
   const { Thread, Reply, Revision } = models;
 
   /**
@@ -41,15 +43,20 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
   ): Promise<CreatedReply> {
     const who = requireActor(actor);
     const _id = toObjectId(threadId);
-    const t = await Thread.findById(_id, { author: 1, status: 1, acceptedReplyId: 1, slug: 1 }).lean();
-    if (!t) throw new NotFoundError('That thread does not exist.');
+    const t = await Thread.findById(_id, { author: 1, status: 1, acceptedReplyId: 1, slug: 1, visibility: 1 }).lean();
+    if (!t || !policy.canSeePost(who, { authorId: String(t.author), visibility: t.visibility })) {
+      throw new NotFoundError('That thread does not exist.');
+    }
     if (t.status === 'locked') throw new LockedError('This thread is locked, so it cannot be replied to.');
     if (!policy.canReply(who, threadFacts(t))) throw new ForbiddenError();
+    await gate.assert(who, 'post');
     guardPublicPost(input.body);
 
     const now = clock.now();
     const byAsker = t.author.equals(who.id);
     const byStaff = isStaff(who);
+    const bodyHtml = renderMarkdown(input.body);
+    const hold = await gate.holdReason(who, { hasLinks: containsLink(bodyHtml) });
     const reply = await Reply.create({
       threadId: _id,
       author: new Types.ObjectId(who.id),
@@ -58,8 +65,9 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
       authorRole: who.role,
       system: false,
       bodySource: input.body,
-      bodyHtml: renderMarkdown(input.body),
+      bodyHtml,
       rendererVersion: RENDERER_VERSION,
+      ...(hold ? { visibility: 'held', visibilityReason: hold, visibilityChangedAt: now } : {}),
       createdAt: now,
     });
 
@@ -94,22 +102,26 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
         projection: { replyCount: 1, slug: 1, status: 1 },
       }).lean();
       if (updated) {
-        await searchText.append(_id, input.body);
+        // Held replies stay out of search until a moderator approves them.
+        if (!hold) await searchText.append(_id, input.body);
         pageCache.invalidate(threadId);
         const view = toReplyView(reply.toObject());
         const page = Math.max(1, Math.ceil(updated.replyCount / REPLIES_PER_PAGE));
         const url = `${threadUrl(threadId, updated.slug)}${page > 1 ? `?page=${page}` : ''}#reply-${view.id}`;
-        await events.emit('reply.created', {
-          actor: who,
-          threadId,
-          replyId: view.id,
-          status: updated.status,
-          byAsker,
-          byStaff,
-          followUp,
-          at: now,
-        });
-        return { reply: view, threadStatus: updated.status, url };
+        // A held reply is announced when a moderator approves it (server/threads/moderation-ops.ts).
+        if (hold) await events.emit('post.held', { actor: who, postType: 'reply', postId: view.id, threadId, at: now });
+        else
+          await events.emit('reply.created', {
+            actor: who,
+            threadId,
+            replyId: view.id,
+            status: updated.status,
+            byAsker,
+            byStaff,
+            followUp,
+            at: now,
+          });
+        return { reply: view, threadStatus: updated.status, url, held: !!hold };
       }
       const fresh = await Thread.findById(_id, { status: 1 }).lean();
       if (!fresh) {
@@ -147,8 +159,18 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
 
   async function loadForEdit(who: Actor, replyId: string) {
     const rid = toObjectId(replyId, 'That reply');
-    const r = await Reply.findById(rid, { threadId: 1, author: 1, authorRole: 1, system: 1, bodySource: 1, editedAt: 1 }).lean();
-    if (!r) throw new NotFoundError('That reply does not exist.');
+    const r = await Reply.findById(rid, {
+      threadId: 1,
+      author: 1,
+      authorRole: 1,
+      system: 1,
+      bodySource: 1,
+      editedAt: 1,
+      visibility: 1,
+    }).lean();
+    if (!r || !policy.canSeePost(who, { authorId: r.author ? String(r.author) : null, visibility: r.visibility })) {
+      throw new NotFoundError('That reply does not exist.');
+    }
     const t = await Thread.findById(r.threadId, { author: 1, status: 1, acceptedReplyId: 1, slug: 1 }).lean();
     if (!t) throw new NotFoundError('That reply does not exist.');
     const rf = { authorId: r.author ? String(r.author) : null, authorRole: r.authorRole, system: r.system };
@@ -171,6 +193,7 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
     const who = requireActor(actor);
     const { r } = await loadForEdit(who, replyId);
     if (input.body !== r.bodySource) {
+      await gate.assert(who, 'post');
       guardPublicPost(input.body);
       const now = clock.now();
       await Revision.create({

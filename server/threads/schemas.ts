@@ -61,3 +61,34 @@ export const acceptBody = z.object({ replyId: objectIdString });
 export const lockBody = z.object({ reason: z.string().trim().max(500).default('') });
 
 export const productBody = z.object({ name: text(2, 80) });
+
+export const unlockBody = z.object({ reason: z.string().trim().max(500).default('') });
+
+/** Assign to a moderator by username; empty or null unassigns. */
+export const assignBody = z.object({
+  username: z
+    .string()
+    .trim()
+    .max(30)
+    .nullable()
+    .default(null)
+    .transform((v) => v || null),
+});
+
+/** The original thread: its id, or a link to it (the id is taken from the link). */
+export const duplicateBody = z.object({
+  of: z
+    .string()
+    .trim()
+    .max(500)
+    .transform((v) => /[0-9a-fA-F]{24}/.exec(v)?.[0]?.toLowerCase() ?? '')
+    .pipe(objectIdString),
+  note: z.string().trim().max(500).default(''),
+});
+
+/** New products of a thread: a form's checkboxes or a JSON array. */
+export const moveBody = z.object({
+  products: stringList(20).pipe(z.array(objectIdString).refine((a) => a.length > 0, { message: 'Choose at least one product.' })),
+});
+
+export const postTypeParam = z.enum(['thread', 'reply']);

@@ -33,7 +33,8 @@ export function createSearchText(deps: { Thread: Model<ThreadDoc>; Reply: Model<
 
   /** The capped text of a thread's human replies, read from the replies themselves. */
   async function replyText(threadId: Types.ObjectId): Promise<string> {
-    const replies = await Reply.find({ threadId, system: { $ne: true } }, { bodySource: 1 })
+    // Only what the public sees: replies moderation held, hid or deleted stay out of search.
+    const replies = await Reply.find({ threadId, system: { $ne: true }, visibility: null }, { bodySource: 1 })
       .sort({ createdAt: 1, _id: 1 })
       .lean();
     let out = '';

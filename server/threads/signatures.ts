@@ -47,7 +47,15 @@ export function createSignatures(deps: { User: Models['User']; caches: CacheRegi
     return out;
   }
 
-  return { forAuthors, forget: (userId: string) => cache.delete(userId) };
+  return {
+    forAuthors,
+    forget: (userId: string) => cache.delete(userId),
+    /** Every cached signature (the support rules changed: default signatures quote them). */
+    clear: () => {
+      cache.clear();
+      cooked.clear();
+    },
+  };
 }
 
 export type Signatures = ReturnType<typeof createSignatures>;

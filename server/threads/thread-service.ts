@@ -5,7 +5,7 @@ import * as lifecycle from './lifecycle';
 import { isStaff } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import type { ThreadDoc, ThreadStatus } from '../../models/thread';
-import { renderMarkdown, RENDERER_VERSION } from '../markdown/render';
+import { containsLink, renderMarkdown, RENDERER_VERSION } from '../markdown/render';
 import { ConflictError, ForbiddenError, LockedError, NotFoundError, ValidationError } from '../kernel/errors';
 import * as policy from './policy';
 import { toObjectId } from './ids';
@@ -17,6 +17,7 @@ import {
   SUMMARY_PROJECTION,
   THREAD_PROJECTION,
   THREADS_PER_PAGE,
+  threadUrl,
   titleSlug,
   toReplyView,
   toSummary,
@@ -69,10 +70,24 @@ export interface ThreadPage {
   replies: ReplyView[];
   /** The accepted answer, repeated under the question (null when none). */
   accepted: ReplyView | null;
+  /** Closed as a duplicate: the original readers are sent to. */
+  duplicateOf: { id: string; title: string; url: string } | null;
   page: number;
   pages: number;
   perPage: number;
-  can: { reply: boolean; edit: boolean; unaccept: boolean; lock: boolean; unlock: boolean };
+  can: {
+    reply: boolean;
+    edit: boolean;
+    unaccept: boolean;
+    lock: boolean;
+    unlock: boolean;
+    /** Signed in and not the author: may flag the question. */
+    flag: boolean;
+    /** Staff: assign, close as duplicate, move to other products, moderation. */
+    manage: boolean;
+    /** The author or staff: the edit history with its diff view. */
+    history: boolean;
+  };
 }
 
 interface PageData {
@@ -80,6 +95,7 @@ interface PageData {
   replyDocs: ReplyPageDoc[];
   acceptedDoc: ReplyPageDoc | null;
   signatures: Map<string, string | null>;
+  duplicateOf: { id: string; title: string; url: string } | null;
 }
 
 export interface ThreadInput {
@@ -88,9 +104,19 @@ export interface ThreadInput {
   products: string[];
 }
 
+/** A system note in a thread (reply-service.ts addSystemReply). */
+type AddNote = (threadId: string, input: { body: string; kind: string }, clock?: Clock) => Promise<unknown>;
+
+/** Markdown-escapes a person's words placed into a note the forum writes. */
+export const escapeMarkdown = (s: string): string => s.replace(/[\\`*_{}[\]()#+\-.!<>|~]/g, '\\$&');
+
+/** systemKind of the notes a moderator's lock and unlock write. */
+export const LOCK_NOTE_KIND = 'moderator_lock';
+export const UNLOCK_NOTE_KIND = 'moderator_unlock';
+
 /** Threads and their state changes; replies are in reply-service.ts, which shares the context. */
-export function createThreadService(ctx: ThreadsContext) {
-  const { models, rules, events, pageCache, views, signatures, products } = ctx;
+export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
+  const { models, rules, events, pageCache, views, signatures, products, gate } = ctx;
   const { Thread, Reply, Revision } = models;
 
   /**
@@ -128,7 +154,8 @@ export function createThreadService(ctx: ThreadsContext) {
 
   async function listThreads(_actor: Actor | null, input: ListInput): Promise<ThreadList> {
     const page = Math.max(1, Math.floor(input.page || 1));
-    const filter: QueryFilter<ThreadDoc> = {};
+    // Only public threads: held, hidden and deleted ones are rare, so the index walk skips few.
+    const filter: QueryFilter<ThreadDoc> = { visibility: null };
     if (input.status) filter.status = input.status;
     let product: ThreadList['product'] = null;
     if (input.product) {
@@ -182,7 +209,12 @@ export function createThreadService(ctx: ThreadsContext) {
       if (!r.system && r.author && (r.authorRole === 'moderator' || r.authorRole === 'admin')) staffIds.set(String(r.author), r.author);
     }
     const sigs = staffIds.size ? await signatures.forAuthors([...staffIds.values()]) : new Map<string, string | null>();
-    return { doc, replyDocs, acceptedDoc, signatures: sigs };
+    let duplicateOf: PageData['duplicateOf'] = null;
+    if (doc.duplicateOf) {
+      const o = await Thread.findById(doc.duplicateOf, { title: 1, slug: 1, visibility: 1 }).lean();
+      if (o && !o.visibility) duplicateOf = { id: String(o._id), title: o.title, url: threadUrl(String(o._id), o.slug) };
+    }
+    return { doc, replyDocs, acceptedDoc, signatures: sigs, duplicateOf };
   }
 
   /**
@@ -205,7 +237,14 @@ export function createThreadService(ctx: ThreadsContext) {
         data = await pageCache.pageData(id, page, load);
       }
     }
-    const { doc, replyDocs, acceptedDoc, signatures } = data;
+    const { doc, acceptedDoc, signatures } = data;
+    if (!policy.canSeePost(actor, { authorId: String(doc.author), visibility: doc.visibility })) {
+      throw new NotFoundError('That thread does not exist.');
+    }
+    // Replies moderation took out of view are left out per reader (the page data is shared).
+    const replyDocs = data.replyDocs.filter((r) =>
+      policy.canSeePost(actor, { authorId: r.author ? String(r.author) : null, visibility: r.visibility }),
+    );
     const thread = toThreadView(doc, views.pending(id));
     const facts = threadFacts(thread);
     const decorate = (r: ReplyPageDoc): ReplyView => {
@@ -218,12 +257,16 @@ export function createThreadService(ctx: ThreadsContext) {
       return v;
     };
     const replies = replyDocs.map(decorate);
-    const accepted = acceptedDoc ? (replies.find((r) => r.isAccepted) ?? decorate(acceptedDoc)) : null;
+    const acceptedVisible =
+      acceptedDoc &&
+      policy.canSeePost(actor, { authorId: acceptedDoc.author ? String(acceptedDoc.author) : null, visibility: acceptedDoc.visibility });
+    const accepted = acceptedVisible ? (replies.find((r) => r.isAccepted) ?? decorate(acceptedDoc)) : null;
     const locked = thread.status === 'locked';
     return {
       thread,
       replies,
       accepted,
+      duplicateOf: data.duplicateOf,
       page,
       pages: Math.max(1, Math.ceil(doc.replyCount / REPLIES_PER_PAGE)),
       perPage: REPLIES_PER_PAGE,
@@ -233,6 +276,9 @@ export function createThreadService(ctx: ThreadsContext) {
         unaccept: policy.canUnaccept(actor, facts),
         lock: policy.canLock(actor) && !locked,
         unlock: policy.canLock(actor) && locked,
+        flag: !!actor && actor.id !== thread.author.id,
+        manage: policy.canManageThread(actor),
+        history: !!actor && (isStaff(actor) || actor.id === thread.author.id),
       },
     };
   }
@@ -256,6 +302,7 @@ export function createThreadService(ctx: ThreadsContext) {
   async function createThread(actor: Actor | null, input: ThreadInput, clock: Clock = ctx.clock): Promise<ThreadView> {
     const who = requireActor(actor);
     if (!policy.canAsk(who)) throw new ForbiddenError();
+    await gate.assert(who, 'post');
     if (!input.products.length) {
       throw new ValidationError('Choose at least one product.', { products: 'Choose at least one product.' });
     }
@@ -263,12 +310,15 @@ export function createThreadService(ctx: ThreadsContext) {
     guardPublicPost({ title: input.title, body: input.body });
     const chosen = await products.resolve(input.products);
     const now = clock.now();
+    const bodyHtml = renderMarkdown(input.body);
+    const hold = await gate.holdReason(who, { hasLinks: containsLink(bodyHtml) });
     const doc = await Thread.create({
       title: input.title,
       slug: titleSlug(input.title),
       bodySource: input.body,
-      bodyHtml: renderMarkdown(input.body),
+      bodyHtml,
       rendererVersion: RENDERER_VERSION,
+      ...(hold ? { visibility: 'held', visibilityReason: hold, visibilityChangedAt: now } : {}),
       author: new Types.ObjectId(who.id),
       authorName: who.displayName,
       authorUsername: who.username,
@@ -276,6 +326,7 @@ export function createThreadService(ctx: ThreadsContext) {
       products: chosen.map((p) => new Types.ObjectId(p.id)),
       productNames: chosen.map((p) => p.name),
       status: 'open',
+      openSince: now,
       firstResponseDueAt: lifecycle.firstResponseDue(rules.current(), now),
       lastActivityAt: now,
       lastPosterRole: who.role,
@@ -286,15 +337,27 @@ export function createThreadService(ctx: ThreadsContext) {
       updatedAt: now,
     });
     pageCache.invalidate(String(doc._id));
-    await events.emit('thread.created', { actor: who, threadId: String(doc._id), at: now });
+    const threadId = String(doc._id);
+    if (hold) await events.emit('post.held', { actor: who, postType: 'thread', postId: threadId, threadId, at: now });
+    else await events.emit('thread.created', { actor: who, threadId, at: now });
     return threadView(doc._id);
   }
 
   /** Source text for the edit form. */
   async function getThreadForEdit(actor: Actor | null, id: string) {
     const who = requireActor(actor);
-    const t = await Thread.findById(toObjectId(id), { title: 1, slug: 1, bodySource: 1, author: 1, status: 1, acceptedReplyId: 1 }).lean();
-    if (!t) throw new NotFoundError('That thread does not exist.');
+    const t = await Thread.findById(toObjectId(id), {
+      title: 1,
+      slug: 1,
+      bodySource: 1,
+      author: 1,
+      status: 1,
+      acceptedReplyId: 1,
+      visibility: 1,
+    }).lean();
+    if (!t || !policy.canSeePost(who, { authorId: String(t.author), visibility: t.visibility })) {
+      throw new NotFoundError('That thread does not exist.');
+    }
     if (!policy.canEditThread(who, threadFacts(t))) throw editRefusal(t.status);
     return { id: String(t._id), title: t.title, body: t.bodySource, slug: t.slug };
   }
@@ -317,9 +380,20 @@ export function createThreadService(ctx: ThreadsContext) {
   ): Promise<ThreadView> {
     const who = requireActor(actor);
     const _id = toObjectId(id);
-    const t = await Thread.findById(_id, { title: 1, bodySource: 1, author: 1, status: 1, acceptedReplyId: 1, editedAt: 1 }).lean();
-    if (!t) throw new NotFoundError('That thread does not exist.');
+    const t = await Thread.findById(_id, {
+      title: 1,
+      bodySource: 1,
+      author: 1,
+      status: 1,
+      acceptedReplyId: 1,
+      editedAt: 1,
+      visibility: 1,
+    }).lean();
+    if (!t || !policy.canSeePost(who, { authorId: String(t.author), visibility: t.visibility })) {
+      throw new NotFoundError('That thread does not exist.');
+    }
     if (!policy.canEditThread(who, threadFacts(t))) throw editRefusal(t.status);
+    await gate.assert(who, 'post');
     const title = input.title ?? t.title;
     const body = input.body ?? t.bodySource;
     if (title === t.title && body === t.bodySource) return threadView(_id);
@@ -473,9 +547,21 @@ export function createThreadService(ctx: ThreadsContext) {
       await loadThread(_id); // 404 if missing
       throw new ConflictError('This thread is already locked.', 'already_locked');
     }
+    // Who, when and why, visible on the thread; and in the audit log.
+    const when = rules.current().calendar.formatLocal(now);
+    const why = input.note.trim() ? ` Reason: ${escapeMarkdown(input.note.trim())}` : '';
+    await addNote(threadId, { body: `Locked by ${escapeMarkdown(who.displayName)} on ${when}.${why}`, kind: LOCK_NOTE_KIND }, clock);
+    await ctx.audit.record({
+      actor: who,
+      action: 'thread_locked',
+      targetType: 'thread',
+      targetId: _id,
+      reason: input.note || undefined,
+      at: now,
+    });
     pageCache.invalidate(threadId);
     await events.emit('thread.locked', { actor: who, threadId, reason: 'moderator', at: now });
-    return toThreadView(updated, views.pending(threadId));
+    return threadView(_id);
   }
 
   /**
@@ -504,8 +590,13 @@ export function createThreadService(ctx: ThreadsContext) {
     return true;
   }
 
-  /** A moderator unlocks; the thread returns to the state its posts imply. */
-  async function unlockThread(actor: Actor | null, threadId: string, clock: Clock = ctx.clock): Promise<ThreadView> {
+  /** A moderator unlocks (optionally saying why); the thread returns to the state its posts imply. */
+  async function unlockThread(
+    actor: Actor | null,
+    threadId: string,
+    input: { reason?: string } = {},
+    clock: Clock = ctx.clock,
+  ): Promise<ThreadView> {
     const who = requireActor(actor);
     if (!policy.canLock(who)) throw new ForbiddenError('Only support moderators can unlock threads.');
     const _id = toObjectId(threadId);
@@ -523,9 +614,21 @@ export function createThreadService(ctx: ThreadsContext) {
       { returnDocument: 'after', projection: THREAD_PROJECTION },
     ).lean();
     if (!updated) throw new ConflictError('The thread changed while we were updating it. Please try again.');
+    const reason = input.reason?.trim() ?? '';
+    const when = rules.current().calendar.formatLocal(now);
+    const why = reason ? ` Reason: ${escapeMarkdown(reason)}` : '';
+    await addNote(threadId, { body: `Unlocked by ${escapeMarkdown(who.displayName)} on ${when}.${why}`, kind: UNLOCK_NOTE_KIND }, clock);
+    await ctx.audit.record({
+      actor: who,
+      action: 'thread_unlocked',
+      targetType: 'thread',
+      targetId: _id,
+      reason: reason || undefined,
+      at: now,
+    });
     pageCache.invalidate(threadId);
     await events.emit('thread.unlocked', { actor: who, threadId, status, at: now });
-    return toThreadView(updated, views.pending(threadId));
+    return threadView(_id);
   }
 
   return {

@@ -39,6 +39,9 @@ export const GENEROUS_LIMITS = {
   RATE_QUESTION_MAX: '10000',
   RATE_LOGIN_MAX: '1000',
   RATE_MESSAGE_MAX: '10000',
+  // No account counts as new unless a test says so (test/integration/moderation/ does).
+  NEW_ACCOUNT_DAYS: '0',
+  NEW_ACCOUNT_POSTS: '0',
 };
 
 /** A browser: a cookie jar and the CSRF token of its session. JSON calls send the token as X-CSRF-Token. */

@@ -245,11 +245,23 @@ describe('embedded engine: indexes and planner', () => {
       [998, 994, 990],
     );
     const oldest = plan('s', { filter: { thread: 't2' }, sort: { at: 1 }, limit: 2, skip: 1 });
-    assert.deepEqual([oldest.direction, oldest.totalDocsExamined], ['backward', 3]);
+    // The index answers the filter exactly: skipped entries are passed over without reading documents.
+    assert.deepEqual([oldest.direction, oldest.totalDocsExamined], ['backward', 2]);
     assert.deepEqual(
       e.find(DB, 's', { filter: { thread: 't2' }, sort: { at: 1 }, limit: 2, skip: 1 }).map((d) => d.n),
       [6, 10],
     );
+    const deep = plan('s', { filter: { thread: 't2' }, sort: { at: -1 }, limit: 3, skip: 200 });
+    assert.deepEqual([deep.totalDocsExamined, deep.nReturned], [3, 3]);
+    assert.deepEqual(
+      e.find(DB, 's', { filter: { thread: 't2' }, sort: { at: -1 }, limit: 3, skip: 200 }).map((d) => d.n),
+      [198, 194, 190],
+    );
+    assert.deepEqual(
+      e.find(DB, 's', { filter: { thread: 't2' }, sort: { at: -1 }, skip: 248 }).map((d) => d.n),
+      [6, 2],
+    );
+    assert.deepEqual(e.find(DB, 's', { filter: { thread: 't2' }, sort: { at: -1 }, skip: 250 }), []);
     const top = plan('s', { sort: { n: -1 }, limit: 3 });
     assert.deepEqual([top.indexName, top.totalDocsExamined], ['n_1', 3]);
     assert.deepEqual(

@@ -117,8 +117,17 @@ describe('threads: replies and the status rule', () => {
       assert.equal(res.status, 409);
       assert.equal(res.body.error.code, 'locked');
     }
-    assert.equal(await w.app.col('replies').countDocuments({ threadId: oid(t.id) }), 0);
-    assert.equal((await w.app.col('threads').findOne({ _id: oid(t.id) }))!.replyCount, 0);
+    // Only the lock's system note (who, when, why) is stored.
+    const stored = await w.app
+      .col('replies')
+      .find({ threadId: oid(t.id) })
+      .toArray();
+    assert.deepEqual(
+      stored.map((r) => r.system),
+      [true],
+    );
+    // A system note counts as a post (server/threads/reply-service.ts addSystemReply).
+    assert.equal((await w.app.col('threads').findOne({ _id: oid(t.id) }))!.replyCount, 1);
   });
 
   it('replies racing a lock either land (counted) or are refused (not stored)', async () => {
@@ -136,8 +145,9 @@ describe('threads: replies and the status rule', () => {
       assert.ok(r.status === 201 || (r.status === 409 && r.body.error.code === 'locked'), String(r.status));
     const doc = await w.app.col('threads').findOne({ _id: oid(t.id) });
     assert.equal(doc!.status, 'locked');
-    assert.equal(doc!.replyCount, landed);
-    assert.equal(await w.app.col('replies').countDocuments({ threadId: oid(t.id) }), landed);
+    assert.equal(doc!.replyCount, landed + 1, 'the replies that landed and the lock note');
+    assert.equal(await w.app.col('replies').countDocuments({ threadId: oid(t.id), system: { $ne: true } }), landed);
+    assert.equal(await w.app.col('replies').countDocuments({ threadId: oid(t.id), system: true }), 1, 'the lock note');
   });
 
   it('HTML reply form: posts and redirects to the reply anchor', async () => {

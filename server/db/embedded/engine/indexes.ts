@@ -138,19 +138,23 @@ export class SqlIndex {
    * Up to `limit` entries in [start, end) (end null: unbounded), in order or reversed,
    * continuing strictly after / before `from` when given (a resumed scan).
    */
-  scan(start: Buffer, end: Buffer | null, reverse: boolean, limit: number, from: Buffer | null): Buffer[] {
+  /**
+   * Up to `limit` entries of [start, end) in key order (or reverse), after `from` when given,
+   * leaving out the first `offset` (walked inside SQLite: no entry crosses into JavaScript).
+   */
+  scan(start: Buffer, end: Buffer | null, reverse: boolean, limit: number, from: Buffer | null, offset = 0): Buffer[] {
     let rows: unknown[];
     if (!reverse) {
       const lo = from ?? start;
       const op = from ? '>' : '>=';
       rows = end
-        ? this.sql(`f${op}e`, `SELECT k FROM $T WHERE k ${op} ? AND k < ? ORDER BY k LIMIT ?`, 'pluck').all(lo, end, limit)
-        : this.sql(`f${op}`, `SELECT k FROM $T WHERE k ${op} ? ORDER BY k LIMIT ?`, 'pluck').all(lo, limit);
+        ? this.sql(`f${op}e`, `SELECT k FROM $T WHERE k ${op} ? AND k < ? ORDER BY k LIMIT ? OFFSET ?`, 'pluck').all(lo, end, limit, offset)
+        : this.sql(`f${op}`, `SELECT k FROM $T WHERE k ${op} ? ORDER BY k LIMIT ? OFFSET ?`, 'pluck').all(lo, limit, offset);
     } else {
       const hi = from ?? end;
       rows = hi
-        ? this.sql('b<', 'SELECT k FROM $T WHERE k < ? AND k >= ? ORDER BY k DESC LIMIT ?', 'pluck').all(hi, start, limit)
-        : this.sql('b', 'SELECT k FROM $T WHERE k >= ? ORDER BY k DESC LIMIT ?', 'pluck').all(start, limit);
+        ? this.sql('b<', 'SELECT k FROM $T WHERE k < ? AND k >= ? ORDER BY k DESC LIMIT ? OFFSET ?', 'pluck').all(hi, start, limit, offset)
+        : this.sql('b', 'SELECT k FROM $T WHERE k >= ? ORDER BY k DESC LIMIT ? OFFSET ?', 'pluck').all(start, limit, offset);
     }
     return rows as Buffer[];
   }

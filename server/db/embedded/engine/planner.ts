@@ -46,6 +46,12 @@ export interface Plan {
   countKeys?(cap?: number): number | null;
   stats: PlanStats;
   candidates(): Iterable<Rec>;
+  /**
+   * IXSCAN on a non-multikey index only: the candidates after the first `skip` index entries,
+   * which are passed over inside SQLite without reading their documents. Equal to skipping
+   * matches only when the plan is `exact` (every entry is a match).
+   */
+  candidatesAfter?(skip: number): Iterable<Rec>;
 }
 
 const RANGE_TYPES = new Set([T_NUMBER, T_STRING, T_DATE, T_OBJECTID, T_BOOL, T_TIMESTAMP, T_BINARY]);
@@ -292,16 +298,28 @@ const MAX_CHUNK = 1024;
  * cursor resumed after other commands never hands out a stale entry. Multikey indexes can
  * hold one document several times: it is handed out once.
  */
-function* scanIndex(coll: Collection, c: Candidate, stats: PlanStats, epoch: () => number): Iterable<Rec> {
+function* scanIndex(coll: Collection, c: Candidate, stats: PlanStats, epoch: () => number, skip = 0): Iterable<Rec> {
   const seen = c.ix.multikey.value ? new Set<number>() : null;
   const list = c.reverse ? [...c.intervals].reverse() : c.intervals;
   for (const iv of list) {
     if (iv.end !== null && Buffer.compare(iv.end, iv.start) <= 0) continue;
+    let offset = 0;
+    if (skip > 0) {
+      const n = c.ix.count(iv.start, iv.end, skip); // stops counting at `skip`
+      stats.keysExamined += Math.min(n, skip);
+      if (n < skip) {
+        skip -= n; // the whole interval is skipped
+        continue;
+      }
+      offset = skip;
+      skip = 0;
+    }
     let from: Buffer | null = null;
     let chunk = FIRST_CHUNK;
     for (;;) {
       alive(coll, c.ix);
-      const entries = c.ix.scan(iv.start, iv.end, c.reverse, chunk, from);
+      const entries = c.ix.scan(iv.start, iv.end, c.reverse, chunk, from, offset);
+      offset = 0;
       const at = epoch();
       let i = 0;
       for (; i < entries.length; i++) {
@@ -545,6 +563,7 @@ export function plan(coll: Collection | undefined, filter: Document, sort?: Docu
       exact: coversExactly(filter, b.ix, b.eqCount, b.hasRange),
       stats,
       candidates: () => scanIndex(coll, b, stats, epoch),
+      candidatesAfter: b.ix.multikey.value ? undefined : (skip) => scanIndex(coll, b, stats, epoch, skip),
       countKeys: countable(filter, b) ? (cap = 0) => countIndexKeys(b, stats, cap) : undefined,
     };
   }

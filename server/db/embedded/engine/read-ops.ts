@@ -213,6 +213,17 @@ function selectPlain(
     }
   }
   const unsorted = !o.sort || Object.keys(o.sort).length === 0;
+  if ((p.sortCovered || unsorted) && skip > 0 && p.exact && p.candidatesAfter) {
+    // Every index entry is a match: skip entries inside SQLite instead of reading documents.
+    const after = p.candidatesAfter;
+    const skipped = (function* () {
+      for (const r of after(skip)) {
+        deadline.tick();
+        yield r;
+      }
+    })();
+    return { hits: skipLimit(skipped, 0, limit), plan: p };
+  }
   if (p.sortCovered || unsorted) return { hits: skipLimit(matching(), skip, limit), plan: p };
   if (limit > 0 && skip + limit <= TOPK_MAX) {
     return { hits: lazy(() => topK(matching(), o.sort!, skip + limit, q.strCmp).slice(skip)), plan: p };
