@@ -23,6 +23,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain-JavaScript tools run by node before any TypeScript is compiled (scripts/build.mjs).
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly' } },
+  },
+  {
     // Command-line entry points and benchmarks print to the terminal.
     files: ['server/cli.ts', 'server/db/cli.ts', 'bench/**/*.ts', 'test/**/*.ts'],
     rules: { 'no-console': 'off' },

@@ -18,6 +18,7 @@ import {
 import { OUTBOUND_MAIL_MODEL, outboundMailSchema, type OutboundMailDoc } from './outbound-mail';
 import { moderationItemSchema, type ModerationItemDoc } from './moderation-item';
 import { productSchema, type ProductDoc } from './product';
+import { rateLimitSchema } from './rate-limit';
 import { replySchema, type ReplyDoc } from './reply';
 import { revisionSchema, type RevisionDoc } from './revision';
 import { settingSchema, type SettingDoc } from './setting';
@@ -49,6 +50,7 @@ export function createModels(db: Connection) {
     OutboundMail: db.model<OutboundMailDoc>(OUTBOUND_MAIL_MODEL, outboundMailSchema),
     AccountToken: db.model<AccountTokenDoc>(ACCOUNT_TOKEN_MODEL, accountTokenSchema),
     Product: db.model<ProductDoc>('Product', productSchema),
+    RateLimit: db.model('RateLimit', rateLimitSchema),
     Reply: db.model<ReplyDoc>('Reply', replySchema),
     Revision: db.model<RevisionDoc>('Revision', revisionSchema),
     Setting: db.model<SettingDoc>('Setting', settingSchema),

@@ -3,11 +3,14 @@ import session from 'express-session';
 import cookieParser from 'cookie-parser';
 import { MongoStore } from 'connect-mongo';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import type { Services } from './compose';
-import { requestContext } from './http/request-context';
+import { PROJECT_ROOT } from './kernel/paths';
+import { reenterRequestScope, requestContext } from './http/request-context';
 import { Readiness, closeConnectionsWhileDraining, healthRoutes } from './http/health';
+import { databaseGate } from './http/database-gate';
+import { loadShedding } from './http/load-shedding';
+import { metricsRoute } from './http/metrics';
 import { securityHeaders } from './http/security';
 import { csrfProtection } from './http/csrf';
 import { rateLimiters } from './http/rate-limit';
@@ -26,7 +29,7 @@ import { searchEndpoints } from './search';
 import { moderationEndpoints } from './moderation';
 import { adminEndpoints } from './admin';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = PROJECT_ROOT;
 
 /**
  * Builds the express app from the services of one forum (server/compose.ts). No listening,
@@ -41,18 +44,33 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
   if (config.isProduction) app.set('view cache', true);
   if (config.TRUST_PROXY) app.set('trust proxy', parseTrustProxy(config.TRUST_PROXY));
 
-  // Health checks first: no session, no CSRF, no request log line for every probe.
+  // Health checks and metrics first: no session, no CSRF, no request log line for every probe,
+  // and never shed (docs/operations.md).
   const readiness = opts.readiness ?? new Readiness('ready');
   app.use(closeConnectionsWhileDraining(readiness));
-  app.use(healthRoutes(readiness, services.db));
-  app.use(requestContext(logger, { level: config.isProduction ? 'info' : 'debug' }));
+  app.use(healthRoutes(readiness, services.db, services.dbHealth));
+  if (config.METRICS_ENABLED) app.use(metricsRoute(services.metrics, config.METRICS_TOKEN));
+  app.use(requestContext(logger, { level: config.isProduction ? 'info' : 'debug', metrics: services.metrics }));
+  // Overload: new work past the limits gets 503 + Retry-After; admitted requests get a time limit.
+  app.use(
+    loadShedding({
+      maxInFlight: config.SHED_MAX_IN_FLIGHT,
+      maxDelayMs: config.SHED_EVENT_LOOP_DELAY_MS,
+      timeoutMs: config.REQUEST_TIMEOUT_MS,
+      metrics: services.metrics,
+    }),
+  );
   app.use(securityHeaders(config.isProduction));
   app.use('/public', express.static(path.join(root, 'public'), { maxAge: config.isProduction ? '7d' : 0, index: false }));
   app.get('/favicon.ico', (_req, res) => res.status(204).end());
+  // Everything below needs the database: while it is down, 503 at once.
+  app.use(databaseGate(services.dbHealth));
 
   const limit = `${config.BODY_LIMIT_KB}kb`;
   app.use(express.json({ limit, strict: true }));
   app.use(express.urlencoded({ extended: false, limit, parameterLimit: 200 }));
+  // The body parsers continue from stream events, outside the request's log scope.
+  app.use(reenterRequestScope);
   // csrf-csrf reads req.cookies (unsigned: its token cookie carries its own HMAC).
   app.use(cookieParser());
 
@@ -106,7 +124,7 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
     next();
   });
 
-  const plumbing: EndpointPlumbing = { csrf: csrf.verify, limit: rateLimiters(config) };
+  const plumbing: EndpointPlumbing = { csrf: csrf.verify, limit: rateLimiters(config, services.db.db!) };
   const extras: ThreadPageExtras = {
     async viewerLocals(actor, threadId, replyIds, query) {
       if (!actor) return { pmLinked: [], feedbackVotes: new Map(), feedbackFlash: null, watch: null };

@@ -22,6 +22,8 @@ import { EventBus } from './kernel/events';
 import { JobRegistry } from './kernel/jobs';
 import type { Logger } from './kernel/logger';
 import { createMailSystem } from './mail';
+import { createMetrics } from './kernel/metrics';
+import { watchDatabase } from './db/health';
 import { createMessages } from './messages';
 import { createNotifications } from './notifications';
 import { createModeration, createStanding } from './moderation';
@@ -75,7 +77,14 @@ export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSys
   });
   const feedback = createFeedback(core, { rules });
   const search = createSearch({ models, threads });
-  const jobs = new JobRegistry(logger);
+  // Operability: one metrics registry per forum, fed by the jobs, the database driver and the
+  // caches and the mail outbox here, by the HTTP layer in app.ts.
+  const metrics = createMetrics();
+  const dbHealth = watchDatabase(db);
+  metrics.observeDatabase(db.getClient(), dbHealth);
+  metrics.watchCaches(() => caches.stats());
+  metrics.watchOutbox(() => mail.mailer.stats());
+  const jobs = new JobRegistry(logger, metrics);
 
   // The header's badges: one short cache per person, dropped when what it counts changes.
   const viewerCounts = caches.create<{ notifications: number; messages: number }>('viewer-counts', {
@@ -95,6 +104,9 @@ export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSys
     caches,
     rules,
     jobs,
+    metrics,
+    /** Whether the database is reachable, as the driver sees it (server/db/health.ts). */
+    dbHealth,
     audit,
     auth,
     mail,

@@ -36,6 +36,36 @@ const schema = z.object({
    */
   SHUTDOWN_DRAIN_MS: int(0, 0),
 
+  // Runtime (docs/operations.md).
+  /**
+   * The embedded database's stable TCP port on 127.0.0.1, instead of the Unix socket
+   * DATA_DIR/embedded.sock (needed only when DATA_DIR's path is too long for a socket).
+   */
+  EMBEDDED_DB_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** How long a database operation waits for a reachable server before the request gets 503. */
+  DB_SELECTION_TIMEOUT_MS: int(1000, 100),
+  /** How often the driver checks the database: how soon a returning database is noticed. */
+  DB_HEARTBEAT_MS: int(1000, 500),
+  /**
+   * Load shedding: while the event loop lags more than this (ms, measured every 50 ms),
+   * new requests get 503 with Retry-After; health checks and /metrics are always served.
+   * 0 turns it off.
+   */
+  SHED_EVENT_LOOP_DELAY_MS: int(150, 0),
+  /** Load shedding: most requests in progress at once; more get 503 at once. 0: no limit. */
+  SHED_MAX_IN_FLIGHT: int(64, 0),
+  /** A request still unanswered after this long gets 503 `timeout` (its work may still finish). 0: none. */
+  REQUEST_TIMEOUT_MS: int(15_000, 0),
+  /** Bearer token for GET /metrics. Unset: /metrics answers only direct connections from this machine. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /** Serve /metrics (Prometheus text format). */
+  METRICS_ENABLED: bool.default(true),
+  /**
+   * Start even though secrets.key is missing while encrypted secure fields exist, generating
+   * a new key (the existing fields can then never be read). Without it the forum refuses to start.
+   */
+  SECRETS_ALLOW_NEW_KEY: bool.default(false),
+
   // Rate limits (per user or IP, per window).
   RATE_LOGIN_MAX: int(10, 1),
   RATE_LOGIN_WINDOW_MIN: int(15, 1),
@@ -45,6 +75,8 @@ const schema = z.object({
   RATE_QUESTION_WINDOW_MIN: int(60, 1),
   RATE_MESSAGE_MAX: int(30, 1),
   RATE_MESSAGE_WINDOW_MIN: int(10, 1),
+  RATE_PREVIEW_MAX: int(60, 1),
+  RATE_PREVIEW_WINDOW_MIN: int(1, 1),
   BODY_LIMIT_KB: int(256, 1),
 
   // Business calendar (docs/support-policy.md).
@@ -203,6 +235,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     JOBS_ENABLED: 'false',
     SESSION_SECRET: 'test-session-secret-test-session-secret',
     SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
+    // In-process tests share one busy event loop: no shedding or timeouts unless a test asks.
+    SHED_EVENT_LOOP_DELAY_MS: '0',
+    SHED_MAX_IN_FLIGHT: '0',
+    REQUEST_TIMEOUT_MS: '0',
     ...overrides,
   });
 }

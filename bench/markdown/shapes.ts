@@ -1,5 +1,4 @@
 /** Markdown inputs known to stress parsers (from CommonMark pathological cases and our own finds). */
-export const N = 20000;
 const fit = (unit: string, n: number) => unit.repeat(Math.max(1, Math.floor(n / unit.length)));
 /** Input shapes known to stress Markdown parsers, each sized to about n characters. */
 export const SHAPES: Record<string, (n: number) => string> = {

@@ -24,7 +24,7 @@ export type Auth = ReturnType<typeof createAuth>;
 
 export { authEndpoints, type ProfileActivity, type ProfileExtras } from './endpoints';
 export { cookDefaultSignature, defaultSignatureFor, signatureHtmlFor } from './signature';
-export { registerSchema, type Profile, type RegisterInput } from './service';
+export { type Profile, type RegisterInput } from './service';
 export {
   displayNameSchema,
   emailSchema,

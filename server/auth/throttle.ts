@@ -24,6 +24,8 @@ export const ipKey = (ip: string): string => `ip:${ipKeyGenerator(ip || 'unknown
  * `max` attempts per window reach the password check. Unknown accounts are counted like
  * real ones, so the 429 says nothing about whether an account exists.
  * A successful sign-in clears the account's counter and gives the address its attempt back.
+ * A lockout ends at most one window after the last counted failure, whatever the clock did
+ * (moved back, a window whose end is further away than one window starts again).
  */
 export function createLoginThrottle(opts: ThrottleOptions) {
   const { clock, windowMs, LoginAttempt } = opts;
@@ -31,8 +33,13 @@ export function createLoginThrottle(opts: ThrottleOptions) {
   async function bump(key: string): Promise<{ count: number; expiresAt: Date }> {
     const now = clock.now();
     const fresh = new Date(now.getTime() + windowMs);
-    // A window that has passed starts again (conditional, so one concurrent caller resets it).
-    await LoginAttempt.updateOne({ _id: key, expiresAt: { $lte: now } }, { $set: { count: 0, expiresAt: fresh } });
+    // A window that has passed starts again (conditional, so one concurrent caller resets it);
+    // so does one ending more than a window from now: the clock was moved back, and the
+    // lockout must still end at most one window after the last failure.
+    await LoginAttempt.updateOne(
+      { _id: key, $or: [{ expiresAt: { $lte: now } }, { expiresAt: { $gt: fresh } }] },
+      { $set: { count: 0, expiresAt: fresh } },
+    );
     for (let attempt = 0; ; attempt++) {
       try {
         const doc = await LoginAttempt.findOneAndUpdate(

@@ -30,5 +30,5 @@ export function createFeedback(core: CoreDeps, deps: { rules: SupportRulesSource
 export type Feedback = ReturnType<typeof createFeedback>;
 
 export { feedbackEndpoints } from './endpoints';
-export { parseFeedbackFlash, satisfactionAverage, helpfulText, SATISFACTION_LABELS } from './present';
+export { parseFeedbackFlash } from './present';
 export type { YourFeedback } from './service';

@@ -26,12 +26,6 @@ export const SATISFACTION_LABELS = [
 
 export { satisfactionAverage } from '../threads';
 
-/** "1 person found this reply helpful" / "3 people ..." / '' for none. */
-export function helpfulText(count: number): string {
-  if (!count || count < 0) return '';
-  return `${count} ${count === 1 ? 'person' : 'people'} found this reply helpful`;
-}
-
 /** The message to show after a no-JS vote: `?fb=<replyId>:<kind>` on the thread page. */
 export interface FeedbackFlash {
   replyId: string;

@@ -1,5 +1,13 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, NotFoundError, PayloadTooLargeError, ValidationError, RateLimitedError } from '../kernel/errors';
+import {
+  AppError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ValidationError,
+  RateLimitedError,
+  ServiceUnavailableError,
+} from '../kernel/errors';
+import { databaseUnavailable, isDatabaseUnreachable } from './database-gate';
 import { isApiRequest } from './endpoint';
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => {
@@ -8,22 +16,29 @@ export const notFoundHandler: RequestHandler = (_req, _res, next) => {
 
 /**
  * The one error path. AppErrors keep their status and code; body-parser and mongoose errors
- * become 400/413; anything else is a bug: logged with the request id, shown as a plain 500.
+ * become 400/413; an unreachable database becomes 503 with Retry-After; anything else is a
+ * bug: logged with the request id, shown as a plain 500.
  * JSON for API requests (server/http/endpoint.ts isApiRequest); for pages, the endpoint's form
  * again with the person's input when it declares one (any 4xx but 404 and 429), else the
  * error page.
  */
 export const errorHandler: ErrorRequestHandler = async (err, req, res, _next) => {
-  const appError = toAppError(err);
   const log = req.log;
-  if (!appError) {
+  if (res.headersSent) {
+    // Answered already (a request timeout, server/http/load-shedding.ts): the route's late
+    // answer is dropped.
+    if ((err as { code?: string })?.code === 'ERR_HTTP_HEADERS_SENT') log?.debug({ reqId: req.id }, 'late answer dropped');
+    else log?.error({ err, reqId: req.id }, 'error after the response was sent');
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  const appError = toAppError(err);
+  if (appError instanceof ServiceUnavailableError) {
+    log?.warn({ reqId: req.id, code: appError.code }, appError.message);
+  } else if (!appError) {
     log?.error({ err, reqId: req.id }, 'unhandled error');
   } else if (appError.status >= 500) {
     log?.error({ err, reqId: req.id }, appError.message);
-  }
-  if (res.headersSent) {
-    res.end();
-    return;
   }
   // Errors can happen before the page locals exist (an oversized or unparsable body is
   // refused before the session is read): the layout must still render.
@@ -35,7 +50,8 @@ export const errorHandler: ErrorRequestHandler = async (err, req, res, _next) =>
   const status = appError?.status ?? 500;
   const code = appError?.code ?? 'internal';
   const message = appError?.message ?? `Something went wrong on our side. Reference: ${req.id}`;
-  if (appError instanceof RateLimitedError) res.setHeader('Retry-After', String(appError.retryAfterSeconds));
+  if (appError instanceof RateLimitedError || appError instanceof ServiceUnavailableError)
+    res.setHeader('Retry-After', String(appError.retryAfterSeconds));
   res.status(status);
   if (isApiRequest(req)) {
     const body: Record<string, unknown> = { code, message };
@@ -61,6 +77,7 @@ export const errorHandler: ErrorRequestHandler = async (err, req, res, _next) =>
 
 function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
+  if (isDatabaseUnreachable(err)) return databaseUnavailable('interrupted');
   const e = err as { type?: string; status?: number; statusCode?: number; code?: string; name?: string };
   if (e?.type === 'entity.too.large') return new PayloadTooLargeError();
   if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {

@@ -1,12 +1,21 @@
 import { Router, type RequestHandler } from 'express';
 import type { Connection } from 'mongoose';
+import { DATABASE_RETRY_AFTER_S } from './database-gate';
+
+/** What the driver's monitoring knows about the database (server/db/health.ts). */
+export interface DatabaseState {
+  readonly up: boolean;
+  readonly downSince: Date | null;
+}
 
 /**
  * Health checks for load balancers and orchestrators. Mounted before sessions, body
  * parsers and CSRF: a probe never creates a session or touches the session store.
  *
  * - GET /healthz: liveness of this process AND its database: a `ping` with a short timeout.
- *   200 {status:'ok'} or 503 {status:'unavailable'}.
+ *   200 {status:'ok'} or 503 {status:'unavailable', database:'unreachable', since} with
+ *   Retry-After. While the driver already knows the database is down (server/db/health.ts)
+ *   the answer comes at once, without waiting for the ping.
  * - GET /readyz: should this process get traffic? 503 {status:'starting'} until start-up has
  *   finished (main.ts calls markReady once it listens), 503 {status:'draining'} from the
  *   moment a graceful shutdown begins, so the balancer stops routing here while in-flight
@@ -49,15 +58,18 @@ export async function databaseReachable(connection: Connection, timeoutMs = PING
   }
 }
 
-export function healthRoutes(readiness: Readiness, connection: Connection): Router {
+export function healthRoutes(readiness: Readiness, connection: Connection, database?: DatabaseState): Router {
   const r = Router();
   const noCache: RequestHandler = (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     next();
   };
   r.get('/healthz', noCache, async (_req, res) => {
-    const ok = await databaseReachable(connection);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', database: ok ? 'ok' : 'unreachable' });
+    const ok = (database?.up ?? true) && (await databaseReachable(connection));
+    if (ok) return void res.json({ status: 'ok', database: 'ok' });
+    res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_S));
+    const since = database?.downSince;
+    res.status(503).json({ status: 'unavailable', database: 'unreachable', ...(since ? { since: since.toISOString() } : {}) });
   });
   r.get('/readyz', noCache, (_req, res) => {
     const state = readiness.state;

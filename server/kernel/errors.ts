@@ -95,3 +95,17 @@ export class CsrfError extends AppError {
     super(403, 'csrf', 'Your form expired or the security token is missing. Please reload the page and try again.');
   }
 }
+
+/**
+ * The forum cannot serve this request now, but will soon (HTTP 503 with Retry-After, RFC 9110
+ * 15.6.4 and 10.2.3): the database is unreachable, the process is overloaded (load shedding),
+ * or the request ran past its time limit. Nothing was changed by the refused request unless
+ * the code says so (`timeout`: the work may still finish).
+ */
+export class ServiceUnavailableError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(code: 'database_unavailable' | 'overloaded' | 'timeout', message: string, retryAfterSeconds: number) {
+    super(503, code, message, { retryAfterSeconds });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

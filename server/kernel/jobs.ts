@@ -1,6 +1,11 @@
 import { createTask, type ScheduledTask } from 'node-cron';
 import type { Logger } from '../kernel/logger';
 
+/** Where job runs are reported besides the log (server/kernel/metrics.ts). */
+export interface JobObserver {
+  jobFinished(job: string, seconds: number, outcome: 'ok' | 'failed', result?: unknown): void;
+}
+
 /**
  * Named scheduled jobs. main.ts starts them; tests never do (they call the job
  * functions directly with an injected clock). Every job must be safe to run in
@@ -23,7 +28,10 @@ export class JobRegistry {
   /** Runs in progress, so a graceful shutdown can let them finish before the database closes. */
   private readonly running = new Set<Promise<unknown>>();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly observer?: JobObserver,
+  ) {}
 
   register(def: JobDefinition): void {
     if (this.defs.has(def.name)) throw new Error(`job ${def.name} registered twice`);
@@ -47,14 +55,23 @@ export class JobRegistry {
     }
   }
 
+  /**
+   * One log line per run: `job finished` with its duration and the counts the job returns
+   * (`result`, e.g. the lock sweep's {reminded, locked}), or `job failed` with the error; the
+   * same goes to the metrics (runs, durations, counts).
+   */
   private async runLogged(name: string, def: JobDefinition): Promise<unknown> {
-    const started = Date.now();
+    const started = performance.now();
     try {
       const result = await def.run();
-      this.logger.info({ job: name, ms: Date.now() - started, result }, 'job finished');
+      const ms = Math.round(performance.now() - started);
+      this.logger.info({ job: name, ms, result }, 'job finished');
+      this.observer?.jobFinished(name, ms / 1000, 'ok', result);
       return result;
     } catch (err) {
-      this.logger.error({ job: name, err }, 'job failed');
+      const ms = Math.round(performance.now() - started);
+      this.logger.error({ job: name, ms, err }, 'job failed');
+      this.observer?.jobFinished(name, ms / 1000, 'failed');
       return undefined;
     }
   }

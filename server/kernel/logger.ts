@@ -1,6 +1,21 @@
-import pino, { type Logger } from 'pino';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
+
+/**
+ * The request a piece of work is done for. server/http/request-context.ts runs each request
+ * inside it, so every line logged while serving the request (by the request middleware, a
+ * service, an event listener, the error handler) carries the request's id as `reqId`,
+ * whichever logger object the code holds. It holds no state between requests: each request
+ * has its own store, and two apps in one process never see each other's.
+ */
+const requestScope = new AsyncLocalStorage<{ reqId: string }>();
+
+/** Runs `fn` (and everything it starts) as part of the request `reqId`. */
+export function runInRequest<T>(reqId: string, fn: () => T): T {
+  return requestScope.run({ reqId }, fn);
+}
 
 /**
  * Structured logs. Secrets (passwords, secure-field values, tokens, cookies) are
@@ -38,10 +53,21 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
-export function createLogger(level: string = 'info'): Logger {
-  return pino({
-    level,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    base: undefined,
-  });
+/**
+ * The app's logger: JSON lines (pino) with secrets redacted and, inside a request, its `reqId`.
+ * `destination` defaults to standard output (tests pass a stream to read the lines).
+ */
+export function createLogger(level: string = 'info', destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      base: undefined,
+      mixin: () => {
+        const scope = requestScope.getStore();
+        return scope ? { reqId: scope.reqId } : {};
+      },
+    },
+    destination,
+  );
 }

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import { MAIL_KINDS, present, type DigestItem, type MailInput, type MailKind, type Presented, type Recipient } from './kinds';
 import type { MailLinks } from './links';
+import { PROJECT_ROOT } from '../kernel/paths';
 
 /**
  * Renders a mail's subject, text and HTML bodies from the ejs templates in views/mail/
@@ -12,7 +12,7 @@ import type { MailLinks } from './links';
  * inside the layout. Templates see only what server/mail/kinds.ts present() hands them.
  * Templates are compiled when the renderer is created, so a broken template stops start-up.
  */
-export const MAIL_VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views/mail');
+export const MAIL_VIEWS_DIR = path.join(PROJECT_ROOT, 'views/mail');
 
 /** The first line of replyable mail when reply by e-mail is on; inbound stripping cuts at it. */
 export const REPLY_MARKER = '## Reply above this line to post your answer in the thread ##';

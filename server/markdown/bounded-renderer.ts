@@ -60,8 +60,11 @@ interface Slot {
   job: (Job & { id: number; timer: NodeJS.Timeout }) | null;
 }
 
-// A .mjs entry that loads the TypeScript worker through tsx (see render-worker-boot.mjs).
-const WORKER_URL = new URL('./render-worker-boot.mjs', import.meta.url);
+// From the TypeScript sources: a .mjs entry that loads the worker through tsx (see
+// render-worker-boot.mjs). From the compiled build (scripts/build.mjs): the worker's own .js.
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('./render-worker-boot.mjs', import.meta.url)
+  : new URL('./render-worker.js', import.meta.url);
 
 export function createBoundedRenderer(options: BoundedRendererOptions = {}): MarkdownRenderer {
   const timeoutMs = options.timeoutMs ?? 1000;

@@ -11,7 +11,7 @@ import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import type { Threads } from '../threads';
 import { createMessageModeration } from './moderation';
 import { recountConversations } from './repair';
-import { purgeExpiredSecureFields } from './secure-fields';
+import { checkSecretsKey, purgeExpiredSecureFields } from './secure-fields';
 import { createMessageService } from './service';
 
 /** Daily at 03:15 in the desk's zone, when nobody is waiting for anything. */
@@ -54,6 +54,8 @@ export function createMessages(
     /** Recomputes conversation counters (CLI `recount-messages`). */
     recount: () => recountConversations(models, events),
     registerJobs,
+    /** Start-up check of the secure-field key (main.ts): throws a message for the operator. */
+    checkSecretsKey: () => checkSecretsKey(core.config, models.Message, core.logger),
   };
 }
 

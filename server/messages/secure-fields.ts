@@ -1,14 +1,25 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Models } from '../../models';
+import type { Logger } from '../kernel/logger';
 import type { SecureFieldKind } from '../../models/message';
 import { AppError } from '../kernel/errors';
-import { DecryptError, SecretBox, maskSecret, type EncryptedValue, type SecretBoxConfig } from './crypto';
+import {
+  DecryptError,
+  KEY_FILE_NAME,
+  SecretBox,
+  SecretsConfigError,
+  maskSecret,
+  type EncryptedValue,
+  type SecretBoxConfig,
+} from './crypto';
 
 /**
  * Secure fields: sealing before a value reaches mongoose, the masked view, reveal and
  * expiry. The SecretBox is created lazily from the app's config and kept per config object,
- * so a missing or malformed key fails closed the first time a secure field is touched
- * (main.ts also builds one at boot to fail fast).
+ * so a missing or malformed key fails closed the first time a secure field is touched;
+ * main.ts runs checkSecretsKey() at start, so a bad key stops the start instead.
  */
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -23,9 +34,49 @@ export const KIND_LABELS: Record<SecureFieldKind, string> = {
 const boxes = new WeakMap<object, SecretBox>();
 
 export class SecretsUnavailableError extends AppError {
+  /** For the log only: it can name a file of the server. */
+  readonly reason: string;
   constructor(reason: string) {
-    super(503, 'secrets_unavailable', `Secure fields are unavailable: ${reason}`);
+    super(
+      503,
+      'secrets_unavailable',
+      'Secure fields are unavailable: the server has no usable key (SECRETS_KEY or its key file). Please tell an administrator.',
+    );
+    this.reason = reason;
   }
+}
+
+/**
+ * The start-up check (main.ts). Throws SecretsConfigError, with a message for the operator, when
+ * - SECRETS_KEY or SECRETS_KEY_PREVIOUS is not base64 of 32 bytes, or secrets.key is unreadable,
+ *   has broad permissions or the wrong length;
+ * - SECRETS_KEY is unset, DATA_DIR/secrets.key is missing and the database already holds
+ *   encrypted secure fields: a new key would make every one of them unreadable, silently.
+ *   SECRETS_ALLOW_NEW_KEY=true starts anyway and says so in an error-level log line.
+ * A missing key file with no encrypted field yet is the first start: the key is generated.
+ * The one query (a message with a ciphertext) runs only when the key file is missing.
+ */
+export async function checkSecretsKey(
+  config: SecretBoxConfig & { SECRETS_ALLOW_NEW_KEY?: boolean },
+  Message: Models['Message'],
+  logger: Logger,
+): Promise<void> {
+  const usesFile = !config.SECRETS_KEY?.trim();
+  const keyFile = path.join(config.dataDir, KEY_FILE_NAME);
+  if (usesFile && !fs.existsSync(keyFile)) {
+    const sealed = await Message.exists({ 'fields.enc': { $type: 'object' } });
+    if (sealed) {
+      const problem =
+        `SECRETS_KEY is not set and ${keyFile} is missing, but the database holds encrypted secure fields: ` +
+        'a new key could never read them. Restore the key file from your backup (or set SECRETS_KEY to the key in use). ' +
+        'To start anyway with a new key, losing every existing secure field, set SECRETS_ALLOW_NEW_KEY=true.';
+      if (!config.SECRETS_ALLOW_NEW_KEY) throw new SecretsConfigError(problem);
+      logger.error({ keyFile }, `SECRETS_ALLOW_NEW_KEY: generating a new secure-field key; every existing secure field is now unreadable`);
+    }
+  }
+  const box = SecretBox.fromConfig(config);
+  if (box.keySource === 'file' && usesFile)
+    logger.info({ keyFile }, 'secure fields: key from the data directory (set SECRETS_KEY in production)');
 }
 
 /** The SecretBox for this app's configuration (created on first use, then reused). */

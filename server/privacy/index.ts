@@ -5,4 +5,4 @@
  * pasted into a message body become secure fields).
  */
 export * from './guard';
-export { guardPublicPost, SENSITIVE_POST_MESSAGE } from './public-post';
+export { guardPublicPost } from './public-post';

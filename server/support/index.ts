@@ -50,4 +50,3 @@ export type Support = ReturnType<typeof createSupport>;
 
 export { supportEndpoints } from './endpoints';
 export { deadlineBadge } from './service';
-export { lockNoteText, LOCK_NOTE_KIND } from './sweep';

@@ -4,6 +4,5 @@
  * one the index matched: normalisation, tokens, English stop words and stems, and the
  * `$search` string syntax.
  */
-export { normalizeText, tokenize, forEachToken, tokensOfNormalized, wordToToken, type TextLanguage } from './tokenize';
-export { ENGLISH_STOP_WORDS } from './stopwords';
+export { normalizeText, tokenize, forEachToken, type TextLanguage } from './tokenize';
 export { parseSearch, parseSearchWith, type ParsedSearch } from './search-syntax';

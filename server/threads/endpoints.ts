@@ -136,12 +136,14 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       run: () => askLocals({ title: '', body: '', products: [] }),
       html: (res, locals) => res.render('threads/ask', locals),
     }),
-    // "Preview" stores nothing, so it is not counted against the question limit.
+    // "Preview" (the page form's button) stores nothing, so it is not counted against the
+    // question limit; it renders Markdown, so it has a limit of its own. The API twin has no
+    // preview: whatever its body says, it asks a question.
     endpoint({
       page: 'POST /ask',
       api: 'POST /api/threads',
       access: 'user',
-      limit: (req: Request) => (req.body?.intent === 'preview' ? undefined : 'question'),
+      limit: (req: Request) => (!req.api && req.body?.intent === 'preview' ? 'preview' : 'question'),
       input: (req, kind): AskIn => {
         if (kind === 'page' && req.body?.intent === 'preview') return { preview: askFormOf(req) };
         return { ask: parseInput(kind === 'api' ? askJson : askForm, req.body) };

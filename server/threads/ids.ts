@@ -8,5 +8,3 @@ export function toObjectId(id: string, what = 'That thread'): Types.ObjectId {
   if (typeof id !== 'string' || !HEX24.test(id)) throw new NotFoundError(`${what} does not exist.`);
   return new Types.ObjectId(id);
 }
-
-export const idString = (v: unknown): string | null => (v == null ? null : String(v));

@@ -113,7 +113,7 @@ export {
 export { fmt, fmtIn } from './format';
 export { replyBody } from './schemas';
 export type { Activity } from './activity';
-export { DEFAULT_PRODUCTS, type ProductView } from './products';
+export { type ProductView } from './products';
 export type { DueDoc } from './lifecycle-ops';
 export type { ReviewPost, PostType } from './moderation-ops';
 export type { PostHistory, DiffSegment } from './history';

@@ -4,6 +4,6 @@
  * may reach inside.
  */
 export { startEmbeddedServer, type EmbeddedServer, type StartEmbeddedServerOptions } from './server';
-export { readAddressFile, isDataDirLocked, type EmbeddedAddress } from './datadir-lock';
+export { readAddressFile, isDataDirLocked, DataDirInUseError, type EmbeddedAddress } from './datadir-lock';
 export { openEngine } from './engine';
 export type { Engine } from './engine-api';

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Document } from 'bson';
@@ -14,6 +15,7 @@ import { encodeReply, parseFrame, ProtocolError } from './wire/messages';
 
 export interface EmbeddedServer {
   uri: string;
+  /** The listening address, or the socket's path when listening on a Unix socket (port 0). */
   host: string;
   port: number;
   dataDir: string | null;
@@ -26,6 +28,13 @@ export interface StartEmbeddedServerOptions {
   host?: string;
   /** 0 (the default) picks a free port. */
   port?: number;
+  /**
+   * Listen on this Unix domain socket instead of host:port (a stable address in the data
+   * directory; the uri is `mongodb://<percent-encoded path>`, which drivers accept when the
+   * path ends in `.sock`). A socket file left by a dead owner is replaced: the data directory
+   * lock, taken first, proves nobody else serves it.
+   */
+  socketPath?: string;
   /** null or absent: in memory only. */
   dataDir?: string | null;
   /**
@@ -82,8 +91,9 @@ export async function startEmbeddedServer(opts: StartEmbeddedServerOptions = {})
   const maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   if (!Number.isInteger(maxConnections) || maxConnections < 1)
     throw new Error(`maxConnections must be a positive integer, not ${maxConnections}`);
+  const socketPath = opts.socketPath ? path.resolve(opts.socketPath) : null;
   const info: ServerInfo = {
-    host,
+    host: socketPath ?? host,
     port: 0,
     dataDir,
     startedAt: Date.now(),
@@ -110,22 +120,29 @@ export async function startEmbeddedServer(opts: StartEmbeddedServerOptions = {})
   });
 
   try {
+    if (socketPath) {
+      if (!lock) throw new Error('a Unix socket address needs a data directory (its lock guards the socket file)');
+      fs.rmSync(socketPath, { force: true });
+    }
     await new Promise<void>((resolve, reject) => {
       netServer.once('error', reject);
-      netServer.listen(opts.port ?? 0, host, () => {
+      const listening = () => {
         netServer.off('error', reject);
         resolve();
-      });
+      };
+      if (socketPath) netServer.listen(socketPath, listening);
+      else netServer.listen(opts.port ?? 0, host, listening);
     });
+    if (socketPath) fs.chmodSync(socketPath, 0o600);
   } catch (err) {
     engine.close();
     lock?.release();
     throw err;
   }
   netServer.on('error', (err) => logger.error({ err }, 'embedded db: listener error'));
-  const port = (netServer.address() as AddressInfo).port;
+  const port = socketPath ? 0 : (netServer.address() as AddressInfo).port;
   info.port = port;
-  const uri = `mongodb://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const uri = socketPath ? `mongodb://${encodeURIComponent(socketPath)}` : `mongodb://${host.includes(':') ? `[${host}]` : host}:${port}`;
   lock?.publish(uri);
 
   const sweepTtl = (now?: Date): number => {
@@ -150,7 +167,7 @@ export async function startEmbeddedServer(opts: StartEmbeddedServerOptions = {})
   let closing: Promise<void> | undefined;
   return {
     uri,
-    host,
+    host: socketPath ?? host,
     port,
     dataDir,
     sweepTtl,

@@ -23,9 +23,10 @@ describe('auth: sign-in and sign-out', () => {
 
   it('JSON: signs in with a new session id, then sign-out kills the old cookie', async () => {
     const agent = t.agent();
+    const sessionsBefore = await t.col('sessions').countDocuments();
     const first = await agent.get('/api/session').expect(200);
-    const anonymousSid = sessionIdFrom(first);
-    assert.ok(anonymousSid, 'the CSRF token binds an anonymous session');
+    assert.equal(sessionIdFrom(first), undefined, 'a signed-out visitor gets no session cookie');
+    assert.equal(await t.col('sessions').countDocuments(), sessionsBefore, 'and no stored session');
 
     const login = await agent
       .post('/api/session')
@@ -36,8 +37,6 @@ describe('auth: sign-in and sign-out', () => {
     const signedInSid = sessionIdFrom(login);
     const signedInCookie = sessionCookieFrom(login)!;
     assert.ok(signedInSid);
-    assert.notEqual(signedInSid, anonymousSid, 'session id changes at sign-in');
-    assert.equal(await t.col('sessions').countDocuments({ _id: anonymousSid as never }), 0, 'pre-login session is gone');
     assert.equal(await t.col('sessions').countDocuments({ _id: signedInSid as never }), 1);
 
     const doc = await t.col('users').findOne({ usernameLower: 'priya' });
@@ -105,6 +104,27 @@ describe('auth: sign-in and sign-out', () => {
     assert.equal((await agent.get('/api/session')).body.user, null);
   });
 
+  it('a cookieless client fetching /login, /register and GET /api/session in a loop stores no session', async () => {
+    const before = await t.col('sessions').countDocuments();
+    for (let i = 0; i < 20; i++) {
+      for (const path of ['/login', '/register', '/api/session']) {
+        const res = await request(t.app).get(path).expect(200);
+        assert.equal(sessionIdFrom(res), undefined, `${path} sets no session cookie`);
+      }
+    }
+    assert.equal(await t.col('sessions').countDocuments(), before);
+  });
+
+  it("403 for an anonymous form token used by another visitor (the token is bound to the visitor's own cookie)", async () => {
+    const mine = t.agent();
+    const theirs = t.agent();
+    const token = (await mine.get('/api/session').expect(200)).body.csrfToken as string;
+    await theirs.get('/api/session').expect(200);
+    await theirs.post('/api/session').set('X-CSRF-Token', token).send({ username: 'priya', password: member.password }).expect(403);
+    await request(t.app).post('/api/session').set('X-CSRF-Token', token).send({ username: 'priya', password: member.password }).expect(403);
+    await mine.post('/api/session').set('X-CSRF-Token', token).send({ username: 'priya', password: member.password }).expect(200);
+  });
+
   it('403 for a sign-in without a CSRF token', async () => {
     const agent = t.agent();
     await csrfToken(agent);
@@ -126,7 +146,8 @@ describe('auth: sign-in and sign-out', () => {
       .expect(303);
     assert.equal(res.headers.location, '/users/Priya');
     const after = sessionIdFrom(res);
-    assert.ok(before && after && before !== after);
+    assert.equal(before, undefined, 'the sign-in form needs no session');
+    assert.ok(after, 'signing in stores one');
 
     // Sign out through the header's form (POST only).
     const profile = await agent.get('/users/Priya').expect(200);

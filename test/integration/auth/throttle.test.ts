@@ -60,4 +60,19 @@ describe('auth: sign-in throttling (per account and per address, in MongoDB)', (
     assert.ok(Number(blocked.headers['retry-after']) > 0);
     assert.equal((await attempt('10.0.4.2', 'bob', bob.password)).status, 200);
   });
+
+  it('a clock moved back a day does not stretch a lockout: it ends at most one window after the last failure', async () => {
+    for (let i = 0; i < 3; i++) assert.equal((await attempt('10.0.9.1', 'bob', 'wrong password')).status, 401);
+    assert.equal((await attempt('10.0.9.1', 'bob', bob.password)).status, 429);
+    t.clock.advance(-24 * 3600_000);
+    try {
+      const res = await attempt('10.0.9.1', 'bob', bob.password);
+      if (res.status === 429) assert.ok(Number(res.headers['retry-after']) <= 15 * 60, `Retry-After ${res.headers['retry-after']}`);
+      assert.equal(res.status, 200, 'the window that ended a day from now starts again');
+      const counter = await t.col('login_attempts').findOne({ _id: 'ip:10.0.9.1' as never });
+      assert.ok(counter && counter.expiresAt.getTime() <= t.clock.now().getTime() + 15 * 60_000);
+    } finally {
+      t.clock.advance(24 * 3600_000);
+    }
+  });
 });

@@ -10,7 +10,7 @@ export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (
-      /^(MONGODB_URI|DATA_DIR|PORT|HOST|NODE_ENV|LOG_LEVEL|SESSION_SECRET|SECRETS_KEY.*|DEMO_CONTENT|JOBS_ENABLED|RATE_.*|SUPPORT_.*|TRUST_PROXY|SHUTDOWN_DRAIN_MS)$/.test(
+      /^(MONGODB_URI|DATA_DIR|PORT|HOST|NODE_ENV|LOG_LEVEL|SESSION_SECRET|SECRETS_.*|DEMO_CONTENT|JOBS_ENABLED|RATE_.*|SUPPORT_.*|TRUST_PROXY|SHUTDOWN_DRAIN_MS|EMBEDDED_DB_PORT|DB_.*|SHED_.*|REQUEST_TIMEOUT_MS|METRICS_.*|npm_.*)$/.test(
         k,
       )
     )
@@ -23,6 +23,8 @@ export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
 export interface AppProcess {
   child: ChildProcess;
   url: string;
+  /** The server's own pid (from its "forum listening" line; with `npm start`, not the child's). */
+  pid: number;
   /** Every stdout line the process printed (pino JSON). */
   lines: string[];
   /** Sends SIGTERM and resolves with the exit code. */
@@ -30,11 +32,62 @@ export interface AppProcess {
 }
 
 /**
- * Starts `server/main.ts` with PORT=0 and resolves once its "forum listening" log line
+ * How to run the server: from the TypeScript sources (`node --import tsx server/main.ts`, one
+ * process loading TypeScript in-process), or as users do, `npm start` (the compiled build run by
+ * plain node, scripts/build.mjs; build it first with buildOnce()).
+ */
+export type Launch = 'source' | 'npm';
+
+function spawnServer(env: NodeJS.ProcessEnv, launch: Launch): ChildProcess {
+  if (launch === 'npm') {
+    // npm's own chatter (update notices) stays out of the way; its banner lines are not JSON.
+    return spawn('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      env: { ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  }
+  return spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Compiles the build `npm start` runs, if it is older than the sources (scripts/build.mjs). */
+export async function buildOnce(): Promise<void> {
+  const child = spawn(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += String(d)));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`build failed (${code}):\n${stderr}`);
+}
+
+/** Runs the server expecting it to refuse to start: resolves with its exit code and output. */
+export function runAppProcessToExit(
+  env: NodeJS.ProcessEnv,
+  launch: Launch = 'source',
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnServer(env, launch);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += String(d)));
+  child.stderr!.on('data', (d) => (stderr += String(d)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the process did not exit in ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Starts the server with PORT=0 and resolves once its "forum listening" log line
  * says where it listens.
  */
-export function startAppProcess(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<AppProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startAppProcess(env: NodeJS.ProcessEnv, timeoutMs = 30_000, launch: Launch = 'source'): Promise<AppProcess> {
+  const child = spawnServer(env, launch);
   const lines: string[] = [];
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += String(d)));
@@ -52,7 +105,7 @@ export function startAppProcess(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Pro
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
         lines.push(line);
-        let entry: { msg?: string; url?: string };
+        let entry: { msg?: string; url?: string; pid?: number };
         try {
           entry = JSON.parse(line);
         } catch {
@@ -62,6 +115,7 @@ export function startAppProcess(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Pro
           clearTimeout(timer);
           resolve({
             child,
+            pid: entry.pid ?? child.pid!,
             url: entry.url.replace(/\/$/, ''),
             lines,
             stop: async () => {

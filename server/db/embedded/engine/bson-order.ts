@@ -416,16 +416,5 @@ export function encodeValue(v: unknown, ordered = false): string {
   }
 }
 
-export function complement(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) out += String.fromCharCode(0xffff - s.charCodeAt(i));
-  return out;
-}
-
-/** The encoding of a value in index keys and index bounds: sorts like compareValues. */
-export function encodeKey(v: unknown): string {
-  return encodeValue(v, true);
-}
-
 /** Marker for an empty array in an index key (MongoDB indexes it as `undefined`). */
 export const UNDEFINED_KEY = Symbol('undefined-key');
