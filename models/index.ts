@@ -23,6 +23,7 @@ import { replySchema, type ReplyDoc } from './reply';
 import { revisionSchema, type RevisionDoc } from './revision';
 import { settingSchema, type SettingDoc } from './setting';
 import { threadSchema, type ThreadDoc } from './thread';
+import { uploadSchema } from './upload';
 import { userSchema } from './user';
 import { watchSchema, type WatchDoc } from './watch';
 import { feedbackDailySchema, firstResponseSchema, voteSchema, type FeedbackDailyDoc, type FirstResponseDoc, type VoteDoc } from './vote';
@@ -55,6 +56,7 @@ export function createModels(db: Connection) {
     Revision: db.model<RevisionDoc>('Revision', revisionSchema),
     Setting: db.model<SettingDoc>('Setting', settingSchema),
     Thread: db.model<ThreadDoc>('Thread', threadSchema),
+    Upload: db.model('Upload', uploadSchema),
     User: db.model('User', userSchema),
     Vote: db.model<VoteDoc>('Vote', voteSchema),
     FeedbackDaily: db.model<FeedbackDailyDoc>('FeedbackDaily', feedbackDailySchema),

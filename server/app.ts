@@ -26,6 +26,7 @@ import { notificationEndpoints } from './notifications';
 import { feedbackEndpoints, parseFeedbackFlash } from './feedback';
 import { messageEndpoints } from './messages';
 import { searchEndpoints } from './search';
+import { formAttachments, uploadEndpoints } from './uploads';
 import { moderationEndpoints } from './moderation';
 import { adminEndpoints } from './admin';
 
@@ -124,7 +125,12 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
     next();
   });
 
-  const plumbing: EndpointPlumbing = { csrf: csrf.verify, limit: rateLimiters(config, services.db.db!) };
+  const plumbing: EndpointPlumbing = {
+    csrf: csrf.verify,
+    limit: rateLimiters(config, services.db.db!),
+    // The post and message forms take a file without JavaScript (multipart; server/uploads).
+    attach: formAttachments(services.uploads, services.uploads.multipart),
+  };
   const extras: ThreadPageExtras = {
     async viewerLocals(actor, threadId, replyIds, query) {
       if (!actor) return { pmLinked: [], feedbackVotes: new Map(), feedbackFlash: null, watch: null };
@@ -147,6 +153,7 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
     feedbackEndpoints(services.feedback),
     messageEndpoints(services.messages),
     searchEndpoints(services.search, services.threads),
+    uploadEndpoints(services.uploads, services.uploads.multipart),
     moderationEndpoints(services.moderation),
     adminEndpoints(services.admin),
   ]) {

@@ -30,6 +30,8 @@ import { createModeration, createStanding } from './moderation';
 import { createSearch } from './search';
 import { createSupport } from './support';
 import { createThreads, fmt } from './threads';
+import { createUploads } from './uploads';
+import type { OcrPool } from './ocr';
 
 export interface ServiceDeps {
   config: Config;
@@ -37,6 +39,8 @@ export interface ServiceDeps {
   logger: Logger;
   /** This forum's database connection (server/db/connect.ts); models are bound to it. */
   db: Connection;
+  /** The screenshot guard's OCR pool; default: one from configuration (OCR_WORKERS), closed by stop(). */
+  ocrPool?: OcrPool | null;
 }
 
 /** How long the header's unread counts are taken from memory (the 'viewer-counts' cache). */
@@ -55,7 +59,24 @@ export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSys
   // Restrictions and new-account limits: asked by threads and messages before every write.
   const standing = createStanding({ models, config, clock, caches, events, formatDate: fmt.dateTime });
   const auth = createAuth(core, { rules });
-  const threads = createThreads(core, { rules, audit, gate: standing.gate });
+  // Uploads sit below threads and messages; who may read a conversation is messages' rule,
+  // asked at request time (messages is built below). Moderation's restrictions apply to
+  // uploading too: a suspended or banned account uploads nothing, a silenced one only for
+  // private messages (Support stays reachable). A new account may upload; its public posts
+  // showing images are held for review like posts with links (server/markdown/render.ts containsLink).
+  const uploads = createUploads(core, {
+    audit,
+    conversationAccess: (actor, conversationId) => messages.conversationAccess(actor, conversationId),
+    policy: (actor, request) => standing.gate.assert(actor, request.scope === 'public' ? 'post' : 'message_support'),
+    ...(deps.ocrPool !== undefined ? { ocrPool: deps.ocrPool } : {}),
+  });
+  const threads = createThreads(core, {
+    rules,
+    audit,
+    guardPost: uploads.guardPost,
+    postImagesVisible: uploads.setPostImagesVisible,
+    gate: standing.gate,
+  });
   // The mail system (docs/email.md): SMTP or .eml files, the durable outbox, signed links,
   // account tokens, the reply-by-e-mail listener. Closed in stop().
   const mail = createMailSystem({ config, clock, logger, connection: db, ...deps.mail });
@@ -66,6 +87,7 @@ export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSys
     threads,
     notifications,
     isEmailVerified: (id) => auth.isEmailVerified(id),
+    uploads,
     gate: standing.gate,
   });
   const accounts = createAccounts(core, { auth, notifications, mail });
@@ -121,6 +143,7 @@ export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSys
     search,
     /** The outbox's depth and failures (issue 17 exports it on /metrics). */
     mailStats: () => notifications.mailStats(),
+    uploads,
     /** Unread notifications and messages for the header (cached briefly per person). */
     headerCounts: (actor: { id: string; username: string; displayName: string; role: 'member' | 'moderator' | 'admin' }) =>
       viewerCounts.getOrLoad(actor.id, async () => {
@@ -154,10 +177,15 @@ export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSys
       if (opts.inbound ?? true) await notifications.startInbound();
     },
 
-    /** Graceful stop, before the database closes: jobs and account mail finish, view counts are written, mail closes. */
+    /**
+     * Graceful stop, before the database closes: jobs and account mail finish, buffered view
+     * counts are written, the OCR workers stop (scans in flight record that they did not
+     * finish), mail closes.
+     */
     async stop(): Promise<void> {
       await jobs.stop();
       await accounts.idle();
+      await uploads.stop().catch((err: unknown) => logger.error({ err }, 'could not stop the OCR workers cleanly'));
       await threads.flushViews().catch((err: unknown) => logger.error({ err }, 'could not write the buffered view counts'));
       threads.stop();
       await mail.close();

@@ -164,6 +164,33 @@ const schema = z.object({
   INBOUND_TLS_CERT_FILE: z.string().optional(),
   /** Largest accepted inbound message (SIZE, RFC 1870); larger ones get 552. */
   INBOUND_MAX_KB: int(1024, 16),
+
+  // Uploads and the screenshot guard (docs/uploads.md).
+  /** Largest image upload, bytes, before and after re-encoding (413 above). */
+  UPLOAD_IMAGE_MAX_BYTES: int(10 * 1024 * 1024, 1024),
+  /** Most pixels in an image's first frame (decompression bombs: 413 above). */
+  UPLOAD_IMAGE_MAX_PIXELS: int(40_000_000, 1),
+  /** Images whose longer side is longer are scaled down to fit (never refused). */
+  UPLOAD_IMAGE_MAX_EDGE: int(4096, 16),
+  /** Largest attachment (PDF, ZIP, text) in a private message, bytes. */
+  UPLOAD_ATTACHMENT_MAX_BYTES: int(10 * 1024 * 1024, 1024),
+  /** Uploads per person in any 24 hours (staff exempt); 429 upload_quota above. */
+  UPLOAD_DAILY_MAX: int(50, 1),
+  /** Megabytes uploaded per person in any 24 hours (staff exempt). */
+  UPLOAD_DAILY_MAX_MB: int(200, 1),
+  /** Uploaded files one post or private message may show. */
+  UPLOAD_PER_POST_MAX: int(10, 1),
+  /**
+   * OCR worker threads for the screenshot guard. Unset: the cores minus one (at least one).
+   * 0 turns the screenshot guard off: images in public posts are then published unchecked.
+   */
+  OCR_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
+  /** Screenshots that may wait while every OCR worker is busy; more are held as unchecked. */
+  OCR_QUEUE_LIMIT: int(20, 0),
+  /** Milliseconds one recognition may run before its worker is stopped. */
+  OCR_JOB_TIMEOUT_MS: int(15_000, 100),
+  /** Milliseconds publishing waits for an image still being checked before holding the post. */
+  OCR_PUBLISH_WAIT_MS: int(10_000, 0),
 });
 
 export type Config = Readonly<

@@ -188,7 +188,7 @@ export function accountEndpoints(accounts: Accounts): AnyEndpoint[] {
       form: (req, err) => ({
         view: 'accounts/reset',
         // A used or expired link cannot be tried again: no form then.
-        locals: { title: 'Choose a new password', token: err.code.startsWith('link_') ? null : String(req.params.token), done: false },
+        locals: { title: 'Choose a new password', token: err?.code.startsWith('link_') ? null : String(req.params.token), done: false },
       }),
     }),
   ];

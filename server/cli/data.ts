@@ -9,12 +9,17 @@ import { UsageError, parseFlags, type CliContext, type Command } from './registr
  * `export` / `import`: the whole database as a directory of Extended JSON lines, one file
  * per collection (`<collection>.jsonl`, canonical EJSON so ObjectIds, dates, binaries and
  * 64-bit numbers survive) plus `indexes.json`. This is how an embedded database moves to a
- * real MongoDB (and back): export with no MONGODB_URI, import with MONGODB_URI set.
+ * real MongoDB (and back): export with no MONGODB_URI, import with MONGODB_URI set. Uploaded
+ * files travel the same way: their GridFS bucket is two ordinary collections
+ * (`upload_blobs.files`, `upload_blobs.chunks`; binary chunks as base64 `$binary`).
  */
 
 const INDEXES_FILE = 'indexes.json';
 const PROGRESS_EVERY = 5000;
 const INSERT_BATCH = 1000;
+// Uploaded files' GridFS chunks (server/uploads/store.ts) are ~255 KB each: a batch is also
+// cut at this many bytes of Extended JSON, so importing them stays in bounded memory.
+const INSERT_BATCH_BYTES = 8 * 1024 * 1024;
 
 function database(ctx: CliContext): Db {
   const db = ctx.forum.db.db;
@@ -136,19 +141,22 @@ export const dataCommands: Record<string, Command> = {
         let n = 0;
         if (existsSync(file)) {
           let batch: Document[] = [];
+          let batchBytes = 0;
           let reported = 0;
           const flush = async () => {
             if (!batch.length) return;
             await coll.insertMany(batch, { ordered: true });
             n += batch.length;
             batch = [];
+            batchBytes = 0;
             if (n - reported >= PROGRESS_EVERY) ctx.out(`  ${name}: ${(reported = n)}`);
           };
           const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
           for await (const line of lines) {
             if (!line.trim()) continue;
             batch.push(BSON.EJSON.parse(line, { relaxed: false }) as Document);
-            if (batch.length >= INSERT_BATCH) await flush();
+            batchBytes += line.length;
+            if (batch.length >= INSERT_BATCH || batchBytes >= INSERT_BATCH_BYTES) await flush();
           }
           await flush();
         }

@@ -19,8 +19,6 @@ export function feedbackRefusal(actor: Actor | null, reply: FeedbackTarget): str
   return null;
 }
 
-export const canGiveFeedback = (actor: Actor | null, reply: FeedbackTarget): boolean => feedbackRefusal(actor, reply) === null;
-
 /** The support dashboard and its exports: moderators and admins. */
 export const canViewSupportReports = (actor: Actor | null): boolean => isStaff(actor);
 

@@ -11,6 +11,8 @@ import { noStore } from './security';
  * guards ALWAYS in this order:
  *
  *   1. access  anonymous -> sign-in page (HTML GET) or 401; signed in but not allowed -> 403
+ *      (body)  a multipart body is parsed here, after access and before CSRF (`parseBody`,
+ *              `attach`): a multipart form carries its CSRF token in the body
  *   2. CSRF    every state change (any method but GET/HEAD) -> 403 `csrf` when the token is bad
  *              (an endpoint may opt out with `csrf: false`: RFC 8058 one-click unsubscribe only)
  *   3. limit   the named rate limit -> 429 with Retry-After
@@ -57,8 +59,11 @@ export interface Endpoint<I = unknown, R = unknown> {
   json?: (result: R, call: Call<I>) => unknown;
   /** JSON success status (default 200). */
   status?: number;
-  /** Built only after a 4xx on the page route: the form to render again. */
-  form?: (req: Request, err: AppError) => FormView | Promise<FormView>;
+  /**
+   * Built after a 4xx on the page route (`err`), or after a file was uploaded from the form
+   * (`err` null, see `attach`): the form to render again with what the person typed.
+   */
+  form?: (req: Request, err: AppError | null) => FormView | Promise<FormView>;
   /** Responses may hold a secret: `Cache-Control: no-store`. */
   noStore?: boolean;
   /**
@@ -66,6 +71,32 @@ export interface Endpoint<I = unknown, R = unknown> {
    * providers POST without any token: the signed URL itself is the credential.
    */
   csrf?: false;
+  /** A body parser for this route (multipart), run after the access guard and before CSRF. */
+  parseBody?: RequestHandler;
+  /**
+   * Page route only: the form may carry a file (multipart, field `file`) to upload without
+   * JavaScript. When it does (or its submit button says `intent=upload`), the file is stored
+   * through `EndpointPlumbing.attach`, its Markdown is appended to the `body` field, and the
+   * form (`form`, required) is shown again with a notice instead of running the endpoint.
+   */
+  attach?: AttachSpec;
+}
+
+/** Where a file uploaded from a form is shown: a public post, or a private conversation. */
+export interface AttachSpec {
+  scope: 'public' | 'private';
+  /** The conversation a private message form writes to (none for a new conversation). */
+  conversationId?: (req: Request) => string | undefined;
+}
+
+/** Uploads from page forms (the uploads domain implements it; server/app.ts passes it in). */
+export interface FormAttachments {
+  /** Parses a multipart body (leaves any other request alone). */
+  parse: RequestHandler;
+  /** Whether this request is the form's upload step rather than its own action. */
+  isUploadStep(req: Request): boolean;
+  /** Stores the request's file for the actor; the Markdown to insert and a notice for the page. */
+  store(actor: Actor, req: Request, spec: AttachSpec): Promise<{ markdown: string; notice: string }>;
 }
 
 /** An endpoint of any input and result type, for lists of declarations. */
@@ -76,6 +107,8 @@ export type AnyEndpoint = Endpoint<any, any>;
 export interface EndpointPlumbing {
   csrf: RequestHandler;
   limit: (action: RateAction) => RequestHandler;
+  /** Without it, `attach` declarations are ignored (forms then take no files). */
+  attach?: FormAttachments;
 }
 
 declare module 'express-serve-static-core' {
@@ -109,16 +142,23 @@ function accessGuard(access: Access, kind: 'page' | 'api'): RequestHandler {
   };
 }
 
-function limitGuard(limit: Endpoint['limit'], plumbing: EndpointPlumbing): RequestHandler | null {
-  if (!limit) return null;
-  if (typeof limit === 'string') return plumbing.limit(limit);
+function limitGuard(limit: Endpoint['limit'], plumbing: EndpointPlumbing, uploads: FormAttachments | null): RequestHandler | null {
+  if (!limit && !uploads) return null;
+  if (typeof limit === 'string' && !uploads) return plumbing.limit(limit);
   return (req, res, next) => {
-    const action = limit(req);
+    // A form's upload step counts against the upload limit, not the form's own.
+    const action = uploads?.isUploadStep(req) ? 'upload' : typeof limit === 'function' ? limit(req) : limit;
     return action ? plumbing.limit(action)(req, res, next) : next();
   };
 }
 
-function handler<I, R>(e: Endpoint<I, R>, kind: 'page' | 'api'): RequestHandler {
+/** The text with a Markdown reference appended on a line of its own. */
+function appendMarkdown(text: unknown, markdown: string): string {
+  const before = typeof text === 'string' ? text.replace(/\s+$/, '') : '';
+  return before ? `${before}\n\n${markdown}` : markdown;
+}
+
+function handler<I, R>(e: Endpoint<I, R>, kind: 'page' | 'api', uploads: FormAttachments | null): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     if (kind === 'page' && e.form) {
       const form = e.form;
@@ -131,6 +171,16 @@ function handler<I, R>(e: Endpoint<I, R>, kind: 'page' | 'api'): RequestHandler 
       };
     }
     try {
+      if (uploads?.isUploadStep(req) && e.form) {
+        const actor = actorOf(req);
+        if (!actor) throw new UnauthorizedError();
+        const { markdown, notice } = await uploads.store(actor, req, e.attach!);
+        const body = (req.body ?? {}) as Record<string, unknown>;
+        body.body = appendMarkdown(body.body, markdown);
+        const view = await e.form(req, null);
+        res.render(view.view, { ...view.locals, uploadNotice: notice });
+        return;
+      }
       const input = (e.input ? e.input(req, kind) : undefined) as I;
       const call: Call<I> = { actor: actorOf(req), input, req, res };
       const result = await e.run(call);
@@ -164,14 +214,18 @@ export function mountEndpoints(endpoints: readonly AnyEndpoint[], plumbing: Endp
       const [method, path] = spec.split(' ') as [Method, string];
       if (kind === 'page' && !e.html) throw new Error(`endpoint ${spec} has a page route but no html renderer`);
       if (kind === 'api' && !path.startsWith('/api/')) throw new Error(`endpoint ${spec}: an API twin lives under /api/`);
+      if (e.attach && kind === 'page' && !e.form) throw new Error(`endpoint ${spec}: attach needs a page route with a form`);
+      const uploads = kind === 'page' && e.attach && plumbing.attach ? plumbing.attach : null;
       const chain: RequestHandler[] = [];
       if (kind === 'api') chain.push(markApi);
       if (e.noStore) chain.push(noStore);
       chain.push(accessGuard(e.access, kind));
+      if (e.parseBody) chain.push(e.parseBody);
+      if (uploads) chain.push(uploads.parse);
       if (method !== 'GET' && e.csrf !== false) chain.push(plumbing.csrf);
-      const limit = limitGuard(e.limit, plumbing);
+      const limit = limitGuard(e.limit, plumbing, uploads);
       if (limit) chain.push(limit);
-      chain.push(handler(e, kind));
+      chain.push(handler(e, kind, uploads));
       router[method.toLowerCase() as Lowercase<Method>](path, ...chain);
     }
   }

@@ -19,8 +19,8 @@ export const notFoundHandler: RequestHandler = (_req, _res, next) => {
  * become 400/413; an unreachable database becomes 503 with Retry-After; anything else is a
  * bug: logged with the request id, shown as a plain 500.
  * JSON for API requests (server/http/endpoint.ts isApiRequest); for pages, the endpoint's form
- * again with the person's input when it declares one (any 4xx but 404 and 429), else the
- * error page.
+ * again with the person's input when it declares one (any 4xx but 404 and the rate limiter's
+ * 429), else the error page.
  */
 export const errorHandler: ErrorRequestHandler = async (err, req, res, _next) => {
   const log = req.log;
@@ -52,6 +52,8 @@ export const errorHandler: ErrorRequestHandler = async (err, req, res, _next) =>
   const message = appError?.message ?? `Something went wrong on our side. Reference: ${req.id}`;
   if (appError instanceof RateLimitedError || appError instanceof ServiceUnavailableError)
     res.setHeader('Retry-After', String(appError.retryAfterSeconds));
+  else if (typeof appError?.details?.retryAfterSeconds === 'number')
+    res.setHeader('Retry-After', String(appError.details.retryAfterSeconds));
   res.status(status);
   if (isApiRequest(req)) {
     const body: Record<string, unknown> = { code, message };
@@ -59,7 +61,9 @@ export const errorHandler: ErrorRequestHandler = async (err, req, res, _next) =>
     res.json({ error: body });
     return;
   }
-  if (appError && status < 500 && status !== 404 && status !== 429 && req.formView) {
+  // A quota refusal (429 from the endpoint itself) shows the form again; the rate limiter's
+  // 429 comes before the endpoint, so there is no form to show.
+  if (appError && status < 500 && status !== 404 && !(appError instanceof RateLimitedError) && req.formView) {
     res.locals.endpointError = appError;
     try {
       const form = await req.formView();

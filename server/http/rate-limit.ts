@@ -6,7 +6,7 @@ import type { Config } from '../config';
 import { RateLimitedError } from '../kernel/errors';
 
 /** The named rate limits (see the table below). */
-export type RateAction = 'post' | 'question' | 'message' | 'vote' | 'login' | 'register' | 'preview';
+export type RateAction = 'post' | 'question' | 'message' | 'vote' | 'login' | 'register' | 'preview' | 'upload';
 
 /**
  * Rate limits for write actions (and the Markdown preview, which costs a render), keyed by the
@@ -26,6 +26,8 @@ export function rateLimiters(config: Config, db: Db): (action: RateAction) => Re
     question: { windowS: config.RATE_QUESTION_WINDOW_MIN * minutes, limit: config.RATE_QUESTION_MAX },
     message: { windowS: config.RATE_MESSAGE_WINDOW_MIN * minutes, limit: config.RATE_MESSAGE_MAX },
     vote: { windowS: 1 * minutes, limit: 60 },
+    // Bursts of pasted screenshots; the daily quota (UPLOAD_DAILY_MAX) bounds the rest.
+    upload: { windowS: 1 * minutes, limit: 30 },
     login: { windowS: config.RATE_LOGIN_WINDOW_MIN * minutes, limit: config.RATE_LOGIN_MAX * 5 },
     register: { windowS: 60 * minutes, limit: 20 },
     preview: { windowS: config.RATE_PREVIEW_WINDOW_MIN * minutes, limit: config.RATE_PREVIEW_MAX },

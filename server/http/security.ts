@@ -3,8 +3,10 @@ import type { RequestHandler } from 'express';
 
 /**
  * Security headers. The CSP forbids inline script entirely: pages load only
- * /public/js/*.js. Styles likewise come from /public/css. Images may be remote
- * (Markdown images in posts) but only over https.
+ * /public/js/*.js. Styles likewise come from /public/css. Images come from the forum
+ * only: external images in posts are shown as links (server/markdown/render.ts), so no
+ * third party learns who read what, and this also holds for posts cooked before that rule
+ * until `rebake` re-renders them.
  */
 export function securityHeaders(isProduction: boolean): RequestHandler {
   return helmet({
@@ -14,7 +16,7 @@ export function securityHeaders(isProduction: boolean): RequestHandler {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'https:'],
+        imgSrc: ["'self'", 'data:'],
         fontSrc: ["'self'"],
         connectSrc: ["'self'"],
         formAction: ["'self'"],

@@ -3,6 +3,8 @@ import sanitizeHtml from 'sanitize-html';
 import { ValidationError } from '../kernel/errors';
 import { limitedTokenizer, resetLimits, trackRuns } from './limits';
 import { neutralizeRawHtml } from './raw-html';
+import { decodeSanitizerEntities } from './entities';
+import { decorateImages } from './images';
 import { ALLOWED_ELEMENTS, SANITIZE_OPTIONS, TEXT_ONLY_OPTIONS } from './sanitize-policy';
 
 /**
@@ -19,6 +21,10 @@ import { ALLOWED_ELEMENTS, SANITIZE_OPTIONS, TEXT_ONLY_OPTIONS } from './sanitiz
  * - Links: http, https, mailto and relative URLs only. Every link gets
  *   rel="nofollow ugc noopener" and no target: opening a new window is the reader's choice.
  * - Images: http/https (or relative) src only, never data:. An image without a src is dropped.
+ *   Then (server/markdown/images.ts): an image from another site is shown as a link to it,
+ *   never loaded (no third party learns who read the post); an uploaded image shows its
+ *   thumbnail linked to the full image; an image without a description gets alt="" and a
+ *   visible prompt to add one.
  * - Code blocks keep class="language-xxx" when xxx is a short, plain identifier.
  * - Single newlines become <br>: members paste plain text from e-mails and error dialogs, and
  *   expect their line breaks to survive. (Done in the text renderer rather than with marked's
@@ -30,9 +36,10 @@ import { ALLOWED_ELEMENTS, SANITIZE_OPTIONS, TEXT_ONLY_OPTIONS } from './sanitiz
  *   16th, never a stack overflow (server/markdown/limits.ts).
  *
  * Version history: 1 = first release; 2 = raw-HTML rules (text after an unknown or raw-text
- * tag is no longer lost), depth limits, linear line breaks.
+ * tag is no longer lost), depth limits, linear line breaks; 3 = images: external ones as links,
+ * uploads as linked thumbnails, a prompt for a missing description.
  */
-export const RENDERER_VERSION = 2;
+export const RENDERER_VERSION = 3;
 
 /** Thrown when marked fails on an input despite the limits; callers get a 400, never a 500. */
 export class MarkdownRenderError extends ValidationError {
@@ -84,7 +91,7 @@ function toHtml(source: string): string {
  * Throws MarkdownRenderError (a 400 ValidationError on field "body") if marked fails anyway.
  */
 export function renderMarkdown(source: string): string {
-  return sanitizeHtml(toHtml(source), SANITIZE_OPTIONS).trim();
+  return decorateImages(sanitizeHtml(toHtml(source), SANITIZE_OPTIONS).trim());
 }
 
 /**
@@ -105,15 +112,6 @@ export function renderPlainExcerpt(source: string, maxChars = 200): string {
  */
 export function containsLink(renderedHtml: string): boolean {
   return /<a\s[^>]*\bhref=|<img\s/i.test(renderedHtml);
-}
-
-// sanitize-html re-escapes text with exactly these four entities, so undoing them is exact.
-export function decodeSanitizerEntities(s: string): string {
-  return s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, '&');
 }
 
 function truncate(text: string, maxChars: number): string {

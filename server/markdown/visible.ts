@@ -1,19 +1,21 @@
 import sanitizeHtml from 'sanitize-html';
 import { hasVisibleCharacter } from '../content-rules/characters';
 import { ValidationError } from '../kernel/errors';
-import { decodeSanitizerEntities } from './render';
+import { decodeSanitizerEntities } from './entities';
+import { withoutImageNotes } from './images';
 import { TEXT_ONLY_OPTIONS } from './sanitize-policy';
 
 /**
  * Whether a cooked post shows any text (issue 18 item 4): "<b></b><i></i><p></p>", a body of
  * only <script>, only whitespace or only zero-width characters all cook to nothing a reader
  * can see. Text means letters, digits, punctuation or symbols in the text of the HTML;
- * invisible characters (server/content-rules/characters.ts) do not count, nor do images,
- * rules or empty elements: a question has to be asked in words.
+ * invisible characters (server/content-rules/characters.ts) do not count, nor do images
+ * (nor the words the renderer writes about them), rules or empty elements: a question has to
+ * be asked in words.
  */
 export function hasVisibleText(cookedHtml: string): boolean {
   if (!cookedHtml) return false;
-  return hasVisibleCharacter(decodeSanitizerEntities(sanitizeHtml(cookedHtml, TEXT_ONLY_OPTIONS)));
+  return hasVisibleCharacter(decodeSanitizerEntities(sanitizeHtml(withoutImageNotes(cookedHtml), TEXT_ONLY_OPTIONS)));
 }
 
 export interface VisibleTextField {

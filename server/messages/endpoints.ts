@@ -190,6 +190,8 @@ export function messageEndpoints(svc: MessageService): AnyEndpoint[] {
         view: 'messages/new',
         locals: { title: 'New private message', draft: withoutSecrets(bodyOf(req)), threadTitle: null },
       }),
+      // A new conversation's files belong to its sender until the message is sent.
+      attach: { scope: 'private' },
     }),
     endpoint({
       ...common,
@@ -252,6 +254,7 @@ export function messageEndpoints(svc: MessageService): AnyEndpoint[] {
         view: 'messages/reply',
         locals: { title: 'Reply', conversationId: String(req.params.id), draft: withoutSecrets(bodyOf(req)) },
       }),
+      attach: { scope: 'private', conversationId: (req) => String(req.params.id) },
     }),
     endpoint({
       ...common,

@@ -9,6 +9,7 @@ import type { JobRegistry } from '../kernel/jobs';
 import type { NotificationService } from '../notifications';
 import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import type { Threads } from '../threads';
+import type { Uploads } from '../uploads';
 import { createMessageModeration } from './moderation';
 import { recountConversations } from './repair';
 import { checkSecretsKey, purgeExpiredSecureFields } from './secure-fields';
@@ -24,6 +25,7 @@ export function createMessages(
     threads: Threads;
     notifications: Pick<NotificationService, 'notifyMany'>;
     isEmailVerified(userId: string): Promise<boolean>;
+    uploads: Pick<Uploads, 'checkMessage' | 'attachToConversation' | 'setMessageFilesVisible'>;
     gate?: StandingGate;
   },
 ) {
@@ -37,6 +39,7 @@ export function createMessages(
     threads: deps.threads,
     notifications: deps.notifications,
     isEmailVerified: deps.isEmailVerified,
+    uploads: deps.uploads,
     gate: deps.gate ?? OPEN_GATE,
   });
   const purge = (now: Date = clock.now()) => purgeExpiredSecureFields(models.Message, now);
@@ -48,7 +51,7 @@ export function createMessages(
   return {
     ...service,
     /** Flagging, reviewing and hiding messages (the moderation domain's side). */
-    moderation: createMessageModeration({ models, clock, events }),
+    moderation: createMessageModeration({ models, clock, events, filesVisible: deps.uploads.setMessageFilesVisible }),
     /** Removes expired secure-field ciphertexts (the daily job; CLI `purge-secure-fields`). */
     purgeExpiredSecureFields: purge,
     /** Recomputes conversation counters (CLI `recount-messages`). */

@@ -30,7 +30,13 @@ export interface ReviewMessage extends FlaggableMessage {
   createdAt: Date;
 }
 
-export function createMessageModeration(deps: { models: Pick<Models, 'Conversation' | 'Message'>; clock: Clock; events: EventBus }) {
+export function createMessageModeration(deps: {
+  models: Pick<Models, 'Conversation' | 'Message'>;
+  clock: Clock;
+  events: EventBus;
+  /** Withholds a hidden message's files and shows them again (uploads' setMessageFilesVisible). */
+  filesVisible: (authorId: string, conversationId: string, body: string, visible: boolean) => Promise<void>;
+}) {
   const { Conversation, Message } = deps.models;
 
   /**
@@ -114,7 +120,7 @@ export function createMessageModeration(deps: { models: Pick<Models, 'Conversati
   ): Promise<{ before: Visibility | null; after: Visibility | null }> {
     if (by && !isStaff(by)) throw new ForbiddenError('Only support moderators can hide messages.');
     const _id = new Types.ObjectId(input.messageId);
-    const m = await Message.findById(_id, { visibility: 1, conversationId: 1 }).lean();
+    const m = await Message.findById(_id, { visibility: 1, conversationId: 1, authorId: 1, body: 1 }).lean();
     if (!m) throw new NotFoundError('That message does not exist.');
     const before = (m.visibility ?? null) as Visibility | null;
     if (before === input.visibility) return { before, after: before };
@@ -131,6 +137,7 @@ export function createMessageModeration(deps: { models: Pick<Models, 'Conversati
       },
     );
     if (!res.matchedCount) throw new ConflictError('Someone else changed this message at the same time. Reload and try again.');
+    await deps.filesVisible(String(m.authorId), String(m.conversationId), m.body ?? '', input.visibility === null);
     return { before, after: input.visibility };
   }
 

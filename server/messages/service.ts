@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit';
 import type { EventBus } from '../kernel/events';
 import type { Threads } from '../threads';
 import type { NotificationService } from '../notifications';
+import type { Uploads } from '../uploads';
 import { isStaff, type Actor } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import type { Config } from '../config';
@@ -40,6 +41,8 @@ export interface MessageDeps {
   isEmailVerified(userId: string): Promise<boolean>;
   /** May this account message now; is it new (server/kernel/standing.ts). */
   gate: StandingGate;
+  /** Uploaded files shown in a message: the per-message limit, and attaching them to the conversation. */
+  uploads: Pick<Uploads, 'checkMessage' | 'attachToConversation'>;
 }
 
 const HOUR_MS = 3600 * 1000;
@@ -95,9 +98,9 @@ export class NewAccountError extends AppError {
 }
 
 export function createMessageService(deps: MessageDeps) {
-  const { config, clock, events, audit, threads, gate, notifications } = deps;
+  const { config, clock, events, audit, threads, gate, uploads, notifications } = deps;
   const { Conversation, Message, Block, User } = deps.models;
-  const store = createMessageStore({ models: deps.models, config });
+  const store = createMessageStore({ models: deps.models, config, checkMessage: uploads.checkMessage });
   const changedFor = (...userIds: string[]) => events.emit('viewer.changed', { userIds }); // unread badges
   const support = createSupportInbox({ ...deps, store, changedFor, tell: tellRecipients });
 
@@ -121,6 +124,22 @@ export function createMessageService(deps: MessageDeps) {
     };
     if (!c || !facts || !policy.canRead(actor, facts)) throw new NotFoundError('That conversation does not exist.');
     return { c, facts };
+  }
+
+  /**
+   * What `actor` may do in a conversation: 'participant' (read and write: its members, and the
+   * support team on a support conversation, who read it by role), 'reader' (an admin during a
+   * break-glass hour: read only) or null (nothing; shown as not existing). Uploaded files of the
+   * conversation follow it (server/uploads/access.ts).
+   */
+  async function conversationAccess(actor: Actor, conversationId: string): Promise<'participant' | 'reader' | null> {
+    try {
+      const { facts } = await loadReadable(actor, conversationId, clock.now());
+      return policy.canReply(actor, facts) ? 'participant' : 'reader';
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
   }
 
   /**
@@ -307,6 +326,7 @@ export function createMessageService(deps: MessageDeps) {
       accessGrants: [],
     };
     await Conversation.create(conv);
+    await uploads.attachToConversation(actor, String(conversationId), first.body);
     await changedFor(actor.id, ...recipientIds);
     await tellRecipients(actor, String(conversationId), recipientIds, String(first._id), now);
     if (thread && actor.id !== thread.askerId) await threads.notePrivateMessage(thread.id, now);
@@ -340,6 +360,7 @@ export function createMessageService(deps: MessageDeps) {
       }
     }
     const m = await store.insert(me, c._id, { body: input.body, fields: input.fields ?? [], requests: [] }, now);
+    await uploads.attachToConversation(me, String(c._id), m.body);
     await Conversation.updateOne(
       { _id: c._id },
       {
@@ -527,6 +548,7 @@ export function createMessageService(deps: MessageDeps) {
     unreadCount: unreadCountFor,
     linkedConversationsFor,
     loadReadable,
+    conversationAccess,
   };
 }
 

@@ -13,8 +13,10 @@ import type { MessageLean } from './views';
  * Writing messages, shared by the conversation service (service.ts) and the support inbox
  * (support.ts): secrets typed into a body become secure fields, fields are sealed before
  * anything reaches mongoose, and the message is inserted with its author's name and role.
+ * `checkMessage` (the uploads domain's, from server/compose.ts) refuses a body showing more
+ * uploaded files than one message may (400) before anything is stored.
  */
-export function createMessageStore(deps: { models: Pick<Models, 'Message'>; config: Config }) {
+export function createMessageStore(deps: { models: Pick<Models, 'Message'>; config: Config; checkMessage: (body: string) => void }) {
   const { Message } = deps.models;
 
   /**
@@ -45,6 +47,7 @@ export function createMessageStore(deps: { models: Pick<Models, 'Message'>; conf
       const msg = 'Internal notes cannot hold secure fields: send them in the conversation instead.';
       throw new ValidationError(msg, { fields: msg });
     }
+    deps.checkMessage(body);
     const _id = new Types.ObjectId();
     const fields = inputs.length ? sealFields(secretBoxFor(deps.config), String(_id), inputs, now) : [];
     const purgeAt = nextPurgeAt(fields);

@@ -7,6 +7,7 @@ import type { Clock } from '../kernel/clock';
 import { ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors';
 import type { StandingGate } from '../kernel/standing';
 import type { Threads } from '../threads';
+import type { Uploads } from '../uploads';
 import * as policy from './policy';
 import { KIND_LABELS, type SecureFieldInput } from './secure-fields';
 import { afterCursor, encodeCursor, oid, type MessageStore } from './store';
@@ -42,6 +43,8 @@ interface SupportDeps {
   threads: Pick<Threads, 'threadRef' | 'recordAskerResponse' | 'notePrivateMessage'>;
   gate: StandingGate;
   store: MessageStore;
+  /** Gives the conversation the sender's files a message shows (server/uploads/post-guard.ts). */
+  uploads: Pick<Uploads, 'attachToConversation'>;
   changedFor: (...userIds: string[]) => Promise<void>;
   /** Tells people a private message is waiting, never its text (server/messages/service.ts tellRecipients). */
   tell: (author: Actor, conversationId: string, recipientIds: string[], messageId: string, at: Date) => Promise<void>;
@@ -56,7 +59,7 @@ interface OutgoingMessage {
 const openKey = (threadId: string, memberId: string) => `${threadId}:${memberId}`;
 
 export function createSupportInbox(deps: SupportDeps) {
-  const { clock, audit, threads, gate, store, changedFor, tell } = deps;
+  const { clock, audit, threads, gate, store, uploads, changedFor, tell } = deps;
   const { Conversation, User } = deps.models;
 
   /** A conversation in a list, as this actor sees it (staff: assignee; "unread" = support owes an answer). */
@@ -153,6 +156,7 @@ export function createSupportInbox(deps: SupportDeps) {
       if (!existing) throw err;
       return { ...(await appendTo(by, existing, input.message, now)), reused: true };
     }
+    await uploads.attachToConversation(by, String(conversationId), first.body);
     await changedFor(member.id, ...(input.assignee ? [input.assignee.id] : []));
     const told = fromMember ? await handlers(input.assignee?.id, by.id) : [member.id];
     await tell(by, String(conversationId), told, String(first._id), now);
@@ -189,6 +193,8 @@ export function createSupportInbox(deps: SupportDeps) {
     }
     if (!staffSide) await gate.assert(me, 'message_support');
     const m = await store.insert(me, c._id, { body: input.body, fields: input.fields ?? [], requests, internal: input.internal }, now);
+    // An internal note's files stay their author's: attached, the member could open them too.
+    if (!input.internal) await uploads.attachToConversation(me, String(c._id), m.body);
     const memberIds = facts.participantIds;
     if (input.internal) {
       // Staff-only: the member's counters and ordering stay as they were.

@@ -6,5 +6,5 @@
 export { createOcrPool, type OcrPool, type OcrPoolOptions, type OcrResult, type OcrPoolStats } from './pool';
 export { OcrError, type OcrErrorCode } from './errors';
 export { parseTsv, type OcrEngine, type OcrEngineWorker, type OcrPage, type OcrWord } from './engine';
-export { createTesseractEngine, defaultLangPath, type TesseractEngineOptions } from './tesseract';
+export { createTesseractEngine, type TesseractEngineOptions } from './tesseract';
 export { findSensitiveInWords, scanImage, type ImageMatch, type ScreenshotGuardOptions } from './screenshot-guard';

@@ -5,4 +5,4 @@
  * pasted into a message body become secure fields).
  */
 export * from './guard';
-export { guardPublicPost } from './public-post';
+export { guardPublicPost, type ImageFinding } from './public-post';

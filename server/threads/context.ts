@@ -5,6 +5,7 @@ import type { SupportRulesSource } from '../calendar';
 import type { Clock } from '../kernel/clock';
 import type { EventBus } from '../kernel/events';
 import type { Logger } from '../kernel/logger';
+import type { PublicPostGuard } from '../uploads';
 import type { PageCache } from './page-cache';
 import type { Products } from './products';
 import type { Signatures } from './signatures';
@@ -21,6 +22,10 @@ export interface ThreadsContext {
   views: ViewCounter;
   signatures: Signatures;
   products: Products;
+  /** The public-post guard, text and images (the uploads domain's, from server/compose.ts). */
+  guardPost: PublicPostGuard;
+  /** Whether a post's own images are public or withheld with it (uploads' setPostImagesVisible). */
+  postImagesVisible: (authorId: string, body: string, visible: boolean) => Promise<void>;
   /** May this account post now, and is its post held for review (server/kernel/standing.ts). */
   gate: StandingGate;
   audit: AuditLog;

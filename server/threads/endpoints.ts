@@ -7,6 +7,8 @@ import { safeRedirectPath } from '../http/redirect';
 import { endpoint, type AnyEndpoint } from '../http/endpoint';
 import { renderMarkdown } from '../markdown/render';
 import type { Threads } from './index';
+import { parsePostImageOptions, type PostImageOptions } from '../uploads';
+import type { AppError } from '../kernel/errors';
 import {
   acceptBody,
   askForm,
@@ -46,10 +48,19 @@ export interface ThreadPageExtras {
 }
 
 type AskForm = { title: string; body: string; products: string[] };
-type AskIn = { preview: AskForm; ask?: undefined } | { ask: { title: string; body: string; products: string[] }; preview?: undefined };
+type AskIn =
+  | { preview: AskForm; ask?: undefined }
+  | { ask: { title: string; body: string; products: string[]; images: PostImageOptions }; preview?: undefined };
 
 /** A form field as typed, for showing it again: strings only, never an object a client sent. */
 const typed = (v: unknown, max: number): string => (typeof v === 'string' ? v.slice(0, max) : '');
+
+/** The body to show again: the guard's (after blurring an image its references changed), else as typed. */
+const bodyAgain = (req: Request, err: AppError | null): string =>
+  typeof err?.details?.body === 'string' ? err.details.body : typed(req.body?.body, BODY_MAX * 2);
+
+/** Images in a public post's forms: uploaded without JavaScript through the form itself. */
+const PUBLIC_ATTACH = { scope: 'public' } as const;
 
 /**
  * Thread, reply and product routes: each page with its JSON twin where one exists. Page
@@ -127,6 +138,7 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
         page: list.page,
         pages: list.pages,
         total: list.total,
+        totalCapped: list.totalCapped,
         next: list.next,
       }),
     }),
@@ -146,7 +158,7 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       limit: (req: Request) => (!req.api && req.body?.intent === 'preview' ? 'preview' : 'question'),
       input: (req, kind): AskIn => {
         if (kind === 'page' && req.body?.intent === 'preview') return { preview: askFormOf(req) };
-        return { ask: parseInput(kind === 'api' ? askJson : askForm, req.body) };
+        return { ask: { ...parseInput(kind === 'api' ? askJson : askForm, req.body), images: parsePostImageOptions(req.body, kind) } };
       },
       run: async ({ actor, input }) => {
         if (input.preview) {
@@ -160,7 +172,8 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       html: (res, out) => ('preview' in out ? res.render('threads/ask', out.preview) : res.redirect(303, out.thread!.url)),
       json: (out) => ({ thread: threadJson(out.thread!) }),
       status: 201,
-      form: async (req) => ({ view: 'threads/ask', locals: await askLocals(askFormOf(req)) }),
+      form: async (req, err) => ({ view: 'threads/ask', locals: await askLocals({ ...askFormOf(req), body: bodyAgain(req, err) }) }),
+      attach: PUBLIC_ATTACH,
     }),
     endpoint({
       page: 'GET /threads/:id/edit',
@@ -174,21 +187,24 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       api: 'PATCH /api/threads/:id',
       access: 'user',
       limit: 'post',
-      input: (req) => ({ id: parseId(req.params.id), edit: parseInput(threadEdit, { title: req.body?.title, body: req.body?.body }) }),
+      input: (req, kind) => ({
+        id: parseId(req.params.id),
+        edit: {
+          ...parseInput(threadEdit, { title: req.body?.title, body: req.body?.body }),
+          images: parsePostImageOptions(req.body, kind),
+        },
+      }),
       run: ({ actor, input }) => threads.editThread(actor, input.id, input.edit),
       html: (res, thread) => res.redirect(303, thread.url),
       json: (thread) => ({ thread: threadJson(thread) }),
-      form: (req) => {
+      form: (req, err) => {
         const id = String(req.params.id);
         return {
           view: 'threads/edit',
-          locals: editThreadLocals(
-            id,
-            { title: typed(req.body?.title, TITLE_MAX * 2), body: typed(req.body?.body, BODY_MAX * 2) },
-            `/threads/${id}`,
-          ),
+          locals: editThreadLocals(id, { title: typed(req.body?.title, TITLE_MAX * 2), body: bodyAgain(req, err) }, `/threads/${id}`),
         };
       },
+      attach: PUBLIC_ATTACH,
     }),
     endpoint({
       page: 'GET /threads/:id{/:slug}',
@@ -245,15 +261,19 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       api: 'POST /api/threads/:id/replies',
       access: 'user',
       limit: 'post',
-      input: (req) => ({ id: parseId(req.params.id), reply: parseInput(replyBody, req.body) }),
+      input: (req, kind) => ({
+        id: parseId(req.params.id),
+        reply: { ...parseInput(replyBody, req.body), images: parsePostImageOptions(req.body, kind) },
+      }),
       run: ({ actor, input }) => threads.createReply(actor, input.id, input.reply),
       html: (res, created) => res.redirect(303, created.url),
       json: (created) => ({ reply: replyJson(created.reply), threadStatus: created.threadStatus }),
       status: 201,
-      form: async (req) => {
+      form: async (req, err) => {
         const locals = await threadPageLocals(req.user ?? null, parseId(req.params.id), 1, {});
-        return { view: 'threads/thread', locals: { ...locals, replyDraft: typed(req.body?.body, BODY_MAX * 2) } };
+        return { view: 'threads/thread', locals: { ...locals, replyDraft: bodyAgain(req, err) } };
       },
+      attach: PUBLIC_ATTACH,
     }),
     endpoint({
       page: 'POST /threads/:id/accept',
@@ -346,11 +366,15 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       api: 'PATCH /api/replies/:id',
       access: 'user',
       limit: 'post',
-      input: (req) => ({ id: parseId(req.params.id), reply: parseInput(replyBody, { body: req.body?.body }) }),
+      input: (req, kind) => ({
+        id: parseId(req.params.id),
+        reply: { ...parseInput(replyBody, { body: req.body?.body }), images: parsePostImageOptions(req.body, kind) },
+      }),
       run: ({ actor, input }) => threads.editReply(actor, input.id, input.reply),
       html: (res, reply) => res.redirect(303, `/threads/${reply.threadId}#reply-${reply.id}`),
       json: (reply) => ({ reply: replyJson(reply) }),
-      form: (req) => ({ view: 'threads/edit', locals: editReplyLocals(String(req.params.id), typed(req.body?.body, BODY_MAX * 2), '/') }),
+      form: (req, err) => ({ view: 'threads/edit', locals: editReplyLocals(String(req.params.id), bodyAgain(req, err), '/') }),
+      attach: PUBLIC_ATTACH,
     }),
     endpoint({
       page: 'GET /admin/products',

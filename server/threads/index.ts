@@ -8,6 +8,7 @@ import type { AuditLog } from '../audit';
 import type { SupportRulesSource } from '../calendar';
 import type { CoreDeps } from '../kernel/deps';
 import { createActivity } from './activity';
+import type { PublicPostGuard } from '../uploads';
 import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import type { ThreadsContext } from './context';
 import { createHistory } from './history';
@@ -26,6 +27,10 @@ import { createViewCounter } from './views-counter';
 export interface ThreadsDeps {
   rules: SupportRulesSource;
   audit: AuditLog;
+  /** Checks a post's text and images before it is published (uploads' guardPost). */
+  guardPost: PublicPostGuard;
+  /** Withholds a held, hidden or deleted post's images and shows them again (uploads' setPostImagesVisible). */
+  postImagesVisible?: (authorId: string, body: string, visible: boolean) => Promise<void>;
   /** May an account post now; is its post held for review (the moderation domain's answer). */
   gate?: StandingGate;
 }
@@ -43,6 +48,8 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
     views: createViewCounter({ Thread: models.Thread, logger }),
     signatures: createSignatures({ User: models.User, caches, rules: deps.rules }),
     products: createProducts({ Product: models.Product, Thread: models.Thread, caches, events }),
+    guardPost: deps.guardPost,
+    postImagesVisible: deps.postImagesVisible ?? (async () => undefined),
     gate: deps.gate ?? OPEN_GATE,
     audit: deps.audit,
   };

@@ -79,7 +79,17 @@ export function createModerationOps(ctx: ThreadsContext, deps: { searchText: Sea
     const now = clock.now();
     const model = (input.postType === 'thread' ? Thread : Reply) as unknown as typeof Reply;
     const post = await model
-      .findById(_id, { visibility: 1, threadId: 1, author: 1, authorUsername: 1, authorName: 1, authorRole: 1, system: 1, createdAt: 1 })
+      .findById(_id, {
+        visibility: 1,
+        threadId: 1,
+        author: 1,
+        authorUsername: 1,
+        authorName: 1,
+        authorRole: 1,
+        system: 1,
+        createdAt: 1,
+        bodySource: 1,
+      })
       .lean();
     if (!post || post.system) throw new NotFoundError('That post does not exist.');
     const before = post.visibility ?? null;
@@ -97,6 +107,8 @@ export function createModerationOps(ctx: ThreadsContext, deps: { searchText: Sea
     const res = await model.updateOne({ _id, visibility: before }, { $set: set });
     if (!res.matchedCount) throw new ConflictError('Someone else changed this post at the same time. Reload and try again.');
     if (input.postType === 'reply') await deps.searchText.rebuild(threadId);
+    // The post's own images are seen by whoever may see the post.
+    if (post.author) await ctx.postImagesVisible(String(post.author), post.bodySource, after === null);
     await touched(threadId, now);
     if (before === 'held' && after === null && post.author) {
       const author: Actor = {

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Actor } from '../kernel/actor';
-import { guardPublicPost } from '../privacy';
+import type { PostImageOptions } from '../uploads';
 import { isStaff } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import type { ThreadStatus } from '../../models/thread';
@@ -38,7 +38,7 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
   async function createReply(
     actor: Actor | null,
     threadId: string,
-    input: { body: string },
+    input: { body: string; images?: PostImageOptions },
     clock: Clock = ctx.clock,
   ): Promise<CreatedReply> {
     const who = requireActor(actor);
@@ -50,12 +50,12 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
     if (t.status === 'locked') throw new LockedError('This thread is locked, so it cannot be replied to.');
     if (!policy.canReply(who, threadFacts(t))) throw new ForbiddenError();
     await gate.assert(who, 'post');
-    guardPublicPost(input.body);
+    const { body } = await ctx.guardPost(who, { body: input.body }, input.images);
 
     const now = clock.now();
     const byAsker = t.author.equals(who.id);
     const byStaff = isStaff(who);
-    const bodyHtml = renderMarkdown(input.body);
+    const bodyHtml = renderMarkdown(body);
     const hold = await gate.holdReason(who, { hasLinks: containsLink(bodyHtml) });
     const reply = await Reply.create({
       threadId: _id,
@@ -64,12 +64,14 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
       authorUsername: who.username,
       authorRole: who.role,
       system: false,
-      bodySource: input.body,
+      bodySource: body,
       bodyHtml,
       rendererVersion: RENDERER_VERSION,
       ...(hold ? { visibility: 'held', visibilityReason: hold, visibilityChangedAt: now } : {}),
       createdAt: now,
     });
+    // Its images wait with it: the guard cleared them, a moderator has not yet.
+    if (hold) await ctx.postImagesVisible(who.id, body, false);
 
     const base = {
       lastActivityAt: now,
@@ -103,7 +105,7 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
       }).lean();
       if (updated) {
         // Held replies stay out of search until a moderator approves them.
-        if (!hold) await searchText.append(_id, input.body);
+        if (!hold) await searchText.append(_id, body);
         pageCache.invalidate(threadId);
         const view = toReplyView(reply.toObject());
         const page = Math.max(1, Math.ceil(updated.replyCount / REPLIES_PER_PAGE));
@@ -189,12 +191,17 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
   }
 
   /** Edits a reply, keeping the previous text as a Revision (written first). */
-  async function editReply(actor: Actor | null, replyId: string, input: { body: string }, clock: Clock = ctx.clock): Promise<ReplyView> {
+  async function editReply(
+    actor: Actor | null,
+    replyId: string,
+    input: { body: string; images?: PostImageOptions },
+    clock: Clock = ctx.clock,
+  ): Promise<ReplyView> {
     const who = requireActor(actor);
     const { r } = await loadForEdit(who, replyId);
     if (input.body !== r.bodySource) {
       await gate.assert(who, 'post');
-      guardPublicPost(input.body);
+      const { body } = await ctx.guardPost(who, { body: input.body }, input.images);
       const now = clock.now();
       await Revision.create({
         targetType: 'reply',
@@ -208,9 +215,11 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
       });
       const res = await Reply.updateOne(
         { _id: r._id, editedAt: r.editedAt ?? null },
-        { $set: { bodySource: input.body, bodyHtml: renderMarkdown(input.body), rendererVersion: RENDERER_VERSION, editedAt: now } },
+        { $set: { bodySource: body, bodyHtml: renderMarkdown(body), rendererVersion: RENDERER_VERSION, editedAt: now } },
       );
       if (!res.matchedCount) throw new ConflictError('Someone else edited this reply at the same time. Reload it and try again.');
+      // New images in a held or hidden reply wait with it.
+      if (r.visibility && r.author) await ctx.postImagesVisible(String(r.author), body, false);
       await searchText.rebuild(r.threadId);
       // The thread's updatedAt is what signed-in readers' cached pages are checked against.
       await Thread.updateOne({ _id: r.threadId }, { $set: { updatedAt: now } });

@@ -1,6 +1,6 @@
 import { Types, type QueryFilter } from 'mongoose';
 import type { Actor } from '../kernel/actor';
-import { guardPublicPost } from '../privacy';
+import type { PostImageOptions } from '../uploads';
 import * as lifecycle from './lifecycle';
 import { isStaff } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
@@ -59,6 +59,8 @@ export interface ThreadList {
   pages: number;
   total: number;
   perPage: number;
+  /** The filtered total reached LIST_COUNT_CAP: `total` is the cap, the list is longer. */
+  totalCapped: boolean;
   /** Keyset cursor of the page after this one (null: this is the last page). */
   next: string | null;
   status: ThreadStatus | null;
@@ -102,6 +104,8 @@ export interface ThreadInput {
   title: string;
   body: string;
   products: string[];
+  /** The author's answers to a post held for its images (blur areas, post anyway). */
+  images?: PostImageOptions;
 }
 
 /** A system note in a thread (reply-service.ts addSystemReply). */
@@ -113,6 +117,9 @@ export const escapeMarkdown = (s: string): string => s.replace(/[\\`*_{}[\]()#+\
 /** systemKind of the notes a moderator's lock and unlock write. */
 export const LOCK_NOTE_KIND = 'moderator_lock';
 export const UNLOCK_NOTE_KIND = 'moderator_unlock';
+
+/** Filtered list totals are counted up to this many threads (see listThreads). */
+const LIST_COUNT_CAP = 10_000;
 
 /** Threads and their state changes; replies are in reply-service.ts, which shares the context. */
 export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
@@ -139,7 +146,7 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
         .exec();
     }
     const skip = (page - 1) * THREADS_PER_PAGE;
-    if (page > 1 && page > pages / 2 && skip < total) {
+    if (page > 1 && page > pages / 2 && skip < total && Number.isFinite(total)) {
       const fromEnd = total - skip - THREADS_PER_PAGE; // rows after this page, oldest first
       return Thread.find(filter, SUMMARY_PROJECTION)
         .sort({ lastActivityAt: 1, _id: 1 })
@@ -166,19 +173,31 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
     const unfiltered = !input.status && !product;
     const filterKey = `${input.status ?? ''}|${product?.id ?? ''}`;
     // The unfiltered total comes from collection metadata (O(1)); filtered totals count
-    // through the same index the page query uses (cached briefly, see page-cache.ts).
-    const total = await (unfiltered
+    // through the same index the page query uses, at most LIST_COUNT_CAP + 1 entries, so the
+    // count costs the same at 1k and 1M threads (cached briefly, see page-cache.ts). Past
+    // the cap the list says "10,000+" and Next links (keyset) go on beyond the numbered pages.
+    const counted = await (unfiltered
       ? Thread.estimatedDocumentCount().exec()
-      : pageCache.count(filterKey, () => Thread.countDocuments(filter).exec()));
+      : pageCache.count(filterKey, () =>
+          Thread.countDocuments(filter)
+            .limit(LIST_COUNT_CAP + 1)
+            .exec(),
+        ));
+    const totalCapped = !unfiltered && counted > LIST_COUNT_CAP;
+    const total = totalCapped ? LIST_COUNT_CAP : counted;
     const pages = Math.max(1, Math.ceil(total / THREADS_PER_PAGE));
-    const docs = await pageCache.list(`${filterKey}|${page}|${input.after ?? ''}`, () => listPage(filter, page, pages, total, input.after));
+    const docs = await pageCache.list(`${filterKey}|${page}|${input.after ?? ''}`, () =>
+      listPage(filter, page, pages, totalCapped ? Infinity : total, input.after),
+    );
     const last = docs[docs.length - 1];
+    const more = docs.length === THREADS_PER_PAGE && (page < pages || totalCapped);
     return {
       threads: docs.map((t) => toSummary(t, views.pending(String(t._id)))),
       page,
       pages,
-      next: last && docs.length === THREADS_PER_PAGE && page < pages ? `${last.lastActivityAt.getTime()}.${String(last._id)}` : null,
+      next: last && more ? `${last.lastActivityAt.getTime()}.${String(last._id)}` : null,
       total,
+      totalCapped,
       perPage: THREADS_PER_PAGE,
       status: input.status ?? null,
       product,
@@ -306,16 +325,17 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
     if (!input.products.length) {
       throw new ValidationError('Choose at least one product.', { products: 'Choose at least one product.' });
     }
-    // Secrets and personal data never go public: refused with 422 before anything is stored.
-    guardPublicPost({ title: input.title, body: input.body });
+    // Secrets and personal data never go public, in the text or in its images: refused with
+    // 422 before anything is stored. Blurring an image rewrites its references in the body.
+    const { body } = await ctx.guardPost(who, { title: input.title, body: input.body }, input.images);
     const chosen = await products.resolve(input.products);
     const now = clock.now();
-    const bodyHtml = renderMarkdown(input.body);
+    const bodyHtml = renderMarkdown(body);
     const hold = await gate.holdReason(who, { hasLinks: containsLink(bodyHtml) });
     const doc = await Thread.create({
       title: input.title,
       slug: titleSlug(input.title),
-      bodySource: input.body,
+      bodySource: body,
       bodyHtml,
       rendererVersion: RENDERER_VERSION,
       ...(hold ? { visibility: 'held', visibilityReason: hold, visibilityChangedAt: now } : {}),
@@ -338,6 +358,8 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
     });
     pageCache.invalidate(String(doc._id));
     const threadId = String(doc._id);
+    // Its images wait with it: the guard cleared them, a moderator has not yet.
+    if (hold) await ctx.postImagesVisible(who.id, body, false);
     if (hold) await events.emit('post.held', { actor: who, postType: 'thread', postId: threadId, threadId, at: now });
     else await events.emit('thread.created', { actor: who, threadId, at: now });
     return threadView(doc._id);
@@ -375,7 +397,7 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
   async function editThread(
     actor: Actor | null,
     id: string,
-    input: { title?: string; body?: string },
+    input: { title?: string; body?: string; images?: PostImageOptions },
     clock: Clock = ctx.clock,
   ): Promise<ThreadView> {
     const who = requireActor(actor);
@@ -395,9 +417,8 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
     if (!policy.canEditThread(who, threadFacts(t))) throw editRefusal(t.status);
     await gate.assert(who, 'post');
     const title = input.title ?? t.title;
-    const body = input.body ?? t.bodySource;
-    if (title === t.title && body === t.bodySource) return threadView(_id);
-    guardPublicPost({ title, body });
+    if (title === t.title && (input.body ?? t.bodySource) === t.bodySource) return threadView(_id);
+    const { body } = await ctx.guardPost(who, { title, body: input.body ?? t.bodySource }, input.images);
 
     const now = clock.now();
     await Revision.create({
@@ -421,6 +442,8 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
       if (now2?.status === 'locked') throw new LockedError('This thread was locked, so it cannot be edited.');
       throw new ConflictError('Someone else edited this post at the same time. Reload it and try again.');
     }
+    // New images in a held or hidden question wait with it.
+    if (t.visibility && body !== t.bodySource) await ctx.postImagesVisible(String(t.author), body, false);
     pageCache.invalidate(id);
     await events.emit('thread.edited', { actor: who, threadId: id, at: now });
     return threadView(_id);

@@ -22,6 +22,7 @@ import { FakeClock } from '../../server/kernel/clock';
 import { createLogger, type Logger } from '../../server/kernel/logger';
 import { runCommand } from '../../server/cli/registry';
 import { COMMANDS } from '../../server/cli/commands';
+import type { OcrPool } from '../../server/ocr';
 
 export type Agent = ReturnType<typeof request.agent>;
 
@@ -154,7 +155,15 @@ let counter = 0;
  * the injected clock), and the express app. Call close() in after().
  */
 export async function startForum(
-  opts: { env?: Record<string, string>; clock?: FakeClock; start?: string | Date; logger?: Logger; dataDir?: string } = {},
+  opts: {
+    env?: Record<string, string>;
+    clock?: FakeClock;
+    start?: string | Date;
+    logger?: Logger;
+    dataDir?: string;
+    /** The screenshot guard's OCR pool (default: one from the configuration, OCR_WORKERS). */
+    ocrPool?: OcrPool | null;
+  } = {},
 ): Promise<TestForum> {
   // Without a data directory, files the forum writes (mail as .eml when no SMTP is configured)
   // go to a temporary one removed at close, never into the repository.
@@ -166,7 +175,13 @@ export async function startForum(
   const database = opts.dataDir ? await connectDatabase(config, logger) : await startTestDatabase();
   const clock = opts.clock ?? new FakeClock();
   if (opts.start) clock.set(opts.start);
-  const services = createServices({ config, clock, logger, db: database.connection });
+  const services = createServices({
+    config,
+    clock,
+    logger,
+    db: database.connection,
+    ...(opts.ocrPool !== undefined ? { ocrPool: opts.ocrPool } : {}),
+  });
   await services.start({ jobs: false, demo: false });
   const app = createApp(services);
   const db = database.connection.db!;

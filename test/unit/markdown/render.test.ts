@@ -188,10 +188,10 @@ describe('markdown/render', () => {
       }
     });
 
-    it('keeps http(s) images with alt and title, drops others entirely', () => {
+    it('shows http(s) images from other sites as links (never loaded), drops other schemes entirely', () => {
       assert.equal(
         renderMarkdown('![alt text](https://img.example/a.png "Title")'),
-        '<p><img src="https://img.example/a.png" alt="alt text" title="Title" /></p>',
+        '<p><a href="https://img.example/a.png" rel="nofollow ugc noopener" class="external-image" title="Title">External image: alt text (img.example)</a></p>',
       );
       assert.doesNotMatch(renderMarkdown('![x](ftp://img.example/a.png)'), /<img/);
       assert.doesNotMatch(renderMarkdown('![x](//img.example/a.png)'), /<img/);
@@ -242,8 +242,8 @@ describe('markdown/render', () => {
 });
 
 describe('markdown/render: a post never loses the member’s text (issue 18 item 1)', () => {
-  it('renderer version 2 (stored posts need `npm run forum -- rebake`)', () => {
-    assert.equal(RENDERER_VERSION, 2);
+  it('renderer version 3 (stored posts need `npm run forum -- rebake`)', () => {
+    assert.equal(RENDERER_VERSION, 3);
   });
 
   it('"The <title> of my portal page ..." keeps the tag as text and the next paragraph', () => {
