@@ -19,7 +19,8 @@ import { headerCounts } from './http/header-counts';
 import { mountEndpoints, type EndpointPlumbing } from './http/endpoint';
 import { businessDaysPhrase, supportPolicyText } from './calendar';
 import { authEndpoints } from './auth';
-import { threadEndpoints, fmt, STATUS_LABELS, type ThreadPageExtras } from './threads';
+import { threadEndpoints, fmtIn, STATUS_LABELS, type ThreadPageExtras } from './threads';
+import { accountEndpoints } from './accounts';
 import { supportEndpoints } from './support';
 import { notificationEndpoints } from './notifications';
 import { feedbackEndpoints, parseFeedbackFlash } from './feedback';
@@ -89,6 +90,10 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
         ttl: 14 * 24 * 3600,
         touchAfter: 3600,
         autoRemove: 'native',
+        // Sessions are stored as documents (not JSON strings) so a password reset can end a
+        // person's sessions by `session.passport.user` (server/accounts/service.ts). Sessions
+        // written as strings before this change are still read.
+        unserialize: (stored: unknown) => (typeof stored === 'string' ? JSON.parse(stored) : stored) as never,
       }),
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.isProduction, maxAge: 14 * 24 * 3600 * 1000, path: '/' },
     }),
@@ -108,10 +113,13 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
     res.locals.title = '';
     // Shared by every page: date helpers, the request's "now", status names, and the support
     // policy's wording from the rules in force (footer, lock banner, closing notice).
+    // Times in the reader's chosen zone (account page); UTC and the desk's zone otherwise.
+    const zone = req.user?.timeZone;
+    const fmt = fmtIn(zone);
     res.locals.fmt = fmt;
     res.locals.now = clock.now();
     res.locals.STATUS_LABELS = STATUS_LABELS;
-    res.locals.supportDeadline = (d: Date) => rules.calendar.formatLocal(d);
+    res.locals.supportDeadline = zone ? (d: Date) => fmt.deadline(d) : (d: Date) => rules.calendar.formatLocal(d);
     res.locals.supportPolicy = supportPolicyText(rules);
     res.locals.lockAfterPhrase = businessDaysPhrase(rules.lockAfterDays);
     next();
@@ -125,18 +133,20 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
   };
   const extras: ThreadPageExtras = {
     async viewerLocals(actor, threadId, replyIds, query) {
-      if (!actor) return { pmLinked: [], feedbackVotes: new Map(), feedbackFlash: null };
-      const [pmLinked, feedbackVotes] = await Promise.all([
+      if (!actor) return { pmLinked: [], feedbackVotes: new Map(), feedbackFlash: null, watch: null };
+      const [pmLinked, feedbackVotes, watch] = await Promise.all([
         services.messages.linkedConversationsFor(actor, threadId),
         services.feedback.votesForReplies(actor, replyIds),
+        services.notifications.watchState(actor, threadId),
       ]);
       // The no-JS "thanks" message (?fb=<replyId>:<kind>); never for anonymous pages, which are cached.
-      return { pmLinked, feedbackVotes, feedbackFlash: parseFeedbackFlash(query.fb) };
+      return { pmLinked, feedbackVotes, feedbackFlash: parseFeedbackFlash(query.fb), watch };
     },
     similar: (actor, title) => services.search.similarThreads(actor, { title }),
   };
   for (const endpoints of [
-    authEndpoints(services.auth, config),
+    authEndpoints(services.auth, config, { activity: (userId) => services.threads.activityOf(userId) }),
+    accountEndpoints(services.accounts),
     threadEndpoints(services.threads, extras),
     supportEndpoints(services.support),
     notificationEndpoints(services.notifications),

@@ -19,7 +19,6 @@ export function feedbackRefusal(actor: Actor | null, reply: FeedbackTarget): str
   return null;
 }
 
-
 /** The support dashboard and its exports: moderators and admins. */
 export const canViewSupportReports = (actor: Actor | null): boolean => isStaff(actor);
 

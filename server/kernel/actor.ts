@@ -11,6 +11,8 @@ export interface Actor {
   username: string;
   displayName: string;
   role: Role;
+  /** The person's IANA time zone for displayed times (account page); absent when not chosen. */
+  timeZone?: string;
 }
 
 declare global {

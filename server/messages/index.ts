@@ -6,6 +6,7 @@
 import type { AuditLog } from '../audit';
 import type { CoreDeps } from '../kernel/deps';
 import type { JobRegistry } from '../kernel/jobs';
+import type { NotificationService } from '../notifications';
 import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import type { Threads } from '../threads';
 import type { Uploads } from '../uploads';
@@ -22,6 +23,8 @@ export function createMessages(
   deps: {
     audit: AuditLog;
     threads: Threads;
+    notifications: Pick<NotificationService, 'notifyMany'>;
+    isEmailVerified(userId: string): Promise<boolean>;
     uploads: Pick<Uploads, 'checkMessage' | 'attachToConversation' | 'setMessageFilesVisible'>;
     gate?: StandingGate;
   },
@@ -34,6 +37,8 @@ export function createMessages(
     events,
     audit: deps.audit,
     threads: deps.threads,
+    notifications: deps.notifications,
+    isEmailVerified: deps.isEmailVerified,
     uploads: deps.uploads,
     gate: deps.gate ?? OPEN_GATE,
   });

@@ -7,6 +7,7 @@
 import type { AuditLog } from '../audit';
 import type { SupportRulesSource } from '../calendar';
 import type { CoreDeps } from '../kernel/deps';
+import { createActivity } from './activity';
 import type { PublicPostGuard } from '../uploads';
 import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import type { ThreadsContext } from './context';
@@ -84,6 +85,7 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
     ...threads,
     ...replies,
     ...createLifecycleOps(ctx),
+    ...createActivity(ctx),
     ...moderation,
     history: createHistory(ctx).history,
     redact: redactions.redact,
@@ -115,7 +117,9 @@ export {
   type ThreadSummary,
   type ThreadView,
 } from './present';
-export { fmt } from './format';
+export { fmt, fmtIn } from './format';
+export { replyBody } from './schemas';
+export type { Activity } from './activity';
 export { type ProductView } from './products';
 export type { DueDoc } from './lifecycle-ops';
 export type { ReviewPost, PostType } from './moderation-ops';
