@@ -5,8 +5,18 @@ import { conversationSchema } from './conversation';
 import { flagSchema, type FlagDoc } from './flag';
 import { loginAttemptSchema } from './login-attempt';
 import { messageSchema } from './message';
+import { ACCOUNT_TOKEN_MODEL, accountTokenSchema, type AccountTokenDoc } from './account-token';
+import { inboundReplySchema, type InboundReplyDoc } from './inbound-reply';
+import {
+  digestEntrySchema,
+  notificationSchema,
+  notificationSettingsSchema,
+  type DigestEntryDoc,
+  type NotificationDoc,
+  type NotificationSettingsDoc,
+} from './notification';
+import { OUTBOUND_MAIL_MODEL, outboundMailSchema, type OutboundMailDoc } from './outbound-mail';
 import { moderationItemSchema, type ModerationItemDoc } from './moderation-item';
-import { notificationSchema, type NotificationDoc } from './notification';
 import { productSchema, type ProductDoc } from './product';
 import { rateLimitSchema } from './rate-limit';
 import { replySchema, type ReplyDoc } from './reply';
@@ -16,6 +26,7 @@ import { settingSchema, type SettingDoc } from './setting';
 import { threadSchema, type ThreadDoc } from './thread';
 import { uploadSchema } from './upload';
 import { userSchema } from './user';
+import { watchSchema, type WatchDoc } from './watch';
 import { feedbackDailySchema, firstResponseSchema, voteSchema, type FeedbackDailyDoc, type FirstResponseDoc, type VoteDoc } from './vote';
 
 /**
@@ -33,6 +44,13 @@ export function createModels(db: Connection) {
     Message: db.model('Message', messageSchema),
     ModerationItem: db.model<ModerationItemDoc>('ModerationItem', moderationItemSchema),
     Notification: db.model<NotificationDoc>('Notification', notificationSchema),
+    NotificationSettings: db.model<NotificationSettingsDoc>('NotificationSettings', notificationSettingsSchema),
+    DigestEntry: db.model<DigestEntryDoc>('DigestEntry', digestEntrySchema),
+    Watch: db.model<WatchDoc>('Watch', watchSchema),
+    InboundReply: db.model<InboundReplyDoc>('InboundReply', inboundReplySchema),
+    // The mail library's models (server/mail/index.ts bindMailModels finds them bound here).
+    OutboundMail: db.model<OutboundMailDoc>(OUTBOUND_MAIL_MODEL, outboundMailSchema),
+    AccountToken: db.model<AccountTokenDoc>(ACCOUNT_TOKEN_MODEL, accountTokenSchema),
     Product: db.model<ProductDoc>('Product', productSchema),
     RateLimit: db.model('RateLimit', rateLimitSchema),
     Reply: db.model<ReplyDoc>('Reply', replySchema),

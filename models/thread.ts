@@ -100,6 +100,13 @@ export const threadSchema = new Schema(
     /** Set once support writes privately about this thread: a content-free notice shown to the asker only. */
     privateMessageNoticeAt: { type: Date, default: null },
 
+    /** People who pressed "I have the same question" (server/notifications/watching.ts), by $inc. */
+    sameQuestionCount: { type: Number, default: 0 },
+    /**
+     * The asker wrote again after an accepted answer ("it broke again"): the thread is back in
+     * the moderator queue until support replies. Exists only while it applies (sparse index).
+     */
+    followUpAt: { type: Date },
     ...visibilityFields,
     /** The support moderator who owns this question (support queue filters "mine", "unassigned"). */
     assigneeId: { type: Schema.Types.ObjectId, ref: 'User', default: null },
@@ -126,6 +133,8 @@ threadSchema.index({ author: 1, createdAt: -1 });
 threadSchema.index({ lockDueAt: 1 }, { sparse: true });
 threadSchema.index({ reminderDueAt: 1 }, { sparse: true });
 threadSchema.index({ status: 1, firstResponseDueAt: 1, _id: 1 });
+// The queue's follow-ups: only threads with a follow-up waiting carry the field.
+threadSchema.index({ followUpAt: 1 }, { sparse: true });
 // The support queue filtered by assignee ("mine", "unassigned": assigneeId null).
 threadSchema.index({ assigneeId: 1, status: 1, firstResponseDueAt: 1, _id: 1 });
 threadSchema.index({ assigneeId: 1, status: 1, lockDueAt: 1, _id: 1 });
@@ -172,6 +181,8 @@ export interface ThreadDoc {
   privateMessageNoticeAt: Date | null;
   notSolvedAt?: Date;
   notSolvedReplyId?: Types.ObjectId;
+  sameQuestionCount?: number;
+  followUpAt?: Date;
   visibility?: Visibility | null;
   visibilityReason?: VisibilityReason | null;
   visibilityChangedAt?: Date | null;

@@ -23,6 +23,19 @@ export const userSchema = new Schema(
     signatureRendererVersion: { type: Number, default: null },
     createdAt: { type: Date, required: true },
     lastLoginAt: { type: Date, default: null },
+    /**
+     * E-mail verification (server/accounts/): `emailVerified` is true once the person followed
+     * a verification link sent to `email`. Unverified accounts get no e-mail but the
+     * verification mail and cannot write privately to members. Accounts from before this field
+     * existed are unverified until they confirm.
+     */
+    emailVerified: { type: Boolean, default: false },
+    emailVerifiedAt: { type: Date, default: null },
+    /** A new address waiting for its verification link; `email` changes only when it is confirmed. */
+    pendingEmail: { type: String, default: null, lowercase: true, trim: true },
+    /** IANA time zone for times shown to this person; null: UTC on pages, the desk's zone for deadlines. */
+    timeZone: { type: String, default: null },
+    passwordChangedAt: { type: Date, default: null },
 
     // Moderation restrictions (docs/moderation.md). Each exists only while it applies to the
     // member: `suspendedUntil` (no posting, no messages), `silencedUntil` (no public posts, no
@@ -39,7 +52,15 @@ export const userSchema = new Schema(
 );
 
 userSchema.index({ usernameLower: 1 }, { unique: true });
-userSchema.index({ email: 1 }, { unique: true });
+// An address belongs to at most one VERIFIED account. Unverified accounts may share one, so
+// registration answers the same whether or not an address is taken (OWASP Authentication
+// Cheat Sheet, account enumeration); the first to confirm it wins (server/auth/service.ts).
+userSchema.index(
+  { email: 1, emailVerified: 1 },
+  { unique: true, partialFilterExpression: { emailVerified: true }, name: 'email_verified_unique' },
+);
+// Password reset looks accounts up by address.
+userSchema.index({ email: 1 }, { name: 'email_lookup' });
 // The staff list (CLI `users`, moderator pickers) reads by role.
 userSchema.index({ role: 1, usernameLower: 1 });
 
@@ -58,7 +79,11 @@ export function toPublicUser(u: Pick<UserRecord, '_id' | 'username' | 'displayNa
   return { id: String(u._id), username: u.username, displayName: u.displayName, role: u.role as Role };
 }
 
-/** The session's view of a user (server/kernel/actor.ts Actor). Same shape as the public one today. */
-export function toActor(u: Pick<UserRecord, '_id' | 'username' | 'displayName' | 'role'>): PublicUser {
-  return toPublicUser(u);
+/** The session's view of a user (server/kernel/actor.ts Actor): the public fields and the person's time zone. */
+export function toActor(
+  u: Pick<UserRecord, '_id' | 'username' | 'displayName' | 'role'> & { timeZone?: string | null },
+): PublicUser & { timeZone?: string } {
+  const actor: PublicUser & { timeZone?: string } = toPublicUser(u);
+  if (u.timeZone) actor.timeZone = u.timeZone;
+  return actor;
 }

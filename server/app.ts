@@ -21,6 +21,7 @@ import { businessDaysPhrase, isKnownZone, supportPolicyText } from './calendar';
 import { pageFormat } from './http/page-format';
 import { authEndpoints } from './auth';
 import { threadEndpoints, STATUS_LABELS, type ThreadPageExtras } from './threads';
+import { accountEndpoints } from './accounts';
 import { supportEndpoints } from './support';
 import { notificationEndpoints } from './notifications';
 import { feedbackEndpoints, parseFeedbackFlash } from './feedback';
@@ -90,6 +91,10 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
         ttl: 14 * 24 * 3600,
         touchAfter: 3600,
         autoRemove: 'native',
+        // Sessions are stored as documents (not JSON strings) so a password reset can end a
+        // person's sessions by `session.passport.user` (server/accounts/service.ts). Sessions
+        // written as strings before this change are still read.
+        unserialize: (stored: unknown) => (typeof stored === 'string' ? JSON.parse(stored) : stored) as never,
       }),
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.isProduction, maxAge: 14 * 24 * 3600 * 1000, path: '/' },
     }),
@@ -108,8 +113,9 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
     res.locals.fieldErrors = {};
     res.locals.title = '';
     // Shared by every page: the one way of showing times (relative, absolute tooltip, in the
-    // reader's zone when they chose one, else the desk's), the request's "now", status names,
-    // and the support policy's wording from the rules in force (footer, lock banner, notice).
+    // reader's zone when they chose one on the account page, else the desk's), the request's
+    // "now", status names, and the support policy's wording from the rules in force (footer,
+    // lock banner, notice).
     const now = clock.now();
     const zone = isKnownZone(req.user?.timeZone) ? req.user.timeZone : rules.calendar.settings.zone;
     res.locals.fmt = pageFormat({ now, zone });
@@ -128,18 +134,20 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
   };
   const extras: ThreadPageExtras = {
     async viewerLocals(actor, threadId, replyIds, query) {
-      if (!actor) return { pmLinked: [], feedbackVotes: new Map(), feedbackFlash: null };
-      const [pmLinked, feedbackVotes] = await Promise.all([
+      if (!actor) return { pmLinked: [], feedbackVotes: new Map(), feedbackFlash: null, watch: null };
+      const [pmLinked, feedbackVotes, watch] = await Promise.all([
         services.messages.linkedConversationsFor(actor, threadId),
         services.feedback.votesForReplies(actor, replyIds),
+        services.notifications.watchState(actor, threadId),
       ]);
       // The no-JS "thanks" message (?fb=<replyId>:<kind>); never for anonymous pages, which are cached.
-      return { pmLinked, feedbackVotes, feedbackFlash: parseFeedbackFlash(query.fb) };
+      return { pmLinked, feedbackVotes, feedbackFlash: parseFeedbackFlash(query.fb), watch };
     },
     similar: (actor, title) => services.search.similarThreads(actor, { title }),
   };
   for (const endpoints of [
-    authEndpoints(services.auth, config),
+    authEndpoints(services.auth, config, { activity: (userId) => services.threads.activityOf(userId) }),
+    accountEndpoints(services.accounts),
     threadEndpoints(services.threads, extras),
     supportEndpoints(services.support),
     notificationEndpoints(services.notifications),

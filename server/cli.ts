@@ -27,8 +27,8 @@ async function main(argv: string[]): Promise<number> {
   // Only warnings reach the terminal: command output is the CLI's job, not the logger's.
   const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   const db = await connectDatabase(config, logger);
+  const forum = createServices({ config, clock: systemClock, logger, db: db.connection });
   try {
-    const forum = createServices({ config, clock: systemClock, logger, db: db.connection });
     await forum.init();
     const ctx: CliContext = {
       config,
@@ -41,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
     };
     return await runCommand(COMMANDS, name, args, ctx);
   } finally {
+    // Closes the mail transport and lets account mail work finish before the database closes.
+    await forum.stop();
     await db.close();
   }
 }

@@ -6,8 +6,10 @@
  * (each is bound to its own database connection).
  */
 import type { Connection } from 'mongoose';
+import type { MailSystemDeps } from './mail';
 import { createModels } from '../models';
 import type { Config } from './config';
+import { createAccounts } from './accounts';
 import { createAdmin, createSupportSettings } from './admin';
 import { createAudit } from './audit';
 import { createAuth } from './auth';
@@ -21,11 +23,12 @@ import { EventBus } from './kernel/events';
 import { JobRegistry } from './kernel/jobs';
 import type { Logger } from './kernel/logger';
 import { createRenderer } from './markdown/bounded-renderer';
+import { createMailSystem } from './mail';
 import { createMetrics } from './kernel/metrics';
 import { watchDatabase } from './db/health';
 import { createMessages } from './messages';
+import { createNotifications } from './notifications';
 import { createModeration, createStanding } from './moderation';
-import { createNotificationService } from './notifications';
 import { createSearch } from './search';
 import { createSupport } from './support';
 import { createThreads } from './threads';
@@ -45,7 +48,7 @@ export interface ServiceDeps {
 /** How long the header's unread counts are taken from memory (the 'viewer-counts' cache). */
 export const VIEWER_COUNTS_MS = 3_000;
 
-export function createServices(deps: ServiceDeps) {
+export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSystemDeps, 'transport' | 'outbox'>> }) {
   const { config, clock, logger, db } = deps;
   const events = new EventBus(logger);
   const caches = new CacheRegistry(clock);
@@ -70,7 +73,6 @@ export function createServices(deps: ServiceDeps) {
     events,
     formatDate: (d) => formatInZone(d, rules.current().calendar.settings.zone),
   });
-  const notifications = createNotificationService({ models, clock, events });
   const auth = createAuth(core, { rules, renderer });
   // Uploads sit below threads and messages; who may read a conversation is messages' rule,
   // asked at request time (messages is built below). Moderation's restrictions apply to
@@ -91,8 +93,21 @@ export function createServices(deps: ServiceDeps) {
     postImagesVisible: uploads.setPostImagesVisible,
     gate: standing.gate,
   });
+  // The mail system (docs/email.md): SMTP or .eml files, the durable outbox, signed links,
+  // account tokens, the reply-by-e-mail listener. Closed in stop().
+  const mail = createMailSystem({ config, clock, logger, connection: db, ...deps.mail });
+  const notifications = createNotifications(core, { threads, auth, mail });
   const support = createSupport(core, { rules, threads, notifications });
-  const messages = createMessages(core, { audit, threads, renderer, uploads, gate: standing.gate });
+  const messages = createMessages(core, {
+    audit,
+    threads,
+    renderer,
+    notifications,
+    isEmailVerified: (id) => auth.isEmailVerified(id),
+    uploads,
+    gate: standing.gate,
+  });
+  const accounts = createAccounts(core, { auth, notifications, mail });
   const moderation = createModeration(core, { standing, threads, messages, notifications, audit, auth });
   const admin = createAdmin(core, { settings, audit });
   // The process where an administrator changed the rules recomputes the stored deadlines.
@@ -102,12 +117,12 @@ export function createServices(deps: ServiceDeps) {
   const feedback = createFeedback(core, { rules });
   const search = createSearch({ models, threads });
   // Operability: one metrics registry per forum, fed by the jobs, the database driver and the
-  // caches here, by the HTTP layer in app.ts. The mail outbox depth joins through
-  // metrics.watchOutbox(() => mailer.stats()) once the mail system is part of the services.
+  // caches and the mail outbox here, by the HTTP layer in app.ts.
   const metrics = createMetrics();
   const dbHealth = watchDatabase(db);
   metrics.observeDatabase(db.getClient(), dbHealth);
   metrics.watchCaches(() => caches.stats());
+  metrics.watchOutbox(() => mail.mailer.stats());
   const jobs = new JobRegistry(logger, metrics);
 
   // The header's badges: one short cache per person, dropped when what it counts changes.
@@ -135,7 +150,9 @@ export function createServices(deps: ServiceDeps) {
     dbHealth,
     audit,
     auth,
+    mail,
     notifications,
+    accounts,
     threads,
     support,
     messages,
@@ -143,6 +160,8 @@ export function createServices(deps: ServiceDeps) {
     admin,
     feedback,
     search,
+    /** The outbox's depth and failures (issue 17 exports it on /metrics). */
+    mailStats: () => notifications.mailStats(),
     uploads,
     /** Unread notifications and messages for the header (cached briefly per person). */
     headerCounts: (actor: { id: string; username: string; displayName: string; role: 'member' | 'moderator' | 'admin' }) =>
@@ -158,10 +177,12 @@ export function createServices(deps: ServiceDeps) {
      */
     /** Builds the indexes of every model (idempotent): the CLI needs no more than this. */
     async init(): Promise<void> {
+      await auth.migrateIndexes();
       await Promise.all(Object.values(models).map((m) => m.init()));
+      await accounts.init();
     },
 
-    async start(opts: { jobs?: boolean; demo?: boolean } = {}): Promise<void> {
+    async start(opts: { jobs?: boolean; demo?: boolean; inbound?: boolean } = {}): Promise<void> {
       await services.init();
       await threads.products.ensureDefaults();
       if (opts.demo ?? config.DEMO_CONTENT) {
@@ -169,19 +190,25 @@ export function createServices(deps: ServiceDeps) {
       }
       support.registerJobs(jobs);
       messages.registerJobs(jobs, rules.current().calendar.settings.zone);
+      notifications.registerJobs(jobs, rules.current().calendar.settings.zone);
       if (opts.jobs ?? config.JOBS_ENABLED) await jobs.start();
+      // Reply by e-mail, when INBOUND_SMTP_PORT and INBOUND_DOMAIN are set (docs/email.md).
+      if (opts.inbound ?? true) await notifications.startInbound();
     },
 
     /**
-     * Graceful stop, before the database closes: jobs finish, buffered view counts are
-     * written, the OCR workers stop (scans in flight record that they did not finish).
+     * Graceful stop, before the database closes: jobs and account mail finish, buffered view
+     * counts are written, the OCR workers stop (scans in flight record that they did not
+     * finish), mail closes.
      */
     async stop(): Promise<void> {
       await jobs.stop();
+      await accounts.idle();
       await uploads.stop().catch((err: unknown) => logger.error({ err }, 'could not stop the OCR workers cleanly'));
       await threads.flushViews().catch((err: unknown) => logger.error({ err }, 'could not write the buffered view counts'));
       threads.stop();
       await renderer.close();
+      await mail.close();
     },
   };
   return services;

@@ -11,10 +11,24 @@ import { INCORRECT_LOGIN, loginSchema, registerSchema, signatureSchema } from '.
 /** A form value to echo back into the page: strings only, never an object a client sent. */
 const typed = (v: unknown, max = 300): string => (typeof v === 'string' ? v.slice(0, max) : '');
 
+/** A member's public activity for their profile; provided by the composition root (the threads domain), which auth cannot import. */
+export interface ProfileActivity {
+  questions: Array<{ id: string; title: string; url: string; status: string; replyCount: number; createdAt: Date }>;
+  questionCount: number;
+  replies: Array<{ id: string; threadId: string; threadTitle: string; url: string; createdAt: Date; accepted: boolean }>;
+  replyCount: number;
+}
+
+export interface ProfileExtras {
+  activity(userId: string): Promise<ProfileActivity>;
+}
+
+const NO_ACTIVITY: ProfileActivity = { questions: [], questionCount: 0, replies: [], replyCount: 0 };
+
 const publicUser = (a: Actor) => ({ id: a.id, username: a.username, displayName: a.displayName, role: a.role });
 
 /** Account routes. Sign-in goes through this app's passport instance (strategy -> AuthService.signIn). */
-export function authEndpoints(auth: Auth, config: Config): AnyEndpoint[] {
+export function authEndpoints(auth: Auth, config: Config, extras?: ProfileExtras): AnyEndpoint[] {
   const sessionCookie = config.isProduction ? '__Host-forum.sid' : 'forum.sid'; // as named in server/app.ts
 
   /** Runs the local strategy; resolves with the actor or rejects with the error to show. */
@@ -125,9 +139,27 @@ export function authEndpoints(auth: Auth, config: Config): AnyEndpoint[] {
       page: 'GET /users/:username',
       api: 'GET /api/users/:username',
       access: 'public',
-      run: ({ req }) => auth.profile(String(req.params.username)),
-      html: (res, profile) => res.render('auth/profile', { title: profile.displayName, profile }),
-      json: (profile) => ({ user: { ...publicUser(profile), joinedAt: profile.joinedAt.toISOString() } }),
+      run: async ({ req }) => {
+        const profile = await auth.profile(String(req.params.username));
+        return { profile, activity: extras ? await extras.activity(profile.id) : NO_ACTIVITY };
+      },
+      html: (res, { profile, activity }) => res.render('auth/profile', { title: profile.displayName, profile, activity }),
+      json: ({ profile, activity }) => ({
+        user: { ...publicUser(profile), joinedAt: profile.joinedAt.toISOString() },
+        activity: {
+          questionCount: activity.questionCount,
+          questions: activity.questions.map((q) => ({
+            id: q.id,
+            title: q.title,
+            url: q.url,
+            status: q.status,
+            replyCount: q.replyCount,
+            createdAt: q.createdAt,
+          })),
+          replyCount: activity.replyCount,
+          replies: activity.replies,
+        },
+      }),
     }),
     endpoint({
       page: 'GET /settings/signature',

@@ -39,6 +39,15 @@ export function createAuth(core: CoreDeps, deps: { rules: SupportRulesSource; re
 
 export type Auth = ReturnType<typeof createAuth>;
 
-export { authEndpoints } from './endpoints';
+export { authEndpoints, type ProfileActivity, type ProfileExtras } from './endpoints';
 export { cookDefaultSignature, defaultSignatureFor, signatureHtmlFor } from './signature';
 export { type Profile, type RegisterInput } from './service';
+export {
+  displayNameSchema,
+  emailSchema,
+  timeZoneSchema,
+  type AccountFacts,
+  type ConfirmEmailResult,
+  type RecipientFacts,
+} from './account-ops';
+export { PASSWORD_MAX, PASSWORD_MIN } from './passwords';

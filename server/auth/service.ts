@@ -23,6 +23,7 @@ import { ROLES, isStaff, type Actor, type Role } from '../kernel/actor';
 import { PASSWORD_MAX, PASSWORD_MIN, hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords';
 import { SIGNATURE_MAX, defaultSignatureFor } from './signature';
 import { createLoginThrottle } from './throttle';
+import { createAccountOps } from './account-ops';
 
 export const INCORRECT_LOGIN = 'Incorrect username or password.';
 
@@ -173,6 +174,8 @@ export function createAuthService(deps: AuthDeps) {
         role: 'member',
         createdAt: clock.now(),
       });
+      // The accounts domain sends the verification mail (server/accounts/).
+      await events.emit('account.registered', { userId: String(user._id), at: clock.now() });
       return toPublicUser(user);
     } catch (err) {
       throw duplicateToConflict(err);
@@ -314,7 +317,7 @@ export function createAuthService(deps: AuthDeps) {
    */
   async function findActor(id: unknown): Promise<Actor | null> {
     if (typeof id !== 'string' || !/^[0-9a-f]{24}$/i.test(id)) return null;
-    const user = await User.findById(id).select({ username: 1, displayName: 1, role: 1, bannedAt: 1 }).lean();
+    const user = await User.findById(id).select({ username: 1, displayName: 1, role: 1, timeZone: 1, bannedAt: 1 }).lean();
     // A banned account's sessions end with the ban (within the viewer cache's few seconds elsewhere).
     return user && !user.bannedAt ? toActor(user) : null;
   }
@@ -331,6 +334,7 @@ export function createAuthService(deps: AuthDeps) {
     signatureSettings,
     updateSignature,
     findActor,
+    ...createAccountOps({ User, clock, events }),
   };
 }
 

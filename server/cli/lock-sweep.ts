@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { UsageError, parseFlags, type Command } from './registry';
+import { UsageError, parseFlags, type CliContext, type Command } from './registry';
 
 const FLAGS = new Set(['now', 'dry-run']);
 
@@ -12,6 +12,21 @@ function parseNow(value: string, zone: string): Date {
     );
   }
   return dt.toJSDate();
+}
+
+/**
+ * The reminders and lock notices just queued go out now (as the outbox job would within a
+ * minute), so an operator running the sweep by hand sees its mail sent. A dry run sends nothing.
+ */
+async function sendMail(dryRun: boolean, ctx: CliContext): Promise<void> {
+  if (dryRun) return;
+  const sent = await ctx.forum.notifications.sendMail();
+  const total = sent.sent + sent.retried + sent.failed;
+  if (!total) return;
+  const extra = [sent.retried ? `${sent.retried} will be retried` : '', sent.failed ? `${sent.failed} failed` : '']
+    .filter(Boolean)
+    .join(', ');
+  ctx.out(`Sent ${sent.sent} e-mail${sent.sent === 1 ? '' : 's'}${extra ? ` (${extra})` : ''}.`);
 }
 
 export const lockSweepCommands: Record<string, Command> = {
@@ -38,6 +53,7 @@ export const lockSweepCommands: Record<string, Command> = {
       }
       if (result.skipped === 'closed') {
         ctx.out(`Support is closed at ${when}: nothing was locked (threads are only locked during support hours).`);
+        await sendMail(dryRun, ctx);
         return 0;
       }
       for (const t of result.locked) {
@@ -46,6 +62,7 @@ export const lockSweepCommands: Record<string, Command> = {
       const n = result.locked.length;
       const threads = `${n} thread${n === 1 ? '' : 's'}`;
       ctx.out(dryRun ? `Dry run at ${when}: ${threads} would be locked; nothing was changed.` : `Locked ${threads} at ${when}.`);
+      await sendMail(dryRun, ctx);
       return 0;
     },
   },

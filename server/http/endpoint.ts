@@ -14,6 +14,7 @@ import { noStore } from './security';
  *      (body)  a multipart body is parsed here, after access and before CSRF (`parseBody`,
  *              `attach`): a multipart form carries its CSRF token in the body
  *   2. CSRF    every state change (any method but GET/HEAD) -> 403 `csrf` when the token is bad
+ *              (an endpoint may opt out with `csrf: false`: RFC 8058 one-click unsubscribe only)
  *   3. limit   the named rate limit -> 429 with Retry-After
  *   4. input   parse and validate -> 400 `validation`, nothing changed
  *   5. run     the service call (which checks object access: someone else's object is a 404)
@@ -70,6 +71,11 @@ export interface Endpoint<I = unknown, R = unknown> {
   formOnLimit?: boolean;
   /** Responses may hold a secret: `Cache-Control: no-store`. */
   noStore?: boolean;
+  /**
+   * `false` skips the CSRF guard. Only for RFC 8058 one-click unsubscribe, which mail
+   * providers POST without any token: the signed URL itself is the credential.
+   */
+  csrf?: false;
   /** A body parser for this route (multipart), run after the access guard and before CSRF. */
   parseBody?: RequestHandler;
   /**
@@ -229,7 +235,7 @@ export function mountEndpoints(endpoints: readonly AnyEndpoint[], plumbing: Endp
       chain.push(accessGuard(e.access, kind));
       if (e.parseBody) chain.push(e.parseBody);
       if (uploads) chain.push(uploads.parse);
-      if (method !== 'GET') chain.push(plumbing.csrf);
+      if (method !== 'GET' && e.csrf !== false) chain.push(plumbing.csrf);
       if (kind === 'page' && e.form) chain.push(formGuard(e));
       const limit = limitGuard(e.limit, plumbing, uploads);
       if (limit) chain.push(limit);

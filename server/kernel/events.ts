@@ -25,6 +25,8 @@ export interface DomainEventMap {
     status: ThreadStatus;
     byAsker: boolean;
     byStaff: boolean;
+    /** The asker wrote after an accepted answer: the thread is back in the moderator queue. */
+    followUp: boolean;
     at: Date;
   };
   'reply.edited': { actor: Actor; threadId: string; replyId: string; at: Date };
@@ -42,6 +44,8 @@ export interface DomainEventMap {
   };
   'thread.locked': { actor: Actor | null; threadId: string; reason: string; at: Date };
   'thread.unlocked': { actor: Actor; threadId: string; status: ThreadStatus; at: Date };
+  /** A new account was created (registration, CLI): the accounts domain sends its verification mail. */
+  'account.registered': { userId: string; at: Date };
   /**
    * A new account's post with links was stored held for review (docs/moderation.md): nobody but
    * its author and staff sees it. `thread.created` / `reply.created` follow when a moderator

@@ -145,7 +145,7 @@ export function createMetrics() {
   });
   new Gauge({
     name: 'forum_mail_outbox_messages',
-    help: 'Mail in the outbox, by status (queued, sending, failed); absent until the mail outbox is wired in',
+    help: 'Mail in the outbox, by status (queued, sending, failed)',
     labelNames: ['status'] as const,
     registers,
     async collect() {

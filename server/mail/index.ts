@@ -21,8 +21,6 @@ import { createFileTransport, createSmtpTransport, type MailTransport } from './
  */
 export * from './account-tokens';
 export * from './inbound/listener';
-export { stripReply } from './inbound/strip';
-export { automaticReason } from './inbound/auto-reply';
 export * from './kinds';
 export * from './links';
 export * from './outbox';

@@ -24,7 +24,10 @@ export interface ReplyRef {
 export type DigestEventKind = 'support_reply' | 'watched_reply' | 'reply_accepted' | 'watched_accepted' | 'private_message';
 
 export interface DigestItem {
-  kind: DigestEventKind;
+  /** A kind with its own wording (DIGEST_LABELS in render.ts), or another notification kind with `label`. */
+  kind: DigestEventKind | (string & {});
+  /** Forum-written wording for kinds without their own: [one, many] with {n} for the count. */
+  label?: readonly [string, string];
   /** The thread, or null for private messages (which show no subject or text). */
   thread: ThreadRef | null;
   /** How many events of this kind on this thread the digest covers (>= 1). */
@@ -45,6 +48,13 @@ export type MailInput =
   | { kind: 'close_reminder'; thread: ThreadRef; closesAt: Date }
   | { kind: 'thread_locked'; thread: ThreadRef; by: 'no_response' | 'moderator'; businessDays?: number }
   | { kind: 'digest'; items: DigestItem[] }
+  /**
+   * Any other notification: the forum-written one-line `notice` (public facts only: titles,
+   * names, times; deliberately not called `text` or `body`, so a message object spread in by
+   * mistake cannot fill it) and a link to the thread (or the notifications page). `pref` is
+   * the notification kind an unsubscribe link turns off.
+   */
+  | { kind: 'notice'; pref: string; thread: ThreadRef | null; notice: string }
   | { kind: 'verify_email'; token: string; expiresAt: Date }
   | { kind: 'password_reset'; token: string; expiresAt: Date };
 
@@ -59,12 +69,10 @@ export const MAIL_KINDS: readonly MailKind[] = [
   'close_reminder',
   'thread_locked',
   'digest',
+  'notice',
   'verify_email',
   'password_reset',
 ];
-
-/** Account mail: never unsubscribable, carries a single-use secret link. */
-export const ACCOUNT_KINDS: ReadonlySet<MailKind> = new Set(['verify_email', 'password_reset']);
 
 export interface Recipient {
   /** ObjectId hex. */
@@ -72,6 +80,8 @@ export interface Recipient {
   /** addr-spec. */
   email: string;
   displayName: string;
+  /** The person's IANA zone for times in their digest (default: the support calendar's). */
+  timeZone?: string | null;
 }
 
 export interface Presented {
@@ -239,7 +249,8 @@ function presentFields(input: MailInput, recipient: Recipient, ctx: PresentConte
           : it.conversationId
             ? links.conversation(String(it.conversationId))
             : links.notifications();
-        return { kind: it.kind, thread, count, url, when: formatWhen(it.at, timeZone) };
+        const label = it.label ? ([oneLine(it.label[0], 80), oneLine(it.label[1], 80)] as const) : undefined;
+        return { kind: it.kind, label, thread, count, url, when: formatWhen(it.at, recipient.timeZone || timeZone) };
       });
       const total = items.reduce((n, it) => n + it.count, 0);
       return {
@@ -250,6 +261,21 @@ function presentFields(input: MailInput, recipient: Recipient, ctx: PresentConte
         replyable: false,
         secret: false,
         locals: { ...base, items, total, notificationsUrl: links.notifications() },
+      };
+    }
+    case 'notice': {
+      need(input.pref && input.notice, 'pref and notice');
+      const thread = input.thread?.id ? threadOf(input.thread) : null;
+      return {
+        subject: thread ? `${tag} ${thread.title}` : `${tag} ${oneLine(input.notice, 100)}`,
+        reason: thread
+          ? 'You get this e-mail because of your notification settings for this thread.'
+          : 'You get this e-mail because of your notification settings.',
+        unsubscribeKind: String(input.pref),
+        threadId: thread?.id ?? null,
+        replyable: false,
+        secret: false,
+        locals: { ...base, thread, text: oneLine(input.notice, 500), url: thread ? links.thread(thread.id) : links.notifications() },
       };
     }
     case 'verify_email':

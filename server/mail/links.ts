@@ -16,6 +16,7 @@ export interface MailLinks {
   passwordReset(token: string): string;
 }
 
+/** The paths links point at; the routes for token links (verify, reset, unsubscribe) are declared with these. */
 export const MAIL_PATHS = {
   thread: '/threads/:threadId',
   conversation: '/messages/:id',

@@ -48,8 +48,8 @@ const DIGEST_LABELS: Record<DigestItem['kind'], [string, string]> = {
   private_message: ['New private message', '{n} new private messages'],
 };
 
-function describe(it: { kind: DigestItem['kind']; count: number }): string {
-  const [one, many] = DIGEST_LABELS[it.kind] ?? ['Update', '{n} updates'];
+function describe(it: { kind: DigestItem['kind']; count: number; label?: readonly [string, string] }): string {
+  const [one, many] = DIGEST_LABELS[it.kind as keyof typeof DIGEST_LABELS] ?? it.label ?? ['Update', '{n} updates'];
   return it.count === 1 ? one : many.replace('{n}', String(it.count));
 }
 

@@ -9,6 +9,7 @@ import type { CoreDeps } from '../kernel/deps';
 import type { MarkdownRenderer } from '../markdown/bounded-renderer';
 import { rebakeCollection } from '../markdown/rebake';
 import type { JobRegistry } from '../kernel/jobs';
+import type { NotificationService } from '../notifications';
 import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import type { Threads } from '../threads';
 import type { Uploads } from '../uploads';
@@ -26,6 +27,8 @@ export function createMessages(
     audit: AuditLog;
     threads: Threads;
     renderer: MarkdownRenderer;
+    notifications: Pick<NotificationService, 'notifyMany'>;
+    isEmailVerified(userId: string): Promise<boolean>;
     uploads: Pick<Uploads, 'checkMessage' | 'attachToConversation' | 'setMessageFilesVisible'>;
     gate?: StandingGate;
   },
@@ -39,6 +42,8 @@ export function createMessages(
     audit: deps.audit,
     threads: deps.threads,
     renderer: deps.renderer,
+    notifications: deps.notifications,
+    isEmailVerified: deps.isEmailVerified,
     uploads: deps.uploads,
     gate: deps.gate ?? OPEN_GATE,
   });

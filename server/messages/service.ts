@@ -4,6 +4,7 @@ import type { Models } from '../../models';
 import type { AuditLog } from '../audit';
 import type { EventBus } from '../kernel/events';
 import type { Threads } from '../threads';
+import type { NotificationService } from '../notifications';
 import type { Uploads } from '../uploads';
 import { isStaff, type Actor } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
@@ -36,6 +37,10 @@ export interface MessageDeps {
   events: EventBus;
   audit: AuditLog;
   threads: Pick<Threads, 'threadRef' | 'recordAskerResponse' | 'notePrivateMessage'>;
+  /** Tells recipients a message is waiting (never its text): the notifications domain. */
+  notifications: Pick<NotificationService, 'notifyMany'>;
+  /** Whether the person confirmed their e-mail address (unconfirmed members cannot write privately to members). */
+  isEmailVerified(userId: string): Promise<boolean>;
   /** May this account message now; is it new (server/kernel/standing.ts). */
   gate: StandingGate;
   /** Renders message bodies (the app's bounded renderer, server/compose.ts). */
@@ -46,6 +51,8 @@ export interface MessageDeps {
 
 const HOUR_MS = 3600 * 1000;
 export const BREAK_GLASS_MS = HOUR_MS;
+export const UNVERIFIED_MEMBER_MESSAGE =
+  'Confirm your e-mail address (see your account page) before writing privately to members. You can always write to support.';
 /** Conversations per inbox page (keyset-paged: any depth costs the same). */
 export const INBOX_PAGE_SIZE = 30;
 
@@ -95,11 +102,11 @@ export class NewAccountError extends AppError {
 }
 
 export function createMessageService(deps: MessageDeps) {
-  const { config, clock, events, audit, threads, gate, uploads } = deps;
+  const { config, clock, events, audit, threads, gate, uploads, notifications } = deps;
   const { Conversation, Message, Block, User } = deps.models;
   const store = createMessageStore({ models: deps.models, config, renderer: deps.renderer, checkMessage: uploads.checkMessage });
   const changedFor = (...userIds: string[]) => events.emit('viewer.changed', { userIds }); // unread badges
-  const support = createSupportInbox({ ...deps, store, changedFor });
+  const support = createSupportInbox({ ...deps, store, changedFor, tell: tellRecipients });
 
   /** The conversation if the actor may read it; otherwise a 404, whatever the reason. */
   async function loadReadable(actor: Actor | null, conversationId: string, now: Date) {
@@ -168,6 +175,31 @@ export function createMessageService(deps: MessageDeps) {
     ).lean<{ unread?: Record<string, number> }[]>();
     const own = rows.reduce((sum, r) => sum + (mapGet(r.unread, actor.id) ?? 0), 0);
     return isStaff(actor) ? own + (await support.awaitingFor(actor)) : own;
+  }
+
+  /**
+   * An unconfirmed member may write to support but not to other members (issue 14: spam
+   * and impersonation need a verified address first). Staff roles are granted by an admin.
+   */
+  async function checkMayWriteTo(actor: Actor, recipientRoles: string[]): Promise<void> {
+    if (isStaff(actor) || !recipientRoles.includes('member')) return;
+    if (!(await deps.isEmailVerified(actor.id))) throw new ForbiddenError(UNVERIFIED_MEMBER_MESSAGE);
+  }
+
+  /** "You have a new private message from Support" (or the member's name): never the subject or the text. */
+  async function tellRecipients(author: Actor, conversationId: string, recipientIds: string[], messageId: string, at: Date) {
+    const from = isStaff(author) ? 'Support' : author.displayName;
+    await notifications.notifyMany(
+      recipientIds,
+      {
+        kind: 'private_message',
+        conversationId,
+        text: `You have a new private message from ${from}.`,
+        mail: { kind: 'private_message', conversationId, from },
+        eventId: messageId,
+      },
+      at,
+    );
   }
 
   async function usersByName(names: string[]) {
@@ -258,6 +290,10 @@ export function createMessageService(deps: MessageDeps) {
     ) {
       throw new ForbiddenError('You cannot start a conversation with this member.');
     }
+    await checkMayWriteTo(
+      actor,
+      recipients.map((u) => u.role),
+    );
     const participantIds = [actor.id, ...recipientIds];
     let thread: { id: string; title: string; askerId: string } | null = null;
     if (input.threadId) {
@@ -296,6 +332,7 @@ export function createMessageService(deps: MessageDeps) {
     await Conversation.create(conv);
     await uploads.attachToConversation(actor, String(conversationId), first.body);
     await changedFor(actor.id, ...recipientIds);
+    await tellRecipients(actor, String(conversationId), recipientIds, String(first._id), now);
     if (thread && actor.id !== thread.askerId) await threads.notePrivateMessage(thread.id, now);
     if (thread && actor.id === thread.askerId) await threads.recordAskerResponse(thread.id, now);
     return toConversationView(conv as unknown as ConvLean, actor.id);
@@ -313,6 +350,10 @@ export function createMessageService(deps: MessageDeps) {
       const msg = 'Internal notes belong to support conversations.';
       throw new ValidationError(msg, { internal: msg });
     }
+    await checkMayWriteTo(
+      me,
+      c.participants.filter((p) => String(p.userId) !== me.id).map((p) => p.role),
+    );
     const others = facts.participantIds.filter((id) => id !== me.id);
     if (!isStaff(me)) {
       await gate.assert(me, 'message_member');
@@ -332,6 +373,7 @@ export function createMessageService(deps: MessageDeps) {
       },
     );
     await changedFor(me.id, ...others);
+    await tellRecipients(me, String(c._id), others, String(m._id), now);
     if (c.threadId && c.threadAskerId && String(c.threadAskerId) === me.id) {
       await threads.recordAskerResponse(String(c.threadId), now);
     }

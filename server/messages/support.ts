@@ -23,6 +23,10 @@ import { SUPPORT_PARTICIPANT, toConversationView, toMessageView, type ConvLean, 
  * A conversation linked to a thread carries `openThreadKey` (`<thread>:<member>`) while open; its
  * unique sparse index makes "Request the certification ID privately" reuse the thread's open
  * support conversation, even when two clicks race.
+ *
+ * Who is told of a message (notification kind `private_message`, docs/notifications.md): the
+ * member, of support's answers; of the member's messages, the assigned moderator, or every
+ * moderator and administrator while nobody is assigned. Internal notes tell nobody.
  */
 export const CERTIFICATION_REQUEST_BODY =
   'To look into this we need your certification ID. Please send it using the secure field below: ' +
@@ -42,6 +46,8 @@ interface SupportDeps {
   /** Gives the conversation the sender's files a message shows (server/uploads/post-guard.ts). */
   uploads: Pick<Uploads, 'attachToConversation'>;
   changedFor: (...userIds: string[]) => Promise<void>;
+  /** Tells people a private message is waiting, never its text (server/messages/service.ts tellRecipients). */
+  tell: (author: Actor, conversationId: string, recipientIds: string[], messageId: string, at: Date) => Promise<void>;
 }
 
 interface OutgoingMessage {
@@ -53,7 +59,7 @@ interface OutgoingMessage {
 const openKey = (threadId: string, memberId: string) => `${threadId}:${memberId}`;
 
 export function createSupportInbox(deps: SupportDeps) {
-  const { clock, audit, threads, gate, store, uploads, changedFor } = deps;
+  const { clock, audit, threads, gate, store, uploads, changedFor, tell } = deps;
   const { Conversation, User } = deps.models;
 
   /** A conversation in a list, as this actor sees it (staff: assignee; "unread" = support owes an answer). */
@@ -63,6 +69,13 @@ export function createSupportInbox(deps: SupportDeps) {
     const view = toConversationView(c, participant ? actor.id : null, staffSide);
     if (staffSide) view.unread = c.awaitingSupport ? 1 : 0;
     return view;
+  }
+
+  /** Who handles the member's messages: the assignee, else the whole support team (an indexed query on role). */
+  async function handlers(assigneeId: Types.ObjectId | string | null | undefined, except: string): Promise<string[]> {
+    if (assigneeId) return String(assigneeId) === except ? [] : [String(assigneeId)];
+    const staff = await User.find({ role: { $in: ['moderator', 'admin'] } }, { _id: 1 }).lean();
+    return staff.map((u) => String(u._id)).filter((id) => id !== except);
   }
 
   /** Support conversations assigned to this staff member that await an answer (header badge). */
@@ -145,6 +158,8 @@ export function createSupportInbox(deps: SupportDeps) {
     }
     await uploads.attachToConversation(by, String(conversationId), first.body);
     await changedFor(member.id, ...(input.assignee ? [input.assignee.id] : []));
+    const told = fromMember ? await handlers(input.assignee?.id, by.id) : [member.id];
+    await tell(by, String(conversationId), told, String(first._id), now);
     if (thread && !fromMember) await threads.notePrivateMessage(thread.id, now);
     if (thread && fromMember) await threads.recordAskerResponse(thread.id, now);
     return { ...viewFor(conv as unknown as ConvLean, by), reused: false };
@@ -204,6 +219,10 @@ export function createSupportInbox(deps: SupportDeps) {
       if (c.status === 'closed' && c.threadId) await restoreOpenKey(c);
     }
     await changedFor(...memberIds, ...(c.assigneeId ? [String(c.assigneeId)] : []));
+    if (!input.internal) {
+      const told = staffSide ? memberIds.filter((id) => id !== me.id) : await handlers(c.assigneeId, me.id);
+      await tell(me, String(c._id), told, String(m._id), now);
+    }
     if (!input.internal && c.threadId && c.threadAskerId && String(c.threadAskerId) === me.id) {
       await threads.recordAskerResponse(String(c.threadId), now);
     }

@@ -49,6 +49,8 @@ export interface SupportQueue {
   now: Date;
   awaitingSupport: QueueSection;
   awaitingAsker: QueueSection;
+  /** Answered threads the asker wrote in again ("it broke again"), oldest first; due one business day after. */
+  followUps: QueueSection;
 }
 
 export interface QueueInput {
@@ -56,6 +58,8 @@ export interface QueueInput {
   page?: number;
   /** Page of the "awaiting the asker" list. */
   askerPage?: number;
+  /** Page of the follow-ups list. */
+  followPage?: number;
 }
 
 interface QueueDoc {
@@ -72,6 +76,7 @@ interface QueueDoc {
   firstResponseDueAt?: Date | null;
   lockDueAt?: Date | null;
   notSolvedAt?: Date | null;
+  followUpAt?: Date | null;
 }
 
 const PROJECTION = {
@@ -87,6 +92,7 @@ const PROJECTION = {
   firstResponseDueAt: 1,
   lockDueAt: 1,
   notSolvedAt: 1,
+  followUpAt: 1,
 } as const;
 
 /** The badge text for a deadline, in business time. */
@@ -120,11 +126,17 @@ export function createSupportService(deps: { models: Pick<Models, 'Thread'>; clo
   const { clock } = deps;
   const { Thread } = deps.models;
 
-  function toItem(t: QueueDoc, now: Date, kind: 'response' | 'lock'): QueueItem {
+  function toItem(t: QueueDoc, now: Date, kind: 'response' | 'lock' | 'follow_up'): QueueItem {
     const id = String(t._id);
-    const due = (kind === 'response' ? t.firstResponseDueAt : t.lockDueAt) ?? null;
     const rules = deps.rules.current();
-    const { badge, minutes, overdue } = deadlineBadge(rules, now, due, kind);
+    // A follow-up is owed a response like a new question: one first-response target after it.
+    const due =
+      kind === 'follow_up'
+        ? t.followUpAt
+          ? rules.calendar.addBusinessDays(t.followUpAt, rules.firstResponseDays)
+          : null
+        : ((kind === 'response' ? t.firstResponseDueAt : t.lockDueAt) ?? null);
+    const { badge, minutes, overdue } = deadlineBadge(rules, now, due, kind === 'lock' ? 'lock' : 'response');
     return {
       id,
       title: t.title,
@@ -151,8 +163,9 @@ export function createSupportService(deps: { models: Pick<Models, 'Thread'>; clo
     const now = clock.now();
     const page = Math.max(1, input.page ?? 1);
     const askerPage = Math.max(1, input.askerPage ?? 1);
+    const followPage = Math.max(1, input.followPage ?? 1);
 
-    const [open, openTotal, waiting, waitingTotal] = await Promise.all([
+    const [open, openTotal, waiting, waitingTotal, followUps, followUpTotal] = await Promise.all([
       Thread.find({ status: 'open' }, PROJECTION)
         .sort({ firstResponseDueAt: 1, _id: 1 })
         .skip((page - 1) * QUEUE_PAGE_SIZE)
@@ -167,8 +180,16 @@ export function createSupportService(deps: { models: Pick<Models, 'Thread'>; clo
         .limit(QUEUE_PAGE_SIZE + 1)
         .lean<QueueDoc[]>(),
       Thread.countDocuments({ status: 'awaiting_asker' }),
+      // Only threads with a follow-up waiting carry followUpAt, so the sparse index is the list.
+      Thread.find({ followUpAt: { $type: 'date' } }, PROJECTION)
+        .sort({ followUpAt: 1 })
+        .hint({ followUpAt: 1 })
+        .skip((followPage - 1) * QUEUE_PAGE_SIZE)
+        .limit(QUEUE_PAGE_SIZE + 1)
+        .lean<QueueDoc[]>(),
+      Thread.countDocuments({ followUpAt: { $type: 'date' } }),
     ]);
-    const section = (rows: QueueDoc[], total: number, p: number, kind: 'response' | 'lock'): QueueSection => ({
+    const section = (rows: QueueDoc[], total: number, p: number, kind: 'response' | 'lock' | 'follow_up'): QueueSection => ({
       items: rows.slice(0, QUEUE_PAGE_SIZE).map((t) => toItem(t, now, kind)),
       total,
       page: p,
@@ -178,6 +199,7 @@ export function createSupportService(deps: { models: Pick<Models, 'Thread'>; clo
       now,
       awaitingSupport: section(open, openTotal, page, 'response'),
       awaitingAsker: section(waiting, waitingTotal, askerPage, 'lock'),
+      followUps: section(followUps, followUpTotal, followPage, 'follow_up'),
     };
   }
 
@@ -208,5 +230,10 @@ export function queueItemJson(i: QueueItem) {
 
 export function queueJson(q: SupportQueue) {
   const section = (s: QueueSection) => ({ items: s.items.map(queueItemJson), total: s.total, page: s.page, hasMore: s.hasMore });
-  return { now: q.now, awaitingSupport: section(q.awaitingSupport), awaitingAsker: section(q.awaitingAsker) };
+  return {
+    now: q.now,
+    awaitingSupport: section(q.awaitingSupport),
+    awaitingAsker: section(q.awaitingAsker),
+    followUps: section(q.followUps),
+  };
 }

@@ -101,7 +101,10 @@ export async function runLockSweep(deps: SweepDeps, opts: LockSweepOptions): Pro
       {
         kind: 'thread_locked',
         threadId: t._id,
+        subject: t.title,
         text: `Your question "${t.title}" was closed and locked after ${businessDaysPhrase(lockAfterDays)} without a response.`,
+        mail: { kind: 'thread_locked', thread: { id: due.threadId, title: t.title }, by: 'no_response', businessDays: lockAfterDays },
+        eventId: `lock:${due.lockDueAt.getTime()}`,
       },
       now,
     );
@@ -128,12 +131,16 @@ export async function runReminderSweep(deps: SweepDeps, opts: ReminderSweepOptio
       continue;
     }
     if (!(await deps.threads.markReminderSent(t._id, t.lockDueAt, now))) continue;
+    // The e-mail says when, in the support calendar's zone, and links to the thread (docs/email.md).
     await deps.notifications.notify(
       t.author,
       {
         kind: 'lock_reminder',
         threadId: t._id,
+        subject: t.title,
         text: `Your question "${t.title}" will close on ${calendar.formatLocal(t.lockDueAt)} unless you reply.`,
+        mail: { kind: 'close_reminder', thread: { id: due.threadId, title: t.title }, closesAt: t.lockDueAt },
+        eventId: `reminder:${t.lockDueAt.getTime()}`,
       },
       now,
     );

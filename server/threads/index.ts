@@ -8,6 +8,7 @@ import type { AuditLog } from '../audit';
 import type { SupportRulesSource } from '../calendar';
 import type { CoreDeps } from '../kernel/deps';
 import type { MarkdownRenderer } from '../markdown/bounded-renderer';
+import { createActivity } from './activity';
 import type { PublicPostGuard } from '../uploads';
 import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import type { ThreadsContext } from './context';
@@ -91,6 +92,7 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
     ...replies,
     ...createLifecycleOps(ctx),
     ...createSolvedPrompt(ctx),
+    ...createActivity(ctx),
     ...moderation,
     history: createHistory(ctx).history,
     redact: redactions.redact,
@@ -122,6 +124,8 @@ export {
   type ThreadSummary,
   type ThreadView,
 } from './present';
+export { replyBody } from './schemas';
+export type { Activity } from './activity';
 export { type ProductView } from './products';
 export type { DueDoc } from './lifecycle-ops';
 export type { ReviewPost, PostType } from './moderation-ops';

@@ -110,5 +110,70 @@ export function createLifecycleOps(ctx: ThreadsContext) {
       : null;
   }
 
-  return { recordAskerResponse, notePrivateMessage, findDue, markReminderSent, threadRef };
+  /**
+   * What notifications need to know about a thread: its title, asker, state and who gave the
+   * accepted answer (the accepted reply's author and role, and who accepted it), and whether the
+   * public sees it (`visible`: false while held, hidden or deleted, docs/moderation.md). Null if missing.
+   */
+  async function noticeFacts(threadId: string) {
+    if (!/^[0-9a-fA-F]{24}$/.test(threadId)) return null;
+    const t = await Thread.findById(threadId, { title: 1, author: 1, status: 1, acceptedReplyId: 1, acceptedBy: 1, visibility: 1 }).lean();
+    if (!t) return null;
+    const accepted = t.acceptedReplyId
+      ? await ctx.models.Reply.findOne({ _id: t.acceptedReplyId, threadId: t._id }, { author: 1, authorRole: 1 }).lean()
+      : null;
+    return {
+      id: String(t._id),
+      title: t.title,
+      askerId: String(t.author),
+      status: t.status,
+      acceptedReplyId: t.acceptedReplyId ? String(t.acceptedReplyId) : null,
+      acceptedReplyAuthorId: accepted?.author ? String(accepted.author) : null,
+      acceptedReplyAuthorRole: accepted?.authorRole ?? null,
+      acceptedById: t.acceptedBy ? String(t.acceptedBy) : null,
+      visible: !t.visibility,
+    };
+  }
+
+  /**
+   * A reply's public facts for a notification or its e-mail (the Markdown source is public text),
+   * and whether the public sees it (`visible`: false while held, hidden or deleted). Null if missing.
+   */
+  async function replyRef(replyId: string) {
+    if (!/^[0-9a-fA-F]{24}$/.test(replyId)) return null;
+    const r = await ctx.models.Reply.findById(replyId, {
+      threadId: 1,
+      author: 1,
+      authorName: 1,
+      authorRole: 1,
+      system: 1,
+      bodySource: 1,
+      visibility: 1,
+    }).lean();
+    if (!r) return null;
+    return {
+      id: String(r._id),
+      threadId: String(r.threadId),
+      authorId: r.author ? String(r.author) : null,
+      authorName: r.authorName,
+      authorRole: r.authorRole,
+      system: r.system,
+      text: r.bodySource,
+      visible: !r.visibility,
+    };
+  }
+
+  /**
+   * "I have the same question": the thread's counter, by $inc (never below zero). The caller
+   * (notifications' watching) changes it only when a person's own flag flipped, so each person
+   * counts once.
+   */
+  async function adjustSameQuestion(threadId: string, delta: 1 | -1, at: Date): Promise<void> {
+    const _id = new Types.ObjectId(threadId);
+    const filter = delta < 0 ? { _id, sameQuestionCount: { $gt: 0 } } : { _id };
+    const res = await Thread.updateOne(filter, { $inc: { sameQuestionCount: delta }, $set: { updatedAt: at } });
+    if (res.modifiedCount) await events.emit('thread.changed', { threadId });
+  }
+
+  return { recordAskerResponse, notePrivateMessage, findDue, markReminderSent, threadRef, noticeFacts, replyRef, adjustSameQuestion };
 }

@@ -119,9 +119,11 @@ export function createModerationOps(ctx: ThreadsContext, deps: { searchText: Sea
       };
       if (input.postType === 'thread') await events.emit('thread.created', { actor: author, threadId: String(_id), at: post.createdAt });
       else {
-        const t = await Thread.findById(threadId, { status: 1, author: 1 }).lean();
+        const t = await Thread.findById(threadId, { status: 1, author: 1, followUpAt: 1 }).lean();
         if (t) {
           const byAsker = t.author.equals(author.id);
+          // Still a follow-up if the asker's reply reopened the answered thread and support has not replied since.
+          const followUp = byAsker && !isStaff(author) && !!t.followUpAt;
           await events.emit('reply.created', {
             actor: author,
             threadId: String(threadId),
@@ -129,6 +131,7 @@ export function createModerationOps(ctx: ThreadsContext, deps: { searchText: Sea
             status: t.status,
             byAsker,
             byStaff: isStaff(author),
+            followUp,
             at: post.createdAt,
           });
         }

@@ -60,6 +60,10 @@ export interface ThreadView extends ThreadSummary {
   awaitingSince: Date | null;
   lockDueAt: Date | null;
   firstResponseDueAt: Date | null;
+  /** People who pressed "I have the same question". */
+  sameQuestionCount: number;
+  /** The asker wrote after the accepted answer and support has not replied since. */
+  followUpAt: Date | null;
   /** null: public. Otherwise only staff and (unless deleted) the author see it. */
   visibility: Visibility | null;
   visibilityReason: VisibilityReason | null;
@@ -142,6 +146,8 @@ export const THREAD_PROJECTION = {
   awaitingSince: 1,
   lockDueAt: 1,
   firstResponseDueAt: 1,
+  sameQuestionCount: 1,
+  followUpAt: 1,
   visibility: 1,
   visibilityReason: 1,
   assigneeId: 1,
@@ -205,6 +211,8 @@ export function toThreadView(t: ThreadPageDoc, extraViews = 0): ThreadView {
     awaitingSince: t.awaitingSince ?? null,
     lockDueAt: t.lockDueAt ?? null,
     firstResponseDueAt: t.firstResponseDueAt ?? null,
+    sameQuestionCount: t.sameQuestionCount ?? 0,
+    followUpAt: t.followUpAt ?? null,
     visibility: t.visibility ?? null,
     visibilityReason: t.visibilityReason ?? null,
     assignee: t.assigneeId ? { id: String(t.assigneeId), displayName: t.assigneeName ?? '' } : null,
@@ -266,6 +274,8 @@ export function threadJson(t: ThreadView) {
     awaitingSince: t.awaitingSince,
     lockDueAt: t.lockDueAt,
     firstResponseDueAt: t.firstResponseDueAt,
+    sameQuestionCount: t.sameQuestionCount,
+    followUpAt: t.followUpAt,
     visibility: t.visibility,
     assignee: t.assignee,
     duplicateOf: t.duplicateOf,

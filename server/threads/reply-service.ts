@@ -98,12 +98,20 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
       // first, we miss, re-read and apply the rule to the new state.
       // The support lifecycle's deadlines change in the same update (server/threads/lifecycle.ts).
       const deadlines = afterReply(rules.current(), current, { asker: byAsker, staff: byStaff }, now);
-      const update = {
-        $inc: { replyCount: 1 },
-        $set: next ? { ...base, status: next } : base,
-        ...(byStaff ? { $unset: NOT_SOLVED_UNSET } : {}),
-      };
-      const updated = await Thread.findOneAndUpdate({ _id, status: current }, mergeLifecycle(update, deadlines), {
+      // The asker writing after an accepted answer ("it broke again") puts the thread back in
+      // the moderator queue until support replies (docs/notifications.md, "Follow-ups").
+      const followUp = byAsker && !byStaff && current === 'answered';
+      const update = mergeLifecycle(
+        {
+          $inc: { replyCount: 1 },
+          $set: next ? { ...base, status: next } : base,
+          ...(byStaff ? { $unset: { ...NOT_SOLVED_UNSET } as Record<string, unknown> } : {}),
+        },
+        deadlines,
+      );
+      if (followUp) update.$set = { ...update.$set, followUpAt: now };
+      else if (byStaff) update.$unset = { ...update.$unset, followUpAt: '' };
+      const updated = await Thread.findOneAndUpdate({ _id, status: current }, update, {
         returnDocument: 'after',
         projection: { replyCount: 1, slug: 1, status: 1 },
       }).lean();
@@ -114,9 +122,19 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
         const view = toReplyView(reply.toObject());
         const page = Math.max(1, Math.ceil(updated.replyCount / REPLIES_PER_PAGE));
         const url = `${threadUrl(threadId, updated.slug)}${page > 1 ? `?page=${page}` : ''}#reply-${view.id}`;
+        // A held reply is announced when a moderator approves it (server/threads/moderation-ops.ts).
         if (hold) await events.emit('post.held', { actor: who, postType: 'reply', postId: view.id, threadId, at: now });
         else
-          await events.emit('reply.created', { actor: who, threadId, replyId: view.id, status: updated.status, byAsker, byStaff, at: now });
+          await events.emit('reply.created', {
+            actor: who,
+            threadId,
+            replyId: view.id,
+            status: updated.status,
+            byAsker,
+            byStaff,
+            followUp,
+            at: now,
+          });
         return { reply: view, threadStatus: updated.status, url, held: !!hold };
       }
       const fresh = await Thread.findById(_id, { status: 1 }).lean();

@@ -38,6 +38,14 @@ import {
  * in a locked thread. Replies live in reply-service.ts.
  */
 
+/**
+ * A follow-up (the asker wrote after an accepted answer, reply-service.ts) is settled by a
+ * staff reply, a lock or unaccepting the answer (which puts the thread in the open queue).
+ */
+function withoutFollowUp<U extends { $unset?: Record<string, unknown> }>(update: U): U {
+  return { ...update, $unset: { ...(update.$unset ?? {}), followUpAt: '' } };
+}
+
 export interface ListInput {
   status?: ThreadStatus;
   /** Product id or slug. */
@@ -546,9 +554,11 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
         },
         // A fresh wait from now (issue 18 item 6): counting from the last post would give a thread
         // unaccepted weeks later a deadline long past, locked by the next sweep without a reminder.
-        lifecycle.mergeLifecycle(
-          { $set: { acceptedReplyId: null, acceptedAt: null, acceptedBy: null, status, updatedAt: now } },
-          lifecycle.onUnaccepted(rules.current(), status, now),
+        withoutFollowUp(
+          lifecycle.mergeLifecycle(
+            { $set: { acceptedReplyId: null, acceptedAt: null, acceptedBy: null, status, updatedAt: now } },
+            lifecycle.onUnaccepted(rules.current(), status, now),
+          ),
         ),
         { returnDocument: 'after', projection: THREAD_PROJECTION },
       ).lean();
@@ -569,18 +579,20 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
     const now = clock.now();
     const updated = await Thread.findOneAndUpdate(
       { _id, status: { $ne: 'locked' } },
-      lifecycle.mergeLifecycle(
-        {
-          $set: {
-            status: 'locked',
-            lockedAt: now,
-            lockReason: 'moderator',
-            lockNote: input.note,
-            lockedBy: new Types.ObjectId(who.id),
-            updatedAt: now,
+      withoutFollowUp(
+        lifecycle.mergeLifecycle(
+          {
+            $set: {
+              status: 'locked',
+              lockedAt: now,
+              lockReason: 'moderator',
+              lockNote: input.note,
+              lockedBy: new Types.ObjectId(who.id),
+              updatedAt: now,
+            },
           },
-        },
-        lifecycle.onLocked(now, 'moderator'),
+          lifecycle.onLocked(now, 'moderator'),
+        ),
       ),
       { returnDocument: 'after', projection: THREAD_PROJECTION },
     ).lean();

@@ -6,6 +6,9 @@
  *
  * Domain helpers (test/integration/<domain>/) add only domain verbs on top of this.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
 import { Types } from 'mongoose';
 import type { Express } from 'express';
@@ -122,10 +125,23 @@ export interface TestForum {
   agent(): Agent;
   /** A new anonymous browser with a CSRF token (for sign-in and join forms). */
   anon(): Promise<Client>;
-  /** Registers an account through the auth service, gives it `role`, and signs it in over HTTP. */
-  person(role?: Role, opts?: { name?: string; displayName?: string; email?: string; password?: string }): Promise<Person>;
+  /**
+   * Registers an account through the auth service, gives it `role`, and signs it in over HTTP.
+   * `verified`: the address is confirmed (as if the verification link was followed).
+   */
+  person(
+    role?: Role,
+    opts?: { name?: string; displayName?: string; email?: string; password?: string; verified?: boolean },
+  ): Promise<Person>;
   /** Creates an account without signing it in. */
-  createUser(opts?: { username?: string; role?: Role; password?: string; displayName?: string; email?: string }): Promise<TestUser>;
+  createUser(opts?: {
+    username?: string;
+    role?: Role;
+    password?: string;
+    displayName?: string;
+    email?: string;
+    verified?: boolean;
+  }): Promise<TestUser>;
   products(): Promise<Array<{ id: string; name: string; slug: string }>>;
   /** Runs a CLI command (`npm run forum -- <name> <args>`) on this forum; captures what it prints. */
   cli(name: string, args?: string[]): Promise<{ code: number; out: string[]; err: string[] }>;
@@ -150,7 +166,11 @@ export async function startForum(
     ocrPool?: OcrPool | null;
   } = {},
 ): Promise<TestForum> {
-  const config = testConfig({ ...GENEROUS_LIMITS, ...opts.env, ...(opts.dataDir ? { DATA_DIR: opts.dataDir } : {}) });
+  // Without a data directory, files the forum writes (mail as .eml when no SMTP is configured)
+  // go to a temporary one removed at close, never into the repository.
+  const scratch = opts.dataDir || opts.env?.DATA_DIR ? null : mkdtempSync(path.join(tmpdir(), 'forum-test-'));
+  const dataDir = opts.dataDir ?? scratch ?? undefined;
+  const config = testConfig({ ...GENEROUS_LIMITS, ...opts.env, ...(dataDir ? { DATA_DIR: dataDir } : {}) });
   const logger = opts.logger ?? createLogger('silent');
   // With a data directory: the embedded database on disk, as `npm start` opens it.
   const database = opts.dataDir ? await connectDatabase(config, logger) : await startTestDatabase();
@@ -185,11 +205,13 @@ export async function startForum(
       const password = o.password ?? `pass-${username}-secret`;
       // Staff accounts are made the way an administrator makes them (no look-alike check: a
       // moderator may be called "Moderator"); members register as a member would.
+      const email = (o.email ?? `${username}@example.test`).toLowerCase();
       let user = await services.auth.register(
-        { username, email: o.email ?? `${username.toLowerCase()}@example.test`, password, displayName: o.displayName },
+        { username, email, password, displayName: o.displayName },
         { trusted: !!o.role && o.role !== 'member' },
       );
       if (o.role && o.role !== 'member') user = await services.auth.setRole(user.username, o.role);
+      if (o.verified) await services.auth.confirmEmail(user.id, email);
       return { id: user.id, username: user.username, password, displayName: user.displayName, role: user.role };
     },
     async person(role = 'member', o = {}) {
@@ -200,6 +222,7 @@ export async function startForum(
         displayName: o.displayName ?? name[0]!.toUpperCase() + name.slice(1),
         email: o.email,
         password: o.password,
+        verified: o.verified,
       });
       const { agent, csrfToken } = await signIn(forum, user.username, user.password);
       return new Person(agent, csrfToken, user, forum);
@@ -223,6 +246,7 @@ export async function startForum(
     async close() {
       await services.stop();
       await database.close();
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
     },
   };
   return forum;

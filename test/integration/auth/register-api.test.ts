@@ -47,7 +47,7 @@ describe('auth: register via the JSON API (POST /api/users)', () => {
     assert.equal(res.body.user.displayName, 'dana.s');
   });
 
-  it('refuses a duplicate username (any case) and a duplicate email with 409 and a field message', async () => {
+  it('refuses a duplicate username (any case) with 409 and a field message, and stores nothing', async () => {
     const agent = t.agent();
     const token = await csrfToken(agent);
     const before = await users().countDocuments();
@@ -59,16 +59,30 @@ describe('auth: register via the JSON API (POST /api/users)', () => {
     assert.equal(dupName.status, 409);
     assert.equal(dupName.body.error.code, 'conflict');
     assert.match(dupName.body.error.fields.username, /taken/);
-
-    const dupEmail = await agent
-      .post('/api/users')
-      .set('X-CSRF-Token', token)
-      .send({ username: 'someone', email: 'PRIYA@example.test', password: 'long enough pw' });
-    assert.equal(dupEmail.status, 409);
-    assert.match(dupEmail.body.error.fields.email, /already exists/);
-
     assert.equal(await users().countDocuments(), before);
-    assert.equal(await users().countDocuments({ usernameLower: 'someone' }), 0);
+  });
+
+  it('answers a taken e-mail address like a new one (no account enumeration): an unconfirmed account, and only one account may confirm it', async () => {
+    const register = async (username: string, email: string) => {
+      const agent = t.agent();
+      const token = await csrfToken(agent);
+      return agent.post('/api/users').set('X-CSRF-Token', token).send({ username, email, password: 'long enough pw' });
+    };
+    const taken = await register('someone', 'PRIYA@example.test');
+    const fresh = await register('someone.else', 'nobody-has-this@example.test');
+    assert.equal(taken.status, 201);
+    assert.equal(fresh.status, 201);
+    assert.deepEqual(Object.keys(taken.body).sort(), Object.keys(fresh.body).sort());
+    assert.deepEqual(Object.keys(taken.body.user).sort(), Object.keys(fresh.body.user).sort());
+    const doc = await users().findOne({ usernameLower: 'someone' });
+    assert.equal(doc!.email, 'priya@example.test');
+    assert.equal(doc!.emailVerified, false, 'a new account starts unconfirmed');
+
+    // The first account to confirm the address keeps it; the second cannot confirm it.
+    const priya = await users().findOne({ usernameLower: 'priya' });
+    assert.equal(await t.services.auth.confirmEmail(String(priya!._id), 'priya@example.test'), 'verified');
+    assert.equal(await t.services.auth.confirmEmail(String(doc!._id), 'priya@example.test'), 'taken');
+    assert.equal((await users().findOne({ _id: doc!._id }))!.emailVerified, false);
   });
 
   const valid = { username: 'newbie', email: 'newbie@example.test', password: 'a fine password', displayName: 'Newbie' };

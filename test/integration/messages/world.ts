@@ -16,10 +16,11 @@ export interface MessagesWorld {
 /** A fresh forum with the three accounts the access rules are about, plus an admin. */
 export async function startMessagesWorld(): Promise<MessagesWorld> {
   const app = await startForum();
-  const asker = await app.person('member', { name: 'asker' });
-  const moderator = await app.person('moderator', { name: 'moderator' });
-  const stranger = await app.person('member', { name: 'stranger' });
-  const admin = await app.person('admin', { name: 'admin' });
+  // Confirmed addresses: unconfirmed members may not write privately to members (issue 14).
+  const asker = await app.person('member', { name: 'asker', verified: true });
+  const moderator = await app.person('moderator', { name: 'moderator', verified: true });
+  const stranger = await app.person('member', { name: 'stranger', verified: true });
+  const admin = await app.person('admin', { name: 'admin', verified: true });
   const [product] = await app.products();
   return { app, anon: app.agent(), asker, moderator, stranger, admin, productId: product!.id, close: () => app.close() };
 }

@@ -18,7 +18,7 @@ describe('moderation: new accounts and the shared support inbox', function () {
   before(async () => {
     forum = await startForum({ start: '2026-11-24T15:00:00Z', env: { NEW_ACCOUNT_DAYS: '3', NEW_ACCOUNT_POSTS: '0' } });
     [established, stranger, moderator, moderator2] = await Promise.all([
-      forum.person('member', { name: 'established' }),
+      forum.person('member', { name: 'established', verified: true }),
       forum.person('member', { name: 'stranger' }),
       forum.person('moderator'),
       forum.person('moderator', { name: 'second' }),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Types } from 'mongoose';
 import { startForum, signInAgent as signIn, type Agent, type TestForum, type TestUser } from '../../helpers/kit';
 
-/** In-app notifications: list, mark read, the header bell, and nobody else's ids. */
+/** In-app notifications: list, mark read, the header bell, and nobody else's ids (one thread per entry here; grouping is in grouping.test.ts). */
 describe('notifications', function () {
   let t: TestForum;
   let alice: TestUser;
@@ -10,7 +10,7 @@ describe('notifications', function () {
   let aliceAgent: Agent;
   let bobAgent: Agent;
   let aliceCsrf: string;
-  const threadId = new Types.ObjectId().toHexString();
+  const threadIds: string[] = [];
 
   before(async () => {
     t = await startForum();
@@ -32,6 +32,8 @@ describe('notifications', function () {
   const seed = async (userId: string, n: number, startMs = Date.UTC(2026, 10, 17, 15)) => {
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
+      const threadId = new Types.ObjectId().toHexString();
+      threadIds.push(threadId);
       ids.push(
         await t.services.notifications.notify(
           userId,
@@ -45,6 +47,7 @@ describe('notifications', function () {
 
   it('lists my notifications, newest first, with the unread count', async () => {
     await seed(alice.id, 3);
+    const latestOfAlice = threadIds[threadIds.length - 1];
     await seed(bob.id, 2);
     const res = await aliceAgent.get('/api/notifications').expect(200);
     assert.equal(res.body.unread, 3);
@@ -53,7 +56,7 @@ describe('notifications', function () {
       res.body.notifications.map((n: { text: string }) => n.text.slice(15, 17)),
       ['Q2', 'Q1', 'Q0'],
     );
-    assert.equal(res.body.notifications[0].url, `/threads/${threadId}`);
+    assert.equal(res.body.notifications[0].url, `/threads/${latestOfAlice}`);
     assert.equal(res.body.notifications[0].read, false);
   });
 

@@ -47,6 +47,13 @@ describe('ops: /metrics (Prometheus text format) and request ids on log lines', 
     assert.equal(sample(text, 'forum_job_duration_seconds_count{job="lock-sweep"}'), 1);
     assert.ok(sample(text, 'nodejs_heap_size_used_bytes')! > 0);
     assert.match(text, /^nodejs_eventloop_lag_p99_seconds /m);
+    // The member's verification mail waits in the outbox (no send job has run).
+    assert.equal(
+      sample(text, 'forum_mail_outbox_messages{status="queued"}'),
+      await f.col('outbound_mail').countDocuments({ status: 'queued' }),
+    );
+    assert.ok(sample(text, 'forum_mail_outbox_messages{status="queued"}')! >= 1);
+    assert.equal(sample(text, 'forum_mail_outbox_messages{status="failed"}'), 0);
     assert.equal(await f.col('sessions').countDocuments(), sessionsBefore, 'scraping and reading store no session');
   });
 

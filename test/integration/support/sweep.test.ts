@@ -198,7 +198,7 @@ describe('support lifecycle: the lock sweep', function () {
   it('registers the lock sweep and the secure-field purge; the job runs reminders and locks with the injected clock', async () => {
     // The forum registers its jobs at start (tests start none): the same registry main.ts runs.
     const { jobs } = f.t.services;
-    assert.deepEqual(jobs.names().sort(), ['lock-sweep', 'secure-field-purge']);
+    assert.deepEqual(jobs.names().sort(), ['lock-sweep', 'mail-digest', 'mail-send', 'secure-field-purge']);
     const id = await awaitingThread(f, '2027-03-01 08:00', '2027-03-01 09:00'); // due Wed 03-03 09:00
     f.t.clock.set(et('2027-03-03 09:00'));
     const result = (await jobs.runNow('lock-sweep')) as { locked: number; skipped: string | null };

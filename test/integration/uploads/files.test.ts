@@ -209,7 +209,8 @@ describe('uploads: files, types, limits and access', function () {
   });
 
   it('private-message files: only the conversation’s readers see them, never cached; files are downloads', async () => {
-    const asker = await forum.person('member', { name: 'pmasker' });
+    // A confirmed address: it also writes to another member below (docs/accounts.md).
+    const asker = await forum.person('member', { name: 'pmasker', verified: true });
     // Writing to a moderator opens a support conversation: the support team reads it by role.
     const conv = await conversation(asker, moderator);
     const image = await upload(asker, await photoPng(50, 50), 'error.png', { conversationId: conv }).expect(201);

@@ -25,7 +25,7 @@ describe('uploads: moderation and the support inbox', function () {
       env: { OCR_WORKERS: '0', NEW_ACCOUNT_DAYS: '3', NEW_ACCOUNT_POSTS: '0' },
     });
     [member, other, moderator, moderator2, admin] = await Promise.all([
-      forum.person('member', { name: 'supported' }),
+      forum.person('member', { name: 'supported', verified: true }),
       forum.person('member', { name: 'bystander' }),
       forum.person('moderator', { name: 'firstmod' }),
       forum.person('moderator', { name: 'secondmod' }),

@@ -30,6 +30,7 @@ function inputs(): MailInput[] {
         },
       ],
     },
+    { kind: 'notice', pref: 'thread_unlocked', thread, notice: 'Your question "Printer jams" was reopened by support.' },
     { kind: 'verify_email', token: 'tok-verify', expiresAt: new Date('2026-12-02T15:00:00Z') },
     { kind: 'password_reset', token: 'tok-reset', expiresAt: new Date('2026-12-01T16:00:00Z') },
   ];
