@@ -5,13 +5,9 @@
  *   const { value, problems } = checkDisplayName(input.displayName);
  *   if (problems.length) throw new ValidationError(problems[0].message, fieldMessages(problems));
  */
-export { BIDI_CONTROLS, hasVisibleCharacter, withoutInvisible } from './characters';
 export { CONFUSABLES_DATA, confusableKeys, skeleton } from './confusables';
 export {
-  CONTAINED_NAME_MIN,
   DISPLAY_NAME_MAX,
-  MARKS_PER_CHARACTER_MAX,
-  RESERVED_NAME_WORDS,
   checkDisplayName,
   findImpersonation,
   staffNameIndex,
@@ -21,5 +17,4 @@ export {
   type StaffNameIndex,
 } from './names';
 export { fieldMessages, type ContentProblem, type ContentProblemCode } from './problems';
-export { normalizeLine } from './text';
 export { TITLE_MIN_LETTERS_OR_DIGITS, checkTitle } from './titles';
