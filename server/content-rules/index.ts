@@ -7,10 +7,7 @@
  */
 export { CONFUSABLES_DATA, confusableKeys, skeleton } from './confusables';
 export {
-  CONTAINED_NAME_MIN,
   DISPLAY_NAME_MAX,
-  MARKS_PER_CHARACTER_MAX,
-  RESERVED_NAME_WORDS,
   checkDisplayName,
   findImpersonation,
   staffNameIndex,
@@ -20,5 +17,4 @@ export {
   type StaffNameIndex,
 } from './names';
 export { fieldMessages, type ContentProblem, type ContentProblemCode } from './problems';
-export { normalizeLine } from './text';
 export { TITLE_MIN_LETTERS_OR_DIGITS, checkTitle } from './titles';

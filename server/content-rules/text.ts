@@ -1,4 +1,4 @@
-import { BIDI_CONTROLS, CONTROL, countLettersAndDigits } from './characters';
+import { BIDI_CONTROLS, CONTROL } from './characters';
 import type { ContentProblem } from './problems';
 
 /**
@@ -45,5 +45,3 @@ export function characterProblems(raw: string, field: string, label: string): Co
   }
   return problems;
 }
-
-export { countLettersAndDigits };

@@ -30,7 +30,7 @@ export const canReply = (actor: Actor | null, c: ConversationFacts): boolean => 
 /** Internal notes, assignment, closing: the support team on its own conversations. */
 
 /** Anyone who may read may reveal; every reveal is audited. */
-export const canReveal = canRead;
+export const canReveal = (actor: Actor | null, c: ConversationFacts): boolean => canRead(actor, c);
 
 export const canBreakGlass = (actor: Actor | null): boolean => isAdmin(actor);
 
@@ -56,6 +56,3 @@ export function canLinkThread(actor: Actor | null, askerId: string, participantI
 
 /** The "Request your certification ID privately" template and the prefilled form. */
 export const canUseModeratorTemplates = (actor: Actor | null): boolean => isStaff(actor);
-
-/** Redacting a span of a public post. */
-export const canRedact = (actor: Actor | null): boolean => isStaff(actor);
