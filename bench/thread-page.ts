@@ -32,7 +32,8 @@ import { createLogger } from '../server/kernel/logger';
 import { systemClock } from '../server/kernel/clock';
 import { startTestDatabase } from '../server/db/connect';
 import { RENDERER_VERSION, renderMarkdown } from '../server/markdown/render';
-import { fmt, STATUS_LABELS } from '../server/threads';
+import { STATUS_LABELS } from '../server/threads';
+import { pageFormat } from '../server/http/page-format';
 
 let forum: Services;
 const setHtmlCacheEnabled = (on: boolean) => forum.caches.setEnabled(on, ['thread-html']);
@@ -235,7 +236,7 @@ async function main() {
   base.set('views', path.join(root, 'views'));
   base.set('view cache', true);
   const locals = {
-    fmt,
+    fmt: pageFormat({ now: new Date(now), zone: 'America/New_York' }),
     STATUS_LABELS,
     page,
     replyDraft: '',
@@ -248,12 +249,10 @@ async function main() {
   };
   base.get('/', (_req, res) => res.render('threads/thread', { ...locals, now: new Date() }));
   // The signed-in member's page, everything the real handler passes, loaded once.
-  const { calendar } = forum.rules.current();
   const memberPage = await forum.threads.getThreadPage(memberActor, hot.id, {});
   const signedLocals = {
-    fmt,
+    fmt: pageFormat({ now: new Date(now), zone: 'America/New_York' }),
     STATUS_LABELS,
-    supportDeadline: (d: Date) => calendar.formatLocal(d),
     page: memberPage,
     title: memberPage.thread.title,
     replyDraft: '',

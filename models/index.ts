@@ -20,6 +20,7 @@ import { moderationItemSchema, type ModerationItemDoc } from './moderation-item'
 import { productSchema, type ProductDoc } from './product';
 import { rateLimitSchema } from './rate-limit';
 import { replySchema, type ReplyDoc } from './reply';
+import { revealGrantSchema, type RevealGrantDoc } from './reveal-grant';
 import { revisionSchema, type RevisionDoc } from './revision';
 import { settingSchema, type SettingDoc } from './setting';
 import { threadSchema, type ThreadDoc } from './thread';
@@ -53,6 +54,7 @@ export function createModels(db: Connection) {
     Product: db.model<ProductDoc>('Product', productSchema),
     RateLimit: db.model('RateLimit', rateLimitSchema),
     Reply: db.model<ReplyDoc>('Reply', replySchema),
+    RevealGrant: db.model<RevealGrantDoc>('RevealGrant', revealGrantSchema),
     Revision: db.model<RevisionDoc>('Revision', revisionSchema),
     Setting: db.model<SettingDoc>('Setting', settingSchema),
     Thread: db.model<ThreadDoc>('Thread', threadSchema),

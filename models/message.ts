@@ -6,9 +6,13 @@ export type SecureFieldKind = (typeof SECURE_FIELD_KINDS)[number];
 
 /**
  * A secure field: the value is only ever stored as `enc`, an AES-256-GCM EncryptedValue
- * sealed by server/messages/secure-fields.ts with aad `${messageId}:${fieldId}`.
- * `maskHint` (at most the last four characters) lets pages show the masked form without
- * decrypting. After expiry the purge removes `enc` and sets `purgedAt`.
+ * sealed by server/messages/secure-fields.ts with aad `message:<id>:field:<fieldId>`.
+ * `maskEnc` is the masked form shown on pages (`••••-••••-MR2T`: up to four characters of the
+ * value), encrypted the same way under its own aad, so nothing of the value is readable at
+ * rest. After expiry the purge removes both and sets `purgedAt`.
+ *
+ * `maskHint`: the masked form in plain text, as messages stored before issue 18 hold it.
+ * Nothing writes it any more; `npm run forum -- encrypt-secure-hints` moves it into maskEnc.
  */
 const secureFieldSchema = new Schema(
   {
@@ -16,7 +20,8 @@ const secureFieldSchema = new Schema(
     kind: { type: String, enum: SECURE_FIELD_KINDS, required: true },
     label: { type: String, required: true, maxlength: 80 },
     enc: { type: Schema.Types.Mixed, default: null },
-    maskHint: { type: String, default: '' },
+    maskEnc: { type: Schema.Types.Mixed, default: null },
+    maskHint: { type: String },
     expiresAt: { type: Date, default: null },
     purgedAt: { type: Date, default: null },
   },

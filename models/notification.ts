@@ -45,6 +45,13 @@ export const NOTIFICATION_KIND_TABLE = {
   },
   thread_locked: { label: 'Your question was closed', email: 'immediately', noun: ['closing', 'closings'], alone: true },
   thread_unlocked: { label: 'Your question was reopened', email: 'digest', noun: ['reopening', 'reopenings'], alone: true },
+  // "Did this solve your problem?" No: the staff member who wrote the reply (server/support/index.ts).
+  not_solved: {
+    label: 'An asker said your reply did not solve their problem',
+    email: 'immediately',
+    noun: ['reply that did not solve it', 'replies that did not solve it'],
+    staffOnly: true,
+  },
   follow_up: { label: 'An asker followed up after your answer', email: 'immediately', noun: ['follow-up', 'follow-ups'], staffOnly: true },
   reply_held: { label: 'A reply you sent by e-mail was held', email: 'off', noun: ['held reply', 'held replies'] },
   // Told to each member whose flag a moderator handled (server/moderation/actions.ts), from public facts only.

@@ -30,6 +30,11 @@ export const replySchema = new Schema(
 
     createdAt: { type: Date, required: true },
     editedAt: { type: Date, default: null },
+    /**
+     * The asker answered "No" to "Did this solve your problem?" under this (staff) reply.
+     * Absent otherwise (no default), so its sparse index holds only such replies.
+     */
+    notSolvedAt: { type: Date },
   },
   { versionKey: false },
 );
@@ -37,6 +42,8 @@ export const replySchema = new Schema(
 // The thread page: replies of one thread in posting order.
 replySchema.index({ threadId: 1, createdAt: 1, _id: 1 });
 replySchema.index({ author: 1, createdAt: -1 });
+// The support dashboard's "did not solve" list: only the replies an asker said No to.
+replySchema.index({ notSolvedAt: -1 }, { sparse: true });
 
 export interface ReplyDoc {
   _id: Types.ObjectId;
@@ -60,4 +67,5 @@ export interface ReplyDoc {
   visibilityChangedBy?: Types.ObjectId | null;
   createdAt: Date;
   editedAt: Date | null;
+  notSolvedAt?: Date;
 }

@@ -90,6 +90,13 @@ export const threadSchema = new Schema(
      */
     searchText: { type: String, default: '', select: false },
 
+    /**
+     * The asker said a staff reply did not solve the problem, and no staff reply has come
+     * since (server/threads/solved-prompt.ts): the queue shows it. Absent otherwise.
+     */
+    notSolvedAt: { type: Date },
+    notSolvedReplyId: { type: Schema.Types.ObjectId },
+
     /** Set once support writes privately about this thread: a content-free notice shown to the asker only. */
     privateMessageNoticeAt: { type: Date, default: null },
 
@@ -172,6 +179,8 @@ export interface ThreadDoc {
   lockNote: string;
   lockedBy: Types.ObjectId | null;
   privateMessageNoticeAt: Date | null;
+  notSolvedAt?: Date;
+  notSolvedReplyId?: Types.ObjectId;
   sameQuestionCount?: number;
   followUpAt?: Date;
   visibility?: Visibility | null;

@@ -17,9 +17,10 @@ import { rateLimiters } from './http/rate-limit';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { headerCounts } from './http/header-counts';
 import { mountEndpoints, type EndpointPlumbing } from './http/endpoint';
-import { businessDaysPhrase, supportPolicyText } from './calendar';
+import { businessDaysPhrase, isKnownZone, supportPolicyText } from './calendar';
+import { pageFormat } from './http/page-format';
 import { authEndpoints } from './auth';
-import { threadEndpoints, fmtIn, STATUS_LABELS, type ThreadPageExtras } from './threads';
+import { threadEndpoints, STATUS_LABELS, type ThreadPageExtras } from './threads';
 import { accountEndpoints } from './accounts';
 import { supportEndpoints } from './support';
 import { notificationEndpoints } from './notifications';
@@ -111,15 +112,15 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
     res.locals.error = null;
     res.locals.fieldErrors = {};
     res.locals.title = '';
-    // Shared by every page: date helpers, the request's "now", status names, and the support
-    // policy's wording from the rules in force (footer, lock banner, closing notice).
-    // Times in the reader's chosen zone (account page); UTC and the desk's zone otherwise.
-    const zone = req.user?.timeZone;
-    const fmt = fmtIn(zone);
-    res.locals.fmt = fmt;
-    res.locals.now = clock.now();
+    // Shared by every page: the one way of showing times (relative, absolute tooltip, in the
+    // reader's zone when they chose one on the account page, else the desk's), the request's
+    // "now", status names, and the support policy's wording from the rules in force (footer,
+    // lock banner, notice).
+    const now = clock.now();
+    const zone = isKnownZone(req.user?.timeZone) ? req.user.timeZone : rules.calendar.settings.zone;
+    res.locals.fmt = pageFormat({ now, zone });
+    res.locals.now = now;
     res.locals.STATUS_LABELS = STATUS_LABELS;
-    res.locals.supportDeadline = zone ? (d: Date) => fmt.deadline(d) : (d: Date) => rules.calendar.formatLocal(d);
     res.locals.supportPolicy = supportPolicyText(rules);
     res.locals.lockAfterPhrase = businessDaysPhrase(rules.lockAfterDays);
     next();

@@ -13,6 +13,7 @@ import { createAccounts } from './accounts';
 import { createAdmin, createSupportSettings } from './admin';
 import { createAudit } from './audit';
 import { createAuth } from './auth';
+import { formatInZone } from './calendar';
 import { seedDemoContent } from './demo';
 import { createFeedback } from './feedback';
 import { CacheRegistry } from './kernel/cache';
@@ -21,6 +22,7 @@ import type { CoreDeps } from './kernel/deps';
 import { EventBus } from './kernel/events';
 import { JobRegistry } from './kernel/jobs';
 import type { Logger } from './kernel/logger';
+import { createRenderer } from './markdown/bounded-renderer';
 import { createMailSystem } from './mail';
 import { createMetrics } from './kernel/metrics';
 import { watchDatabase } from './db/health';
@@ -29,7 +31,7 @@ import { createNotifications } from './notifications';
 import { createModeration, createStanding } from './moderation';
 import { createSearch } from './search';
 import { createSupport } from './support';
-import { createThreads, fmt } from './threads';
+import { createThreads } from './threads';
 import { createUploads } from './uploads';
 import type { OcrPool } from './ocr';
 
@@ -52,13 +54,26 @@ export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSys
   const caches = new CacheRegistry(clock);
   const models = createModels(db);
   const core: CoreDeps = { config, clock, logger, models, events, caches };
+  // One Markdown renderer per app: worker threads with a time budget (MARKDOWN_WORKERS,
+  // MARKDOWN_BUDGET_MS) for posts, edits, previews, private messages and signatures; started
+  // on the first render, closed in stop().
+  const renderer = createRenderer({ workers: config.MARKDOWN_WORKERS, timeoutMs: config.MARKDOWN_BUDGET_MS });
+
   const audit = createAudit(models);
   // The support rules: the environment's, overridden by an administrator's stored settings.
   const settings = createSupportSettings({ models, audit, config, clock, logger, events });
   const rules = settings.rules;
   // Restrictions and new-account limits: asked by threads and messages before every write.
-  const standing = createStanding({ models, config, clock, caches, events, formatDate: fmt.dateTime });
-  const auth = createAuth(core, { rules });
+  // Restriction end times read like every other absolute time (server/calendar/display-time.ts), in the desk's zone.
+  const standing = createStanding({
+    models,
+    config,
+    clock,
+    caches,
+    events,
+    formatDate: (d) => formatInZone(d, rules.current().calendar.settings.zone),
+  });
+  const auth = createAuth(core, { rules, renderer });
   // Uploads sit below threads and messages; who may read a conversation is messages' rule,
   // asked at request time (messages is built below). Moderation's restrictions apply to
   // uploading too: a suspended or banned account uploads nothing, a silenced one only for
@@ -73,6 +88,7 @@ export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSys
   const threads = createThreads(core, {
     rules,
     audit,
+    renderer,
     guardPost: uploads.guardPost,
     postImagesVisible: uploads.setPostImagesVisible,
     gate: standing.gate,
@@ -85,6 +101,7 @@ export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSys
   const messages = createMessages(core, {
     audit,
     threads,
+    renderer,
     notifications,
     isEmailVerified: (id) => auth.isEmailVerified(id),
     uploads,
@@ -126,6 +143,8 @@ export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSys
     caches,
     rules,
     jobs,
+    /** The app's Markdown renderer (closed by stop()). */
+    renderer,
     metrics,
     /** Whether the database is reachable, as the driver sees it (server/db/health.ts). */
     dbHealth,
@@ -188,6 +207,7 @@ export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSys
       await uploads.stop().catch((err: unknown) => logger.error({ err }, 'could not stop the OCR workers cleanly'));
       await threads.flushViews().catch((err: unknown) => logger.error({ err }, 'could not write the buffered view counts'));
       threads.stop();
+      await renderer.close();
       await mail.close();
     },
   };

@@ -75,9 +75,16 @@ const schema = z.object({
   RATE_QUESTION_WINDOW_MIN: int(60, 1),
   RATE_MESSAGE_MAX: int(30, 1),
   RATE_MESSAGE_WINDOW_MIN: int(10, 1),
+  /** Server-side previews of the ask form (each renders Markdown; issue 18 item 3). */
   RATE_PREVIEW_MAX: int(60, 1),
   RATE_PREVIEW_WINDOW_MIN: int(1, 1),
   BODY_LIMIT_KB: int(256, 1),
+
+  // Markdown rendering on request paths (server/markdown/bounded-renderer.ts).
+  /** Worker threads that render posts, previews, messages and signatures; 0 renders in the request thread, without a time budget. */
+  MARKDOWN_WORKERS: int(1, 0),
+  /** Time budget of one render in a worker, in milliseconds; past it the render is refused with a 400 naming the field. */
+  MARKDOWN_BUDGET_MS: int(1000, 50),
 
   // Business calendar (docs/support-policy.md).
   SUPPORT_TIMEZONE: z.string().default('America/New_York'),
@@ -262,6 +269,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     JOBS_ENABLED: 'false',
     SESSION_SECRET: 'test-session-secret-test-session-secret',
     SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
+    // Markdown in the test process: a worker per test forum costs about half a second of CPU to
+    // boot. The worker path has its own tests (test/integration/threads/bounded-rendering.test.ts)
+    // and the browser tests run with workers.
+    MARKDOWN_WORKERS: '0',
     // In-process tests share one busy event loop: no shedding or timeouts unless a test asks.
     SHED_EVENT_LOOP_DELAY_MS: '0',
     SHED_MAX_IN_FLIGHT: '0',

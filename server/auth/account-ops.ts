@@ -137,18 +137,6 @@ export function createAccountOps(deps: { User: Models['User']; clock: Clock; eve
     };
   }
 
-  /**
-   * Changes the display name. Minimal rules (1-60 characters, no control characters); issue 18
-   * brings the content rules (server/content-rules) in here.
-   * @throws ValidationError (400) for a bad name.
-   */
-  async function setDisplayName(actor: Actor | null, name: string): Promise<void> {
-    const who = requireSelf(actor);
-    const displayName = parseInput(displayNameSchema, name);
-    await User.updateOne({ _id: who.id }, { $set: { displayName } });
-    await changed(who.id);
-  }
-
   /** Sets (or with null clears) the time zone of displayed times. @throws ValidationError for an unknown zone. */
   async function setTimeZone(actor: Actor | null, zone: string | null): Promise<void> {
     const who = requireSelf(actor);
@@ -258,7 +246,6 @@ export function createAccountOps(deps: { User: Models['User']; clock: Clock; eve
     recipient,
     isEmailVerified,
     accountOf,
-    setDisplayName,
     setTimeZone,
     requestEmailChange,
     confirmEmail,

@@ -30,7 +30,6 @@ const publicUser = (a: Actor) => ({ id: a.id, username: a.username, displayName:
 /** Account routes. Sign-in goes through this app's passport instance (strategy -> AuthService.signIn). */
 export function authEndpoints(auth: Auth, config: Config, extras?: ProfileExtras): AnyEndpoint[] {
   const sessionCookie = config.isProduction ? '__Host-forum.sid' : 'forum.sid'; // as named in server/app.ts
-  const dateFormat = new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: config.SUPPORT_TIMEZONE });
 
   /** Runs the local strategy; resolves with the actor or rejects with the error to show. */
   const checkCredentials = (req: Request, res: Response) =>
@@ -144,8 +143,7 @@ export function authEndpoints(auth: Auth, config: Config, extras?: ProfileExtras
         const profile = await auth.profile(String(req.params.username));
         return { profile, activity: extras ? await extras.activity(profile.id) : NO_ACTIVITY };
       },
-      html: (res, { profile, activity }) =>
-        res.render('auth/profile', { title: profile.displayName, profile, activity, joined: dateFormat.format(profile.joinedAt) }),
+      html: (res, { profile, activity }) => res.render('auth/profile', { title: profile.displayName, profile, activity }),
       json: ({ profile, activity }) => ({
         user: { ...publicUser(profile), joinedAt: profile.joinedAt.toISOString() },
         activity: {

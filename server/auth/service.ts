@@ -3,9 +3,20 @@ import { toActor, toPublicUser, type PublicUser } from '../../models/user';
 import type { Models } from '../../models';
 import type { EventBus } from '../kernel/events';
 import type { SupportRulesSource } from '../calendar';
-import { ConflictError, ForbiddenError, NotFoundError, RestrictedError, UnauthorizedError } from '../kernel/errors';
+import { ConflictError, ForbiddenError, NotFoundError, RestrictedError, UnauthorizedError, ValidationError } from '../kernel/errors';
 import { parseInput } from '../kernel/validate';
 import { renderMarkdown, RENDERER_VERSION } from '../markdown/render';
+import type { MarkdownRenderer } from '../markdown/bounded-renderer';
+import { renderVisible } from '../markdown/visible';
+import {
+  checkDisplayName,
+  fieldMessages,
+  findImpersonation,
+  staffNameIndex,
+  type ContentProblem,
+  type StaffNameIndex,
+} from '../content-rules';
+import type { Cache } from '../kernel/cache';
 import type { Clock } from '../kernel/clock';
 import type { Config } from '../config';
 import { ROLES, isStaff, type Actor, type Role } from '../kernel/actor';
@@ -16,7 +27,8 @@ import { createAccountOps } from './account-ops';
 
 export const INCORRECT_LOGIN = 'Incorrect username or password.';
 
-const noControlChars = (s: string) => !/[\p{Cc}\p{Cf}]/u.test(s);
+/** Longest display name read from a form before the content rules look at it (they allow 40 characters). */
+const DISPLAY_NAME_INPUT_MAX = 400;
 
 export const usernameSchema = z
   .string()
@@ -34,13 +46,13 @@ export const registerSchema = z.object({
     .toLowerCase()
     .pipe(z.email({ message: 'must be a valid email address' })),
   password: z.string().min(PASSWORD_MIN).max(PASSWORD_MAX),
+  // The rules (length, characters, staff look-alikes) are server/content-rules/names.ts's,
+  // applied by the service; this only bounds what is read.
   displayName: z
     .string()
-    .trim()
-    .max(60)
-    .refine(noControlChars, { message: 'may not contain control characters' })
+    .max(DISPLAY_NAME_INPUT_MAX)
     .optional()
-    .transform((v) => (v ? v : undefined)),
+    .transform((v) => (v && v.trim() ? v : undefined)),
 });
 export type RegisterInput = z.input<typeof registerSchema>;
 
@@ -56,12 +68,18 @@ export const signatureSchema = z.object({
 
 export const roleSchema = z.enum(ROLES);
 
+const SIGNATURE_FIELD = { field: 'signature', label: 'Signature', what: 'signature' };
+
 export interface AuthDeps {
   models: Pick<Models, 'User' | 'LoginAttempt'>;
   clock: Clock;
   config: Pick<Config, 'RATE_LOGIN_MAX' | 'RATE_LOGIN_WINDOW_MIN'>;
   events: EventBus;
   rules: SupportRulesSource;
+  /** Renders staff signatures (the app's bounded renderer, server/compose.ts). */
+  renderer: MarkdownRenderer;
+  /** The staff's names for the impersonation check (a 'staff-names' cache, dropped on 'viewer.changed'). */
+  staffNames: Cache<StaffNameIndex>;
 }
 
 export interface Profile extends PublicUser {
@@ -90,16 +108,68 @@ export function createAuthService(deps: AuthDeps) {
     windowMs: config.RATE_LOGIN_WINDOW_MIN * 60_000,
   });
 
-  /** Creates a member account. Duplicates are caught by the unique indexes, not a pre-check. */
-  async function register(input: RegisterInput): Promise<PublicUser> {
+  /** The staff's display names and usernames, as comparison keys (cached; a handful of people). */
+  const staffIndex = () =>
+    deps.staffNames.getOrLoad('all', async () => {
+      const staff = await User.find({ role: { $in: ['moderator', 'admin'] } }, { username: 1, displayName: 1 }).lean();
+      return staffNameIndex(staff.map((u) => ({ id: String(u._id), username: u.username, displayName: u.displayName })));
+    });
+
+  /**
+   * A display name as it will be stored, or a 400 naming `field`: the content rules
+   * (server/content-rules/names.ts checkDisplayName), then, unless `trusted`, the staff
+   * look-alike check (findImpersonation) on the name and on `alsoCheck` (the username at
+   * registration). Staff renaming themselves may use the reserved words ("Support") and their
+   * own names, never another staff member's.
+   */
+  async function acceptableName(
+    raw: string,
+    opts: { field: string; label: string; trusted?: boolean; self?: Actor; alsoCheck?: { value: string; field: string; label: string } },
+  ): Promise<string> {
+    const { value, problems } = checkDisplayName(raw, { field: opts.field, label: opts.label });
+    if (!problems.length && !opts.trusted) {
+      const index = await staffIndex();
+      // Staff: only the other staff members' names count, never the reserved words.
+      const forCheck = opts.self && isStaff(opts.self) ? { entries: index.entries, reserved: new Set<string>() } : index;
+      const found: ContentProblem | null =
+        findImpersonation(value, forCheck, { field: opts.field, label: opts.label, selfId: opts.self?.id }) ??
+        (opts.alsoCheck
+          ? findImpersonation(opts.alsoCheck.value, forCheck, { field: opts.alsoCheck.field, label: opts.alsoCheck.label })
+          : null);
+      if (found) problems.push(found);
+    }
+    if (problems.length) throw new ValidationError(problems[0]!.message, fieldMessages(problems));
+    return value;
+  }
+
+  /**
+   * Creates a member account. Duplicates are caught by the unique indexes, not a pre-check.
+   * The display name (the username when none is given) follows the content rules; a name or
+   * username a reader could take for a staff member's is refused (400 naming the field).
+   * `trusted`: an administrator creates the account (CLI `create-admin`, the demo content),
+   * so the staff look-alike check does not apply.
+   */
+  async function register(input: RegisterInput, opts: { trusted?: boolean } = {}): Promise<PublicUser> {
     const data = parseInput(registerSchema, input);
+    // Without a display name the username is shown, so it is the name checked (and named in the error).
+    const displayName = await acceptableName(
+      data.displayName ?? data.username,
+      data.displayName === undefined
+        ? { field: 'username', label: 'Username', trusted: opts.trusted }
+        : {
+            field: 'displayName',
+            label: 'Display name',
+            trusted: opts.trusted,
+            alsoCheck: { value: data.username, field: 'username', label: 'Username' },
+          },
+    );
     const passwordHash = await hashPassword(data.password);
     try {
       const user = await User.create({
         username: data.username,
         usernameLower: data.username.toLowerCase(),
         email: data.email,
-        displayName: data.displayName ?? data.username,
+        displayName,
         passwordHash,
         role: 'member',
         createdAt: clock.now(),
@@ -165,8 +235,30 @@ export function createAuthService(deps: AuthDeps) {
 
   /** An administrator account (CLI, first start). */
   async function createAdmin(input: RegisterInput): Promise<PublicUser> {
-    const user = await register(input);
+    const user = await register(input, { trusted: true });
     return setRole(user.username, 'admin');
+  }
+
+  /**
+   * Changes the signed-in person's display name (the account page, issue 14, calls it).
+   * Input: the name as typed. Result: the PublicUser with the name as stored (NFC, invisible
+   * formatting removed, whitespace collapsed). Errors: 401 without an actor; 400 ValidationError
+   * with `fields.displayName` when the name breaks the content rules (blank, over 40
+   * characters, no letter or digit, control or text-direction characters, stacked marks) or a
+   * reader could take it for a support team member's (confusable with a moderator's or admin's
+   * display name or username, or containing "Support", "Moderator", "Admin"...: members only;
+   * staff may use those words but not another staff member's name); 404 when the account is gone.
+   * Posts keep the name they were written under; the header, new posts and (for staff) the
+   * default signature use the new one at once ('viewer.changed').
+   */
+  async function setDisplayName(actor: Actor | null, name: string): Promise<PublicUser> {
+    if (!actor) throw new UnauthorizedError();
+    const raw = typeof name === 'string' ? name.slice(0, DISPLAY_NAME_INPUT_MAX) : '';
+    const displayName = await acceptableName(raw, { field: 'displayName', label: 'Display name', self: actor });
+    const user = await User.findOneAndUpdate({ _id: actor.id }, { $set: { displayName } }, { returnDocument: 'after', lean: true });
+    if (!user) throw new NotFoundError('Your account no longer exists.');
+    await events.emit('viewer.changed', { userIds: [actor.id] });
+    return toPublicUser(user);
   }
 
   async function profile(username: string): Promise<Profile> {
@@ -207,7 +299,11 @@ export function createAuthService(deps: AuthDeps) {
     const { signature } = parseInput(signatureSchema, input);
     const source = signature.replace(/\r\n?/g, '\n').trim();
     const set = source
-      ? { signature: source, signatureHtml: renderMarkdown(source), signatureRendererVersion: RENDERER_VERSION }
+      ? {
+          signature: source,
+          signatureHtml: await renderVisible(deps.renderer, source, SIGNATURE_FIELD),
+          signatureRendererVersion: RENDERER_VERSION,
+        }
       : { signature: null, signatureHtml: null, signatureRendererVersion: null };
     const res = await User.updateOne({ _id: actor!.id }, { $set: set });
     if (res.matchedCount === 0) throw new NotFoundError('Your account no longer exists.');
@@ -232,6 +328,7 @@ export function createAuthService(deps: AuthDeps) {
     signIn,
     setRole,
     createAdmin,
+    setDisplayName,
     profile,
     listStaff,
     signatureSettings,

@@ -116,6 +116,17 @@ const ABBREVIATION_FAMILY: Record<string, string> = {
   HDT: 'HT',
 };
 
+/**
+ * An instant as people read it in an IANA zone: "Tuesday, November 24, 2026 at 4:00 PM ET"
+ * (North American zones by family, others by luxon's short offset name, e.g. "GMT+1").
+ */
+export function formatInZone(instant: Date, zone: string): string {
+  const local = DateTime.fromMillis(toMs(instant), { zone }).setLocale('en-US');
+  const short = local.offsetNameShort ?? local.toFormat('ZZ');
+  const zoneLabel = ABBREVIATION_FAMILY[short] ?? short;
+  return `${local.toFormat("cccc, LLLL d, yyyy 'at' h:mm a")} ${zoneLabel}`;
+}
+
 export class BusinessCalendar {
   readonly settings: Readonly<CalendarSettings>;
   private readonly openAt: LocalTime;
@@ -228,10 +239,7 @@ export class BusinessCalendar {
 
   /** "Tuesday, November 24, 2026 at 4:00 PM ET" in the calendar's zone. */
   formatLocal(instant: Date): string {
-    const local = DateTime.fromMillis(toMs(instant), { zone: this.settings.zone }).setLocale('en-US');
-    const short = local.offsetNameShort ?? local.toFormat('ZZ');
-    const zoneLabel = ABBREVIATION_FAMILY[short] ?? short;
-    return `${local.toFormat("cccc, LLLL d, yyyy 'at' h:mm a")} ${zoneLabel}`;
+    return formatInZone(instant, this.settings.zone);
   }
 
   // Open windows of successive local days, starting with the local day of `t`.

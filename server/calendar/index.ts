@@ -5,3 +5,4 @@
  */
 export * from './business-calendar';
 export * from './rules';
+export * from './display-time';

@@ -30,7 +30,7 @@ export const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/u;
 export const CONTROL = /\p{Cc}/u;
 
 /** The text without the characters that render as nothing. */
-export function withoutInvisible(text: string): string {
+function withoutInvisible(text: string): string {
   return text.replace(INVISIBLE, '');
 }
 

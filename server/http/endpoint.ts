@@ -64,6 +64,11 @@ export interface Endpoint<I = unknown, R = unknown> {
    * (`err` null, see `attach`): the form to render again with what the person typed.
    */
   form?: (req: Request, err: AppError | null) => FormView | Promise<FormView>;
+  /**
+   * Show `form` after a 429 from the rate limit too, so the draft is kept. Only for forms that
+   * are cheap to build: a flood of refused requests must not cost more than it did.
+   */
+  formOnLimit?: boolean;
   /** Responses may hold a secret: `Cache-Control: no-store`. */
   noStore?: boolean;
   /**
@@ -117,6 +122,8 @@ declare module 'express-serve-static-core' {
     api?: boolean;
     /** Set by mountEndpoints on a page route: the form to show again after a 4xx. */
     formView?: () => Promise<FormView | null>;
+    /** The page route shows its form after a 429 too (Endpoint.formOnLimit). */
+    formOnLimit?: boolean;
   }
 }
 
@@ -152,6 +159,22 @@ function limitGuard(limit: Endpoint['limit'], plumbing: EndpointPlumbing, upload
   };
 }
 
+/** Page routes with a form: how to show it again after an error (set before the rate limit). */
+function formGuard<I, R>(e: Endpoint<I, R>): RequestHandler {
+  const form = e.form!;
+  return (req, res, next) => {
+    // The router resets req.params once the error leaves this route: keep this route's.
+    const params = req.params;
+    req.formView = async () => {
+      const err = res.locals.endpointError as AppError | undefined;
+      req.params = params;
+      return err ? form(req, err) : null;
+    };
+    req.formOnLimit = e.formOnLimit ?? false;
+    next();
+  };
+}
+
 /** The text with a Markdown reference appended on a line of its own. */
 function appendMarkdown(text: unknown, markdown: string): string {
   const before = typeof text === 'string' ? text.replace(/\s+$/, '') : '';
@@ -160,16 +183,6 @@ function appendMarkdown(text: unknown, markdown: string): string {
 
 function handler<I, R>(e: Endpoint<I, R>, kind: 'page' | 'api', uploads: FormAttachments | null): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
-    if (kind === 'page' && e.form) {
-      const form = e.form;
-      // The router resets req.params once the error leaves this route: keep this route's.
-      const params = req.params;
-      req.formView = async () => {
-        const err = res.locals.endpointError as AppError | undefined;
-        req.params = params;
-        return err ? form(req, err) : null;
-      };
-    }
     try {
       if (uploads?.isUploadStep(req) && e.form) {
         const actor = actorOf(req);
@@ -223,6 +236,7 @@ export function mountEndpoints(endpoints: readonly AnyEndpoint[], plumbing: Endp
       if (e.parseBody) chain.push(e.parseBody);
       if (uploads) chain.push(uploads.parse);
       if (method !== 'GET' && e.csrf !== false) chain.push(plumbing.csrf);
+      if (kind === 'page' && e.form) chain.push(formGuard(e));
       const limit = limitGuard(e.limit, plumbing, uploads);
       if (limit) chain.push(limit);
       chain.push(handler(e, kind, uploads));

@@ -19,8 +19,8 @@ export const notFoundHandler: RequestHandler = (_req, _res, next) => {
  * become 400/413; an unreachable database becomes 503 with Retry-After; anything else is a
  * bug: logged with the request id, shown as a plain 500.
  * JSON for API requests (server/http/endpoint.ts isApiRequest); for pages, the endpoint's form
- * again with the person's input when it declares one (any 4xx but 404 and the rate limiter's
- * 429), else the error page.
+ * again with the person's input when it declares one (any 4xx but 404, and the rate limiter's
+ * 429 only where the endpoint says its form is cheap: formOnLimit), else the error page.
  */
 export const errorHandler: ErrorRequestHandler = async (err, req, res, _next) => {
   const log = req.log;
@@ -62,8 +62,8 @@ export const errorHandler: ErrorRequestHandler = async (err, req, res, _next) =>
     return;
   }
   // A quota refusal (429 from the endpoint itself) shows the form again; the rate limiter's
-  // 429 comes before the endpoint, so there is no form to show.
-  if (appError && status < 500 && status !== 404 && !(appError instanceof RateLimitedError) && req.formView) {
+  // 429 shows it only where the endpoint says its form is cheap to build (formOnLimit).
+  if (appError && status < 500 && status !== 404 && (!(appError instanceof RateLimitedError) || req.formOnLimit) && req.formView) {
     res.locals.endpointError = appError;
     try {
       const form = await req.formView();

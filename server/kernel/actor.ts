@@ -11,8 +11,11 @@ export interface Actor {
   username: string;
   displayName: string;
   role: Role;
-  /** The person's IANA time zone for displayed times (account page); absent when not chosen. */
-  timeZone?: string;
+  /**
+   * The reader's IANA time zone when they chose one (the account page's preference, issue 14,
+   * fills it); pages show times in it, else in the support desk's zone (server/app.ts).
+   */
+  timeZone?: string | null;
 }
 
 declare global {

@@ -32,6 +32,16 @@ export interface DomainEventMap {
   'reply.edited': { actor: Actor; threadId: string; replyId: string; at: Date };
   'answer.accepted': { actor: Actor; threadId: string; replyId: string; at: Date };
   'answer.unaccepted': { actor: Actor; threadId: string; replyId: string; status: ThreadStatus; at: Date };
+  /** The asker said a staff reply did not solve their problem ("Did this solve your problem?" No). */
+  'reply.not_solved': {
+    actor: Actor;
+    threadId: string;
+    title: string;
+    replyId: string;
+    replyAuthorId: string;
+    status: ThreadStatus;
+    at: Date;
+  };
   'thread.locked': { actor: Actor | null; threadId: string; reason: string; at: Date };
   'thread.unlocked': { actor: Actor; threadId: string; status: ThreadStatus; at: Date };
   /** A new account was created (registration, CLI): the accounts domain sends its verification mail. */

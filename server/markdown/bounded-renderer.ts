@@ -158,10 +158,27 @@ export function createBoundedRenderer(options: BoundedRendererOptions = {}): Mar
   };
 }
 
-/** The same interface without a worker or a budget: for CLI commands (rebake) and scripts. */
+/**
+ * The same interface without a worker or a budget (MARKDOWN_WORKERS=0, tests, scripts): the
+ * render runs in the caller's thread. Errors are the bounded renderer's: marked failing on an
+ * input is a MarkdownTooComplexError naming the field.
+ */
 export const inProcessRenderer: MarkdownRenderer = {
-  async render(source) {
-    return renderMarkdown(source);
+  async render(source, field = BODY) {
+    try {
+      return renderMarkdown(source);
+    } catch (err) {
+      if (err instanceof MarkdownRenderError) throw new MarkdownTooComplexError(field);
+      throw err;
+    }
   },
   async close() {},
 };
+
+/**
+ * The renderer for one app (server/compose.ts): `workers` worker threads with a `timeoutMs`
+ * budget per render, or, with `workers: 0`, the in-process renderer (no budget).
+ */
+export function createRenderer(options: { workers: number; timeoutMs: number }): MarkdownRenderer {
+  return options.workers > 0 ? createBoundedRenderer(options) : inProcessRenderer;
+}

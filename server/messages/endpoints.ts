@@ -7,6 +7,7 @@ import { safeRedirectPath } from '../http/redirect';
 import { SECURE_FIELD_KINDS } from '../../models/message';
 import type { MessageService } from './service';
 import type { SecureFieldInput } from './secure-fields';
+import type { TakenReveals } from './reveal';
 import { SUPPORT_FILTERS } from './support';
 
 /**
@@ -117,11 +118,12 @@ const withFields = (req: Request, kind: 'page' | 'api') =>
   kind === 'api' ? bodyOf(req) : { ...bodyOf(req), fields: formFields(bodyOf(req)) };
 
 export function messageEndpoints(svc: MessageService): AnyEndpoint[] {
-  const conversationLocals = (page: Awaited<ReturnType<MessageService['open']>>) => ({
+  const noReveals: TakenReveals = { revealed: {}, errors: {} };
+  const conversationLocals = (page: Awaited<ReturnType<MessageService['open']>>, reveals: TakenReveals = noReveals) => ({
     title: page.conversation.subject,
     ...page,
-    revealed: null,
-    revealError: null,
+    revealed: reveals.revealed,
+    revealErrors: reveals.errors,
     draft: { body: '' },
   });
   const common = { access: 'user', noStore: true } as const;
@@ -234,10 +236,19 @@ export function messageEndpoints(svc: MessageService): AnyEndpoint[] {
     endpoint({
       ...common,
       page: 'GET /messages/:id',
+      input: (req) => parseId(req.params.id),
+      // The page takes the reveals granted by a POST just before (shown in this view only).
+      run: async ({ actor, input }) => ({
+        page: await svc.open(actor, { conversationId: input }),
+        reveals: await svc.takeReveals(actor, input),
+      }),
+      html: (res, { page, reveals }) => res.render('messages/conversation', conversationLocals(page, reveals)),
+    }),
+    endpoint({
+      ...common,
       api: 'GET /api/messages/:id',
       input: (req) => parseId(req.params.id),
       run: ({ actor, input }) => svc.open(actor, { conversationId: input }),
-      html: (res, page) => res.render('messages/conversation', conversationLocals(page)),
       json: (page) => ({ conversation: page.conversation, messages: page.messages, readOnly: page.readOnly }),
     }),
     endpoint({
@@ -258,16 +269,17 @@ export function messageEndpoints(svc: MessageService): AnyEndpoint[] {
     }),
     endpoint({
       ...common,
+      // POST-redirect-GET (server/messages/reveal.ts): Back and reload never post or reveal again.
       page: 'POST /messages/:id/fields/:fieldId/reveal',
+      input: (req) => ({ conversationId: parseId(req.params.id), fieldId: parseInput(fieldIdParam, req.params.fieldId) }),
+      run: ({ actor, input }) => svc.grantReveal(actor, input),
+      html: (res, out) => res.redirect(303, `/messages/${out.conversationId}#f-${out.fieldId}`),
+    }),
+    endpoint({
+      ...common,
       api: 'POST /api/messages/:id/fields/:fieldId/reveal',
       input: (req) => ({ conversationId: parseId(req.params.id), fieldId: parseInput(fieldIdParam, req.params.fieldId) }),
       run: ({ actor, input }) => svc.reveal(actor, input),
-      html: (res, out, { input }) =>
-        res.render('messages/conversation', {
-          ...conversationLocals(out.page),
-          revealed: out.ok ? { fieldId: input.fieldId, value: out.value } : null,
-          revealError: out.ok ? null : { fieldId: input.fieldId, reason: out.reason },
-        }),
       json: (out) => {
         if (out.ok) return { value: out.value };
         if (out.reason === 'expired') throw new AppError(410, 'expired', 'This secure field has expired: ask for a new one.');

@@ -4,7 +4,10 @@
  * messages domain.
  */
 import type { AuditLog } from '../audit';
+import type { Model } from 'mongoose';
 import type { CoreDeps } from '../kernel/deps';
+import type { MarkdownRenderer } from '../markdown/bounded-renderer';
+import { rebakeCollection } from '../markdown/rebake';
 import type { JobRegistry } from '../kernel/jobs';
 import type { NotificationService } from '../notifications';
 import { OPEN_GATE, type StandingGate } from '../kernel/standing';
@@ -12,7 +15,7 @@ import type { Threads } from '../threads';
 import type { Uploads } from '../uploads';
 import { createMessageModeration } from './moderation';
 import { recountConversations } from './repair';
-import { checkSecretsKey, purgeExpiredSecureFields } from './secure-fields';
+import { checkSecretsKey, encryptStoredHints, purgeExpiredSecureFields, secretBoxFor } from './secure-fields';
 import { createMessageService } from './service';
 
 /** Daily at 03:15 in the desk's zone, when nobody is waiting for anything. */
@@ -23,6 +26,7 @@ export function createMessages(
   deps: {
     audit: AuditLog;
     threads: Threads;
+    renderer: MarkdownRenderer;
     notifications: Pick<NotificationService, 'notifyMany'>;
     isEmailVerified(userId: string): Promise<boolean>;
     uploads: Pick<Uploads, 'checkMessage' | 'attachToConversation' | 'setMessageFilesVisible'>;
@@ -37,6 +41,7 @@ export function createMessages(
     events,
     audit: deps.audit,
     threads: deps.threads,
+    renderer: deps.renderer,
     notifications: deps.notifications,
     isEmailVerified: deps.isEmailVerified,
     uploads: deps.uploads,
@@ -54,6 +59,19 @@ export function createMessages(
     moderation: createMessageModeration({ models, clock, events, filesVisible: deps.uploads.setMessageFilesVisible }),
     /** Removes expired secure-field ciphertexts (the daily job; CLI `purge-secure-fields`). */
     purgeExpiredSecureFields: purge,
+    /** Re-renders stored message bodies after a renderer change (CLI `rebake`). */
+    rebake: (log?: (line: string) => void) =>
+      rebakeCollection(
+        models.Message as unknown as Model<Record<string, unknown>>,
+        { label: 'messages', sourceField: 'body', htmlField: 'html', versionField: 'rendererVersion' },
+        deps.renderer,
+        log,
+      ),
+    /**
+     * Encrypts the plaintext masked forms stored before issue 18 (CLI `encrypt-secure-hints`;
+     * see encryptStoredHints). Throws when no secure-field key is configured.
+     */
+    encryptStoredHints: (log?: (line: string) => void) => encryptStoredHints(models.Message, secretBoxFor(core.config), clock.now(), log),
     /** Recomputes conversation counters (CLI `recount-messages`). */
     recount: () => recountConversations(models, events),
     registerJobs,

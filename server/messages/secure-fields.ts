@@ -107,12 +107,17 @@ export type StoredSecureField = {
   kind: SecureFieldKind;
   label: string;
   enc: EncryptedValue | null;
-  maskHint: string;
+  /** The masked form, encrypted (aad maskAadFor). */
+  maskEnc?: EncryptedValue | null;
+  /** Legacy: the masked form in plain text (messages stored before issue 18; see encryptStoredHints). */
+  maskHint?: string;
   expiresAt: Date | null;
   purgedAt: Date | null;
 };
 
 export const aadFor = (messageId: string, fieldId: string): string => `message:${messageId}:field:${fieldId}`;
+/** The masked form's own context, so its ciphertext can never be taken for the value's. */
+const maskAadFor = (messageId: string, fieldId: string): string => `${aadFor(messageId, fieldId)}:mask`;
 
 /** Encrypts each field for one message (its id decided before the insert). */
 export function sealFields(box: SecretBox, messageId: string, inputs: SecureFieldInput[], now: Date): StoredSecureField[] {
@@ -125,7 +130,7 @@ export function sealFields(box: SecretBox, messageId: string, inputs: SecureFiel
       kind,
       label: (f.label?.trim() || KIND_LABELS[kind]).slice(0, 80),
       enc: box.encrypt(f.value, aadFor(messageId, fieldId)),
-      maskHint: maskSecret(f.value),
+      maskEnc: box.encrypt(maskSecret(f.value), maskAadFor(messageId, fieldId)),
       expiresAt: days ? new Date(now.getTime() + days * DAY_MS) : null,
       purgedAt: null,
     };
@@ -155,16 +160,76 @@ export function isExpired(f: Pick<StoredSecureField, 'expiresAt' | 'purgedAt' | 
   return !!f.purgedAt || !f.enc || (!!f.expiresAt && f.expiresAt.getTime() <= now.getTime());
 }
 
-export function fieldView(f: StoredSecureField, now: Date): FieldView {
+/**
+ * What a page shows of a field. The masked form is decrypted here (a few microseconds per
+ * field); a masked form that cannot be decrypted (or none) shows as '' and the page falls back
+ * to a generic mask. Legacy plaintext hints are shown until encryptStoredHints has run.
+ */
+export function fieldView(f: StoredSecureField, now: Date, box: SecretBox | null, messageId: string): FieldView {
   const expired = isExpired(f, now);
   return {
     fieldId: f.fieldId,
     kind: f.kind,
     label: f.label,
     state: expired ? 'expired' : 'available',
-    masked: expired ? '' : f.maskHint,
+    masked: expired ? '' : maskedForm(f, box, messageId),
     expiresAt: f.expiresAt,
   };
+}
+
+function maskedForm(f: StoredSecureField, box: SecretBox | null, messageId: string): string {
+  if (f.maskEnc && box) {
+    try {
+      return box.decrypt(f.maskEnc, maskAadFor(messageId, f.fieldId));
+    } catch (err) {
+      if (!(err instanceof DecryptError)) throw err;
+      return '';
+    }
+  }
+  return f.maskHint ?? '';
+}
+
+/**
+ * Moves the plaintext masked forms of messages stored before issue 18 (`maskHint`) into
+ * `maskEnc` (encrypted like new ones) and removes them; a field already expired or purged just
+ * loses its hint. Streams the messages that still have one (a collection scan: run once after
+ * upgrading, `npm run forum -- encrypt-secure-hints`); each field is one conditional update on
+ * the hint it read, so it is safe to run again or alongside the app. Returns the counts.
+ */
+export async function encryptStoredHints(
+  Message: Models['Message'],
+  box: SecretBox,
+  now: Date,
+  log: (line: string) => void = () => {},
+): Promise<{ messages: number; fields: number }> {
+  let messages = 0;
+  let fields = 0;
+  const filter = { fields: { $elemMatch: { maskHint: { $exists: true } } } };
+  const total = await Message.countDocuments(filter);
+  log(total ? `secure-field hints: ${total} messages to migrate` : 'secure-field hints: none stored in plain text');
+  const cursor = Message.find(filter, { fields: 1 }).lean().cursor({ batchSize: 200 });
+  for await (const m of cursor) {
+    const stored = (m.fields ?? []) as unknown as StoredSecureField[];
+    let changed = 0;
+    for (let i = 0; i < stored.length; i++) {
+      const f = stored[i]!;
+      if (f.maskHint === undefined) continue;
+      const keep = f.maskHint !== '' && !isExpired(f, now);
+      const update: Record<string, unknown> = { $unset: { [`fields.${i}.maskHint`]: '' } };
+      if (keep) update.$set = { [`fields.${i}.maskEnc`]: box.encrypt(f.maskHint, maskAadFor(String(m._id), f.fieldId)) };
+      const res = await Message.collection.updateOne(
+        { _id: m._id, [`fields.${i}.fieldId`]: f.fieldId, [`fields.${i}.maskHint`]: f.maskHint },
+        update,
+      );
+      changed += res.modifiedCount;
+    }
+    if (changed) {
+      messages += 1;
+      fields += changed;
+      if (messages % 1000 === 0) log(`secure-field hints: ${messages}/${total}`);
+    }
+  }
+  return { messages, fields };
 }
 
 export type RevealOutcome = { ok: true; value: string } | { ok: false; reason: 'expired' | 'cannot_decrypt' };
@@ -199,9 +264,11 @@ export async function purgeExpiredSecureFields(Message: Models['Message'], now: 
     const after = stored.map((f, i) => {
       if (f.enc && f.expiresAt && f.expiresAt.getTime() <= now.getTime()) {
         $set[`fields.${i}.enc`] = null;
+        $set[`fields.${i}.maskEnc`] = null;
         $set[`fields.${i}.purgedAt`] = now;
+        if (f.maskHint !== undefined) $unset[`fields.${i}.maskHint`] = '';
         purgedHere += 1;
-        return { ...f, enc: null, purgedAt: now };
+        return { ...f, enc: null, maskEnc: null, purgedAt: now };
       }
       return f;
     });

@@ -12,7 +12,9 @@ import type { Config } from '../config';
 import type { StandingGate } from '../kernel/standing';
 import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../kernel/errors';
 import * as policy from './policy';
-import { KIND_LABELS, openField, secretBoxFor, type RevealOutcome, type SecureFieldInput } from './secure-fields';
+import { KIND_LABELS, secretBoxFor, type SecureFieldInput } from './secure-fields';
+import type { MarkdownRenderer } from '../markdown/bounded-renderer';
+import { createReveals } from './reveal';
 import { findSensitive } from '../privacy';
 import { afterCursor, createMessageStore, encodeCursor, literalPattern, oid } from './store';
 import { createSupportInbox } from './support';
@@ -29,7 +31,7 @@ import {
 export type { ConversationView, MessageView, ParticipantView } from './views';
 
 export interface MessageDeps {
-  models: Pick<Models, 'Conversation' | 'Message' | 'Block' | 'User'>;
+  models: Pick<Models, 'Conversation' | 'Message' | 'Block' | 'User' | 'RevealGrant'>;
   config: Config;
   clock: Clock;
   events: EventBus;
@@ -41,6 +43,8 @@ export interface MessageDeps {
   isEmailVerified(userId: string): Promise<boolean>;
   /** May this account message now; is it new (server/kernel/standing.ts). */
   gate: StandingGate;
+  /** Renders message bodies (the app's bounded renderer, server/compose.ts). */
+  renderer: MarkdownRenderer;
   /** Uploaded files shown in a message: the per-message limit, and attaching them to the conversation. */
   uploads: Pick<Uploads, 'checkMessage' | 'attachToConversation'>;
 }
@@ -100,7 +104,7 @@ export class NewAccountError extends AppError {
 export function createMessageService(deps: MessageDeps) {
   const { config, clock, events, audit, threads, gate, uploads, notifications } = deps;
   const { Conversation, Message, Block, User } = deps.models;
-  const store = createMessageStore({ models: deps.models, config, checkMessage: uploads.checkMessage });
+  const store = createMessageStore({ models: deps.models, config, renderer: deps.renderer, checkMessage: uploads.checkMessage });
   const changedFor = (...userIds: string[]) => events.emit('viewer.changed', { userIds }); // unread badges
   const support = createSupportInbox({ ...deps, store, changedFor, tell: tellRecipients });
 
@@ -373,7 +377,7 @@ export function createMessageService(deps: MessageDeps) {
     if (c.threadId && c.threadAskerId && String(c.threadAskerId) === me.id) {
       await threads.recordAskerResponse(String(c.threadId), now);
     }
-    return toMessageView(m, now, false, { id: me.id, staff: isStaff(me) });
+    return toMessageView(m, now, false, { id: me.id, staff: isStaff(me) }, store.viewBox());
   }
 
   /**
@@ -420,7 +424,8 @@ export function createMessageService(deps: MessageDeps) {
       .limit(1000)
       .lean()) as unknown as MessageLean[];
     const viewer = { id: me.id, staff: isStaff(me) && (supportStaff || !participant) };
-    const messages = rows.map((m) => toMessageView(m, now, !!c.support, viewer));
+    const box = store.viewBox();
+    const messages = rows.map((m) => toMessageView(m, now, !!c.support, viewer, box));
     return {
       conversation: toConversationView(c, participant ? me.id : null, supportStaff),
       messages,
@@ -446,36 +451,6 @@ export function createMessageService(deps: MessageDeps) {
       }
     }
     return open.map(({ kind, label }) => ({ kind, label }));
-  }
-
-  /**
-   * Reveals one secure field to a reader. The audit entry is written BEFORE the value is
-   * returned (never the value itself), so no reveal goes unrecorded.
-   */
-  async function reveal(
-    actor: Actor | null,
-    input: { conversationId: string; fieldId: string },
-  ): Promise<RevealOutcome & { page: ConversationPage }> {
-    const now = clock.now();
-    const { c, facts } = await loadReadable(actor, input.conversationId, now);
-    if (!policy.canReveal(actor, facts)) throw new NotFoundError('That conversation does not exist.');
-    const m = (await Message.findOne({ conversationId: c._id, 'fields.fieldId': input.fieldId }).lean()) as unknown as MessageLean | null;
-    const field = m?.fields.find((f) => f.fieldId === input.fieldId);
-    const hiddenFromMe = m?.visibility && !isStaff(actor) && String(m.authorId) !== actor!.id;
-    if (!m || !field || hiddenFromMe) throw new NotFoundError('That secure field does not exist.');
-    const outcome = openField(secretBoxFor(config), String(m._id), field, now);
-    if (outcome.ok) {
-      await audit.record({
-        actor: actor!,
-        action: 'reveal_secure_field',
-        conversationId: c._id,
-        messageId: m._id,
-        fieldId: field.fieldId,
-        at: now,
-      });
-    }
-    const page = await open(actor, { conversationId: input.conversationId });
-    return { ...outcome, page };
   }
 
   /** An admin's audited, one-hour read access to a conversation they are not part of. */
@@ -530,12 +505,15 @@ export function createMessageService(deps: MessageDeps) {
     };
   }
 
+  // Reveals (server/messages/reveal.ts): the API's answer, and the page's POST-redirect-GET grant.
+  const reveals = createReveals({ models: deps.models, clock, audit, box: () => secretBoxFor(config), loadReadable });
+
   return {
     list,
     open,
     start,
     reply,
-    reveal,
+    ...reveals,
     breakGlass,
     block,
     unblock,

@@ -4,10 +4,15 @@ import type { SecureFieldKind } from '../../models/message';
 import type { Config } from '../config';
 import type { Actor } from '../kernel/actor';
 import { NotFoundError, ValidationError } from '../kernel/errors';
-import { RENDERER_VERSION, renderMarkdown } from '../markdown/render';
+import { RENDERER_VERSION } from '../markdown/render';
+import type { MarkdownRenderer } from '../markdown/bounded-renderer';
+import { hasVisibleContent, noVisibleTextMessage, type VisibleTextField } from '../markdown/visible';
+import type { SecretBox } from './crypto';
 import { extractSecrets } from './public-guard';
 import { nextPurgeAt, sealFields, secretBoxFor, type SecureFieldInput } from './secure-fields';
 import type { MessageLean } from './views';
+
+const MESSAGE_FIELD: VisibleTextField = { field: 'body', label: 'Message', what: 'message', imageIsEnough: true };
 
 /**
  * Writing messages, shared by the conversation service (service.ts) and the support inbox
@@ -16,8 +21,27 @@ import type { MessageLean } from './views';
  * `checkMessage` (the uploads domain's, from server/compose.ts) refuses a body showing more
  * uploaded files than one message may (400) before anything is stored.
  */
-export function createMessageStore(deps: { models: Pick<Models, 'Message'>; config: Config; checkMessage: (body: string) => void }) {
+export function createMessageStore(deps: {
+  models: Pick<Models, 'Message'>;
+  config: Config;
+  /** Renders message bodies (the app's bounded renderer, server/compose.ts). */
+  renderer: MarkdownRenderer;
+  /** Refuses a body showing more files than one message may (uploads' checkMessage). */
+  checkMessage: (body: string) => void;
+}) {
   const { Message } = deps.models;
+
+  /**
+   * The key for showing masked forms (encrypted at rest, issue 18 item 11), or null: pages still
+   * open without a usable key (the masked forms then show generically); reveals refuse.
+   */
+  function viewBox(): SecretBox | null {
+    try {
+      return secretBoxFor(deps.config);
+    } catch {
+      return null;
+    }
+  }
 
   /**
    * Secrets typed into a message body are moved into secure fields, so a value pasted in
@@ -40,8 +64,13 @@ export function createMessageStore(deps: { models: Pick<Models, 'Message'>; conf
     now: Date,
   ): Promise<MessageLean> {
     const { body, fields: inputs } = separateSecrets(input.body, input.fields);
-    if (!body.trim() && inputs.length === 0 && input.requests.length === 0) {
-      throw new ValidationError('Write a message or add a secure field.', { body: 'Write a message or add a secure field.' });
+    const html = body.trim() ? await deps.renderer.render(body, MESSAGE_FIELD) : '';
+    // A body a reader would not see ("<b></b>", only <script>) counts as no body; a private
+    // message may be only a screenshot (MESSAGE_FIELD.imageIsEnough).
+    const visible = html !== '' && hasVisibleContent(html, MESSAGE_FIELD);
+    if (!visible && inputs.length === 0 && input.requests.length === 0) {
+      const message = body.trim() ? noVisibleTextMessage(MESSAGE_FIELD) : 'Write a message or add a secure field.';
+      throw new ValidationError(message, { body: message });
     }
     if (input.internal && inputs.length) {
       const msg = 'Internal notes cannot hold secure fields: send them in the conversation instead.';
@@ -60,7 +89,7 @@ export function createMessageStore(deps: { models: Pick<Models, 'Message'>; conf
       authorRole: author.role,
       internal: !!input.internal,
       body,
-      html: body ? renderMarkdown(body) : '',
+      html: visible ? html : '',
       rendererVersion: RENDERER_VERSION,
       createdAt: now,
       fields,
@@ -71,7 +100,7 @@ export function createMessageStore(deps: { models: Pick<Models, 'Message'>; conf
     return doc as unknown as MessageLean;
   }
 
-  return { insert, separateSecrets };
+  return { insert, separateSecrets, viewBox };
 }
 
 export type MessageStore = ReturnType<typeof createMessageStore>;

@@ -226,7 +226,7 @@ export function createSupportInbox(deps: SupportDeps) {
     if (!input.internal && c.threadId && c.threadAskerId && String(c.threadAskerId) === me.id) {
       await threads.recordAskerResponse(String(c.threadId), now);
     }
-    return toMessageView(m, now, true, { id: me.id, staff: staffSide });
+    return toMessageView(m, now, true, { id: me.id, staff: staffSide }, store.viewBox());
   }
 
   /** Gives a reopened conversation back its thread key, unless another open one took it meanwhile. */

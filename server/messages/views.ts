@@ -1,6 +1,7 @@
 import type { Types } from 'mongoose';
 import type { SecureFieldKind } from '../../models/message';
 import type { Visibility } from '../../models/thread';
+import type { SecretBox } from './crypto';
 import { fieldView, type FieldView, type StoredSecureField } from './secure-fields';
 
 /**
@@ -119,10 +120,18 @@ export function toConversationView(c: ConvLean, viewerId: string | null, staffVi
 }
 
 /**
- * A message as one reader sees it. A message moderation hid or deleted keeps its place but
- * not its content for anyone but staff and its author.
+ * A message as one reader sees it (secure fields masked, `box` decrypting the masked hints).
+ * A message moderation hid or deleted keeps its place but not its content for anyone but
+ * staff and its author.
  */
-export function toMessageView(m: MessageLean, now: Date, support: boolean, viewer: { id: string; staff: boolean }): MessageView {
+export function toMessageView(
+  m: MessageLean,
+  now: Date,
+  support: boolean,
+  viewer: { id: string; staff: boolean },
+  /** Decrypts the masked forms (null: no usable key, the masked forms show generically). */
+  box: SecretBox | null,
+): MessageView {
   const removed = !!m.visibility && !viewer.staff && String(m.authorId) !== viewer.id;
   return {
     id: String(m._id),
@@ -138,7 +147,7 @@ export function toMessageView(m: MessageLean, now: Date, support: boolean, viewe
     body: removed ? '' : m.body,
     html: removed ? '' : m.html,
     createdAt: m.createdAt,
-    fields: removed ? [] : (m.fields ?? []).map((f) => fieldView(f, now)),
+    fields: removed ? [] : (m.fields ?? []).map((f) => fieldView(f, now, box, String(m._id))),
     requests: removed ? [] : (m.requests ?? []).map((r) => ({ kind: r.kind, label: r.label })),
     visibility: m.visibility ?? null,
   };

@@ -20,6 +20,9 @@ import { excerpt, firstMatch, highlight, plainText, queryTerms } from './snippet
  * document copies, no bodies) and runs the same on MongoDB. The cost: only the CANDIDATES best
  * text matches are reachable (10 pages); `total` counts matches up to TOTAL_CAP (the engine
  * stops counting there: "1,000+ found" costs 1,000 matches, not every posting of a common word).
+ * `shown` is how many of them are on the pages and `more` says that the total exceeds it: the
+ * page then says that only the best `shown` are listed and asks to narrow the search, so the
+ * count and the pages never disagree (issue 18 item 15).
  */
 
 export const SEARCH_STATUSES = ['answered', 'unanswered', 'locked'] as const;
@@ -62,9 +65,14 @@ export interface SearchResults {
   results: SearchHit[];
   page: number;
   pages: number;
+  /** Matches on the pages (at most CANDIDATES). */
   total: number;
   /** `total` stopped at TOTAL_CAP: there are at least that many matches. */
   totalCapped: boolean;
+  /** Matches on the pages (at most CANDIDATES): `pages` is ceil(shown / perPage). */
+  shown: number;
+  /** True when `total` exceeds `shown`: weaker matches exist that no page lists. */
+  more: boolean;
   perPage: number;
   status: SearchStatus | null;
   product: { id: string; name: string; slug: string } | null;
@@ -109,6 +117,8 @@ export function createSearch(deps: { models: Pick<Models, 'Thread'>; threads: Pi
       pages: 1,
       total: 0,
       totalCapped: false,
+      shown: 0,
+      more: false,
       perPage: SEARCH_PER_PAGE,
       status: input.status ?? null,
       product,
@@ -127,6 +137,8 @@ export function createSearch(deps: { models: Pick<Models, 'Thread'>; threads: Pi
       .sort((a, b) => b.rank - a.rank || (String(a.d._id) < String(b.d._id) ? -1 : 1));
     out.total = docs.length < CANDIDATES ? docs.length : await Thread.countDocuments(filter, { limit: TOTAL_CAP });
     out.totalCapped = out.total >= TOTAL_CAP;
+    out.shown = ranked.length;
+    out.more = out.total > out.shown;
     out.pages = Math.max(1, Math.ceil(ranked.length / SEARCH_PER_PAGE));
     const slice = ranked.slice((page - 1) * SEARCH_PER_PAGE, page * SEARCH_PER_PAGE);
     if (!slice.length) return out;

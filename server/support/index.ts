@@ -43,6 +43,15 @@ export function createSupport(core: CoreDeps, deps: { rules: SupportRulesSource;
     });
   }
 
+  // "Did this solve your problem?" No: the staff member who wrote the reply hears of it.
+  core.events.on('reply.not_solved', async (e) => {
+    await deps.notifications.notify(
+      e.replyAuthorId,
+      { kind: 'not_solved', threadId: e.threadId, text: `The asker of "${e.title}" said your reply did not solve their problem.` },
+      e.at,
+    );
+  });
+
   return { ...service, sweep, sweepDeps, registerJobs };
 }
 

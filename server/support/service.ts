@@ -34,6 +34,8 @@ export interface QueueItem {
   overdue: boolean;
   /** "due in 3h 10m business time", "overdue by 1d 2h", "closes in 1d 4h business time". */
   badge: string;
+  /** When the asker said a staff reply did not solve the problem (cleared by the next staff reply). */
+  notSolvedAt: Date | null;
 }
 
 export interface QueueSection {
@@ -73,6 +75,7 @@ interface QueueDoc {
   lastActivityAt: Date;
   firstResponseDueAt?: Date | null;
   lockDueAt?: Date | null;
+  notSolvedAt?: Date | null;
   followUpAt?: Date | null;
 }
 
@@ -88,6 +91,7 @@ const PROJECTION = {
   lastActivityAt: 1,
   firstResponseDueAt: 1,
   lockDueAt: 1,
+  notSolvedAt: 1,
   followUpAt: 1,
 } as const;
 
@@ -149,6 +153,7 @@ export function createSupportService(deps: { models: Pick<Models, 'Thread'>; clo
       businessMinutesLeft: minutes,
       overdue,
       badge,
+      notSolvedAt: t.notSolvedAt ?? null,
     };
   }
 
@@ -219,6 +224,7 @@ export function queueItemJson(i: QueueItem) {
     businessMinutesLeft: i.businessMinutesLeft,
     overdue: i.overdue,
     badge: i.badge,
+    notSolvedAt: i.notSolvedAt,
   };
 }
 

@@ -5,6 +5,7 @@ import type { SupportRulesSource } from '../calendar';
 import type { Clock } from '../kernel/clock';
 import type { EventBus } from '../kernel/events';
 import type { Logger } from '../kernel/logger';
+import type { MarkdownRenderer } from '../markdown/bounded-renderer';
 import type { PublicPostGuard } from '../uploads';
 import type { PageCache } from './page-cache';
 import type { Products } from './products';
@@ -22,6 +23,8 @@ export interface ThreadsContext {
   views: ViewCounter;
   signatures: Signatures;
   products: Products;
+  /** The app's Markdown renderer (server/compose.ts): bounded in time, off the request thread. */
+  renderer: MarkdownRenderer;
   /** The public-post guard, text and images (the uploads domain's, from server/compose.ts). */
   guardPost: PublicPostGuard;
   /** Whether a post's own images are public or withheld with it (uploads' setPostImagesVisible). */

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { objectIdString, parseId, parseInput } from '../kernel/validate';
 import { safeRedirectPath } from '../http/redirect';
 import { endpoint, type AnyEndpoint } from '../http/endpoint';
-import { renderMarkdown } from '../markdown/render';
 import type { Threads } from './index';
 import { parsePostImageOptions, type PostImageOptions } from '../uploads';
 import type { AppError } from '../kernel/errors';
@@ -93,20 +92,23 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
     products: await threads.products.list(),
     form,
   });
+  // `threadId`: for the guard panel's "Send privately to support" (linked to the question).
   const editThreadLocals = (id: string, form: { title: string; body: string }, back: string) => ({
     title: 'Edit question',
     kind: 'thread',
     form: { id, ...form },
     action: `/threads/${id}/edit`,
     back,
+    threadId: id,
     limits,
   });
-  const editReplyLocals = (id: string, body: string, back: string) => ({
+  const editReplyLocals = (id: string, body: string, back: string, threadId: string | null) => ({
     title: 'Edit reply',
     kind: 'reply',
     form: { id, body },
     action: `/replies/${id}/edit`,
     back,
+    threadId,
     limits,
   });
 
@@ -119,9 +121,11 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       data.replies.map((r) => r.id),
       query,
     );
+    // After "Did this solve your problem?" No (a redirect with ?said=no): ask what still goes wrong.
+    const notSolvedFlash = !!actor && query.said === 'no';
     // Staff get the product list for "Move to other products".
     const allProducts = data.can.manage ? await threads.products.list() : [];
-    return { title: data.thread.title, page: data, replyDraft: '', allProducts, ...viewer };
+    return { title: data.thread.title, page: data, replyDraft: '', notSolvedFlash, allProducts, ...viewer };
   }
 
   return [
@@ -149,13 +153,15 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       html: (res, locals) => res.render('threads/ask', locals),
     }),
     // "Preview" (the page form's button) stores nothing, so it is not counted against the
-    // question limit; it renders Markdown, so it has a limit of its own. The API twin has no
+    // question limit; it renders Markdown, so it has a limit of its own, and the form comes back
+    // with the draft after a 429 too (it costs one cached products list). The API twin has no
     // preview: whatever its body says, it asks a question.
     endpoint({
       page: 'POST /ask',
       api: 'POST /api/threads',
       access: 'user',
       limit: (req: Request) => (!req.api && req.body?.intent === 'preview' ? 'preview' : 'question'),
+      formOnLimit: true,
       input: (req, kind): AskIn => {
         if (kind === 'page' && req.body?.intent === 'preview') return { preview: askFormOf(req) };
         return { ask: { ...parseInput(kind === 'api' ? askJson : askForm, req.body), images: parsePostImageOptions(req.body, kind) } };
@@ -163,7 +169,7 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       run: async ({ actor, input }) => {
         if (input.preview) {
           const form = input.preview;
-          const preview = form.body.trim() ? renderMarkdown(form.body.slice(0, BODY_MAX)) : '';
+          const preview = await threads.previewBody(actor, form.body.slice(0, BODY_MAX));
           // No-JS users get the "Similar questions" list here (public/js/similar.js does it live).
           return { preview: await askLocals(form, preview, await extras.similar(actor, form.title.slice(0, TITLE_MAX))) };
         }
@@ -285,6 +291,15 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       json: (thread) => ({ thread: threadJson(thread) }),
     }),
     endpoint({
+      page: 'POST /threads/:id/not-solved',
+      api: 'POST /api/threads/:id/not-solved',
+      access: 'user',
+      input: (req) => ({ id: parseId(req.params.id), ...parseInput(acceptBody, req.body) }),
+      run: ({ actor, input }) => threads.markNotSolved(actor, input.id, input.replyId),
+      html: (res, out) => res.redirect(303, `${out.thread.url}?said=no#reply-form`),
+      json: (out) => ({ thread: threadJson(out.thread), replyId: out.replyId, recorded: out.recorded }),
+    }),
+    endpoint({
       page: 'POST /threads/:id/unaccept',
       api: 'DELETE /api/threads/:id/accept',
       access: 'user',
@@ -359,7 +374,7 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       access: 'user',
       input: (req) => parseId(req.params.id),
       run: ({ actor, input }) => threads.getReplyForEdit(actor, input),
-      html: (res, r) => res.render('threads/edit', editReplyLocals(r.id, r.body, `${r.threadUrl}#reply-${r.id}`)),
+      html: (res, r) => res.render('threads/edit', editReplyLocals(r.id, r.body, `${r.threadUrl}#reply-${r.id}`, r.threadId)),
     }),
     endpoint({
       page: 'POST /replies/:id/edit',
@@ -373,7 +388,13 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       run: ({ actor, input }) => threads.editReply(actor, input.id, input.reply),
       html: (res, reply) => res.redirect(303, `/threads/${reply.threadId}#reply-${reply.id}`),
       json: (reply) => ({ reply: replyJson(reply) }),
-      form: (req, err) => ({ view: 'threads/edit', locals: editReplyLocals(String(req.params.id), bodyAgain(req, err), '/') }),
+      form: async (req, err) => {
+        const id = String(req.params.id);
+        // Where the reply lives, for "Cancel" and "Send privately" (the edit may have been refused for access).
+        const where = await threads.getReplyForEdit(req.user ?? null, id).catch(() => null);
+        const back = where ? `${where.threadUrl}#reply-${id}` : '/';
+        return { view: 'threads/edit', locals: editReplyLocals(id, bodyAgain(req, err), back, where?.threadId ?? null) };
+      },
       attach: PUBLIC_ATTACH,
     }),
     endpoint({

@@ -7,6 +7,7 @@
 import type { AuditLog } from '../audit';
 import type { SupportRulesSource } from '../calendar';
 import type { CoreDeps } from '../kernel/deps';
+import type { MarkdownRenderer } from '../markdown/bounded-renderer';
 import { createActivity } from './activity';
 import type { PublicPostGuard } from '../uploads';
 import { OPEN_GATE, type StandingGate } from '../kernel/standing';
@@ -21,12 +22,15 @@ import { createRedactionService } from './redactions';
 import { createReplyService } from './reply-service';
 import { createSearchText } from './search-text';
 import { createSignatures } from './signatures';
+import { createSolvedPrompt } from './solved-prompt';
 import { createThreadService } from './thread-service';
 import { createViewCounter } from './views-counter';
 
 export interface ThreadsDeps {
   rules: SupportRulesSource;
   audit: AuditLog;
+  /** Renders posts, edits, previews and redacted bodies (one per app, server/compose.ts). */
+  renderer: MarkdownRenderer;
   /** Checks a post's text and images before it is published (uploads' guardPost). */
   guardPost: PublicPostGuard;
   /** Withholds a held, hidden or deleted post's images and shows them again (uploads' setPostImagesVisible). */
@@ -48,6 +52,7 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
     views: createViewCounter({ Thread: models.Thread, logger }),
     signatures: createSignatures({ User: models.User, caches, rules: deps.rules }),
     products: createProducts({ Product: models.Product, Thread: models.Thread, caches, events }),
+    renderer: deps.renderer,
     guardPost: deps.guardPost,
     postImagesVisible: deps.postImagesVisible ?? (async () => undefined),
     gate: deps.gate ?? OPEN_GATE,
@@ -68,6 +73,7 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
     'reply.edited',
     'answer.accepted',
     'answer.unaccepted',
+    'reply.not_solved',
     'thread.locked',
     'thread.unlocked',
   ] as const) {
@@ -85,6 +91,7 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
     ...threads,
     ...replies,
     ...createLifecycleOps(ctx),
+    ...createSolvedPrompt(ctx),
     ...createActivity(ctx),
     ...moderation,
     history: createHistory(ctx).history,
@@ -92,8 +99,8 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
     products: ctx.products,
     pageCache,
     searchText,
-    /** Re-renders stored Markdown after a renderer change (CLI `rebake`). */
-    rebake: (log?: (line: string) => void) => rebake(models, log),
+    /** Re-renders stored questions, replies and signatures after a renderer change (CLI `rebake`). */
+    rebake: (log?: (line: string) => void) => rebake(models, deps.renderer, log),
     /** Adds view counts in one bulk write (imports and demo content: `{ threadId: views }`). */
     addViews: (counts: Record<string, number>) => ctx.views.add(counts),
     /** Writes buffered view counts (shutdown, tests). */
@@ -117,7 +124,6 @@ export {
   type ThreadSummary,
   type ThreadView,
 } from './present';
-export { fmt, fmtIn } from './format';
 export { replyBody } from './schemas';
 export type { Activity } from './activity';
 export { type ProductView } from './products';

@@ -116,10 +116,10 @@ export function onAccepted(): LifecycleChange {
 }
 
 /**
- * The state `status` implies, with its deadlines counted from `since`. Used when an answer
- * is unaccepted (since = the time of the last post, which decided the implied state) and
- * when a moderator unlocks (since = now: the asker gets the full time again rather than a
- * deadline that passed while the thread was locked).
+ * The state `status` implies, with its deadlines counted from `since`. Used when an answer is
+ * unaccepted and when a moderator unlocks, both with since = now: any return to waiting starts
+ * a fresh wait, so the asker (or support) gets the full time again rather than a deadline that
+ * passed while the thread was answered or locked.
  */
 export function inImpliedState(rules: SupportRules, status: Exclude<ThreadStatus, 'locked'>, since: Date): LifecycleChange {
   if (status === 'answered') return answered();
@@ -127,8 +127,9 @@ export function inImpliedState(rules: SupportRules, status: Exclude<ThreadStatus
   return openFrom(rules, since);
 }
 
-export function onUnaccepted(rules: SupportRules, implied: Exclude<ThreadStatus, 'locked'>, lastPostAt: Date): LifecycleChange {
-  return inImpliedState(rules, implied, lastPostAt);
+/** An answer was unaccepted at `now`: the implied state, with a fresh wait from now. */
+export function onUnaccepted(rules: SupportRules, implied: Exclude<ThreadStatus, 'locked'>, now: Date): LifecycleChange {
+  return inImpliedState(rules, implied, now);
 }
 
 export function onUnlocked(rules: SupportRules, implied: Exclude<ThreadStatus, 'locked'>, now: Date): LifecycleChange {

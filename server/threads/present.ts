@@ -90,6 +90,8 @@ export interface ReplyView {
   notHelpfulCount: number;
   satisfactionSum: number;
   satisfactionCount: number;
+  /** When the asker answered "No" to "Did this solve your problem?" under this reply. */
+  notSolvedAt: Date | null;
   /** Filled per viewer by the service (policy answers). */
   isAccepted: boolean;
   canEdit: boolean;
@@ -170,6 +172,7 @@ export const REPLY_PROJECTION = {
   notHelpfulCount: 1,
   satisfactionSum: 1,
   satisfactionCount: 1,
+  notSolvedAt: 1,
 } as const;
 
 type SummaryDoc = Pick<ThreadDoc, '_id' | keyof typeof SUMMARY_PROJECTION>;
@@ -239,6 +242,7 @@ export function toReplyView(r: ReplyPageDoc, signatureHtml: string | null = null
     notHelpfulCount: r.notHelpfulCount ?? 0,
     satisfactionSum: r.satisfactionSum ?? 0,
     satisfactionCount: r.satisfactionCount ?? 0,
+    notSolvedAt: r.notSolvedAt ?? null,
     isAccepted: false,
     canEdit: false,
     canAccept: false,
@@ -306,6 +310,7 @@ export function replyJson(r: ReplyView) {
     notHelpfulCount: r.notHelpfulCount,
     satisfactionAverage: satisfactionAverage(r.satisfactionSum, r.satisfactionCount),
     satisfactionCount: r.satisfactionCount,
+    notSolvedAt: r.notSolvedAt,
     createdAt: r.createdAt,
     editedAt: r.editedAt,
     visibility: r.visibility,

@@ -1,97 +1,47 @@
 import type { Model } from 'mongoose';
 import type { Models } from '../../models';
-import { renderMarkdown, RENDERER_VERSION } from '../markdown/render';
+import type { MarkdownRenderer } from '../markdown/bounded-renderer';
+import { rebakeCollection, type RebakeFailure } from '../markdown/rebake';
 
 /**
- * Re-cooks every stored Markdown whose renderer version is older than the current one:
- * thread bodies, replies and staff signatures. Streams with a cursor and writes in
- * batches, each update conditional on the version it read (a post edited meanwhile is
- * already current and is left alone). Safe to stop and run again.
+ * Re-cooks the threads domain's stored Markdown made by an older renderer: question bodies,
+ * replies and staff signatures (server/markdown/rebake.ts does the streaming, the conditional
+ * batched writes and the per-document error handling).
  */
 export interface RebakeCounts {
   threads: number;
   replies: number;
   signatures: number;
+  /** Documents the renderer refused, left as they were (reported by id). */
+  failed: RebakeFailure[];
 }
 
-const BATCH = 200;
+type AnyModel = Model<Record<string, unknown>>;
 
 export async function rebake(
   models: Pick<Models, 'Thread' | 'Reply' | 'User'>,
+  renderer: MarkdownRenderer,
   log: (line: string) => void = () => {},
 ): Promise<RebakeCounts> {
-  const { Thread, Reply, User } = models;
-  const threads = await rebakeCollection(
-    Thread as unknown as Model<Record<string, unknown>>,
-    'threads',
-    'bodySource',
-    'bodyHtml',
-    'rendererVersion',
-    log,
-  );
-  const replies = await rebakeCollection(
-    Reply as unknown as Model<Record<string, unknown>>,
-    'replies',
-    'bodySource',
-    'bodyHtml',
-    'rendererVersion',
-    log,
-  );
+  const post = { sourceField: 'bodySource', htmlField: 'bodyHtml', versionField: 'rendererVersion' };
+  const threads = await rebakeCollection(models.Thread as unknown as AnyModel, { label: 'threads', ...post }, renderer, log);
+  const replies = await rebakeCollection(models.Reply as unknown as AnyModel, { label: 'replies', ...post }, renderer, log);
   const signatures = await rebakeCollection(
-    User as unknown as Model<Record<string, unknown>>,
-    'signatures',
-    'signature',
-    'signatureHtml',
-    'signatureRendererVersion',
-    log,
+    models.User as unknown as AnyModel,
     {
-      signature: { $ne: null },
+      label: 'signatures',
+      sourceField: 'signature',
+      htmlField: 'signatureHtml',
+      versionField: 'signatureRendererVersion',
+      filter: { signature: { $ne: null } },
     },
+    renderer,
+    log,
   );
-  log(`rebake done: ${threads} threads, ${replies} replies, ${signatures} signatures re-rendered (renderer v${RENDERER_VERSION})`);
-  return { threads, replies, signatures };
-}
-
-async function rebakeCollection(
-  model: Model<Record<string, unknown>>,
-  label: string,
-  sourceField: string,
-  htmlField: string,
-  versionField: string,
-  log: (line: string) => void,
-  extra: Record<string, unknown> = {},
-): Promise<number> {
-  const filter = { ...extra, $or: [{ [versionField]: { $lt: RENDERER_VERSION } }, { [versionField]: null }] };
-  const total = await model.countDocuments(filter);
-  if (!total) {
-    log(`${label}: up to date`);
-    return 0;
-  }
-  log(`${label}: ${total} to re-render`);
-  const cursor = model
-    .find(filter, { [sourceField]: 1, [versionField]: 1 })
-    .lean()
-    .cursor({ batchSize: BATCH });
-  let batch: Parameters<typeof model.bulkWrite>[0] = [];
-  let done = 0;
-  const flush = async () => {
-    if (!batch.length) return;
-    await model.bulkWrite(batch, { ordered: false });
-    done += batch.length;
-    batch = [];
-    log(`${label}: ${done}/${total}`);
+  return {
+    threads: threads.done,
+    replies: replies.done,
+    signatures: signatures.done,
+    failed: [...threads.failed, ...replies.failed, ...signatures.failed],
   };
-  for await (const doc of cursor) {
-    const source = doc[sourceField];
-    if (typeof source !== 'string') continue;
-    batch.push({
-      updateOne: {
-        filter: { _id: doc._id, [versionField]: doc[versionField] ?? null },
-        update: { $set: { [htmlField]: renderMarkdown(source), [versionField]: RENDERER_VERSION } },
-      },
-    });
-    if (batch.length >= BATCH) await flush();
-  }
-  await flush();
-  return done;
 }

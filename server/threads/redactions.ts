@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import type { Actor } from '../kernel/actor';
 import { isStaff } from '../kernel/actor';
 import { ForbiddenError, NotFoundError, UnprocessableError } from '../kernel/errors';
-import { RENDERER_VERSION, renderMarkdown } from '../markdown/render';
+import { RENDERER_VERSION } from '../markdown/render';
 import type { AuditLog } from '../audit';
 import type { ThreadsContext } from './context';
 import type { SearchText } from './search-text';
@@ -69,7 +69,11 @@ export function createRedactionService(ctx: ThreadsContext, searchText: SearchTe
       const body = replaceAll(current.bodySource, input.text);
       const title = current.title !== undefined ? replaceAll(current.title, input.text) : undefined;
       if (body === current.bodySource && title === current.title) break;
-      const $set: Record<string, unknown> = { bodySource: body, bodyHtml: renderMarkdown(body), rendererVersion: RENDERER_VERSION };
+      const $set: Record<string, unknown> = {
+        bodySource: body,
+        bodyHtml: await ctx.renderer.render(body),
+        rendererVersion: RENDERER_VERSION,
+      };
       // The slug is made from the title: a secret in the title must leave the URL too.
       if (title !== undefined) Object.assign($set, { title, slug: titleSlug(title) });
       const filter: Record<string, unknown> = { _id, bodySource: current.bodySource };

@@ -5,6 +5,9 @@ import { isStaff } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import type { ThreadStatus } from '../../models/thread';
 import { containsLink, renderMarkdown, RENDERER_VERSION } from '../markdown/render';
+import { renderVisible } from '../markdown/visible';
+import { REPLY_BODY } from './content';
+import { NOT_SOLVED_UNSET } from './solved-prompt';
 import { ConflictError, ForbiddenError, LockedError, NotFoundError } from '../kernel/errors';
 import * as policy from './policy';
 import { toObjectId } from './ids';
@@ -50,12 +53,14 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
     if (t.status === 'locked') throw new LockedError('This thread is locked, so it cannot be replied to.');
     if (!policy.canReply(who, threadFacts(t))) throw new ForbiddenError();
     await gate.assert(who, 'post');
+    // The guard first (it may rewrite the body when it blurs an image), then the bounded render
+    // of the body that is stored: its HTML is what the link check and readers see.
     const { body } = await ctx.guardPost(who, { body: input.body }, input.images);
+    const bodyHtml = await renderVisible(ctx.renderer, body, REPLY_BODY);
 
     const now = clock.now();
     const byAsker = t.author.equals(who.id);
     const byStaff = isStaff(who);
-    const bodyHtml = renderMarkdown(body);
     const hold = await gate.holdReason(who, { hasLinks: containsLink(bodyHtml) });
     const reply = await Reply.create({
       threadId: _id,
@@ -96,7 +101,14 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
       // The asker writing after an accepted answer ("it broke again") puts the thread back in
       // the moderator queue until support replies (docs/notifications.md, "Follow-ups").
       const followUp = byAsker && !byStaff && current === 'answered';
-      const update = mergeLifecycle({ $inc: { replyCount: 1 }, $set: next ? { ...base, status: next } : base }, deadlines);
+      const update = mergeLifecycle(
+        {
+          $inc: { replyCount: 1 },
+          $set: next ? { ...base, status: next } : base,
+          ...(byStaff ? { $unset: { ...NOT_SOLVED_UNSET } as Record<string, unknown> } : {}),
+        },
+        deadlines,
+      );
       if (followUp) update.$set = { ...update.$set, followUpAt: now };
       else if (byStaff) update.$unset = { ...update.$unset, followUpAt: '' };
       const updated = await Thread.findOneAndUpdate({ _id, status: current }, update, {
@@ -190,7 +202,10 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
     return { id: String(r._id), body: r.bodySource, threadId: String(t._id), threadUrl: threadUrl(String(t._id), t.slug) };
   }
 
-  /** Edits a reply, keeping the previous text as a Revision (written first). */
+  /**
+   * Edits a reply, keeping the previous text as a Revision (written first; removed again when
+   * the conditional update misses, so a revision exists only for an edit that happened).
+   */
   async function editReply(
     actor: Actor | null,
     replyId: string,
@@ -202,8 +217,9 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
     if (input.body !== r.bodySource) {
       await gate.assert(who, 'post');
       const { body } = await ctx.guardPost(who, { body: input.body }, input.images);
+      const bodyHtml = await renderVisible(ctx.renderer, body, REPLY_BODY);
       const now = clock.now();
-      await Revision.create({
+      const revision = await Revision.create({
         targetType: 'reply',
         targetId: r._id,
         threadId: r.threadId,
@@ -214,10 +230,13 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
         createdAt: now,
       });
       const res = await Reply.updateOne(
-        { _id: r._id, editedAt: r.editedAt ?? null },
-        { $set: { bodySource: body, bodyHtml: renderMarkdown(body), rendererVersion: RENDERER_VERSION, editedAt: now } },
+        { _id: r._id, editedAt: r.editedAt ?? null, bodySource: r.bodySource },
+        { $set: { bodySource: body, bodyHtml, rendererVersion: RENDERER_VERSION, editedAt: now } },
       );
-      if (!res.matchedCount) throw new ConflictError('Someone else edited this reply at the same time. Reload it and try again.');
+      if (!res.matchedCount) {
+        await Revision.deleteOne({ _id: revision._id });
+        throw new ConflictError('Someone else edited this reply at the same time. Reload it and try again.');
+      }
       // New images in a held or hidden reply wait with it.
       if (r.visibility && r.author) await ctx.postImagesVisible(String(r.author), body, false);
       await searchText.rebuild(r.threadId);

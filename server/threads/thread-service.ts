@@ -5,7 +5,9 @@ import * as lifecycle from './lifecycle';
 import { isStaff } from '../kernel/actor';
 import type { Clock } from '../kernel/clock';
 import type { ThreadDoc, ThreadStatus } from '../../models/thread';
-import { containsLink, renderMarkdown, RENDERER_VERSION } from '../markdown/render';
+import { containsLink, RENDERER_VERSION } from '../markdown/render';
+import { hasVisibleText, renderVisible } from '../markdown/visible';
+import { QUESTION_BODY, checkedTitle } from './content';
 import { ConflictError, ForbiddenError, LockedError, NotFoundError, ValidationError } from '../kernel/errors';
 import * as policy from './policy';
 import { toObjectId } from './ids';
@@ -272,7 +274,8 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
       v.isAccepted = thread.acceptedReplyId === v.id;
       v.canEdit = policy.canEditReply(actor, facts, rf);
       v.canAccept = !thread.acceptedReplyId && policy.canAccept(actor, facts, rf);
-      v.showSolvedPrompt = policy.showSolvedPrompt(actor, facts, rf);
+      // Asked once: after a "No" the asker sees their answer, and can still mark the reply as the answer.
+      v.showSolvedPrompt = !v.notSolvedAt && policy.showSolvedPrompt(actor, facts, rf);
       return v;
     };
     const replies = replyDocs.map(decorate);
@@ -325,16 +328,18 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
     if (!input.products.length) {
       throw new ValidationError('Choose at least one product.', { products: 'Choose at least one product.' });
     }
+    const title = checkedTitle(input.title);
     // Secrets and personal data never go public, in the text or in its images: refused with
-    // 422 before anything is stored. Blurring an image rewrites its references in the body.
-    const { body } = await ctx.guardPost(who, { title: input.title, body: input.body }, input.images);
+    // 422 before anything is stored. Blurring an image rewrites its references in the body,
+    // so the bounded render (and its "no visible text" check) runs on the guard's body.
+    const { body } = await ctx.guardPost(who, { title, body: input.body }, input.images);
+    const bodyHtml = await renderVisible(ctx.renderer, body, QUESTION_BODY);
     const chosen = await products.resolve(input.products);
     const now = clock.now();
-    const bodyHtml = renderMarkdown(body);
     const hold = await gate.holdReason(who, { hasLinks: containsLink(bodyHtml) });
     const doc = await Thread.create({
-      title: input.title,
-      slug: titleSlug(input.title),
+      title,
+      slug: titleSlug(title),
       bodySource: body,
       bodyHtml,
       rendererVersion: RENDERER_VERSION,
@@ -391,8 +396,10 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
   }
 
   /**
-   * Edits the question. The previous version is saved as a Revision first; the update is
-   * conditional on nobody having edited since we read it (else 409, edit again).
+   * Edits the question. The previous version is saved as a Revision first (a crash in
+   * between leaves an extra revision, never a lost one); the update is conditional on the
+   * post being exactly as read (nobody edited or redacted it since), else 409 and the
+   * revision is removed again: a revision exists only for an edit that happened.
    */
   async function editThread(
     actor: Actor | null,
@@ -416,12 +423,25 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
     }
     if (!policy.canEditThread(who, threadFacts(t))) throw editRefusal(t.status);
     await gate.assert(who, 'post');
-    const title = input.title ?? t.title;
+    // A title is checked when it changes: an old title stored before the rules never blocks a body edit.
+    const title = input.title === undefined || input.title === t.title ? t.title : checkedTitle(input.title);
     if (title === t.title && (input.body ?? t.bodySource) === t.bodySource) return threadView(_id);
+    // The guard may rewrite the body (blurring an image changes its references): render that one.
     const { body } = await ctx.guardPost(who, { title, body: input.body ?? t.bodySource }, input.images);
+    if (title === t.title && body === t.bodySource) return threadView(_id);
+    const set: Partial<ThreadDoc> = {};
+    if (title !== t.title) Object.assign(set, { title, slug: titleSlug(title) });
+    if (body !== t.bodySource) {
+      Object.assign(set, {
+        bodySource: body,
+        bodyHtml: await renderVisible(ctx.renderer, body, QUESTION_BODY),
+        rendererVersion: RENDERER_VERSION,
+      });
+    }
 
     const now = clock.now();
-    await Revision.create({
+    Object.assign(set, { editedAt: now, updatedAt: now });
+    const revision = await Revision.create({
       targetType: 'thread',
       targetId: _id,
       threadId: _id,
@@ -431,13 +451,11 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
       bodySource: t.bodySource,
       createdAt: now,
     });
-    const set: Partial<ThreadDoc> = { editedAt: now, updatedAt: now };
-    if (title !== t.title) Object.assign(set, { title, slug: titleSlug(title) });
-    if (body !== t.bodySource) Object.assign(set, { bodySource: body, bodyHtml: renderMarkdown(body), rendererVersion: RENDERER_VERSION });
-    const filter: QueryFilter<ThreadDoc> = { _id, editedAt: t.editedAt ?? null };
+    const filter: QueryFilter<ThreadDoc> = { _id, editedAt: t.editedAt ?? null, title: t.title, bodySource: t.bodySource };
     if (!isStaff(who)) filter.status = { $ne: 'locked' };
     const res = await Thread.updateOne(filter, { $set: set });
     if (!res.matchedCount) {
+      await Revision.deleteOne({ _id: revision._id });
       const now2 = await Thread.findById(_id, { status: 1 }).lean();
       if (now2?.status === 'locked') throw new LockedError('This thread was locked, so it cannot be edited.');
       throw new ConflictError('Someone else edited this post at the same time. Reload it and try again.');
@@ -447,6 +465,17 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
     pageCache.invalidate(id);
     await events.emit('thread.edited', { actor: who, threadId: id, at: now });
     return threadView(_id);
+  }
+
+  /**
+   * The ask form's server-side preview: the body rendered as it would be stored ('' when a
+   * reader would see nothing). Bounded like every render (400 naming the field past the
+   * budget); stores nothing.
+   */
+  async function previewBody(_actor: Actor | null, source: string): Promise<string> {
+    if (!source.trim()) return '';
+    const html = await ctx.renderer.render(source, QUESTION_BODY);
+    return hasVisibleText(html) ? html : '';
   }
 
   /**
@@ -523,11 +552,12 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
           lastPosterIsAsker: t.lastPosterIsAsker,
           lastActivityAt: t.lastActivityAt,
         },
-        // Deadlines count from the last post (lastActivityAt), which decided the implied state.
+        // A fresh wait from now (issue 18 item 6): counting from the last post would give a thread
+        // unaccepted weeks later a deadline long past, locked by the next sweep without a reminder.
         withoutFollowUp(
           lifecycle.mergeLifecycle(
             { $set: { acceptedReplyId: null, acceptedAt: null, acceptedBy: null, status, updatedAt: now } },
-            lifecycle.onUnaccepted(rules.current(), status, t.lastActivityAt),
+            lifecycle.onUnaccepted(rules.current(), status, now),
           ),
         ),
         { returnDocument: 'after', projection: THREAD_PROJECTION },
@@ -661,6 +691,7 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
     createThread,
     getThreadForEdit,
     editThread,
+    previewBody,
     acceptAnswer,
     unacceptAnswer,
     lockThread,

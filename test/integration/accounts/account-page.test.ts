@@ -96,8 +96,9 @@ describe('accounts: the account page', function () {
     const page = await ann.get(`/threads/${thread.id}`).expect(200);
     assert.match(page.text, /November 17, 2026 at 4:00 PM GMT\+1/);
     assert.match(page.text, /class="nav-user">Ann Berg/);
-    assert.match((await ben.get(`/threads/${thread.id}`).expect(200)).text, /November 17, 2026 at 3:00 PM UTC/);
-    // Clearing the zone: back to UTC.
+    // A reader without a zone sees the support desk's (issue 18 item 16: one way of showing times).
+    assert.match((await ben.get(`/threads/${thread.id}`).expect(200)).text, /November 17, 2026 at 10:00 AM ET/);
+    // Clearing the zone: back to the desk's.
     await ann.patch('/api/account', { timeZone: '' }).expect(200);
     assert.equal((await doc())!.timeZone, null);
   });

@@ -67,7 +67,9 @@ describe('auth: register via the HTML form (POST /register)', () => {
 
   const bad: Array<[string, Record<string, string>, RegExp]> = [
     ['a short password', { password: 'short' }, /Password must be at least 8 characters/],
-    ['an over-long display name', { displayName: 'D'.repeat(61) }, /must be at most 60 characters/],
+    ['an over-long display name', { displayName: 'D'.repeat(41) }, /Display name: use at most 40 characters/],
+    ['a display name of only symbols', { displayName: '★★★' }, /Display name: use at least one letter or digit/],
+    ['a staff look-alike display name', { displayName: 'Ѕupport Team' }, /kept for the support team/],
     ['an operator-looking field name', { username: '', 'username[$ne]': 'x' }, /Username/],
     ['a bad email', { email: 'nope' }, /valid email/],
   ];

@@ -47,7 +47,10 @@ describe('messages: secure fields', () => {
     assert.ok(a.enc.ct && b.enc.ct);
     assert.notEqual(a.enc.ct, b.enc.ct);
     assert.notEqual(a.enc.iv, b.enc.iv);
-    assert.equal(a.maskHint, '•••••4321');
+    // The masked form is encrypted too (issue 18 item 11): nothing of the value is readable at rest.
+    assert.equal(a.maskHint, undefined);
+    assert.ok(a.maskEnc.ct);
+    assert.doesNotMatch(await dumpDatabase(w.app.db), /•+4321/);
   });
 
   it('a value typed into the body is moved into a secure field', async () => {
@@ -86,18 +89,47 @@ describe('messages: secure fields', () => {
     assert.ok(entry.at instanceof Date);
     assert.doesNotMatch(JSON.stringify(entry), new RegExp(CERT));
 
-    // The HTML way: a POST form with CSRF, the page then holds the value once.
+    // The HTML way (issue 18 item 12): the POST (CSRF) audits and redirects; the next GET shows
+    // the value once. The POST response and its address hold no secret, so Back never offers to
+    // resubmit; reload and a second view show the mask without a new reveal or audit entry.
     const page = await w.moderator.agent.get(`/messages/${convId}`).expect(200);
-    const html = await w.moderator.agent
+    const posted = await w.moderator.agent
       .post(`/messages/${convId}/fields/${fieldId}/reveal`)
       .type('form')
       .send(form({ _csrf: formToken(page.text) }))
-      .expect(200);
-    assert.match(html.text, new RegExp(`<code>${CERT}</code>`));
-    assert.equal(html.headers['cache-control'], 'no-store');
+      .expect(303);
+    assert.equal(posted.headers.location, `/messages/${convId}#f-${fieldId}`);
+    assert.doesNotMatch(posted.text, new RegExp(CERT));
     assert.equal(await w.app.col('audit_entries').countDocuments({ action: 'reveal_secure_field' }), before + 2);
+    const grants = await w.app.col('reveal_grants').find({}).toArray();
+    assert.equal(grants.length, 1);
+    assert.doesNotMatch(JSON.stringify(grants), new RegExp(CERT));
+
+    // Someone else's page view does not take the moderator's grant.
+    assert.doesNotMatch((await w.asker.agent.get(`/messages/${convId}`).expect(200)).text, new RegExp(CERT));
+    const shown = await w.moderator.agent.get(`/messages/${convId}`).expect(200);
+    assert.match(shown.text, new RegExp(`<code>${CERT}</code>`));
+    assert.equal(shown.headers['cache-control'], 'no-store');
+    assert.equal(await w.app.col('reveal_grants').countDocuments({}), 0);
     const again = await w.moderator.agent.get(`/messages/${convId}`).expect(200);
     assert.doesNotMatch(again.text, new RegExp(CERT));
+    assert.match(again.text, /•••••4321/);
+    assert.equal(await w.app.col('audit_entries').countDocuments({ action: 'reveal_secure_field' }), before + 2);
+  });
+
+  it('a reveal grant not used within its lifetime shows nothing', async () => {
+    const msg = await w.app.col('messages').findOne({ conversationId: oid(convId) }, { sort: { createdAt: 1 } });
+    const fieldId = msg!.fields[0].fieldId as string;
+    const page = await w.moderator.agent.get(`/messages/${convId}`).expect(200);
+    await w.moderator.agent
+      .post(`/messages/${convId}/fields/${fieldId}/reveal`)
+      .type('form')
+      .send(form({ _csrf: formToken(page.text) }))
+      .expect(303);
+    w.app.clock.advance(3 * 60_000);
+    const late = await w.moderator.agent.get(`/messages/${convId}`).expect(200);
+    assert.doesNotMatch(late.text, new RegExp(CERT));
+    assert.equal(await w.app.col('reveal_grants').countDocuments({}), 0);
   });
 
   it('a tampered ciphertext shows "cannot be decrypted" (200, not 500) and is not audited as revealed', async () => {
@@ -112,11 +144,12 @@ describe('messages: secure fields', () => {
     assert.equal(json.status, 422);
     assert.equal(json.body.error.code, 'cannot_decrypt');
     const page = await w.moderator.agent.get(`/messages/${convId}`).expect(200);
-    const html = await w.moderator.agent
+    await w.moderator.agent
       .post(`/messages/${convId}/fields/${f.fieldId}/reveal`)
       .type('form')
       .send(form({ _csrf: formToken(page.text) }))
-      .expect(200);
+      .expect(303);
+    const html = await w.moderator.agent.get(`/messages/${convId}`).expect(200);
     assert.match(html.text, /cannot be decrypted/);
     assert.equal(await w.app.col('audit_entries').countDocuments({ action: 'reveal_secure_field' }), before);
 
@@ -180,6 +213,47 @@ describe('messages: secure fields', () => {
     );
   });
 
+  it('encrypt-secure-hints moves masked forms stored in plain text (before issue 18) into encrypted ones', async () => {
+    const res = await sendNew(w.asker, {
+      to: [w.moderator.user.username],
+      subject: 'Stored the old way',
+      body: 'Two fields.',
+      fields: [
+        { kind: 'access_code', label: 'Access code', value: 'QWER-TYUI-7788' },
+        { kind: 'other', label: 'Short lived', value: 'temp-secret-2', expiresInDays: 1 },
+      ],
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const id = res.body.conversation.id;
+    const msg = await w.app.col('messages').findOne({ conversationId: oid(id) });
+    // As an older version stored them: a plaintext hint and no encrypted one; the second field expired.
+    await w.app.col('messages').updateOne(
+      { _id: msg!._id },
+      {
+        $set: { 'fields.0.maskHint': '••••-••••-7788', 'fields.1.maskHint': '•••••••••••••-2', 'fields.1.expiresAt': new Date(0) },
+        $unset: { 'fields.0.maskEnc': '', 'fields.1.maskEnc': '' },
+      },
+    );
+    const before = await w.moderator.agent.get(`/messages/${id}`).expect(200);
+    assert.match(before.text, /••••-••••-7788/, 'legacy hints still show before the migration');
+
+    const r = await w.app.cli('encrypt-secure-hints');
+    assert.equal(r.code, 0, r.err.join('\n'));
+    assert.match(r.out.join('\n'), /encrypted the masked form of 2 secure fields in 1 messages/);
+    const after = await w.app.col('messages').findOne({ _id: msg!._id });
+    assert.equal(after!.fields[0].maskHint, undefined);
+    assert.equal(after!.fields[1].maskHint, undefined);
+    assert.ok(after!.fields[0].maskEnc.ct);
+    assert.equal(after!.fields[1].maskEnc ?? null, null, 'an expired field just loses its hint');
+    assert.doesNotMatch(await dumpDatabase(w.app.db), /7788|•-2/);
+    const page = await w.moderator.agent.get(`/messages/${id}`).expect(200);
+    assert.match(page.text, /••••-••••-7788/, 'the same mask, now decrypted for the page');
+    assert.equal((await reveal(w.moderator, id, after!.fields[0].fieldId).expect(200)).body.value, 'QWER-TYUI-7788');
+
+    const again = await w.app.cli('encrypt-secure-hints');
+    assert.match(again.out.join('\n'), /encrypted the masked form of 0 secure fields in 0 messages/);
+  });
+
   it('the certification request template shows an input for it and the reply is sealed', async () => {
     const thread = await w.asker.agent
       .post('/api/threads')
@@ -223,6 +297,51 @@ describe('messages: secure fields', () => {
     const field = json.body.messages[1].fields[0];
     assert.equal(field.kind, 'certification_id');
     assert.equal((await reveal(w.moderator, id, field.fieldId).expect(200)).body.value, '123 456 789');
+  });
+
+  it('staff reveal in a support conversation by role (not participants); a message moderation hid is not revealed to the other side', async () => {
+    // The asker wrote to the moderator: a shared-inbox conversation whose participants are the member alone.
+    const conv = await w.app.col('conversations').findOne({ _id: oid(convId) });
+    assert.equal(conv!.support, true);
+    assert.deepEqual(conv!.participantIds.map(String), [w.asker.user.id]);
+    const msg = await w.app.col('messages').findOne({ conversationId: oid(convId) }, { sort: { createdAt: 1 } });
+    const fieldId = msg!.fields[0].fieldId as string;
+
+    // Another moderator, never assigned, reveals through the page's POST-redirect-GET.
+    const helper = await w.app.person('moderator', { name: 'helper' });
+    const before = await w.app.col('audit_entries').countDocuments({ action: 'reveal_secure_field', actorId: oid(helper.user.id) });
+    const page = await helper.agent.get(`/messages/${convId}`).expect(200);
+    const posted = await helper.agent
+      .post(`/messages/${convId}/fields/${fieldId}/reveal`)
+      .type('form')
+      .send(form({ _csrf: formToken(page.text) }))
+      .expect(303);
+    assert.equal(posted.headers.location, `/messages/${convId}#f-${fieldId}`);
+    assert.match((await helper.agent.get(`/messages/${convId}`).expect(200)).text, new RegExp(`<code>${CERT}</code>`));
+    assert.doesNotMatch((await helper.agent.get(`/messages/${convId}`).expect(200)).text, new RegExp(CERT));
+    assert.equal(
+      await w.app.col('audit_entries').countDocuments({ action: 'reveal_secure_field', actorId: oid(helper.user.id) }),
+      before + 1,
+    );
+
+    // A field the moderator sent, then hidden by moderation: the member gets 404 (API and page), the author still reveals.
+    const sent = await replyTo(w.moderator, convId, {
+      body: 'Your temporary PIN is below.',
+      fields: [{ kind: 'other', label: 'Temporary PIN', value: '55443322' }],
+    });
+    assert.equal(sent.status, 201, JSON.stringify(sent.body));
+    const hiddenId = sent.body.message.id as string;
+    const hiddenField = sent.body.message.fields[0].fieldId as string;
+    assert.equal((await w.admin.post(`/api/moderation/posts/message/${hiddenId}`, { action: 'hide' })).status, 200);
+    assert.equal((await reveal(w.asker, convId, hiddenField)).status, 404);
+    const askerPage = await w.asker.agent.get(`/messages/${convId}`).expect(200);
+    await w.asker.agent
+      .post(`/messages/${convId}/fields/${hiddenField}/reveal`)
+      .type('form')
+      .send(form({ _csrf: formToken(askerPage.text) }))
+      .expect(404);
+    assert.equal(await w.app.col('reveal_grants').countDocuments({ userId: oid(w.asker.user.id) }), 0);
+    assert.equal((await reveal(w.moderator, convId, hiddenField).expect(200)).body.value, '55443322');
   });
 
   it('fails closed with a clear error when the key is missing or invalid', async () => {

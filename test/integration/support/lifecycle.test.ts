@@ -130,7 +130,7 @@ describe('support lifecycle: deadlines on the thread', function () {
     assert.equal(local(t.lockDueAt), '2026-11-19 10:00');
   });
 
-  it('accepting an answer clears every deadline; unaccepting restores the implied state from the last post', async () => {
+  it('accepting an answer clears every deadline; unaccepting restores the implied state with a fresh wait', async () => {
     const id = await awaitingThread(f, '2026-11-17 09:00', '2026-11-17 10:00');
     const replies = (await f.asker.agent.get(`/api/threads/${id}`).expect(200)).body.replies;
     f.t.clock.set(et('2026-11-18 09:00'));
@@ -143,7 +143,8 @@ describe('support lifecycle: deadlines on the thread', function () {
     await f.asker.agent.delete(`/api/threads/${id}/accept`).set('X-CSRF-Token', f.asker.csrf).expect(200);
     t = await f.thread(id);
     assert.equal(t.status, 'awaiting_asker', 'the last post was the moderator reply');
-    assert.equal(local(t.lockDueAt), '2026-11-19 10:00', 'counted from the moderator reply, not from the unaccept');
+    assert.equal(local(t.lockDueAt), '2026-11-23 09:00', 'counted from the unaccept (issue 18 item 6), not from the moderator reply');
+    assert.equal(local(t.reminderDueAt), '2026-11-20 09:00');
   });
 
   it('a moderator lock clears the deadlines; unlocking recomputes them from the time of unlocking', async () => {

@@ -12,7 +12,7 @@ describe('support lifecycle: notices on the thread page', function () {
   });
 
   const CLOSE_NOTICE =
-    'This thread will close on <time datetime="2026-11-24T21:00:00.000Z">Tuesday, November 24, 2026 at 4:00 PM ET</time> unless you reply.';
+    'This thread will close on <time datetime="2026-11-24T21:00:00.000Z" title="in 1 day">Tuesday, November 24, 2026 at 4:00 PM ET</time> unless you reply.';
 
   it('the asker sees the exact closing time; nobody else does', async () => {
     const id = await awaitingThread(f, '2026-11-20 09:00', '2026-11-20 16:00');

@@ -50,10 +50,13 @@ describe('threads: demo content and rebake', () => {
     assert.notEqual(fresh!.bodyHtml, 'stale');
     assert.equal(fresh!.rendererVersion, RENDERER_VERSION);
     assert.equal(await col('replies').countDocuments({ bodyHtml: 'stale' }), 0);
-    assert.ok(lines.some((l) => /rebake done/.test(l)));
+    assert.deepEqual(counts.failed, []);
+    assert.ok(lines.some((l) => /threads: 1 to re-render/.test(l)));
 
     const { code, out } = await app.cli('rebake');
     assert.equal(code, 0);
     assert.ok(out.some((l) => /threads: up to date/.test(l)));
+    assert.ok(out.some((l) => /messages: up to date/.test(l)));
+    assert.ok(out.some((l) => /^rebake done: 0 threads/.test(l)));
   });
 });

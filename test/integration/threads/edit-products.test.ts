@@ -98,7 +98,7 @@ describe('threads: edits and product admin', () => {
       assert.equal(res.status, 303);
       const shown = await w.anon.get(res.headers.location!);
       assert.match(shown.text, /A new title after editing/);
-      assert.match(shown.text, />edited<\/span>/);
+      assert.match(shown.text, /· edited <time datetime="[^"]+" title="[^"]+">[^<]+<\/time><\/span>/);
       assert.equal((await w.other.agent.get(`/threads/${t.id}/edit`)).status, 403);
     });
   });

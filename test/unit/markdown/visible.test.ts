@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ValidationError } from '../../../server/kernel/errors';
 import { renderMarkdown } from '../../../server/markdown/render';
-import { hasVisibleText, noVisibleTextMessage, requireVisibleText } from '../../../server/markdown/visible';
+import { hasVisibleContent, hasVisibleText, noVisibleTextMessage, requireVisibleText } from '../../../server/markdown/visible';
 
 describe('markdown/visible: bodies that render to nothing (issue 18 item 4)', () => {
   const EMPTY = [
@@ -72,5 +72,18 @@ describe('markdown/visible: bodies that render to nothing (issue 18 item 4)', ()
         err instanceof ValidationError && err.fields.signature === 'Signature: write your signature in words; it contains no visible text.',
     );
     assert.equal(noVisibleTextMessage({ label: 'Body', what: 'reply' }), 'Body: write your reply in words; it contains no visible text.');
+  });
+
+  it('an uploaded image is enough where the field says so (replies, private messages), never for a question', () => {
+    const field = { field: 'body', label: 'Reply', what: 'reply', imageIsEnough: true };
+    const uploaded = renderMarkdown('![screenshot](/uploads/0123456789abcdef01234567)');
+    assert.equal(hasVisibleText(uploaded), false, uploaded);
+    assert.equal(hasVisibleContent(uploaded, field), true, uploaded);
+    assert.doesNotThrow(() => requireVisibleText(uploaded, field));
+    assert.throws(() => requireVisibleText(uploaded), ValidationError);
+    // An image from elsewhere is only a link the renderer writes, and an empty body stays empty.
+    for (const body of ['![](https://img.example/screenshot.png)', '![x](/elsewhere.png)', '<b></b>']) {
+      assert.equal(hasVisibleContent(renderMarkdown(body), field), false, body);
+    }
   });
 });
