@@ -84,7 +84,7 @@ const schema = z.object({
   /** Worker threads that render posts, previews, messages and signatures; 0 renders in the request thread, without a time budget. */
   MARKDOWN_WORKERS: int(1, 0),
   /** Time budget of one render in a worker, in milliseconds; past it the render is refused with a 400 naming the field. */
-  MARKDOWN_BUDGET_MS: int(1000, 50),
+  MARKDOWN_BUDGET_MS: int(1000, 10),
 
   // Business calendar (docs/support-policy.md).
   SUPPORT_TIMEZONE: z.string().default('America/New_York'),
