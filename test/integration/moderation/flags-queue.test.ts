@@ -28,6 +28,26 @@ describe('moderation: flags and the queue', function () {
 
   const thread = (id: string) => forum.col('threads').findOne({ _id: oid(id) });
 
+  it("thread pages offer a flag form on others' question and replies (not on your own, not to anonymous readers), which works without JavaScript", async () => {
+    const t = await asker.ask({ title: 'A question with a reply to flag from the page' });
+    const reply = await other.reply(t.id, 'Buy cheap watches at example dot com');
+    const page = await flagger.get(t.url).expect(200);
+    assert.match(page.text, /<summary>Flag<span class="visually-hidden"> the question<\/span><\/summary>/);
+    assert.match(page.text, /<summary>Flag<span class="visually-hidden"> the reply by [^<]+<\/span><\/summary>/);
+    assert.match(page.text, new RegExp(`name="postId" value="${reply.id}"`));
+    const own = await asker.get(t.url).expect(200);
+    assert.doesNotMatch(own.text, /the question<\/span><\/summary>/, 'no flag on your own question');
+    assert.match(own.text, /the reply by [^<]+<\/span><\/summary>/, 'the asker may flag the reply');
+    const anon = await forum.anon();
+    assert.doesNotMatch((await anon.get(t.url).expect(200)).text, /class="flag-form"/);
+    const res = await flagger.form('/flags', { postType: 'reply', postId: reply.id, reason: 'spam', next: t.url });
+    assert.equal(res.status, 200);
+    assert.match(res.text, /Thanks for flagging/);
+    const stored = await forum.col('flags').findOne({ postId: oid(reply.id) });
+    assert.equal(stored?.reason, 'spam');
+    assert.equal(String(stored?.flaggerId), flagger.user.id);
+  });
+
   it('refuses anonymous flags and flags without a CSRF token, storing nothing', async () => {
     const t = await asker.ask({ title: 'Anonymous cannot flag this question' });
     const anon = await forum.anon();
