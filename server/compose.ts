@@ -13,7 +13,7 @@ import { createAccounts } from './accounts';
 import { createAdmin, createSupportSettings } from './admin';
 import { createAudit } from './audit';
 import { createAuth } from './auth';
-import { formatInZone } from './calendar';
+import { businessDaysPhrase, formatInZone } from './calendar';
 import { seedDemoContent } from './demo';
 import { createFeedback } from './feedback';
 import { CacheRegistry } from './kernel/cache';
@@ -95,7 +95,14 @@ export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSys
   });
   // The mail system (docs/email.md): SMTP or .eml files, the durable outbox, signed links,
   // account tokens, the reply-by-e-mail listener. Closed in stop().
-  const mail = createMailSystem({ config, clock, logger, connection: db, ...deps.mail });
+  const mail = createMailSystem({
+    config,
+    clock,
+    logger,
+    connection: db,
+    lockAfter: () => businessDaysPhrase(rules.current().lockAfterDays),
+    ...deps.mail,
+  });
   const notifications = createNotifications(core, { threads, auth, mail });
   const support = createSupport(core, { rules, threads, notifications });
   const messages = createMessages(core, {
@@ -114,7 +121,7 @@ export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSys
   events.on('support.rules.changed', async (e) => {
     if (e.changedHere) await threads.recomputeDeadlines();
   });
-  const feedback = createFeedback(core, { rules });
+  const feedback = createFeedback(core, { rules, gate: standing.gate });
   const search = createSearch({ models, threads });
   // Operability: one metrics registry per forum, fed by the jobs, the database driver and the
   // caches and the mail outbox here, by the HTTP layer in app.ts.

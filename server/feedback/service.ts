@@ -4,6 +4,7 @@ import type { Clock } from '../kernel/clock';
 import type { VoteDoc } from '../../models/vote';
 import type { Models } from '../../models';
 import type { EventBus } from '../kernel/events';
+import { OPEN_GATE, type StandingGate } from '../kernel/standing';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../kernel/errors';
 import { feedbackRefusal, isStaffReply } from './policy';
 import { satisfactionAverage } from './present';
@@ -71,14 +72,18 @@ export function createFeedbackService(deps: {
   clock: Clock;
   events: EventBus;
   totals: DailyTotals;
+  /** Suspended or banned members may not vote (server/kernel/standing.ts); default: open. */
+  gate?: StandingGate;
 }) {
   const { events } = deps;
+  const gate = deps.gate ?? OPEN_GATE;
   const { Reply, Thread, Vote } = deps.models;
   const { addToDailyTotals } = deps.totals;
 
   /** The reply, if the actor may give feedback on it (401 anonymous, 404 unknown, 403 refused). */
   async function loadTarget(actor: Actor | null, replyId: string): Promise<{ who: Actor; reply: Target }> {
     if (!actor) throw new UnauthorizedError('Please sign in to rate replies.');
+    await gate.assert(actor, 'vote');
     if (typeof replyId !== 'string' || !HEX24.test(replyId)) throw new NotFoundError('That reply does not exist.');
     const reply = (await Reply.collection.findOne(
       { _id: new Types.ObjectId(replyId) },

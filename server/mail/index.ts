@@ -56,6 +56,11 @@ export interface MailSystemDeps {
   settings?: MailSettings;
   transport?: MailTransport;
   outbox?: OutboxOptions;
+  /**
+   * The lock delay in the words of the rules in force when a mail is rendered ("two business
+   * days", server/calendar/rules.ts businessDaysPhrase); absent: "a few business days".
+   */
+  lockAfter?: () => string;
 }
 
 export interface MailSystem {
@@ -88,7 +93,7 @@ export function createMailSystem(deps: MailSystemDeps): MailSystem {
     logger.warn('mail: no MAIL_SECRET or SESSION_SECRET; unsubscribe links in mail stop working when this process stops');
   }
   const tokens = createMailTokens(secret);
-  const renderer = createMailRenderer({ forumName: settings.forumName, links, timeZone: settings.timeZone });
+  const renderer = createMailRenderer({ forumName: settings.forumName, links, timeZone: settings.timeZone, lockAfter: deps.lockAfter });
   const transport =
     deps.transport ?? (settings.smtp ? createSmtpTransport(settings.smtp) : createFileTransport(settings.outboxDir, { logger, clock }));
   const mailer = createMailer({

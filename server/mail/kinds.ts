@@ -142,6 +142,8 @@ export interface PresentContext {
   forumName: string;
   links: MailLinks;
   timeZone: string;
+  /** The lock delay in words from the rules in force (see MailSystemDeps.lockAfter). */
+  lockAfter?: () => string;
 }
 
 /**
@@ -180,7 +182,14 @@ function presentFields(input: MailInput, recipient: Recipient, ctx: PresentConte
         threadId: thread.id,
         replyable: true,
         secret: false,
-        locals: { ...base, thread, reply, threadUrl: links.thread(thread.id), replyUrl: links.reply(thread.id, reply.id) },
+        locals: {
+          ...base,
+          thread,
+          reply,
+          threadUrl: links.thread(thread.id),
+          replyUrl: links.reply(thread.id, reply.id),
+          lockAfter: ctx.lockAfter?.() ?? 'a few business days',
+        },
       };
     }
     case 'reply_accepted': {

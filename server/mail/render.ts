@@ -53,7 +53,13 @@ function describe(it: { kind: DigestItem['kind']; count: number; label?: readonl
   return it.count === 1 ? one : many.replace('{n}', String(it.count));
 }
 
-export function createMailRenderer(opts: { forumName: string; links: MailLinks; timeZone: string; viewsDir?: string }): MailRenderer {
+export function createMailRenderer(opts: {
+  forumName: string;
+  links: MailLinks;
+  timeZone: string;
+  viewsDir?: string;
+  lockAfter?: () => string;
+}): MailRenderer {
   const dir = opts.viewsDir ?? MAIL_VIEWS_DIR;
   const compile = (name: string): Template => {
     const filename = path.join(dir, name);
@@ -62,7 +68,7 @@ export function createMailRenderer(opts: { forumName: string; links: MailLinks; 
   const layouts = { text: compile('layout.text.ejs'), html: compile('layout.html.ejs') };
   const bodies = new Map<MailKind, { text: Template; html: Template }>();
   for (const kind of MAIL_KINDS) bodies.set(kind, { text: compile(`${kind}.text.ejs`), html: compile(`${kind}.html.ejs`) });
-  const ctx = { forumName: opts.forumName, links: opts.links, timeZone: opts.timeZone };
+  const ctx = { forumName: opts.forumName, links: opts.links, timeZone: opts.timeZone, lockAfter: opts.lockAfter };
 
   return {
     present: (input, recipient) => present(input, recipient, ctx),

@@ -26,8 +26,9 @@ describe('moderation: members, administration and edit history', function () {
 
   const user = (p: Person) => forum.col('users').findOne({ _id: oid(p.user.id) });
 
-  it('only staff suspend; a suspended member cannot post, message or flag (JSON API), and lifting restores it', async () => {
+  it('only staff suspend; a suspended member cannot post, message, flag or vote (JSON API), and lifting restores it', async () => {
     const t = await other.ask({ title: 'A question the suspended member wants to answer' });
+    const answer = await moderator.reply(t.id, 'Please restart the print spooler and try again.');
     const path = `/api/users/${member.user.username}/suspend`;
     const byMember = await other.post(path, { days: 3, reason: 'Spamming links' });
     assert.ok([403, 404].includes(byMember.status), String(byMember.status));
@@ -66,12 +67,17 @@ describe('moderation: members, administration and edit history', function () {
     assert.equal(await forum.col('replies').countDocuments({ threadId: oid(t.id) }), before);
     assert.equal(await forum.col('threads').countDocuments({ title: 'A question from a suspended account' }), 0);
     assert.equal(await forum.col('flags').countDocuments({ flaggerId: oid(member.user.id) }), 0);
+    const vote = await member.post(`/api/replies/${answer.id}/helpful`, { helpful: true });
+    assert.equal(vote.status, 403, JSON.stringify(vote.body));
+    assert.equal(vote.body.error.code, 'suspended');
+    assert.equal(await forum.col('votes').countDocuments({ replyId: oid(answer.id) }), 0);
 
     // Lifting: DELETE, staff only.
     assert.ok([403, 404].includes((await other.delete(path)).status));
     await moderator.delete(path).expect(200);
     assert.equal((await user(member))!.suspendedUntil ?? null, null);
     await member.reply(t.id, 'Back again with a real answer to the question.');
+    assert.equal((await member.post(`/api/replies/${answer.id}/helpful`, { helpful: true })).status, 200);
   });
 
   it('a suspension ends by itself at its date (injected clock)', async () => {

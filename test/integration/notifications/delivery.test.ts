@@ -57,6 +57,8 @@ describe('notifications: who is told what, in-app and by e-mail', function () {
     assert.equal(mail.parsed.subject, '[Support Community] Printer drops every second page');
     assert.equal(mail.parsed.from?.value[0]?.address, 'no-reply@forum.example.test');
     assert.match(mail.parsed.text!, /Please open the rear tray and check the roller\./);
+    // The lock delay in the words of the rules in force (two business days by default).
+    assert.match(mail.parsed.text!.replace(/\s+/g, ' '), /a question without a response from you is closed after two business days\./);
     assert.equal(pathOf(linkIn(mail.parsed, `/threads/${thread.id}#reply-`)).startsWith(`/threads/${thread.id}`), true);
     const unsubscribe = String(header(mail.raw, 'List-Unsubscribe'));
     assert.match(unsubscribe, new RegExp(`^<${PUBLIC_URL.replace(/\./g, '\\.')}/unsubscribe/[a-z2-7]+\\.support_reply\\.[a-z2-7]+>$`));
