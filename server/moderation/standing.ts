@@ -58,15 +58,20 @@ type StandingFields = {
   banReason?: string | null;
 };
 
-const STANDING_PROJECTION = {
-  createdAt: 1,
-  role: 1,
+/** The user fields restrictionOf reads (a projection; users.ts reads them too). */
+export const RESTRICTION_FIELDS = {
   suspendedUntil: 1,
   suspendReason: 1,
   silencedUntil: 1,
   silenceReason: 1,
   bannedAt: 1,
   banReason: 1,
+} as const;
+
+const STANDING_PROJECTION = {
+  createdAt: 1,
+  role: 1,
+  ...RESTRICTION_FIELDS,
 } as const;
 
 /** The restriction in force at `now` (a ban, then a suspension, then a silence), or null. */

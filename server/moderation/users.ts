@@ -7,7 +7,7 @@ import type { Clock } from '../kernel/clock';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../kernel/errors';
 import { renderPlainExcerpt } from '../markdown/render';
 import type { Flags } from './flags';
-import { restrictionOf, type Restriction, type TrustLevel } from './standing';
+import { RESTRICTION_FIELDS, restrictionOf, type Restriction, type TrustLevel } from './standing';
 
 /**
  * The users pages of the administration (docs/administration.md): search, a person's activity
@@ -61,12 +61,7 @@ const ROW_PROJECTION = {
   role: 1,
   createdAt: 1,
   lastLoginAt: 1,
-  suspendedUntil: 1,
-  suspendReason: 1,
-  silencedUntil: 1,
-  silenceReason: 1,
-  bannedAt: 1,
-  banReason: 1,
+  ...RESTRICTION_FIELDS,
 } as const;
 
 export function createUsersAdmin(deps: {

@@ -46,6 +46,19 @@ export const DUPLICATE_NOTE_KIND = 'duplicate_notice';
 
 type AddNote = (threadId: string, input: { body: string; kind: string }, clock?: Clock) => Promise<unknown>;
 
+/** What the moderation queue shows of a question or a reply, besides their own fields. */
+const POST_FIELDS = {
+  bodySource: 1,
+  bodyHtml: 1,
+  author: 1,
+  authorUsername: 1,
+  authorName: 1,
+  visibility: 1,
+  visibilityReason: 1,
+  createdAt: 1,
+  editedAt: 1,
+} as const;
+
 export function createModerationOps(ctx: ThreadsContext, deps: { searchText: SearchText; addNote: AddNote }) {
   const { models, events, pageCache, products, audit, rules } = ctx;
   const { Thread, Reply, User } = models;
@@ -144,37 +157,8 @@ export function createModerationOps(ctx: ThreadsContext, deps: { searchText: Sea
   async function postsForReview(refs: { postType: PostType; postId: string }[]): Promise<Map<string, ReviewPost>> {
     const ids = (t: PostType) => refs.filter((r) => r.postType === t).map((r) => new Types.ObjectId(r.postId));
     const [threads, replies] = await Promise.all([
-      Thread.find(
-        { _id: { $in: ids('thread') } },
-        {
-          title: 1,
-          slug: 1,
-          bodySource: 1,
-          bodyHtml: 1,
-          author: 1,
-          authorUsername: 1,
-          authorName: 1,
-          visibility: 1,
-          visibilityReason: 1,
-          createdAt: 1,
-          editedAt: 1,
-        },
-      ).lean(),
-      Reply.find(
-        { _id: { $in: ids('reply') } },
-        {
-          threadId: 1,
-          bodySource: 1,
-          bodyHtml: 1,
-          author: 1,
-          authorUsername: 1,
-          authorName: 1,
-          visibility: 1,
-          visibilityReason: 1,
-          createdAt: 1,
-          editedAt: 1,
-        },
-      ).lean(),
+      Thread.find({ _id: { $in: ids('thread') } }, { title: 1, slug: 1, ...POST_FIELDS }).lean(),
+      Reply.find({ _id: { $in: ids('reply') } }, { threadId: 1, ...POST_FIELDS }).lean(),
     ]);
     const parentIds = [...new Set(replies.map((r) => String(r.threadId)))].filter((id) => !threads.some((t) => String(t._id) === id));
     const parents = parentIds.length

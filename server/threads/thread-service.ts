@@ -134,9 +134,10 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
    * every page reached by Next costs one index seek whatever its depth (rows tied on
    * lastActivityAt and not after the cursor are skipped by the `$nor`). A page number jumped to
    * directly skips from the nearer end: pages in the second half read the list backwards, so
-   * the last pages cost what the first ones do (issue 20: the last page took 104 ms at 100k).
+   * the last pages cost what the first ones do (issue 20: the last page took 104 ms at 100k);
+   * that needs the exact total (`total` null: the count was capped).
    */
-  function listPage(filter: QueryFilter<ThreadDoc>, page: number, pages: number, total: number, after?: string) {
+  function listPage(filter: QueryFilter<ThreadDoc>, page: number, pages: number, total: number | null, after?: string) {
     if (after) {
       const [ms, id] = after.split('.');
       const at = new Date(Number(ms));
@@ -148,7 +149,7 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
         .exec();
     }
     const skip = (page - 1) * THREADS_PER_PAGE;
-    if (page > 1 && page > pages / 2 && skip < total && Number.isFinite(total)) {
+    if (total !== null && page > 1 && page > pages / 2 && skip < total) {
       const fromEnd = total - skip - THREADS_PER_PAGE; // rows after this page, oldest first
       return Thread.find(filter, SUMMARY_PROJECTION)
         .sort({ lastActivityAt: 1, _id: 1 })
@@ -189,7 +190,7 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
     const total = totalCapped ? LIST_COUNT_CAP : counted;
     const pages = Math.max(1, Math.ceil(total / THREADS_PER_PAGE));
     const docs = await pageCache.list(`${filterKey}|${page}|${input.after ?? ''}`, () =>
-      listPage(filter, page, pages, totalCapped ? Infinity : total, input.after),
+      listPage(filter, page, pages, totalCapped ? null : total, input.after),
     );
     const last = docs[docs.length - 1];
     const more = docs.length === THREADS_PER_PAGE && (page < pages || totalCapped);
