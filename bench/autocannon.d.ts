@@ -20,6 +20,8 @@ declare module 'autocannon' {
       requests: Histogram;
       latency: Histogram;
       non2xx: number;
+      /** responses with a 2xx status */
+      '2xx': number;
       errors: number;
     }
   }

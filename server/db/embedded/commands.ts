@@ -20,10 +20,17 @@ export function commandName(cmd: Document): string | undefined {
 }
 
 /**
- * Runs one command and always returns a reply document: failures become
+ * Runs one command and always returns a reply document (or, for a command that runs in
+ * slices, a promise of one that never rejects): failures become
  * `{ok: 0, errmsg, code, codeName}`, whatever a handler or the engine throws.
  */
-export function runCommand(name: string | undefined, cmd: Document, db: string, ctx: CommandContext): Document {
+export function runCommand(name: string | undefined, cmd: Document, db: string, ctx: CommandContext): Document | Promise<Document> {
+  const failed = (err: unknown) => {
+    if (!(err instanceof MongoCommandError)) {
+      ctx.logger.error({ err, cmd: name, db, conn: ctx.connectionId }, 'embedded db: command failed unexpectedly');
+    }
+    return errorReply(err);
+  };
   try {
     if (name === undefined) throw commandError(9, 'the command document is empty');
     // Accepting these silently would make a transaction look committed when it was not.
@@ -34,11 +41,9 @@ export function runCommand(name: string | undefined, cmd: Document, db: string, 
     if (handler === undefined) throw commandError(59, `no such command: '${name}'`);
     checkGenericArgs(name, cmd);
     checkCommandFields(name, cmd);
-    return handler(cmd, db, ctx);
+    const reply = handler(cmd, db, ctx);
+    return reply instanceof Promise ? reply.catch(failed) : reply;
   } catch (err) {
-    if (!(err instanceof MongoCommandError)) {
-      ctx.logger.error({ err, cmd: name, db, conn: ctx.connectionId }, 'embedded db: command failed unexpectedly');
-    }
-    return errorReply(err);
+    return failed(err);
   }
 }

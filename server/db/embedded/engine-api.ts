@@ -5,6 +5,7 @@
  * Every value handed in or out is built from the server's single `bson` module.
  */
 import type { Document } from 'bson';
+import type { Steps } from './engine/steps';
 
 /** A MongoDB-style command error: becomes `{ok: 0, errmsg, code, codeName, ...extra}`. */
 export class MongoCommandError extends Error {
@@ -84,6 +85,11 @@ export interface DocCursor {
   readonly exhausted: boolean;
   /** Releases what the cursor holds; later next() calls return nothing. */
   close(): void;
+  /**
+   * The work the first batch needs, as steps (engine/steps.ts) a caller may run in slices
+   * before it calls next(); null or absent: nothing long. next() does whatever is not done.
+   */
+  prepare?(): Steps<void> | null;
 }
 
 export interface UpdateStatement {
@@ -200,6 +206,8 @@ export interface Engine {
   aggregate(db: string, coll: string | null, pipeline: Document[], opts?: AggregateOptions): Document[];
   /** Documents matching `opts.query`; with `limit`, counting stops once it reaches skip + limit. */
   count(db: string, coll: string, opts: CountOptions): number;
+  /** count() as steps (engine/steps.ts), for a caller that runs them in slices (absent: count() at once). */
+  countSteps?(db: string, coll: string, opts: CountOptions): Steps<number>;
   distinct(db: string, coll: string, key: string, query?: Document, opts?: OperationSpec & { maxTimeMS?: number }): unknown[];
 
   dbStats(db: string): Document;

@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   AmbiguousIndexKeyPattern: 181,
   InvalidIndexSpecificationOption: 197,
   NotImplemented: 238,
+  ClientDisconnect: 279,
   ConversionFailure: 241,
   APIVersionError: 322,
   APIStrictError: 323,

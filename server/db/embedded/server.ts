@@ -264,6 +264,11 @@ class WriteGroup {
  * One client connection. Frames are handled synchronously, in arrival order, as soon as
  * they are complete; the replies to all frames of one chunk leave in one corked write
  * (write commands: at the end of the turn, after their group commit; see WriteGroup).
+ * A command that runs in slices (a `$text` search or count, handlers/context.ts
+ * afterSteps) gives the event loop back between slices, so other connections' commands run
+ * meanwhile; this connection's later frames wait for its reply, so replies keep their
+ * order. Each slice starts by committing the open write group (nothing reads a write that
+ * is not on disk); a slice after the client went away abandons the command.
  */
 function serveConnection(socket: net.Socket, shared: Shared): void {
   const { info, logger, group } = shared;
@@ -277,8 +282,19 @@ function serveConnection(socket: net.Socket, shared: Shared): void {
     connectionId,
     remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
     logger,
+    pause: () =>
+      new Promise<void>((resolve, reject) =>
+        setImmediate(() => {
+          if (socket.destroyed) return reject(commandError(279, 'the client disconnected'));
+          group.flush();
+          resolve();
+        }),
+      ),
   };
   const reader = new FrameReader();
+  /** frames waiting for this connection's command that runs in slices */
+  const waiting: { frame: Buffer; debug: boolean }[] = [];
+  let busy = false;
 
   const send = (requestId: number, replyWith: 'msg' | 'reply', doc: Document) => {
     if (socket.destroyed) return;
@@ -326,8 +342,32 @@ function serveConnection(socket: net.Socket, shared: Shared): void {
       return;
     }
     group.flush(); // nothing reads (or writes outside the group) before the group is on disk
-    const reply = log(runCommand(name, request.command, request.db, ctx));
-    if (!request.moreToCome) send(request.requestId, replyWith, reply);
+    const reply = runCommand(name, request.command, request.db, ctx);
+    if (!(reply instanceof Promise)) {
+      log(reply);
+      if (!request.moreToCome) send(request.requestId, replyWith, reply);
+      return;
+    }
+    busy = true;
+    void reply.then((doc) => {
+      busy = false;
+      log(doc);
+      if (!request.moreToCome) send(request.requestId, replyWith, doc);
+      if (socket.destroyed) return;
+      socket.cork();
+      try {
+        while (!busy && waiting.length) {
+          const w = waiting.shift()!;
+          handleFrame(w.frame, w.debug);
+        }
+      } finally {
+        socket.uncork();
+      }
+    });
+  };
+  const dispatch = (frame: Buffer, debug: boolean) => {
+    if (busy) waiting.push({ frame, debug });
+    else handleFrame(frame, debug);
   };
 
   // A started message must complete in time; an idle connection is closed after a while.
@@ -356,7 +396,7 @@ function serveConnection(socket: net.Socket, shared: Shared): void {
     const debug = logger.isLevelEnabled('debug');
     socket.cork();
     try {
-      for (let frame = reader.next(); frame !== null; frame = reader.next()) handleFrame(frame, debug);
+      for (let frame = reader.next(); frame !== null; frame = reader.next()) dispatch(frame, debug);
       watchPartialFrame();
     } catch (err) {
       // Framing is lost, or a message is larger than any client may send (which also caps
@@ -376,5 +416,6 @@ function serveConnection(socket: net.Socket, shared: Shared): void {
     info.connections.current--;
     if (frameTimer) clearTimeout(frameTimer);
     reader.clear();
+    waiting.length = 0;
   });
 }

@@ -8,9 +8,10 @@ import type { Document } from 'bson';
 import type { AggregateOptions, DocCursor } from '../engine-api';
 import type { Catalog } from './catalog';
 import type { Collection } from './collection';
-import { countMatching, countPipelineShape } from './count';
-import { Deadline } from './deadline';
-import { ArrayCursor, StreamCursor } from './doc-cursor';
+import { countMatchingSteps, countPipelineShape } from './count';
+import { Deadline, spending } from './deadline';
+import { StepsCursor, StreamCursor } from './doc-cursor';
+import type { Steps } from './steps';
 import { cloneDeep, isPlainObject } from './doc-utils';
 import { badValue, mongoError } from './errors';
 import { compileFilter, isKnownStage, scanForRefused, streamAggregator, type OperationOptions } from './mingo-context';
@@ -61,7 +62,7 @@ function countByPipeline(
   pipeline: Document[],
   opts: AggregateOptions,
   op: OperationOptions,
-): Document[] | null {
+): Steps<Document[]> | null {
   const shape = countPipelineShape(pipeline);
   if (!shape) return null;
   const skip = shape.skip === undefined ? 0 : shape.skip;
@@ -70,10 +71,13 @@ function countByPipeline(
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0 || (shape.limit !== undefined && limit === 0)) return null;
   const filter = filterOf(shape.match);
   const q = compileFilter(filter, { hasTextIndex: !!c?.text }, op);
-  let n = countMatching(cat, c, filter, q, opts.hint, new Deadline(opts.maxTimeMS), limit > 0 ? skip + limit : 0);
-  n = Math.max(0, n - skip);
-  if (limit > 0) n = Math.min(n, limit);
-  return n > 0 ? [{ _id: shape.id, [shape.field]: n }] : [];
+  const deadline = new Deadline(opts.maxTimeMS);
+  return (function* () {
+    let n = yield* spending(countMatchingSteps(cat, c, filter, q, opts.hint, deadline, limit > 0 ? skip + limit : 0), deadline);
+    n = Math.max(0, n - skip);
+    if (limit > 0) n = Math.min(n, limit);
+    return n > 0 ? [{ _id: shape.id, [shape.field]: n }] : [];
+  })();
 }
 
 /** Every document of a collection in natural order (the source of a pipeline without $match). */
@@ -94,7 +98,7 @@ export function aggregateCursor(
   const c = coll === null ? undefined : cat.get(db, coll);
   if (coll !== null) {
     const counted = countByPipeline(cat, c, pipeline, opts, op);
-    if (counted) return new ArrayCursor(counted);
+    if (counted) return new StepsCursor(counted);
   }
   pipeline = cloneDeep(pipeline);
   // $text: only in a $match that is the first stage (the filter checks the rest).

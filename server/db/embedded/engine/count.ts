@@ -18,6 +18,7 @@ import type { Deadline } from './deadline';
 import { isPlainObject } from './doc-utils';
 import type { Matcher } from './mingo-context';
 import { plan } from './planner';
+import { runSteps, type Steps } from './steps';
 import { TextQueryRun } from './text-read';
 
 /** Documents of `coll` matching `filter`, counting at most `cap` when cap > 0. */
@@ -30,9 +31,23 @@ export function countMatching(
   deadline: Deadline,
   cap = 0,
 ): number {
+  return runSteps(countMatchingSteps(cat, coll, filter, q, hint, deadline, cap));
+}
+
+/** countMatching() as steps: a `$text` count reads one chunk of postings per step; any other runs in one. */
+// eslint-disable-next-line require-yield -- only the $text branch has steps
+export function* countMatchingSteps(
+  cat: Catalog,
+  coll: Collection | undefined,
+  filter: Document,
+  q: Matcher,
+  hint: unknown,
+  deadline: Deadline,
+  cap = 0,
+): Steps<number> {
   if (!coll) return 0;
   if (q.text) {
-    return coll.text ? new TextQueryRun(coll, coll.text, q, deadline).count(cap) : 0;
+    return coll.text ? yield* new TextQueryRun(coll, coll.text, q, deadline).countSteps(cap) : 0;
   }
   const p = plan(coll, filter, undefined, hint, { collated: q.strCmp !== undefined, epoch: () => cat.epoch });
   if (p.countKeys) {

@@ -41,3 +41,22 @@ export class Deadline {
     if (this.until !== Infinity && Date.now() > this.until) throw maxTimeExpired();
   }
 }
+
+/**
+ * Steps that spend `deadline` only while a step runs, not while the caller waits between
+ * them (steps.ts runInSlices): the time other connections' commands take is not charged.
+ */
+export function* spending<T>(steps: Generator<void, T, void>, deadline: Deadline): Generator<void, T, void> {
+  deadline.pause();
+  for (;;) {
+    deadline.resume();
+    let r: IteratorResult<void, T>;
+    try {
+      r = steps.next();
+    } finally {
+      deadline.pause();
+    }
+    if (r.done) return r.value;
+    yield;
+  }
+}

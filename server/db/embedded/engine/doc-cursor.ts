@@ -3,6 +3,7 @@ import type { Document } from 'bson';
 import type { DocCursor } from '../engine-api';
 import type { Deadline } from './deadline';
 import { asCommandError } from './errors';
+import { runSteps, type Steps } from './steps';
 
 /**
  * Pulls items from `source` only when asked; `finish` turns a batch of items into the
@@ -15,7 +16,12 @@ export class StreamCursor<T> implements DocCursor {
     private source: Iterator<T> | null,
     private readonly finish: (items: T[]) => Document[],
     private readonly deadline: Deadline,
+    private readonly first?: () => Steps<void>,
   ) {}
+
+  prepare(): Steps<void> | null {
+    return this.first && !this.done ? this.first() : null;
+  }
 
   /**
    * True once the source said it has nothing more. A batch that takes exactly the last
@@ -78,6 +84,39 @@ export class ArrayCursor implements DocCursor {
   close(): void {
     this.docs = [];
     this.pos = 0;
+  }
+}
+
+/** A cursor over a result computed by steps: in slices through prepare(), or at once by next(). */
+export class StepsCursor implements DocCursor {
+  private docs: ArrayCursor | null = null;
+
+  constructor(private readonly steps: Steps<Document[]>) {}
+
+  get exhausted(): boolean {
+    return this.docs !== null && this.docs.exhausted;
+  }
+
+  prepare(): Steps<void> | null {
+    if (this.docs) return null;
+    const self = this;
+    return (function* () {
+      self.docs ??= new ArrayCursor(yield* self.steps);
+    })();
+  }
+
+  next(n: number): Document[] {
+    try {
+      this.docs ??= new ArrayCursor(runSteps(this.steps));
+    } catch (e) {
+      throw asCommandError(e);
+    }
+    return this.docs.next(n);
+  }
+
+  close(): void {
+    this.docs ??= new ArrayCursor([]);
+    this.docs.close();
   }
 }
 

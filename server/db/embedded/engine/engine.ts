@@ -22,6 +22,7 @@ import { ArrayCursor, drain } from './doc-cursor';
 import { fieldValues } from './index-keys';
 import { ID_INDEX_SPEC } from './indexes';
 import { compileFilter } from './mingo-context';
+import type { Steps } from './steps';
 import { runMerge, runOut, writeStage } from './out-merge';
 import { plan } from './planner';
 import * as reads from './read-ops';
@@ -171,6 +172,10 @@ export class EmbeddedEngine implements Engine {
 
   count(db: string, coll: string, opts: CountOptions): number {
     return reads.count(this.cat, db, coll, opts ?? {});
+  }
+
+  countSteps(db: string, coll: string, opts: CountOptions): Steps<number> {
+    return reads.countSteps(this.cat, db, coll, opts ?? {});
   }
 
   distinct(db: string, coll: string, key: string, query?: Document, opts?: OperationSpec): unknown[] {

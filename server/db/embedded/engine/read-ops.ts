@@ -9,7 +9,7 @@ import type { CountOptions, DocCursor, FindOptions, OperationSpec } from '../eng
 import { compareValues, type StringCompare } from './bson-order';
 import type { Catalog } from './catalog';
 import type { Collection, Rec } from './collection';
-import { Deadline } from './deadline';
+import { Deadline, spending } from './deadline';
 import { StreamCursor, drain } from './doc-cursor';
 import { isPlainObject, normalizeFilter } from './doc-utils';
 import { asCommandError, badValue, MongoCommandError } from './errors';
@@ -20,7 +20,8 @@ import type { Matcher, OperationOptions } from './mingo-context';
 import { groupByValue } from './stage-ops';
 import { projectDocs } from './projection';
 import { alive, plan, sortFields, type Plan, type PlanStats } from './planner';
-import { countMatching } from './count';
+import { countMatchingSteps } from './count';
+import { runSteps, type Steps } from './steps';
 import { TextQueryRun, type TextHit } from './text-read';
 import { addScores, assertNoScoreWithoutText, isScoreMeta, splitMetaProjection } from './text-search';
 
@@ -172,6 +173,8 @@ export interface Selection {
   hits: Iterable<Hit>;
   plan: Plan;
   text?: TextQueryRun;
+  /** The long work `hits` needs first, as steps (a text search's top k or sorted matches). */
+  prepare?: () => Steps<void>;
 }
 
 /**
@@ -269,18 +272,31 @@ function selectText(coll: Collection | undefined, q: Matcher, o: SelectOptions, 
       return out;
     });
   let hits: Iterable<Hit>;
-  if (metaOnly && limit > 0) hits = track(lazy(() => run.topByScore(skip + limit).slice(skip)));
-  else if (keys.length) {
-    const all = (): TextHit[] => [...run.matches(true)];
-    hits = track(
-      skipLimit(
-        lazy(() => sortHits(all(), o.sort!, q.strCmp)),
-        skip,
-        limit,
-      ),
-    );
+  let prepare: (() => Steps<void>) | undefined;
+  const topK = metaOnly && limit > 0;
+  if (topK || keys.length) {
+    // computed once, in steps by prepare() or at once by the first read of `hits`
+    let ready: TextHit[] | null = null;
+    const steps = (): Steps<TextHit[]> => (topK ? run.topSteps(skip + limit) : run.allSteps());
+    prepare = () =>
+      spending(
+        (function* () {
+          ready ??= yield* steps();
+        })(),
+        deadline,
+      );
+    const result = () => (ready ??= runSteps(steps()));
+    hits = topK
+      ? track(lazy(() => result().slice(skip)))
+      : track(
+          skipLimit(
+            lazy(() => sortHits(result(), o.sort!, q.strCmp)),
+            skip,
+            limit,
+          ),
+        );
   } else hits = streamWithStats(skipLimit(run.matches(!!o.scores), skip, limit), run, stats);
-  return { hits, plan: p, text: run };
+  return { hits, plan: p, text: run, prepare };
 }
 
 function* streamWithStats(src: Iterable<TextHit>, run: TextQueryRun, stats: PlanStats): Generator<Hit> {
@@ -346,7 +362,7 @@ export function findCursor(cat: Catalog, db: string, coll: string, o: FindOption
   const deadline = new Deadline(o.maxTimeMS);
   const { sel, finish } = prepareFind(cat, db, coll, o ?? {}, deadline);
   deadline.pause();
-  return new StreamCursor(sel.hits[Symbol.iterator](), finish, deadline);
+  return new StreamCursor(sel.hits[Symbol.iterator](), finish, deadline, sel.prepare);
 }
 
 export function find(cat: Catalog, db: string, coll: string, o: FindOptions): Document[] {
@@ -452,6 +468,11 @@ export function explainCommand(
 
 /** count: documents matching `o.query` after skip, at most limit; counting stops at skip + limit. */
 export function count(cat: Catalog, db: string, coll: string, o: CountOptions): number {
+  return runSteps(countSteps(cat, db, coll, o));
+}
+
+/** count() as steps: a `$text` count reads one chunk of postings per step, others run in one. */
+export function* countSteps(cat: Catalog, db: string, coll: string, o: CountOptions): Steps<number> {
   const op = operationOptions(o.collation, o.let);
   const c = cat.get(db, coll);
   if (!c) return 0;
@@ -463,7 +484,8 @@ export function count(cat: Catalog, db: string, coll: string, o: CountOptions): 
     return limit > 0 ? Math.min(n, limit) : n;
   }
   const q = compileFilter(filter, { hasTextIndex: !!c.text }, op);
-  const counted = countMatching(cat, c, filter, q, o.hint, new Deadline(o.maxTimeMS), limit > 0 ? skip + limit : 0);
+  const deadline = new Deadline(o.maxTimeMS);
+  const counted = yield* spending(countMatchingSteps(cat, c, filter, q, o.hint, deadline, limit > 0 ? skip + limit : 0), deadline);
   const n = Math.max(0, counted - skip);
   return limit > 0 ? Math.min(n, limit) : n;
 }

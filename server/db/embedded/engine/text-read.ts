@@ -6,25 +6,46 @@
  * from its stored term scores), every positive phrase and no negated phrase (its text), and
  * the rest of the filter (mingo). Its score is the sum of its scores for the positive terms.
  *
- * - topByScore: `sort: {score: {$meta: 'textScore'}}` with a limit. A threshold algorithm
- *   over score levels: each term's levels are read best first (the term whose next level
- *   could add the most goes next); every new document gets its exact score; the search stops
- *   once the k-th best exact score reaches the sum of the terms' next level bounds, which no
- *   unread document can beat. A broad term costs about the documents of its best levels, not
- *   its whole posting list.
+ * - topByScore: `sort: {score: {$meta: 'textScore'}}` with a limit. Each term's score
+ *   levels are read best first (the term whose next level could add the most goes next).
+ *   Without phrases, negations or other filter fields (`boundedTop`): documents are met in
+ *   the levels only, their scores bounded by the levels' bounds (text-topk.ts), until the
+ *   bounds prove which documents can be in the k best; only those get their exact scores
+ *   (one stored row each). Past a budget of postings (POSTINGS_PER_RESULT per result) the
+ *   best candidates by their bounds are taken instead: an approximation, see STORAGE.md.
+ *   Otherwise (`exactTop`) every new document gets its exact score and is tested, and the
+ *   search stops once the k-th best exact score reaches the sum of the terms' next level
+ *   bounds.
  * - matches: every match, streamed (terms' levels best first, each document once), for
  *   counts (which stop at a cap), other sorts and pipelines.
+ *
+ * The long ones are `Steps` (steps.ts): one chunk of postings or one batch of scores per
+ * step, so the wire server can run them in slices between other connections' commands.
  */
 import type { Collection, Rec } from './collection';
 import type { Deadline } from './errors';
 import type { Matcher } from './mingo-context';
 import type { ParsedSearch } from '../text';
 import { alive } from './planner';
+import { runSteps, type Steps } from './steps';
 import { indexTerm, termHash, type Level, type SqlTextIndex } from './text-store';
+import { Candidates } from './text-topk';
 
 const LEVEL_CHUNK = 64;
 const FIRST_RIDS = 64;
-const MAX_RIDS = 2048;
+const MAX_RIDS = 1024;
+/** Exact scores are read this many documents per step. */
+const SCORE_BATCH = 256;
+/**
+ * boundedTop reads at most this many postings per result asked (and at least MIN_POSTINGS)
+ * before it settles for the best candidates by their bounds.
+ */
+const POSTINGS_PER_RESULT = 40;
+const MIN_POSTINGS = 4000;
+/** boundedTop scores exactly at most this many candidates per result asked (plus the k best). */
+const RESCORE_PER_RESULT = 3;
+/** The candidates are checked for a proof once postings read since the last check reach this share of their number (amortised). */
+const CHECK_GROWTH = 0.25;
 
 export interface TextHit extends Rec {
   score: number;
@@ -103,14 +124,24 @@ export class TextQueryRun {
     }
   }
 
-  /** Record ids holding `token` that were not seen before, in growing chunks. */
-  private *fresh(token: string, seen: Set<number>): Generator<number[]> {
+  /** Record ids holding `token`, ascending, in growing chunks. */
+  private *postings(token: string): Generator<number[]> {
     let after = 0;
     let size = FIRST_RIDS;
     for (;;) {
       alive(this.coll, this.index);
       const rids = this.index.ridsOf(token, after, size);
       this.keys += rids.length;
+      if (rids.length) yield rids;
+      if (rids.length < size) return;
+      after = rids[rids.length - 1];
+      size = Math.min(size * 4, MAX_RIDS);
+    }
+  }
+
+  /** Record ids holding `token` that were not seen before, in growing chunks. */
+  private *fresh(token: string, seen: Set<number>): Generator<number[]> {
+    for (const rids of this.postings(token)) {
       const out: number[] = [];
       for (const r of rids) {
         if (seen.has(r)) continue;
@@ -118,9 +149,6 @@ export class TextQueryRun {
         out.push(r);
       }
       if (out.length) yield out;
-      if (rids.length < size) return;
-      after = rids[rids.length - 1];
-      size = Math.min(size * 4, MAX_RIDS);
     }
   }
 
@@ -144,8 +172,24 @@ export class TextQueryRun {
     }
   }
 
+  /** Every match with its score, in steps (for a sort on other fields). */
+  *allSteps(): Steps<TextHit[]> {
+    const out: TextHit[] = [];
+    const from = this.examined;
+    for (const h of this.matches(true)) {
+      out.push(h);
+      if (((this.examined - from) & 63) === 0) yield;
+    }
+    return out;
+  }
+
   /** How many documents match (at most `cap` when cap > 0); reads documents only for phrases or the rest of the filter. */
   count(cap: number): number {
+    return runSteps(this.countSteps(cap));
+  }
+
+  /** count() in steps: one chunk of postings per step. */
+  *countSteps(cap: number): Steps<number> {
     const seen = new Set<number>();
     let n = 0;
     for (const term of this.terms) {
@@ -161,25 +205,106 @@ export class TextQueryRun {
             }
             if (++n === cap) return n;
           }
+          yield;
         }
       }
     }
     return n;
   }
 
-  /**
-   * The `need` best matches by score, best first. Per level read, the documents that could
-   * still enter the k best get their exact scores in one batch; without phrases or a rest
-   * of the filter, documents are read only for the final k.
-   */
+  /** The `need` best matches by score, best first. */
   topByScore(need: number): TextHit[] {
+    return runSteps(this.topSteps(need));
+  }
+
+  /** topByScore() in steps. */
+  *topSteps(need: number): Steps<TextHit[]> {
     if (!this.terms.length || need <= 0) return [];
-    const cursors = this.terms.map((t) => ({ it: this.levels(t), next: null as Level | null }));
-    const advance = (c: (typeof cursors)[number]) => {
-      const r = c.it.next();
-      c.next = r.done ? null : r.value;
-    };
-    cursors.forEach(advance);
+    if (this.needDocs || this.negated || this.terms.length > 31) return yield* this.exactTop(need);
+    return yield* this.boundedTop(need);
+  }
+
+  /** Term cursors over score levels, best first. */
+  private cursors() {
+    const cursors = this.terms.map((t, term) => ({ term, it: this.levels(t), next: null as Level | null }));
+    for (const c of cursors) this.advance(c);
+    return cursors;
+  }
+
+  private advance(c: { it: Generator<Level>; next: Level | null }): void {
+    const r = c.it.next();
+    c.next = r.done ? null : r.value;
+  }
+
+  /**
+   * Top k from the score levels alone (text-topk.ts), then exact scores for the shortlist
+   * only. Exact while the bounds prove the shortlist; past the postings budget, the best
+   * candidates by their bounds (STORAGE.md).
+   */
+  private *boundedTop(need: number): Steps<TextHit[]> {
+    const cursors = this.cursors();
+    const cands = new Candidates(this.terms.length);
+    const budget = Math.max(MIN_POSTINGS, POSTINGS_PER_RESULT * need);
+    const max = RESCORE_PER_RESULT * need;
+    let read = 0;
+    let checked = 0;
+    let picked: number[] | null = null;
+    for (;;) {
+      let pick: (typeof cursors)[number] | null = null;
+      for (const c of cursors) if (c.next && (!pick || c.next.bound > pick.next!.bound)) pick = c;
+      if (!pick) break;
+      const level = pick.next!;
+      for (const rids of this.postings(level.token)) {
+        this.deadline.check();
+        cands.add(rids, pick.term, level.floor, level.bound);
+        read += rids.length;
+        yield;
+      }
+      this.advance(pick);
+      const over = read >= budget;
+      if (cands.size >= need && (over || read - checked >= CHECK_GROWTH * cands.size)) {
+        checked = read;
+        const next = cursors.map((c) => c.next?.bound ?? 0);
+        const s = cands.shortlist(need, next, max);
+        yield;
+        if (s.proven || over) {
+          picked = s.rids;
+          break;
+        }
+      }
+    }
+    picked ??= cands.shortlist(need, new Array<number>(this.terms.length).fill(0), max).rids;
+    const best: { rid: number; score: number }[] = [];
+    for (let i = 0; i < picked.length; i += SCORE_BATCH) {
+      const rids = picked.slice(i, i + SCORE_BATCH);
+      const scores = this.scoresOf(rids);
+      this.examined += rids.length;
+      for (const rid of rids) {
+        const score = scores.get(rid);
+        if (score != null) best.push({ rid, score });
+      }
+      yield;
+    }
+    best.sort((a, b) => b.score - a.score || a.rid - b.rid);
+    const out: TextHit[] = [];
+    for (const b of best) {
+      if (out.length === need) break;
+      const rec = this.coll.getRec(b.rid);
+      if (rec) out.push({ ...rec, score: b.score });
+      if ((out.length & 63) === 0) yield;
+    }
+    this.deadline.check();
+    return out;
+  }
+
+  /**
+   * The threshold algorithm with exact scores: per level read, the documents that could
+   * still enter the k best get their exact scores in one batch and are tested (phrases,
+   * negations, the rest of the filter); without phrases or a rest of the filter, documents
+   * are read only for the final k.
+   */
+  private *exactTop(need: number): Steps<TextHit[]> {
+    const cursors = this.cursors();
     // ascending by score: best[0] is the weakest kept
     const best: { rid: number; score: number; rec: Rec | null }[] = [];
     const seen = new Set<number>();
@@ -212,8 +337,9 @@ export class TextQueryRun {
           best.splice(i, 0, { rid, score, rec });
           if (best.length > need) best.shift();
         }
+        yield;
       }
-      advance(pick);
+      this.advance(pick);
     }
     this.deadline.check();
     const out: TextHit[] = [];

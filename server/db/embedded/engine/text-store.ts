@@ -99,10 +99,18 @@ function scoreIn(blob: Buffer, hash: number): number {
 /** Memory for the term scores of recently scored documents (per text index). */
 const TERMS_CACHE_BYTES = 8 * 1024 * 1024;
 
-/** One score level of a term: its FTS5 token, how many documents it holds, a score bound. */
+/** A lower bound of every score at `level` (a little below, against rounding in log2; 0 for the lowest). */
+export function levelFloor(level: number): number {
+  if (level <= 0) return 0;
+  return 2 ** ((level - LEVEL_ZERO) / LEVELS_PER_OCTAVE) * (1 - 1e-9);
+}
+
+/** One score level of a term: its FTS5 token, how many documents it holds, bounds of their scores. */
 export interface Level {
   token: string;
   docs: number;
+  /** every document's score for the term at this level is in [floor, bound] */
+  floor: number;
   bound: number;
 }
 
@@ -236,7 +244,10 @@ export class SqlTextIndex {
             limit,
           )
     ) as { term: string; doc: number }[];
-    return rows.map((r) => ({ token: r.term, docs: r.doc, bound: levelBound(levelOfToken(r.term)) }));
+    return rows.map((r) => {
+      const level = levelOfToken(r.term);
+      return { token: r.term, docs: r.doc, floor: levelFloor(level), bound: levelBound(level) };
+    });
   }
 
   /** Record ids holding `token`, ascending, after `after`, at most `limit`. */

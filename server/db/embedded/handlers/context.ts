@@ -3,6 +3,8 @@ import type { Logger } from '../../../kernel/logger';
 import type { CursorStore } from '../cursors';
 import type { Engine, OperationSpec } from '../engine-api';
 import { commandError } from '../errors';
+import { asCommandError } from '../engine/errors';
+import { runInSlices, runSteps, type Pause, type Steps } from '../engine/steps';
 
 /** What the whole server knows about itself, for serverStatus and friends. */
 export interface ServerInfo {
@@ -21,9 +23,44 @@ export interface CommandContext {
   readonly connectionId: number;
   readonly remoteAddress: string;
   readonly logger: Logger;
+  /**
+   * Given when the connection can wait for its reply: long reads (a `$text` search or count)
+   * then run in slices with this pause between them (engine/steps.ts runInSlices), so other
+   * connections' commands run in between. Absent: they run at once.
+   */
+  readonly pause?: Pause;
 }
 
-export type CommandHandler = (cmd: Document, db: string, ctx: CommandContext) => Document;
+/** A command's reply, or a promise of it when the command ran in slices. */
+export type CommandHandler = (cmd: Document, db: string, ctx: CommandContext) => Document | Promise<Document>;
+
+/**
+ * Runs `steps` (none: null or undefined), then `reply` with their result: in slices with
+ * `ctx.pause` between them when the context has one, at once otherwise. `abandon` runs when
+ * the steps fail or are abandoned.
+ */
+export function afterSteps<T>(
+  steps: Steps<T> | null | undefined,
+  ctx: CommandContext,
+  reply: (value: T | undefined) => Document,
+  abandon: () => void = () => {},
+): Document | Promise<Document> {
+  if (!steps) return reply(undefined);
+  if (!ctx.pause) {
+    let value: T;
+    try {
+      value = runSteps(steps);
+    } catch (err) {
+      abandon();
+      throw asCommandError(err);
+    }
+    return reply(value);
+  }
+  return runInSlices(steps, ctx.pause).then(reply, (err: unknown) => {
+    abandon();
+    throw asCommandError(err);
+  });
+}
 
 /** The collection named by the command's first field. */
 export function collectionName(cmd: Document, name: string): string {

@@ -4,6 +4,7 @@ import { commandError } from '../errors';
 import { SERVER_VERSION } from './admin';
 import { checkCommandFields, checkStatementFields } from './command-fields';
 import {
+  afterSteps,
   collectionName,
   cursorBatchSize,
   isDurable,
@@ -205,7 +206,12 @@ const find: CommandHandler = (cmd, db, ctx) => {
   const coll = collectionName(cmd, 'find');
   const { options, batchSize, singleBatch } = findArgs(cmd, ctx);
   const cursor = ctx.engine.findCursor(db, coll, options);
-  return ctx.cursors.firstBatch(`${db}.${coll}`, cursor, batchSize, singleBatch, cmd.noCursorTimeout === true);
+  return afterSteps(
+    cursor.prepare?.(),
+    ctx,
+    () => ctx.cursors.firstBatch(`${db}.${coll}`, cursor, batchSize, singleBatch, cmd.noCursorTimeout === true),
+    () => cursor.close(),
+  );
 };
 
 const getMore: CommandHandler = (cmd, db, ctx) => {
@@ -221,15 +227,16 @@ const killCursors: CommandHandler = (cmd, _db, ctx) => {
 const count: CommandHandler = (cmd, db, ctx) => {
   const coll = collectionName(cmd, 'count');
   const limit = optionalNumber(cmd, 'limit');
-  const n = ctx.engine.count(db, coll, {
+  const opts = {
     query: optionalDocument(cmd, 'query'),
     skip: optionalNumber(cmd, 'skip'),
     limit: limit === undefined ? undefined : Math.abs(limit),
     hint: cmd.hint,
     maxTimeMS: optionalNumber(cmd, 'maxTimeMS'),
     ...operationSpec(cmd),
-  });
-  return { n, ok: 1 };
+  };
+  if (!ctx.engine.countSteps) return { n: ctx.engine.count(db, coll, opts), ok: 1 };
+  return afterSteps(ctx.engine.countSteps(db, coll, opts), ctx, (n) => ({ n, ok: 1 }));
 };
 
 const distinct: CommandHandler = (cmd, db, ctx) => {
@@ -254,7 +261,12 @@ const aggregate: CommandHandler = (cmd, db, ctx) => {
     allowDiskUse: typeof cmd.allowDiskUse === 'boolean' ? cmd.allowDiskUse : undefined,
     ...operationSpec(cmd),
   });
-  return ctx.cursors.firstBatch(coll === null ? `${db}.$cmd.aggregate` : `${db}.${coll}`, cursor, cursorBatchSize(cmd));
+  return afterSteps(
+    cursor.prepare?.(),
+    ctx,
+    () => ctx.cursors.firstBatch(coll === null ? `${db}.$cmd.aggregate` : `${db}.${coll}`, cursor, cursorBatchSize(cmd)),
+    () => cursor.close(),
+  );
 };
 
 const EXPLAINABLE = new Set(['find', 'aggregate', 'count', 'distinct']);
