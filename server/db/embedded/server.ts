@@ -8,6 +8,7 @@ import { CursorStore, DEFAULT_CURSOR_TIMEOUT_MS } from './cursors';
 import { acquireDataDirLock } from './datadir-lock';
 import type { Engine } from './engine-api';
 import { openEngine } from './engine/index';
+import { SLICE_MS } from './engine/steps';
 import { commandError, errorReply } from './errors';
 import { OP_QUERY } from './wire/constants';
 import { FrameReader, FramingError } from './wire/frame-reader';
@@ -63,6 +64,12 @@ export interface StartEmbeddedServerOptions {
    * closed and its buffered bytes released (slow or abandoned senders); default 60 s.
    */
   frameTimeoutMs?: number;
+  /**
+   * How long a command that runs in slices (a `$text` search or count) works before it gives
+   * the event loop back, in ms; default 4 (engine/steps.ts SLICE_MS). 0: one step per slice
+   * (tests).
+   */
+  sliceMs?: number;
 }
 
 export const DEFAULT_MAX_CONNECTIONS = 1000;
@@ -106,6 +113,7 @@ export async function startEmbeddedServer(opts: StartEmbeddedServerOptions = {})
   const limits: ConnectionLimits = {
     idleTimeoutMs: opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     frameTimeoutMs: opts.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS,
+    sliceMs: opts.sliceMs ?? SLICE_MS,
   };
   const netServer = net.createServer((socket) => {
     sockets.add(socket);
@@ -195,6 +203,7 @@ export async function startEmbeddedServer(opts: StartEmbeddedServerOptions = {})
 interface ConnectionLimits {
   idleTimeoutMs: number;
   frameTimeoutMs: number;
+  sliceMs: number;
 }
 
 interface Shared {
@@ -282,6 +291,7 @@ function serveConnection(socket: net.Socket, shared: Shared): void {
     connectionId,
     remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
     logger,
+    sliceMs: shared.limits.sliceMs,
     pause: () =>
       new Promise<void>((resolve, reject) =>
         setImmediate(() => {

@@ -29,6 +29,8 @@ export interface CommandContext {
    * connections' commands run in between. Absent: they run at once.
    */
   readonly pause?: Pause;
+  /** How long one slice runs, in ms (default engine/steps.ts SLICE_MS). */
+  readonly sliceMs?: number;
 }
 
 /** A command's reply, or a promise of it when the command ran in slices. */
@@ -56,7 +58,7 @@ export function afterSteps<T>(
     }
     return reply(value);
   }
-  return runInSlices(steps, ctx.pause).then(reply, (err: unknown) => {
+  return runInSlices(steps, ctx.pause, ctx.sliceMs).then(reply, (err: unknown) => {
     abandon();
     throw asCommandError(err);
   });
