@@ -31,7 +31,6 @@ import { runSteps, type Steps } from './steps';
 import { indexTerm, termHash, type Level, type SqlTextIndex } from './text-store';
 import { Candidates } from './text-topk';
 
-const LEVEL_CHUNK = 64;
 const FIRST_RIDS = 64;
 const MAX_RIDS = 1024;
 /** Exact scores are read this many documents per step. */
@@ -112,15 +111,12 @@ export class TextQueryRun {
     return rec;
   }
 
-  /** A term's score levels, best first, read in chunks. */
+  /** A term's score levels, best first. */
   private *levels(term: string): Generator<Level> {
-    let after: string | null = null;
-    for (;;) {
+    alive(this.coll, this.index);
+    for (const l of this.index.levels(term)) {
       alive(this.coll, this.index);
-      const chunk = this.index.levels(term, after, LEVEL_CHUNK);
-      for (const l of chunk) yield l;
-      if (chunk.length < LEVEL_CHUNK) return;
-      after = chunk[chunk.length - 1].token;
+      yield l;
     }
   }
 

@@ -96,6 +96,9 @@ function scoreIn(blob: Buffer, hash: number): number {
   return 0;
 }
 
+/** Terms whose score levels are kept (per text index; a term has about a hundred levels). */
+const LEVELS_CACHE_TERMS = 512;
+
 /** Memory for the term scores of recently scored documents (per text index). */
 const TERMS_CACHE_BYTES = 8 * 1024 * 1024;
 
@@ -129,6 +132,12 @@ export class SqlTextIndex {
    * evicts it again through `forget`).
    */
   private readonly termRows = new LRUCache<number, Buffer>({ maxSize: TERMS_CACHE_BYTES, sizeCalculation: (b) => b.length + 32 });
+  /**
+   * The score levels of recently searched terms (fts5vocab is slow to read: a scan of its
+   * segments per query). Any change to the index (a write, or its rollback) clears it: a
+   * new level must never be missed.
+   */
+  private readonly termLevels = new LRUCache<string, Level[]>({ max: LEVELS_CACHE_TERMS });
 
   constructor(
     private readonly store: SqliteStore,
@@ -177,6 +186,7 @@ export class SqlTextIndex {
     let tokens = '';
     for (const [term, score] of byTerm) tokens += (tokens ? ' ' : '') + tokenOf(term, levelOf(score));
     this.termRows.delete(rid);
+    this.termLevels.clear();
     this.sql(this.fts, 'ins', `INSERT INTO ${this.fts} (rowid, tok) VALUES (?, ?)`).run(rid, tokens);
     this.sql(this.terms, 'ins', `INSERT INTO ${this.terms} (rid, terms) VALUES (?, ?)`).run(rid, encodeTerms(byTerm));
   }
@@ -184,10 +194,12 @@ export class SqlTextIndex {
   /** Drops what is cached about a document (its write was undone). */
   forget(rid: number): void {
     this.termRows.delete(rid);
+    this.termLevels.clear();
   }
 
   remove(rid: number): void {
     this.termRows.delete(rid);
+    this.termLevels.clear();
     const gone = this.sql(this.terms, 'del', `DELETE FROM ${this.terms} WHERE rid = ?`).run(rid);
     if (gone.changes) this.sql(this.fts, 'del', `DELETE FROM ${this.fts} WHERE rowid = ?`).run(rid);
   }
@@ -229,25 +241,20 @@ export class SqlTextIndex {
     return out;
   }
 
-  /** Up to `limit` score levels of `term` (an indexTerm), best first, after the level token `after`. */
-  levels(term: string, after: string | null, limit: number): Level[] {
-    const rows = (
-      after === null
-        ? this.sql(this.vocab, 'lv0', `SELECT term, doc FROM ${this.vocab} WHERE term >= ? AND term < ? LIMIT ?`).all(
-            term + SEP,
-            term + SEP_END,
-            limit,
-          )
-        : this.sql(this.vocab, 'lv', `SELECT term, doc FROM ${this.vocab} WHERE term > ? AND term < ? LIMIT ?`).all(
-            after,
-            term + SEP_END,
-            limit,
-          )
+  /** Every score level of `term` (an indexTerm), best first (kept until the index changes). */
+  levels(term: string): readonly Level[] {
+    const cached = this.termLevels.get(term);
+    if (cached) return cached;
+    const rows = this.sql(this.vocab, 'lv', `SELECT term, doc FROM ${this.vocab} WHERE term >= ? AND term < ?`).all(
+      term + SEP,
+      term + SEP_END,
     ) as { term: string; doc: number }[];
-    return rows.map((r) => {
+    const levels = rows.map((r) => {
       const level = levelOfToken(r.term);
       return { token: r.term, docs: r.doc, floor: levelFloor(level), bound: levelBound(level) };
     });
+    this.termLevels.set(term, levels);
+    return levels;
   }
 
   /** Record ids holding `token`, ascending, after `after`, at most `limit`. */
