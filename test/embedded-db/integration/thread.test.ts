@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { testConfig } from '../../../server/config';
@@ -13,6 +12,7 @@ import { createLogger } from '../../../server/kernel/logger';
 import { connectDatabase } from '../../../server/db/connect';
 import { DataDirInUseError, isDataDirLocked, startEmbeddedServerThread } from '../../../server/db/embedded';
 import { startEmbeddedServer } from '../../../server/db/embedded/server';
+import { tempDirPerTest } from './helpers/temp-dir';
 
 /** Runs `work` while a 5 ms timer watches this thread; returns the longest gap between ticks (ms). */
 async function longestStall(work: () => Promise<unknown>): Promise<number> {
@@ -34,34 +34,30 @@ async function longestStall(work: () => Promise<unknown>): Promise<number> {
 
 describe('embedded db: server in a worker thread', function () {
   this.timeout(60_000);
-  let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embedded-thread-'));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDirPerTest('embedded-thread');
 
   it('connectDatabase serves the data directory from a worker thread; the lock is held while it runs and free after close', async () => {
-    const config = testConfig({ DATA_DIR: dir, EMBEDDED_DB_THREAD: 'true' });
+    const config = testConfig({ DATA_DIR: dir(), EMBEDDED_DB_THREAD: 'true' });
     const db = await connectDatabase(config, createLogger('silent'));
     try {
       assert.equal(db.kind, 'embedded');
       assert.match(db.uri, /embedded\.sock\/forum$/);
       await db.connection.collection('notes').insertMany([{ n: 1 }, { n: 2 }]);
-      assert.equal(isDataDirLocked(dir), true);
+      assert.equal(isDataDirLocked(dir()), true);
       // A second server on the directory, in a thread or not, is refused and names the owner.
       await assert.rejects(
-        startEmbeddedServerThread({ dataDir: dir, logLevel: 'silent' }),
+        startEmbeddedServerThread({ dataDir: dir(), logLevel: 'silent' }),
         (err) => err instanceof DataDirInUseError && new RegExp(`pid ${process.pid}`).test(err.message),
       );
-      await assert.rejects(startEmbeddedServer({ dataDir: dir }), DataDirInUseError);
+      await assert.rejects(startEmbeddedServer({ dataDir: dir() }), DataDirInUseError);
     } finally {
       await db.close();
     }
-    assert.equal(isDataDirLocked(dir), false);
-    assert.equal(fs.existsSync(path.join(dir, 'embedded.address')), false);
+    assert.equal(isDataDirLocked(dir()), false);
+    assert.equal(fs.existsSync(path.join(dir(), 'embedded.address')), false);
 
     // What the thread wrote is on disk for the next owner.
-    const again = await startEmbeddedServer({ dataDir: dir });
+    const again = await startEmbeddedServer({ dataDir: dir() });
     const client = new MongoClient(again.uri);
     try {
       assert.deepEqual(
@@ -82,7 +78,7 @@ describe('embedded db: server in a worker thread', function () {
   });
 
   it('a start-up failure in the thread rejects with the reason and leaves nothing running', async () => {
-    const file = path.join(dir, 'not-a-directory');
+    const file = path.join(dir(), 'not-a-directory');
     fs.writeFileSync(file, 'x');
     await assert.rejects(startEmbeddedServerThread({ dataDir: file, logLevel: 'silent' }), /EEXIST|ENOTDIR|not a directory/i);
   });
