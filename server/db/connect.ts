@@ -46,6 +46,19 @@ export const timingsFrom = (config: Config): DriverTimings => ({
   connectTimeoutMS: Math.max(config.DB_SELECTION_TIMEOUT_MS, 2000),
 });
 
+/**
+ * How long the driver waits for the embedded server to answer a connection or a monitoring
+ * check (the driver's connectTimeoutMS) before declaring it gone and failing every operation
+ * in flight. The embedded server answers one command at a time in its own thread, so a check
+ * waits behind the longest command running: building an index over a million documents takes
+ * minutes. A server that is really gone closes its socket and is noticed at once; a live one
+ * that is slow must not be declared dead (requests meanwhile end at REQUEST_TIMEOUT_MS).
+ */
+const EMBEDDED_CONNECT_TIMEOUT_MS = 10 * 60_000;
+
+/** The timings for the embedded server (see EMBEDDED_CONNECT_TIMEOUT_MS). */
+const embeddedTimings = (config: Config): DriverTimings => ({ ...timingsFrom(config), connectTimeoutMS: EMBEDDED_CONNECT_TIMEOUT_MS });
+
 const TEST_TIMINGS: DriverTimings = { serverSelectionTimeoutMS: 1000, heartbeatFrequencyMS: 1000, connectTimeoutMS: 2000 };
 
 /** A URI fit for a log line: credentials removed. */
@@ -163,6 +176,7 @@ export async function connectDatabase(config: Config, logger: Logger, opts: Conn
     return { uri: config.MONGODB_URI, kind: 'external', connection, close: () => connection.close() };
   }
 
+  const embeddedTiming = embeddedTimings(config);
   const address = stableAddress(config);
   if (!address) {
     logger.warn(
@@ -175,7 +189,7 @@ export async function connectDatabase(config: Config, logger: Logger, opts: Conn
     const running = readAddressFile(config.dataDir);
     if (running && running.pid !== process.pid && isDataDirLocked(config.dataDir)) {
       const uri = `${running.uri}/${EMBEDDED_DB_NAME}`;
-      const connection = await openConnection(uri, timings).catch(() => null);
+      const connection = await openConnection(uri, embeddedTiming).catch(() => null);
       if (connection) {
         logger.info({ uri, dataDir: config.dataDir, ownerPid: running.pid }, 'database: shared embedded server of another process');
         return shareEmbedded(config, logger, uri, connection, opts);
@@ -183,7 +197,7 @@ export async function connectDatabase(config: Config, logger: Logger, opts: Conn
     } else {
       try {
         const embedded = await launchEmbedded(config, logger, address ?? { port: 0 }, opts.onLost);
-        return await ownEmbedded(config, logger, embedded, timings);
+        return await ownEmbedded(config, logger, embedded, embeddedTiming);
       } catch (err) {
         // Another process took the directory between our check and our start: share it.
         if (!(err instanceof DataDirInUseError)) throw err;
