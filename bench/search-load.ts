@@ -8,11 +8,14 @@
  * The forum (`server/main.ts` of `--root`, NODE_ENV=production, DEMO_CONTENT=false,
  * JOBS_ENABLED=false) runs on `--dir`, a data directory made by bench/gen-forum.ts (use a copy
  * of your own: the first start may build indexes). Per round, `--duration` s each:
+ *   alone     1 client searching back to back, no other load (the cost of a search);
  *   idle      thread pages (autocannon, `--connections`, a random thread of all per request,
  *             so the forum's 2 s page caches rarely hit);
  *   1 / 4     the same while 1 (then 4) clients search back to back through GET /api/search,
  *             cycling over 1-, 2- and 3-word queries of the most common non-stop words of
  *             bench/forum-data.ts's vocabulary.
+ * The loop delay is the forum's main thread (HTTP); with the embedded server in its worker
+ * thread (EMBEDDED_DB_THREAD, the default) the database's own loop is not sampled.
  * Printed per round and as median [min-max] over rounds: thread pages answered 200 per s (a
  * 503 from the forum's load shedding counts as failed, not as throughput), the ratio
  * loaded/idle, search p50/p99 per query length, and the server's event-loop delay (max and
@@ -186,6 +189,13 @@ async function measure(f: Forum, clients: number): Promise<Measure> {
   };
 }
 
+/** One client searching back to back for `--duration` s, nothing else running. */
+async function searchAlone(f: Forum): Promise<Measure> {
+  const from = Date.now();
+  const sr = await searchers(f, 1, new Promise((r) => setTimeout(r, DURATION * 1000)));
+  return { rps: NaN, p99: NaN, bad: 0, search: sr.lat, searchErrors: sr.errors, loop: loopDelay(f, from, Date.now()) };
+}
+
 async function main() {
   console.log(
     `bench/search-load.ts: ${THREADS} threads, ${CONNECTIONS} connections of thread pages, ${DURATION} s per measurement, ${ROUNDS} rounds, node ${process.version}, ${os.cpus().length} cpus, load ${os
@@ -194,20 +204,23 @@ async function main() {
       .join(' ')}`,
   );
   const f = await startForum();
-  const rows: Record<string, Measure[]> = { idle: [], '1 searcher': [], '4 searchers': [] };
+  const rows: Record<string, Measure[]> = { 'search alone': [], idle: [], '1 searcher': [], '4 searchers': [] };
   try {
     // warm-up: SQLite's and the OS's caches, JIT
     await threadPages(f, 3);
     const warm = new Promise((r) => setTimeout(r, 3000));
     await searchers(f, 1, warm);
     for (let round = 1; round <= ROUNDS; round++) {
+      const alone = await searchAlone(f);
       const idle = await measure(f, 0);
       const one = await measure(f, 1);
       const four = await measure(f, 4);
+      rows['search alone']!.push(alone);
       rows.idle!.push(idle);
       rows['1 searcher']!.push(one);
       rows['4 searchers']!.push(four);
       for (const [name, m] of [
+        ['search alone', alone],
         ['idle', idle],
         ['1 searcher', one],
         ['4 searchers', four],
@@ -215,6 +228,10 @@ async function main() {
         const search = m.search
           ? m.search.map((l, i) => `${i + 1}w n=${l.length} p50 ${pct(l, 50).toFixed(0)} p99 ${pct(l, 99).toFixed(0)} ms`).join('; ')
           : '';
+        if (name === 'search alone') {
+          console.log(`round ${round} ${name.padEnd(12)} loop delay max ${m.loop.max.toFixed(0)} ms; search ${search}`);
+          continue;
+        }
         console.log(
           `round ${round} ${name.padEnd(12)} thread pages ${m.rps.toFixed(0).padStart(5)} req/s (p99 ${m.p99} ms${m.bad ? `, ${m.bad} failed` : ''}), ratio ${(m.rps / idle.rps).toFixed(2)}, loop delay max ${m.loop.max.toFixed(0)} ms p99 ${m.loop.p99.toFixed(0)} ms${search ? `; search ${search}` : ''}${m.searchErrors ? `, ${m.searchErrors} failed` : ''}`,
         );
@@ -224,7 +241,10 @@ async function main() {
     console.log('\nmedian [min-max] over rounds');
     for (const [name, ms] of Object.entries(rows)) {
       const ratios = ms.map((m, i) => m.rps / rows.idle![i]!.rps);
-      let line = `${name.padEnd(12)} thread pages ${spread(ms.map((m) => m.rps))} req/s, ratio ${spread(ratios, 2)}, loop delay max ${spread(ms.map((m) => m.loop.max))} ms`;
+      let line =
+        name === 'search alone'
+          ? `${name.padEnd(12)} loop delay max ${spread(ms.map((m) => m.loop.max))} ms`
+          : `${name.padEnd(12)} thread pages ${spread(ms.map((m) => m.rps))} req/s, ratio ${spread(ratios, 2)}, loop delay max ${spread(ms.map((m) => m.loop.max))} ms`;
       if (ms[0]!.search) {
         const all = (m: Measure) => m.search!.flat();
         line += `\n${''.padEnd(12)} search all p50 ${spread(ms.map((m) => pct(all(m), 50)))} ms, p99 ${spread(ms.map((m) => pct(all(m), 99)))} ms`;

@@ -55,7 +55,7 @@ export function checkPipeline(pipeline: unknown): asserts pipeline is Document[]
   });
 }
 
-/** countDocuments' pipeline answered by countMatching (count.ts); null: not that shape. */
+/** countDocuments' pipeline as steps of countMatchingSteps (count.ts), run when its cursor is read; null: not that shape. */
 function countByPipeline(
   cat: Catalog,
   c: Collection | undefined,

@@ -18,24 +18,13 @@ import type { Deadline } from './deadline';
 import { isPlainObject } from './doc-utils';
 import type { Matcher } from './mingo-context';
 import { plan } from './planner';
-import { runSteps, type Steps } from './steps';
+import type { Steps } from './steps';
 import { TextQueryRun } from './text-read';
 
-/** Documents of `coll` matching `filter`, counting at most `cap` when cap > 0. */
-export function countMatching(
-  cat: Catalog,
-  coll: Collection | undefined,
-  filter: Document,
-  q: Matcher,
-  hint: unknown,
-  deadline: Deadline,
-  cap = 0,
-): number {
-  return runSteps(countMatchingSteps(cat, coll, filter, q, hint, deadline, cap));
-}
-
-/** countMatching() as steps: a `$text` count reads one chunk of postings per step; any other runs in one. */
-// eslint-disable-next-line require-yield -- only the $text branch has steps
+/**
+ * Documents of `coll` matching `filter`, counting at most `cap` when cap > 0, as steps: a
+ * `$text` count reads one chunk of postings per step; any other runs in one.
+ */
 export function* countMatchingSteps(
   cat: Catalog,
   coll: Collection | undefined,

@@ -98,11 +98,12 @@ export class StepsCursor implements DocCursor {
   }
 
   prepare(): Steps<void> | null {
-    if (this.docs) return null;
-    const self = this;
-    return (function* () {
-      self.docs ??= new ArrayCursor(yield* self.steps);
-    })();
+    return this.docs ? null : this.compute();
+  }
+
+  private *compute(): Steps<void> {
+    const docs = yield* this.steps;
+    this.docs ??= new ArrayCursor(docs);
   }
 
   next(n: number): Document[] {
