@@ -47,7 +47,8 @@ export interface Plan {
   stats: PlanStats;
   candidates(): Iterable<Rec>;
   /**
-   * IXSCAN on a non-multikey index only: the candidates after the first `skip` index entries,
+   * IXSCAN where a document has one entry in the plan's interval (a non-multikey index, or
+   * see oneEntryPerDocument) only: the candidates after the first `skip` index entries,
    * which are passed over inside SQLite without reading their documents. Equal to skipping
    * matches only when the plan is `exact` (every entry is a match).
    */
@@ -580,7 +581,7 @@ export function plan(coll: Collection | undefined, filter: Document, sort?: Docu
       intervals: b.intervals.length,
       direction: b.reverse ? 'backward' : 'forward',
       sortCovered: b.sortCovered || !sf.length,
-      exact: coversExactly(filter, b.ix, b.eqCount, b.hasRange),
+      exact: countable(filter, b),
       stats,
       candidates: () => scanIndex(coll, b, stats, epoch),
       candidatesAfter: oneEntryPerDocument(b) ? (skip) => scanIndex(coll, b, stats, epoch, skip) : undefined,
