@@ -44,7 +44,7 @@ export function createPageCache(caches: CacheRegistry) {
       return data.getOrLoad(`${threadId}|${page}`, load) as Promise<T>;
     },
     /** True when page data younger than PAGE_CACHE_MS is cached. */
-    hasPageData: (threadId: string, page: number): boolean => data.get(`${threadId}|${page}`) !== undefined,
+    hasPageData: (threadId: string, page: number): boolean => data.holds(`${threadId}|${page}`),
     forgetPageData: (threadId: string, page: number): void => data.delete(`${threadId}|${page}`),
     html: {
       get: (threadId: string, page: number): CachedHtml | undefined => html.get(`${threadId}|${page}`),
