@@ -172,7 +172,7 @@ describe('embedded engine: count fast paths agree with counting found documents 
     e.close();
   });
 
-  it('counts long ranges from the index summary, through inserts, deletes, splits, merges and rollbacks', function () {
+  it('counts long ranges from the index summary, through inserts, deletes, splits, merges and rollbacks', async function () {
     this.timeout(120_000);
     const e = openEngine({}) as EmbeddedEngine;
     const rnd = (n: number) => Math.floor(Math.random() * n);
@@ -186,15 +186,35 @@ describe('embedded engine: count fast paths agree with counting found documents 
       Array.from({ length: 12000 }, (_, i) => ({ _id: i, b: rnd(5000), u: i })),
     );
     const check = (what: string) => {
-      for (let i = 0; i < 9; i++) {
+      for (let i = 0; i < 12; i++) {
         const lo = rnd(5200) - 100;
-        const f = [{ b: { $gte: lo } }, { b: { $gte: lo, $lt: lo + rnd(4000) } }, { b: { $lt: lo } }][i % 3];
+        const f = [{ b: { $gte: lo } }, { b: { $gte: lo, $lt: lo + rnd(4000) } }, { b: { $lt: lo } }, { b: { $gte: 500, $lt: 4000 } }][
+          i % 4
+        ];
         const want = e.find('f', 'c', { filter: f, hint: { $natural: 1 }, projection: { _id: 1 } }).length;
         assert.equal(e.count('f', 'c', { query: f }), want, `${what} ${JSON.stringify(f)}`);
       }
     };
-    check('after the load'); // builds the summary
-    assert.ok(e.catalog.get('f', 'c')!.indexes[0].summary.ready);
+    const summary = e.catalog.get('f', 'c')!.indexes[0].summary;
+    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    assert.ok(summary.ready, 'kept since the index was created empty');
+    summary.reset(); // as after a restart: not built
+    check('after the load'); // exact counts; starts building the summary between commands
+    assert.equal(summary.ready, false);
+    await turn(); // one slice of the scan: the low keys are counted, the high ones not yet
+    assert.equal(summary.ready, false, 'the summary of 12000 entries is built in more than one slice');
+    // writes on both sides of the scan's position while it is being built
+    e.insert(
+      'f',
+      'c',
+      Array.from({ length: 400 }, (_, i) => ({ _id: 20000 + i, b: i % 2 ? 1000 + (i % 50) : 4900 + (i % 50), u: 20000 + i })),
+    );
+    e.delete('f', 'c', [{ q: { b: { $in: [1011, 4911] } }, limit: 0 }]);
+    const failed = e.update('f', 'c', [{ q: { b: { $in: [1013, 4913] } }, u: { $set: { b: 1002, u: -2 } }, multi: true }]);
+    assert.equal(failed.writeErrors[0]?.code, 11000, 'a statement rolled back mid-build');
+    check('while the summary is being built');
+    while (!summary.ready) await turn();
+    check('with the summary built during writes');
     // growth in one part of the key space splits buckets there; deletes elsewhere merge them
     e.insert(
       'f',

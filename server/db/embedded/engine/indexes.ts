@@ -90,7 +90,7 @@ export class SqlIndex {
     for (const k of keys) {
       const e = entryOf(k.enc, rid);
       st.run(e);
-      if (this.summary.ready) {
+      if (this.summary.tracks(e)) {
         this.summary.added(e);
         txn.logSummary(this.summary, e, 1);
       }
@@ -102,7 +102,7 @@ export class SqlIndex {
     for (const k of keys) {
       const e = entryOf(k.enc, rid);
       st.run(e);
-      if (this.summary.ready) {
+      if (this.summary.tracks(e)) {
         this.summary.removed(e);
         txn.logSummary(this.summary, e, -1);
       }
