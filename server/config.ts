@@ -47,6 +47,12 @@ const schema = z.object({
    * so its work never holds the forum's event loop; false runs it in the forum's thread.
    */
   EMBEDDED_DB_THREAD: bool.default(true),
+  /**
+   * Database time (ms, maxTimeMS) a thread list's total may take when no index answers its
+   * filter alone (a product and a status together); past it the list says "more than" what
+   * it has shown and offers Next links only.
+   */
+  LIST_COUNT_BUDGET_MS: int(250, 1),
   /** How long a database operation waits for a reachable server before the request gets 503. */
   DB_SELECTION_TIMEOUT_MS: int(1000, 100),
   /** How often the driver checks the database: how soon a returning database is noticed. */

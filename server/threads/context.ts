@@ -32,4 +32,6 @@ export interface ThreadsContext {
   /** May this account post now, and is its post held for review (server/kernel/standing.ts). */
   gate: StandingGate;
   audit: AuditLog;
+  /** LIST_COUNT_BUDGET_MS (server/config.ts): database time for a list total no index answers alone. */
+  listCountBudgetMs: number;
 }

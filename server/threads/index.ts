@@ -57,6 +57,7 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
     postImagesVisible: deps.postImagesVisible ?? (async () => undefined),
     gate: deps.gate ?? OPEN_GATE,
     audit: deps.audit,
+    listCountBudgetMs: core.config.LIST_COUNT_BUDGET_MS,
   };
   const searchText = createSearchText(models);
   const replies = createReplyService(ctx, searchText);

@@ -122,6 +122,17 @@ export const UNLOCK_NOTE_KIND = 'moderator_unlock';
 
 /** Filtered list totals are counted up to this many threads (see listThreads). */
 const LIST_COUNT_CAP = 10_000;
+/**
+ * A filter no index answers alone (a product and a status together) is counted by reading
+ * documents: the count gets ctx.listCountBudgetMs of the database's time (LIST_COUNT_BUDGET_MS)
+ * and then the list says "more than" what its pages have shown, with Next links only. A page
+ * of such a list read by number gets LIST_PAGE_BUDGET_MS.
+ */
+const LIST_PAGE_BUDGET_MS = 2000;
+/** The count ran out of its budget (cached like a count). */
+const TOTAL_UNKNOWN = -1;
+/** MongoDB's MaxTimeMSExpired. */
+const isTimeExpired = (err: unknown) => (err as { code?: number } | null)?.code === 50;
 
 /** Threads and their state changes; replies are in reply-service.ts, which shares the context. */
 export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
@@ -135,9 +146,10 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
    * lastActivityAt and not after the cursor are skipped by the `$nor`). A page number jumped to
    * directly skips from the nearer end: pages in the second half read the list backwards, so
    * the last pages cost what the first ones do (issue 20: the last page took 104 ms at 100k);
-   * that needs the exact total (`total` null: the count was capped).
+   * that needs the exact total (`total` null: the count was capped). `budgeted`: the list's
+   * total ran out of its budget, so a page read by number gets LIST_PAGE_BUDGET_MS too.
    */
-  function listPage(filter: QueryFilter<ThreadDoc>, page: number, pages: number, total: number | null, after?: string) {
+  function listPage(filter: QueryFilter<ThreadDoc>, page: number, pages: number, total: number | null, after?: string, budgeted = false) {
     if (after) {
       const [ms, id] = after.split('.');
       const at = new Date(Number(ms));
@@ -159,7 +171,8 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
         .exec()
         .then((rows) => rows.reverse());
     }
-    return Thread.find(filter, SUMMARY_PROJECTION).sort({ lastActivityAt: -1, _id: -1 }).skip(skip).limit(THREADS_PER_PAGE).lean().exec();
+    const query = Thread.find(filter, SUMMARY_PROJECTION).sort({ lastActivityAt: -1, _id: -1 }).skip(skip).limit(THREADS_PER_PAGE);
+    return (budgeted ? query.maxTimeMS(LIST_PAGE_BUDGET_MS) : query).lean().exec();
   }
 
   async function listThreads(_actor: Actor | null, input: ListInput): Promise<ThreadList> {
@@ -184,14 +197,36 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
       : pageCache.count(filterKey, () =>
           Thread.countDocuments(filter)
             .limit(LIST_COUNT_CAP + 1)
-            .exec(),
+            .maxTimeMS(ctx.listCountBudgetMs)
+            .exec()
+            .catch((err: unknown) => {
+              if (isTimeExpired(err)) return TOTAL_UNKNOWN;
+              throw err;
+            }),
         ));
-    const totalCapped = !unfiltered && counted > LIST_COUNT_CAP;
-    const total = totalCapped ? LIST_COUNT_CAP : counted;
-    const pages = Math.max(1, Math.ceil(total / THREADS_PER_PAGE));
-    const docs = await pageCache.list(`${filterKey}|${page}|${input.after ?? ''}`, () =>
-      listPage(filter, page, pages, totalCapped ? null : total, input.after),
-    );
+    const unknown = counted === TOTAL_UNKNOWN;
+    let totalCapped = !unfiltered && (unknown || counted > LIST_COUNT_CAP);
+    let total = totalCapped ? LIST_COUNT_CAP : counted;
+    let pages = Math.max(1, Math.ceil(total / THREADS_PER_PAGE));
+    const docs = await pageCache
+      .list(`${filterKey}|${page}|${input.after ?? ''}`, () =>
+        listPage(filter, page, pages, totalCapped ? null : total, input.after, unknown),
+      )
+      .catch((err: unknown) => {
+        if (!isTimeExpired(err)) throw err;
+        throw new ValidationError(
+          'That page is too far into a list filtered by both product and status: follow the Next links from page 1.',
+          {
+            page: 'Too far into this list: follow the Next links.',
+          },
+        );
+      });
+    if (unknown) {
+      // What the pages up to this one have shown; more only if this page is full.
+      total = (page - 1) * THREADS_PER_PAGE + docs.length;
+      totalCapped = docs.length === THREADS_PER_PAGE;
+      pages = totalCapped ? page + 1 : Math.max(1, page);
+    }
     const last = docs[docs.length - 1];
     const more = docs.length === THREADS_PER_PAGE && (page < pages || totalCapped);
     return {

@@ -182,6 +182,12 @@ describe('threads: thread page, list and views', () => {
       assert.equal((await w.anon.get('/api/threads?status=bogus')).status, 400);
       assert.equal((await w.anon.get('/api/threads?page=0')).status, 400);
       assert.equal((await w.anon.get('/api/threads?page=abc')).status, 400);
+      assert.equal((await w.anon.get('/api/threads?page=1000001')).status, 400);
+      // The list has a page per 20 threads (50,000 at 1M threads): a page past 10,000 is valid,
+      // and one past the end is simply empty.
+      const far = await w.anon.get('/api/threads?page=25000');
+      assert.equal(far.status, 200);
+      assert.deepEqual(far.body.threads, []);
       assert.equal((await w.anon.get('/api/threads?status=open&status=answered')).status, 400);
       assert.equal((await w.anon.get('/api/threads?product=nope')).status, 404);
     });
