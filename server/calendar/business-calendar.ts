@@ -117,12 +117,23 @@ const ABBREVIATION_FAMILY: Record<string, string> = {
 };
 
 /**
+ * The short name of `zone` at an instant, as luxon's `offsetNameShort` gives it ("EST",
+ * "GMT+1"; null when Intl has none), from ONE Intl formatter for every call: luxon builds a new
+ * Intl.DateTimeFormat per call, which was the most expensive part of showing a time on a page
+ * (a list page shows dozens). Make one per page or per zone and pass it to formatInZone.
+ */
+export function zoneNamer(zone: string): (ms: number) => string | null {
+  const dtf = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'short' });
+  return (ms) => dtf.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value ?? null;
+}
+
+/**
  * An instant as people read it in an IANA zone: "Tuesday, November 24, 2026 at 4:00 PM ET"
  * (North American zones by family, others by luxon's short offset name, e.g. "GMT+1").
  */
-export function formatInZone(instant: Date, zone: string): string {
+export function formatInZone(instant: Date, zone: string, nameOf: (ms: number) => string | null = zoneNamer(zone)): string {
   const local = DateTime.fromMillis(toMs(instant), { zone }).setLocale('en-US');
-  const short = local.offsetNameShort ?? local.toFormat('ZZ');
+  const short = nameOf(local.toMillis()) ?? local.toFormat('ZZ');
   const zoneLabel = ABBREVIATION_FAMILY[short] ?? short;
   return `${local.toFormat("cccc, LLLL d, yyyy 'at' h:mm a")} ${zoneLabel}`;
 }
@@ -140,6 +151,8 @@ export class BusinessCalendar {
   private readonly holidayYears = new Map<number, Map<string, string>>();
   /** local date -> open window (null when closed). */
   private readonly windowCache = new Map<string, Window | null>();
+  /** The zone's short names (formatLocal), made on first use. */
+  private nameOf: ((ms: number) => string | null) | null = null;
 
   constructor(settings: CalendarSettings = DEFAULT_CALENDAR) {
     const s = settings;
@@ -239,7 +252,8 @@ export class BusinessCalendar {
 
   /** "Tuesday, November 24, 2026 at 4:00 PM ET" in the calendar's zone. */
   formatLocal(instant: Date): string {
-    return formatInZone(instant, this.settings.zone);
+    this.nameOf ??= zoneNamer(this.settings.zone);
+    return formatInZone(instant, this.settings.zone, this.nameOf);
   }
 
   // Open windows of successive local days, starting with the local day of `t`.

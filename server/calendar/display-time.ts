@@ -1,5 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
-import { formatInZone } from './business-calendar';
+import { formatInZone, zoneNamer } from './business-calendar';
 
 /**
  * The one way pages show a moment (issue 18 item 16): relative words ("16 minutes ago", "in 2
@@ -41,7 +41,8 @@ export function timeDisplay(opts: { now: Date; zone: string }): TimeDisplay {
     if (Math.abs(at.diff(base).as('seconds')) < 60) return 'just now';
     return at.toRelative({ base, locale: 'en-US' }) ?? '';
   };
-  const absolute = (instant: Date): string => formatInZone(instant, zone);
+  const nameOf = zoneNamer(zone); // one Intl formatter per page, not one per time shown
+  const absolute = (instant: Date): string => formatInZone(instant, zone, nameOf);
   const element = (instant: Date, text: string, title: string) =>
     `<time datetime="${instant.toISOString()}" title="${escapeAttr(title)}">${escapeAttr(text)}</time>`;
   return {
