@@ -7,7 +7,7 @@
  *
  * The forum (server/main.ts, NODE_ENV=production) runs as a separate process on a COPY of a
  * generated data directory (bench/gen-forum.ts; it may write to it: view counts, a newly
- * declared index built at start-up). Requests go one at a time, kinds interleaved (first,
+ * declared index built at start-up), load shedding off. Requests go one at a time, kinds interleaved (first,
  * middle, last, first, ...), each to a page not asked for before in the run, so none is served
  * from the 2 s list cache (server/threads/page-cache.ts): `--pages` distinct pages per kind and
  * round, from the front (pages 1, 2, ...), around the middle, and from the back (the last page,
@@ -36,7 +36,9 @@ async function main() {
       .join(' ')}`,
   );
   const t0 = performance.now();
-  const app = await startForumChild(DIR);
+  // One request at a time measures cost, not overload: load shedding off, so that a slow page
+  // does not get the next ones refused (server/http/load-shedding.ts).
+  const app = await startForumChild(DIR, { SHED_MAX_IN_FLIGHT: '0', SHED_EVENT_LOOP_DELAY_MS: '0', REQUEST_TIMEOUT_MS: '0' });
   for (;;) {
     const r = await fetch(`${app.url}/readyz`).catch(() => null);
     if (r?.status === 200) break;
@@ -55,9 +57,14 @@ async function main() {
     const get = async (page: number) => {
       const w0 = performance.now();
       const c0 = cpuMs(app.pid);
-      const res = await fetch(`${app.url}/threads?page=${page}`, { headers: { accept: 'text/html' } });
-      await res.text();
-      if (res.status !== 200) failures.push(`page ${page}: ${res.status}`);
+      try {
+        const res = await fetch(`${app.url}/threads?page=${page}`, { headers: { accept: 'text/html' } });
+        await res.text();
+        if (res.status !== 200) failures.push(`page ${page}: ${res.status}`);
+      } catch (err) {
+        failures.push(`page ${page}: ${(err as { cause?: { code?: string } }).cause?.code ?? String(err)}`);
+        if (app.child.exitCode !== null) throw new Error(`the server exited (${app.child.exitCode})`);
+      }
       return { wall: performance.now() - w0, cpu: cpuMs(app.pid) - c0 };
     };
     // warm-up: code paths and the pager

@@ -20,7 +20,9 @@
  *   1    POST /api/replies/:id/helpful            a vote on a random reply of someone else
  * Reported per connection count and round: req/s, latency p50/p99/max over every answer,
  * answers by status (503 = shed by server/http/load-shedding.ts, counted apart), errors and
- * timeouts, and the server's CPU time per request (/proc/<pid>/stat). Targets (issue 19): at
+ * timeouts, and the server's CPU time per request (/proc/<pid>/stat); then the same reads
+ * without the writes (weights renormalized) at the first connection count, in the same round,
+ * to show what the writes cost the rest. Targets (issue 19): at
  * least 300 req/s at 50 connections with p99 under 500 ms; no request over 2 s at 200.
  */
 import os from 'node:os';
@@ -112,8 +114,8 @@ async function main() {
     const anonHeaders = { 'x-forwarded-proto': 'https', accept: 'text/html' };
     const body = () => markdown(rng, 450 + rng.int(300)).replace(/`?0x[0-9a-f]+`?|\d+(\.\d+)*/g, 'it');
 
-    const next = (): { method: string; path: string; headers: Record<string, string>; body?: string } => {
-      const x = Math.random() * 7;
+    const next = (readsOnly: boolean): { method: string; path: string; headers: Record<string, string>; body?: string } => {
+      const x = Math.random() * (readsOnly ? 5 : 7);
       const s = pick(sessions);
       const signedHtml = { cookie: s.session.headers.cookie!, 'x-forwarded-proto': 'https', accept: 'text/html' };
       if (x < 1) return { method: 'GET', path: `/threads?page=${1 + Math.floor(Math.random() * 5)}`, headers: anonHeaders };
@@ -136,14 +138,14 @@ async function main() {
         body: JSON.stringify({ helpful: Math.random() < 0.7 }),
       };
     };
-    const run = async (connections: number, duration: number) => {
+    const run = async (connections: number, duration: number, readsOnly = false) => {
       const c0 = cpuMs(app.pid);
       const r = (await autocannon({
         url: app.url,
         connections,
         duration,
         timeout: 30,
-        requests: [{ setupRequest: (req) => ({ ...req, ...next() }) }],
+        requests: [{ setupRequest: (req) => ({ ...req, ...next(readsOnly) }) }],
       })) as Result;
       const cpu = cpuMs(app.pid) - c0;
       const total = Object.values(r.statusCodeStats).reduce((n, s) => n + s.count, 0);
@@ -151,20 +153,23 @@ async function main() {
     };
 
     await run(20, 5); // warm-up: code paths, caches
-    const results = new Map<number, { rps: number; p50: number; p99: number; max: number; shed: number; cpu: number }[]>();
+    const results = new Map<string, { rps: number; p50: number; p99: number; max: number; shed: number; cpu: number }[]>();
+    // The same reads without the writes, at the first connection count: what the writes cost the rest.
+    const plan = [...CONNECTIONS.map((c) => ({ connections: c, readsOnly: false })), { connections: CONNECTIONS[0]!, readsOnly: true }];
     for (let round = 0; round < ROUNDS; round++) {
-      for (const connections of CONNECTIONS) {
-        const { r, cpuPerReq, total } = await run(connections, DURATION);
+      for (const { connections, readsOnly } of plan) {
+        const label = `${String(connections).padStart(3)} conns${readsOnly ? ', reads only' : ''}`;
+        const { r, cpuPerReq, total } = await run(connections, DURATION, readsOnly);
         const shed = r.statusCodeStats['503']?.count ?? 0;
         const codes = Object.entries(r.statusCodeStats)
           .map(([c, s]) => `${c}:${s.count}`)
           .join(' ');
         console.log(
-          `round ${round + 1} | ${String(connections).padStart(3)} conns | ${Math.round(r.requests.average)} req/s | p50 ${r.latency.p50} ms | p99 ${r.latency.p99} ms | max ${r.latency.max} ms | ` +
+          `round ${round + 1} | ${label} | ${Math.round(r.requests.average)} req/s | p50 ${r.latency.p50} ms | p99 ${r.latency.p99} ms | max ${r.latency.max} ms | ` +
             `503 ${((100 * shed) / Math.max(1, total)).toFixed(1)}% | errors ${r.errors} timeouts ${r.timeouts} | ${codes} | server CPU ${cpuPerReq.toFixed(2)} ms/req | load ${os.loadavg()[0]!.toFixed(2)}`,
         );
-        results.set(connections, [
-          ...(results.get(connections) ?? []),
+        results.set(label, [
+          ...(results.get(label) ?? []),
           {
             rps: r.requests.average,
             p50: r.latency.p50,
@@ -177,11 +182,11 @@ async function main() {
       }
     }
     console.log('\nmedians over rounds (min-max)');
-    for (const [connections, rs] of results) {
+    for (const [label, rs] of results) {
       const f = (k: keyof (typeof rs)[number], d = 0) =>
         `${median(rs.map((x) => x[k])).toFixed(d)} (${Math.min(...rs.map((x) => x[k])).toFixed(d)}-${Math.max(...rs.map((x) => x[k])).toFixed(d)})`;
       console.log(
-        `${String(connections).padStart(3)} conns: ${f('rps')} req/s, p50 ${f('p50')} ms, p99 ${f('p99')} ms, max ${f('max')} ms, shed ${f('shed', 1)}%, server CPU ${f('cpu', 2)} ms/req`,
+        `${label}: ${f('rps')} req/s, p50 ${f('p50')} ms, p99 ${f('p99')} ms, max ${f('max')} ms, shed ${f('shed', 1)}%, server CPU ${f('cpu', 2)} ms/req`,
       );
     }
   } finally {
