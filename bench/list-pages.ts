@@ -63,7 +63,7 @@ async function main() {
         if (res.status !== 200) failures.push(`page ${page}: ${res.status}`);
       } catch (err) {
         failures.push(`page ${page}: ${(err as { cause?: { code?: string } }).cause?.code ?? String(err)}`);
-        if (app.child.exitCode !== null) throw new Error(`the server exited (${app.child.exitCode})`);
+        if (app.child.exitCode !== null) throw new Error(`the server exited (${app.child.exitCode})`, { cause: err });
       }
       return { wall: performance.now() - w0, cpu: cpuMs(app.pid) - c0 };
     };
