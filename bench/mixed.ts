@@ -20,7 +20,8 @@
  *   1    POST /api/replies/:id/helpful            a vote on a random reply of someone else
  * Reported per connection count and round: req/s, latency p50/p99/max over every answer,
  * answers by status (503 = shed by server/http/load-shedding.ts, counted apart), errors and
- * timeouts, and the server's CPU time per request (/proc/<pid>/stat); then the same reads
+ * timeouts, the server's CPU time per request (/proc/<pid>/stat), and the latency of each
+ * kind from a probe that sends one request of each kind after another during the run; then the same reads
  * without the writes (weights renormalized) at the first connection count, in the same round,
  * to show what the writes cost the rest. Targets (issue 19): at
  * least 300 req/s at 50 connections with p99 under 500 ms; no request over 2 s at 200.
@@ -114,8 +115,10 @@ async function main() {
     const anonHeaders = { 'x-forwarded-proto': 'https', accept: 'text/html' };
     const body = () => markdown(rng, 450 + rng.int(300)).replace(/`?0x[0-9a-f]+`?|\d+(\.\d+)*/g, 'it');
 
-    const next = (readsOnly: boolean): { method: string; path: string; headers: Record<string, string>; body?: string } => {
-      const x = Math.random() * (readsOnly ? 5 : 7);
+    type Req = { method: string; path: string; headers: Record<string, string>; body?: string };
+    const KINDS = ['list', 'thread (anonymous)', 'thread (signed in)', 'search', 'reply', 'vote'] as const;
+    const next = (readsOnly: boolean, only?: number): Req => {
+      const x = only ?? Math.random() * (readsOnly ? 5 : 7);
       const s = pick(sessions);
       const signedHtml = { cookie: s.session.headers.cookie!, 'x-forwarded-proto': 'https', accept: 'text/html' };
       if (x < 1) return { method: 'GET', path: `/threads?page=${1 + Math.floor(Math.random() * 5)}`, headers: anonHeaders };
@@ -138,7 +141,24 @@ async function main() {
         body: JSON.stringify({ helpful: Math.random() < 0.7 }),
       };
     };
+    const KIND_AT = [0.5, 1.5, 3, 4.5, 5.5, 6.5];
+    /** One request of each kind after another while the load runs: latency per kind under load. */
+    const probe = async (until: () => boolean, readsOnly: boolean) => {
+      const times: number[][] = KINDS.map(() => []);
+      while (!until()) {
+        for (let k = 0; k < (readsOnly ? 4 : 6); k++) {
+          const r = next(readsOnly, KIND_AT[k]);
+          const t0 = performance.now();
+          const res = await fetch(`${app.url}${r.path}`, { method: r.method, headers: r.headers, body: r.body }).catch(() => null);
+          await res?.arrayBuffer();
+          if (res && res.status !== 503) times[k]!.push(performance.now() - t0);
+        }
+      }
+      return times;
+    };
     const run = async (connections: number, duration: number, readsOnly = false) => {
+      let done = false;
+      const probing = probe(() => done, readsOnly);
       const c0 = cpuMs(app.pid);
       const r = (await autocannon({
         url: app.url,
@@ -148,8 +168,13 @@ async function main() {
         requests: [{ setupRequest: (req) => ({ ...req, ...next(readsOnly) }) }],
       })) as Result;
       const cpu = cpuMs(app.pid) - c0;
+      done = true;
+      const perKind = (await probing)
+        .map((t, k) => (t.length ? `${KINDS[k]} ${median(t).toFixed(0)}/${Math.max(...t).toFixed(0)}` : ''))
+        .filter(Boolean)
+        .join(', ');
       const total = Object.values(r.statusCodeStats).reduce((n, s) => n + s.count, 0);
-      return { r, cpuPerReq: cpu / Math.max(1, total), total };
+      return { r, cpuPerReq: cpu / Math.max(1, total), total, perKind };
     };
 
     await run(20, 5); // warm-up: code paths, caches
@@ -159,15 +184,16 @@ async function main() {
     for (let round = 0; round < ROUNDS; round++) {
       for (const { connections, readsOnly } of plan) {
         const label = `${String(connections).padStart(3)} conns${readsOnly ? ', reads only' : ''}`;
-        const { r, cpuPerReq, total } = await run(connections, DURATION, readsOnly);
+        const { r, cpuPerReq, total, perKind } = await run(connections, DURATION, readsOnly);
         const shed = r.statusCodeStats['503']?.count ?? 0;
         const codes = Object.entries(r.statusCodeStats)
           .map(([c, s]) => `${c}:${s.count}`)
           .join(' ');
         console.log(
-          `round ${round + 1} | ${label} | ${Math.round(r.requests.average)} req/s | p50 ${r.latency.p50} ms | p99 ${r.latency.p99} ms | max ${r.latency.max} ms | ` +
+          `round ${round + 1} | ${label} | ${Math.round(r.requests.average)} req/s (${Math.round((total - shed) / DURATION)} not shed) | p50 ${r.latency.p50} ms | p99 ${r.latency.p99} ms | max ${r.latency.max} ms | ` +
             `503 ${((100 * shed) / Math.max(1, total)).toFixed(1)}% | errors ${r.errors} timeouts ${r.timeouts} | ${codes} | server CPU ${cpuPerReq.toFixed(2)} ms/req | load ${os.loadavg()[0]!.toFixed(2)}`,
         );
+        console.log(`        probe, ms median/max per kind (answers other than 503): ${perKind}`);
         results.set(label, [
           ...(results.get(label) ?? []),
           {
