@@ -125,10 +125,13 @@ export const threadSchema = new Schema(
 );
 
 // One index per list query: all threads, by status, by product; _id breaks ties so
-// skip/limit pages are stable.
-threadSchema.index({ lastActivityAt: -1, _id: -1 });
-threadSchema.index({ status: 1, lastActivityAt: -1, _id: -1 });
-threadSchema.index({ products: 1, lastActivityAt: -1, _id: -1 });
+// skip/limit pages are stable. The lists show public threads only ({visibility: null}), so
+// visibility leads each key: the index then answers the list's filter exactly, and the
+// embedded engine counts a filtered total and skips to a deep page inside SQLite without
+// reading a document (without it, page 9000 of 1M threads read 180k documents: 15 s).
+threadSchema.index({ visibility: 1, lastActivityAt: -1, _id: -1 });
+threadSchema.index({ visibility: 1, status: 1, lastActivityAt: -1, _id: -1 });
+threadSchema.index({ visibility: 1, products: 1, lastActivityAt: -1, _id: -1 });
 threadSchema.index({ author: 1, createdAt: -1 });
 // Support lifecycle: the lock and reminder sweeps are range queries on these (cost grows with
 // the due threads only); the moderator queue walks status + first-response target.

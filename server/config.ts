@@ -42,6 +42,11 @@ const schema = z.object({
    * DATA_DIR/embedded.sock (needed only when DATA_DIR's path is too long for a socket).
    */
   EMBEDDED_DB_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /**
+   * Run the embedded database in a worker thread of its own (server/db/embedded/thread.ts),
+   * so its work never holds the forum's event loop; false runs it in the forum's thread.
+   */
+  EMBEDDED_DB_THREAD: bool.default(true),
   /** How long a database operation waits for a reachable server before the request gets 503. */
   DB_SELECTION_TIMEOUT_MS: int(1000, 100),
   /** How often the driver checks the database: how soon a returning database is noticed. */
@@ -273,6 +278,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // boot. The worker path has its own tests (test/integration/threads/bounded-rendering.test.ts)
     // and the browser tests run with workers.
     MARKDOWN_WORKERS: '0',
+    // Likewise the embedded database of a test forum on a data directory runs in the test's
+    // thread; test/integration/ops/ starts real forums, whose database runs in its thread.
+    EMBEDDED_DB_THREAD: 'false',
     // In-process tests share one busy event loop: no shedding or timeouts unless a test asks.
     SHED_EVENT_LOOP_DELAY_MS: '0',
     SHED_MAX_IN_FLIGHT: '0',

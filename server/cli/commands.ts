@@ -1,5 +1,6 @@
 /** Every CLI command: the tables of the files under server/cli/. */
 import { dataCommands } from './data';
+import { indexCommands } from './indexes';
 import { lockSweepCommands } from './lock-sweep';
 import { messageCommands } from './messages';
 import { rebakeCommands } from './rebake';
@@ -16,4 +17,5 @@ export const COMMANDS = commandTable(
   messageCommands,
   dataCommands,
   searchCommands,
+  indexCommands,
 );

@@ -2,7 +2,14 @@ import path from 'node:path';
 import mongoose, { type Connection } from 'mongoose';
 import type { Config } from '../config';
 import { createLogger, type Logger } from '../kernel/logger';
-import { DataDirInUseError, isDataDirLocked, readAddressFile, startEmbeddedServer, type EmbeddedServer } from './embedded';
+import {
+  DataDirInUseError,
+  isDataDirLocked,
+  readAddressFile,
+  startEmbeddedServer,
+  startEmbeddedServerThread,
+  type EmbeddedServerThread,
+} from './embedded';
 import { watchDatabase } from './health';
 
 /** The forum's database name on the embedded server. */
@@ -20,7 +27,7 @@ export interface DatabaseConnection {
   /** This process's own mongoose connection (never mongoose's global default one). */
   connection: Connection;
   /** The embedded server this process runs, if any. */
-  readonly embedded?: EmbeddedServer;
+  readonly embedded?: OwnServer;
   close(): Promise<void>;
 }
 
@@ -38,6 +45,19 @@ export const timingsFrom = (config: Config): DriverTimings => ({
   heartbeatFrequencyMS: config.DB_HEARTBEAT_MS,
   connectTimeoutMS: Math.max(config.DB_SELECTION_TIMEOUT_MS, 2000),
 });
+
+/**
+ * How long the driver waits for the embedded server to answer a connection or a monitoring
+ * check (the driver's connectTimeoutMS) before declaring it gone and failing every operation
+ * in flight. The embedded server answers one command at a time in its own thread, so a check
+ * waits behind the longest command running: building an index over a million documents takes
+ * minutes. A server that is really gone closes its socket and is noticed at once; a live one
+ * that is slow must not be declared dead (requests meanwhile end at REQUEST_TIMEOUT_MS).
+ */
+const EMBEDDED_CONNECT_TIMEOUT_MS = 10 * 60_000;
+
+/** The timings for the embedded server (see EMBEDDED_CONNECT_TIMEOUT_MS). */
+const embeddedTimings = (config: Config): DriverTimings => ({ ...timingsFrom(config), connectTimeoutMS: EMBEDDED_CONNECT_TIMEOUT_MS });
 
 const TEST_TIMINGS: DriverTimings = { serverSelectionTimeoutMS: 1000, heartbeatFrequencyMS: 1000, connectTimeoutMS: 2000 };
 
@@ -80,6 +100,32 @@ async function openWithRetry(uri: string, timings: DriverTimings, deadline: numb
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
+}
+
+/** The embedded server this process runs: in a worker thread of its own, or in this thread. */
+type OwnServer = Pick<EmbeddedServerThread, 'uri' | 'close'>;
+
+/**
+ * Starts this process's embedded server on `address` and `config.dataDir`: in a worker thread
+ * when EMBEDDED_DB_THREAD (the default), else in this thread. Throws DataDirInUseError when
+ * another process holds the directory. `onLost` hears of a worker that ended by itself.
+ */
+function launchEmbedded(
+  config: Config,
+  logger: Logger,
+  address: { socketPath: string } | { host?: string; port: number },
+  onLost?: (message: string) => void,
+): Promise<OwnServer> {
+  const options = { host: '127.0.0.1', ...address, dataDir: config.dataDir, cacheMB: config.EMBEDDED_CACHE_MB };
+  if (!config.EMBEDDED_DB_THREAD) return startEmbeddedServer({ ...options, logger });
+  return startEmbeddedServerThread({
+    ...options,
+    logLevel: config.LOG_LEVEL,
+    onExit: (reason) => {
+      logger.error({ dataDir: config.dataDir }, `database: ${reason}`);
+      onLost?.(reason);
+    },
+  });
 }
 
 /** The stable address of the embedded server of `dataDir`: a socket file, or EMBEDDED_DB_PORT. */
@@ -130,6 +176,7 @@ export async function connectDatabase(config: Config, logger: Logger, opts: Conn
     return { uri: config.MONGODB_URI, kind: 'external', connection, close: () => connection.close() };
   }
 
+  const embeddedTiming = embeddedTimings(config);
   const address = stableAddress(config);
   if (!address) {
     logger.warn(
@@ -142,22 +189,15 @@ export async function connectDatabase(config: Config, logger: Logger, opts: Conn
     const running = readAddressFile(config.dataDir);
     if (running && running.pid !== process.pid && isDataDirLocked(config.dataDir)) {
       const uri = `${running.uri}/${EMBEDDED_DB_NAME}`;
-      const connection = await openConnection(uri, timings).catch(() => null);
+      const connection = await openConnection(uri, embeddedTiming).catch(() => null);
       if (connection) {
         logger.info({ uri, dataDir: config.dataDir, ownerPid: running.pid }, 'database: shared embedded server of another process');
         return shareEmbedded(config, logger, uri, connection, opts);
       }
     } else {
       try {
-        const embedded = await startEmbeddedServer({
-          host: '127.0.0.1',
-          port: 0,
-          ...address,
-          dataDir: config.dataDir,
-          cacheMB: config.EMBEDDED_CACHE_MB,
-          logger,
-        });
-        return await ownEmbedded(config, logger, embedded, timings);
+        const embedded = await launchEmbedded(config, logger, address ?? { port: 0 }, opts.onLost);
+        return await ownEmbedded(config, logger, embedded, embeddedTiming);
       } catch (err) {
         // Another process took the directory between our check and our start: share it.
         if (!(err instanceof DataDirInUseError)) throw err;
@@ -168,7 +208,7 @@ export async function connectDatabase(config: Config, logger: Logger, opts: Conn
   }
 }
 
-async function ownEmbedded(config: Config, logger: Logger, embedded: EmbeddedServer, timings: DriverTimings): Promise<DatabaseConnection> {
+async function ownEmbedded(config: Config, logger: Logger, embedded: OwnServer, timings: DriverTimings): Promise<DatabaseConnection> {
   const uri = `${embedded.uri}/${EMBEDDED_DB_NAME}`;
   let connection: Connection;
   try {
@@ -193,7 +233,7 @@ async function ownEmbedded(config: Config, logger: Logger, embedded: EmbeddedSer
 /** A connection to another process's embedded server, with the takeover watchdog. */
 function shareEmbedded(config: Config, logger: Logger, uri: string, connection: Connection, opts: ConnectOptions): DatabaseConnection {
   const health = watchDatabase(connection);
-  let embedded: EmbeddedServer | undefined;
+  let embedded: OwnServer | undefined;
   let starting = false;
   let lost = false;
   const dial = addressOf(uri);
@@ -214,7 +254,7 @@ function shareEmbedded(config: Config, logger: Logger, uri: string, connection: 
     if (!dial) return;
     starting = true;
     try {
-      embedded = await startEmbeddedServer({ ...dial, dataDir: config.dataDir, cacheMB: config.EMBEDDED_CACHE_MB, logger });
+      embedded = await launchEmbedded(config, logger, dial, opts.onLost);
       logger.warn(
         { uri, dataDir: config.dataDir },
         'database: the owner of the shared embedded server is gone; this process serves it now',

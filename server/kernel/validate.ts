@@ -55,3 +55,10 @@ export const stringList = (max: number) =>
 
 /** Positive page number from a query string ("2"), default 1, capped. */
 export const pageParam = z.coerce.number().int().min(1).max(10_000).default(1);
+
+/**
+ * A page number of the thread list, which has a page per 20 threads (50,000 pages at 1M
+ * threads; its pager links to the last one). Any page of it costs about the same (an index
+ * skip from the nearer end, server/threads/thread-service.ts), so it allows 1,000,000.
+ */
+export const listPageParam = z.coerce.number().int().min(1).max(1_000_000).default(1);

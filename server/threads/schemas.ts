@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { THREAD_STATUSES } from '../../models/thread';
-import { objectIdString, pageParam, stringList, text } from '../kernel/validate';
+import { listPageParam, objectIdString, pageParam, stringList, text } from '../kernel/validate';
 
 /** Input shapes for the thread routes (HTML forms and JSON alike). Strict about types. */
 
@@ -23,7 +23,7 @@ export const listQuery = z.object({
     .optional()
     .or(z.literal('').transform(() => undefined)),
   product: z.string().max(100).optional(),
-  page: pageParam,
+  page: listPageParam,
   /** Keyset cursor of the "Next" link: `<lastActivityAt ms>.<thread id>` of the previous page's last row. */
   after: z
     .string()

@@ -5,5 +5,6 @@
  */
 export { startEmbeddedServer, type EmbeddedServer, type StartEmbeddedServerOptions } from './server';
 export { readAddressFile, isDataDirLocked, DataDirInUseError, type EmbeddedAddress } from './datadir-lock';
+export { startEmbeddedServerThread, type EmbeddedServerThread } from './thread';
 export { openEngine } from './engine';
 export type { Engine } from './engine-api';

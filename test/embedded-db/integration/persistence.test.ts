@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { testConfig } from '../../../server/config';
@@ -13,17 +12,14 @@ import { connectDatabase } from '../../../server/db/connect';
 import { isDataDirLocked } from '../../../server/db/embedded';
 import { startEmbeddedServer } from '../../../server/db/embedded/server';
 import { exited, helpersDir, spawnTs } from './helpers/spawn';
+import { tempDirPerTest } from './helpers/temp-dir';
 
 describe('embedded db: persistence', function () {
   this.timeout(60_000);
-  let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embedded-persist-'));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDirPerTest('embedded-persist');
 
   it('keeps documents and indexes across a restart', async () => {
-    let server = await startEmbeddedServer({ dataDir: dir });
+    let server = await startEmbeddedServer({ dataDir: dir() });
     let client = new MongoClient(server.uri);
     const c = () => client.db('forum').collection('threads');
     await c().createIndex({ slug: 1 }, { unique: true });
@@ -33,7 +29,7 @@ describe('embedded db: persistence', function () {
     await client.close();
     await server.close();
 
-    server = await startEmbeddedServer({ dataDir: dir });
+    server = await startEmbeddedServer({ dataDir: dir() });
     client = new MongoClient(server.uri);
     try {
       assert.equal(await c().countDocuments(), 29);
@@ -50,7 +46,7 @@ describe('embedded db: persistence', function () {
   });
 
   it('after SIGKILL mid-stream, every acknowledged write is there and no batch is partial', async () => {
-    const { child, line } = await spawnTs(path.join(helpersDir, 'child-server.ts'), [dir]);
+    const { child, line } = await spawnTs(path.join(helpersDir, 'child-server.ts'), [dir()]);
     const { uri } = JSON.parse(line) as { uri: string };
     const client = new MongoClient(uri, { serverSelectionTimeoutMS: 500, retryWrites: false });
     const acked: number[] = [];
@@ -69,7 +65,7 @@ describe('embedded db: persistence', function () {
     await writer;
     await client.close();
 
-    const server = await startEmbeddedServer({ dataDir: dir });
+    const server = await startEmbeddedServer({ dataDir: dir() });
     const check = new MongoClient(server.uri);
     try {
       const docs = await check.db('crash').collection('events').find().toArray();
@@ -86,23 +82,23 @@ describe('embedded db: persistence', function () {
 
   it('runs standalone from the CLI and stops cleanly on SIGTERM and SIGINT', async () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      const { child, line } = await spawnTs('server/db/cli.ts', ['--port', '0', '--dbpath', dir]);
+      const { child, line } = await spawnTs('server/db/cli.ts', ['--port', '0', '--dbpath', dir()]);
       assert.match(line, /^mongodb:\/\/127\.0\.0\.1:\d+$/);
       const client = new MongoClient(line);
       assert.deepEqual(await client.db('admin').command({ ping: 1 }), { ok: 1 });
       await client.close();
       child.kill(signal);
       assert.equal(await exited(child), 0);
-      assert.equal(isDataDirLocked(dir), false);
-      assert.equal(fs.existsSync(path.join(dir, 'embedded.address')), false);
+      assert.equal(isDataDirLocked(dir()), false);
+      assert.equal(fs.existsSync(path.join(dir(), 'embedded.address')), false);
     }
   });
 
   it('connectDatabase shares a server that already owns the data directory', async () => {
-    const { child, line } = await spawnTs(path.join(helpersDir, 'child-server.ts'), [dir]);
+    const { child, line } = await spawnTs(path.join(helpersDir, 'child-server.ts'), [dir()]);
     const { uri } = JSON.parse(line) as { uri: string };
     try {
-      const db = await connectDatabase(testConfig({ DATA_DIR: dir }), createLogger('silent'));
+      const db = await connectDatabase(testConfig({ DATA_DIR: dir() }), createLogger('silent'));
       try {
         assert.equal(db.kind, 'embedded-shared');
         assert.equal(db.uri, `${uri}/forum`);
@@ -111,12 +107,12 @@ describe('embedded db: persistence', function () {
         await db.close();
       }
       // and a server of our own refuses the directory, naming the owner
-      await assert.rejects(startEmbeddedServer({ dataDir: dir }), new RegExp(`pid ${child.pid}`));
+      await assert.rejects(startEmbeddedServer({ dataDir: dir() }), new RegExp(`pid ${child.pid}`));
     } finally {
       child.kill('SIGTERM');
       await exited(child);
     }
-    const own = await connectDatabase(testConfig({ DATA_DIR: dir }), createLogger('silent'));
+    const own = await connectDatabase(testConfig({ DATA_DIR: dir() }), createLogger('silent'));
     try {
       assert.equal(own.kind, 'embedded');
       assert.equal(await own.connection.collection('shared').countDocuments(), 1);

@@ -118,7 +118,7 @@ export class Catalog {
       const spec = deserializeStored(row.spec) as never;
       if (row.name === ID_INDEX_SPEC.name) c.idIndex = new SqlIndex(this.store, row.id, ID_INDEX_SPEC, false, true);
       else if (isTextSpec(spec)) c.text = new SqlTextIndex(this.store, row.id, spec);
-      else c.indexes.push(new SqlIndex(this.store, row.id, spec, row.multikey === 1));
+      else c.indexes.push(new SqlIndex(this.store, row.id, spec, row.multikey === 1, false, row.multikey_paths));
     }
     let docs = 0;
     for (const c of byId.values()) {

@@ -207,21 +207,29 @@ export class Collection {
     return new DuplicateKeyError(this.ns, ix.name, keyPattern, keyValue);
   }
 
-  /** Keys of `doc` in `ix`; `multi` lists the indexes for which an array was expanded. */
-  private keysOf(ix: SqlIndex, doc: Document, multi: SqlIndex[]): IndexKey[] | null {
-    const flag = { value: false };
+  /**
+   * Keys of `doc` in `ix`; `multi` collects, per index, the key fields (bit mask) through
+   * which an array was expanded where the index had not met one before.
+   */
+  private keysOf(ix: SqlIndex, doc: Document, multi: Map<SqlIndex, number>): IndexKey[] | null {
+    const flag = { value: false, paths: 0 };
     const keys = ix.keysFor(doc, flag);
-    if (flag.value && keys && !ix.multikey.value) multi.push(ix);
+    if (flag.value && keys && !(ix.multikey.value && (ix.multikey.paths & flag.paths) === flag.paths)) {
+      multi.set(ix, (multi.get(ix) ?? 0) | flag.paths);
+    }
     return keys;
   }
 
-  /** Persists the multikey flag of indexes that just met their first array (after all checks). */
-  private markMultikey(multi: SqlIndex[], txn: WriteTxn): void {
-    for (const ix of multi) {
-      if (ix.multikey.value) continue;
+  /** Persists the multikey flag and paths of indexes that just met new arrays (after all checks). */
+  private markMultikey(multi: Map<SqlIndex, number>, txn: WriteTxn): void {
+    for (const [ix, paths] of multi) {
+      const before = { ...ix.multikey };
+      ix.multikey.paths = before.value ? before.paths | paths : paths;
       ix.multikey.value = true;
-      txn.record(() => (ix.multikey.value = false));
-      this.store.stmt('catalog:multikey', 'UPDATE catalog_indexes SET multikey = 1 WHERE id = ?').run(ix.id);
+      txn.record(() => Object.assign(ix.multikey, before));
+      this.store
+        .stmt('catalog:multikey', 'UPDATE catalog_indexes SET multikey = 1, multikey_paths = ? WHERE id = ?')
+        .run(ix.multikey.paths, ix.id);
     }
   }
 
@@ -247,7 +255,7 @@ export class Collection {
     if (this.idIndex.ridOfKey(idKeys[0].enc) !== undefined) {
       throw new DuplicateKeyError(this.ns, '_id_', { _id: 1 }, { _id: doc._id });
     }
-    const multi: SqlIndex[] = [];
+    const multi = new Map<SqlIndex, number>();
     const keysets = this.indexes.map((ix) => this.keysOf(ix, doc, multi));
     this.indexes.forEach((ix, i) => {
       const keys = keysets[i];
@@ -273,7 +281,7 @@ export class Collection {
 
   replace(rid: number, oldDoc: Document, newDoc: Document, bytes: Buffer, txn: WriteTxn): void {
     const changes: { ix: SqlIndex; oldKeys: IndexKey[] | null; newKeys: IndexKey[] | null }[] = [];
-    const multi: SqlIndex[] = [];
+    const multi = new Map<SqlIndex, number>();
     for (const ix of this.indexes) {
       const oldKeys = ix.keysFor(oldDoc);
       const newKeys = this.keysOf(ix, newDoc, multi);
@@ -335,7 +343,7 @@ export class Collection {
   indexRecords(ix: SqlIndex, after: number | null, limit: number, txn: WriteTxn): number | null {
     const rows = this.scanRecords(after, false, limit);
     for (const r of rows) {
-      const multi: SqlIndex[] = [];
+      const multi = new Map<SqlIndex, number>();
       const keys = this.keysOf(ix, this.docOfRecord(r.rid, r.doc), multi);
       if (!keys) continue;
       const c = ix.conflict(keys, r.rid);

@@ -88,14 +88,27 @@ export function fieldValues(doc: Document, f: KeyField): PathValues {
 }
 
 /**
- * The keys `doc` contributes. Returns null when a sparse index skips the document.
- * Sets `multikey.value` when an array was expanded.
+ * Which fields of an index have met arrays: `value` once any has, `paths` a bit mask of the
+ * key fields' positions (bit i: fields[i]; MongoDB's multikey paths). -1 in `paths`: not known,
+ * every field may have (an index marked by a version that did not keep paths).
  */
-export function extractKeys(doc: Document, fields: KeyField[], sparse: boolean, multikey: { value: boolean }): IndexKey[] | null {
+export interface MultikeyFlag {
+  value: boolean;
+  paths: number;
+}
+
+/**
+ * The keys `doc` contributes. Returns null when a sparse index skips the document.
+ * Sets `multikey.value`, and the field's bit in `multikey.paths`, when an array was expanded.
+ */
+export function extractKeys(doc: Document, fields: KeyField[], sparse: boolean, multikey: MultikeyFlag): IndexKey[] | null {
   if (fields.length === 1) {
     const pv = fieldValues(doc, fields[0]);
     if (sparse && !pv.present) return null;
-    if (pv.multi) multikey.value = true;
+    if (pv.multi) {
+      multikey.value = true;
+      multikey.paths |= 1;
+    }
     const dir = fields[0].dir;
     return pv.values.map((v) => ({ enc: encodeKey(v, dir), values: [v] }));
   }
@@ -105,7 +118,10 @@ export function extractKeys(doc: Document, fields: KeyField[], sparse: boolean, 
   if (arrays.length > 1) {
     throw new MongoCommandError(171, 'CannotIndexParallelArrays', `cannot index parallel arrays [${arrays[1]}] [${arrays[0]}]`);
   }
-  if (arrays.length) multikey.value = true;
+  if (arrays.length) {
+    multikey.value = true;
+    multikey.paths |= 1 << per.findIndex((p) => p.multi);
+  }
   const dirs = fields.map((f) => f.dir);
   let tuples: unknown[][] = [[]];
   for (let i = 0; i < fields.length; i++) {

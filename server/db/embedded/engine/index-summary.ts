@@ -6,16 +6,22 @@
  * in [bounds[i], bounds[i+1]) and knows how many (about MIN..MAX). Counting [a, b) counts the
  * parts of the two end buckets with SQLite and adds the counts of the buckets between.
  *
- * Memory only (~100 bytes per 1000 entries): built by one ordered scan of the index when the
- * index is first counted after start-up, then kept current by every write. A bucket past MAX
- * is split at its median entry (one SQLite read of about MAX entries, once per MAX / 2 writes
- * into it), a small one merges into its left neighbour. A write that is rolled back is
- * undone here from the WriteTxn's log (see write-txn.ts), or, for a very large write, the
- * summary is dropped and built again when next needed.
+ * Memory only (~100 bytes per 1000 entries). Built when the index is first counted after
+ * start-up, by an ordered scan of the index in slices of SLICE entries (a few milliseconds
+ * each) run between the server's commands (setImmediate), so that building it at a million
+ * entries never holds the server for seconds; until it is ready, counts are exact SQLite
+ * counts. While it is being built, writes at or below the scan's position are counted in,
+ * those beyond are left for the scan to find. Once ready it is kept current by every write.
+ * A bucket past MAX is split at its median entry (one SQLite read of about MAX entries, once
+ * per MAX / 2 writes into it), a small one merges into its left neighbour. A write that is
+ * rolled back is undone here from the WriteTxn's log (see write-txn.ts), or, for a very large
+ * write, the summary is dropped and built again when next needed.
  */
 import type { SqliteStore } from './sqlite-store';
 
 const MAX = 2048;
+/** Index entries read per build slice: about 2-5 ms of work. */
+const SLICE = 5000;
 const MIN = 256;
 const EMPTY: Buffer = Buffer.alloc(0);
 
@@ -24,6 +30,10 @@ export class IndexSummary {
   private counts: number[] = [0];
   /** built (and kept current) since it was first needed */
   ready = false;
+  /** While being built: the last entry the scan has counted (EMPTY before the first slice). */
+  private scanned: Buffer | null = null;
+  /** Entries the scan has put in the last bucket. */
+  private scanFill = 0;
 
   constructor(
     private readonly store: SqliteStore,
@@ -34,6 +44,7 @@ export class IndexSummary {
   startEmpty(): void {
     this.bounds = [EMPTY];
     this.counts = [0];
+    this.scanned = null;
     this.ready = true;
   }
 
@@ -41,25 +52,58 @@ export class IndexSummary {
   reset(): void {
     this.bounds = [EMPTY];
     this.counts = [0];
+    this.scanned = null;
     this.ready = false;
   }
 
-  /** Buckets of MAX / 2 entries from one ordered scan of the index. */
-  private build(): void {
+  /** True when a write of `entry` must be counted in now (see the file's docstring). */
+  tracks(entry: Buffer): boolean {
+    return this.ready || (this.scanned !== null && this.scanned.length > 0 && Buffer.compare(entry, this.scanned) <= 0);
+  }
+
+  /** Starts building in the background, unless it is built or being built. */
+  private startBuild(): void {
+    if (this.ready || this.scanned !== null) return;
     this.bounds = [EMPTY];
     this.counts = [0];
-    let n = 0;
-    const scan = this.store.stmt(`${this.index}:all`, `SELECT k FROM ${this.index} ORDER BY k`, 'pluck');
-    for (const k of scan.iterate() as Iterable<Buffer>) {
-      if (n === MAX / 2) {
+    this.scanned = EMPTY;
+    this.scanFill = 0;
+    const next = () => {
+      if (this.scanned === null) return; // reset meanwhile: a later count starts again
+      try {
+        if (this.store.inTransaction || !this.buildSlice()) setImmediate(next);
+      } catch {
+        this.reset(); // the store closed or failed: nothing half-built is kept
+      }
+    };
+    setImmediate(next);
+  }
+
+  /**
+   * Counts the next SLICE entries of the index into the buckets; true when the scan reached
+   * the end (the summary is then ready). Only between transactions (the scan must see
+   * committed entries only, as the write log of a transaction does not cover it).
+   */
+  private buildSlice(): boolean {
+    const rows = this.store
+      .stmt(`${this.index}:sumScan`, `SELECT k FROM ${this.index} WHERE k > ? ORDER BY k LIMIT ${SLICE}`, 'pluck')
+      .all(this.scanned) as Buffer[];
+    for (const k of rows) {
+      if (this.scanFill === MAX / 2) {
         this.bounds.push(k);
         this.counts.push(0);
-        n = 0;
+        this.scanFill = 0;
       }
-      n++;
+      this.scanFill++;
       this.counts[this.counts.length - 1]++;
     }
-    this.ready = true;
+    if (rows.length < SLICE) {
+      this.scanned = null;
+      this.ready = true;
+      return true;
+    }
+    this.scanned = rows[rows.length - 1]!;
+    return false;
   }
 
   /** The bucket holding `k`: the last bound <= k. */
@@ -78,14 +122,14 @@ export class IndexSummary {
   added(entry: Buffer): void {
     const i = this.bucketOf(entry);
     this.counts[i]++;
-    if (this.counts[i]! > MAX) this.split(i);
+    if (this.ready && this.counts[i]! > MAX) this.split(i);
   }
 
   /** An entry was removed from the index (already gone from SQLite). */
   removed(entry: Buffer): void {
     const i = this.bucketOf(entry);
     this.counts[i]--;
-    if (i > 0 && this.counts[i]! < MIN && this.counts[i - 1]! + this.counts[i]! <= MAX) {
+    if (this.ready && i > 0 && this.counts[i]! < MIN && this.counts[i - 1]! + this.counts[i]! <= MAX) {
       this.counts[i - 1] += this.counts[i]!;
       this.bounds.splice(i, 1);
       this.counts.splice(i, 1);
@@ -118,9 +162,8 @@ export class IndexSummary {
    */
   count(start: Buffer, end: Buffer | null, exact: (s: Buffer, e: Buffer) => number): number | null {
     if (!this.ready) {
-      // built from committed entries only: writes of an open transaction were not logged for it
-      if (this.store.inTransaction) return null;
-      this.build();
+      this.startBuild();
+      return null;
     }
     const i = this.bucketOf(start);
     const j = end === null ? this.bounds.length : this.bucketOf(end);

@@ -8,7 +8,7 @@
  */
 import type { Document } from 'bson';
 import type { IndexSpec } from '../engine-api';
-import { extractKeys, type IndexKey, type KeyField } from './index-keys';
+import { extractKeys, type IndexKey, type KeyField, type MultikeyFlag } from './index-keys';
 import { entryOf, prefixEnd, ridOf } from './keystring';
 import { compileFilter, type Matcher } from './mingo-context';
 import { isNumericDir } from './index-specs';
@@ -29,8 +29,11 @@ export class SqlIndex {
   readonly sparse: boolean;
   readonly partial: Matcher | null;
   readonly ttlSeconds: number | null;
-  /** Once a document has had several keys in this index (persisted in catalog_indexes). */
-  readonly multikey: { value: boolean };
+  /**
+   * Once a document has had several keys in this index, and through which key fields
+   * (persisted in catalog_indexes: multikey, multikey_paths).
+   */
+  readonly multikey: MultikeyFlag;
   /** set when the index is dropped: open scans of it stop (QueryPlanKilled) */
   dropped = false;
   /** entry counts by key range (index-summary.ts) */
@@ -46,6 +49,7 @@ export class SqlIndex {
     readonly spec: IndexSpec,
     multikey: boolean,
     isId = false,
+    multikeyPaths = -1,
   ) {
     this.name = spec.name;
     this.table = `x${id}`;
@@ -58,7 +62,7 @@ export class SqlIndex {
     this.sparse = !!spec.sparse;
     this.partial = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression as Document) : null;
     this.ttlSeconds = spec.expireAfterSeconds === undefined ? null : isNumericDir(spec.expireAfterSeconds);
-    this.multikey = { value: multikey };
+    this.multikey = { value: multikey, paths: multikey ? multikeyPaths : 0 };
     this.summary = new IndexSummary(store, this.table);
   }
 
@@ -80,7 +84,7 @@ export class SqlIndex {
    * Keys of `doc`, or null when the index does not cover it (sparse / partial). `multikey`
    * is set when an array was expanded (the caller persists the flag).
    */
-  keysFor(doc: Document, multikey: { value: boolean } = { value: false }): IndexKey[] | null {
+  keysFor(doc: Document, multikey: MultikeyFlag = { value: false, paths: 0 }): IndexKey[] | null {
     if (this.partial && !this.partial.test(doc)) return null;
     return extractKeys(doc, this.fields, this.sparse, multikey);
   }
@@ -90,7 +94,7 @@ export class SqlIndex {
     for (const k of keys) {
       const e = entryOf(k.enc, rid);
       st.run(e);
-      if (this.summary.ready) {
+      if (this.summary.tracks(e)) {
         this.summary.added(e);
         txn.logSummary(this.summary, e, 1);
       }
@@ -102,7 +106,7 @@ export class SqlIndex {
     for (const k of keys) {
       const e = entryOf(k.enc, rid);
       st.run(e);
-      if (this.summary.ready) {
+      if (this.summary.tracks(e)) {
         this.summary.removed(e);
         txn.logSummary(this.summary, e, -1);
       }

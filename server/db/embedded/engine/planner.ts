@@ -47,7 +47,8 @@ export interface Plan {
   stats: PlanStats;
   candidates(): Iterable<Rec>;
   /**
-   * IXSCAN on a non-multikey index only: the candidates after the first `skip` index entries,
+   * IXSCAN where a document has one entry in the plan's interval (a non-multikey index, or
+   * see oneEntryPerDocument) only: the candidates after the first `skip` index entries,
    * which are passed over inside SQLite without reading their documents. Equal to skipping
    * matches only when the plan is `exact` (every entry is a match).
    */
@@ -345,24 +346,44 @@ function* scanIndex(coll: Collection, c: Candidate, stats: PlanStats, epoch: () 
 }
 
 /**
+ * The key fields of a multikey index that have met arrays (bit i: fields[i]), all of them
+ * when the index does not know (index-keys.ts MultikeyFlag).
+ */
+function arrayFields(ix: SqlIndex): number {
+  return ix.multikey.paths & ((1 << ix.fields.length) - 1);
+}
+
+/**
+ * True when a document has at most one entry in the candidate's single interval: every key
+ * field that has met an array lies in the equality prefix, which fixes it to one value (a
+ * document's entries under one value prefix are one entry: entries are `key + idKey`). A
+ * document with an array in a field after the prefix has one entry per element there.
+ */
+function oneEntryPerDocument(c: Candidate): boolean {
+  return !c.ix.multikey.value || (c.intervals.length === 1 && arrayFields(c.ix) >> c.eqCount === 0);
+}
+
+/**
  * True when each matching document owns exactly one entry in the candidate's intervals, so
  * counting entries counts matches: an exact plan on a non-multikey index, or (multikey) a
- * filter of single non-null equalities on top-level fields of the index's equality prefix,
- * in one interval: a document's entries under one value prefix are one entry (entries are
- * `key + idKey`), and mingo matches an array that contains the value, as the index does.
+ * filter of single equalities on top-level fields of the index's equality prefix, in one
+ * interval, with every field that has met arrays in that prefix (oneEntryPerDocument); mingo
+ * matches an array that contains the value, as the index does. A null equality is counted
+ * only on a field that has never held an array (null, missing, [] and [null] differ there).
  */
 function countable(filter: Document, c: Candidate): boolean {
   const ix = c.ix;
   if (coversExactly(filter, ix, c.eqCount, c.hasRange)) return true;
-  if (!ix.multikey.value || ix.partial || ix.sparse || c.hasRange || c.intervals.length !== 1) return false;
+  if (!ix.multikey.value || ix.partial || ix.sparse || c.hasRange || !oneEntryPerDocument(c)) return false;
   const keys = Object.keys(filter);
   if (keys.length === 0) return false;
+  const arrays = arrayFields(ix);
   for (const k of keys) {
     const pos = ix.fields.findIndex((f) => f.path === k);
     if (pos < 0 || pos >= c.eqCount || k.includes('.')) return false;
     const raw = filter[k];
     const v = isPlainObject(raw) && Object.keys(raw).length === 1 && '$eq' in raw ? raw.$eq : raw;
-    if (v === null || isPlainObject(v) || !exactValue(v)) return false;
+    if ((v === null && (arrays >> pos) & 1) || isPlainObject(v) || !exactValue(v)) return false;
   }
   return true;
 }
@@ -560,10 +581,10 @@ export function plan(coll: Collection | undefined, filter: Document, sort?: Docu
       intervals: b.intervals.length,
       direction: b.reverse ? 'backward' : 'forward',
       sortCovered: b.sortCovered || !sf.length,
-      exact: coversExactly(filter, b.ix, b.eqCount, b.hasRange),
+      exact: countable(filter, b),
       stats,
       candidates: () => scanIndex(coll, b, stats, epoch),
-      candidatesAfter: b.ix.multikey.value ? undefined : (skip) => scanIndex(coll, b, stats, epoch, skip),
+      candidatesAfter: oneEntryPerDocument(b) ? (skip) => scanIndex(coll, b, stats, epoch, skip) : undefined,
       countKeys: countable(filter, b) ? (cap = 0) => countIndexKeys(b, stats, cap) : undefined,
     };
   }

@@ -33,6 +33,8 @@ export interface IndexRow {
   name: string;
   spec: Buffer;
   multikey: number;
+  /** Bit mask of the key fields that met arrays (index-keys.ts MultikeyFlag); -1: not known. */
+  multikey_paths: number;
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -71,6 +73,10 @@ export class SqliteStore {
         id INTEGER PRIMARY KEY AUTOINCREMENT, coll_id INTEGER NOT NULL, name TEXT NOT NULL, spec BLOB NOT NULL,
         multikey INTEGER NOT NULL DEFAULT 0, UNIQUE (coll_id, name));
     `);
+    // Added after the first release: indexes marked multikey before it keep -1 (paths not known).
+    const columns = this.db.prepare('PRAGMA table_info(catalog_indexes)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'multikey_paths'))
+      this.db.exec('ALTER TABLE catalog_indexes ADD COLUMN multikey_paths INTEGER NOT NULL DEFAULT -1');
     const p = (sql: string) => this.db.prepare(sql);
     this.control = {
       begin: p('BEGIN'),

@@ -77,9 +77,10 @@ export class WriteTxn {
     const log = this.summaryLog;
     for (let i = log.length - 3; i >= m.s; i -= 3) {
       const summary = log[i] as IndexSummary;
-      if (!summary.ready) continue;
-      if (log[i + 2] === 1) summary.removed(log[i + 1] as Buffer);
-      else summary.added(log[i + 1] as Buffer);
+      const entry = log[i + 1] as Buffer;
+      if (!summary.tracks(entry)) continue;
+      if (log[i + 2] === 1) summary.removed(entry);
+      else summary.added(entry);
     }
     log.length = m.s;
     for (const s of this.summaryOverflow) s.reset();
