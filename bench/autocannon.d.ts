@@ -5,11 +5,25 @@ declare module 'autocannon' {
       url: string;
       connections?: number;
       duration?: number;
+      /** Requests to send in all (instead of `duration`). */
+      amount?: number;
       method?: string;
       headers?: Record<string, string>;
       body?: string;
+      /** Seconds before a request counts as a timeout (default 10). */
+      timeout?: number;
       /** Request templates; setupRequest may change each request (e.g. its path) before it is sent. */
-      requests?: { method?: string; path?: string; setupRequest?: (req: { path?: string }) => { path?: string } }[];
+      requests?: {
+        method?: string;
+        path?: string;
+        setupRequest?: (req: RequestParams) => RequestParams;
+      }[];
+    }
+    interface RequestParams {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
     }
     interface Histogram {
       average: number;

@@ -1,135 +1,166 @@
 /**
- * Thread page and list throughput, against an in-process app on a fresh in-memory embedded
- * database. Prints numbers; asserts nothing.
+ * The thread page against its ceilings, every server a separate process (issue 19). Prints
+ * numbers; asserts nothing.
  *
- *   npx tsx bench/thread-page.ts [--duration 5] [--connections 10] [--threads 100000]
+ *   npx tsx bench/thread-page.ts [--duration 10] [--rounds 3] [--connections 20]
+ *                                [--data <dir>] [--profile <dir>]
  *
- * Measures (autocannon, 10 connections, ~5 s each):
- *   - baselines: a bare express route rendering the SAME views/threads/thread.ejs from
- *     in-memory data (no database, no middleware), once with the anonymous page's locals and
- *     once with the signed-in member's (a signed-in page is ~2.5x the HTML: reply forms);
- *   - the thread page (a thread with 50 replies), anonymous and signed in, each with the
- *     anonymous HTML cache (page-cache.ts) on and off, interleaved with the baselines for
- *     ROUNDS rounds (ratios per round; signed-in pages never use the HTML cache, so their
- *     "on" and "off" runs differ only by noise);
- *   - the thread list page 1 at 1k threads and at 100k threads;
- *   - posting a reply (signed in, with CSRF).
- * Target: thread page >= 0.70 x baseline.
- *   --rounds 2   rounds of the interleaved page/baseline runs
- *   --threads 1000 skips the growth to 100k threads (quick runs)
+ * Servers (child processes; each stopped by its pid at the end):
+ *   - the forum: `server/main.ts` through the composition root, NODE_ENV=production,
+ *     JOBS_ENABLED=false, LOG_LEVEL=info (its log goes to a file in the data directory),
+ *     TRUST_PROXY=loopback (the bench sends X-Forwarded-Proto: https, so the production
+ *     session cookie, Secure and __Host-, is set over plain HTTP), SHED_EVENT_LOOP_DELAY_MS=0
+ *     (two shared cores: shedding on event-loop delay would answer 503s and count them as speed);
+ *   - `plain`: plain express + ejs, a page of 50 replies from memory (the stack's ceiling);
+ *   - `template`: the forum's own views/threads/thread.ejs from memory, anonymous and signed-in
+ *     locals (bench/thread-page-baselines.ts).
+ * Data: a DATA_DIR (a temporary one, removed after; or `--data <dir>`, kept and reused) seeded
+ * with 1000 open threads of 50 forum-shaped replies each, rendered by the forum's Markdown
+ * renderer (bench/thread-page-data.ts), 5,020 users (moderators with signatures), and the bench
+ * reader, who signs in over HTTP for the signed-in runs and has votes on 5 replies per thread.
+ * Seeding: the forum starts once on the empty directory (collections, indexes, products) and
+ * stops; `npm run db` then serves the directory and the documents go in with insertMany.
+ *
+ * Runs (autocannon in this process, `--connections`, `--duration` s each after a 2 s warm-up;
+ * the forum runs warm up at least one pass over the 1000 threads, so the words of the times
+ * shown, which a running forum keeps for an hour, are not all computed for the first time),
+ * interleaved, `--rounds` rounds: plain, template anonymous, forum anonymous, template signed
+ * in, forum signed in. The forum runs rotate over the 1000 threads (one shared counter, so a
+ * thread comes back after 1000 requests: more than the page caches' 2 s at the rates measured;
+ * the forum's own cache counters, read from /metrics, are printed to show it).
+ * `--profile <dir>`: the forum runs with `--cpu-prof --cpu-prof-dir <dir>`; the profile is
+ * written when it stops.
+ *
+ * Autocannon shares the two cores with the server it measures: absolute numbers are low and
+ * noisy; the ratios of runs interleaved in one round are what to quote.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import express from 'express';
-import { Types } from 'mongoose';
 import autocannon from 'autocannon';
-import { createApp } from '../server/app';
-import { createServices, type Services } from '../server/compose';
-import { testConfig } from '../server/config';
-import { createLogger } from '../server/kernel/logger';
-import { systemClock } from '../server/kernel/clock';
-import { startTestDatabase } from '../server/db/connect';
-import { RENDERER_VERSION, renderMarkdown } from '../server/markdown/render';
-import { STATUS_LABELS } from '../server/threads';
-import { pageFormat } from '../server/http/page-format';
-
-let forum: Services;
-const setHtmlCacheEnabled = (on: boolean) => forum.caches.setEnabled(on, ['thread-html']);
+import argon2 from 'argon2';
+import { MongoClient } from 'mongodb';
+import { MEMBERS, MODERATORS, userDoc } from './forum-data';
+import { startProcess, stopProcess } from './gen-forum';
+import { pageThread, READER, readerDoc } from './thread-page-data';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name: string, def: number) => {
+const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
+  return i > 0 ? process.argv[i + 1]! : def;
 };
-const DURATION = arg('duration', 5);
-const CONNECTIONS = arg('connections', 10);
-const TOTAL_THREADS = arg('threads', 100_000);
-const ROUNDS = arg('rounds', 2);
+const DURATION = Number(arg('duration', '10'));
+const ROUNDS = Number(arg('rounds', '3'));
+const CONNECTIONS = Number(arg('connections', '20'));
+const THREADS = 1000;
+const PROFILE_DIR = arg('profile', '');
+const KEEP = arg('data', '');
+const DIR = KEEP ? path.resolve(KEEP) : fs.mkdtempSync(path.join(os.tmpdir(), 'forum-thread-page-'));
+const SEEDED = path.join(DIR, 'thread-page-seeded.json');
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+const HTTPS = { 'x-forwarded-proto': 'https' };
+const FORUM_ENV = {
+  DATA_DIR: DIR,
+  HOST: '127.0.0.1',
+  DEMO_CONTENT: 'false',
+  JOBS_ENABLED: 'false',
+  SESSION_SECRET: 'bench-session-secret-bench-session-secret',
+  SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
+  RATE_LOGIN_MAX: '1000',
+};
 
-interface Run {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-}
-const results: Run[] = [];
-
-async function measure(name: string, opts: autocannon.Options): Promise<Run> {
-  // Warm-up (JIT, caches), not measured.
-  await autocannon({ connections: CONNECTIONS, duration: 1, ...opts, headers: { 'user-agent': UA, ...(opts.headers ?? {}) } });
-  const r = await autocannon({
-    connections: CONNECTIONS,
-    duration: DURATION,
-    ...opts,
-    headers: { 'user-agent': UA, ...(opts.headers ?? {}) },
-  });
-  const run = { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
-  results.push(run);
-  console.log(
-    `${name.padEnd(34)} ${run.rps.toFixed(0).padStart(7)} req/s   p50 ${String(run.p50).padStart(4)} ms   p99 ${String(run.p99).padStart(4)} ms${run.non2xx ? `   non-2xx ${run.non2xx}` : ''}${run.errors ? `   errors ${run.errors}` : ''}`,
+/** Seeds DIR (see the header); returns the 1000 threads' page paths. */
+async function seed(): Promise<string[]> {
+  if (fs.existsSync(SEEDED)) return JSON.parse(fs.readFileSync(SEEDED, 'utf8')) as string[];
+  const started = performance.now();
+  const prep = await startProcess(
+    'server/main.ts',
+    [],
+    { ...FORUM_ENV, PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'development' },
+    /forum listening/,
   );
-  return run;
+  await stopProcess(prep.child);
+  const { child, match } = await startProcess('server/db/cli.ts', ['--port', '0', '--dbpath', DIR], {}, /^(mongodb:\/\/\S+)$/m);
+  const client = new MongoClient(match[1]!);
+  const paths: string[] = [];
+  try {
+    const db = client.db('forum');
+    await db.collection('users').insertMany(Array.from({ length: MEMBERS + MODERATORS }, (_, i) => userDoc(i)));
+    await db.collection('users').insertOne(readerDoc(await argon2.hash(READER.password)));
+    const products = (await db
+      .collection('products')
+      .find({}, { projection: { name: 1 } })
+      .toArray()) as never;
+    for (let i = 0; i < THREADS; i += 50) {
+      const bundles = Array.from({ length: 50 }, (_, j) => pageThread(i + j, products));
+      await db.collection('replies').insertMany(bundles.flatMap((b) => b.replies));
+      await db.collection('votes').insertMany(bundles.flatMap((b) => b.votes));
+      await db.collection('threads').insertMany(bundles.map((b) => b.thread));
+      for (const b of bundles) paths.push(`/threads/${String(b.thread._id)}/${b.thread.slug}`);
+    }
+  } finally {
+    await client.close();
+    await stopProcess(child);
+  }
+  fs.writeFileSync(SEEDED, JSON.stringify(paths));
+  console.log(`seeded ${THREADS} threads of 50 replies in ${((performance.now() - started) / 1000).toFixed(0)} s (${DIR})`);
+  return paths;
 }
 
-function listen(app: express.Express): Promise<{ server: Server; url: string }> {
-  return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({ server, url: `http://127.0.0.1:${port}` });
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
     });
   });
 }
 
-function threadDoc(i: number, products: { id: string; name: string }[], author: Types.ObjectId, at: number) {
-  const p = products[i % products.length]!;
-  const body = `Question number ${i}: the installer stops with error 0x${(i * 7919).toString(16)} after the update.`;
-  const statuses = ['open', 'awaiting_asker', 'answered', 'open'] as const;
-  return {
-    _id: new Types.ObjectId(),
-    title: `Generated question ${i} about an installer error`,
-    slug: `generated-question-${i}-about-an-installer-error`,
-    bodySource: body,
-    bodyHtml: `<p>${body}</p>`,
-    rendererVersion: RENDERER_VERSION,
-    author,
-    authorName: 'Bench Member',
-    authorUsername: 'bench_member',
-    authorRole: 'member',
-    products: [new Types.ObjectId(p.id)],
-    productNames: [p.name],
-    status: statuses[i % 4],
-    acceptedReplyId: null,
-    acceptedAt: null,
-    acceptedBy: null,
-    replyCount: i % 5,
-    views: i % 97,
-    lastActivityAt: new Date(at - i * 60_000),
-    lastPosterRole: 'member',
-    lastPosterId: author,
-    lastPosterName: 'Bench Member',
-    lastPosterIsAsker: true,
-    lockedAt: null,
-    lockReason: null,
-    lockNote: '',
-    lockedBy: null,
-    editedAt: null,
-    createdAt: new Date(at - i * 60_000),
-    updatedAt: new Date(at - i * 60_000),
-  };
+/** The forum in production mode; resolves once /readyz answers 200. */
+async function startForum(): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const log = fs.openSync(path.join(DIR, 'forum.log'), 'a');
+  const flags = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(PROFILE_DIR)] : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'server/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      ...FORUM_ENV,
+      PORT: String(port),
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      TRUST_PROXY: 'loopback',
+      SHED_EVENT_LOOP_DELAY_MS: '0',
+    },
+    stdio: ['ignore', log, log],
+  });
+  fs.closeSync(log);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`the forum exited with ${child.exitCode}; see ${path.join(DIR, 'forum.log')}`);
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return { child, url };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the forum did not become ready in 60 s');
 }
 
-async function insertThreads(from: number, to: number, products: { id: string; name: string }[], author: Types.ObjectId, at: number) {
-  const BATCH = 2000;
-  for (let i = from; i < to; i += BATCH) {
-    const docs = [];
-    for (let j = i; j < Math.min(to, i + BATCH); j++) docs.push(threadDoc(j, products, author, at));
-    await forum.models.Thread.collection.insertMany(docs, { ordered: false });
-  }
+async function startBaseline(mode: 'plain' | 'template'): Promise<{ child: ChildProcess; url: string }> {
+  const { child, match } = await startProcess(
+    'bench/thread-page-baselines.ts',
+    [mode],
+    { NODE_ENV: 'production' },
+    /baseline listening (\S+)/,
+  );
+  return { child, url: match[1]! };
 }
 
 function cookiesFrom(res: Response, jar: Map<string, string>) {
@@ -139,208 +170,135 @@ function cookiesFrom(res: Response, jar: Map<string, string>) {
     jar.set(pair!.slice(0, eq), pair!.slice(eq + 1));
   }
 }
-const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
 
-async function main() {
-  const db = await startTestDatabase();
-  const config = testConfig({ RATE_POST_MAX: '100000000', RATE_LOGIN_MAX: '1000' });
-  forum = createServices({ config, clock: systemClock, logger: createLogger('silent'), db: db.connection });
-  await forum.start({ jobs: false, demo: false });
-  const app = createApp(forum);
-  app.set('view cache', true); // as in production
-  const { server, url } = await listen(app);
-
-  const products = await forum.threads.products.list();
-  const { auth } = forum;
-  const member = await auth.register({ username: 'bench_member', email: 'member@bench.invalid', password: 'bench-password-1' });
-  const modUser = await auth.register({
-    username: 'bench_mod',
-    email: 'mod@bench.invalid',
-    password: 'bench-password-2',
-    displayName: 'Bench Moderator',
-  });
-  await auth.setRole(modUser.username, 'moderator');
-  const memberActor = { ...member };
-  const now = Date.now();
-
-  // The hot thread: 50 replies, alternating member and moderator, some Markdown.
-  const hot = await forum.threads.createThread(
-    memberActor,
-    {
-      title: 'Access code expired before I could claim my certification',
-      body: 'I passed the exam but the **access code** has expired. Where do I request a new one?',
-      products: [products[0]!.id],
-    },
-    { now: () => new Date(now - 3600_000) },
-  );
-  const replyDocs = Array.from({ length: 50 }, (_, i) => {
-    const staff = i % 2 === 1;
-    const src = staff
-      ? `Thanks for the update. Please try these steps:\n\n1. Open a private window.\n2. Sign in with your personal account.\n3. Enter the code from my private message.\n\nReply ${i}.`
-      : `I tried that and it still says the code **expired**. Here is what I see: \`error ${i}\`.`;
-    return {
-      threadId: new Types.ObjectId(hot.id),
-      author: new Types.ObjectId(staff ? modUser.id : member.id),
-      authorName: staff ? 'Bench Moderator' : 'bench_member',
-      authorUsername: staff ? 'bench_mod' : 'bench_member',
-      authorRole: staff ? 'moderator' : 'member',
-      system: false,
-      systemKind: null,
-      bodySource: src,
-      bodyHtml: renderMarkdown(src),
-      rendererVersion: RENDERER_VERSION,
-      helpfulCount: 0,
-      notHelpfulCount: 0,
-      satisfactionSum: 0,
-      satisfactionCount: 0,
-      createdAt: new Date(now - 3600_000 + (i + 1) * 60_000),
-      editedAt: null,
-    };
-  });
-  await forum.models.Reply.insertMany(replyDocs);
-  await forum.models.Thread.updateOne(
-    { _id: hot.id },
-    { $set: { replyCount: 50, status: 'awaiting_asker', lastActivityAt: new Date(now) } },
-  );
-
-  // A separate thread to post replies to, so the measured thread page stays at 50.
-  const target = await forum.threads.createThread(
-    memberActor,
-    { title: 'A thread that receives benchmark replies', body: 'Replies from the benchmark land here.', products: [products[1]!.id] },
-    systemClock,
-  );
-
-  const authorId = new Types.ObjectId(member.id);
-  let t0 = Date.now();
-  await insertThreads(0, 998, products, authorId, now - 7200_000);
-  console.log(`seeded 1k threads in ${Date.now() - t0} ms`);
-
-  // Sign in over HTTP to get a session cookie and a CSRF token (for the signed-in runs).
+/** Signs the bench reader in through the forum's JSON API; returns the Cookie header. */
+async function signIn(url: string): Promise<string> {
   const jar = new Map<string, string>();
-  let res = await fetch(`${url}/api/session`);
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  let res = await fetch(`${url}/api/session`, { headers: HTTPS });
   cookiesFrom(res, jar);
-  let token = ((await res.json()) as { csrfToken: string }).csrfToken;
+  const { csrfToken } = (await res.json()) as { csrfToken: string };
   res = await fetch(`${url}/api/session`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-csrf-token': token, cookie: cookieHeader(jar) },
-    body: JSON.stringify({ username: 'bench_member', password: 'bench-password-1' }),
+    headers: { ...HTTPS, 'content-type': 'application/json', 'x-csrf-token': csrfToken, cookie: cookie() },
+    body: JSON.stringify({ username: READER.username, password: READER.password }),
   });
+  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
   cookiesFrom(res, jar);
-  token = ((await res.json()) as { csrfToken: string }).csrfToken;
-  const signedIn = { cookie: cookieHeader(jar) };
-
-  // Baselines: the same template from memory, no database, no middleware.
-  const page = await forum.threads.getThreadPage(null, hot.id, {});
-  const base = express();
-  base.set('view engine', 'ejs');
-  base.set('views', path.join(root, 'views'));
-  base.set('view cache', true);
-  const locals = {
-    fmt: pageFormat({ now: new Date(now), zone: 'America/New_York' }),
-    STATUS_LABELS,
-    page,
-    replyDraft: '',
-    title: page.thread.title,
-    currentUser: null,
-    currentPath: page.thread.url,
-    error: null,
-    fieldErrors: {},
-    csrfToken: () => '',
-  };
-  base.get('/', (_req, res) => res.render('threads/thread', { ...locals, now: new Date() }));
-  // The signed-in member's page, everything the real handler passes, loaded once.
-  const memberPage = await forum.threads.getThreadPage(memberActor, hot.id, {});
-  const signedLocals = {
-    fmt: pageFormat({ now: new Date(now), zone: 'America/New_York' }),
-    STATUS_LABELS,
-    page: memberPage,
-    title: memberPage.thread.title,
-    replyDraft: '',
-    feedbackFlash: null,
-    pmLinked: await forum.messages.linkedConversationsFor(memberActor, hot.id),
-    feedbackVotes: await forum.feedback.votesForReplies(
-      memberActor,
-      memberPage.replies.map((r) => r.id),
-    ),
-    currentUser: memberActor,
-    currentPath: memberPage.thread.url,
-    error: null,
-    fieldErrors: {},
-    unreadNotifications: 0,
-    unreadMessages: 0,
-    csrfToken: () => token,
-  };
-  base.get('/signed', (_req, res) => res.render('threads/thread', { ...signedLocals, now: new Date() }));
-  const baseline = await listen(base);
-  const [anonLen, signedLen, realAnonLen, realSignedLen] = await Promise.all([
-    fetch(`${baseline.url}/`).then((r) => r.text()),
-    fetch(`${baseline.url}/signed`).then((r) => r.text()),
-    fetch(`${url}${hot.url}`, { headers: { 'user-agent': UA } }).then((r) => r.text()),
-    fetch(`${url}${hot.url}`, { headers: { 'user-agent': UA, ...signedIn } }).then((r) => r.text()),
-  ]).then((t) => t.map((x) => x.length));
-  console.log(`page sizes: anonymous ${realAnonLen} B (baseline ${anonLen} B), signed in ${realSignedLen} B (baseline ${signedLen} B)`);
-
-  console.log(`\nautocannon: ${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} interleaved rounds\n`);
-  const ratios: Record<string, number[]> = {};
-  const ratio = (name: string, r: Run, b: Run) => (ratios[name] ??= []).push(r.rps / b.rps);
-  let b!: Run;
-  let tp!: Run;
-  for (let round = 1; round <= ROUNDS; round++) {
-    b = await measure(`baseline anon (ejs from memory)`, { url: `${baseline.url}/` });
-    setHtmlCacheEnabled(true);
-    tp = await measure('thread page anon, HTML cache on', { url: `${url}${hot.url}` });
-    ratio('anonymous, HTML cache on ', tp, b);
-    setHtmlCacheEnabled(false);
-    ratio('anonymous, HTML cache off', await measure('thread page anon, HTML cache off', { url: `${url}${hot.url}` }), b);
-    const bs = await measure(`baseline signed (ejs from memory)`, { url: `${baseline.url}/signed` });
-    ratio(
-      'signed in, HTML cache off',
-      await measure('thread page signed, HTML cache off', { url: `${url}${hot.url}`, headers: signedIn }),
-      bs,
-    );
-    setHtmlCacheEnabled(true);
-    ratio(
-      'signed in, HTML cache on ',
-      await measure('thread page signed, HTML cache on', { url: `${url}${hot.url}`, headers: signedIn }),
-      bs,
-    );
-    ratio('signed in vs ANON baseline', results[results.length - 1]!, b);
-  }
-  setHtmlCacheEnabled(true);
-  const tpNoHtml = tp;
-  const l1k = await measure('list page 1 @ 1k threads', { url: `${url}/` });
-
-  t0 = Date.now();
-  await insertThreads(998, TOTAL_THREADS - 2, products, authorId, now - 7200_000);
-  console.log(`grew to ${await forum.models.Thread.estimatedDocumentCount()} threads in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const l100k = await measure(`list page 1 @ ${TOTAL_THREADS / 1000}k threads`, { url: `${url}/` });
-  await measure(`list p1 status=open @ ${TOTAL_THREADS / 1000}k`, { url: `${url}/?status=open` });
-  await measure(`list p1 by product @ ${TOTAL_THREADS / 1000}k`, { url: `${url}/?product=${products[2]!.id}` });
-  const tp100k = await measure(`thread page @ ${TOTAL_THREADS / 1000}k threads`, { url: `${url}${hot.url}` });
-
-  await measure('post a reply (JSON, signed in)', {
-    url: `${url}/api/threads/${target.id}/replies`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-csrf-token': token, cookie: cookieHeader(jar) },
-    body: JSON.stringify({ body: 'A benchmark reply with a little **Markdown** in it.' }),
-  });
-
-  console.log('\nsummary: thread page (50 replies) / baseline, per round (target >= 0.70)');
-  const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)} - ${Math.max(...xs).toFixed(2)}`;
-  for (const [name, xs] of Object.entries(ratios))
-    console.log(`  ${name}   ${xs.map((x) => x.toFixed(2)).join('  ')}   (range ${range(xs)})`);
-  console.log(`  thread page @${TOTAL_THREADS / 1000}k / baseline   ${(tp100k.rps / b.rps).toFixed(2)}  (HTML cache on)`);
-  console.log(`  list ${TOTAL_THREADS / 1000}k / list 1k           ${(l100k.rps / l1k.rps).toFixed(2)}`);
-  void tpNoHtml;
-
-  baseline.server.close();
-  server.close();
-  server.closeAllConnections?.();
-  await db.close();
-  process.exit(0);
+  return cookie();
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+/** Hits and misses of the forum's page caches so far (its /metrics, loopback only). */
+async function cacheLookups(url: string): Promise<Record<string, number>> {
+  const text = await fetch(`${url}/metrics`).then((r) => r.text());
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^forum_cache_lookups_total\{cache="(thread-page|thread-html)",result="(hit|miss)"\} (\d+)/gm)) {
+    out[`${m[1]} ${m[2]}`] = Number(m[3]);
+  }
+  return out;
+}
+
+interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  bad: number;
+}
+
+async function measure(name: string, url: string, opts: { paths?: string[]; headers?: Record<string, string> } = {}): Promise<Run> {
+  let next = 0;
+  const o: autocannon.Options = {
+    url,
+    connections: CONNECTIONS,
+    headers: { 'user-agent': UA, ...HTTPS, ...opts.headers },
+    ...(opts.paths
+      ? { requests: [{ setupRequest: (req: { path?: string }) => ({ ...req, path: opts.paths![next++ % opts.paths!.length] }) }] }
+      : {}),
+  };
+  // Warm-up, not measured: 2 s, and for the rotating runs at least one pass over the threads
+  // (what a running forum holds anyway: JIT, the words of the times shown, kept an hour).
+  await autocannon({ ...o, duration: 2 });
+  if (opts.paths && next < opts.paths.length) await autocannon({ ...o, amount: opts.paths.length - next });
+  const r = await autocannon({ ...o, duration: DURATION });
+  const run = { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors };
+  console.log(
+    `  ${name.padEnd(34)} ${run.rps.toFixed(0).padStart(6)} req/s   p50 ${String(run.p50).padStart(4)} ms   p99 ${String(run.p99).padStart(5)} ms${run.bad ? `   NON-2XX/ERRORS ${run.bad}` : ''}`,
+  );
+  return run;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const spread = (xs: number[]) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
+
+async function main() {
+  const children: ChildProcess[] = [];
+  try {
+    const paths = await seed();
+    const forum = await startForum();
+    children.push(forum.child);
+    const plain = await startBaseline('plain');
+    children.push(plain.child);
+    const tpl = await startBaseline('template');
+    children.push(tpl.child);
+    const cookie = await signIn(forum.url);
+    const signed = { cookie };
+    const check = await fetch(`${forum.url}${paths[0]}`, { headers: { ...HTTPS, ...signed } }).then((r) => r.text());
+    if (!check.includes('Sign out')) throw new Error('the session cookie does not sign the reader in');
+    const sizes = await Promise.all([
+      fetch(`${plain.url}/`).then((r) => r.text()),
+      fetch(`${tpl.url}/`).then((r) => r.text()),
+      fetch(`${tpl.url}/signed`).then((r) => r.text()),
+      fetch(`${forum.url}${paths[0]}`, { headers: HTTPS }).then((r) => r.text()),
+    ]).then((t) => t.map((x) => `${(x.length / 1024).toFixed(0)} kB`));
+    console.log(
+      `page sizes: plain ${sizes[0]}, template anonymous ${sizes[1]}, template signed in ${sizes[2]}, forum anonymous ${sizes[3]}, forum signed in ${(check.length / 1024).toFixed(0)} kB`,
+    );
+    console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s per run (after 2 s warm-up), ${ROUNDS} interleaved rounds`);
+
+    const series: Record<string, Run[]> = {};
+    const ratios: Record<string, number[]> = {};
+    const add = (k: string, r: Run) => (series[k] ??= []).push(r);
+    for (let round = 1; round <= ROUNDS; round++) {
+      console.log(`round ${round}`);
+      const before = await cacheLookups(forum.url);
+      const p = await measure('plain ejs, 50 replies', `${plain.url}/`);
+      const ta = await measure('template from memory, anonymous', `${tpl.url}/`);
+      const fa = await measure('forum, rotating 1000, anonymous', forum.url, { paths });
+      const ts = await measure('template from memory, signed in', `${tpl.url}/signed`);
+      const fs_ = await measure('forum, rotating 1000, signed in', forum.url, { paths, headers: signed });
+      const after = await cacheLookups(forum.url);
+      const delta = Object.keys(after).map((k) => `${k} ${(after[k] ?? 0) - (before[k] ?? 0)}`);
+      console.log(`  forum page caches this round: ${delta.join(', ') || 'no lookups reported'}`);
+      add('plain', p);
+      add('template anon', ta);
+      add('forum anon', fa);
+      add('template signed', ts);
+      add('forum signed', fs_);
+      const r = {
+        'forum anon / template anon (>= 0.7)': fa.rps / ta.rps,
+        'forum signed / template signed (>= 0.7)': fs_.rps / ts.rps,
+        'template anon / plain (>= 0.6)': ta.rps / p.rps,
+        'template signed / plain (>= 0.6)': ts.rps / p.rps,
+      };
+      for (const [k, v] of Object.entries(r)) (ratios[k] ??= []).push(v);
+      console.log(
+        `  ratios: ${Object.entries(r)
+          .map(([k, v]) => `${k.replace(/ \(.*/, '')} ${v.toFixed(2)}`)
+          .join(', ')}`,
+      );
+    }
+    console.log('\nmedians over rounds (spread)');
+    for (const [k, runs] of Object.entries(series)) {
+      const rps = runs.map((x) => x.rps);
+      console.log(
+        `  ${k.padEnd(16)} ${median(rps).toFixed(0).padStart(6)} req/s (${Math.min(...rps).toFixed(0)}-${Math.max(...rps).toFixed(0)})   p50 ${median(runs.map((x) => x.p50))} ms   p99 ${median(runs.map((x) => x.p99))} ms`,
+      );
+    }
+    for (const [k, xs] of Object.entries(ratios)) console.log(`  ${k.padEnd(42)} ${median(xs).toFixed(2)} (${spread(xs)})`);
+  } finally {
+    for (const c of children.reverse()) await stopProcess(c);
+    if (!KEEP) fs.rmSync(DIR, { recursive: true, force: true });
+  }
+}
+
+await main();

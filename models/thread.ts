@@ -89,6 +89,8 @@ export const threadSchema = new Schema(
      * never shown; only public reply text goes in (private messages live elsewhere).
      */
     searchText: { type: String, default: '', select: false },
+    /** searchText's length in code points, so a reply appends without counting it (server/threads/search-text.ts). */
+    searchTextLength: { type: Number, default: 0, select: false },
 
     /**
      * The asker said a staff reply did not solve the problem, and no staff reply has come
@@ -194,6 +196,8 @@ export interface ThreadDoc {
   assigneeName?: string | null;
   duplicateOf?: Types.ObjectId | null;
   searchText?: string;
+  /** Absent on threads stored before it existed (the first reply records it). */
+  searchTextLength?: number;
   editedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;

@@ -19,6 +19,7 @@ import { headerCounts } from './http/header-counts';
 import { mountEndpoints, type EndpointPlumbing } from './http/endpoint';
 import { businessDaysPhrase, isKnownZone, supportPolicyText } from './calendar';
 import { pageFormat } from './http/page-format';
+import { viewOptions } from './http/view-options';
 import { authEndpoints } from './auth';
 import { threadEndpoints, STATUS_LABELS, type ThreadPageExtras } from './threads';
 import { accountEndpoints } from './accounts';
@@ -43,6 +44,7 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
   app.disable('x-powered-by');
   app.set('view engine', 'ejs');
   app.set('views', path.join(root, 'views'));
+  app.set('view options', viewOptions(path.join(root, 'views')));
   if (config.isProduction) app.set('view cache', true);
   if (config.TRUST_PROXY) app.set('trust proxy', parseTrustProxy(config.TRUST_PROXY));
 
@@ -118,7 +120,7 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
     // lock banner, notice).
     const now = clock.now();
     const zone = isKnownZone(req.user?.timeZone) ? req.user.timeZone : rules.calendar.settings.zone;
-    res.locals.fmt = pageFormat({ now, zone });
+    res.locals.fmt = pageFormat({ now, zone, labels: services.timeLabels });
     res.locals.now = now;
     res.locals.STATUS_LABELS = STATUS_LABELS;
     res.locals.supportPolicy = supportPolicyText(rules);

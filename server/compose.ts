@@ -33,6 +33,7 @@ import { createSearch } from './search';
 import { createSupport } from './support';
 import { createThreads } from './threads';
 import { createUploads } from './uploads';
+import { createTimeLabels } from './http/page-format';
 import type { OcrPool } from './ocr';
 
 export interface ServiceDeps {
@@ -170,6 +171,8 @@ export function createServices(deps: ServiceDeps & { mail?: Partial<Pick<MailSys
     /** The outbox's depth and failures (issue 17 exports it on /metrics). */
     mailStats: () => notifications.mailStats(),
     uploads,
+    /** The words of times every page shows, shared by its requests (server/http/page-format.ts). */
+    timeLabels: createTimeLabels(caches),
     /** Unread notifications and messages for the header (cached briefly per person). */
     headerCounts: (actor: { id: string; username: string; displayName: string; role: 'member' | 'moderator' | 'admin' }) =>
       viewerCounts.getOrLoad(actor.id, async () => {

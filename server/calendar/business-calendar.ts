@@ -118,13 +118,37 @@ const ABBREVIATION_FAMILY: Record<string, string> = {
 
 /**
  * An instant as people read it in an IANA zone: "Tuesday, November 24, 2026 at 4:00 PM ET"
- * (North American zones by family, others by luxon's short offset name, e.g. "GMT+1").
+ * (North American zones by family, others by the short offset name, e.g. "GMT+1").
  */
 export function formatInZone(instant: Date, zone: string): string {
-  const local = DateTime.fromMillis(toMs(instant), { zone }).setLocale('en-US');
-  const short = local.offsetNameShort ?? local.toFormat('ZZ');
-  const zoneLabel = ABBREVIATION_FAMILY[short] ?? short;
-  return `${local.toFormat("cccc, LLLL d, yyyy 'at' h:mm a")} ${zoneLabel}`;
+  return zoneFormatter(zone)(instant);
+}
+
+/**
+ * formatInZone for one zone, with the Intl formatter built once: pages format dozens of
+ * instants per request (server/calendar/display-time.ts), and building the formatter (what
+ * luxon's `offsetNameShort` does per call) costs far more than formatting. The words are the
+ * platform's (Intl.DateTimeFormat, en-US); the zone name is its short `timeZoneName`, the one
+ * luxon reports as `offsetNameShort`. Throws RangeError on an unknown zone or an invalid instant.
+ */
+export function zoneFormatter(zone: string): (instant: Date) => string {
+  const dtf = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    weekday: 'long',
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    hour12: true,
+    timeZoneName: 'short',
+  });
+  return (instant) => {
+    const p: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {};
+    for (const part of dtf.formatToParts(toMs(instant))) p[part.type] = part.value;
+    const short = p.timeZoneName!;
+    return `${p.weekday}, ${p.month} ${p.day}, ${p.year} at ${p.hour}:${p.minute} ${p.dayPeriod} ${ABBREVIATION_FAMILY[short] ?? short}`;
+  };
 }
 
 export class BusinessCalendar {

@@ -151,7 +151,8 @@ export function createFeedbackService(deps: {
         : null,
     ]);
     // The thread page caches replies (with their counters) for a moment: this process drops it.
-    if (!isZero(delta)) await events.emit('thread.changed', { threadId: String(reply.threadId) });
+    // Lists show no vote counts: they stay cached.
+    if (!isZero(delta)) await events.emit('thread.changed', { threadId: String(reply.threadId), pageOnly: true });
     return countersOf(after as Partial<Counters> | null);
   }
 

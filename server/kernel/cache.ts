@@ -44,10 +44,26 @@ export class Cache<V extends NonNullable<unknown>> {
     });
   }
 
-  /** The fresh value for `key`, or undefined (a load still in flight counts as absent). */
+  /**
+   * The fresh value for `key`, or undefined (a load still in flight counts as absent). Counted
+   * as a hit or a miss (the forum_cache_lookups_total metric), as getOrLoad is.
+   */
   get(key: string): V | undefined {
-    const hit = this.enabled ? this.lru.get(key) : undefined;
-    return hit && 'value' in hit ? hit.value : undefined;
+    if (!this.enabled) return undefined;
+    const hit = this.lru.get(key);
+    if (hit && 'value' in hit) {
+      this.hits++;
+      return hit.value;
+    }
+    this.misses++;
+    return undefined;
+  }
+
+  /** Whether a fresh value for `key` is held; not counted as a lookup. */
+  holds(key: string): boolean {
+    if (!this.enabled) return false;
+    const hit = this.lru.get(key);
+    return !!hit && 'value' in hit;
   }
 
   set(key: string, value: V): void {

@@ -16,8 +16,12 @@ type ThreadStatus = 'open' | 'awaiting_asker' | 'answered' | 'locked';
 export interface DomainEventMap {
   'thread.created': { actor: Actor; threadId: string; at: Date };
   'thread.edited': { actor: Actor; threadId: string; at: Date };
-  /** Anything else that changes what a thread page shows (views flushed, redactions, votes). */
-  'thread.changed': { threadId: string };
+  /**
+   * Anything else that changes what a thread page shows (views flushed, redactions, votes).
+   * `pageOnly`: the change shows on the thread's pages but in no thread list (a vote's
+   * counters), so cached lists stay.
+   */
+  'thread.changed': { threadId: string; pageOnly?: boolean };
   'reply.created': {
     actor: Actor;
     threadId: string;

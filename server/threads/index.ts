@@ -66,10 +66,10 @@ export function createThreads(core: CoreDeps, deps: ThreadsDeps) {
   const moderation = createModerationOps(ctx, { searchText, addNote: replies.addSystemReply });
 
   // Whatever changes what a thread page shows drops its cached pages in this process.
+  events.on('thread.changed', (e) => pageCache.invalidate(e.threadId, { pageOnly: e.pageOnly }));
   for (const name of [
     'thread.created',
     'thread.edited',
-    'thread.changed',
     'reply.created',
     'reply.edited',
     'answer.accepted',

@@ -44,7 +44,7 @@ export function createPageCache(caches: CacheRegistry) {
       return data.getOrLoad(`${threadId}|${page}`, load) as Promise<T>;
     },
     /** True when page data younger than PAGE_CACHE_MS is cached. */
-    hasPageData: (threadId: string, page: number): boolean => data.get(`${threadId}|${page}`) !== undefined,
+    hasPageData: (threadId: string, page: number): boolean => data.holds(`${threadId}|${page}`),
     forgetPageData: (threadId: string, page: number): void => data.delete(`${threadId}|${page}`),
     html: {
       get: (threadId: string, page: number): CachedHtml | undefined => html.get(`${threadId}|${page}`),
@@ -58,13 +58,17 @@ export function createPageCache(caches: CacheRegistry) {
     },
     count: (key: string, load: () => Promise<number>): Promise<number> => counts.getOrLoad(key, load),
     generation,
-    /** Drops every cached page of a thread, and every list (any write may move it in a list). */
-    invalidate(threadId: string): void {
+    /**
+     * Drops every cached page of a thread, and every list (any write may move it in a list)
+     * unless `pageOnly`: the change shows in no list (a vote's counters).
+     */
+    invalidate(threadId: string, opts: { pageOnly?: boolean } = {}): void {
       generations.set(threadId, ++seq);
       if (generations.size > MAX_GENERATIONS) generations.clear();
       const prefix = `${threadId}|`;
       data.deleteWhere((k) => k.startsWith(prefix));
       html.deleteWhere((k) => k.startsWith(prefix));
+      if (opts.pageOnly) return;
       lists.clear();
       counts.clear();
     },

@@ -46,7 +46,7 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
   ): Promise<CreatedReply> {
     const who = requireActor(actor);
     const _id = toObjectId(threadId);
-    const t = await Thread.findById(_id, { author: 1, status: 1, acceptedReplyId: 1, slug: 1, visibility: 1 }).lean();
+    const t = await Thread.findById(_id, { author: 1, status: 1, acceptedReplyId: 1, slug: 1, visibility: 1, searchTextLength: 1 }).lean();
     if (!t || !policy.canSeePost(who, { authorId: String(t.author), visibility: t.visibility })) {
       throw new NotFoundError('That thread does not exist.');
     }
@@ -117,7 +117,7 @@ export function createReplyService(ctx: ThreadsContext, searchText: SearchText) 
       }).lean();
       if (updated) {
         // Held replies stay out of search until a moderator approves them.
-        if (!hold) await searchText.append(_id, body);
+        if (!hold) await searchText.append(_id, body, t.searchTextLength ?? null);
         pageCache.invalidate(threadId);
         const view = toReplyView(reply.toObject());
         const page = Math.max(1, Math.ceil(updated.replyCount / REPLIES_PER_PAGE));

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { timeDisplay } from '../../../server/calendar/display-time';
+import { DateTime } from 'luxon';
+import { TimeLabels, timeDisplay, type RelativeLabel } from '../../../server/calendar/display-time';
+import { formatInZone } from '../../../server/calendar/business-calendar';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -55,5 +57,61 @@ describe('calendar/display-time: one way of showing a moment (issue 18 item 16)'
         });
     }
     assert.deepEqual(offenders, []);
+  });
+});
+
+describe('calendar/display-time: TimeLabels gives the same words as luxon, shared across pages (issue 19)', () => {
+  /** What the pages showed before TimeLabels: luxon's toRelative, "just now" under a minute. */
+  const luxonRelative = (at: Date, now: Date) => {
+    const base = DateTime.fromJSDate(now);
+    const a = DateTime.fromJSDate(at);
+    return Math.abs(a.diff(base).as('seconds')) < 60 ? 'just now' : a.toRelative({ base, locale: 'en-US' });
+  };
+  const luxonAbsolute = (at: Date, zone: string) => {
+    const local = DateTime.fromMillis(at.getTime(), { zone }).setLocale('en-US');
+    const short = local.offsetNameShort!;
+    const family: Record<string, string> = { EST: 'ET', EDT: 'ET', PST: 'PT', PDT: 'PT', CST: 'CT', CDT: 'CT' };
+    return `${local.toFormat("cccc, LLLL d, yyyy 'at' h:mm a")} ${family[short] ?? short}`;
+  };
+
+  it('relative words equal luxon\'s, minutes to years, past and future, while "now" moves on with stored words reused', () => {
+    const store = new Map<string, RelativeLabel>();
+    const labels = new TimeLabels(null, store);
+    const instants = Array.from({ length: 40 }, (_, i) => new Date(Date.UTC(2024, 0, 31, 12) + i * 2_876_543_210));
+    let checked = 0;
+    // "now" walks over month ends, a leap day and DST changes, by uneven steps.
+    for (let now = Date.UTC(2024, 1, 27, 23, 59, 30); now < Date.UTC(2027, 3, 2); now += 301_234_567 + (now % 7) * 3_600_000) {
+      const n = new Date(Math.floor(now));
+      for (const at of instants) {
+        assert.equal(labels.relative(at, n), luxonRelative(at, n), `${at.toISOString()} seen at ${n.toISOString()}`);
+        checked++;
+      }
+    }
+    assert.ok(checked > 5_000 && store.size > 20, `${checked} comparisons, ${store.size} stored`);
+  });
+
+  it('sub-day words are whole hours or minutes, truncated', () => {
+    const now = new Date('2026-03-08T07:30:00Z'); // the US spring-forward morning
+    const labels = new TimeLabels();
+    for (let m = -22 * 60 + 1; m < 22 * 60; m += 7) {
+      const at = new Date(now.getTime() + m * 60_000 + 17_000);
+      assert.equal(labels.relative(at, now), luxonRelative(at, now));
+    }
+  });
+
+  it("absolute words equal luxon's in several zones, and are stored once per zone and instant", () => {
+    const store = new Map<string, string>();
+    const labels = new TimeLabels(store, null);
+    for (const zone of ['America/New_York', 'America/Los_Angeles', 'Europe/Berlin', 'Asia/Kolkata', 'UTC', 'Australia/Lord_Howe']) {
+      for (let t = Date.UTC(2025, 0, 1); t < Date.UTC(2027, 0, 1); t += 86_400_000 * 11.7 + 1_234_567) {
+        const at = new Date(Math.floor(t));
+        assert.equal(formatInZone(at, zone), luxonAbsolute(at, zone));
+        assert.equal(labels.absolute(at, zone), luxonAbsolute(at, zone));
+      }
+    }
+    const size = store.size;
+    labels.absolute(new Date(Date.UTC(2025, 0, 1)), 'UTC');
+    assert.equal(store.size, size);
+    assert.throws(() => formatInZone(new Date(NaN), 'UTC'), RangeError);
   });
 });
