@@ -24,6 +24,8 @@ import { Readiness } from './http/health';
 
 /** Exit codes: 0 stopped cleanly; 1 could not start, or stopped by a fault. */
 const EXIT_FAILURE = 1;
+/** A repeat of a stop signal within this long (ms) is the same signal delivered twice (see stop). */
+const DUPLICATE_SIGNAL_MS = 1000;
 
 async function main(): Promise<void> {
   let config: Config;
@@ -51,12 +53,18 @@ async function main(): Promise<void> {
     process.exit(EXIT_FAILURE);
   };
 
+  let firstSignalAt = 0;
   const stop = (reason: string, code = 0): Promise<void> => {
+    const signal = reason === 'SIGTERM' || reason === 'SIGINT';
     if (stopping) {
-      // A second signal: the operator does not want to wait.
-      if (reason === 'SIGTERM' || reason === 'SIGINT') process.exit(EXIT_FAILURE);
+      // A second signal: the operator does not want to wait. The same signal within
+      // DUPLICATE_SIGNAL_MS is one signal delivered twice: Ctrl-C (or a signal to the process
+      // group, as systemd sends) reaches this process directly and again through npm, which
+      // forwards what it receives to `npm start`'s child.
+      if (signal && Date.now() - firstSignalAt > DUPLICATE_SIGNAL_MS) process.exit(EXIT_FAILURE);
       return stopping;
     }
+    if (signal) firstSignalAt = Date.now();
     stopping = (async () => {
       logger.info({ signal: reason, drainMs: config.SHUTDOWN_DRAIN_MS }, 'shutting down');
       // /readyz now answers 503 and responses carry "Connection: close".

@@ -95,6 +95,24 @@ describe('ops: the server process (port in use, signals, graceful stop under loa
     await assert.rejects(fetch(`${p.url}/healthz`));
   });
 
+  it('Ctrl-C (SIGINT to the process group of npm start: the server gets it directly and again from npm) stops once, cleanly', async () => {
+    const dataDir = tmp();
+    const p = await startAppProcess(env(dataDir), 45_000, 'npm');
+    running.push(p);
+    assert.equal((await fetch(`${p.url}/healthz`)).status, 200);
+    const exited = new Promise<number | null>((resolve) => p.child.once('exit', (code) => resolve(code)));
+    process.kill(-p.child.pid!, 'SIGINT');
+    for (let i = 0; i < 100 && processAlive(p.pid); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(processAlive(p.pid), false, 'the node server process exited');
+    await exited;
+    assert.ok(
+      p.lines.some((l) => l.includes('"msg":"stopped"')),
+      `a graceful stop, not the exit of a second signal:\n${p.lines.join('\n')}`,
+    );
+    assert.equal(isDataDirLocked(dataDir), false);
+    assert.equal(fs.existsSync(path.join(dataDir, 'embedded.address')), false);
+  });
+
   it('SIGTERM while the event loop is busy: every in-flight request completes, then a clean exit leaving no lock, address, socket or WAL', async () => {
     const dataDir = tmp();
     const p = await startAppProcess(env(dataDir), 45_000, 'npm');

@@ -41,10 +41,13 @@ export type Launch = 'source' | 'npm';
 function spawnServer(env: NodeJS.ProcessEnv, launch: Launch): ChildProcess {
   if (launch === 'npm') {
     // npm's own chatter (update notices) stays out of the way; its banner lines are not JSON.
+    // npm leads a process group of its own, as in a terminal, so a test can signal the group
+    // (what Ctrl-C does) as well as npm alone.
     return spawn('npm', ['start', '--silent'], {
       cwd: ROOT,
       env: { ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
   }
   return spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
