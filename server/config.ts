@@ -12,7 +12,7 @@ const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(d
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('127.0.0.1'),
-  PORT: int(3000, 0),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** External MongoDB. When unset the embedded server is started on loopback. */
   MONGODB_URI: z.string().url().optional(),
   /** Where the embedded database keeps its files (and the generated secrets key). */

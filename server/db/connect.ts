@@ -217,7 +217,7 @@ async function ownEmbedded(config: Config, logger: Logger, embedded: OwnServer, 
     await embedded.close();
     throw err;
   }
-  logger.info({ uri, dataDir: config.dataDir }, 'database: embedded server');
+  logger.info({ uri, dataDir: config.dataDir, thread: config.EMBEDDED_DB_THREAD }, 'database: embedded server');
   return {
     uri,
     kind: 'embedded',

@@ -221,8 +221,16 @@ export function createThreadService(ctx: ThreadsContext, addNote: AddNote) {
           },
         );
       });
+    if (page > 1 && docs.length === 0) {
+      throw new NotFoundError(
+        unknown
+          ? 'That page is past the end of this list.'
+          : `That page is past the end of this list: it has ${pages} page${pages === 1 ? '' : 's'}.`,
+      );
+    }
     if (unknown) {
-      // What the pages up to this one have shown; more only if this page is full.
+      // What the pages up to this one have shown (every page before it is full); more only
+      // if this page is full.
       total = (page - 1) * THREADS_PER_PAGE + docs.length;
       totalCapped = docs.length === THREADS_PER_PAGE;
       pages = totalCapped ? page + 1 : Math.max(1, page);

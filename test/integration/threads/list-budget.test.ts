@@ -48,6 +48,10 @@ describe('threads: a list total no index answers alone is bounded in time', func
     assert.equal(html.status, 200);
     assert.match(html.text, /More than 20 questions/);
     assert.match(html.text, /rel="next"/);
+    // Past the end, the total is not made up from the page number: a clear 404.
+    const far = await forum.agent().get(`/api/threads?product=${product.id}&status=open&page=400`);
+    assert.equal(far.status, 404);
+    assert.equal(far.body.error.message, 'That page is past the end of this list.');
   });
 
   it('a list one index answers (the product alone) is counted exactly whatever the budget', async () => {

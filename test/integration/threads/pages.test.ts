@@ -183,11 +183,14 @@ describe('threads: thread page, list and views', () => {
       assert.equal((await w.anon.get('/api/threads?page=0')).status, 400);
       assert.equal((await w.anon.get('/api/threads?page=abc')).status, 400);
       assert.equal((await w.anon.get('/api/threads?page=1000001')).status, 400);
-      // The list has a page per 20 threads (50,000 at 1M threads): a page past 10,000 is valid,
-      // and one past the end is simply empty.
+      // The list has a page per 20 threads (50,000 at 1M threads): a page past 10,000 is valid;
+      // one past the end is a clear 404, in JSON and on the page.
       const far = await w.anon.get('/api/threads?page=25000');
-      assert.equal(far.status, 200);
-      assert.deepEqual(far.body.threads, []);
+      assert.equal(far.status, 404);
+      assert.match(far.body.error.message, /past the end of this list: it has \d+ pages?\./);
+      const farPage = await w.anon.get('/?page=25000');
+      assert.equal(farPage.status, 404);
+      assert.match(farPage.text, /past the end of this list/);
       assert.equal((await w.anon.get('/api/threads?status=open&status=answered')).status, 400);
       assert.equal((await w.anon.get('/api/threads?product=nope')).status, 404);
     });

@@ -58,6 +58,8 @@ describe('mail configuration', () => {
     bad({ INBOUND_SMTP_PORT: '2525' }, /needs both/);
     bad({ INBOUND_DOMAIN: 'not a domain' }, /INBOUND_DOMAIN/);
     bad({ MAIL_SECRET: 'short' }, /MAIL_SECRET/);
+    // A port out of range is named at start-up, not a stack trace from building mail links.
+    bad({ PORT: '99999' }, /PORT/);
     assert.throws(
       () => loadConfig({ NODE_ENV: 'test', INBOUND_SMTP_PORT: '25', INBOUND_DOMAIN: 'reply.example.test' }),
       /MAIL_SECRET: reply by e-mail needs MAIL_SECRET or SESSION_SECRET/,
