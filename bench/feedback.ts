@@ -28,6 +28,7 @@ import type { Clock } from '../server/kernel/clock';
 import { startTestDatabase } from '../server/db/connect';
 import { BusinessCalendar } from '../server/calendar';
 import { RENDERER_VERSION } from '../server/markdown/render';
+import { replyDoc } from './forum-data';
 
 /** The forum under test (built in main through the composition root). */
 let forum: Services;
@@ -225,20 +226,18 @@ async function seedData(calendar: BusinessCalendar) {
           replyFacts.set(String(replyId), { author: author._id, at: replyAt });
         }
         replies.push({
-          _id: replyId,
-          threadId,
-          author: author._id,
-          authorName: author.displayName,
-          authorUsername: author.username,
-          authorRole: author.role,
-          system: false,
-          systemKind: null,
-          bodySource: 'Reply text.',
-          bodyHtml: '<p>Reply text.</p>',
-          rendererVersion: RENDERER_VERSION,
+          ...replyDoc({
+            _id: replyId,
+            threadId,
+            author,
+            bodySource: 'Reply text.',
+            bodyHtml: '<p>Reply text.</p>',
+            rendererVersion: RENDERER_VERSION,
+            at: replyAt.getTime(),
+            helpful: 0,
+            notHelpful: 0,
+          }),
           ...c,
-          createdAt: replyAt,
-          editedAt: null,
         });
         last = { id: author._id, role: author.role, name: author.displayName };
       }

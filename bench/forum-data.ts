@@ -204,6 +204,99 @@ export function userDoc(i: number) {
   };
 }
 
+/** A reply document with the fields of models/reply.ts. `at`: its creation time (ms). */
+export function replyDoc<Id>(r: {
+  _id: Id;
+  threadId: Id;
+  author: Pick<Person, 'displayName' | 'username'> & { _id: Id; role: string };
+  bodySource: string;
+  bodyHtml: string;
+  rendererVersion: number;
+  at: number;
+  helpful: number;
+  notHelpful: number;
+}) {
+  return {
+    _id: r._id,
+    threadId: r.threadId,
+    author: r.author._id,
+    authorName: r.author.displayName,
+    authorUsername: r.author.username,
+    authorRole: r.author.role,
+    system: false,
+    systemKind: null,
+    bodySource: r.bodySource,
+    bodyHtml: r.bodyHtml,
+    rendererVersion: r.rendererVersion,
+    helpfulCount: r.helpful,
+    notHelpfulCount: r.notHelpful,
+    satisfactionSum: 0,
+    satisfactionCount: 0,
+    createdAt: new Date(r.at),
+    editedAt: null,
+  };
+}
+
+/**
+ * A thread document with the fields of models/thread.ts: asked by `asker` at `created` (ms),
+ * last active at `at` (ms) by `last`, with the replies' text as its search text.
+ */
+export function threadDoc(t: {
+  _id: ObjectId;
+  rng: Rng;
+  asker: Person;
+  last: Person;
+  product: { _id: ObjectId; name: string };
+  bodySource: string;
+  bodyHtml: string;
+  rendererVersion: number;
+  status: string;
+  accepted: { _id: unknown; createdAt: unknown } | null;
+  replies: ReadonlyArray<Record<string, unknown>>;
+  created: number;
+  at: number;
+}) {
+  const heading = title(t.rng);
+  return {
+    _id: t._id,
+    title: heading,
+    slug: heading
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 80),
+    bodySource: t.bodySource,
+    bodyHtml: t.bodyHtml,
+    rendererVersion: t.rendererVersion,
+    author: t.asker._id,
+    authorName: t.asker.displayName,
+    authorUsername: t.asker.username,
+    authorRole: t.asker.role,
+    products: [t.product._id],
+    productNames: [t.product.name],
+    status: t.status,
+    acceptedReplyId: t.accepted ? t.accepted._id : null,
+    acceptedAt: t.accepted ? t.accepted.createdAt : null,
+    acceptedBy: t.accepted ? t.asker._id : null,
+    replyCount: t.replies.length,
+    views: t.rng.int(500),
+    lastActivityAt: new Date(t.at),
+    lastPosterRole: t.last.role,
+    lastPosterId: t.last._id,
+    lastPosterName: t.last.displayName,
+    lastPosterIsAsker: t.last === t.asker,
+    lockedAt: t.status === 'locked' ? new Date(t.at + 86_400_000) : null,
+    lockReason: t.status === 'locked' ? 'no_response' : null,
+    lockNote: '',
+    lockedBy: null,
+    searchText: t.replies.map((r) => `\n\n${r.bodySource as string}`).join(''),
+    privateMessageNoticeAt: null,
+    editedAt: null,
+    createdAt: new Date(t.created),
+    updatedAt: new Date(t.at),
+  };
+}
+
 const STATUSES = ['open', 'awaiting_asker', 'answered', 'answered', 'locked', 'open'] as const;
 /** Two years of threads: thread i is created START + i * STEP (1M threads). */
 export const START_MS = Date.UTC(2023, 0, 1);
@@ -258,66 +351,26 @@ export function threadBundle(i: number, products: { _id: ObjectId; name: string 
         updatedAt: new Date(at + 60_000),
       });
     }
-    replies.push({
-      _id: replyId,
-      threadId,
-      author: author._id,
-      authorName: author.displayName,
-      authorUsername: author.username,
-      authorRole: author.role,
-      system: false,
-      systemKind: null,
-      bodySource: src,
-      bodyHtml: html(src),
-      rendererVersion,
-      helpfulCount: helpful,
-      notHelpfulCount: notHelpful,
-      satisfactionSum: 0,
-      satisfactionCount: 0,
-      createdAt: new Date(at),
-      editedAt: null,
-    });
+    replies.push(
+      replyDoc({ _id: replyId, threadId, author, bodySource: src, bodyHtml: html(src), rendererVersion, at, helpful, notHelpful }),
+    );
   }
   const status = STATUSES[rng.int(STATUSES.length)]!;
   const accepted = status === 'answered' ? replies[rng.int(replies.length)]! : null;
-  const t = title(rng);
-  const thread = {
+  const thread = threadDoc({
     _id: threadId,
-    title: t,
-    slug: t
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 80),
+    rng,
+    asker,
+    last,
+    product,
     bodySource,
     bodyHtml: html(bodySource),
     rendererVersion,
-    author: asker._id,
-    authorName: asker.displayName,
-    authorUsername: asker.username,
-    authorRole: asker.role,
-    products: [product._id],
-    productNames: [product.name],
     status,
-    acceptedReplyId: accepted ? accepted._id : null,
-    acceptedAt: accepted ? accepted.createdAt : null,
-    acceptedBy: accepted ? asker._id : null,
-    replyCount: replies.length,
-    views: rng.int(500),
-    lastActivityAt: new Date(at),
-    lastPosterRole: last.role,
-    lastPosterId: last._id,
-    lastPosterName: last.displayName,
-    lastPosterIsAsker: last === asker,
-    lockedAt: status === 'locked' ? new Date(at + 86_400_000) : null,
-    lockReason: status === 'locked' ? 'no_response' : null,
-    lockNote: '',
-    lockedBy: null,
-    searchText: replies.map((r) => `\n\n${r.bodySource as string}`).join(''),
-    privateMessageNoticeAt: null,
-    editedAt: null,
-    createdAt: new Date(created),
-    updatedAt: new Date(at),
-  };
+    accepted: accepted as { _id: unknown; createdAt: unknown } | null,
+    replies,
+    created,
+    at,
+  });
   return { thread, replies, votes };
 }

@@ -7,7 +7,7 @@
  * thread 0 exactly as the seeded forum stores it.
  */
 import { ObjectId } from 'bson';
-import { Rng, markdown, oid, person, title, MODERATORS, MEMBERS } from './forum-data';
+import { Rng, markdown, oid, person, replyDoc, threadDoc, MODERATORS, MEMBERS } from './forum-data';
 import { RENDERER_VERSION, renderMarkdown } from '../server/markdown/render';
 
 /** Replies on every seeded thread: exactly one page of the thread page (REPLIES_PER_PAGE). */
@@ -54,6 +54,7 @@ export function pageThread(i: number, products: { _id: ObjectId; name: string }[
   const threadId = oid(Math.floor(created / 1000), 5, i);
   const bodySource = markdown(rng, 250 + rng.int(500));
   let at = created;
+  let lastAuthor = asker;
   const replies = [];
   const votes = [];
   for (let r = 0; r < REPLIES_PER_THREAD; r++) {
@@ -62,25 +63,20 @@ export function pageThread(i: number, products: { _id: ObjectId; name: string }[
     const author = roll < 0.35 ? person(rng.int(MODERATORS)) : roll < 0.7 ? asker : person(MODERATORS + rng.int(MEMBERS));
     const src = markdown(rng, 450 + rng.int(300));
     const replyId = oid(Math.floor(at / 1000), 6, i * 64 + r);
-    replies.push({
-      _id: replyId,
-      threadId,
-      author: author._id,
-      authorName: author.displayName,
-      authorUsername: author.username,
-      authorRole: author.role,
-      system: false,
-      systemKind: null,
-      bodySource: src,
-      bodyHtml: renderMarkdown(src),
-      rendererVersion: RENDERER_VERSION,
-      helpfulCount: rng.int(4),
-      notHelpfulCount: rng.int(2),
-      satisfactionSum: 0,
-      satisfactionCount: 0,
-      createdAt: new Date(at),
-      editedAt: null,
-    });
+    replies.push(
+      replyDoc({
+        _id: replyId,
+        threadId,
+        author,
+        bodySource: src,
+        bodyHtml: renderMarkdown(src),
+        rendererVersion: RENDERER_VERSION,
+        at,
+        helpful: rng.int(4),
+        notHelpful: rng.int(2),
+      }),
+    );
+    lastAuthor = author;
     if (r % 10 === 3) {
       votes.push({
         _id: oid(Math.floor(at / 1000) + 60, 7, i * 64 + r),
@@ -95,45 +91,20 @@ export function pageThread(i: number, products: { _id: ObjectId; name: string }[
       });
     }
   }
-  const last = replies[replies.length - 1]!;
-  const t = title(rng);
-  const thread = {
+  const thread = threadDoc({
     _id: threadId,
-    title: t,
-    slug: t
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 80),
+    rng,
+    asker,
+    last: lastAuthor,
+    product,
     bodySource,
     bodyHtml: renderMarkdown(bodySource),
     rendererVersion: RENDERER_VERSION,
-    author: asker._id,
-    authorName: asker.displayName,
-    authorUsername: asker.username,
-    authorRole: asker.role,
-    products: [product._id],
-    productNames: [product.name],
     status: 'open',
-    acceptedReplyId: null,
-    acceptedAt: null,
-    acceptedBy: null,
-    replyCount: REPLIES_PER_THREAD,
-    views: rng.int(500),
-    lastActivityAt: last.createdAt,
-    lastPosterRole: last.authorRole,
-    lastPosterId: last.author,
-    lastPosterName: last.authorName,
-    lastPosterIsAsker: String(last.author) === String(asker._id),
-    lockedAt: null,
-    lockReason: null,
-    lockNote: '',
-    lockedBy: null,
-    searchText: replies.map((r) => `\n\n${r.bodySource}`).join(''),
-    privateMessageNoticeAt: null,
-    editedAt: null,
-    createdAt: new Date(created),
-    updatedAt: last.createdAt,
-  };
+    accepted: null,
+    replies,
+    created,
+    at,
+  });
   return { thread, replies, votes };
 }
