@@ -9,7 +9,8 @@ import { isValidObjectId } from 'mongoose';
  * one message per field (for re-rendering the form next to the inputs).
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const result = schema.safeParse(input ?? {});
+  // reportInput: an issue carries the value it is about, so "missing" and "not a number" differ.
+  const result = schema.safeParse(input ?? {}, { reportInput: true });
   if (result.success) return result.data;
   const fields: Record<string, string> = {};
   for (const issue of result.error.issues) {
@@ -25,7 +26,8 @@ function friendlyIssue(issue: z.core.$ZodIssue): string {
   const label = field.charAt(0).toUpperCase() + field.slice(1);
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? `${label} is required.` : `${label} has the wrong type.`;
+      if (issue.input === undefined) return `${label} is required.`;
+      return issue.expected === 'number' || issue.expected === 'int' ? `${label} must be a whole number.` : `${label} has the wrong type.`;
     case 'too_small':
       return issue.origin === 'string' ? `${label} must be at least ${issue.minimum} characters.` : `${label} is too small.`;
     case 'too_big':

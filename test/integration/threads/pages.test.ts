@@ -181,7 +181,9 @@ describe('threads: thread page, list and views', () => {
     it('bad filters -> 400; unknown product -> 404', async () => {
       assert.equal((await w.anon.get('/api/threads?status=bogus')).status, 400);
       assert.equal((await w.anon.get('/api/threads?page=0')).status, 400);
-      assert.equal((await w.anon.get('/api/threads?page=abc')).status, 400);
+      const abc = await w.anon.get('/api/threads?page=abc');
+      assert.equal(abc.status, 400);
+      assert.equal(abc.body.error.message, 'Page must be a whole number.');
       assert.equal((await w.anon.get('/api/threads?page=1000001')).status, 400);
       // The list has a page per 20 threads (50,000 at 1M threads): a page past 10,000 is valid;
       // one past the end is a clear 404, in JSON and on the page.
