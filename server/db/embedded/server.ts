@@ -370,6 +370,8 @@ function serveConnection(socket: net.Socket, shared: Shared): void {
           const w = waiting.shift()!;
           handleFrame(w.frame, w.debug);
         }
+      } catch (err) {
+        dropConnection(err); // as a frame failing on arrival does: only this connection pays
       } finally {
         socket.uncork();
       }
@@ -401,6 +403,18 @@ function serveConnection(socket: net.Socket, shared: Shared): void {
     }
   };
 
+  // Framing is lost, or a message is larger than any client may send (which also caps what a
+  // connection can make us buffer), or a frame cannot be handled: only this connection pays.
+  const dropConnection = (err: unknown) => {
+    logger.warn(
+      { conn: connectionId, reason: (err as Error).message, framing: err instanceof FramingError },
+      'embedded db: closing connection',
+    );
+    reader.clear();
+    waiting.length = 0;
+    socket.destroy();
+  };
+
   socket.on('data', (chunk: Buffer) => {
     reader.push(chunk);
     const debug = logger.isLevelEnabled('debug');
@@ -409,14 +423,7 @@ function serveConnection(socket: net.Socket, shared: Shared): void {
       for (let frame = reader.next(); frame !== null; frame = reader.next()) dispatch(frame, debug);
       watchPartialFrame();
     } catch (err) {
-      // Framing is lost, or a message is larger than any client may send (which also caps
-      // what a connection can make us buffer): only this connection pays.
-      logger.warn(
-        { conn: connectionId, reason: (err as Error).message, framing: err instanceof FramingError },
-        'embedded db: closing connection',
-      );
-      reader.clear();
-      socket.destroy();
+      dropConnection(err);
     } finally {
       socket.uncork();
     }
