@@ -359,23 +359,26 @@ function serveConnection(socket: net.Socket, shared: Shared): void {
       return;
     }
     busy = true;
-    void reply.then((doc) => {
-      busy = false;
-      log(doc);
-      if (!request.moreToCome) send(request.requestId, replyWith, doc);
-      if (socket.destroyed) return;
-      socket.cork();
-      try {
-        while (!busy && waiting.length) {
-          const w = waiting.shift()!;
-          handleFrame(w.frame, w.debug);
+    // Whatever fails after the command (sending its reply, a frame that waited for it) closes
+    // only this connection, as a frame failing on arrival does; it must never become an
+    // unhandled rejection, which would end the database thread.
+    void reply
+      .then((doc) => {
+        busy = false;
+        log(doc);
+        if (!request.moreToCome) send(request.requestId, replyWith, doc);
+        if (socket.destroyed) return;
+        socket.cork();
+        try {
+          while (!busy && waiting.length) {
+            const w = waiting.shift()!;
+            handleFrame(w.frame, w.debug);
+          }
+        } finally {
+          socket.uncork();
         }
-      } catch (err) {
-        dropConnection(err); // as a frame failing on arrival does: only this connection pays
-      } finally {
-        socket.uncork();
-      }
-    });
+      })
+      .catch(dropConnection);
   };
   const dispatch = (frame: Buffer, debug: boolean) => {
     if (busy) waiting.push({ frame, debug });
