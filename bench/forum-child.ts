@@ -16,7 +16,7 @@ import { testConfig } from '../server/config';
 import { startEmbeddedServer } from '../server/db/embedded';
 import { systemClock } from '../server/kernel/clock';
 import { createLogger } from '../server/kernel/logger';
-import { childEnv, CookieJar, ROOT, startAppProcess, type AppProcess } from '../test/integration/ops/processes';
+import { forumEnv, CookieJar, ROOT, startAppProcess, type AppProcess } from '../test/integration/ops/processes';
 
 export const PASSWORD = 'bench write-cost member password';
 
@@ -44,14 +44,8 @@ export async function seedDataDir(prefix: string, fill: (forum: Services) => Pro
  * server/main.ts` instead of through startAppProcess.
  */
 export function startForumChild(dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<AppProcess> {
-  const fullEnv = childEnv({
+  const fullEnv = forumEnv(dataDir, {
     NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    DATA_DIR: dataDir,
-    // "forum listening" (info) is how startAppProcess learns the address; requests are not logged.
-    LOG_LEVEL: 'info',
-    DEMO_CONTENT: 'false',
     JOBS_ENABLED: 'false',
     SESSION_SECRET: 'bench-session-secret-bench-session-secret',
     SECRETS_KEY: Buffer.alloc(32, 5).toString('base64'),

@@ -25,7 +25,7 @@ import { testConfig } from '../server/config';
 import { startEmbeddedServer } from '../server/db/embedded';
 import { systemClock } from '../server/kernel/clock';
 import { createLogger } from '../server/kernel/logger';
-import { buildOnce, childEnv, CookieJar, ROOT, startAppProcess } from '../test/integration/ops/processes';
+import { buildOnce, forumEnv, CookieJar, ROOT, startAppProcess } from '../test/integration/ops/processes';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -49,13 +49,8 @@ async function run(shedding: boolean, connectionCounts: number[]) {
   await seed(dataDir);
   const off = { SHED_MAX_IN_FLIGHT: '0', SHED_EVENT_LOOP_DELAY_MS: '0', REQUEST_TIMEOUT_MS: '0' };
   const app = await startAppProcess(
-    childEnv({
+    forumEnv(dataDir, {
       NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      DEMO_CONTENT: 'false',
       JOBS_ENABLED: 'false',
       SESSION_SECRET: 'bench-session-secret-bench-session-secret',
       SECRETS_KEY: Buffer.alloc(32, 5).toString('base64'),

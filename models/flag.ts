@@ -22,14 +22,22 @@ export type FlagOutcome = (typeof FLAG_OUTCOMES)[number];
  * `text` may quote private information (a `private_information` flag says what is private):
  * a redaction of the post replaces the span here too.
  */
+/**
+ * Which post an entry is about, shared by flags and moderation items (models/moderation-item.ts):
+ * its kind and id, its thread or conversation, and its author ("flags against" a member on the
+ * admin users page).
+ */
+export const postRefFields = {
+  postType: { type: String, enum: FLAG_POST_TYPES, required: true },
+  postId: { type: Schema.Types.ObjectId, required: true },
+  threadId: { type: Schema.Types.ObjectId, default: null },
+  conversationId: { type: Schema.Types.ObjectId, default: null },
+  authorId: { type: Schema.Types.ObjectId, default: null },
+};
+
 export const flagSchema = new Schema(
   {
-    postType: { type: String, enum: FLAG_POST_TYPES, required: true },
-    postId: { type: Schema.Types.ObjectId, required: true },
-    threadId: { type: Schema.Types.ObjectId, default: null },
-    conversationId: { type: Schema.Types.ObjectId, default: null },
-    /** The post's author: "flags against" a member on the admin users page. */
-    authorId: { type: Schema.Types.ObjectId, default: null },
+    ...postRefFields,
     /** null for the forum's own `held_for_review` entries. */
     flaggerId: { type: Schema.Types.ObjectId, default: null },
     flaggerUsername: { type: String, default: '' },

@@ -1,5 +1,5 @@
 import { Schema, type Types } from 'mongoose';
-import { FLAG_POST_TYPES, type FlagPostType } from './flag';
+import { postRefFields, type FlagPostType } from './flag';
 
 /**
  * One entry of the moderation queue per post that was flagged or held for review
@@ -13,11 +13,7 @@ import { FLAG_POST_TYPES, type FlagPostType } from './flag';
  */
 export const moderationItemSchema = new Schema(
   {
-    postType: { type: String, enum: FLAG_POST_TYPES, required: true },
-    postId: { type: Schema.Types.ObjectId, required: true },
-    threadId: { type: Schema.Types.ObjectId, default: null },
-    conversationId: { type: Schema.Types.ObjectId, default: null },
-    authorId: { type: Schema.Types.ObjectId, default: null },
+    ...postRefFields,
     authorUsername: { type: String, default: '' },
     /** 'held': a new account's post with links; 'flagged': members or staff flagged it. */
     kind: { type: String, enum: ['flagged', 'held'], required: true },

@@ -55,6 +55,20 @@ export const text = (min: number, max: number) => z.string().trim().min(min).max
 export const stringList = (max: number) =>
   z.preprocess((v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(z.string()).max(max));
 
+/**
+ * Body of an assignment to a staff member (a thread or a support conversation): `username`,
+ * empty or null to unassign. Whether the account exists and is staff is the service's check.
+ */
+export const assignBody = z.object({
+  username: z
+    .string()
+    .trim()
+    .max(30)
+    .nullable()
+    .default(null)
+    .transform((v) => v || null),
+});
+
 /** Positive page number from a query string ("2"), default 1, capped. */
 export const pageParam = z.coerce.number().int().min(1).max(10_000).default(1);
 

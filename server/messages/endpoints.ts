@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { AppError, NotFoundError } from '../kernel/errors';
 import { endpoint, type AnyEndpoint } from '../http/endpoint';
-import { objectIdString, parseId, parseInput, stringList } from '../kernel/validate';
+import { assignBody, objectIdString, parseId, parseInput, stringList } from '../kernel/validate';
 import { safeRedirectPath } from '../http/redirect';
 import { SECURE_FIELD_KINDS } from '../../models/message';
 import type { MessageService } from './service';
@@ -58,15 +58,6 @@ const inboxQuery = z.object({
   before: z.string().max(60).optional(),
 });
 const supportInboxQuery = inboxQuery.extend({ filter: z.enum(SUPPORT_FILTERS).default('all') });
-const assignSchema = z.object({
-  username: z
-    .string()
-    .trim()
-    .max(30)
-    .nullable()
-    .default(null)
-    .transform((v) => v || null),
-});
 const statusSchema = z.object({ status: z.enum(['open', 'closed']) });
 
 const fromPostSchema = z.object({
@@ -150,7 +141,7 @@ export function messageEndpoints(svc: MessageService): AnyEndpoint[] {
       access: 'staff',
       page: 'POST /messages/:id/assign',
       api: 'POST /api/messages/:id/assign',
-      input: (req) => ({ id: parseId(req.params.id), ...parseInput(assignSchema, bodyOf(req)) }),
+      input: (req) => ({ id: parseId(req.params.id), ...parseInput(assignBody, bodyOf(req)) }),
       run: ({ actor, input }) => svc.assignConversation(actor, input.id, { username: input.username }),
       html: (res, conversation) => res.redirect(303, `/messages/${conversation.id}`),
       json: (conversation) => ({ conversation }),

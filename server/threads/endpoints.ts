@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { Actor } from '../kernel/actor';
 import { NotFoundError } from '../kernel/errors';
 import { z } from 'zod';
-import { objectIdString, parseId, parseInput } from '../kernel/validate';
+import { assignBody, objectIdString, parseId, parseInput } from '../kernel/validate';
 import { safeRedirectPath } from '../http/redirect';
 import { endpoint, type AnyEndpoint } from '../http/endpoint';
 import type { Threads } from './index';
@@ -14,7 +14,6 @@ import {
   askJson,
   BODY_MAX,
   BODY_MIN,
-  assignBody,
   duplicateBody,
   listQuery,
   lockBody,

@@ -64,17 +64,6 @@ export const productBody = z.object({ name: text(2, 80) });
 
 export const unlockBody = z.object({ reason: z.string().trim().max(500).default('') });
 
-/** Assign to a moderator by username; empty or null unassigns. */
-export const assignBody = z.object({
-  username: z
-    .string()
-    .trim()
-    .max(30)
-    .nullable()
-    .default(null)
-    .transform((v) => v || null),
-});
-
 /** The original thread: its id, or a link to it (the id is taken from the link). */
 export const duplicateBody = z.object({
   of: z

@@ -7,7 +7,7 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import { isDataDirLocked, startEmbeddedServer } from '../../../server/db/embedded';
 import { createLogger } from '../../../server/kernel/logger';
-import { buildOnce, childEnv, CookieJar, runAppProcessToExit, startAppProcess, type AppProcess } from './processes';
+import { buildOnce, forumEnv, CookieJar, runAppProcessToExit, startAppProcess, type AppProcess } from './processes';
 
 /** True while a process with this pid exists (EPERM: it exists but belongs to someone else). */
 function processAlive(pid: number): boolean {
@@ -34,14 +34,8 @@ describe('ops: the server process (port in use, signals, graceful stop under loa
     return d;
   };
   const env = (dataDir: string, over: Record<string, string> = {}) =>
-    childEnv({
+    forumEnv(dataDir, {
       NODE_ENV: 'development',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      DEMO_CONTENT: 'false',
-      SECRETS_KEY: Buffer.alloc(32, 3).toString('base64'),
       RATE_QUESTION_MAX: '1000',
       SHED_EVENT_LOOP_DELAY_MS: '0',
       SHED_MAX_IN_FLIGHT: '0',

@@ -20,6 +20,23 @@ export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...overrides };
 }
 
+/**
+ * childEnv for a forum process on `dataDir`: loopback and a free port, `info` logs (the
+ * "forum listening" line is how startAppProcess learns the address), no demo content, a fixed
+ * secrets key; `over` adds to or replaces any of these.
+ */
+export function forumEnv(dataDir: string, over: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return childEnv({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+    DEMO_CONTENT: 'false',
+    SECRETS_KEY: Buffer.alloc(32, 3).toString('base64'),
+    ...over,
+  });
+}
+
 export interface AppProcess {
   child: ChildProcess;
   url: string;

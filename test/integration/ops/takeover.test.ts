@@ -8,7 +8,7 @@ import { testConfig } from '../../../server/config';
 import { startEmbeddedServer } from '../../../server/db/embedded';
 import { systemClock } from '../../../server/kernel/clock';
 import { createLogger } from '../../../server/kernel/logger';
-import { buildOnce, childEnv, startAppProcess, type AppProcess } from './processes';
+import { buildOnce, forumEnv, startAppProcess, type AppProcess } from './processes';
 
 /**
  * Two app processes on one data directory, no MONGODB_URI: the first serves the embedded
@@ -35,18 +35,12 @@ describe('ops: the embedded database survives its owner restarting (stable addre
     await forum.auth.register({ username: 'takeover', email: 'takeover@example.test', password: 'takeover member password' });
     await conn.close();
     await db.close();
-    env = childEnv({
+    env = forumEnv(dataDir, {
       NODE_ENV: 'development',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      DEMO_CONTENT: 'false',
       JOBS_ENABLED: 'false',
       // Not about overload: a loaded test machine must not shed these requests.
       SHED_EVENT_LOOP_DELAY_MS: '0',
       SHED_MAX_IN_FLIGHT: '0',
-      SECRETS_KEY: Buffer.alloc(32, 3).toString('base64'),
     });
   });
   after(async () => {
