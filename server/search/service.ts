@@ -128,23 +128,29 @@ export function createSearch(deps: { models: Pick<Models, 'Thread'>; threads: Pi
     const filter: QueryFilter<ThreadDoc> = { $text: { $search: q } };
     if (input.status) filter.status = STATUS_FILTER[input.status] as never;
     if (product) filter.products = new Types.ObjectId(product.id);
+    // One round trip for every candidate: batchSize, or the driver stops the first batch at 101.
     const docs = (await Thread.find(filter, CANDIDATE_PROJECTION)
       .sort({ score: { $meta: 'textScore' } })
       .limit(CANDIDATES)
+      .batchSize(CANDIDATES)
       .lean()) as unknown as CandidateDoc[];
     const ranked = docs
       .map((d) => ({ d, rank: rankOf(d) }))
       .sort((a, b) => b.rank - a.rank || (String(a.d._id) < String(b.d._id) ? -1 : 1));
-    out.total = docs.length < CANDIDATES ? docs.length : await Thread.countDocuments(filter, { limit: TOTAL_CAP });
+    const slice = ranked.slice((page - 1) * SEARCH_PER_PAGE, page * SEARCH_PER_PAGE);
+    // The count and this page's texts (for snippets) do not depend on each other: one wait for
+    // both, so a search under load waits behind other requests twice, not three times.
+    const [total, texts] = await Promise.all([
+      docs.length < CANDIDATES ? docs.length : Thread.countDocuments(filter, { limit: TOTAL_CAP }),
+      slice.length ? Thread.find({ _id: { $in: slice.map((s) => s.d._id) } }, { bodySource: 1, searchText: 1 }).lean() : [],
+    ]);
+    out.total = total;
     out.totalCapped = out.total >= TOTAL_CAP;
     out.shown = ranked.length;
     out.more = out.total > out.shown;
     out.pages = Math.max(1, Math.ceil(ranked.length / SEARCH_PER_PAGE));
-    const slice = ranked.slice((page - 1) * SEARCH_PER_PAGE, page * SEARCH_PER_PAGE);
     if (!slice.length) return out;
 
-    // Snippets need the texts of this page's threads only.
-    const texts = await Thread.find({ _id: { $in: slice.map((s) => s.d._id) } }, { bodySource: 1, searchText: 1 }).lean();
     const byId = new Map(texts.map((t) => [String(t._id), t]));
     const terms = queryTerms(q);
     out.results = slice.map(({ d, rank }) => {
