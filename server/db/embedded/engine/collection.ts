@@ -1,6 +1,7 @@
 /**
  * One collection: its documents (BSON in the SQLite table `c<id>(rid INTEGER PRIMARY KEY,
- * doc BLOB)`, decoded documents in the shared DocCache), its `_id` index and declared indexes
+ * doc BLOB)`, the large fields of large documents in `c<id>t` (split-records.ts), decoded
+ * documents in the shared DocCache), its `_id` index and declared indexes
  * (indexes.ts), its text index (text-store.ts), and the three mutation primitives (insert,
  * replace, delete). Each primitive checks every rule that can refuse the write (unique keys,
  * parallel arrays, the text index's language field) before it writes anything, so a refused
@@ -10,11 +11,22 @@ import { UUID, type Document } from 'bson';
 import type { IndexSpec } from '../engine-api';
 import { deserializeStored } from './codec';
 import { DocCache } from './doc-cache';
-import { formatValue, plainDbRefsInPlace } from './doc-utils';
-import { MongoCommandError } from './errors';
+import { MAX_BSON_SIZE, formatValue, plainDbRefsInPlace } from './doc-utils';
+import { MongoCommandError, internalError, mongoError } from './errors';
 import type { IndexKey } from './index-keys';
 import { ID_INDEX_SPEC, SqlIndex } from './indexes';
 import { encodeKey } from './keystring';
+import {
+  SPLIT_DOC_MIN,
+  encodeHead,
+  encodeTail,
+  fieldsToSplit,
+  joinTail,
+  parseHead,
+  setFullSize,
+  storedSize,
+  type SplitHead,
+} from './split-records';
 import type { SqliteStore } from './sqlite-store';
 import type { SqlTextIndex } from './text-store';
 import type { WriteTxn } from './write-txn';
@@ -56,6 +68,10 @@ export interface Rec {
 
 export class Collection {
   readonly table: string;
+  /** the out-of-line fields of split records (split-records.ts) */
+  readonly tailTable: string;
+  /** `tailTable` is known to exist in the file (created on first need; reset if that is undone) */
+  private tailReady = false;
   /** documents and their BSON bytes, kept current by every write (persisted at commit) */
   count: number;
   dataBytes: number;
@@ -80,6 +96,7 @@ export class Collection {
     counts: { docs: number; bytes: number } = { docs: 0, bytes: 0 },
   ) {
     this.table = `c${id}`;
+    this.tailTable = `c${id}t`;
     this.count = counts.docs;
     this.dataBytes = counts.bytes;
   }
@@ -96,7 +113,18 @@ export class Collection {
     for (const ix of [this.idIndex, ...this.indexes]) ix.dropTable();
     this.text?.dropTables();
     this.store.forget(this.table);
-    this.store.db.exec(`DROP TABLE IF EXISTS ${this.table}`);
+    this.store.forget(this.tailTable);
+    this.store.db.exec(`DROP TABLE IF EXISTS ${this.table}; DROP TABLE IF EXISTS ${this.tailTable}`);
+  }
+
+  /** Creates the split records' table if this file has none yet (inside the write: undone with it). */
+  private ensureTailTable(txn: WriteTxn): void {
+    if (this.tailReady) return;
+    this.store.db.exec(`CREATE TABLE IF NOT EXISTS ${this.tailTable} (rid INTEGER PRIMARY KEY, tail BLOB NOT NULL)`);
+    this.tailReady = true;
+    txn.record(() => {
+      this.tailReady = false;
+    });
   }
 
   /** Continues record ids after the highest one on disk (a B-tree seek, no scan). */
@@ -106,7 +134,7 @@ export class Collection {
   }
 
   private sql(purpose: string, sql: string, mode?: 'pluck' | 'raw') {
-    return this.store.stmt(`${this.table}:${purpose}`, () => sql.replaceAll('$T', this.table), mode);
+    return this.store.stmt(`${this.table}:${purpose}`, () => sql.replaceAll('$T', this.table).replaceAll('$U', this.tailTable), mode);
   }
 
   /** Index specs as listIndexes shows them: `_id_` first, then in creation order. */
@@ -143,10 +171,19 @@ export class Collection {
     const blob = this.sql('get', 'SELECT doc FROM $T WHERE rid = ?', 'pluck').get(rid) as Buffer | undefined;
     if (!blob) return undefined;
     this.store.docsRead++;
-    const doc = decodeStored(blob);
-    if (remember === 'room') this.cache.setIfRoom(key, doc, blob.length);
-    else if (remember) this.cache.set(key, doc, blob.length);
-    return { rid, doc, bytes: blob.length };
+    const rec = this.decodeRow(rid, blob);
+    if (remember === 'room') this.cache.setIfRoom(key, rec.doc, rec.bytes);
+    else if (remember) this.cache.set(key, rec.doc, rec.bytes);
+    return rec;
+  }
+
+  /** A stored row's document and BSON size; a split row gets its out-of-line fields back. */
+  private decodeRow(rid: number, blob: Buffer): Rec {
+    const split = parseHead(blob);
+    if (!split) return { rid, doc: decodeStored(blob), bytes: blob.length };
+    const tail = this.sql('tailGet', 'SELECT tail FROM $U WHERE rid = ?', 'pluck').get(rid) as Buffer | undefined;
+    if (!tail) throw internalError(`${this.ns}: record ${rid} is missing its out-of-line fields`);
+    return { rid, doc: joinTail(decodeStored(split.head), decodeStored(tail)), bytes: split.fullSize };
   }
 
   /** Record ids from `after` on, in record order (or reversed). */
@@ -183,12 +220,17 @@ export class Collection {
 
   /** A scanned record's document: the cached one, else decoded (and cached only into free space). */
   docOfRecord(rid: number, blob: Buffer): Document {
+    return this.recordOf(rid, blob).doc;
+  }
+
+  /** docOfRecord with the record id and the document's BSON size. */
+  recordOf(rid: number, blob: Buffer): Rec {
     const key = this.cacheKey(rid);
     const hit = this.cache.get(key);
-    if (hit) return hit;
-    const doc = decodeStored(blob);
-    this.cache.setIfRoom(key, doc, blob.length);
-    return doc;
+    if (hit) return { rid, doc: hit, bytes: this.cache.bytesOf(key)! };
+    const rec = this.decodeRow(rid, blob);
+    this.cache.setIfRoom(key, rec.doc, rec.bytes);
+    return rec;
   }
 
   /** The record id of the document with this `_id`. */
@@ -267,7 +309,14 @@ export class Collection {
     this.text?.validate(doc);
     this.markMultikey(multi, txn);
     this.nextRid++;
-    this.sql('ins', 'INSERT INTO $T (rid, doc) VALUES (?, ?)').run(rid, bytes);
+    const names = fieldsToSplit(doc, bytes.length);
+    if (names) {
+      this.ensureTailTable(txn);
+      this.sql('ins', 'INSERT INTO $T (rid, doc) VALUES (?, ?)').run(rid, encodeHead(doc, names, bytes.length));
+      this.sql('tailPut', 'INSERT OR REPLACE INTO $U (rid, tail) VALUES (?, ?)').run(rid, encodeTail(doc, names));
+    } else {
+      this.sql('ins', 'INSERT INTO $T (rid, doc) VALUES (?, ?)').run(rid, bytes);
+    }
     this.idIndex.add(rid, idKeys, txn);
     this.indexes.forEach((ix, i) => keysets[i] && ix.add(rid, keysets[i]!, txn));
     this.text?.insert(rid, doc);
@@ -279,7 +328,12 @@ export class Collection {
     return rid;
   }
 
-  replace(rid: number, oldDoc: Document, newDoc: Document, bytes: Buffer, txn: WriteTxn): void {
+  /**
+   * Replaces a stored document. `bytes`: the new version's BSON, or a function that makes it
+   * (serializeDoc), called only when needed: an update that leaves a split record's
+   * out-of-line fields alone never serializes them. Throws 10334 past the 16 MiB limit.
+   */
+  replace(rid: number, oldDoc: Document, newDoc: Document, bytes: Buffer | (() => Buffer), txn: WriteTxn): void {
     const changes: { ix: SqlIndex; oldKeys: IndexKey[] | null; newKeys: IndexKey[] | null }[] = [];
     const multi = new Map<SqlIndex, number>();
     for (const ix of this.indexes) {
@@ -296,7 +350,7 @@ export class Collection {
     if (reindexText) this.text!.validate(newDoc);
     this.markMultikey(multi, txn);
     const oldSize = this.sizeOf(rid);
-    this.sql('upd', 'UPDATE $T SET doc = ? WHERE rid = ?').run(bytes, rid);
+    const newSize = this.writeReplaced(rid, oldDoc, oldSize, newDoc, bytes, txn);
     for (const { ix, oldKeys, newKeys } of changes) {
       if (oldKeys) ix.remove(rid, oldKeys, txn);
       if (newKeys) ix.add(rid, newKeys, txn);
@@ -306,14 +360,57 @@ export class Collection {
       this.text!.insert(rid, newDoc);
       this.forgetTextOnUndo(rid, txn);
     }
-    this.counts(0, bytes.length - oldSize, txn);
+    this.counts(0, newSize - oldSize, txn);
     const key = this.cacheKey(rid);
-    this.cache.set(key, newDoc, bytes.length);
+    this.cache.set(key, newDoc, newSize);
     txn.touch(key);
+  }
+
+  /**
+   * Writes the row of a replaced document; returns the new version's BSON size.
+   * - The stored row is split and the update left every out-of-line field as it was (same
+   *   values, by identity: cached documents are never mutated): only the head is written, and
+   *   the new size is the old one plus the head's growth.
+   * - Otherwise the whole new version is serialized and stored whole or split again.
+   */
+  private writeReplaced(
+    rid: number,
+    oldDoc: Document,
+    oldSize: number,
+    newDoc: Document,
+    bytes: Buffer | (() => Buffer),
+    txn: WriteTxn,
+  ): number {
+    const stored = oldSize >= SPLIT_DOC_MIN ? this.storedHead(rid) : null;
+    if (stored && stored.names.every((k) => Object.prototype.hasOwnProperty.call(newDoc, k) && oldDoc[k] === newDoc[k])) {
+      const head = encodeHead(newDoc, stored.names, 0);
+      const size = oldSize + (parseHead(head)!.head.length - stored.head.length);
+      if (size > MAX_BSON_SIZE) throw mongoError(10334, `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_SIZE}`);
+      this.sql('upd', 'UPDATE $T SET doc = ? WHERE rid = ?').run(setFullSize(head, size), rid);
+      return size;
+    }
+    const full = typeof bytes === 'function' ? bytes() : bytes;
+    const names = fieldsToSplit(newDoc, full.length);
+    if (!names) {
+      this.sql('upd', 'UPDATE $T SET doc = ? WHERE rid = ?').run(full, rid);
+      if (stored) this.sql('tailDel', 'DELETE FROM $U WHERE rid = ?').run(rid);
+      return full.length;
+    }
+    this.ensureTailTable(txn);
+    this.sql('upd', 'UPDATE $T SET doc = ? WHERE rid = ?').run(encodeHead(newDoc, names, full.length), rid);
+    this.sql('tailPut', 'INSERT OR REPLACE INTO $U (rid, tail) VALUES (?, ?)').run(rid, encodeTail(newDoc, names));
+    return full.length;
+  }
+
+  /** The head of a stored split row, or null when the row is stored whole. */
+  private storedHead(rid: number): SplitHead | null {
+    const blob = this.sql('get', 'SELECT doc FROM $T WHERE rid = ?', 'pluck').get(rid) as Buffer | undefined;
+    return blob ? parseHead(blob) : null;
   }
 
   delete(rid: number, doc: Document, txn: WriteTxn): void {
     const size = this.sizeOf(rid);
+    if (size >= SPLIT_DOC_MIN && this.storedHead(rid)) this.sql('tailDel', 'DELETE FROM $U WHERE rid = ?').run(rid);
     this.sql('del', 'DELETE FROM $T WHERE rid = ?').run(rid);
     this.idIndex.remove(rid, this.idIndex.keysFor(doc)!, txn);
     for (const ix of this.indexes) {
@@ -328,11 +425,13 @@ export class Collection {
     txn.touch(key);
   }
 
+  /** The stored document's BSON size (a split row records it in its head). */
   private sizeOf(rid: number): number {
-    return (
-      this.cache.bytesOf(this.cacheKey(rid)) ??
-      ((this.sql('len', 'SELECT length(doc) FROM $T WHERE rid = ?', 'pluck').get(rid) as number) || 0)
-    );
+    const cached = this.cache.bytesOf(this.cacheKey(rid));
+    if (cached !== undefined) return cached;
+    const row = this.sql('len', 'SELECT length(doc), substr(doc, 1, 8) FROM $T WHERE rid = ?', 'raw').get(rid) as
+      [number, Buffer] | undefined;
+    return row ? storedSize(row[0], row[1]) : 0;
   }
 
   /**

@@ -441,7 +441,7 @@ function* scanAll(coll: Collection, reverse: boolean, stats: PlanStats): Iterabl
         after = r.rid;
         if (coll.isCached(r.rid)) cached++;
         stats.docsExamined++;
-        yield { rid: r.rid, doc: coll.docOfRecord(r.rid, r.doc), bytes: r.doc.length };
+        yield coll.recordOf(r.rid, r.doc);
       }
     }
     if (n < chunk) return;

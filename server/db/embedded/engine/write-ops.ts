@@ -67,7 +67,7 @@ function insertUpsert(cat: Catalog, db: string, coll: string, doc: Document, txn
 function updateOne(c: Collection, old: Rec, prepared: ReturnType<typeof prepareUpdate>, filter: Document, txn: WriteTxn): Document | null {
   const next = computeUpdated(old.doc, prepared, filter);
   if (sameStoredValue(old.doc, next)) return null;
-  c.replace(old.rid, old.doc, next, serializeDoc(next), txn);
+  c.replace(old.rid, old.doc, next, () => serializeDoc(next), txn);
   return next;
 }
 
