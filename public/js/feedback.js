@@ -42,6 +42,7 @@
   function showSatisfaction(box, data) {
     var score = data.yourScore;
     box.setAttribute('data-your-score', score === null ? '' : String(score));
+    ensureRateForms(box);
     setHidden(box.querySelector('[data-fb-form="unrate"]'), score === null);
     if (score === null) {
       var form = box.querySelector('[data-fb-form="rate"]');
@@ -56,9 +57,21 @@
     showSatisfactionForm(box);
   }
 
+  // The page renders the rating forms only under replies already voted on or rated; for the
+  // others they come from the page's one <template id="fb-rate-template">, with the reply id
+  // put in (views/feedback/_rate-template.ejs).
+  function ensureRateForms(box) {
+    if (box.querySelector('[data-fb-form="rate"]')) return;
+    var tpl = document.getElementById('fb-rate-template');
+    var id = box.getAttribute('data-reply-id') || '';
+    if (!tpl || !/^[0-9a-f]{24}$/.test(id)) return;
+    box.insertAdjacentHTML('beforeend', tpl.innerHTML.split('__REPLY__').join(id));
+  }
+
   // "How satisfied are you with this reply?" appears after a vote (or with a rating).
   function showSatisfactionForm(box) {
     var voted = box.getAttribute('data-your-vote') !== '' || box.getAttribute('data-your-score') !== '';
+    if (voted) ensureRateForms(box);
     setHidden(box.querySelector('[data-fb-form="rate"]'), !voted);
   }
 

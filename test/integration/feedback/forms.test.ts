@@ -3,6 +3,7 @@ import path from 'node:path';
 import ejs from 'ejs';
 import { ask, oid, reply, startFeedbackWorld, type FeedbackWorld, type Person } from './helpers';
 import { feedbackReturnUrl, parseFeedbackFlash } from '../../../server/feedback/present';
+import { viewOptions } from '../../../server/http/view-options';
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const widget = path.resolve('views/feedback/reply-feedback.ejs');
@@ -25,6 +26,18 @@ describe('feedback: without JavaScript (forms) and the widget', function () {
     replyId = (await reply(mod, thread.id)).id;
   });
   after(() => w?.close());
+
+  it('a page carries one copy of the rating forms for the script, not one per reply', async () => {
+    const before = await reader.agent.get(thread.url).expect(200);
+    assert.doesNotMatch(widgetOf(before.text, replyId), /data-fb-form="rate"|How satisfied/);
+    const templates = before.text.match(/<template id="fb-rate-template">[\s\S]*?<\/template>/g) ?? [];
+    assert.equal(templates.length, 1);
+    assert.match(templates[0]!, /action="\/replies\/__REPLY__\/satisfaction" data-fb-form="rate"/);
+    assert.match(templates[0]!, new RegExp(`name="_csrf" value="${reader.csrf}"`));
+    assert.match(templates[0]!, /data-fb-form="unrate" hidden/);
+    const anonymous = await w.app.agent().get(thread.url).expect(200);
+    assert.doesNotMatch(anonymous.text, /fb-rate-template|__REPLY__/);
+  });
 
   it('votes with a plain form and goes back to the reply with the thank-you message', async () => {
     const res = await reader.agent
@@ -159,15 +172,19 @@ describe('feedback: without JavaScript (forms) and the widget', function () {
       author: { id: 'author1' },
     };
     const render = (locals: Record<string, unknown>) =>
-      ejs.renderFile(widget, {
-        reply: base,
-        currentUser: null,
-        yourVote: null,
-        yourScore: null,
-        csrfToken: () => 'tok',
-        currentPath: '/threads/aaaaaaaaaaaaaaaaaaaaaaaa',
-        ...locals,
-      });
+      ejs.renderFile(
+        widget,
+        {
+          reply: base,
+          currentUser: null,
+          yourVote: null,
+          yourScore: null,
+          csrfToken: () => 'tok',
+          currentPath: '/threads/aaaaaaaaaaaaaaaaaaaaaaaa',
+          ...locals,
+        },
+        viewOptions(path.resolve('views')),
+      );
 
     it('shows anonymous readers the count and a sign-in link, no forms', async () => {
       const html = await render({ reply: { ...base, helpfulCount: 3 } });
@@ -186,9 +203,9 @@ describe('feedback: without JavaScript (forms) and the widget', function () {
       assert.equal((await render({ reply: { ...base, system: true } })).trim(), '');
     });
 
-    it('hides the satisfaction question until the reader has voted', async () => {
+    it('leaves the satisfaction question out until the reader has voted', async () => {
       let html = await render({ currentUser: { id: 'me' } });
-      assert.match(html, /data-fb-form="rate" hidden/);
+      assert.doesNotMatch(html, /data-fb-form="rate"|How satisfied|type="radio"/);
       assert.match(html, /value="yes" aria-pressed="false"/);
       assert.match(html, /name="_csrf" value="tok"/);
       html = await render({ currentUser: { id: 'me' }, yourVote: false, yourScore: 2 });
