@@ -27,6 +27,7 @@ import { startTestDatabase } from '../server/db/connect';
 import { STATUS_LABELS } from '../server/threads';
 import { pageFormat } from '../server/http/page-format';
 import { viewOptions } from '../server/http/view-options';
+import { PagePieces } from '../server/http/page-pieces';
 import { businessDaysPhrase, supportPolicyText } from '../server/calendar';
 import { MEMBERS, MODERATORS, userDoc } from './forum-data';
 import { pageThread, READER, readerDoc } from './thread-page-data';
@@ -130,15 +131,18 @@ export async function templateLocals() {
 async function template(): Promise<express.Express> {
   const { fmt, anon, signed } = await templateLocals();
   const app = viewsApp(path.join(root, 'views'));
-  // As app.ts: the request's "now" and the time formatter are made per request.
-  app.get('/', (_req, res) => {
+  // As app.ts: the request's "now" and the time formatter are made per request; as the forum's
+  // thread page (server/threads/endpoints.ts), each reply is encoded on its own (PagePieces).
+  const send = (res: express.Response, locals: object) => {
     const now = systemClock.now();
-    res.render('threads/thread', { ...anon, fmt: fmt(now), now });
-  });
-  app.get('/signed', (_req, res) => {
-    const now = systemClock.now();
-    res.render('threads/thread', { ...signed, fmt: fmt(now), now });
-  });
+    const pieces = new PagePieces();
+    res.render('threads/thread', { ...locals, fmt: fmt(now), now, pieces }, (err: Error | null, html: string) => {
+      if (err) return void res.status(500).end(String(err));
+      res.type('html').send(pieces.toBuffer(html));
+    });
+  };
+  app.get('/', (_req, res) => send(res, anon));
+  app.get('/signed', (_req, res) => send(res, signed));
   return app;
 }
 

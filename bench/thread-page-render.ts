@@ -8,12 +8,14 @@
  * The same three pages as bench/thread-page.ts's baselines: the plain ejs page of 50 replies,
  * and the forum's views/threads/thread.ejs with the anonymous and the signed-in locals
  * (bench/thread-page-baselines.ts), each rendered through express's app.render as
- * res.render does.
+ * res.render does, and turned into bytes both as one string (res.send) and with each reply
+ * encoded on its own (server/http/page-pieces.ts, as the forum sends its thread page).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type express from 'express';
 import { systemClock } from '../server/kernel/clock';
+import { PagePieces } from '../server/http/page-pieces';
 import { plainLocals, templateLocals, viewsApp } from './thread-page-baselines';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,16 +26,20 @@ function render(app: express.Express, view: string, locals: object): Promise<str
   return new Promise((resolve, reject) => app.render(view, locals, (err, html) => (err ? reject(err) : resolve(html))));
 }
 
-async function time(name: string, app: express.Express, view: string, locals: () => object): Promise<void> {
-  let html = '';
-  for (let n = 0; n < 50; n++) html = await render(app, view, locals());
+async function time(name: string, app: express.Express, view: string, locals: () => object, withPieces = false): Promise<void> {
+  const once = async () => {
+    const pieces = new PagePieces();
+    const l = withPieces ? { ...locals(), pieces } : locals();
+    const html = await render(app, view, l);
+    return withPieces ? pieces.toBuffer(html) : Buffer.from(html);
+  };
+  let bytes = 0;
+  for (let n = 0; n < 50; n++) bytes = (await once()).length;
   const cpu = process.cpuUsage();
-  for (let n = 0; n < RENDERS; n++) Buffer.from(await render(app, view, locals()));
+  for (let n = 0; n < RENDERS; n++) await once();
   const used = process.cpuUsage(cpu);
   const us = (used.user + used.system) / RENDERS;
-  console.log(
-    `${name.padEnd(28)} ${us.toFixed(0).padStart(6)} us CPU per render (+ utf-8 encoding)   ${(html.length / 1024).toFixed(0)} kB`,
-  );
+  console.log(`${name.padEnd(40)} ${us.toFixed(0).padStart(6)} us CPU per render (+ utf-8 encoding)   ${(bytes / 1024).toFixed(0)} kB`);
 }
 
 const plainApp = viewsApp(path.join(root, 'bench', 'views'));
@@ -42,12 +48,27 @@ const { fmt, anon, signed } = await templateLocals();
 const plain = plainLocals();
 for (let round = 0; round < 2; round++) {
   await time('plain ejs, 50 replies', plainApp, 'plain-thread', () => plain);
-  await time('template, anonymous', forumApp, 'threads/thread', () => {
-    const now = systemClock.now();
-    return { ...anon, fmt: fmt(now), now };
-  });
-  await time('template, signed in', forumApp, 'threads/thread', () => {
-    const now = systemClock.now();
-    return { ...signed, fmt: fmt(now), now };
-  });
+  for (const withPieces of [false, true]) {
+    const how = withPieces ? 'replies encoded apart' : 'one string';
+    await time(
+      `template, anonymous, ${how}`,
+      forumApp,
+      'threads/thread',
+      () => {
+        const now = systemClock.now();
+        return { ...anon, fmt: fmt(now), now };
+      },
+      withPieces,
+    );
+    await time(
+      `template, signed in, ${how}`,
+      forumApp,
+      'threads/thread',
+      () => {
+        const now = systemClock.now();
+        return { ...signed, fmt: fmt(now), now };
+      },
+      withPieces,
+    );
+  }
 }

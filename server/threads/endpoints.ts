@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { assignBody, objectIdString, parseId, parseInput } from '../kernel/validate';
 import { safeRedirectPath } from '../http/redirect';
 import { endpoint, type AnyEndpoint } from '../http/endpoint';
+import { PagePieces } from '../http/page-pieces';
 import type { Threads } from './index';
 import { parsePostImageOptions, type PostImageOptions } from '../uploads';
 import type { AppError } from '../kernel/errors';
@@ -242,10 +243,12 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
       html: (res, out, { actor, input, req }) => {
         if ('cached' in out) return void res.type('html').send(out.cached);
         if ('redirect' in out) return res.redirect(301, out.redirect!);
-        res.render('threads/thread', out.locals, (err: Error | null, html: string) => {
+        const pieces = new PagePieces();
+        res.render('threads/thread', { ...out.locals, pieces }, (err: Error | null, html: string) => {
           if (err) return req.next?.(err);
-          if (!actor) threads.pageCache.html.set(input.id, input.page, { html, slug: out.slug! }, out.gen!);
-          res.type('html').send(html);
+          const body = pieces.toBuffer(html);
+          if (!actor) threads.pageCache.html.set(input.id, input.page, { html: body, slug: out.slug! }, out.gen!);
+          res.type('html').send(body);
         });
       },
     }),

@@ -21,7 +21,8 @@ export const COUNT_CACHE_MS = 10_000;
 const MAX_GENERATIONS = 10_000;
 
 export interface CachedHtml {
-  html: string;
+  /** the page's UTF-8 bytes, as sent */
+  html: Buffer;
   slug: string;
 }
 
