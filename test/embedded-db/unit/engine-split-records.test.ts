@@ -12,7 +12,7 @@ import path from 'node:path';
 import { BSON, Double, Long, type Document } from 'bson';
 import { openEngine } from '../../../server/db/embedded/engine';
 import type { EmbeddedEngine } from '../../../server/db/embedded/engine/engine';
-import { SPLIT_DOC_MIN, SPLIT_FIELD_MIN } from '../../../server/db/embedded/engine/split-records';
+import { SPLIT_DOC_MIN, SPLIT_FIELD_MIN, parseHead } from '../../../server/db/embedded/engine/split-records';
 
 const DB = 'forum';
 const words = 'printer driver update error install restart screen account password settings'.split(' ');
@@ -162,6 +162,81 @@ describe('embedded engine: split records', function () {
     assert.equal(tableRows(eng, 't'), 1, 'split on its next write');
     const [after] = fresh(reopen());
     assert.deepEqual(BSON.serialize(after), BSON.serialize({ ...bigDoc(), views: 5 }));
+  });
+
+  /** The names of the fields stored out of line for each split row (from the rows' heads). */
+  const splitNames = (eng: EmbeddedEngine) => {
+    const tables = eng.store.db
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'c[0-9]*' AND name NOT GLOB '*t'`)
+      .pluck()
+      .all() as string[];
+    return tables.flatMap((t) =>
+      (eng.store.db.prepare(`SELECT doc FROM ${t}`).pluck().all() as Buffer[])
+        .map((b) => parseHead(b)?.names ?? null)
+        .filter((n) => n !== null),
+    );
+  };
+
+  it('a field named "" can be moved out of line, updated and counted', () => {
+    const eng = reopen();
+    eng.insert(DB, 't', [{ _id: 1, '': text(4000), views: 0 }]);
+    assert.deepEqual(splitNames(eng), [['']]);
+    eng.update(DB, 't', [{ q: { _id: 1 }, u: { $inc: { views: 1 } } }]);
+    const [kept] = fresh(eng);
+    assert.deepEqual(kept, { _id: 1, '': text(4000), views: 1 });
+    assert.equal(eng.collStats(DB, 't').size, BSON.calculateObjectSize(kept), 'the size counts the moved field once');
+    // ($set cannot name "": MongoDB refuses an empty update path; a replacement can.)
+    const res = eng.update(DB, 't', [{ q: { _id: 1 }, u: { '': 'new text', views: 1 } }]);
+    assert.deepEqual(res.writeErrors, []);
+    const [back] = fresh(reopen());
+    assert.deepEqual(back, { _id: 1, '': 'new text', views: 1 });
+    assert.equal(e!.collStats(DB, 't').size, BSON.calculateObjectSize(back));
+    assert.equal(tableRows(e!, 't'), 0);
+  });
+
+  it('a split document that shrinks under the threshold through its head is stored whole: no out-of-line row is left behind', () => {
+    const eng = reopen();
+    const head = { a: 'a'.repeat(3500), b: 'b'.repeat(3500), c: 'c'.repeat(3500), d: 'd'.repeat(3500) };
+    eng.insert(DB, 't', [{ _id: 1, body: text(800), ...head }]);
+    assert.deepEqual(splitNames(eng), [['body']]);
+    eng.update(DB, 't', [{ q: { _id: 1 }, u: { $unset: { a: 1, b: 1, c: 1, d: 1 } } }]);
+    assert.equal(tableRows(eng, 't'), 0, 'stored whole again');
+    eng.delete(DB, 't', [{ q: { _id: 1 }, limit: 1 }]);
+    assert.equal(tableRows(eng, 't') + tableRows(eng, ''), 0);
+  });
+
+  it('a field that grows large in the head of a split document is moved out on that write', () => {
+    const eng = reopen();
+    eng.insert(DB, 't', [{ _id: 1, searchText: text(4000), notes: 'short', views: 0 }]);
+    assert.deepEqual(splitNames(eng), [['searchText']]);
+    eng.update(DB, 't', [{ q: { _id: 1 }, u: { $set: { notes: text(1000) } } }]);
+    assert.deepEqual(splitNames(eng), [['searchText', 'notes']]);
+    const [back] = fresh(reopen());
+    assert.deepEqual(Object.keys(back), ['_id', 'searchText', 'notes', 'views']);
+    assert.equal(back.notes, text(1000));
+  });
+
+  it('a head-only update past 16 MiB is refused and changes nothing', () => {
+    const eng = reopen();
+    eng.insert(DB, 't', [{ _id: 1, big: 'x'.repeat(10 * 1024 * 1024), n: 0 }]);
+    // 2,300 fields of 3,000 bytes: each stays in the head, so only the head-only path sees the size.
+    const fields = Object.fromEntries(Array.from({ length: 2300 }, (_, i) => [`f${i}`, 'y'.repeat(3000)]));
+    const res = eng.update(DB, 't', [{ q: { _id: 1 }, u: { $set: { n: 1, ...fields } } }]);
+    assert.deepEqual(
+      res.writeErrors.map((w) => w.code),
+      [10334],
+    );
+    const [back] = fresh(eng);
+    assert.equal(back.n, 0);
+    assert.equal(back.f0, undefined);
+  });
+
+  it('refuses a data directory written by a newer storage format, with what to do', () => {
+    reopen().insert(DB, 't', [{ _id: 1 }]);
+    e!.store.setMeta('format', 99);
+    e!.close();
+    e = null;
+    assert.throws(() => reopen(), /storage format 99, written by a newer version; this version reads formats up to 3/);
   });
 
   it('random writes to large and small documents read back as a model of them says (property)', () => {

@@ -95,7 +95,13 @@ export class Catalog {
   open(migration?: MigrationOptions): void {
     const started = Date.now();
     migrateIfNeeded(this.store, this.cache, this.logger, migration);
-    if (this.store.getMeta('format') === undefined) this.store.setMeta('format', STORAGE_FORMAT);
+    const format = Number(this.store.getMeta('format') ?? 0);
+    if (format > STORAGE_FORMAT) {
+      throw new Error(
+        `this data directory holds storage format ${format}, written by a newer version; this version reads formats up to ${STORAGE_FORMAT}. Run the newer version (its \`npm run forum -- export <dir>\` moves the data to any version's \`import\`).`,
+      );
+    }
+    if (format < STORAGE_FORMAT) this.store.setMeta('format', STORAGE_FORMAT);
     const byId = new Map<number, Collection>();
     for (const row of this.store.collections()) {
       const dot = row.ns.indexOf('.');

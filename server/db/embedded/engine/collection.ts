@@ -21,6 +21,7 @@ import {
   encodeHead,
   encodeTail,
   fieldsToSplit,
+  headOutgrown,
   joinTail,
   parseHead,
   setFullSize,
@@ -64,6 +65,19 @@ export interface Rec {
   rid: number;
   doc: Document;
   bytes: number;
+}
+
+/**
+ * A replaced document's row: `head` for `c<id>` (plain BSON when `whole`), `tail` for
+ * `c<id>t` when the out-of-line fields change (null: they stay as stored).
+ */
+interface RowPlan {
+  head: Buffer;
+  tail: Buffer | null;
+  size: number;
+  /** the stored row was split */
+  wasSplit: boolean;
+  whole?: boolean;
 }
 
 export class Collection {
@@ -348,9 +362,10 @@ export class Collection {
     }
     const reindexText = this.text !== null && !this.text.sameText(oldDoc, newDoc);
     if (reindexText) this.text!.validate(newDoc);
-    this.markMultikey(multi, txn);
     const oldSize = this.sizeOf(rid);
-    const newSize = this.writeReplaced(rid, oldDoc, oldSize, newDoc, bytes, txn);
+    const row = this.planRow(rid, oldDoc, oldSize, newDoc, bytes); // may refuse (16 MiB): before any write
+    this.markMultikey(multi, txn);
+    const newSize = this.writeRow(rid, row, txn);
     for (const { ix, oldKeys, newKeys } of changes) {
       if (oldKeys) ix.remove(rid, oldKeys, txn);
       if (newKeys) ix.add(rid, newKeys, txn);
@@ -367,39 +382,38 @@ export class Collection {
   }
 
   /**
-   * Writes the row of a replaced document; returns the new version's BSON size.
-   * - The stored row is split and the update left every out-of-line field as it was (same
-   *   values, by identity: cached documents are never mutated): only the head is written, and
-   *   the new size is the old one plus the head's growth.
-   * - Otherwise the whole new version is serialized and stored whole or split again.
+   * How the new version of a replaced document is stored; throws 10334 past 16 MiB.
+   * - The stored row is split, the update left every out-of-line field as it was (same
+   *   values, by identity: cached documents are never mutated), and the result still
+   *   qualifies as split the same way: only the head is rewritten, and the new size is the
+   *   old one plus the head's growth; the moved fields are never serialized.
+   * - Otherwise the whole new version is serialized and stored whole or split anew.
    */
-  private writeReplaced(
-    rid: number,
-    oldDoc: Document,
-    oldSize: number,
-    newDoc: Document,
-    bytes: Buffer | (() => Buffer),
-    txn: WriteTxn,
-  ): number {
+  private planRow(rid: number, oldDoc: Document, oldSize: number, newDoc: Document, bytes: Buffer | (() => Buffer)): RowPlan {
     const stored = oldSize >= SPLIT_DOC_MIN ? this.storedHead(rid) : null;
     if (stored && stored.names.every((k) => Object.prototype.hasOwnProperty.call(newDoc, k) && oldDoc[k] === newDoc[k])) {
       const head = encodeHead(newDoc, stored.names, 0);
       const size = oldSize + (parseHead(head)!.head.length - stored.head.length);
       if (size > MAX_BSON_SIZE) throw mongoError(10334, `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_SIZE}`);
-      this.sql('upd', 'UPDATE $T SET doc = ? WHERE rid = ?').run(setFullSize(head, size), rid);
-      return size;
+      if (size >= SPLIT_DOC_MIN && !headOutgrown(newDoc, stored.names))
+        return { head: setFullSize(head, size), tail: null, size, wasSplit: true };
     }
     const full = typeof bytes === 'function' ? bytes() : bytes;
     const names = fieldsToSplit(newDoc, full.length);
-    if (!names) {
-      this.sql('upd', 'UPDATE $T SET doc = ? WHERE rid = ?').run(full, rid);
-      if (stored) this.sql('tailDel', 'DELETE FROM $U WHERE rid = ?').run(rid);
-      return full.length;
+    if (!names) return { head: full, tail: null, size: full.length, wasSplit: !!stored, whole: true };
+    return { head: encodeHead(newDoc, names, full.length), tail: encodeTail(newDoc, names), size: full.length, wasSplit: !!stored };
+  }
+
+  /** Writes a planned row; returns the document's BSON size. */
+  private writeRow(rid: number, plan: RowPlan, txn: WriteTxn): number {
+    this.sql('upd', 'UPDATE $T SET doc = ? WHERE rid = ?').run(plan.head, rid);
+    if (plan.whole) {
+      if (plan.wasSplit) this.sql('tailDel', 'DELETE FROM $U WHERE rid = ?').run(rid);
+    } else if (plan.tail) {
+      this.ensureTailTable(txn);
+      this.sql('tailPut', 'INSERT OR REPLACE INTO $U (rid, tail) VALUES (?, ?)').run(rid, plan.tail);
     }
-    this.ensureTailTable(txn);
-    this.sql('upd', 'UPDATE $T SET doc = ? WHERE rid = ?').run(encodeHead(newDoc, names, full.length), rid);
-    this.sql('tailPut', 'INSERT OR REPLACE INTO $U (rid, tail) VALUES (?, ?)').run(rid, encodeTail(newDoc, names));
-    return full.length;
+    return plan.size;
   }
 
   /** The head of a stored split row, or null when the row is stored whole. */

@@ -12,7 +12,7 @@
  *   3. indexes: each declared index (text indexes too) built over the copied documents, in
  *      batches; an index the data cannot hold (which format 1 skipped at load with a
  *      warning) is dropped with the same warning;
- *   4. finish: the old tables dropped, meta.format = 2.
+ *   4. finish: the old tables dropped, meta.format = STORAGE_FORMAT (sqlite-store.ts).
  */
 import { UUID, type Document } from 'bson';
 import { Collection, decodeStored } from './collection';

@@ -9,7 +9,7 @@
  * are the top-level fields (never `_id`) whose value takes at least SPLIT_FIELD_MIN bytes.
  * The row in `c<id>` then holds
  *
- *   0xFFFFFFFF | full BSON size (int32 LE) | names length (int32 LE) | names, NUL-separated |
+ *   0xFFFFFFFF | full BSON size (int32 LE) | names length (int32 LE) | names, a JSON array |
  *   head BSON
  *
  * where the head is the document with each moved field's value replaced by null (so field
@@ -17,6 +17,10 @@
  * document starts with its own length (at most 16 MiB plus a little), never 0xFFFFFFFF, so a
  * row is told apart by its first four bytes; rows written before split records existed are
  * plain BSON and read as before.
+ *
+ * Invariant: a stored split record is one fieldsToSplit would split the same way (at least
+ * SPLIT_DOC_MIN bytes, no field of SPLIT_FIELD_MIN bytes left in its head), so a document's
+ * size alone tells whether it can be split, and a later write splits it as a new one would.
  */
 import { BSON, type Document } from 'bson';
 import { serializeDoc } from './codec';
@@ -40,7 +44,7 @@ export interface SplitHead {
   head: Buffer;
 }
 
-/** Bytes a top-level value takes in BSON (strings without walking objects twice). */
+/** Bytes a top-level value takes in BSON, at least (strings under a third of the field limit by their length). */
 function valueSize(v: unknown): number {
   if (typeof v === 'string') return v.length < SPLIT_FIELD_MIN / 3 ? v.length : Buffer.byteLength(v);
   if (v === null || typeof v !== 'object') return 0;
@@ -58,12 +62,18 @@ export function fieldsToSplit(doc: Document, bytes: number): string[] | null {
   return names.length ? names : null;
 }
 
+/** Whether `doc`, stored split with `names` out of line, has a field left in its head that would be moved now. */
+export function headOutgrown(doc: Document, names: readonly string[]): boolean {
+  for (const k of Object.keys(doc)) if (k !== '_id' && !names.includes(k) && valueSize(doc[k]) >= SPLIT_FIELD_MIN) return true;
+  return false;
+}
+
 /** The row for `c<id>` of a split document. */
 export function encodeHead(doc: Document, names: readonly string[], fullSize: number): Buffer {
   const out = new Set(names);
   const head: Document = {};
   for (const k of Object.keys(doc)) setField(head, k, out.has(k) ? null : doc[k]);
-  const nameBytes = Buffer.from(names.join('\0'), 'utf8');
+  const nameBytes = Buffer.from(JSON.stringify(names), 'utf8'); // a JSON array: "" is a field name too
   const prefix = Buffer.allocUnsafe(PREFIX);
   prefix.writeUInt32LE(MARK, 0);
   prefix.writeInt32LE(fullSize, 4);
@@ -90,7 +100,7 @@ export function parseHead(row: Buffer): SplitHead | null {
   const n = row.readInt32LE(8);
   return {
     fullSize: row.readInt32LE(4),
-    names: n ? row.toString('utf8', PREFIX, PREFIX + n).split('\0') : [],
+    names: JSON.parse(row.toString('utf8', PREFIX, PREFIX + n)) as string[],
     head: row.subarray(PREFIX + n),
   };
 }

@@ -10,8 +10,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 
-/** The on-disk format this engine writes (meta.format). Format 1 (no meta table) is migrated. */
-export const STORAGE_FORMAT = 2;
+/**
+ * The on-disk format this engine writes (meta.format). Format 1 (no meta table) is migrated;
+ * format 3 is format 2 plus split records (split-records.ts), so a format-2 file is marked 3
+ * when opened. A file of a higher format than this is refused (catalog.ts open).
+ */
+export const STORAGE_FORMAT = 3;
 
 export const DB_FILE = 'embedded.sqlite';
 
