@@ -90,6 +90,19 @@ describe('search: results', function () {
     await w.anon.get('/api/search').query({ q: 'sync', product: 'no-such-product' }).expect(404);
   });
 
+  it('shows the match of a long question, near its start or far into it', async () => {
+    const filler = 'The printer queue shows nothing unusual and the driver reports ready. '.repeat(60); // ~4,300 chars
+    const near = await ask(w.asker, 'Scanner stops after the first page', `Marmoset mode stops after one page. ${filler}`);
+    const far = await ask(w.other, 'Scanner stops after a few pages', `${filler} Then the marmoset mode stops after a few pages.`);
+    const hits = (await search('marmoset')).results;
+    assert.deepEqual(hits.map((h) => h.id).sort(), [near, far].sort());
+    for (const h of hits) {
+      assert.equal(h.snippetFrom, 'question');
+      assert.match(h.snippet, /<mark>Marmoset<\/mark> mode stops|<mark>marmoset<\/mark> mode stops/);
+    }
+    assert.match(hits.find((h) => h.id === far)!.snippet, /^… /, 'the far match is shown with what leads to it');
+  });
+
   it("finds a thread by its replies' text, and follows reply edits", async () => {
     const reply = await replyVia(w.other, t.cafe, 'Disabling the zephyrine plugin fixed it for me.');
     const hits = (await search('zephyrine')).results;
