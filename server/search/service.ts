@@ -14,8 +14,7 @@ import { excerpt, firstMatch, highlight, plainText, queryTerms } from './snippet
  * Ranking: text score, x1.5 for a thread with an accepted answer, and a mild boost that
  * grows with the log of the reply count (threads carry no helpful-vote total yet; this is
  * the proxy). Such a boost cannot be expressed as a plain `$meta` sort, so the service takes
- * the CANDIDATES best threads by text score (one indexed query: summary fields and the
- * question's first characters, for the snippets), re-ranks
+ * the CANDIDATES best threads by text score (one indexed query, summary fields only), re-ranks
  * them in the app and pages through that list: rank desc, then _id, so pages are stable and
  * disjoint. Chosen over an aggregation with $addFields because the query stays cheap (no
  * document copies, no bodies) and runs the same on MongoDB. The cost: only the CANDIDATES best
@@ -79,8 +78,6 @@ export interface SearchResults {
   product: { id: string; name: string; slug: string } | null;
 }
 
-type Snippet = { html: string; from: 'question' | 'replies' };
-
 export interface SimilarThread {
   id: string;
   title: string;
@@ -88,20 +85,8 @@ export interface SimilarThread {
   status: ThreadStatus;
 }
 
-/**
- * The question's first characters come with each candidate, so a page's snippets usually need
- * no second read: only a thread whose match is not in them gets its full texts read.
- */
-const BODY_START_CHARS = 2000;
-/** A match this far before the end of a cut question start leaves the excerpt whole (snippet.ts: 70 before, 240 shown). */
-const CUT_MARGIN_CHARS = 600;
-const CANDIDATE_PROJECTION = {
-  ...SUMMARY_PROJECTION,
-  acceptedReplyId: 1,
-  score: { $meta: 'textScore' },
-  bodyStart: { $substrCP: ['$bodySource', 0, BODY_START_CHARS] },
-} as const;
-type CandidateDoc = Pick<ThreadDoc, '_id' | keyof typeof SUMMARY_PROJECTION | 'acceptedReplyId'> & { score: number; bodyStart?: string };
+const CANDIDATE_PROJECTION = { ...SUMMARY_PROJECTION, acceptedReplyId: 1, score: { $meta: 'textScore' } } as const;
+type CandidateDoc = Pick<ThreadDoc, '_id' | keyof typeof SUMMARY_PROJECTION | 'acceptedReplyId'> & { score: number };
 
 export function rankOf(t: { score: number; acceptedReplyId: unknown; replyCount: number }): number {
   const accepted = t.acceptedReplyId ? ACCEPTED_BOOST : 1;
@@ -143,41 +128,34 @@ export function createSearch(deps: { models: Pick<Models, 'Thread'>; threads: Pi
     const filter: QueryFilter<ThreadDoc> = { $text: { $search: q } };
     if (input.status) filter.status = STATUS_FILTER[input.status] as never;
     if (product) filter.products = new Types.ObjectId(product.id);
-    // Under load every wait for the database is a turn of the event loop behind other requests,
-    // so a search waits once: the candidates (in one batch: batchSize, or the driver stops the
-    // first batch at 101) and, at the same time, the capped count (used when the candidates
-    // fill up; cheap when they do not).
-    const [docs, counted] = await Promise.all([
-      Thread.find(filter, CANDIDATE_PROJECTION)
-        .sort({ score: { $meta: 'textScore' } })
-        .limit(CANDIDATES)
-        .batchSize(CANDIDATES)
-        .lean() as unknown as Promise<CandidateDoc[]>,
-      Thread.countDocuments(filter, { limit: TOTAL_CAP }),
-    ]);
+    // One round trip for every candidate: batchSize, or the driver stops the first batch at 101.
+    const docs = (await Thread.find(filter, CANDIDATE_PROJECTION)
+      .sort({ score: { $meta: 'textScore' } })
+      .limit(CANDIDATES)
+      .batchSize(CANDIDATES)
+      .lean()) as unknown as CandidateDoc[];
     const ranked = docs
       .map((d) => ({ d, rank: rankOf(d) }))
       .sort((a, b) => b.rank - a.rank || (String(a.d._id) < String(b.d._id) ? -1 : 1));
     const slice = ranked.slice((page - 1) * SEARCH_PER_PAGE, page * SEARCH_PER_PAGE);
-    out.total = docs.length < CANDIDATES ? docs.length : Math.max(counted, docs.length);
+    // The count and this page's texts (for snippets) do not depend on each other: one wait for
+    // both, so a search under load waits behind other requests twice, not three times.
+    const [total, texts] = await Promise.all([
+      docs.length < CANDIDATES ? docs.length : Thread.countDocuments(filter, { limit: TOTAL_CAP }),
+      slice.length ? Thread.find({ _id: { $in: slice.map((s) => s.d._id) } }, { bodySource: 1, searchText: 1 }).lean() : [],
+    ]);
+    out.total = total;
     out.totalCapped = out.total >= TOTAL_CAP;
     out.shown = ranked.length;
     out.more = out.total > out.shown;
     out.pages = Math.max(1, Math.ceil(ranked.length / SEARCH_PER_PAGE));
     if (!slice.length) return out;
 
+    const byId = new Map(texts.map((t) => [String(t._id), t]));
     const terms = queryTerms(q);
-    const snips = new Map<string, Snippet>();
-    for (const { d } of slice) {
-      const snip = snippetFromStart(d.bodyStart ?? '', terms);
-      if (snip) snips.set(String(d._id), snip);
-    }
-    // A second read only for threads whose match is not in the question's start.
-    const rest = slice.filter(({ d }) => !snips.has(String(d._id))).map(({ d }) => d._id);
-    const texts = rest.length ? await Thread.find({ _id: { $in: rest } }, { bodySource: 1, searchText: 1 }).lean() : [];
-    for (const t of texts) snips.set(String(t._id), snippetFor(t.bodySource ?? '', t.searchText ?? '', terms));
     out.results = slice.map(({ d, rank }) => {
-      const snip = snips.get(String(d._id)) ?? snippetFor('', '', terms);
+      const t = byId.get(String(d._id));
+      const snip = snippetFor(t?.bodySource ?? '', t?.searchText ?? '', terms);
       return {
         ...toSummary(d, 0),
         score: Math.round(rank * 1000) / 1000,
@@ -190,20 +168,7 @@ export function createSearch(deps: { models: Pick<Models, 'Thread'>; threads: Pi
     return out;
   }
 
-  /**
-   * The snippet from the question's first BODY_START_CHARS characters when it is the one
-   * snippetFor would make from the whole texts (a match there, far enough from a cut); else null.
-   */
-  function snippetFromStart(bodyStart: string, terms: Set<string>): Snippet | null {
-    const body = plainText(bodyStart);
-    const at = firstMatch(body, terms);
-    if (at < 0) return null;
-    const cut = bodyStart.length >= BODY_START_CHARS;
-    if (cut && at + CUT_MARGIN_CHARS > body.length) return null;
-    return { html: excerpt(body, terms), from: 'question' };
-  }
-
-  function snippetFor(bodySource: string, searchText: string, terms: Set<string>): Snippet {
+  function snippetFor(bodySource: string, searchText: string, terms: Set<string>): { html: string; from: 'question' | 'replies' } {
     const body = plainText(bodySource);
     if (firstMatch(body, terms) < 0 && searchText) {
       const at = firstMatch(searchText, terms);
