@@ -50,25 +50,15 @@ for (let round = 0; round < 2; round++) {
   await time('plain ejs, 50 replies', plainApp, 'plain-thread', () => plain);
   for (const withPieces of [false, true]) {
     const how = withPieces ? 'replies encoded apart' : 'one string';
-    await time(
-      `template, anonymous, ${how}`,
-      forumApp,
-      'threads/thread',
-      () => {
+    for (const [who, locals] of [
+      ['anonymous', anon],
+      ['signed in', signed],
+    ] as const) {
+      const perRequest = () => {
         const now = systemClock.now();
-        return { ...anon, fmt: fmt(now), now };
-      },
-      withPieces,
-    );
-    await time(
-      `template, signed in, ${how}`,
-      forumApp,
-      'threads/thread',
-      () => {
-        const now = systemClock.now();
-        return { ...signed, fmt: fmt(now), now };
-      },
-      withPieces,
-    );
+        return { ...locals, fmt: fmt(now), now };
+      };
+      await time(`template, ${who}, ${how}`, forumApp, 'threads/thread', perRequest, withPieces);
+    }
   }
 }
