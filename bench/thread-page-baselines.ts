@@ -26,7 +26,7 @@ import { systemClock } from '../server/kernel/clock';
 import { startTestDatabase } from '../server/db/connect';
 import { STATUS_LABELS } from '../server/threads';
 import { pageFormat } from '../server/http/page-format';
-import { viewOptions } from '../server/http/view-options';
+import { partialRenderer, viewOptions } from '../server/http/view-options';
 import { PagePieces } from '../server/http/page-pieces';
 import { businessDaysPhrase, supportPolicyText } from '../server/calendar';
 import { MEMBERS, MODERATORS, userDoc } from './forum-data';
@@ -40,6 +40,7 @@ export function viewsApp(dir: string): express.Express {
   app.set('views', dir);
   app.set('view options', viewOptions(dir)); // as server/app.ts
   app.set('view cache', true);
+  app.locals.partial = partialRenderer(dir, () => true); // as server/app.ts
   return app;
 }
 

@@ -19,7 +19,7 @@ import { headerCounts } from './http/header-counts';
 import { mountEndpoints, type EndpointPlumbing } from './http/endpoint';
 import { businessDaysPhrase, isKnownZone, supportPolicyText } from './calendar';
 import { pageFormat } from './http/page-format';
-import { viewOptions } from './http/view-options';
+import { partialRenderer, viewOptions } from './http/view-options';
 import { authEndpoints } from './auth';
 import { threadEndpoints, STATUS_LABELS, type ThreadPageExtras } from './threads';
 import { accountEndpoints } from './accounts';
@@ -46,6 +46,7 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
   app.set('views', path.join(root, 'views'));
   app.set('view options', viewOptions(path.join(root, 'views')));
   if (config.isProduction) app.set('view cache', true);
+  app.locals.partial = partialRenderer(path.join(root, 'views'), () => app.enabled('view cache'));
   if (config.TRUST_PROXY) app.set('trust proxy', parseTrustProxy(config.TRUST_PROXY));
 
   // Health checks and metrics first: no session, no CSRF, no request log line for every probe,

@@ -13,6 +13,16 @@ import { renderScreenshot, solid } from '../helpers/images';
  * with a progress bar. Without JavaScript, the file input and "Upload and insert" add the
  * reference to the text. Real OCR (one worker).
  */
+
+/**
+ * Runs in the page (waitForFunction): whether the image `selector` finds has loaded. A function,
+ * not a string: Playwright evaluates a string predicate with eval() each time it polls, which
+ * the forum's Content-Security-Policy (script-src 'self') refuses.
+ */
+const imageLoaded = (selector: string): boolean =>
+  ((globalThis as unknown as { document: { querySelector(s: string): { naturalWidth: number } | null } }).document.querySelector(selector)
+    ?.naturalWidth ?? 0) > 0;
+
 describe('e2e: screenshots in replies (paste, the screenshot guard, blur)', function () {
   let server: E2EServer;
   let browser: Browser;
@@ -107,7 +117,7 @@ describe('e2e: screenshots in replies (paste, the screenshot guard, blur)', func
     await Promise.all([member.waitForURL(/#reply-/), member.getByRole('button', { name: 'Post reply' }).click()]);
     const img = member.locator(`.reply a.upload-image[href="/uploads/${id}"] img[alt="Word About dialog showing version 2402"]`);
     await img.waitFor();
-    await member.waitForFunction(`document.querySelector('a.upload-image img').naturalWidth > 0`);
+    await member.waitForFunction(imageLoaded, 'a.upload-image img');
     const anonymous = (await newPerson(browser, server.url)).page;
     await anonymous.goto(threadUrl);
     assert.equal(await status(anonymous, `/uploads/${id}`), 200);
@@ -127,7 +137,7 @@ describe('e2e: screenshots in replies (paste, the screenshot guard, blur)', func
     const area = panel.getByRole('checkbox', { name: 'Area 1: Access code' });
     assert.equal(await area.isChecked(), true);
     const image = panel.locator(`img[src="/uploads/${held}/guard"]`);
-    await member.waitForFunction(`document.querySelector('.guard-image img').naturalWidth > 0`);
+    await member.waitForFunction(imageLoaded, '.guard-image img');
 
     // Draw one more rectangle over the heading (drag on the image).
     await image.scrollIntoViewIfNeeded();
