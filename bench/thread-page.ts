@@ -295,6 +295,12 @@ async function main() {
       );
     }
     for (const [k, xs] of Object.entries(ratios)) console.log(`  ${k.padEnd(42)} ${median(xs).toFixed(2)} (${spread(xs)})`);
+    // An error page is small and fast: runs with any are not the page they claim to measure.
+    const bad = Object.entries(series).filter(([, runs]) => runs.some((x) => x.bad > 0));
+    if (bad.length) {
+      console.log(`\nINVALID: ${bad.map(([k]) => k).join(', ')} answered with errors or non-2xx statuses; do not quote these figures.`);
+      process.exitCode = 1;
+    }
   } finally {
     for (const c of children.reverse()) await stopProcess(c);
     if (!KEEP) fs.rmSync(DIR, { recursive: true, force: true });
