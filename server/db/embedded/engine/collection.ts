@@ -19,11 +19,11 @@ import { encodeKey } from './keystring';
 import {
   SPLIT_DOC_MIN,
   encodeHead,
-  encodeTail,
-  fieldsToSplit,
+  headBsonLength,
   headOutgrown,
   joinTail,
   parseHead,
+  rowsOf,
   setFullSize,
   storedSize,
   type SplitHead,
@@ -68,16 +68,15 @@ export interface Rec {
 }
 
 /**
- * A replaced document's row: `head` for `c<id>` (plain BSON when `whole`), `tail` for
- * `c<id>t` when the out-of-line fields change (null: they stay as stored).
+ * A replaced document's rows: `head` for `c<id>`; `tail` for `c<id>t`, 'keep' when the stored
+ * out-of-line fields stay, null when the document is stored whole.
  */
 interface RowPlan {
   head: Buffer;
-  tail: Buffer | null;
+  tail: Buffer | 'keep' | null;
   size: number;
   /** the stored row was split */
   wasSplit: boolean;
-  whole?: boolean;
 }
 
 export class Collection {
@@ -323,14 +322,9 @@ export class Collection {
     this.text?.validate(doc);
     this.markMultikey(multi, txn);
     this.nextRid++;
-    const names = fieldsToSplit(doc, bytes.length);
-    if (names) {
-      this.ensureTailTable(txn);
-      this.sql('ins', 'INSERT INTO $T (rid, doc) VALUES (?, ?)').run(rid, encodeHead(doc, names, bytes.length));
-      this.sql('tailPut', 'INSERT OR REPLACE INTO $U (rid, tail) VALUES (?, ?)').run(rid, encodeTail(doc, names));
-    } else {
-      this.sql('ins', 'INSERT INTO $T (rid, doc) VALUES (?, ?)').run(rid, bytes);
-    }
+    const rows = rowsOf(doc, bytes);
+    this.sql('ins', 'INSERT INTO $T (rid, doc) VALUES (?, ?)').run(rid, rows.head);
+    if (rows.tail) this.putTail(rid, rows.tail, txn);
     this.idIndex.add(rid, idKeys, txn);
     this.indexes.forEach((ix, i) => keysets[i] && ix.add(rid, keysets[i]!, txn));
     this.text?.insert(rid, doc);
@@ -393,27 +387,27 @@ export class Collection {
     const stored = oldSize >= SPLIT_DOC_MIN ? this.storedHead(rid) : null;
     if (stored && stored.names.every((k) => Object.prototype.hasOwnProperty.call(newDoc, k) && oldDoc[k] === newDoc[k])) {
       const head = encodeHead(newDoc, stored.names, 0);
-      const size = oldSize + (parseHead(head)!.head.length - stored.head.length);
+      const size = oldSize + (headBsonLength(head) - stored.head.length);
       if (size > MAX_BSON_SIZE) throw mongoError(10334, `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_SIZE}`);
       if (size >= SPLIT_DOC_MIN && !headOutgrown(newDoc, stored.names))
-        return { head: setFullSize(head, size), tail: null, size, wasSplit: true };
+        return { head: setFullSize(head, size), tail: 'keep', size, wasSplit: true };
     }
     const full = typeof bytes === 'function' ? bytes() : bytes;
-    const names = fieldsToSplit(newDoc, full.length);
-    if (!names) return { head: full, tail: null, size: full.length, wasSplit: !!stored, whole: true };
-    return { head: encodeHead(newDoc, names, full.length), tail: encodeTail(newDoc, names), size: full.length, wasSplit: !!stored };
+    return { ...rowsOf(newDoc, full), size: full.length, wasSplit: !!stored };
   }
 
   /** Writes a planned row; returns the document's BSON size. */
   private writeRow(rid: number, plan: RowPlan, txn: WriteTxn): number {
     this.sql('upd', 'UPDATE $T SET doc = ? WHERE rid = ?').run(plan.head, rid);
-    if (plan.whole) {
-      if (plan.wasSplit) this.sql('tailDel', 'DELETE FROM $U WHERE rid = ?').run(rid);
-    } else if (plan.tail) {
-      this.ensureTailTable(txn);
-      this.sql('tailPut', 'INSERT OR REPLACE INTO $U (rid, tail) VALUES (?, ?)').run(rid, plan.tail);
-    }
+    if (plan.tail === null && plan.wasSplit) this.sql('tailDel', 'DELETE FROM $U WHERE rid = ?').run(rid);
+    else if (plan.tail instanceof Buffer) this.putTail(rid, plan.tail, txn);
     return plan.size;
+  }
+
+  /** Stores a record's out-of-line fields (creating their table on first need). */
+  private putTail(rid: number, tail: Buffer, txn: WriteTxn): void {
+    this.ensureTailTable(txn);
+    this.sql('tailPut', 'INSERT OR REPLACE INTO $U (rid, tail) VALUES (?, ?)').run(rid, tail);
   }
 
   /** The head of a stored split row, or null when the row is stored whole. */

@@ -87,6 +87,17 @@ export function setFullSize(row: Buffer, fullSize: number): Buffer {
   return row;
 }
 
+/** Bytes of the head BSON in a row made by encodeHead (no parsing of the names). */
+export function headBsonLength(row: Buffer): number {
+  return row.length - PREFIX - row.readInt32LE(8);
+}
+
+/** The rows of a new document: `head` for `c<id>` (plain BSON when nothing is moved), `tail` for `c<id>t` or null. */
+export function rowsOf(doc: Document, bytes: Buffer): { head: Buffer; tail: Buffer | null } {
+  const names = fieldsToSplit(doc, bytes.length);
+  return names ? { head: encodeHead(doc, names, bytes.length), tail: encodeTail(doc, names) } : { head: bytes, tail: null };
+}
+
 /** The row for `c<id>t`: the moved fields as one BSON document. */
 export function encodeTail(doc: Document, names: readonly string[]): Buffer {
   const tail: Document = {};
