@@ -35,9 +35,16 @@ export class PagePieces {
     if (!this.held.length) return Buffer.from(page);
     const text = page.split(this.marker);
     if (text.length !== this.held.length + 1) throw new Error(`page pieces: ${text.length - 1} markers for ${this.held.length} pieces`);
-    const bytes: Buffer[] = [];
-    for (let i = 0; i < this.held.length; i++) bytes.push(Buffer.from(text[i]!), Buffer.from(this.held[i]!));
-    bytes.push(Buffer.from(text[this.held.length]!));
-    return Buffer.concat(bytes);
+    // One allocation, each piece encoded straight into place: byteLength flattens a piece's
+    // rope once, write() then copies the flat string (no per-piece buffers, no concat copy).
+    const parts: string[] = [];
+    for (let i = 0; i < this.held.length; i++) parts.push(text[i]!, this.held[i]!);
+    parts.push(text[this.held.length]!);
+    let size = 0;
+    for (const part of parts) size += Buffer.byteLength(part);
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (const part of parts) at += out.write(part, at);
+    return out;
   }
 }
