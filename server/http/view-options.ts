@@ -14,23 +14,44 @@ export function viewOptions(viewsDir: string): { root: string } {
 
 /**
  * `partial(name, data)` for templates (app.locals): renders a view with exactly `data` as its
- * locals. ejs's `include()` copies every local of the including page into each include (some
- * 40 values: express's settings, the page's data, the request's locals), which a thread page
- * paid for each of its 50 replies and each partial inside them (ejs `shallowCopy`, 4% of the
- * rotating thread page's main thread; docs/thread-page-performance.md). Includes inside the
- * partial copy only `data`. `cache()`: keep compiled templates (express's 'view cache', on in
- * production); they are shared with ejs's own cache, keyed by file name, compiled with the
- * same options. Throws like ejs on a missing view or a template error.
+ * locals, each key a plain variable of the view (ejs `destructuredLocals`), plus `partial`
+ * itself and `locals` (the object). Why (issue 19, docs/thread-page-performance.md):
+ * - ejs's `include()` copies every local of the including page into each include (some 40
+ *   values: express's settings, the page's data, the request's locals), which a thread page
+ *   paid for each of its 50 replies and each partial inside them (ejs `shallowCopy`, 4% of the
+ *   rotating thread page's main thread);
+ * - ejs's default compiles a view inside `with (locals) { ... }`, where every name the view
+ *   uses, even its own `__append`, is looked up dynamically through the locals object first.
+ *   A partial is compiled without `with` (`_with: false`), its data's keys declared once.
+ * A view rendered by partial() includes other views with partial(), passing what they need;
+ * its `include()` throws (an include would be compiled without `with` for names it was not
+ * given). `data` keys must be JavaScript identifiers (ejs throws otherwise). The compiled
+ * function is kept per view and set of keys when `cache()` is true (express's 'view cache',
+ * on in production), in this renderer's own map: ejs's cache, keyed by file name, keeps the
+ * `with` compilation that `include()` uses for the same file. Throws like ejs on a missing view,
+ * a template error, or a local the view needs and was not given ("x is not defined").
  */
-export function partialRenderer(viewsDir: string, cache: () => boolean): (name: string, data: object) => string {
+export function partialRenderer(viewsDir: string, cache: () => boolean): (name: string, data: Record<string, unknown>) => string {
   const compiled = new Map<string, ejs.TemplateFunction>();
-  return (name, data) => {
-    let fn = cache() ? compiled.get(name) : undefined;
+  const render = (name: string, data: Record<string, unknown>): string => {
+    const names = Object.keys(data);
+    const key = `${name}|${names.join(',')}`;
+    let fn = cache() ? compiled.get(key) : undefined;
     if (!fn) {
       const filename = path.join(viewsDir, `${name}.ejs`);
-      fn = ejs.compile(fs.readFileSync(filename, 'utf8'), { ...viewOptions(viewsDir), filename, cache: cache() });
-      if (cache()) compiled.set(name, fn);
+      fn = ejs.compile(fs.readFileSync(filename, 'utf8'), {
+        ...viewOptions(viewsDir),
+        filename,
+        cache: false,
+        _with: false,
+        destructuredLocals: [...new Set([...names, 'partial'])].filter((n) => n !== 'locals'),
+        includer: (included: string) => {
+          throw new Error(`${name}: include('${included}') in a view rendered by partial(); use partial() and pass the data it needs`);
+        },
+      });
+      if (cache()) compiled.set(key, fn);
     }
-    return fn(data) as string;
+    return fn({ ...data, partial: render }) as string;
   };
+  return render;
 }

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import ejs from 'ejs';
 import { ask, oid, reply, startFeedbackWorld, type FeedbackWorld, type Person } from './helpers';
 import { feedbackReturnUrl, parseFeedbackFlash } from '../../../server/feedback/present';
-import { viewOptions } from '../../../server/http/view-options';
+import { partialRenderer } from '../../../server/http/view-options';
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-const widget = path.resolve('views/feedback/reply-feedback.ejs');
+/** The widget as views/threads/_reply.ejs renders it: partial() (server/http/view-options.ts). */
+const partial = partialRenderer(path.resolve('views'), () => false);
 
 describe('feedback: without JavaScript (forms) and the widget', function () {
   this.timeout(60_000);
@@ -171,20 +171,16 @@ describe('feedback: without JavaScript (forms) and the widget', function () {
       helpfulCount: 0,
       author: { id: 'author1' },
     };
-    const render = (locals: Record<string, unknown>) =>
-      ejs.renderFile(
-        widget,
-        {
-          reply: base,
-          currentUser: null,
-          yourVote: null,
-          yourScore: null,
-          csrfToken: () => 'tok',
-          currentPath: '/threads/aaaaaaaaaaaaaaaaaaaaaaaa',
-          ...locals,
-        },
-        viewOptions(path.resolve('views')),
-      );
+    const render = async (locals: Record<string, unknown>) =>
+      partial('/feedback/reply-feedback', {
+        reply: base,
+        currentUser: null,
+        yourVote: null,
+        yourScore: null,
+        csrfToken: () => 'tok',
+        currentPath: '/threads/aaaaaaaaaaaaaaaaaaaaaaaa',
+        ...locals,
+      });
 
     it('shows anonymous readers the count and a sign-in link, no forms', async () => {
       const html = await render({ reply: { ...base, helpfulCount: 3 } });

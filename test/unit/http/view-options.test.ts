@@ -10,20 +10,34 @@ describe('partial views', () => {
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'views-'));
     fs.mkdirSync(path.join(dir, 'parts'));
-    fs.writeFileSync(path.join(dir, 'parts', 'item.ejs'), `<li><%= r %><%- include('/parts/note', { n: r.length }) %></li>`);
-    fs.writeFileSync(path.join(dir, 'parts', 'note.ejs'), `[<%= n %> <%= typeof settings %> <%= typeof r %>]`);
+    fs.writeFileSync(path.join(dir, 'parts', 'item.ejs'), `<li><%= r %><%- partial('/parts/note', { n: r.length }) %></li>`);
+    fs.writeFileSync(path.join(dir, 'parts', 'note.ejs'), `[<%= n %> <%= typeof settings %> <%= typeof r %> <%= locals.n %>]`);
+    fs.writeFileSync(path.join(dir, 'parts', 'includes.ejs'), `<%- include('/parts/note', { n: 1 }) %>`);
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('renders with the data given, and its includes see only that data', () => {
+  it('renders with the data given, each key a variable, and the partials inside see only their own data', () => {
     const partial = partialRenderer(dir, () => true);
-    assert.equal(partial('/parts/item', { r: 'a<b' }), '<li>a&lt;b[3 undefined string]</li>');
+    assert.equal(partial('/parts/item', { r: 'a<b' }), '<li>a&lt;b[3 undefined undefined 3]</li>');
+  });
+
+  it('compiles once per view and set of keys: the same view with other keys sees those', () => {
+    const partial = partialRenderer(dir, () => true);
+    assert.equal(partial('/parts/note', { n: 2 }), '[2 undefined undefined 2]');
+    assert.equal(partial('/parts/note', { n: 2, r: 'x' }), '[2 undefined string 2]');
+    assert.equal(partial('/parts/note', { n: 5 }), '[5 undefined undefined 5]');
+  });
+
+  it('refuses include() inside a partial, and data keys that are not identifiers', () => {
+    const partial = partialRenderer(dir, () => true);
+    assert.throws(() => partial('/parts/includes', {}), /include\('\/parts\/note'\) in a view rendered by partial\(\); use partial\(\)/);
+    assert.throws(() => partial('/parts/note', { n: 1, 'not-a-name': 2 }), /not a valid JS identifier/);
   });
 
   it('keeps compiled views only when the cache is on', () => {
     let cache = false;
     const partial = partialRenderer(dir, () => cache);
-    assert.equal(partial('/parts/item', { r: 'x' }), '<li>x[1 undefined string]</li>');
+    assert.equal(partial('/parts/item', { r: 'x' }), '<li>x[1 undefined undefined 1]</li>');
     fs.writeFileSync(path.join(dir, 'parts', 'item.ejs'), `<p><%= r %></p>`);
     assert.equal(partial('/parts/item', { r: 'x' }), '<p>x</p>', 'an edited view is read again');
     cache = true;
