@@ -1,5 +1,4 @@
-import type { RequestHandler } from 'express';
-import { ServiceUnavailableError } from '../kernel/errors';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Metrics } from '../kernel/metrics';
 import { isApiRequest } from './endpoint';
 
@@ -58,17 +57,85 @@ export class EventLoopDelay {
   }
 }
 
+const BUSY_MESSAGE = 'The forum is very busy right now. Please try again in a moment.';
+const TIMEOUT_MESSAGE = 'The forum took too long to answer. What you sent may still be saved: check before sending it again.';
+
+/**
+ * The bodies of a refusal, built once: JSON as every API error is shaped (server/http/error-handler.ts)
+ * and a small HTML page. A refusal is answered here, not through the error handler: no page
+ * template, no per-request log line (see RefusalLog), so refusing costs a fraction of serving
+ * (under a 200-connection storm, refusals are most of what the process answers).
+ */
+function refusalBodies(code: 'overloaded' | 'timeout', message: string) {
+  return {
+    json: Buffer.from(JSON.stringify({ error: { code, message, retryAfterSeconds: SHED_RETRY_AFTER_S } })),
+    html: Buffer.from(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+        `<title>Try again · Support Community</title><link rel="stylesheet" href="/public/css/forum.css"></head>` +
+        `<body><main class="card"><h1>Try again in a moment</h1><p>${message}</p><p><a href="/">Support Community home</a></p></main></body></html>`,
+    ),
+  };
+}
+const REFUSED = { overloaded: refusalBodies('overloaded', BUSY_MESSAGE), timeout: refusalBodies('timeout', TIMEOUT_MESSAGE) };
+
+/** 503 with Retry-After (RFC 9110 15.6.4) and the prebuilt body for the request's kind. */
+function answerUnavailable(req: Request, res: Response, code: 'overloaded' | 'timeout'): void {
+  const body = REFUSED[code];
+  res.status(503).setHeader('Retry-After', String(SHED_RETRY_AFTER_S));
+  res.setHeader('Cache-Control', 'no-store');
+  if (isApiRequest(req)) res.type('json').end(body.json);
+  else res.type('html').end(body.html);
+}
+
+/**
+ * At most one warn line per `intervalMs` (10 s) about refused requests, instead of one per
+ * refused request (hundreds a second in a storm): the first refusal is logged at once, later
+ * ones are counted and logged with the next refusal after the interval (`refused` per reason,
+ * `overSeconds` the span they were counted over). The exact counts are the
+ * forum_http_shed_total metric.
+ */
+export class RefusalLog {
+  private counts = { in_flight: 0, event_loop_delay: 0 };
+  private since: number | null = null;
+
+  /** `now`: a monotonic reading in ms (performance.now; a test passes its own). */
+  constructor(
+    private readonly intervalMs = 10_000,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Counts one refusal of `req`; logs through `req.log` when a line is due. */
+  note(req: Pick<Request, 'log'>, reason: 'in_flight' | 'event_loop_delay', delayMs: number): void {
+    this.counts[reason]++;
+    const now = this.now();
+    if (this.since !== null && now - this.since < this.intervalMs) return;
+    const overSeconds = this.since === null ? 0 : Math.round((now - this.since) / 1000);
+    req.log?.warn(
+      { refused: this.counts, overSeconds, eventLoopDelayMs: Math.round(delayMs) },
+      'shedding load: new requests refused with 503 overloaded',
+    );
+    this.counts = { in_flight: 0, event_loop_delay: 0 };
+    this.since = now;
+  }
+}
+
 export function loadShedding(opts: LoadSheddingOptions): RequestHandler {
   const loop = opts.maxDelayMs > 0 ? new EventLoopDelay() : null;
   const shed = opts.metrics?.http.shed;
+  const refusals = new RefusalLog();
   let inFlight = 0;
-  const refuse = (reason: 'in_flight' | 'event_loop_delay') => {
-    shed?.inc({ reason });
-    return new ServiceUnavailableError('overloaded', 'The forum is very busy right now. Please try again in a moment.', SHED_RETRY_AFTER_S);
-  };
   return (req, res, next) => {
-    if (opts.maxInFlight > 0 && inFlight >= opts.maxInFlight) return next(refuse('in_flight'));
-    if (loop && loop.delayMs > opts.maxDelayMs) return next(refuse('event_loop_delay'));
+    const reason =
+      opts.maxInFlight > 0 && inFlight >= opts.maxInFlight
+        ? 'in_flight'
+        : loop && loop.delayMs > opts.maxDelayMs
+          ? 'event_loop_delay'
+          : null;
+    if (reason) {
+      shed?.inc({ reason });
+      refusals.note(req, reason, loop?.delayMs ?? 0);
+      return answerUnavailable(req, res, 'overloaded');
+    }
     inFlight++;
     let timer: NodeJS.Timeout | undefined;
     res.once('close', () => {
@@ -82,11 +149,8 @@ export function loadShedding(opts: LoadSheddingOptions): RequestHandler {
         req.log?.warn({ reqId: req.id, ms: opts.timeoutMs }, 'request timed out');
         // Answered here, not through next(): the route is still running and will find the
         // response sent (its own answer is then dropped by the error handler).
-        const message = 'The forum took too long to answer. What you sent may still be saved: check before sending it again.';
-        res.status(503).setHeader('Retry-After', String(SHED_RETRY_AFTER_S));
         res.setHeader('Connection', 'close');
-        if (isApiRequest(req)) res.json({ error: { code: 'timeout', message } });
-        else res.type('html').send(`<!doctype html><meta charset="utf-8"><title>Try again</title><p>${message}</p>`);
+        answerUnavailable(req, res, 'timeout');
       }, opts.timeoutMs);
     }
     next();

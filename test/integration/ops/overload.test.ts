@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createLogger } from '../../../server/kernel/logger';
 import { startForum, type TestForum } from '../../helpers/kit';
 
 interface Answer {
@@ -20,8 +21,12 @@ describe('ops: overload (503 + Retry-After for new work past the limits, request
   let base: URL;
   const open: http.ClientRequest[] = [];
 
+  /** The forum's warn-and-above log lines, parsed. */
+  let logLines: { msg: string; refused?: Record<string, number> }[] = [];
   const start = async (env: Record<string, string>) => {
-    forum = await startForum({ env });
+    logLines = [];
+    const logger = createLogger('warn', { write: (line: string) => void logLines.push(JSON.parse(line)) });
+    forum = await startForum({ env, logger });
     server = forum.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
@@ -66,13 +71,23 @@ describe('ops: overload (503 + Retry-After for new work past the limits, request
     assert.equal(refused.status, 503);
     assert.equal(refused.headers['retry-after'], '2');
     assert.equal(JSON.parse(refused.body).error.code, 'overloaded');
+    assert.equal(JSON.parse(refused.body).error.retryAfterSeconds, 2);
     const page = await answer(http.get(new URL('/threads', base)));
     assert.equal(page.status, 503);
+    assert.equal(page.headers['retry-after'], '2');
+    assert.equal(page.headers['cache-control'], 'no-store');
+    assert.match(String(page.headers['content-type']), /^text\/html/);
     assert.match(page.body, /very busy/);
     assert.equal((await get('/healthz')).status, 200);
     assert.equal((await get('/readyz')).status, 200);
+    // A burst of refusals: each answered, one log line for all of them (the first), exact counts in /metrics.
+    for (let i = 0; i < 20; i++) assert.equal((await get('/api/threads')).status, 503);
     const metrics = await get('/metrics');
-    assert.match(metrics.body, /^forum_http_shed_total\{reason="in_flight"\} 2$/m);
+    assert.match(metrics.body, /^forum_http_shed_total\{reason="in_flight"\} 22$/m);
+    const shedLines = logLines.filter((l) => /shedding load/.test(l.msg));
+    assert.equal(shedLines.length, 1);
+    assert.deepEqual(shedLines[0]!.refused, { in_flight: 1, event_loop_delay: 0 });
+    assert.equal(logLines.filter((l) => /very busy/.test(l.msg)).length, 0, 'no line per refused request');
 
     for (const r of open.splice(0)) r.destroy();
     await slow.catch(() => undefined);
