@@ -29,6 +29,8 @@ declare module 'autocannon' {
       average: number;
       p50: number;
       p99: number;
+      /** Requests: how many in all (autocannon's requests.total). */
+      total?: number;
     }
     interface Result {
       requests: Histogram;

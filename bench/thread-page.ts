@@ -3,7 +3,7 @@
  * numbers; asserts nothing.
  *
  *   npx tsx bench/thread-page.ts [--duration 10] [--rounds 3] [--connections 20]
- *                                [--data <dir>] [--profile <dir>]
+ *                                [--data <dir>] [--profile <dir>] [--node-args "--flag ..."]
  *
  * Servers (child processes; each stopped by its pid at the end):
  *   - the forum: `server/main.ts` through the composition root, NODE_ENV=production,
@@ -28,6 +28,7 @@
  * in, forum signed in. The forum runs rotate over the 1000 threads (one shared counter, so a
  * thread comes back after 1000 requests: more than the page caches' 2 s at the rates measured;
  * the forum's own cache counters, read from /metrics, are printed to show it).
+ * `--node-args`: V8/Node flags for the forum's process (e.g. "--max-semi-space-size=32").
  * `--profile <dir>`: the forum runs with `--cpu-prof --cpu-prof-dir <dir>`; the profile is
  * written when it stops.
  *
@@ -44,6 +45,7 @@ import autocannon from 'autocannon';
 import argon2 from 'argon2';
 import { MongoClient } from 'mongodb';
 import { MEMBERS, MODERATORS, userDoc } from './forum-data';
+import { cpuMs } from './forum-child';
 import { startProcess, stopProcess } from './gen-forum';
 import { pageThread, READER, readerDoc } from './thread-page-data';
 
@@ -57,6 +59,7 @@ const ROUNDS = Number(arg('rounds', '3'));
 const CONNECTIONS = Number(arg('connections', '20'));
 const THREADS = 1000;
 const PROFILE_DIR = arg('profile', '');
+const NODE_ARGS = arg('node-args', '').split(' ').filter(Boolean);
 const KEEP = arg('data', '');
 const DIR = KEEP ? path.resolve(KEEP) : fs.mkdtempSync(path.join(os.tmpdir(), 'forum-thread-page-'));
 const SEEDED = path.join(DIR, 'thread-page-seeded.json');
@@ -126,7 +129,7 @@ async function startForum(): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const log = fs.openSync(path.join(DIR, 'forum.log'), 'a');
   const flags = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(PROFILE_DIR)] : [];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...flags, '--import', 'tsx', 'server/main.ts'], {
     cwd: root,
     env: {
       ...process.env,
@@ -203,9 +206,16 @@ interface Run {
   p50: number;
   p99: number;
   bad: number;
+  /** The serving process's CPU (user + system, all its threads) per answered request, ms. */
+  cpuMs: number;
 }
 
-async function measure(name: string, url: string, opts: { paths?: string[]; headers?: Record<string, string> } = {}): Promise<Run> {
+async function measure(
+  name: string,
+  url: string,
+  pid: number,
+  opts: { paths?: string[]; headers?: Record<string, string> } = {},
+): Promise<Run> {
   let next = 0;
   const o: autocannon.Options = {
     url,
@@ -219,10 +229,18 @@ async function measure(name: string, url: string, opts: { paths?: string[]; head
   // (what a running forum holds anyway: JIT, the words of the times shown, kept an hour).
   await autocannon({ ...o, duration: 2 });
   if (opts.paths && next < opts.paths.length) await autocannon({ ...o, amount: opts.paths.length - next });
+  const cpu0 = cpuMs(pid);
   const r = await autocannon({ ...o, duration: DURATION });
-  const run = { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors };
+  const cpu = cpuMs(pid) - cpu0;
+  const run = {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    bad: r.non2xx + r.errors,
+    cpuMs: cpu / Math.max(1, r.requests.total ?? r.requests.average * DURATION),
+  };
   console.log(
-    `  ${name.padEnd(34)} ${run.rps.toFixed(0).padStart(6)} req/s   p50 ${String(run.p50).padStart(4)} ms   p99 ${String(run.p99).padStart(5)} ms${run.bad ? `   NON-2XX/ERRORS ${run.bad}` : ''}`,
+    `  ${name.padEnd(34)} ${run.rps.toFixed(0).padStart(6)} req/s   p50 ${String(run.p50).padStart(4)} ms   p99 ${String(run.p99).padStart(5)} ms   CPU ${run.cpuMs.toFixed(2)} ms/page${run.bad ? `   NON-2XX/ERRORS ${run.bad}` : ''}`,
   );
   return run;
 }
@@ -261,11 +279,11 @@ async function main() {
     for (let round = 1; round <= ROUNDS; round++) {
       console.log(`round ${round}`);
       const before = await cacheLookups(forum.url);
-      const p = await measure('plain ejs, 50 replies', `${plain.url}/`);
-      const ta = await measure('template from memory, anonymous', `${tpl.url}/`);
-      const fa = await measure('forum, rotating 1000, anonymous', forum.url, { paths });
-      const ts = await measure('template from memory, signed in', `${tpl.url}/signed`);
-      const fs_ = await measure('forum, rotating 1000, signed in', forum.url, { paths, headers: signed });
+      const p = await measure('plain ejs, 50 replies', `${plain.url}/`, plain.child.pid!);
+      const ta = await measure('template from memory, anonymous', `${tpl.url}/`, tpl.child.pid!);
+      const fa = await measure('forum, rotating 1000, anonymous', forum.url, forum.child.pid!, { paths });
+      const ts = await measure('template from memory, signed in', `${tpl.url}/signed`, tpl.child.pid!);
+      const fs_ = await measure('forum, rotating 1000, signed in', forum.url, forum.child.pid!, { paths, headers: signed });
       const after = await cacheLookups(forum.url);
       const delta = Object.keys(after).map((k) => `${k} ${(after[k] ?? 0) - (before[k] ?? 0)}`);
       console.log(`  forum page caches this round: ${delta.join(', ') || 'no lookups reported'}`);
@@ -279,6 +297,13 @@ async function main() {
         'forum signed / template signed (>= 0.7)': fs_.rps / ts.rps,
         'template anon / plain (>= 0.6)': ta.rps / p.rps,
         'template signed / plain (>= 0.6)': ts.rps / p.rps,
+        // The same ratios from CPU per page: what each server could serve on cores of its own
+        // (req/s share two cores with autocannon and the other servers, and drift with the
+        // machine's other load; CPU per page drifts much less).
+        'CPU: template anon / forum anon': ta.cpuMs / fa.cpuMs,
+        'CPU: template signed / forum signed': ts.cpuMs / fs_.cpuMs,
+        'CPU: plain / template anon': p.cpuMs / ta.cpuMs,
+        'CPU: plain / template signed': p.cpuMs / ts.cpuMs,
       };
       for (const [k, v] of Object.entries(r)) (ratios[k] ??= []).push(v);
       console.log(
@@ -291,7 +316,7 @@ async function main() {
     for (const [k, runs] of Object.entries(series)) {
       const rps = runs.map((x) => x.rps);
       console.log(
-        `  ${k.padEnd(16)} ${median(rps).toFixed(0).padStart(6)} req/s (${Math.min(...rps).toFixed(0)}-${Math.max(...rps).toFixed(0)})   p50 ${median(runs.map((x) => x.p50))} ms   p99 ${median(runs.map((x) => x.p99))} ms`,
+        `  ${k.padEnd(16)} ${median(rps).toFixed(0).padStart(6)} req/s (${Math.min(...rps).toFixed(0)}-${Math.max(...rps).toFixed(0)})   p50 ${median(runs.map((x) => x.p50))} ms   p99 ${median(runs.map((x) => x.p99))} ms   CPU ${median(runs.map((x) => x.cpuMs)).toFixed(2)} ms/page (${spread(runs.map((x) => x.cpuMs))})`,
       );
     }
     for (const [k, xs] of Object.entries(ratios)) console.log(`  ${k.padEnd(42)} ${median(xs).toFixed(2)} (${spread(xs)})`);
