@@ -38,10 +38,13 @@ export async function seedDataDir(prefix: string, fill: (forum: Services) => Pro
   return dataDir;
 }
 
+/** The V8 flags `npm start` passes (package.json "start"), so a bench measures what production runs. */
+export const START_FLAGS = ['--max-semi-space-size=32'];
+
 /**
- * `server/main.ts` on `dataDir`, NODE_ENV=production, rate limits out of the way. `nodeArgs`
- * (e.g. `--cpu-prof`, which NODE_OPTIONS refuses) start it as `node <nodeArgs> --import tsx
- * server/main.ts` instead of through startAppProcess.
+ * `server/main.ts` on `dataDir`, NODE_ENV=production, START_FLAGS (in NODE_OPTIONS), rate
+ * limits out of the way. `nodeArgs` (e.g. `--cpu-prof`, which NODE_OPTIONS refuses) start it as
+ * `node <nodeArgs> --import tsx server/main.ts` instead of through startAppProcess.
  */
 export function startForumChild(dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<AppProcess> {
   const fullEnv = forumEnv(dataDir, {
@@ -54,6 +57,7 @@ export function startForumChild(dataDir: string, env: Record<string, string> = {
     RATE_QUESTION_MAX: '100000000',
     RATE_LOGIN_MAX: '100000000',
     RATE_VOTE_MAX: '100000000',
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, ...START_FLAGS].filter(Boolean).join(' '),
     ...env,
   });
   if (!nodeArgs.length) return startAppProcess(fullEnv, 120_000, 'source');

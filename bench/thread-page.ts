@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/thread-page.ts [--duration 10] [--rounds 3] [--connections 20]
  *                                [--data <dir>] [--profile <dir>] [--node-args "--flag ..."]
+ *                                [--ab-node-args "--flag ..."]
  *
  * Servers (child processes; each stopped by its pid at the end):
  *   - the forum: `server/main.ts` through the composition root, NODE_ENV=production,
@@ -28,7 +29,10 @@
  * in, forum signed in. The forum runs rotate over the 1000 threads (one shared counter, so a
  * thread comes back after 1000 requests: more than the page caches' 2 s at the rates measured;
  * the forum's own cache counters, read from /metrics, are printed to show it).
- * `--node-args`: V8/Node flags for the forum's process (e.g. "--max-semi-space-size=32").
+ * `--node-args "<flags>"`: V8/Node flags for the forum's process instead of `npm start`'s
+ *   (START_FLAGS, bench/forum-child.ts); `--node-args ""` for none.
+ * `--ab-node-args "<flags>"`: each round also restarts the forum with these flags instead
+ *   (forum B) and measures it anonymous and signed in, printing B's CPU per page over A's.
  * `--profile <dir>`: the forum runs with `--cpu-prof --cpu-prof-dir <dir>`; the profile is
  * written when it stops.
  *
@@ -45,7 +49,7 @@ import autocannon from 'autocannon';
 import argon2 from 'argon2';
 import { MongoClient } from 'mongodb';
 import { MEMBERS, MODERATORS, userDoc } from './forum-data';
-import { cpuMs } from './forum-child';
+import { cpuMs, START_FLAGS } from './forum-child';
 import { startProcess, stopProcess } from './gen-forum';
 import { pageThread, READER, readerDoc } from './thread-page-data';
 
@@ -59,7 +63,8 @@ const ROUNDS = Number(arg('rounds', '3'));
 const CONNECTIONS = Number(arg('connections', '20'));
 const THREADS = 1000;
 const PROFILE_DIR = arg('profile', '');
-const NODE_ARGS = arg('node-args', '').split(' ').filter(Boolean);
+const NODE_ARGS = process.argv.includes('--node-args') ? arg('node-args', '').split(' ').filter(Boolean) : START_FLAGS;
+const AB_ARGS = process.argv.includes('--ab-node-args') ? arg('ab-node-args', '').split(' ').filter(Boolean) : null;
 const KEEP = arg('data', '');
 const DIR = KEEP ? path.resolve(KEEP) : fs.mkdtempSync(path.join(os.tmpdir(), 'forum-thread-page-'));
 const SEEDED = path.join(DIR, 'thread-page-seeded.json');
@@ -125,11 +130,11 @@ function freePort(): Promise<number> {
 }
 
 /** The forum in production mode; resolves once /readyz answers 200. */
-async function startForum(): Promise<{ child: ChildProcess; url: string }> {
+async function startForum(nodeArgs = NODE_ARGS): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const log = fs.openSync(path.join(DIR, 'forum.log'), 'a');
   const flags = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(PROFILE_DIR)] : [];
-  const child = spawn(process.execPath, [...NODE_ARGS, ...flags, '--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, ...flags, '--import', 'tsx', 'server/main.ts'], {
     cwd: root,
     env: {
       ...process.env,
@@ -285,6 +290,28 @@ async function main() {
       const ts = await measure('template from memory, signed in', `${tpl.url}/signed`, tpl.child.pid!);
       const fs_ = await measure('forum, rotating 1000, signed in', forum.url, forum.child.pid!, { paths, headers: signed });
       const after = await cacheLookups(forum.url);
+      if (AB_ARGS) {
+        // The same forum runs again with other flags, in this round (the data directory is
+        // one process's at a time): CPU per page of each, side by side.
+        await stopProcess(forum.child);
+        const b = await startForum(AB_ARGS);
+        children.push(b.child);
+        const bSigned = { cookie: await signIn(b.url) };
+        const ba = await measure(`forum [${AB_ARGS.join(' ')}], anonymous`, b.url, b.child.pid!, { paths });
+        const bs = await measure(`forum [${AB_ARGS.join(' ')}], signed in`, b.url, b.child.pid!, { paths, headers: bSigned });
+        await stopProcess(b.child);
+        add('forum B anon', ba);
+        add('forum B signed', bs);
+        for (const [k, v] of Object.entries({
+          'B / A CPU per page, anonymous': ba.cpuMs / fa.cpuMs,
+          'B / A CPU per page, signed in': bs.cpuMs / fs_.cpuMs,
+        }))
+          (ratios[k] ??= []).push(v);
+        console.log(`  B / A CPU per page: anonymous ${(ba.cpuMs / fa.cpuMs).toFixed(2)}, signed in ${(bs.cpuMs / fs_.cpuMs).toFixed(2)}`);
+        Object.assign(forum, await startForum());
+        children.push(forum.child);
+        signed.cookie = await signIn(forum.url);
+      }
       const delta = Object.keys(after).map((k) => `${k} ${(after[k] ?? 0) - (before[k] ?? 0)}`);
       console.log(`  forum page caches this round: ${delta.join(', ') || 'no lookups reported'}`);
       add('plain', p);
