@@ -136,12 +136,12 @@ export function createApp(services: Services, opts: { readiness?: Readiness } = 
     attach: formAttachments(services.uploads, services.uploads.multipart),
   };
   const extras: ThreadPageExtras = {
-    async viewerLocals(actor, threadId, replyIds, query) {
+    async viewerLocals(actor, thread, replyIds, query) {
       if (!actor) return { pmLinked: [], feedbackVotes: new Map(), feedbackFlash: null, watch: null };
       const [pmLinked, feedbackVotes, watch] = await Promise.all([
-        services.messages.linkedConversationsFor(actor, threadId),
+        services.messages.linkedConversationsFor(actor, thread.id),
         services.feedback.votesForReplies(actor, replyIds),
-        services.notifications.watchState(actor, threadId),
+        services.notifications.watchState(actor, thread.id, thread),
       ]);
       // The no-JS "thanks" message (?fb=<replyId>:<kind>); never for anonymous pages, which are cached.
       return { pmLinked, feedbackVotes, feedbackFlash: parseFeedbackFlash(query.fb), watch };

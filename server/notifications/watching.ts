@@ -40,23 +40,31 @@ export function createWatching(deps: {
     return { who: actor, ref };
   }
 
-  async function state(userId: string, threadId: string): Promise<WatchState> {
-    const [doc, thread] = await Promise.all([
+  /**
+   * The person's watch of a thread. `sameQuestionCount`: the thread's count when the caller
+   * has just read the thread (the thread page), so it is not read again; else it is read.
+   */
+  async function state(userId: string, threadId: string, sameQuestionCount?: number): Promise<WatchState> {
+    const [doc, count] = await Promise.all([
       Watch.findOne({ threadId: oid(threadId), userId: oid(userId) }, { level: 1, sameQuestion: 1 }).lean(),
-      threads.loadThread(oid(threadId)),
+      sameQuestionCount ?? threads.loadThread(oid(threadId)).then((t) => t.sameQuestionCount ?? 0),
     ]);
     return {
       threadId,
       level: doc?.level ?? 'normal',
       sameQuestion: doc?.sameQuestion ?? false,
-      sameQuestionCount: thread.sameQuestionCount ?? 0,
+      sameQuestionCount: count,
     };
   }
 
-  /** The reader's watch state for the thread page; null for anonymous readers. */
-  async function stateFor(actor: Actor | null, threadId: string): Promise<WatchState | null> {
+  /**
+   * The reader's watch state for the thread page; null for anonymous readers. `thread`: what
+   * the page already read of the thread (its "same question" count), so the thread is not
+   * read a second time.
+   */
+  async function stateFor(actor: Actor | null, threadId: string, thread?: { sameQuestionCount: number }): Promise<WatchState | null> {
     if (!actor || !/^[0-9a-fA-F]{24}$/.test(threadId)) return null;
-    return state(actor.id, threadId).catch(() => null);
+    return state(actor.id, threadId, thread?.sameQuestionCount).catch(() => null);
   }
 
   /** Sets the actor's level on a thread. @throws 401 anonymous, 404 no such thread. */

@@ -40,8 +40,16 @@ const limits = { TITLE_MIN, TITLE_MAX, BODY_MIN, BODY_MAX };
 
 /** What other domains add to thread pages (wired in server/compose.ts; threads imports none of them). */
 export interface ThreadPageExtras {
-  /** Per-viewer locals of a thread page: linked conversations, the reader's own votes, flash messages. */
-  viewerLocals(actor: Actor | null, threadId: string, replyIds: string[], query: Request['query']): Promise<Record<string, unknown>>;
+  /**
+   * Per-viewer locals of a thread page: linked conversations, the reader's own votes, watch
+   * state, flash messages. `thread`: the page's thread (what it already read of it).
+   */
+  viewerLocals(
+    actor: Actor | null,
+    thread: { id: string; sameQuestionCount: number },
+    replyIds: string[],
+    query: Request['query'],
+  ): Promise<Record<string, unknown>>;
   /** "Similar questions" for the ask form's preview (no-JS path). */
   similar(actor: Actor | null, title: string): Promise<Array<{ id: string; title: string; url: string; status: string }>>;
 }
@@ -117,7 +125,7 @@ export function threadEndpoints(threads: Threads, extras: ThreadPageExtras): Any
     const data = await threads.getThreadPage(actor, id, { page });
     const viewer = await extras.viewerLocals(
       actor,
-      id,
+      { id, sameQuestionCount: data.thread.sameQuestionCount },
       data.replies.map((r) => r.id),
       query,
     );

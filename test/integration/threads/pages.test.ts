@@ -62,6 +62,45 @@ describe('threads: thread page, list and views', () => {
       assert.match(second.text, /Written by another process/);
     });
 
+    it('reads what it shows in a fixed number of database commands: the thread once, the replies in one query, per reader one query each for votes and watch state', async () => {
+      const t = await askVia(w.asker, w.products);
+      for (let i = 0; i < 12; i++) {
+        await replyVia(i % 2 ? w.moderator : w.other, t.id, `Reply number ${i} with enough words to pass the checks.`);
+        w.app.clock.advance(1000);
+      }
+      const client = w.app.services.db.getClient();
+      const commands: string[] = [];
+      const onCommand = (e: { commandName: string; command: Record<string, unknown> }) => {
+        const c = e.command;
+        commands.push(`${e.commandName} ${String(c.find ?? c.aggregate ?? c.update ?? c.insert ?? '')}`);
+      };
+      client.on('commandStarted', onCommand);
+      try {
+        const reads = async (agent: typeof w.anon) => {
+          commands.length = 0;
+          w.app.clock.advance(5000); // past the page caches' 2 s
+          const res = await agent.get(t.url);
+          assert.equal(res.status, 200);
+          assert.equal((res.text.match(/<article class="reply card/g) ?? []).length, 12);
+          return [...commands].sort();
+        };
+        const anon = await reads(w.anon);
+        assert.deepEqual(
+          anon.filter((c) => / (threads|replies)$/.test(c)),
+          ['find replies', 'find threads'],
+        );
+        await w.asker.agent.get(t.url).expect(200); // the reader's cached header counts, user
+        const signed = await reads(w.asker.agent);
+        assert.deepEqual(
+          signed.filter((c) => / (threads|replies|votes|thread_watches)$/.test(c)),
+          ['find replies', 'find thread_watches', 'find threads', 'find votes'],
+          'the thread is read once per signed-in page (no second read for the watch panel)',
+        );
+      } finally {
+        client.off('commandStarted', onCommand);
+      }
+    });
+
     it('redirects a wrong slug to the canonical URL; no slug is fine', async () => {
       const t = await askVia(w.asker, w.products);
       const wrong = await w.anon.get(`/threads/${t.id}/something-else`);
