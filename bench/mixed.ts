@@ -20,7 +20,10 @@
  *   1    POST /api/replies/:id/helpful            a vote on a random reply of someone else
  * Reported per connection count and round: req/s, latency p50/p99/max over every answer,
  * answers by status (503 = shed by server/http/load-shedding.ts, counted apart), errors and
- * timeouts, the server's CPU time per request (/proc/<pid>/stat), and the latency of each
+ * timeouts, the server's CPU time per request (/proc/<pid>/stat), this process's own CPU (the
+ * load generator shares the two cores), how many answers the forum itself timed at over 2.5 s
+ * (its request-duration histogram: from when the app reads a request, so without the wait in
+ * the socket that autocannon's latency includes), and the latency of each
  * kind from a probe that sends one request of each kind after another during the run; then the same reads
  * without the writes (weights renormalized) at the first connection count, in the same round,
  * to show what the writes cost the rest. Targets (issue 19): at
@@ -91,6 +94,23 @@ type Result = autocannon.Result & {
   latency: { p50: number; p99: number; max: number };
 };
 
+/**
+ * The forum's own count of answers, and of those that took over 2.5 s from the request's
+ * start in the app to its end (the histogram forum_http_request_duration_seconds, every route
+ * including refusals; its bucket bounds are 0.5, 1, 2.5, 5, 10 s). The time a request waits
+ * in the socket before the app reads it is not in it; autocannon's latency includes it.
+ */
+async function servedOver(url: string): Promise<{ answers: number; over: number }> {
+  const text = await fetch(`${url}/metrics`).then((r) => r.text());
+  let answers = 0;
+  let within = 0;
+  for (const m of text.matchAll(/^forum_http_request_duration_seconds_bucket\{le="([^"]+)",[^}]*\} (\d+)$/gm)) {
+    if (m[1] === '+Inf') answers += Number(m[2]);
+    if (m[1] === '2.5') within += Number(m[2]);
+  }
+  return { answers, over: answers - within };
+}
+
 async function main() {
   console.log(
     `bench/mixed.ts: ${THREADS} threads, ${PEOPLE} signed-in people, connections ${CONNECTIONS.join(', ')}, ${DURATION} s per run, ${ROUNDS} rounds, node ${process.version}, ${os.cpus().length} cpus, load ${os
@@ -117,6 +137,8 @@ async function main() {
 
     type Req = { method: string; path: string; headers: Record<string, string>; body?: string };
     const KINDS = ['list', 'thread (anonymous)', 'thread (signed in)', 'search', 'reply', 'vote'] as const;
+    // Each request gets its own headers object: autocannon writes Content-Length into the one it
+    // is given, and a shared one would reach the probe's fetch with another body's length.
     const next = (readsOnly: boolean, only?: number): Req => {
       const x = only ?? Math.random() * (readsOnly ? 5 : 7);
       const s = pick(sessions);
@@ -129,7 +151,7 @@ async function main() {
         return {
           method: 'POST',
           path: `/api/threads/${pick(open).id}/replies`,
-          headers: s.session.headers,
+          headers: { ...s.session.headers },
           body: JSON.stringify({ body: body() }),
         };
       let r = pick(data.replies);
@@ -137,7 +159,7 @@ async function main() {
       return {
         method: 'POST',
         path: `/api/replies/${r.id}/helpful`,
-        headers: s.session.headers,
+        headers: { ...s.session.headers },
         body: JSON.stringify({ helpful: Math.random() < 0.7 }),
       };
     };
@@ -145,21 +167,25 @@ async function main() {
     /** One request of each kind after another while the load runs: latency per kind under load. */
     const probe = async (until: () => boolean, readsOnly: boolean) => {
       const times: number[][] = KINDS.map(() => []);
+      const failed = KINDS.map(() => 0);
       while (!until()) {
         for (let k = 0; k < (readsOnly ? 4 : 6); k++) {
           const r = next(readsOnly, KIND_AT[k]);
           const t0 = performance.now();
           const res = await fetch(`${app.url}${r.path}`, { method: r.method, headers: r.headers, body: r.body }).catch(() => null);
           await res?.arrayBuffer();
-          if (res && res.status !== 503) times[k]!.push(performance.now() - t0);
+          if (!res) failed[k]!++;
+          else if (res.status !== 503) times[k]!.push(performance.now() - t0);
         }
       }
-      return times;
+      return { times, failed };
     };
     const run = async (connections: number, duration: number, readsOnly = false) => {
       let done = false;
       const probing = probe(() => done, readsOnly);
+      const served0 = await servedOver(app.url);
       const c0 = cpuMs(app.pid);
+      const own0 = process.cpuUsage();
       const r = (await autocannon({
         url: app.url,
         connections,
@@ -168,13 +194,24 @@ async function main() {
         requests: [{ setupRequest: (req) => ({ ...req, ...next(readsOnly) }) }],
       })) as Result;
       const cpu = cpuMs(app.pid) - c0;
+      const own = process.cpuUsage(own0);
+      const served1 = await servedOver(app.url);
+      const slow = { answers: served1.answers - served0.answers, over: served1.over - served0.over };
+      // This process (autocannon and the probe) on the same two cores: near 100% of a core, its
+      // own event loop is late and the latencies it records include that wait.
+      const clientCore = (own.user + own.system) / 1000 / (duration * 1000);
       done = true;
-      const perKind = (await probing)
-        .map((t, k) => (t.length ? `${KINDS[k]} ${median(t).toFixed(0)}/${Math.max(...t).toFixed(0)}` : ''))
+      const probed = await probing;
+      const perKind = probed.times
+        .map((t, k) =>
+          t.length || probed.failed[k]
+            ? `${KINDS[k]} ${t.length ? `${median(t).toFixed(0)}/${Math.max(...t).toFixed(0)}` : '-'}${probed.failed[k] ? ` (${probed.failed[k]} failed)` : ''}`
+            : '',
+        )
         .filter(Boolean)
         .join(', ');
       const total = Object.values(r.statusCodeStats).reduce((n, s) => n + s.count, 0);
-      return { r, cpuPerReq: cpu / Math.max(1, total), total, perKind };
+      return { r, cpuPerReq: cpu / Math.max(1, total), total, perKind, clientCore, slow };
     };
 
     await run(20, 5); // warm-up: code paths, caches
@@ -184,16 +221,17 @@ async function main() {
     for (let round = 0; round < ROUNDS; round++) {
       for (const { connections, readsOnly } of plan) {
         const label = `${String(connections).padStart(3)} conns${readsOnly ? ', reads only' : ''}`;
-        const { r, cpuPerReq, total, perKind } = await run(connections, DURATION, readsOnly);
+        const { r, cpuPerReq, total, perKind, clientCore, slow } = await run(connections, DURATION, readsOnly);
         const shed = r.statusCodeStats['503']?.count ?? 0;
         const codes = Object.entries(r.statusCodeStats)
           .map(([c, s]) => `${c}:${s.count}`)
           .join(' ');
         console.log(
           `round ${round + 1} | ${label} | ${Math.round(r.requests.average)} req/s (${Math.round((total - shed) / DURATION)} not shed) | p50 ${r.latency.p50} ms | p99 ${r.latency.p99} ms | max ${r.latency.max} ms | ` +
-            `503 ${((100 * shed) / Math.max(1, total)).toFixed(1)}% | errors ${r.errors} timeouts ${r.timeouts} | ${codes} | server CPU ${cpuPerReq.toFixed(2)} ms/req | load ${os.loadavg()[0]!.toFixed(2)}`,
+            `503 ${((100 * shed) / Math.max(1, total)).toFixed(1)}% | errors ${r.errors} timeouts ${r.timeouts} | ${codes} | server CPU ${cpuPerReq.toFixed(2)} ms/req | load generator ${(100 * clientCore).toFixed(0)}% of a core | load ${os.loadavg()[0]!.toFixed(2)}`,
         );
-        console.log(`        probe, ms median/max per kind (answers other than 503): ${perKind}`);
+        console.log(`        server side (forum_http_request_duration_seconds): ${slow.over} of ${slow.answers} answers took over 2.5 s`);
+        console.log(`        probe, ms median/max per kind (answers other than 503; failed: no answer): ${perKind}`);
         results.set(label, [
           ...(results.get(label) ?? []),
           {
