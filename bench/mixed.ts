@@ -97,14 +97,15 @@ type Result = autocannon.Result & {
 /**
  * The forum's own count of answers, and of those that took over 2.5 s from the request's
  * start in the app to its end (the histogram forum_http_request_duration_seconds, every route
- * including refusals; its bucket bounds are 0.5, 1, 2.5, 5, 10 s). The time a request waits
+ * including refusals; 2.5 s is one of its bucket bounds, SECONDS_BUCKETS in server/kernel/metrics.ts). The time a request waits
  * in the socket before the app reads it is not in it; autocannon's latency includes it.
  */
 async function servedOver(url: string): Promise<{ answers: number; over: number }> {
   const text = await fetch(`${url}/metrics`).then((r) => r.text());
   let answers = 0;
   let within = 0;
-  for (const m of text.matchAll(/^forum_http_request_duration_seconds_bucket\{le="([^"]+)",[^}]*\} (\d+)$/gm)) {
+  // Route labels may hold braces (`/threads/:id{/:slug}`): the labels run to the last `} `.
+  for (const m of text.matchAll(/^forum_http_request_duration_seconds_bucket\{le="([^"]+)",.*\} (\d+)$/gm)) {
     if (m[1] === '+Inf') answers += Number(m[2]);
     if (m[1] === '2.5') within += Number(m[2]);
   }
@@ -173,8 +174,8 @@ async function main() {
           const r = next(readsOnly, KIND_AT[k]);
           const t0 = performance.now();
           const res = await fetch(`${app.url}${r.path}`, { method: r.method, headers: r.headers, body: r.body }).catch(() => null);
-          await res?.arrayBuffer();
-          if (!res) failed[k]!++;
+          const body = await res?.arrayBuffer().catch(() => null);
+          if (!res || !body) failed[k]!++;
           else if (res.status !== 503) times[k]!.push(performance.now() - t0);
         }
       }

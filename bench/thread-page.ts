@@ -158,6 +158,7 @@ async function startForum(nodeArgs = NODE_ARGS): Promise<{ child: ChildProcess; 
     if (ok) return { child, url };
     await new Promise((r) => setTimeout(r, 100));
   }
+  child.kill('SIGKILL'); // not left running on the data directory
   throw new Error('the forum did not become ready in 60 s');
 }
 
@@ -165,7 +166,9 @@ async function startBaseline(mode: 'plain' | 'template'): Promise<{ child: Child
   const { child, match } = await startProcess(
     'bench/thread-page-baselines.ts',
     [mode],
-    { NODE_ENV: 'production' },
+    // The forum's V8 flags (NODE_ARGS) for the baselines too, so the ratios compare code, not
+    // runtime settings (NODE_OPTIONS takes the V8 flags used here, e.g. --max-semi-space-size).
+    { NODE_ENV: 'production', NODE_OPTIONS: [process.env.NODE_OPTIONS, ...NODE_ARGS].filter(Boolean).join(' ') },
     /baseline listening (\S+)/,
   );
   return { child, url: match[1]! };

@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import type { Logger } from '../kernel/logger';
 import type { Metrics } from '../kernel/metrics';
 import { isApiRequest } from './endpoint';
 
@@ -78,44 +79,79 @@ function refusalBodies(code: 'overloaded' | 'timeout', message: string) {
 }
 const REFUSED = { overloaded: refusalBodies('overloaded', BUSY_MESSAGE), timeout: refusalBodies('timeout', TIMEOUT_MESSAGE) };
 
-/** 503 with Retry-After (RFC 9110 15.6.4) and the prebuilt body for the request's kind. */
+/**
+ * Headers a route may have set for its own answer before a timeout cut it short (a file's
+ * download: server/uploads/endpoints.ts sets Content-Length and Content-Disposition, then
+ * streams); the 503 must not carry them.
+ */
+const ROUTE_ENTITY_HEADERS = ['Content-Disposition', 'Content-Encoding', 'Content-Range', 'ETag', 'Last-Modified', 'Vary'];
+
+/**
+ * 503 with Retry-After (RFC 9110 15.6.4) and the prebuilt body for the request's kind, with its
+ * own Content-Length and none of the route's entity headers (ROUTE_ENTITY_HEADERS).
+ */
 function answerUnavailable(req: Request, res: Response, code: 'overloaded' | 'timeout'): void {
-  const body = REFUSED[code];
+  const body = isApiRequest(req) ? REFUSED[code].json : REFUSED[code].html;
+  for (const name of ROUTE_ENTITY_HEADERS) res.removeHeader(name);
   res.status(503).setHeader('Retry-After', String(SHED_RETRY_AFTER_S));
   res.setHeader('Cache-Control', 'no-store');
-  if (isApiRequest(req)) res.type('json').end(body.json);
-  else res.type('html').end(body.html);
+  res.type(isApiRequest(req) ? 'json' : 'html');
+  res.setHeader('Content-Length', String(body.length));
+  res.end(body);
 }
 
 /**
  * At most one warn line per `intervalMs` (10 s) about refused requests, instead of one per
- * refused request (hundreds a second in a storm): the first refusal is logged at once, later
- * ones are counted and logged with the next refusal after the interval (`refused` per reason,
- * `overSeconds` the span they were counted over). The exact counts are the
+ * refused request (hundreds a second in a storm): the first refusal is logged at once; later
+ * ones are counted, and their counts are logged when the interval since the last line ends
+ * (a timer, unref'd: it never keeps the process alive). `refused`: counts per reason;
+ * `overSeconds`: the span they were counted over. The exact counts are the
  * forum_http_shed_total metric.
  */
 export class RefusalLog {
   private counts = { in_flight: 0, event_loop_delay: 0 };
   private since: number | null = null;
+  private pending: { log: Logger | undefined; delayMs: number } | null = null;
 
-  /** `now`: a monotonic reading in ms (performance.now; a test passes its own). */
+  /**
+   * `now`: a monotonic reading in ms (performance.now); `schedule`: runs a function after ms
+   * (an unref'd setTimeout). A test passes its own of both.
+   */
   constructor(
     private readonly intervalMs = 10_000,
     private readonly now: () => number = () => performance.now(),
+    private readonly schedule: (run: () => void, ms: number) => void = (run, ms) => void setTimeout(run, ms).unref(),
   ) {}
 
-  /** Counts one refusal of `req`; logs through `req.log` when a line is due. */
+  /** Counts one refusal of `req`; logs through `req.log` when a line is due, or schedules it. */
   note(req: Pick<Request, 'log'>, reason: 'in_flight' | 'event_loop_delay', delayMs: number): void {
     this.counts[reason]++;
     const now = this.now();
-    if (this.since !== null && now - this.since < this.intervalMs) return;
+    if (this.since === null || now - this.since >= this.intervalMs) return this.write(req.log, delayMs, now);
+    if (this.pending) {
+      this.pending.delayMs = delayMs;
+      return;
+    }
+    this.pending = { log: req.log, delayMs };
+    this.schedule(
+      () => {
+        const due = this.pending;
+        this.pending = null;
+        if (due && this.counts.in_flight + this.counts.event_loop_delay > 0) this.write(due.log, due.delayMs, this.now());
+      },
+      this.intervalMs - (now - this.since),
+    );
+  }
+
+  private write(log: Logger | undefined, delayMs: number, now: number): void {
     const overSeconds = this.since === null ? 0 : Math.round((now - this.since) / 1000);
-    req.log?.warn(
+    log?.warn(
       { refused: this.counts, overSeconds, eventLoopDelayMs: Math.round(delayMs) },
       'shedding load: new requests refused with 503 overloaded',
     );
     this.counts = { in_flight: 0, event_loop_delay: 0 };
     this.since = now;
+    this.pending = null;
   }
 }
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
  * ~11 ms of CPU a rotating thread page cost (bench/thread-page.ts --profile, 16% of the main
  * thread's samples). One character above U+00FF anywhere (the footer's en dash) also makes
  * the flat string two bytes per character. Encoding each reply's output on its own (a rope of
- * a few hundred pieces, a few kB, from the buffer pool) costs a quarter of that.
+ * a few hundred pieces, a few kB, written into one buffer for the page) costs a quarter of that.
  *
  * A template hands each big piece to hold(), which returns a marker to write in its place;
  * toBuffer() splits the page's own text at the markers (a short rope once the pieces are out)

@@ -25,16 +25,25 @@ export function viewOptions(viewsDir: string): { root: string } {
  *   A partial is compiled without `with` (`_with: false`), its data's keys declared once.
  * A view rendered by partial() includes other views with partial(), passing what they need;
  * its `include()` throws (an include would be compiled without `with` for names it was not
- * given). `data` keys must be JavaScript identifiers (ejs throws otherwise). The compiled
+ * given). `data` keys are template code, never input: each must be a JavaScript identifier
+ * that is not a reserved word (ejs throws, or the compile fails), not a name of ejs's own
+ * (`escapeFn`, `include`, `rethrow`, `__output`, `__append`, `__locals`, `__line`, `__lines`,
+ * `__filename`: refused here, as one would silently replace ejs's escaping or output), and not a
+ * name the view declares itself (a SyntaxError at compile). The compiled
  * function is kept per view and set of keys when `cache()` is true (express's 'view cache',
  * on in production), in this renderer's own map: ejs's cache, keyed by file name, keeps the
  * `with` compilation that `include()` uses for the same file. Throws like ejs on a missing view,
  * a template error, or a local the view needs and was not given ("x is not defined").
  */
+/** Names the code ejs generates uses (ejs 3 Template#compile); a local of the same name would shadow them. */
+const EJS_NAMES = new Set(['escapeFn', 'include', 'rethrow', '__output', '__append', '__locals', '__line', '__lines', '__filename']);
+
 export function partialRenderer(viewsDir: string, cache: () => boolean): (name: string, data: Record<string, unknown>) => string {
   const compiled = new Map<string, ejs.TemplateFunction>();
   const render = (name: string, data: Record<string, unknown>): string => {
     const names = Object.keys(data);
+    const clash = names.find((n) => EJS_NAMES.has(n));
+    if (clash) throw new Error(`${name}: partial() data key '${clash}' is a name ejs uses itself`);
     const key = `${name}|${names.join(',')}`;
     let fn = cache() ? compiled.get(key) : undefined;
     if (!fn) {

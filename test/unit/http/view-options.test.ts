@@ -28,10 +28,11 @@ describe('partial views', () => {
     assert.equal(partial('/parts/note', { n: 5 }), '[5 undefined undefined 5]');
   });
 
-  it('refuses include() inside a partial, and data keys that are not identifiers', () => {
+  it("refuses include() inside a partial, data keys that are not identifiers, and ejs's own names", () => {
     const partial = partialRenderer(dir, () => true);
     assert.throws(() => partial('/parts/includes', {}), /include\('\/parts\/note'\) in a view rendered by partial\(\); use partial\(\)/);
     assert.throws(() => partial('/parts/note', { n: 1, 'not-a-name': 2 }), /not a valid JS identifier/);
+    assert.throws(() => partial('/parts/note', { n: 1, escapeFn: String }), /data key 'escapeFn' is a name ejs uses itself/);
   });
 
   it('keeps compiled views only when the cache is on', () => {
