@@ -41,6 +41,9 @@ export async function seedDataDir(prefix: string, fill: (forum: Services) => Pro
 /** The V8 flags `npm start` passes (package.json "start"), so a bench measures what production runs. */
 export const START_FLAGS = ['--max-semi-space-size=32'];
 
+/** NODE_OPTIONS for a child: this process's own, plus `flags` (V8 flags NODE_OPTIONS accepts). */
+export const nodeOptionsWith = (flags: readonly string[]): string => [process.env.NODE_OPTIONS, ...flags].filter(Boolean).join(' ');
+
 /**
  * `server/main.ts` on `dataDir`, NODE_ENV=production, START_FLAGS (in NODE_OPTIONS), rate
  * limits out of the way. `nodeArgs` (e.g. `--cpu-prof`, which NODE_OPTIONS refuses) start it as
@@ -57,7 +60,7 @@ export function startForumChild(dataDir: string, env: Record<string, string> = {
     RATE_QUESTION_MAX: '100000000',
     RATE_LOGIN_MAX: '100000000',
     RATE_VOTE_MAX: '100000000',
-    NODE_OPTIONS: [process.env.NODE_OPTIONS, ...START_FLAGS].filter(Boolean).join(' '),
+    NODE_OPTIONS: nodeOptionsWith(START_FLAGS),
     ...env,
   });
   if (!nodeArgs.length) return startAppProcess(fullEnv, 120_000, 'source');

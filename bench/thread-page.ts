@@ -49,7 +49,7 @@ import autocannon from 'autocannon';
 import argon2 from 'argon2';
 import { MongoClient } from 'mongodb';
 import { MEMBERS, MODERATORS, userDoc } from './forum-data';
-import { cpuMs, START_FLAGS } from './forum-child';
+import { cpuMs, nodeOptionsWith, START_FLAGS } from './forum-child';
 import { startProcess, stopProcess } from './gen-forum';
 import { pageThread, READER, readerDoc } from './thread-page-data';
 
@@ -168,7 +168,7 @@ async function startBaseline(mode: 'plain' | 'template'): Promise<{ child: Child
     [mode],
     // The forum's V8 flags (NODE_ARGS) for the baselines too, so the ratios compare code, not
     // runtime settings (NODE_OPTIONS takes the V8 flags used here, e.g. --max-semi-space-size).
-    { NODE_ENV: 'production', NODE_OPTIONS: [process.env.NODE_OPTIONS, ...NODE_ARGS].filter(Boolean).join(' ') },
+    { NODE_ENV: 'production', NODE_OPTIONS: nodeOptionsWith(NODE_ARGS) },
     /baseline listening (\S+)/,
   );
   return { child, url: match[1]! };

@@ -91,11 +91,12 @@ const ROUTE_ENTITY_HEADERS = ['Content-Disposition', 'Content-Encoding', 'Conten
  * own Content-Length and none of the route's entity headers (ROUTE_ENTITY_HEADERS).
  */
 function answerUnavailable(req: Request, res: Response, code: 'overloaded' | 'timeout'): void {
-  const body = isApiRequest(req) ? REFUSED[code].json : REFUSED[code].html;
+  const api = isApiRequest(req);
+  const body = api ? REFUSED[code].json : REFUSED[code].html;
   for (const name of ROUTE_ENTITY_HEADERS) res.removeHeader(name);
   res.status(503).setHeader('Retry-After', String(SHED_RETRY_AFTER_S));
   res.setHeader('Cache-Control', 'no-store');
-  res.type(isApiRequest(req) ? 'json' : 'html');
+  res.type(api ? 'json' : 'html');
   res.setHeader('Content-Length', String(body.length));
   res.end(body);
 }

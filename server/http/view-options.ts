@@ -12,6 +12,9 @@ export function viewOptions(viewsDir: string): { root: string } {
   return { root: viewsDir };
 }
 
+/** Names the code ejs generates uses (ejs 3 Template#compile); a local of the same name would shadow them. */
+const EJS_NAMES = new Set(['escapeFn', 'include', 'rethrow', '__output', '__append', '__locals', '__line', '__lines', '__filename']);
+
 /**
  * `partial(name, data)` for templates (app.locals): renders a view with exactly `data` as its
  * locals, each key a plain variable of the view (ejs `destructuredLocals`), plus `partial`
@@ -35,18 +38,16 @@ export function viewOptions(viewsDir: string): { root: string } {
  * `with` compilation that `include()` uses for the same file. Throws like ejs on a missing view,
  * a template error, or a local the view needs and was not given ("x is not defined").
  */
-/** Names the code ejs generates uses (ejs 3 Template#compile); a local of the same name would shadow them. */
-const EJS_NAMES = new Set(['escapeFn', 'include', 'rethrow', '__output', '__append', '__locals', '__line', '__lines', '__filename']);
-
 export function partialRenderer(viewsDir: string, cache: () => boolean): (name: string, data: Record<string, unknown>) => string {
   const compiled = new Map<string, ejs.TemplateFunction>();
   const render = (name: string, data: Record<string, unknown>): string => {
     const names = Object.keys(data);
-    const clash = names.find((n) => EJS_NAMES.has(n));
-    if (clash) throw new Error(`${name}: partial() data key '${clash}' is a name ejs uses itself`);
     const key = `${name}|${names.join(',')}`;
     let fn = cache() ? compiled.get(key) : undefined;
     if (!fn) {
+      // Checked when compiling: a kept function was compiled for these very keys.
+      const clash = names.find((n) => EJS_NAMES.has(n));
+      if (clash) throw new Error(`${name}: partial() data key '${clash}' is a name ejs uses itself`);
       const filename = path.join(viewsDir, `${name}.ejs`);
       fn = ejs.compile(fs.readFileSync(filename, 'utf8'), {
         ...viewOptions(viewsDir),
